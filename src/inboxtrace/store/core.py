@@ -1,0 +1,172 @@
+"""The store's engine, shared metadata and dialect-neutral upserts.
+
+* :data:`metadata` — every table of every store module is declared on it.
+* :func:`default_url` — ``$INBOXTRACE_DB`` or a SQLite file under the user's data directory.
+* :func:`open_store` — opens (and creates) a store from a URL; ``postgresql://`` URLs use psycopg 3.
+* :meth:`Store.insert` — an ``INSERT`` that knows ``ON CONFLICT`` on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from inboxtrace.errors import StoreError
+
+metadata = sa.MetaData()
+
+ENV_VAR = "INBOXTRACE_DB"
+_SUPPORTED = ("sqlite", "postgresql")
+
+
+def default_url() -> str:
+    """The store used when no ``--db`` is given: ``$INBOXTRACE_DB`` or ``<user data dir>/inboxtrace.db``."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return env
+    import platformdirs
+
+    path = Path(platformdirs.user_data_dir("inboxtrace", appauthor=False)) / "inboxtrace.db"
+    return f"sqlite:///{path}"
+
+
+def normalize_url(url: str) -> str:
+    """Accept a bare file path, ``sqlite:///...``, ``postgres://`` or ``postgresql://`` URLs."""
+    if "://" not in url:
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    scheme, rest = url.split("://", 1)
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    return url
+
+
+def _import_store_modules() -> None:
+    """Import every module of the ``inboxtrace.store`` package so all tables are declared."""
+    package = importlib.import_module("inboxtrace.store")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"inboxtrace.store.{info.name}")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.close()
+
+
+class Store:
+    """An open database: ``.engine``, ``.url``, ``.dialect``; use as a context manager or ``close()``."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def connect(self) -> Connection:
+        return self.engine.connect()
+
+    def begin(self) -> Any:
+        """A connection inside a transaction (``with store.begin() as conn: ...``)."""
+        return self.engine.begin()
+
+    def insert(self, table: sa.Table) -> Any:
+        """A dialect-specific ``INSERT`` supporting ``.on_conflict_do_nothing/.on_conflict_do_update``."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def insert_ignore(
+        self,
+        conn: Connection,
+        table: sa.Table,
+        rows: Sequence[Mapping[str, Any]],
+        index_elements: Iterable[str] | None = None,
+    ) -> None:
+        """Insert ``rows`` (one executemany), silently skipping rows that violate a unique key."""
+        if not rows:
+            return
+        stmt = self.insert(table).on_conflict_do_nothing(
+            index_elements=list(index_elements) if index_elements else None
+        )
+        conn.execute(stmt, list(rows))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+
+def open_store(url: str | None = None, *, create: bool = True) -> Store:
+    """Open the store at ``url`` (default: :func:`default_url`), creating missing tables.
+
+    Raises :class:`~inboxtrace.errors.StoreError` with a one-line reason when the database cannot
+    be opened (bad URL, unreachable server, unwritable file).
+    """
+    raw = url or default_url()
+    full = normalize_url(raw)
+    try:
+        parsed = sa.engine.make_url(full)
+    except sa.exc.ArgumentError as exc:
+        raise StoreError(f"not a database URL: {raw!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend not in _SUPPORTED:
+        raise StoreError(f"unsupported database {backend!r}: use sqlite:///FILE or postgresql://...")
+    kwargs: dict[str, Any] = {}
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            try:
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the directory for {database}: {exc.strerror}") from exc
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = sa.create_engine(parsed, **kwargs)
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        raise StoreError(f"cannot open {raw!r}: {exc}") from exc
+    if backend == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    store = Store(engine, parsed.render_as_string(hide_password=True))
+    if create:
+        _import_store_modules()
+        try:
+            metadata.create_all(engine)
+        except sa.exc.SQLAlchemyError as exc:
+            engine.dispose()
+            reason = str(exc.orig) if getattr(exc, "orig", None) is not None else str(exc)
+            raise StoreError(f"cannot open the store {store.url}: {reason.strip().splitlines()[0]}") from exc
+    return store
+
+
+__all__ = ["ENV_VAR", "Store", "default_url", "metadata", "normalize_url", "open_store"]
