@@ -1,16 +1,20 @@
 """Frozen records shared across layers. One module per domain, re-exported here."""
 
+from inboxtrace.model.check import CheckResult, Finding, Severity
 from inboxtrace.model.log import Attempt, Delivery, Evidence, FinalState, Message
 from inboxtrace.model.reply import Phase, Reply, ReplyClass, Verdict
 
 __all__ = [
     "Attempt",
+    "CheckResult",
     "Delivery",
     "Evidence",
     "FinalState",
+    "Finding",
     "Message",
     "Phase",
     "Reply",
     "ReplyClass",
+    "Severity",
     "Verdict",
 ]
