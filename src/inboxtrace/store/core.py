@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import importlib
+import operator
 import os
 import pkgutil
 from collections.abc import Iterable, Mapping, Sequence
@@ -74,6 +75,7 @@ class Store:
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
+        self._compiled: dict[tuple[int, tuple[str, ...]], tuple[Any, str, list[str] | None]] = {}
 
     @property
     def dialect(self) -> str:
@@ -107,6 +109,34 @@ class Store:
             index_elements=list(index_elements) if index_elements else None
         )
         conn.execute(stmt, list(rows))
+
+    def bulk(self, conn: Connection, stmt: Any, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Execute ``stmt`` once per row through the driver's ``executemany``, fast.
+
+        The statement is compiled once (cached per statement object) and the rows go to the
+        DB-API driver as plain tuples/dicts, skipping SQLAlchemy's per-row type processing: values
+        must already be plain Python (str, int, float, bool, None). Returns the driver's row count
+        (rows really inserted/updated where the driver tells, else -1).
+        """
+        if not rows:
+            return 0
+        keys = tuple(rows[0])
+        cache_key = (id(stmt), keys)
+        cached = self._compiled.get(cache_key)
+        if cached is None or cached[0] is not stmt:
+            compiled = stmt.compile(dialect=self.engine.dialect, column_keys=list(keys))
+            names = list(compiled.positiontup) if compiled.positional else None
+            cached = (stmt, compiled.string, names)
+            self._compiled[cache_key] = cached
+        _, sql, names = cached
+        params: list[Any]
+        if names is not None:
+            get = operator.itemgetter(*names)
+            params = [get(row) for row in rows] if len(names) > 1 else [(get(row),) for row in rows]
+        else:
+            params = [dict(row) for row in rows]
+        result = conn.exec_driver_sql(sql, params)
+        return int(result.rowcount)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -164,7 +194,8 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
             metadata.create_all(engine)
         except sa.exc.SQLAlchemyError as exc:
             engine.dispose()
-            reason = str(exc.orig) if getattr(exc, "orig", None) is not None else str(exc)
+            orig = getattr(exc, "orig", None)
+            reason = str(orig) if orig is not None else str(exc)
             raise StoreError(f"cannot open the store {store.url}: {reason.strip().splitlines()[0]}") from exc
     return store
 

@@ -1,0 +1,501 @@
+"""Log timelines in the store: messages, per-recipient deliveries, attempts, source checkpoints.
+
+Writing is idempotent. A message is identified by its natural key (host, queue id, time span):
+re-ingesting a file, or a rotation that overlaps the previous one, matches the stored rows and adds
+nothing twice; a message cut in two by a rotation (first part in ``mail.log.1``, rest in
+``mail.log``) is merged into one row, and each recipient's final state is recomputed from the
+union of what both parts said (the latest decisive attempt wins). Attempts carry a unique key
+(message, recipient, time, status, fingerprint of the reply), so they are never duplicated.
+
+Times are stored as UNIX epoch seconds (``Float``), the same on SQLite and PostgreSQL; the
+query functions hand back :mod:`inboxtrace.model` records with timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from inboxtrace.model.log import Attempt, Delivery, FinalState, Message
+from inboxtrace.store.core import Store, metadata
+
+# How far apart two parts of one message (same host and queue id) may be and still be merged:
+# a little more than Postfix's default maximal_queue_lifetime (5 days).
+MERGE_WINDOW = 7 * 86400.0
+# Two parts that both know the arrival time are the same message only if these agree this closely.
+RECEIVED_TOLERANCE = 120.0
+
+log_messages = sa.Table(
+    "log_messages",
+    metadata,
+    sa.Column("mkey", sa.String(320), primary_key=True),
+    sa.Column("mta", sa.String(16), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("queue_id", sa.String(64), nullable=False),
+    sa.Column("received", sa.Float),
+    sa.Column("completed", sa.Float),
+    sa.Column("first_time", sa.Float),
+    sa.Column("last_time", sa.Float),
+    sa.Column("sender", sa.Text),
+    sa.Column("message_id", sa.Text),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("nrcpt", sa.Integer),
+    sa.Column("client_host", sa.Text),
+    sa.Column("client_ip", sa.String(64)),
+    sa.Column("dsn_of", sa.String(64)),
+    sa.Column("next_hops", sa.Text),  # space-separated remote queue ids
+    sa.Column("source", sa.Text),
+    sa.Index("ix_log_messages_host_qid", "host", "queue_id"),
+    sa.Index("ix_log_messages_qid", "queue_id"),
+    sa.Index("ix_log_messages_msgid", "message_id"),
+    sa.Index("ix_log_messages_sender", sa.func.lower(sa.column("sender"))),
+    sa.Index("ix_log_messages_dsn_of", "dsn_of"),
+)
+
+log_deliveries = sa.Table(
+    "log_deliveries",
+    metadata,
+    sa.Column("mkey", sa.String(320), sa.ForeignKey("log_messages.mkey"), primary_key=True),
+    sa.Column("recipient", sa.String(512), primary_key=True),
+    sa.Column("original_recipient", sa.Text),
+    sa.Column("rcpt_domain", sa.String(255)),
+    sa.Column("final_state", sa.String(16), nullable=False),
+    sa.Column("first_time", sa.Float),
+    sa.Column("last_time", sa.Float),
+    sa.Column("day", sa.String(10)),  # UTC date of the final state (YYYY-MM-DD)
+    sa.Column("status", sa.String(32)),  # status of the deciding attempt, as logged
+    sa.Column("reply", sa.Text),
+    sa.Column("dsn", sa.String(16)),
+    sa.Column("relay_host", sa.String(255)),
+    sa.Column("reason", sa.String(40)),
+    sa.Column("hard_bounce", sa.Boolean),
+    sa.Column("provider", sa.String(40)),
+    sa.Column("dsn_queue_id", sa.String(64)),
+    sa.Column("n_attempts", sa.Integer, nullable=False, default=0),
+    # the attempts, oldest first, as a compact JSON list of lists in ATTEMPT_FIELDS order
+    sa.Column("attempts", sa.Text, nullable=False, default="[]"),
+    sa.Index("ix_log_deliveries_rcpt", sa.func.lower(sa.column("recipient"))),
+)
+
+log_sources = sa.Table(
+    "log_sources",
+    metadata,
+    sa.Column("key", sa.String(128), primary_key=True),  # fingerprint of the file's first bytes
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False, default=0),  # bytes consumed
+    sa.Column("line_no", sa.BigInteger, nullable=False, default=0),  # lines consumed
+    sa.Column("size", sa.BigInteger),
+    sa.Column("complete", sa.Boolean, nullable=False, default=False),
+    sa.Column("updated", sa.Float, nullable=False),
+)
+
+# The order of an attempt's fields in ``log_deliveries.attempts``.
+ATTEMPT_FIELDS = (
+    "time",
+    "status",
+    "relay_host",
+    "relay_ip",
+    "relay_port",
+    "reply",
+    "dsn",
+    "delay",
+    "delays",
+    "phase",
+    "remote_queue_id",
+    "reason",
+    "hard_bounce",
+    "source",
+    "line_no",
+    "line",
+)
+
+_TERMINAL = frozenset({FinalState.DELIVERED, FinalState.BOUNCED, FinalState.EXPIRED, FinalState.REJECTED})
+
+
+def epoch(dt: datetime | None) -> float | None:
+    """Epoch seconds of ``dt`` (naive datetimes are taken as UTC)."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+def from_epoch(ts: float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+
+def _fp(*parts: str | None) -> str:
+    """A short fingerprint of ``parts`` (CRC-32: it only separates attempts with equal keys)."""
+    data = "\x00".join(p or "" for p in parts).encode("utf-8", "surrogatepass")
+    return f"{zlib.crc32(data):08x}"
+
+
+def _is_noqueue(queue_id: str) -> bool:
+    return queue_id.upper().startswith("NOQUEUE")
+
+
+def _domain(address: str) -> str | None:
+    _, at, dom = address.rpartition("@")
+    return dom.strip(">").lower() or None if at else None
+
+
+@dataclass(slots=True)
+class WriteCounts:
+    """What a :class:`LogWriter` has written so far."""
+
+    messages: int = 0  # messages handed in
+    new_messages: int = 0  # of which not already stored
+    deliveries: int = 0
+    new_deliveries: int = 0
+    attempts: int = 0
+
+
+class _Classifier:
+    """Caches verdict reasons and providers from :mod:`inboxtrace.codes` (imported lazily)."""
+
+    def __init__(self) -> None:
+        self._verdicts: dict[tuple[str, str | None], tuple[str | None, bool | None]] = {}
+        self._providers: dict[str, str | None] = {}
+        try:
+            from inboxtrace import codes
+
+            self._codes: Any = codes
+        except ImportError:  # the vocabulary is not installed: store what the log said, no verdict
+            self._codes = None
+
+    def reason(self, attempt: Attempt) -> tuple[str | None, bool | None]:
+        if attempt.verdict is not None:
+            return attempt.verdict.reason, attempt.verdict.hard_bounce
+        if attempt.status == "sent":
+            return "delivered", False
+        if not attempt.reply or self._codes is None:
+            return ("expired", False) if attempt.status == "expired" else (None, None)
+        key = (attempt.reply, attempt.relay_host)
+        hit = self._verdicts.get(key)
+        if hit is None:
+            try:
+                v = self._codes.classify(attempt.reply, remote_host=attempt.relay_host)
+                hit = (v.reason, v.hard_bounce)
+            except Exception:  # an unclassifiable reply must never stop an ingest
+                hit = (None, None)
+            if len(self._verdicts) < 200_000:
+                self._verdicts[key] = hit
+        return hit
+
+    def provider(self, host: str | None) -> str | None:
+        if not host or self._codes is None:
+            return None
+        if host not in self._providers:
+            try:
+                self._providers[host] = self._codes.provider_for_host(host)
+            except Exception:
+                self._providers[host] = None
+        return self._providers[host]
+
+
+@dataclass(slots=True)
+class _MsgRow:
+    row: dict[str, Any]
+    existed: bool
+
+
+def _span(msg: Message) -> tuple[float | None, float | None]:
+    times = [epoch(msg.received), epoch(msg.completed)]
+    for d in msg.deliveries:
+        for a in d.attempts:
+            times.append(epoch(a.time))
+    known = [t for t in times if t is not None]
+    return (min(known), max(known)) if known else (None, None)
+
+
+def _same_message(
+    row: dict[str, Any], received: float | None, first: float | None, last: float | None
+) -> bool:
+    """Whether a stored row and a newly read part (same host and queue id) are one message."""
+    r_old = row["received"]
+    if r_old is not None and received is not None:
+        return bool(abs(r_old - received) <= RECEIVED_TOLERANCE)
+    if first is None or row["first_time"] is None:
+        return True
+    if row["completed"] is not None and first > row["completed"] + 1.0:
+        return False  # the stored one was removed from the queue before this part began
+    if received is not None and row["first_time"] < received - 1.0:
+        return False  # the stored part happened before this message arrived
+    return bool(
+        first <= row["last_time"] + MERGE_WINDOW and row["first_time"] <= (last or first) + MERGE_WINDOW
+    )
+
+
+def _merge_message(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    out = dict(old)
+    for k, v in new.items():
+        if k == "mkey":
+            continue
+        if k == "first_time":
+            out[k] = v if out[k] is None else (out[k] if v is None else min(out[k], v))
+        elif k in ("last_time", "completed"):
+            out[k] = v if out[k] is None else (out[k] if v is None else max(out[k], v))
+        elif k == "next_hops":
+            hops = dict.fromkeys((out[k] or "").split() + (v or "").split())
+            out[k] = " ".join(hops) or None
+        elif out.get(k) is None:
+            out[k] = v
+    return out
+
+
+def _delivery_wins(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether the newly read delivery summary decides the final state over the stored one."""
+    if new["final_state"] == FinalState.UNKNOWN:
+        return old["final_state"] == FinalState.UNKNOWN and new["last_time"] is not None
+    if old["final_state"] == FinalState.UNKNOWN:
+        return True
+    t_old, t_new = old["last_time"] or 0.0, new["last_time"] or 0.0
+    if t_new != t_old:
+        return t_new > t_old
+    return new["final_state"] in _TERMINAL and old["final_state"] not in _TERMINAL
+
+
+class LogWriter:
+    """Writes :class:`~inboxtrace.model.Message` records in batches, idempotently.
+
+    ``add()`` buffers; every ``batch_size`` messages (and on ``flush()``/``close()``) one
+    transaction writes the batch. Use as a context manager to flush at the end.
+    """
+
+    def __init__(self, store: Store, batch_size: int = 2000) -> None:
+        self.store = store
+        self.batch_size = batch_size
+        self.counts = WriteCounts()
+        self._buf: list[Message] = []
+        self._cls = _Classifier()
+        stmt = store.insert(log_messages)
+        self._msg_stmt = stmt.on_conflict_do_update(
+            index_elements=["mkey"],
+            set_={c.name: stmt.excluded[c.name] for c in log_messages.c if c.name != "mkey"},
+        )
+        dstmt = store.insert(log_deliveries)
+        self._deliv_stmt = dstmt.on_conflict_do_update(
+            index_elements=["mkey", "recipient"],
+            set_={
+                c.name: dstmt.excluded[c.name]
+                for c in log_deliveries.c
+                if c.name not in ("mkey", "recipient")
+            },
+        )
+
+    def __enter__(self) -> LogWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()
+
+    def add(self, msg: Message) -> None:
+        self._buf.append(msg)
+        if len(self._buf) >= self.batch_size:
+            self.flush()
+
+    def add_many(self, msgs: Iterable[Message]) -> None:
+        for m in msgs:
+            self.add(m)
+
+    def flush(self) -> None:
+        if not self._buf:
+            return
+        batch, self._buf = self._buf, []
+        with self.store.begin() as conn:
+            self._write(conn, batch)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _message_row(self, msg: Message, first: float | None, last: float | None) -> dict[str, Any]:
+        return {
+            "mkey": "",
+            "mta": msg.mta,
+            "host": msg.host,
+            "queue_id": msg.queue_id,
+            "received": epoch(msg.received),
+            "completed": epoch(msg.completed),
+            "first_time": first,
+            "last_time": last,
+            "sender": msg.sender,
+            "message_id": msg.message_id,
+            "size": msg.size,
+            "nrcpt": msg.nrcpt,
+            "client_host": msg.client_host,
+            "client_ip": msg.client_ip,
+            "dsn_of": msg.dsn_of,
+            "next_hops": " ".join(msg.next_hops) or None,
+            "source": msg.source,
+        }
+
+    def _existing(self, conn: Connection, batch: Sequence[Message]) -> dict[tuple[str, str], list[_MsgRow]]:
+        found: dict[tuple[str, str], list[_MsgRow]] = {}
+        qids = sorted({m.queue_id for m in batch if not _is_noqueue(m.queue_id)})
+        cols = list(log_messages.c)
+        for i in range(0, len(qids), 900):
+            chunk = qids[i : i + 900]
+            rows = conn.execute(sa.select(*cols).where(log_messages.c.queue_id.in_(chunk))).mappings()
+            for r in rows:
+                found.setdefault((r["host"], r["queue_id"]), []).append(_MsgRow(dict(r), True))
+        return found
+
+    def _write(self, conn: Connection, batch: Sequence[Message]) -> None:
+        known = self._existing(conn, batch)
+        rows: dict[str, _MsgRow] = {}
+        # (mkey, Message) pairs in batch order, each message resolved to the row it belongs to
+        resolved: list[tuple[str, Message]] = []
+        for msg in batch:
+            first, last = _span(msg)
+            new = self._message_row(msg, first, last)
+            self.counts.messages += 1
+            if _is_noqueue(msg.queue_id):
+                rcpts = ",".join(d.recipient for d in msg.deliveries)
+                line = ""
+                for d in msg.deliveries:
+                    if d.attempts and d.attempts[0].evidence:
+                        line = d.attempts[0].evidence.line
+                        break
+                new["mkey"] = f"{msg.host}|NOQUEUE|{first or 0:.3f}|{_fp(msg.sender, rcpts, line)}"
+                if new["mkey"] not in rows:
+                    rows[new["mkey"]] = _MsgRow(new, False)
+                resolved.append((new["mkey"], msg))
+                continue
+            candidates = known.setdefault((msg.host, msg.queue_id), [])
+            match = next(
+                (c for c in reversed(candidates) if _same_message(c.row, new["received"], first, last)), None
+            )
+            if match is None:
+                new["mkey"] = f"{msg.host}|{msg.queue_id}|{first if first is not None else 0:.3f}"
+                match = _MsgRow(new, False)
+                candidates.append(match)
+            else:
+                match.row = _merge_message(match.row, new)
+            rows[match.row["mkey"]] = match
+            resolved.append((match.row["mkey"], msg))
+
+        # NOQUEUE rows already stored are recognised by their key
+        nq = [k for k, r in rows.items() if not r.existed and "|NOQUEUE|" in k]
+        if nq:
+            for i in range(0, len(nq), 900):
+                present = conn.execute(
+                    sa.select(log_messages.c.mkey).where(log_messages.c.mkey.in_(nq[i : i + 900]))
+                ).scalars()
+                for k in present:
+                    rows[k].existed = True
+        self.counts.new_messages += sum(1 for r in rows.values() if not r.existed)
+
+        # deliveries already stored for the messages we matched
+        old_deliv: dict[tuple[str, str], dict[str, Any]] = {}
+        matched = [k for k, r in rows.items() if r.existed]
+        for i in range(0, len(matched), 900):
+            q = sa.select(*log_deliveries.c).where(log_deliveries.c.mkey.in_(matched[i : i + 900]))
+            for r in conn.execute(q).mappings():
+                old_deliv[(r["mkey"], r["recipient"])] = dict(r)
+
+        deliv_rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for mkey, msg in resolved:
+            for d in msg.deliveries:
+                drow = self._delivery_row(mkey, d)
+                key = (mkey, d.recipient)
+                prev = deliv_rows.get(key) or old_deliv.get(key)
+                self.counts.deliveries += 1
+                if prev is None:
+                    self.counts.new_deliveries += 1
+                    self.counts.attempts += drow["n_attempts"]
+                else:
+                    before = prev["n_attempts"]
+                    drow = self._merge_delivery(prev, drow)
+                    self.counts.attempts += drow["n_attempts"] - before
+                deliv_rows[key] = drow
+
+        bulk = self.store.bulk
+        bulk(conn, self._msg_stmt, [r.row for r in rows.values()])
+        bulk(conn, self._deliv_stmt, list(deliv_rows.values()))
+
+    def _delivery_row(self, mkey: str, d: Delivery) -> dict[str, Any]:
+        deciding = d.last_attempt
+        first = epoch(d.attempts[0].time) if d.attempts else None
+        last = epoch(deciding.time) if deciding else None
+        reason: str | None = None
+        hard: bool | None = None
+        if deciding is not None:
+            reason, hard = self._cls.reason(deciding)
+        return {
+            "mkey": mkey,
+            "recipient": d.recipient,
+            "original_recipient": d.original_recipient,
+            "rcpt_domain": _domain(d.recipient),
+            "final_state": d.final_state.value,
+            "first_time": first,
+            "last_time": last,
+            "day": from_epoch(last).date().isoformat() if last is not None else None,  # type: ignore[union-attr]
+            "status": deciding.status if deciding else None,
+            "reply": deciding.reply if deciding else None,
+            "dsn": deciding.dsn if deciding else None,
+            "relay_host": deciding.relay_host if deciding else None,
+            "reason": reason,
+            "hard_bounce": hard,
+            "provider": self._cls.provider(deciding.relay_host if deciding else None),
+            "dsn_queue_id": d.dsn_queue_id,
+            "n_attempts": len(d.attempts),
+            "attempts": _dumps([self._attempt_list(a) for a in d.attempts]),
+        }
+
+    @staticmethod
+    def _merge_delivery(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+        """One delivery from two reads: attempts united, final state from the deciding attempt."""
+        win, lose = (new, old) if _delivery_wins(old, new) else (old, new)
+        out = dict(win)
+        firsts = [t for t in (old["first_time"], new["first_time"]) if t is not None]
+        out["first_time"] = min(firsts) if firsts else None
+        for k in ("original_recipient", "dsn_queue_id", "provider", "reason", "hard_bounce"):
+            if out.get(k) is None:
+                out[k] = lose.get(k)
+        if old["attempts"] != new["attempts"]:
+            merged: dict[tuple[Any, ...], list[Any]] = {}
+            for a in json.loads(old["attempts"]) + json.loads(new["attempts"]):
+                merged.setdefault((a[0], a[1], a[5], a[2]), a)
+            attempts = sorted(merged.values(), key=lambda a: a[0])
+            out["attempts"] = _dumps(attempts)
+            out["n_attempts"] = len(attempts)
+        return out
+
+    def _attempt_list(self, a: Attempt) -> list[Any]:
+        reason, hard = self._cls.reason(a)
+        ev = a.evidence
+        return [
+            epoch(a.time),
+            a.status,
+            a.relay_host,
+            a.relay_ip,
+            a.relay_port,
+            a.reply,
+            a.dsn,
+            a.delay,
+            a.delays,
+            a.phase.value if a.phase else None,
+            a.remote_queue_id,
+            reason,
+            hard,
+            ev.source if ev else None,
+            ev.line_no if ev else None,
+            ev.line if ev else None,
+        ]
+
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
+
+
+def write_messages(store: Store, messages: Iterable[Message], batch_size: int = 2000) -> WriteCounts:
+    """Store ``messages`` idempotently; returns what was written."""
+    with LogWriter(store, batch_size) as w:
+        w.add_many(messages)
+    return w.counts
