@@ -1,0 +1,206 @@
+"""Classify an SMTP reply: what it means, how bad it is, and what to do.
+
+Evidence is weighed in this order: a provider's documented reply (providers.toml), special rules
+and reason phrases in the text (phrases.toml), the enhanced status code (status-reasons.toml),
+then the basic reply code. The text wins over the codes, and the explanation says so when they
+disagree: a known-good address rejected as "5.1.1 unknown" with a text about spam is a filter in
+disguise, not a dead address.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from inboxtrace.codes.accept import remote_queue_id
+from inboxtrace.codes.knowledge import enhanced_registry, status_reasons
+from inboxtrace.codes.providers import provider_for_host, provider_from_text
+from inboxtrace.codes.reasons import reason_info
+from inboxtrace.codes.reply import find_reply
+from inboxtrace.codes.rules import Rule, match_phrase, match_rule, provider_rules, special_rules
+from inboxtrace.errors import NotAReplyError
+from inboxtrace.i18n import has_message, message
+from inboxtrace.model.reply import Phase, Reply, ReplyClass, Verdict
+
+# Reasons that say "something refused you", as opposed to "the address is bad".
+_FILTER_REASONS = frozenset(
+    {
+        "spamdetected",
+        "blocked",
+        "filtered",
+        "policyviolation",
+        "badreputation",
+        "authfailure",
+        "securityerror",
+        "virusdetected",
+        "requireptr",
+        "ratelimited",
+    }
+)
+# Status subjects specific enough that a different reason in the text is a real disagreement.
+_SPECIFIC_SUBJECTS = frozenset({"1", "2", "3"})
+_HANDED_OVER_RE = re.compile(
+    r"queued|accepted for delivery|message accepted|\bOK id=|\s-\s?gsmtp|queued mail for delivery|"
+    r"delivery in progress|message received|mail accepted",
+    re.IGNORECASE,
+)
+_TRANSIENT_ACTIONS = {"suppress-address": "retry", "check-destination": "retry"}
+
+
+def classify(reply: Reply | str, *, remote_host: str | None = None, lang: str = "en") -> Verdict:
+    """The :class:`Verdict` on one reply.
+
+    ``reply`` is a parsed :class:`Reply` (never raises) or raw text, wrappers and all (raises
+    :class:`NotAReplyError` when the text holds no code, no enhanced status and no known reply
+    phrase). ``remote_host`` names the server that answered (MX, relay or reporting MTA); it helps
+    recognise the provider. ``lang`` selects the explanation's language.
+    """
+    if isinstance(reply, str):
+        parsed = find_reply(reply)
+        if parsed is None:
+            raise NotAReplyError("not an SMTP reply: the input is empty")
+        return _classify(parsed, remote_host, lang, strict=True)
+    return _classify(reply, remote_host, lang, strict=False)
+
+
+def _status_reason(status: str | None) -> str | None:
+    if not status:
+        return None
+    by_status, _ = status_reasons()
+    return by_status.get(status.split(".", 1)[1])
+
+
+@lru_cache(maxsize=32768)
+def _classify(parsed: Reply, remote_host: str | None, lang: str, strict: bool) -> Verdict:
+    code, status = parsed.code, parsed.enhanced_status
+    text = parsed.text or parsed.raw
+    klass = parsed.reply_class
+    host = remote_host or parsed.remote_host
+    provider = (provider_for_host(host) if host else None) or provider_from_text(parsed.raw or text)
+
+    if code is not None and 300 <= code < 400:
+        return _intermediate(parsed, provider, lang)
+    if klass is ReplyClass.SUCCESS:
+        return _accepted(parsed, provider, lang)
+
+    rule: Rule | None = match_rule(provider_rules(), text, code, status, klass)
+    if rule is None:
+        rule = match_rule(special_rules(), text, code, status, klass)
+    text_reason = rule.reason if rule else match_phrase(text)
+    if strict and code is None and status is None and text_reason is None:
+        shown = parsed.raw.strip().splitlines()[0][:80]
+        raise NotAReplyError(
+            f"not an SMTP reply (no reply code, enhanced status or known reply text): {shown!r}"
+        )
+
+    status_reason = _status_reason(status)
+    if status_reason == "delivered":
+        status_reason = None
+    _, by_code = status_reasons()
+    code_reason = by_code.get(code) if code is not None else None
+    reason = text_reason or _meaningful(status_reason) or _meaningful(code_reason) or "undefined"
+
+    info = reason_info(reason)
+    if klass is None:
+        klass = rule.reply_class if rule and rule.reply_class else info.soft_class
+        if klass is ReplyClass.SUCCESS and reason != "vacation":
+            klass = ReplyClass.PERMANENT
+    action = rule.action if rule and rule.action else info.default_action
+    if klass is ReplyClass.TRANSIENT:
+        action = _TRANSIENT_ACTIONS.get(action, action)
+    if rule and rule.provider:
+        provider = rule.provider
+
+    first = _first_sentence(reason, rule, lang)
+    second = _disagreement(status, status_reason, text_reason, lang)
+    if second is None:
+        second = (
+            message("note.transient_class", lang)
+            if klass is ReplyClass.TRANSIENT and action == "retry"
+            else None
+        )
+    if second is None:
+        second = message(f"action.{action}", lang)
+    return Verdict(
+        reply_code=code,
+        enhanced_status=status,
+        text=parsed.text,
+        reply_class=klass,
+        reason=reason,
+        hard_bounce=klass is ReplyClass.PERMANENT and info.hard,
+        action=action,
+        explanation=f"{first} {second}",
+        provider=provider,
+        phase=parsed.phase,
+    )
+
+
+def _meaningful(reason: str | None) -> str | None:
+    return reason if reason not in (None, "undefined") else None
+
+
+def _first_sentence(reason: str, rule: Rule | None, lang: str) -> str:
+    if rule is not None and rule.note:
+        return message(f"note.{rule.note}", lang)
+    if rule is not None and rule.meaning and lang == "en":
+        return rule.meaning
+    return message(f"reason.{reason}", lang)
+
+
+def _disagreement(
+    status: str | None, status_reason: str | None, text_reason: str | None, lang: str
+) -> str | None:
+    if not status or not status_reason or not text_reason or status_reason == text_reason:
+        return None
+    subject = status.split(".")[1]
+    if subject not in _SPECIFIC_SUBJECTS:
+        return None
+    if status_reason == "userunknown" and text_reason in _FILTER_REASONS:
+        return message("note.filter_in_disguise", lang, status=status)
+    entry = enhanced_registry().get(status.split(".", 1)[1])
+    title = entry.title if entry else status
+    return message("note.text_wins", lang, status=status, title=title)
+
+
+def _accepted(parsed: Reply, provider: str | None, lang: str) -> Verdict:
+    queue_id = remote_queue_id(parsed.text)
+    phase = parsed.phase
+    if phase is None and (queue_id or _HANDED_OVER_RE.search(parsed.text)):
+        phase = Phase.END_OF_DATA
+    if phase is Phase.END_OF_DATA:
+        queue = message("note.queue_id", lang, queue_id=queue_id) if queue_id else ""
+        explanation = message("note.accepted_data", lang, queue=queue)
+    elif phase is not None:
+        explanation = message("note.accepted_phase", lang, phase=message(f"phase.{phase.value}", lang))
+    else:
+        explanation = message("note.accepted_unknown", lang)
+    return Verdict(
+        reply_code=parsed.code,
+        enhanced_status=parsed.enhanced_status,
+        text=parsed.text,
+        reply_class=ReplyClass.SUCCESS,
+        reason="delivered",
+        hard_bounce=False,
+        action="none",
+        explanation=explanation,
+        provider=provider,
+        phase=phase,
+    )
+
+
+def _intermediate(parsed: Reply, provider: str | None, lang: str) -> Verdict:
+    key = f"code.{parsed.code}.meaning"
+
+    meaning = message(key, lang) if has_message(key, "en") else message("code.unknown_meaning", lang)
+    return Verdict(
+        reply_code=parsed.code,
+        enhanced_status=parsed.enhanced_status,
+        text=parsed.text,
+        reply_class=ReplyClass.SUCCESS,
+        reason="undefined",
+        hard_bounce=False,
+        action="none",
+        explanation=meaning,
+        provider=provider,
+        phase=parsed.phase,
+    )

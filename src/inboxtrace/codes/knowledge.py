@@ -1,0 +1,77 @@
+"""Loading the reply vocabulary's data files (once, cached)."""
+
+from __future__ import annotations
+
+import csv
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from inboxtrace.errors import DataFileError
+
+
+def _read_text(name: str) -> str:
+    try:
+        return resources.files("inboxtrace.codes").joinpath("data", name).read_text(encoding="utf-8")
+    except OSError as exc:  # pragma: no cover - packaging error
+        raise DataFileError(f"missing data file codes/data/{name}: {exc}") from exc
+
+
+def load_toml(name: str) -> dict[str, Any]:
+    """Parse a TOML data file of this package."""
+    try:
+        return tomllib.loads(_read_text(name))
+    except tomllib.TOMLDecodeError as exc:
+        raise DataFileError(f"codes/data/{name} is not valid TOML: {exc}") from exc
+
+
+def compile_pattern(pattern: str, where: str) -> re.Pattern[str]:
+    """Compile a case-insensitive data-file regex, naming the file on error."""
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise DataFileError(f"bad regular expression in {where}: {pattern!r}: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntry:
+    """One row of the IANA enhanced status code registry (class-independent: ``X.1.1``)."""
+
+    code: str
+    title: str
+    basic_codes: str
+    description: str
+    reference: str
+
+
+@cache
+def enhanced_registry() -> dict[str, StatusEntry]:
+    """The enhanced status registry keyed by ``subject.detail`` (e.g. ``"1.1"``)."""
+    reader = csv.DictReader(_read_text("enhanced-status.csv").splitlines())
+    table: dict[str, StatusEntry] = {}
+    for row in reader:
+        code = row["code"]
+        table[code.split(".", 1)[1]] = StatusEntry(
+            code=code,
+            title=row["title"],
+            basic_codes=row["basic_codes"],
+            description=row["description"],
+            reference=row["reference"],
+        )
+    return table
+
+
+@cache
+def basic_codes() -> dict[int, dict[str, str]]:
+    """RFC 5321 (and extension) basic reply codes: facts from basic-codes.toml."""
+    return {int(code): dict(entry) for code, entry in load_toml("basic-codes.toml").items()}
+
+
+@cache
+def status_reasons() -> tuple[dict[str, str], dict[int, str]]:
+    """Default reasons by enhanced ``subject.detail`` and by basic reply code."""
+    data = load_toml("status-reasons.toml")
+    return dict(data["subject_detail"]), {int(k): v for k, v in data["reply_code"].items()}

@@ -1,0 +1,50 @@
+"""Which SMTP phase a reply answered, from the words MTAs put around it."""
+
+from __future__ import annotations
+
+import re
+
+from inboxtrace.model.reply import Phase
+
+
+def _compile(table: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str], Phase], ...]:
+    return tuple((re.compile(pattern, re.IGNORECASE), Phase(phase)) for pattern, phase in table)
+
+
+# Explicit statements of the phase (Postfix "in reply to ... command" / "while ...", Exim "after ...",
+# Sendmail/bounce wording). Ordered: the first match wins.
+_EXPLICIT = _compile(
+    (
+        (r"(?:in reply to|after|while sending|while receiving the reply to) end of data", "end-of-data"),
+        (r"in reply to (?:the )?DATA command|\bafter DATA\b|while sending (?:the )?DATA\b", "data"),
+        (r"in reply to RCPT TO command|\bafter (?:pipelined )?RCPT TO\b|while sending RCPT TO", "rcpt-to"),
+        (r"in reply to MAIL FROM command|\bafter MAIL FROM\b|while sending MAIL FROM", "mail-from"),
+        (r"in reply to STARTTLS|\bafter STARTTLS\b|TLS handshake|while performing the TLS", "starttls"),
+        (r"in reply to AUTH|\bafter AUTH\b|SASL authentication failed", "auth"),
+        (r"in reply to (?:EHLO|HELO|LHLO)|\bafter (?:EHLO|HELO|LHLO)\b|(?:EHLO|HELO|LHLO) handshake", "ehlo"),
+        (
+            r"initial (?:server )?greeting|initial connection|refused to talk to me|\bconnect to\b|"
+            r"\bafter connect\b|while connecting",
+            "connect",
+        ),
+        (r"in reply to QUIT|\bafter QUIT\b", "quit"),
+    )
+)
+
+# Weaker hints found in the reply text itself.
+_HINTS = _compile(
+    (
+        (r"\bRecipient address rejected\b|\bRCPT\b", "rcpt-to"),
+        (r"\bSender address rejected\b", "mail-from"),
+        (r"\bconnection (?:timed out|refused)\b|no route to host|network is unreachable", "connect"),
+    )
+)
+
+
+def phase_of(text: str) -> Phase | None:
+    """The phase stated by the wrapper words in ``text`` (or hinted by its wording), or None."""
+    for table in (_EXPLICIT, _HINTS):
+        for pattern, phase in table:
+            if pattern.search(text):
+                return phase
+    return None

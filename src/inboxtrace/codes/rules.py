@@ -1,0 +1,114 @@
+"""Matching reply texts against the phrase and provider rules of the data files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from inboxtrace.codes.knowledge import compile_pattern, load_toml
+from inboxtrace.codes.reasons import reason_info
+from inboxtrace.errors import DataFileError
+from inboxtrace.model.reply import ReplyClass
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A pattern with the reason (and optionally class, action, note) it implies."""
+
+    pattern: re.Pattern[str]
+    reason: str
+    provider: str | None = None
+    action: str | None = None
+    reply_class: ReplyClass | None = None
+    when_class: tuple[ReplyClass, ...] = ()
+    status: str | None = None
+    codes: tuple[int, ...] = ()
+    note: str | None = None
+    meaning: str | None = None
+    source: str | None = None
+
+    def applies(self, text: str, code: int | None, status: str | None, klass: ReplyClass | None) -> bool:
+        if self.codes and code is not None and code not in self.codes:
+            return False
+        if self.status and status is not None and status != self.status:
+            return False
+        if self.when_class and klass is not None and klass not in self.when_class:
+            return False
+        return self.pattern.search(text) is not None
+
+
+def _rule_from(entry: dict[str, object], where: str) -> Rule:
+    reason = str(entry["reason"])
+    reason_info(reason)  # validates the name
+    klass = entry.get("class")
+    when = entry.get("when_class", [])
+    codes = entry.get("codes", [])
+    if not isinstance(when, list) or not isinstance(codes, list):
+        raise DataFileError(f"{where}: when_class and codes must be lists")
+    return Rule(
+        pattern=compile_pattern(str(entry["pattern"]), where),
+        reason=reason,
+        provider=str(entry["provider"]) if "provider" in entry else None,
+        action=str(entry["action"]) if "action" in entry else None,
+        reply_class=ReplyClass(str(klass)) if klass else None,
+        when_class=tuple(ReplyClass(str(c)) for c in when),
+        status=str(entry["status"]) if "status" in entry else None,
+        codes=tuple(int(str(c)) for c in codes),
+        note=str(entry["note"]) if "note" in entry else None,
+        meaning=str(entry["meaning"]) if "meaning" in entry else None,
+        source=str(entry["source"]) if "source" in entry else None,
+    )
+
+
+@cache
+def special_rules() -> tuple[Rule, ...]:
+    """The ``[[rule]]`` entries of phrases.toml (tried before the plain phrases)."""
+    data = load_toml("phrases.toml")
+    return tuple(_rule_from(entry, "phrases.toml [[rule]]") for entry in data.get("rule", []))
+
+
+@cache
+def phrase_table() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(reason, one compiled alternation of all its phrases), in the file's order."""
+    data = load_toml("phrases.toml")
+    order = data.get("order")
+    if not isinstance(order, list):
+        raise DataFileError("phrases.toml: `order` must list the reasons")
+    table: list[tuple[str, re.Pattern[str]]] = []
+    for reason in order:
+        reason_info(str(reason))
+        phrases = data.get(reason, {}).get("phrases", [])
+        if not phrases:
+            continue
+        joined = "|".join(f"(?:{p})" for p in phrases)
+        table.append((str(reason), compile_pattern(joined, f"phrases.toml [{reason}]")))
+    missing = [name for name in data if name not in order and name not in {"order", "rule"}]
+    if missing:
+        raise DataFileError(f"phrases.toml: reasons not in `order`: {', '.join(missing)}")
+    return tuple(table)
+
+
+@cache
+def provider_rules() -> tuple[Rule, ...]:
+    """The provider rules of providers.toml."""
+    data = load_toml("providers.toml")
+    return tuple(_rule_from(entry, "providers.toml [[rule]]") for entry in data.get("rule", []))
+
+
+def match_phrase(text: str) -> str | None:
+    """The first reason (in the vocabulary's order) whose phrases match ``text``."""
+    for reason, pattern in phrase_table():
+        if pattern.search(text):
+            return reason
+    return None
+
+
+def match_rule(
+    rules: tuple[Rule, ...], text: str, code: int | None, status: str | None, klass: ReplyClass | None
+) -> Rule | None:
+    """The first rule of ``rules`` that applies."""
+    for rule in rules:
+        if rule.applies(text, code, status, klass):
+            return rule
+    return None

@@ -1,0 +1,68 @@
+"""One message catalog for every user-facing explanation, so more languages can follow.
+
+Catalogs are TOML files in ``catalogs/<lang>.toml`` with dotted keys (``reason.userunknown``,
+``action.retry``, ``code.550.meaning``). A key missing from a language falls back to English;
+``{name}`` placeholders are filled from keyword arguments.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from inboxtrace.errors import DataFileError
+
+DEFAULT_LANG = "en"
+
+
+def _flatten(prefix: str, node: dict[str, Any], out: dict[str, str]) -> None:
+    for key, value in node.items():
+        full = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            _flatten(full, value, out)
+        else:
+            out[full] = str(value)
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """All messages of one language (flat dotted keys)."""
+    try:
+        text = resources.files("inboxtrace.i18n").joinpath("catalogs", f"{lang}.toml").read_text("utf-8")
+    except (FileNotFoundError, OSError):
+        raise DataFileError(f"no message catalog for language {lang!r}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataFileError(f"message catalog {lang}.toml is not valid TOML: {exc}") from exc
+    flat: dict[str, str] = {}
+    _flatten("", data, flat)
+    return flat
+
+
+def languages() -> tuple[str, ...]:
+    """Languages that have a catalog."""
+    folder = resources.files("inboxtrace.i18n").joinpath("catalogs")
+    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
+
+
+def has_message(key: str, lang: str = DEFAULT_LANG) -> bool:
+    """Whether ``key`` exists in ``lang`` (without the English fallback)."""
+    return key in catalog(lang)
+
+
+def message(key: str, lang: str = DEFAULT_LANG, **params: object) -> str:
+    """The message ``key`` in ``lang`` (English when the language lacks it), placeholders filled."""
+    text = catalog(lang).get(key)
+    if text is None and lang != DEFAULT_LANG:
+        text = catalog(DEFAULT_LANG).get(key)
+    if text is None:
+        raise DataFileError(f"message catalog has no key {key!r}")
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise DataFileError(f"message {key!r} ({lang}) has a bad placeholder: {exc}") from exc
+    return text
