@@ -1,0 +1,73 @@
+"""Give each found recipient the reply-vocabulary verdict (``inboxtrace.codes.classify``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from inboxtrace.bounces.view import Found
+from inboxtrace.model.reply import Reply, ReplyClass, Verdict
+
+_UNDECIDED = frozenset({"undefined", "onhold"})
+_STATUS_RE = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
+_MAX_TEXT = 4000
+
+
+def _reply(text: str, found: Found) -> Reply:
+    from inboxtrace.codes import find_reply
+
+    parsed = find_reply(text) if text else None
+    code = parsed.code if parsed and parsed.code is not None else found.reply_code
+    status = parsed.enhanced_status if parsed and parsed.enhanced_status else None
+    if status is None and found.status and not found.status.endswith(".0.0"):
+        status = found.status
+    if status is None and found.status:
+        status = found.status
+    body = parsed.text if parsed and parsed.text else text
+    return Reply(
+        code=code,
+        enhanced_status=status,
+        text=body[:_MAX_TEXT],
+        phase=parsed.phase if parsed else None,
+        remote_host=(parsed.remote_host if parsed else None) or found.remote_mta,
+        raw=text[:_MAX_TEXT],
+    )
+
+
+def verdict_for(found: Found) -> Verdict:
+    """The verdict for one recipient: its diagnostic first, the surrounding text when that is mute."""
+    from inboxtrace.codes import classify
+
+    host = found.remote_mta or found.reporting_mta
+    text = found.diagnostic.strip()
+    verdict = classify(_reply(text, found), remote_host=host)
+    if verdict.reason in _UNDECIDED and found.context.strip():
+        wider = f"{text} {found.context}".strip()
+        second = classify(_reply(wider, found), remote_host=host)
+        if second.reason not in _UNDECIDED:
+            verdict = second
+    if found.reason and found.reason != verdict.reason:
+        verdict = force_reason(verdict, found.reason)
+    return verdict
+
+
+def force_reason(verdict: Verdict, reason: str) -> Verdict:
+    """The same verdict with a reason the format itself fixes (feedback, vacation, ...)."""
+    from inboxtrace.codes import reason_info
+
+    info = reason_info(reason)
+    hard = bool(info.hard) and verdict.reply_class is ReplyClass.PERMANENT
+    if reason in ("feedback", "vacation"):
+        hard = False
+    return dataclasses.replace(
+        verdict,
+        reason=reason,
+        hard_bounce=hard,
+        action=info.default_action,
+        explanation=info.meaning,
+    )
+
+
+def status_in(text: str) -> str | None:
+    found = _STATUS_RE.search(text)
+    return found.group(1) if found else None

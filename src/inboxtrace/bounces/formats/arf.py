@@ -1,0 +1,79 @@
+"""RFC 5965 Abuse Reporting Format: feedback-loop complaints (not bounces, reason ``feedback``)."""
+
+from __future__ import annotations
+
+import re
+
+from inboxtrace.bounces.formats.base import field_blocks, sub_messages
+from inboxtrace.bounces.mail import addresses, part_text
+from inboxtrace.bounces.view import Found, Mail, Parsed
+
+_FEEDBACK_TYPES = ("message/feedback-report",)
+_INLINE_RE = re.compile(r"^Feedback-Type\s*:", re.I | re.M)
+
+
+class Arf:
+    name = "arf"
+    description = "RFC 5965 feedback report (complaint, opt-out, fraud, auth-failure, ...)"
+
+    def sniff(self, mail: Mail) -> bool:
+        if mail.msg.get_param("report-type") == "feedback-report":
+            return True
+        if any(p.get_content_type() in _FEEDBACK_TYPES for p in mail.leaves):
+            return True
+        return bool(_INLINE_RE.search(mail.body[:4000]))
+
+    def parse(self, mail: Mail) -> Parsed | None:
+        fields: dict[str, str] = {}
+        for part in mail.leaves:
+            if part.get_content_type() in _FEEDBACK_TYPES:
+                payload = sub_messages(part)
+                if payload is not None:
+                    for sub in payload:
+                        for k, v in sub.items():
+                            fields.setdefault(k.lower(), str(v).strip())
+                else:
+                    for block in field_blocks(part_text(part)):
+                        for k, v in block.items():
+                            fields.setdefault(k, v)
+        if not fields:
+            for block in field_blocks(mail.body):
+                for k, v in block.items():
+                    fields.setdefault(k, v)
+        ftype = (fields.get("feedback-type") or "abuse").strip().lower()
+        rcpts: list[str] = []
+        for key in ("original-rcpt-to", "removal-recipient"):
+            if key in fields:
+                rcpts.extend(addresses(fields[key]))
+        if not rcpts:
+            original = mail.original_part
+            to = None
+            if original is not None:
+                inner = original.get_payload()
+                subs = sub_messages(original)
+                if subs:
+                    to = subs[0].get("To")
+                elif isinstance(inner, str):
+                    m = re.search(r"^To:\s*(.+)$", inner, re.M | re.I)
+                    to = m.group(1) if m else None
+            rcpts = addresses(str(to)) if to else []
+        if not rcpts:
+            rcpts = addresses(str(mail.msg.get("To", "")))[:1]
+        if not rcpts:
+            return None
+        seen: list[str] = []
+        for r in rcpts:
+            if r.lower() not in (s.lower() for s in seen):
+                seen.append(r)
+        found = [
+            Found(
+                recipient=r,
+                diagnostic=fields.get("feedback-type", ""),
+                reason="feedback",
+                feedback_type=ftype,
+                reporting_mta=(fields.get("reporting-mta") or "").split(";")[-1].strip() or None,
+                last_attempt=fields.get("arrival-date") or fields.get("received-date"),
+            )
+            for r in seen
+        ]
+        return Parsed(format=self.name, kind="feedback", recipients=found)

@@ -1,0 +1,46 @@
+"""RFC 3834 automatic replies (vacation, out of office): reported, but never as bounces."""
+
+from __future__ import annotations
+
+import re
+
+from inboxtrace.bounces.mail import first_address
+from inboxtrace.bounces.view import Found, Mail, Parsed
+
+_SUBJECT_RE = re.compile(
+    r"^\s*(?:auto(?:matic)?[ -]?(?:reply|response|respons|antwort|réponse)|out of (?:the )?office|"
+    r"vacation|abwesenheit|absence|autoreply|autorespons)",
+    re.IGNORECASE,
+)
+_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Never", "X-Mail-Autoreply")
+# A few auto-replies say the mailbox is gone: that is worth a different reason than vacation.
+_GONE_RE = re.compile(
+    r"no longer (?:in use|active|valid|with|monitored|employed|working)|has left|is not in use|"
+    r"account (?:has been |was )?(?:closed|disabled|deactivated)",
+    re.IGNORECASE,
+)
+
+
+class AutoReply:
+    name = "rfc3834"
+    description = "RFC 3834 auto-reply (vacation, out of office): not a bounce"
+
+    def sniff(self, mail: Mail) -> bool:
+        auto = (mail.msg.get("Auto-Submitted") or "").strip().lower()
+        if auto.startswith("auto-replied"):
+            return True
+        if any(h in mail.msg for h in _HEADERS):
+            return True
+        return bool(_SUBJECT_RE.search(mail.subject))
+
+    def parse(self, mail: Mail) -> Parsed | None:
+        who = first_address(mail.sender) or first_address(str(mail.msg.get("Reply-To", "")))
+        if not who:
+            return None
+        text = " ".join(mail.body.split())[:2000]
+        reason = "suspend" if _GONE_RE.search(text) else "vacation"
+        return Parsed(
+            format=self.name,
+            kind="autoreply",
+            recipients=[Found(recipient=who, diagnostic=text[:500], reason=reason)],
+        )

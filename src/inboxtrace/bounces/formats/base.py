@@ -1,0 +1,112 @@
+"""The interface every bounce format module implements, and helpers they share."""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+from typing import Protocol
+
+from inboxtrace.bounces.view import Found, Mail, Parsed
+
+
+class BounceFormat(Protocol):
+    """One family of bounce formats.
+
+    ``sniff`` must be cheap (headers, subject, first lines); ``parse`` does the work and returns
+    ``None`` when the message turns out not to be in this format after all.
+    """
+
+    name: str
+    description: str
+
+    def sniff(self, mail: Mail) -> bool: ...
+
+    def parse(self, mail: Mail) -> Parsed | None: ...
+
+
+def sub_messages(part: Message) -> list[Message] | None:
+    """The header blocks compat32 parsed a ``message/*`` part into, or ``None`` when it kept text."""
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload:
+        subs = [p for p in payload if isinstance(p, Message)]
+        if len(subs) == len(payload):
+            return subs
+    return None
+
+
+_FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.*)$")
+
+
+def field_blocks(text: str) -> list[dict[str, str]]:
+    """Blank-line separated blocks of ``Name: value`` fields (folded lines joined), names lowercased."""
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    last: str | None = None
+    for line in text.split("\n"):
+        if not line.strip():
+            if current:
+                blocks.append(current)
+                current = {}
+            last = None
+            continue
+        if line[0] in " \t" and last is not None:
+            current[last] += " " + line.strip()
+            continue
+        match = _FIELD_RE.match(line)
+        if match:
+            last = match.group(1).lower()
+            if last not in current:
+                current[last] = match.group(2).strip()
+            else:
+                last = None
+        else:
+            last = None
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def strip_type(value: str | None) -> str | None:
+    """``rfc822; <a@b>`` -> ``a@b``; ``dns; mx.example`` -> ``mx.example``."""
+    if value is None:
+        return None
+    if ";" in value:
+        head, tail = value.split(";", 1)
+        if " " not in head.strip():
+            value = tail
+    value = value.strip().strip("<>").strip()
+    return value or None
+
+
+def split_diagnostic(value: str | None) -> tuple[str | None, str]:
+    """``smtp; 550 5.1.1 user unknown`` -> (``smtp``, ``550 5.1.1 user unknown``)."""
+    if not value:
+        return None, ""
+    if ";" in value:
+        head, tail = value.split(";", 1)
+        if head.strip() and " " not in head.strip():
+            return head.strip().lower(), " ".join(tail.split())
+    return None, " ".join(value.split())
+
+
+def found_from_fields(rcpt: dict[str, str], msg: dict[str, str]) -> Found | None:
+    """A :class:`Found` from RFC 3464 per-recipient fields (and the per-message ones)."""
+    final = strip_type(rcpt.get("final-recipient")) or strip_type(rcpt.get("original-recipient"))
+    if not final:
+        return None
+    dtype, diag = split_diagnostic(rcpt.get("diagnostic-code"))
+    status = rcpt.get("status", "").strip()
+    status_match = re.search(r"[245]\.\d{1,3}\.\d{1,3}", status)
+    code_match = re.match(r"\s*([245]\d\d)\b", diag)
+    return Found(
+        recipient=final,
+        original_recipient=strip_type(rcpt.get("original-recipient")),
+        action=(rcpt.get("action") or "").strip().lower() or None,
+        status=status_match.group(0) if status_match else None,
+        reply_code=int(code_match.group(1)) if code_match else None,
+        diagnostic=diag,
+        diagnostic_type=dtype,
+        remote_mta=strip_type(rcpt.get("remote-mta")),
+        reporting_mta=strip_type(msg.get("reporting-mta") or rcpt.get("reporting-mta")),
+        last_attempt=rcpt.get("last-attempt-date") or msg.get("arrival-date"),
+    )

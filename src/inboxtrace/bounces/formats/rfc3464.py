@@ -1,0 +1,95 @@
+"""RFC 3464 delivery status notifications (and RFC 6533 global ones): the standard format.
+
+Most MTAs (Postfix, Sendmail, Exchange, Office 365, Gmail, Amazon SES, ...) send this, each with
+its own human text around it; ``vendor`` names the MTA or provider when the text or headers tell.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from inboxtrace.bounces.formats.base import field_blocks, found_from_fields, sub_messages
+from inboxtrace.bounces.formats.vendors import vendor_of
+from inboxtrace.bounces.mail import decode_header_value, part_text
+from inboxtrace.bounces.view import Found, Mail, Parsed
+
+_INLINE_FIELDS_RE = re.compile(r"^(?:Final|Original)-Recipient\s*:", re.I | re.M)
+
+
+def _blocks_of(part: Message) -> list[dict[str, str]]:
+    payload = sub_messages(part)
+    if payload is not None:
+        blocks = []
+        for sub in payload:
+            block: dict[str, str] = {}
+            for name, value in sub.items():
+                key = name.lower()
+                if key not in block:
+                    block[key] = decode_header_value(value)
+            if block:
+                blocks.append(block)
+        # compat32 keeps a trailing non-header body in the last block's payload: read it too
+        tail = payload[-1].get_payload()
+        if isinstance(tail, str) and tail.strip():
+            blocks.extend(field_blocks(tail))
+        return blocks
+    return field_blocks(part_text(part))
+
+
+def recipients_from_blocks(blocks: list[dict[str, str]]) -> tuple[list[Found], dict[str, str]]:
+    per_message: dict[str, str] = {}
+    found: list[Found] = []
+    for block in blocks:
+        if "final-recipient" in block or "original-recipient" in block:
+            item = found_from_fields(block, per_message)
+            if item is not None:
+                found.append(item)
+        else:
+            for key, value in block.items():
+                per_message.setdefault(key, value)
+    return found, per_message
+
+
+class Rfc3464:
+    name = "rfc3464"
+    description = "RFC 3464 multipart/report delivery-status (and RFC 6533 global delivery status)"
+
+    def sniff(self, mail: Mail) -> bool:
+        return mail.dsn_part is not None
+
+    def parse(self, mail: Mail) -> Parsed | None:
+        part = mail.dsn_part
+        if part is None:
+            return None
+        found, per_message = recipients_from_blocks(_blocks_of(part))
+        if not found:
+            return None
+        return Parsed(
+            format=vendor_of(mail, per_message) or self.name,
+            kind="dsn",
+            recipients=found,
+            reporting_mta=found[0].reporting_mta,
+            queue_id=per_message.get("x-postfix-queue-id"),
+        )
+
+
+class InlineFields:
+    """Delivery-status fields written into a text part instead of their own MIME part."""
+
+    name = "rfc3464-inline"
+    description = "Final-Recipient/Status/Diagnostic-Code fields inside the message text"
+
+    def sniff(self, mail: Mail) -> bool:
+        return bool(_INLINE_FIELDS_RE.search(mail.body))
+
+    def parse(self, mail: Mail) -> Parsed | None:
+        found, per_message = recipients_from_blocks(field_blocks(mail.body))
+        if not found:
+            return None
+        return Parsed(
+            format=vendor_of(mail, per_message) or self.name,
+            kind="dsn",
+            recipients=found,
+            reporting_mta=found[0].reporting_mta,
+        )

@@ -1,0 +1,224 @@
+"""Human-text bounces (no delivery-status part): one engine, driven by per-family data.
+
+Exim, qmail, Sendmail (v5 and text-only), Gmail, Yahoo, Google Groups, IMail, Notes, Domino,
+OpenSMTPD, DragonFly, Mimecast, ... write a paragraph, then the failed recipients (one per line,
+or in a sentence), each followed by its diagnostic, then a copy of the message. The families,
+their sniffing marks and their copy-of-message markers live in ``bounces/data/families.toml``;
+this module only knows the shape.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from inboxtrace.bounces.mail import addresses
+from inboxtrace.bounces.view import Found, Mail, Parsed
+from inboxtrace.errors import DataFileError
+
+_ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
+# A line that starts with the address: "  a@b", "<a@b>:", "a@b... User unknown", "-- a@b",
+# "a@b<mailto:a@b>", '"a@b":'.
+_LEAD_RE = re.compile(
+    rf"^[\s>*-]*[\"'(]?<?({_ADDR})>?[\"')]?\s*(?:$|:|\.\.\.|\(|<mailto:|\[|,|;|\s{{2,}}|\s+-|\s+\(|\s+\d{{3}}\s)",
+    re.ASCII,
+)
+# A label introduces it: "Unknown user: a@b", "Did not reach the following recipient: a@b".
+_LABEL_RE = re.compile(
+    rf"^[\s>*-]*[^@\n]{{0,70}}?(?:recipient|address|addressee|rcpt(?: to)?|user|mailbox|to|"
+    rf"destinataire|empf(?:ä|ae)nger|envelope-to|e-?mail)s?(?:\(s\))?[^:=@\n]{{0,20}}[:=]\s*"
+    rf"[\"']?<?({_ADDR})>?",
+    re.IGNORECASE,
+)
+# A sentence ends on it in brackets: "There was an error delivering your mail to <a@b>."
+_SENTENCE_RE = re.compile(rf"\b(?:to|for|recipient)\s+<({_ADDR})>", re.IGNORECASE)
+_HEADERISH_RE = re.compile(
+    r"^(?:Received|Return-Path|Message-ID|From|To|Subject|Date|MIME-Version|Content-Type|"
+    r"X-[\w-]+|DKIM-Signature|Delivered-To|Reply-To|Sender):",
+    re.IGNORECASE,
+)
+_FIELDS_TO_SKIP_RE = re.compile(r"^\s*(?:From|Sender|Reply-To|Date|Subject)\s*:", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    name: str
+    description: str
+    from_re: re.Pattern[str] | None
+    subject_re: re.Pattern[str] | None
+    body_re: re.Pattern[str] | None
+    header: tuple[str, ...]
+    reason: str | None
+
+
+def _rx(value: object) -> re.Pattern[str] | None:
+    if not value:
+        return None
+    if isinstance(value, list):
+        value = "|".join(f"(?:{v})" for v in value)
+    return re.compile(str(value), re.IGNORECASE | re.MULTILINE)
+
+
+@cache
+def _data() -> tuple[tuple[Family, ...], re.Pattern[str]]:
+    try:
+        text = resources.files("inboxtrace.bounces").joinpath("data/families.toml").read_text("utf-8")
+        raw = tomllib.loads(text)
+        families = tuple(
+            Family(
+                name=f["name"],
+                description=f.get("description", ""),
+                from_re=_rx(f.get("from")),
+                subject_re=_rx(f.get("subject")),
+                body_re=_rx(f.get("body")),
+                header=tuple(h.lower() for h in f.get("header", [])),
+                reason=f.get("reason"),
+            )
+            for f in raw.get("family", [])
+        )
+        boundary = _rx(raw["copy_markers"]["patterns"])
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
+        raise DataFileError(f"bounces/data/families.toml: {exc}") from exc
+    assert boundary is not None
+    return families, boundary
+
+
+def families() -> tuple[Family, ...]:
+    return _data()[0]
+
+
+def split_report(body: str) -> tuple[str, str]:
+    """(the report text, the returned message text) split at the first copy-of-message marker."""
+    _fams, boundary = _data()
+    match = boundary.search(body)
+    if match:
+        return body[: match.start()], body[match.end() :]
+    lines = body.split("\n")
+    for i in range(len(lines) - 2):
+        if all(_HEADERISH_RE.match(lines[i + k]) for k in range(3)):
+            return "\n".join(lines[:i]), "\n".join(lines[i:])
+    return body, ""
+
+
+def _unquote(line: str) -> str:
+    return line.lstrip("> ") if line.startswith(">") else line
+
+
+def scan(report: str, exclude: set[str]) -> tuple[list[Found], str]:
+    """Recipients in order with the text that follows each, and the preamble before the first."""
+    blocks: dict[str, list[str]] = {}
+    order: list[str] = []
+    current: str | None = None
+    preamble: list[str] = []
+    for raw in report.split("\n"):
+        line = _unquote(raw)
+        if not line.strip():
+            continue
+        addr = None
+        if not _FIELDS_TO_SKIP_RE.match(line):
+            for pattern in (_LEAD_RE, _LABEL_RE, _SENTENCE_RE):
+                match = pattern.search(line) if pattern is _SENTENCE_RE else pattern.match(line)
+                if match and match.group(1).lower() not in exclude:
+                    addr = match.group(1)
+                    break
+        if addr is not None:
+            key = addr.lower()
+            if key not in blocks:
+                blocks[key] = []
+                order.append(addr)
+            current = key
+            rest = line.strip()
+            blocks[key].append(rest)
+            continue
+        if current is None:
+            preamble.append(line.strip())
+        else:
+            blocks[current].append(line.strip())
+    found = [Found(recipient=a, diagnostic=" ".join(blocks[a.lower()])) for a in order]
+    return found, " ".join(preamble)
+
+
+def exclusions(mail: Mail) -> set[str]:
+    out = {a.lower() for a in addresses(mail.sender)}
+    to = mail.msg.get("To")
+    if to:
+        out.update(a.lower() for a in addresses(str(to)))
+    return out
+
+
+def family_of(mail: Mail) -> Family | None:
+    head = mail.body[:3000]
+    for fam in families():
+        if fam.header and any(h in mail.msg for h in fam.header):
+            return fam
+        if fam.body_re and fam.body_re.search(head):
+            return fam
+        if fam.from_re and fam.subject_re:
+            if fam.from_re.search(mail.sender) and fam.subject_re.search(mail.subject):
+                return fam
+        elif (fam.subject_re and fam.subject_re.search(mail.subject)) or (
+            fam.from_re and fam.from_re.search(mail.sender)
+        ):
+            return fam
+    return None
+
+
+def parse_text(mail: Mail, name: str, reason: str | None = None) -> Parsed | None:
+    report, original = split_report(mail.body)
+    found, preamble = scan(report, exclusions(mail))
+    if not found:
+        failed = mail.msg.get("X-Failed-Recipients")
+        if failed:
+            found = [Found(recipient=a, diagnostic="") for a in addresses(str(failed))]
+    if not found:
+        return None
+    for item in found:
+        item.context = preamble
+        item.reason = reason
+    return Parsed(format=name, kind="dsn", recipients=found, original_text=original or None)
+
+
+class KnownText:
+    """A human-text bounce of a family listed in the data file."""
+
+    name = "text"
+    description = "human-text bounces of the families in bounces/data/families.toml"
+
+    def sniff(self, mail: Mail) -> bool:
+        return family_of(mail) is not None
+
+    def parse(self, mail: Mail) -> Parsed | None:
+        fam = family_of(mail)
+        if fam is None:
+            return None
+        return parse_text(mail, fam.name, fam.reason)
+
+
+_BOUNCE_FROM_RE = re.compile(r"mailer-daemon|postmaster|mail delivery|mdaemon|mail administrator", re.I)
+_BOUNCE_SUBJECT_RE = re.compile(
+    r"undeliver|undelivered|delivery (?:status|fail|notification|problem|report)|returned mail|"
+    r"failure notice|mail delivery|non[- ]?delivery|could not be delivered|delivery has failed|"
+    r"nondeliverable|returning message|error|bounce|rejected|failed",
+    re.I,
+)
+
+
+def looks_like_bounce(mail: Mail) -> bool:
+    """The sender or subject says this is a bounce (cheap; used to word errors)."""
+    return bool(_BOUNCE_FROM_RE.search(mail.sender) or _BOUNCE_SUBJECT_RE.search(mail.subject))
+
+
+class GenericText:
+    """Last resort: a message that reads like a bounce (sender or subject) in an unknown layout."""
+
+    name = "generic"
+    description = "unknown layout that says it is a bounce in its From or Subject"
+
+    def sniff(self, mail: Mail) -> bool:
+        return looks_like_bounce(mail)
+
+    def parse(self, mail: Mail) -> Parsed | None:
+        return parse_text(mail, self.name)

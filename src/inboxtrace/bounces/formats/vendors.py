@@ -1,0 +1,60 @@
+"""Name the MTA or provider that wrote a standard DSN (data: ``bounces/data/vendors.toml``)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from inboxtrace.bounces.view import Mail
+from inboxtrace.errors import DataFileError
+
+
+@dataclass(frozen=True, slots=True)
+class _Vendor:
+    name: str
+    headers: tuple[str, ...]
+    fields: tuple[str, ...]
+    from_re: re.Pattern[str] | None
+    body_re: re.Pattern[str] | None
+    mta_re: re.Pattern[str] | None
+
+
+def _rx(value: object) -> re.Pattern[str] | None:
+    return re.compile(str(value), re.I | re.M) if value else None
+
+
+@cache
+def _vendors() -> tuple[_Vendor, ...]:
+    try:
+        text = resources.files("inboxtrace.bounces").joinpath("data/vendors.toml").read_text("utf-8")
+        return tuple(
+            _Vendor(
+                name=v["name"],
+                headers=tuple(v.get("header", [])),
+                fields=tuple(v.get("fields", [])),
+                from_re=_rx(v.get("from")),
+                body_re=_rx(v.get("body")),
+                mta_re=_rx(v.get("reporting_mta")),
+            )
+            for v in tomllib.loads(text).get("vendor", [])
+        )
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
+        raise DataFileError(f"bounces/data/vendors.toml: {exc}") from exc
+
+
+def vendor_of(mail: Mail, fields: dict[str, str]) -> str | None:
+    head = mail.body[:3000]
+    mta = fields.get("reporting-mta", "")
+    for v in _vendors():
+        if any(f in fields for f in v.fields) or any(h in mail.msg for h in v.headers):
+            return v.name
+        if v.from_re and v.from_re.search(mail.sender):
+            return v.name
+        if v.body_re and v.body_re.search(head):
+            return v.name
+        if v.mta_re and mta and v.mta_re.search(mta):
+            return v.name
+    return None

@@ -1,0 +1,136 @@
+"""Turn raw bytes into a parsed message with the cheap views every format module needs.
+
+Line endings are normalised first (CR, CRLF -> LF), then the stdlib ``email`` package parses with
+``compat32`` (the most forgiving policy, and the fastest). Text is decoded with the declared
+charset, falling back to UTF-8 and Latin-1; 8-bit header bytes are decoded as UTF-8 with
+replacement. Nothing here raises on broken input except :func:`parse_mail` for non-mail files.
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+import email.utils
+import re
+from datetime import UTC, datetime
+from email.message import Message
+
+from inboxtrace.errors import MalformedInputError
+
+_HEADER_LINE_RE = re.compile(rb"^(?:From |[!-9;-~]{1,76}:)")
+_ADDR_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
+_MAX_BYTES = 32 * 1024 * 1024
+_ENC_WORD = "=?"
+
+
+def normalise(raw: bytes) -> bytes:
+    """Line endings to LF (CRLF and lone CR both occur in the wild)."""
+    if b"\r" in raw:
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return raw
+
+
+def looks_like_mail(raw: bytes) -> str | None:
+    """``None`` when ``raw`` starts like a mail message, else why not."""
+    if not raw.strip():
+        return "empty file"
+    head = raw[:4096]
+    if b"\x00" in head:
+        return "not a mail message (binary data)"
+    first = raw.lstrip(b"\n")[:1000]
+    if not _HEADER_LINE_RE.match(first):
+        return "not a mail message (no header at the start)"
+    return None
+
+
+def parse_mail(raw: bytes) -> Message:
+    """Parse normalised bytes; raise :class:`MalformedInputError` for what is not mail at all."""
+    if len(raw) > _MAX_BYTES:
+        raise MalformedInputError(f"message too large ({len(raw)} bytes, limit {_MAX_BYTES})")
+    why = looks_like_mail(raw)
+    if why:
+        raise MalformedInputError(why)
+    if raw.startswith(b"From "):  # an mbox "From " separator line left on a single message
+        raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
+    return email.message_from_bytes(raw.lstrip(b"\n"))
+
+
+def header(msg: Message, name: str) -> str:
+    """A header decoded to text ("" when absent): RFC 2047 words and raw 8-bit bytes both handled."""
+    value = msg.get(name)
+    if value is None:
+        return ""
+    return decode_header_value(value)
+
+
+def decode_header_value(value: object) -> str:
+    if isinstance(value, email.header.Header):
+        value = str(value)
+    text = str(value)
+    if any(0xDC80 <= ord(c) <= 0xDCFF for c in text):  # surrogate-escaped 8-bit bytes
+        text = text.encode("ascii", "surrogateescape").decode("utf-8", "replace")
+    if _ENC_WORD in text:
+        try:
+            parts = email.header.decode_header(text)
+            text = "".join(p.decode(_charset(c), "replace") if isinstance(p, bytes) else p for p, c in parts)
+        except (ValueError, LookupError, AssertionError):
+            pass
+    return " ".join(text.split())
+
+
+def _charset(name: str | None) -> str:
+    if not name:
+        return "utf-8"
+    name = name.strip().strip('"').lower()
+    if name in ("unknown-8bit", "x-unknown", "8bit", "us-ascii", "ascii"):
+        return "utf-8"
+    try:
+        import codecs
+
+        codecs.lookup(name)
+    except LookupError:
+        return "utf-8"
+    return name
+
+
+def part_text(part: Message) -> str:
+    """The decoded text of a non-multipart part (transfer encoding and charset undone)."""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        raw = part.get_payload()
+        return raw if isinstance(raw, str) else ""
+    charset = _charset(part.get_content_charset())
+    try:
+        return payload.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return payload.decode(charset if charset != "utf-8" else "latin-1", "replace")
+
+
+def addresses(text: str) -> list[str]:
+    """Every address-looking token in ``text``, in order."""
+    return _ADDR_RE.findall(text)
+
+
+def first_address(text: str | None) -> str | None:
+    if not text:
+        return None
+    found = _ADDR_RE.search(text)
+    return found.group(0) if found else None
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """An RFC 5322 date (lenient); naive results are taken as UTC."""
+    if not text:
+        return None
+    try:
+        value = email.utils.parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value

@@ -1,0 +1,81 @@
+"""What a bounce says about the message it returns: ids, subject, sender, tracking headers."""
+
+from __future__ import annotations
+
+import email
+import re
+import tomllib
+from functools import cache
+from importlib import resources
+
+from inboxtrace.bounces.mail import decode_header_value, first_address, parse_date
+from inboxtrace.bounces.view import Mail
+from inboxtrace.errors import DataFileError
+from inboxtrace.model.bounce import ReturnedMessage
+
+
+@cache
+def _knowledge() -> tuple[tuple[str, ...], re.Pattern[str]]:
+    try:
+        text = resources.files("inboxtrace.bounces").joinpath("data/tracking.toml").read_text("utf-8")
+        raw = tomllib.loads(text)
+        return tuple(raw["headers"]), re.compile(raw["verp"], re.IGNORECASE)
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
+        raise DataFileError(f"bounces/data/tracking.toml: {exc}") from exc
+
+
+def _headers_of(mail: Mail, original_text: str | None) -> email.message.Message | None:
+    part = mail.original_part
+    if part is not None:
+        payload = part.get_payload()
+        if isinstance(payload, list) and payload and isinstance(payload[0], email.message.Message):
+            return payload[0]
+        if isinstance(payload, str):
+            return email.message_from_string(payload.lstrip("\n"))
+        raw = part.get_payload(decode=True)
+        if isinstance(raw, bytes):
+            return email.message_from_bytes(raw.lstrip(b"\n"))
+    if original_text:
+        text = "\n".join(line[2:] if line.startswith("> ") else line for line in original_text.split("\n"))
+        return email.message_from_string(text.lstrip("\n"))
+    return None
+
+
+def _get(msg: email.message.Message, name: str) -> str | None:
+    value = msg.get(name)
+    if value is None:
+        return None
+    text = decode_header_value(value)
+    return text or None
+
+
+def verp_recipient(address: str | None) -> str | None:
+    if not address:
+        return None
+    match = _knowledge()[1].match(address.strip("<> "))
+    if match:
+        return f"{match.group(1)}@{match.group(2)}"
+    return None
+
+
+def returned_message(mail: Mail, original_text: str | None) -> ReturnedMessage | None:
+    """The returned message's headers, or ``None`` when the bounce does not include them."""
+    msg = _headers_of(mail, original_text)
+    verp = verp_recipient(first_address(str(mail.msg.get("To", ""))))
+    if msg is None or not msg.keys():
+        return ReturnedMessage(verp_recipient=verp) if verp else None
+    names, _verp = _knowledge()
+    tracking = tuple((n, v) for n in names if (v := _get(msg, n)))
+    msgid = _get(msg, "Message-ID")
+    if msgid:
+        found = re.search(r"<[^<>\s]+>", msgid)
+        msgid = found.group(0) if found else msgid.split()[0]
+    return ReturnedMessage(
+        message_id=msgid,
+        subject=_get(msg, "Subject"),
+        sender=first_address(_get(msg, "From")) or first_address(_get(msg, "Return-Path")),
+        to=_get(msg, "To"),
+        date=parse_date(_get(msg, "Date")),
+        verp_recipient=verp or verp_recipient(first_address(_get(msg, "Return-Path"))),
+        tracking=tracking,
+    )

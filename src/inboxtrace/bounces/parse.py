@@ -1,0 +1,96 @@
+"""One message in, one :class:`~inboxtrace.model.bounce.BounceReport` out — never an exception."""
+
+from __future__ import annotations
+
+import hashlib
+
+from inboxtrace.bounces.classify import verdict_for
+from inboxtrace.bounces.formats import REGISTRY
+from inboxtrace.bounces.formats.text import looks_like_bounce
+from inboxtrace.bounces.mail import first_address, header, normalise, parse_date, parse_mail
+from inboxtrace.bounces.original import returned_message
+from inboxtrace.bounces.view import Found, Mail, Parsed
+from inboxtrace.errors import InboxtraceError
+from inboxtrace.model.bounce import BounceKind, BounceRecipient, BounceReport
+
+_KINDS = {"dsn": BounceKind.DSN, "feedback": BounceKind.FEEDBACK, "autoreply": BounceKind.AUTOREPLY}
+
+
+def detect(mail: Mail) -> Parsed | None:
+    """Try the registered formats in order; the first that sniffs and parses wins."""
+    for fmt in REGISTRY:
+        if fmt.sniff(mail):
+            parsed = fmt.parse(mail)
+            if parsed is not None and parsed.recipients:
+                return parsed
+    return None
+
+
+def _recipient(item: Found) -> BounceRecipient:
+    return BounceRecipient(
+        recipient=item.recipient,
+        verdict=verdict_for(item),
+        original_recipient=item.original_recipient,
+        action=item.action,
+        status=item.status,
+        diagnostic=item.diagnostic,
+        diagnostic_type=item.diagnostic_type,
+        remote_mta=item.remote_mta,
+        reporting_mta=item.reporting_mta,
+        last_attempt=parse_date(item.last_attempt),
+        feedback_type=item.feedback_type,
+    )
+
+
+def parse_bounce(raw: bytes, source: str = "<bytes>") -> BounceReport:
+    """Read one message. Unreadable input gives a report of kind ERROR with the reason in ``error``."""
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        msg = parse_mail(normalise(raw))
+    except InboxtraceError as exc:
+        return BounceReport(
+            source=source, format="unknown", kind=BounceKind.ERROR, digest=digest, error=str(exc)
+        )
+    try:
+        return _report(Mail(msg), source, digest)
+    except InboxtraceError:
+        raise
+    except Exception as exc:  # a parser bug on hostile input must not end the run
+        return BounceReport(
+            source=source,
+            format="unknown",
+            kind=BounceKind.ERROR,
+            digest=digest,
+            error=f"could not read this message ({type(exc).__name__}: {exc})",
+        )
+
+
+def _report(mail: Mail, source: str, digest: str) -> BounceReport:
+    parsed = detect(mail)
+    common = {
+        "source": source,
+        "subject": mail.subject or None,
+        "sender": first_address(mail.sender) or (mail.sender or None),
+        "date": parse_date(header(mail.msg, "Date")),
+        "message_id": header(mail.msg, "Message-ID") or None,
+        "digest": digest,
+    }
+    if parsed is None:
+        if looks_like_bounce(mail):
+            return BounceReport(
+                format="unknown",
+                kind=BounceKind.ERROR,
+                error="reads like a bounce (sender/subject) but no failed recipient was found: "
+                "truncated, or a layout inboxtrace does not know",
+                **common,  # type: ignore[arg-type]
+            )
+        return BounceReport(format="none", kind=BounceKind.NOT_BOUNCE, **common)  # type: ignore[arg-type]
+    recipients = tuple(_recipient(item) for item in parsed.recipients)
+    return BounceReport(
+        format=parsed.format,
+        kind=_KINDS.get(parsed.kind, BounceKind.DSN),
+        recipients=recipients,
+        original=returned_message(mail, parsed.original_text),
+        queue_id=parsed.queue_id,
+        **common,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,169 @@
+"""Where bounces come from: message files, mbox files, Maildir folders, stdin and IMAP mailboxes.
+
+Every iterator yields :class:`RawMessage` items; an unreadable file becomes an item with ``error``
+set, so one bad input never ends the run.
+"""
+
+from __future__ import annotations
+
+import bz2
+import contextlib
+import gzip
+import lzma
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from inboxtrace.bounces.parse import parse_bounce
+from inboxtrace.errors import AuthenticationError, ConfigError, RemoteError, TLSError, UnreachableError
+from inboxtrace.model.bounce import BounceKind, BounceReport
+
+_MBOX_SEP_RE = re.compile(rb"(?:\A|\n\n|\r\n\r\n)From [^\n]*\n")
+_OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
+_MAX_FILE = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    source: str
+    data: bytes = b""
+    error: str | None = None
+
+
+def split_mbox(data: bytes, source: str) -> Iterator[RawMessage]:
+    """One item per message of an mbox (a single message without ``From `` lines passes through)."""
+    if not data.startswith(b"From "):
+        yield RawMessage(source, data)
+        return
+    starts = [m.end() for m in _MBOX_SEP_RE.finditer(data)]
+    if len(starts) <= 1:
+        yield RawMessage(source, data[starts[0] :] if starts else data)
+        return
+    seps = [m.start() for m in _MBOX_SEP_RE.finditer(data)]
+    for n, begin in enumerate(starts):
+        end = seps[n + 1] if n + 1 < len(seps) else len(data)
+        body = data[begin:end].replace(b"\n>From ", b"\nFrom ")
+        yield RawMessage(f"{source}#{n + 1}", body)
+
+
+def _read_file(path: Path) -> RawMessage | bytes:
+    try:
+        if path.stat().st_size > _MAX_FILE:
+            return RawMessage(str(path), error=f"file too large ({path.stat().st_size} bytes)")
+        data = path.read_bytes()
+        opener = _OPENERS.get(path.suffix.lower())
+        if opener is not None:
+            data = opener(data)
+    except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+        return RawMessage(str(path), error=f"cannot read: {exc}")
+    return data
+
+
+def _is_maildir(path: Path) -> bool:
+    return (path / "cur").is_dir() and (path / "new").is_dir()
+
+
+def iter_path(path: Path | str) -> Iterator[RawMessage]:
+    """Messages in a file (single message or mbox), a Maildir, or a directory tree; ``-`` is stdin."""
+    if str(path) == "-":
+        yield from split_mbox(sys.stdin.buffer.read(), "<stdin>")
+        return
+    path = Path(path)
+    if path.is_dir():
+        if _is_maildir(path):
+            files = sorted(p for sub in ("new", "cur") for p in (path / sub).iterdir() if p.is_file())
+        else:
+            files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        for file in files:
+            yield from iter_path(file)
+        return
+    if not path.exists():
+        yield RawMessage(str(path), error="no such file or directory")
+        return
+    data = _read_file(path)
+    if isinstance(data, RawMessage):
+        yield data
+        return
+    yield from split_mbox(data, str(path))
+
+
+def iter_paths(paths: Iterable[Path | str]) -> Iterator[RawMessage]:
+    for path in paths:
+        yield from iter_path(path)
+
+
+def iter_imap(
+    host: str,
+    user: str,
+    password: str,
+    folder: str = "INBOX",
+    *,
+    port: int | None = None,
+    tls: bool = True,
+    starttls: bool = False,
+    cafile: str | None = None,
+    verify: bool = True,
+    search: str = "ALL",
+    timeout: float = 30.0,
+) -> Iterator[RawMessage]:
+    """Messages of an IMAP folder, read-only (nothing is marked seen). TLS is verified by default."""
+    import ssl
+
+    from imapclient import IMAPClient
+    from imapclient.exceptions import IMAPClientError, LoginError
+
+    context = ssl.create_default_context(cafile=cafile)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    use_ssl = tls and not starttls
+    try:
+        client = IMAPClient(
+            host, port=port or (993 if use_ssl else 143), ssl=use_ssl, ssl_context=context, timeout=timeout
+        )
+    except ssl.SSLError as exc:
+        raise TLSError(f"IMAP {host}: TLS failed: {exc}") from exc
+    except (TimeoutError, OSError) as exc:
+        raise UnreachableError(f"IMAP {host}: cannot connect: {exc}") from exc
+    try:
+        if starttls:
+            try:
+                client.starttls(context)
+            except ssl.SSLError as exc:
+                raise TLSError(f"IMAP {host}: STARTTLS failed: {exc}") from exc
+        try:
+            client.login(user, password)
+        except LoginError as exc:
+            raise AuthenticationError(f"IMAP {host}: login refused for {user}") from exc
+        try:
+            client.select_folder(folder, readonly=True)
+        except IMAPClientError as exc:
+            raise ConfigError(f"IMAP {host}: cannot open folder {folder!r}: {exc}") from exc
+        uids = client.search(search)
+        for start in range(0, len(uids), 200):
+            chunk = uids[start : start + 200]
+            for uid, data in sorted(client.fetch(chunk, ["BODY.PEEK[]"]).items()):
+                body = data.get(b"BODY[]")
+                source = f"imap://{user}@{host}/{folder};UID={uid}"
+                if isinstance(body, bytes):
+                    yield RawMessage(source, body)
+                else:
+                    yield RawMessage(source, error="server returned no message body")
+    except (IMAPClientError, OSError) as exc:
+        if isinstance(exc, ssl.SSLError):
+            raise TLSError(f"IMAP {host}: {exc}") from exc
+        raise RemoteError(f"IMAP {host}: {exc}") from exc
+    finally:
+        with contextlib.suppress(IMAPClientError, OSError):
+            client.logout()
+
+
+def read_bounces(items: Iterable[RawMessage]) -> Iterator[BounceReport]:
+    """Parse every message; unreadable ones give reports of kind ERROR."""
+    for item in items:
+        if item.error is not None:
+            yield BounceReport(source=item.source, format="unknown", kind=BounceKind.ERROR, error=item.error)
+        else:
+            yield parse_bounce(item.data, item.source)

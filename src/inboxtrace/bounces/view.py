@@ -1,0 +1,135 @@
+"""A parsed message with lazily computed views shared by the sniffers and the format modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.message import Message
+from functools import cached_property
+
+from inboxtrace.bounces.mail import header, part_text
+
+_DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+_ORIGINAL_TYPES = frozenset(
+    {
+        "message/rfc822",
+        "message/global",
+        "text/rfc822-headers",
+        "message/rfc822-headers",
+        "message/global-headers",
+        "text/rfc822-header",
+    }
+)
+
+
+@dataclass(slots=True)
+class Found:
+    """A recipient as a format module found it, before classification."""
+
+    recipient: str
+    diagnostic: str = ""
+    original_recipient: str | None = None
+    action: str | None = None
+    status: str | None = None
+    reply_code: int | None = None
+    diagnostic_type: str | None = None
+    remote_mta: str | None = None
+    reporting_mta: str | None = None
+    last_attempt: str | None = None
+    reason: str | None = None  # forced by the format (feedback, vacation, ...), else classified
+    feedback_type: str | None = None
+    context: str = ""  # the surrounding human text, used when the diagnostic says too little
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What one format module made of a message."""
+
+    format: str
+    kind: str  # "dsn", "feedback", "autoreply"
+    recipients: list[Found] = field(default_factory=list)
+    reporting_mta: str | None = None
+    queue_id: str | None = None
+    original_text: str | None = None  # headers of the returned message as text, when not a MIME part
+
+
+class Mail:
+    """Cheap, cached views of one message."""
+
+    def __init__(self, msg: Message) -> None:
+        self.msg = msg
+
+    @cached_property
+    def subject(self) -> str:
+        return header(self.msg, "Subject")
+
+    @cached_property
+    def sender(self) -> str:
+        return header(self.msg, "From")
+
+    @cached_property
+    def content_type(self) -> str:
+        return self.msg.get_content_type()
+
+    @cached_property
+    def leaves(self) -> list[Message]:
+        """Every part in order, without descending into a returned message."""
+        out: list[Message] = []
+        stack: list[Message] = [self.msg]
+        while stack:
+            part = stack.pop(0)
+            ctype = part.get_content_type()
+            if part.is_multipart() and not ctype.startswith("message/"):
+                payload = part.get_payload()
+                if isinstance(payload, list):
+                    stack[0:0] = [p for p in payload if isinstance(p, Message)]
+                continue
+            out.append(part)
+        return out
+
+    @cached_property
+    def dsn_part(self) -> Message | None:
+        for part in self.leaves:
+            if part.get_content_type() in _DSN_TYPES:
+                return part
+        return None
+
+    @cached_property
+    def original_part(self) -> Message | None:
+        for part in self.leaves:
+            if part.get_content_type() in _ORIGINAL_TYPES:
+                return part
+        return None
+
+    @cached_property
+    def texts(self) -> list[str]:
+        """Decoded text parts before the returned message (text/plain preferred over text/html)."""
+        plain: list[str] = []
+        html: list[str] = []
+        for part in self.leaves:
+            ctype = part.get_content_type()
+            if ctype in _ORIGINAL_TYPES:
+                break
+            if part is self.dsn_part:
+                continue
+            if ctype == "text/plain" or (ctype.startswith("text/") and ctype != "text/html"):
+                plain.append(part_text(part))
+            elif ctype == "text/html":
+                html.append(part_text(part))
+        if plain:
+            return plain
+        return [_strip_html(h) for h in html]
+
+    @cached_property
+    def body(self) -> str:
+        """The human-readable text of the message, joined."""
+        return "\n".join(self.texts)
+
+
+def _strip_html(text: str) -> str:
+    import html
+    import re
+
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return html.unescape(text)
