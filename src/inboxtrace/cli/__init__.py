@@ -28,6 +28,11 @@ app = typer.Typer(
 _registered = False
 
 
+@app.callback()
+def _root() -> None:
+    """Where did the mail go after the 250 OK? Replies, logs, bounces, seeds and DNS, explained."""
+
+
 def _register_all() -> None:
     global _registered
     if _registered:
@@ -48,10 +53,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv)
     except (NotAReplyError, InputError) as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         sys.exit(2)
     except InboxtraceError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         sys.exit(1)
 
 
