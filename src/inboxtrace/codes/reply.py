@@ -38,8 +38,12 @@ _FOLDED_PREFIX_RE = re.compile(rf"(?:(?<=\s)|^)[2-5][0-9][0-9][ -](?:#?{_STATUS}
 
 # Wrappers, tried in order; each yields the inner text and maybe host/ip.
 _WRAPPERS: tuple[re.Pattern[str], ...] = (
+    # Diagnostic-Code: X-Unix; 75 -- an exit status of the local delivery program, not a reply code.
+    re.compile(r"^\s*(?:diagnostic-code\s*:\s*)?x-unix\s*;\s*(?P<exit>\d{1,3})\b(?P<inner>.*)$", re.I | re.S),
     # Diagnostic-Code: smtp; 550 ...   (also X-Postfix; X-Exim; ...)
     re.compile(r"^\s*(?:diagnostic-code|x-remote-reply)\s*:\s*[\w.-]+\s*;\s*(?P<inner>.*)$", re.I | re.S),
+    # The same without the field name: "smtp; 550 ...", "X-Postfix; ...", "X-Unix; 77".
+    re.compile(r"^\s*(?:smtp|esmtp|x-[\w.-]+|ms-[\w.-]+)\s*;\s*(?P<inner>.*)$", re.I | re.S),
     # Postfix: host mx.example[1.2.3.4] said: 550 ...
     re.compile(
         r"^.*?\bhost\s+(?P<host>[^\s\[]+)\[(?P<ip>[^\]]*)\](?::\d+)?\s+(?:said|refused to talk to me)"
@@ -77,6 +81,8 @@ def _unwrap(raw: str) -> tuple[str, str | None, str | None]:
                 host = groups.get("host") or host
                 ip = groups.get("ip") or ip
                 text = groups["inner"]
+                if groups.get("exit"):
+                    return f"mailer program exited with status {groups['exit']}{text}", host, ip
                 break
         else:
             break
@@ -136,6 +142,12 @@ def find_reply(text: str) -> Reply | None:
             match = _ANY_STATUS_RE.search(body)
             if match:
                 status = match.group(1)
+    if code is not None and code < 400:
+        # A greeting or an earlier 2xx line in front of the real failure ("220-mx 421 4.2.1 ...").
+        later = _PAIR_RE.search(body)
+        if later and later.group(1)[0] in "45":
+            code, status = int(later.group(1)), later.group(2)
+            body = body[later.end() :].strip()
     body = _FOLDED_PREFIX_RE.sub("", body) if code is not None else body
     body = re.sub(r"\s+", " ", body).strip()
     if status is not None:
