@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from inboxtrace.bounces.context import phase_in_text, reason_in_phase
 from inboxtrace.bounces.view import Found
 from inboxtrace.model.reply import Reply, ReplyClass, Verdict
 
@@ -39,13 +40,19 @@ def verdict_for(found: Found) -> Verdict:
     from inboxtrace.codes import classify
 
     host = found.remote_mta or found.reporting_mta
-    text = found.diagnostic.strip()
+    text = found.diagnostic.strip() or found.context.strip()
     verdict = classify(_reply(text, found), remote_host=host)
     if verdict.reason in _UNDECIDED and found.context.strip():
         wider = f"{text} {found.context}".strip()
         second = classify(_reply(wider, found), remote_host=host)
         if second.reason not in _UNDECIDED:
             verdict = second
+    phase = verdict.phase or phase_in_text(text) or (phase_in_text(found.context) if found.context else None)
+    if phase is not None and verdict.phase is None:
+        verdict = dataclasses.replace(verdict, phase=phase)
+    reread = reason_in_phase(verdict.reason, phase, found.status or verdict.enhanced_status)
+    if reread != verdict.reason:
+        verdict = force_reason(verdict, reread)
     if found.reason and found.reason != verdict.reason:
         verdict = force_reason(verdict, found.reason)
     return verdict

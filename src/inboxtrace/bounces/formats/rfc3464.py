@@ -10,6 +10,7 @@ import re
 from email.message import Message
 
 from inboxtrace.bounces.formats.base import field_blocks, found_from_fields, sub_messages
+from inboxtrace.bounces.formats.text import exclusions, scan, split_report
 from inboxtrace.bounces.formats.vendors import vendor_of
 from inboxtrace.bounces.mail import decode_header_value, part_text
 from inboxtrace.bounces.view import Found, Mail, Parsed
@@ -51,6 +52,22 @@ def recipients_from_blocks(blocks: list[dict[str, str]]) -> tuple[list[Found], d
     return found, per_message
 
 
+def add_context(mail: Mail, found: list[Found]) -> None:
+    """Give each recipient the human text the report says about it (used when the fields are mute)."""
+    report, _original = split_report(mail.body)
+    if not report.strip():
+        return
+    blocks, preamble = scan(report, exclusions(mail))
+    by_addr = {b.recipient.lower(): b.diagnostic for b in blocks}
+    for item in found:
+        own = by_addr.get(item.recipient.lower())
+        if own is None and item.original_recipient:
+            own = by_addr.get(item.original_recipient.lower())
+        if own is None and len(found) == 1:
+            own = " ".join(b.diagnostic for b in blocks)
+        item.context = " ".join(x for x in (own, preamble if len(found) == 1 else "") if x)[:4000]
+
+
 class Rfc3464:
     name = "rfc3464"
     description = "RFC 3464 multipart/report delivery-status (and RFC 6533 global delivery status)"
@@ -65,6 +82,7 @@ class Rfc3464:
         found, per_message = recipients_from_blocks(_blocks_of(part))
         if not found:
             return None
+        add_context(mail, found)
         return Parsed(
             format=vendor_of(mail, per_message) or self.name,
             kind="dsn",

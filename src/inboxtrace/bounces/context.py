@@ -1,0 +1,75 @@
+"""Bounce-level knowledge that is not a reply phrase (data: ``bounces/data/context.toml``)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from inboxtrace.errors import DataFileError
+from inboxtrace.model.reply import Phase
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseRule:
+    phases: frozenset[Phase]
+    reasons: frozenset[str]
+    becomes: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownUserRule:
+    status: re.Pattern[str]
+    phases: frozenset[Phase]
+    reasons: frozenset[str]
+    becomes: str
+
+
+@cache
+def _data() -> tuple[tuple[tuple[re.Pattern[str], Phase], ...], tuple[PhaseRule, ...], UnknownUserRule]:
+    try:
+        text = resources.files("inboxtrace.bounces").joinpath("data/context.toml").read_text("utf-8")
+        raw = tomllib.loads(text)
+        marks = tuple((re.compile(p["pattern"], re.I), Phase(p["phase"])) for p in raw.get("phase", []))
+        rules = tuple(
+            PhaseRule(
+                phases=frozenset(Phase(x) for x in r["phases"]),
+                reasons=frozenset(r["reasons"]),
+                becomes=str(r["becomes"]),
+            )
+            for r in raw.get("phase_rule", [])
+        )
+        u = raw["unknown_user"]
+        unknown = UnknownUserRule(
+            status=re.compile(u["filter_status"]),
+            phases=frozenset(Phase(x) for x in u["trusted_phases"]),
+            reasons=frozenset(u["reasons"]),
+            becomes=str(u["becomes"]),
+        )
+    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError, re.error) as exc:
+        raise DataFileError(f"bounces/data/context.toml: {exc}") from exc
+    return marks, rules, unknown
+
+
+def phase_in_text(text: str) -> Phase | None:
+    """The SMTP phase a bounce text states (transcripts, vendor wording), or ``None``."""
+    from inboxtrace.codes import phase_of
+
+    for pattern, phase in _data()[0]:
+        if pattern.search(text):
+            return phase
+    return phase_of(text)
+
+
+def reason_in_phase(reason: str, phase: Phase | None, status: str | None) -> str:
+    """The reason as re-read in the light of the phase and status (unchanged when no rule applies)."""
+    marks, rules, unknown = _data()
+    if phase is not None:
+        for rule in rules:
+            if phase in rule.phases and reason in rule.reasons:
+                return rule.becomes
+    if reason in unknown.reasons and phase not in unknown.phases and status and unknown.status.search(status):
+        return unknown.becomes
+    return reason
