@@ -65,7 +65,7 @@ def phase_in_text(text: str) -> Phase | None:
 
 def reason_in_phase(reason: str, phase: Phase | None, status: str | None) -> str:
     """The reason as re-read in the light of the phase and status (unchanged when no rule applies)."""
-    marks, rules, unknown = _data()
+    _marks, rules, unknown = _data()
     if phase is not None:
         for rule in rules:
             if phase in rule.phases and reason in rule.reasons:
