@@ -39,8 +39,9 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
-_SOA = "@ 3600 IN SOA ns.rig.invalid. hostmaster.rig.invalid. 1 3600 600 86400 60\n"
-_NS = "@ 3600 IN NS ns.rig.invalid.\n"
+_SOA = "@ 3600 IN SOA ns1 hostmaster {serial} 3600 600 86400 60\n"
+_NS = "@ 3600 IN NS ns1\n@ 3600 IN NS ns2\nns1 IN A 127.0.0.1\nns2 IN A 127.0.0.2\n"
+_ROOT = "@ 3600 IN SOA a.root.invalid. hostmaster.invalid. {serial} 3600 600 86400 60\n@ 3600 IN NS a.root.invalid.\n"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -67,6 +68,7 @@ class KnotServer:
     workdir: Path
     process: subprocess.Popen[bytes]
     zones: dict[str, str] = field(default_factory=dict)
+    serial: int = 1
 
     @property
     def nameserver(self) -> str:
@@ -76,6 +78,28 @@ class KnotServer:
         """One direct query to the server (for readiness checks and test set-up)."""
         msg = dns.message.make_query(name, rdtype, want_dnssec=dnssec)
         return dns.query.udp(msg, self.host, port=self.port, timeout=1.0)
+
+    def set_zone(self, origin: str, body: str, timeout: float = 10.0) -> None:
+        """Replace the text of a served zone and reload it (the SOA serial is bumped)."""
+        origin = _fqdn(origin)
+        index = list(self.zones).index(origin)
+        self.serial += 1
+        self.zones[origin] = body
+        (self.workdir / "zones" / f"z{index}.zone").write_text(_zone_text(origin, body, self.serial))
+        knotc = shutil.which("knotc") or "/usr/sbin/knotc"
+        subprocess.run(
+            [knotc, "-c", str(self.workdir / "knot.conf"), "zone-reload", origin],
+            check=True,
+            capture_output=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            answer = self.query(origin, "SOA")
+            soa = [rr for rr in answer.answer if rr.rdtype == dns.rdatatype.SOA]
+            if soa and next(iter(soa[0])).serial >= self.serial:  # type: ignore[attr-defined]
+                return
+            time.sleep(0.02)
+        raise RuntimeError(f"knotd did not reload {origin}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -87,12 +111,16 @@ class KnotServer:
                 self.process.wait(timeout=5)
 
 
-def _zone_text(origin: str, body: str) -> str:
+def _zone_text(origin: str, body: str, serial: int = 1) -> str:
+    """The zone file: ``$ORIGIN``/``$TTL``, a default SOA and (two) NS records with addresses."""
     head = f"$ORIGIN {origin}\n$TTL 60\n"
     if " SOA " not in body.upper():
-        head += _SOA
-        if " NS " not in body.upper():
-            head += _NS
+        if origin == ".":
+            head += _ROOT.format(serial=serial)
+        else:
+            head += _SOA.format(serial=serial)
+            if " NS " not in body.upper():
+                head += _NS
     return head + body + ("\n" if not body.endswith("\n") else "")
 
 
@@ -100,9 +128,7 @@ def _fqdn(name: str) -> str:
     return name.rstrip(".").lower() + "."
 
 
-def _config(
-    workdir: Path, listen: list[tuple[str, int]], zones: list[str], signed: set[str]
-) -> str:
+def _config(workdir: Path, listen: list[tuple[str, int]], zones: list[str], signed: set[str]) -> str:
     addrs = ", ".join(f"{h}@{p}" for h, p in listen)
     lines = [
         "server:",
@@ -111,6 +137,8 @@ def _config(
         "    udp-workers: 2",
         "    tcp-workers: 2",
         "    background-workers: 2",
+        "control:",
+        f'    listen: "{workdir / "knot.sock"}"',
         "database:",
         f'    storage: "{workdir / "db"}"',
         "log:",

@@ -1,0 +1,245 @@
+"""An asynchronous DNS client that tells the outcomes apart.
+
+A sender check must never call a record "missing" when the resolver only failed to answer, so
+every query ends in one :class:`DnsStatus`: ``ok``, ``nxdomain``, ``nodata`` (the name exists,
+no record of the type), ``servfail``, ``refused``, ``timeout`` or ``error``. Answers are cached
+per :class:`Resolver` and identical concurrent queries share one request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import dns.asyncquery
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.resolver
+import dns.rrset
+
+from inboxtrace.errors import ConfigError
+
+
+class DnsStatus(StrEnum):
+    OK = "ok"
+    NXDOMAIN = "nxdomain"
+    NODATA = "nodata"
+    SERVFAIL = "servfail"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+
+
+_FAILED = {DnsStatus.SERVFAIL, DnsStatus.REFUSED, DnsStatus.TIMEOUT, DnsStatus.ERROR}
+
+
+@dataclass(frozen=True, slots=True)
+class DnsAnswer:
+    """The outcome of one query: status, the records of the asked type, their signatures."""
+
+    name: str
+    rdtype: str
+    status: DnsStatus
+    records: tuple[dns.rdata.Rdata, ...] = ()
+    rrset: dns.rrset.RRset | None = None
+    rrsig: dns.rrset.RRset | None = None
+    error: str = ""
+    cname_chain: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.status is DnsStatus.OK
+
+    @property
+    def void(self) -> bool:
+        """NXDOMAIN or no data: the name answers that there is nothing (RFC 7208 "void")."""
+        return self.status in (DnsStatus.NXDOMAIN, DnsStatus.NODATA)
+
+    @property
+    def failed(self) -> bool:
+        """The resolver could not say: the question stays open ("could not check")."""
+        return self.status in _FAILED
+
+    def texts(self) -> list[str]:
+        """TXT records, each with its strings joined, decoded leniently."""
+        out: list[str] = []
+        for rd in self.records:
+            strings = getattr(rd, "strings", None)
+            if strings is not None:
+                out.append(b"".join(strings).decode("utf-8", "replace"))
+        return out
+
+    def addresses(self) -> list[str]:
+        return [str(getattr(rd, "address", "")) for rd in self.records if hasattr(rd, "address")]
+
+    def describe(self) -> str:
+        """One line for a finding's "found" field."""
+        if self.ok:
+            return f"{self.name} {self.rdtype}: " + ", ".join(rd.to_text() for rd in self.records)
+        detail = f" ({self.error})" if self.error else ""
+        return f"{self.name} {self.rdtype}: {self.status.value}{detail}"
+
+
+def parse_nameserver(spec: str) -> tuple[str, int]:
+    """``127.0.0.1``, ``127.0.0.1:5353``, ``::1``, ``[::1]:5353`` → (host, port)."""
+    spec = spec.strip()
+    if not spec:
+        raise ConfigError("empty nameserver")
+    host, port = spec, 53
+    if spec.startswith("["):
+        end = spec.find("]")
+        if end < 0:
+            raise ConfigError(f"bad nameserver {spec!r}")
+        host = spec[1:end]
+        rest = spec[end + 1 :]
+        if rest.startswith(":"):
+            port = _port(rest[1:], spec)
+    elif spec.count(":") == 1:
+        host, p = spec.split(":")
+        port = _port(p, spec)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError as exc:
+        raise ConfigError(f"nameserver must be an IP address (optionally :port), got {spec!r}") from exc
+    return host, port
+
+
+def _port(text: str, spec: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ConfigError(f"bad port in nameserver {spec!r}")
+    return int(text)
+
+
+def system_nameservers() -> list[tuple[str, int]]:
+    """The resolvers from /etc/resolv.conf (used only when none is given)."""
+    try:
+        res = dns.resolver.Resolver(configure=True)
+    except dns.exception.DNSException as exc:
+        raise ConfigError(f"no nameserver configured and /etc/resolv.conf unusable: {exc}") from exc
+    return [(str(ns), 53) for ns in res.nameservers]
+
+
+class Resolver:
+    """Asynchronous, caching DNS client over the given nameservers (tried in order on failure)."""
+
+    def __init__(
+        self,
+        nameservers: Sequence[str] | None = None,
+        *,
+        timeout: float = 3.0,
+        tries: int = 2,
+    ) -> None:
+        self.servers = [parse_nameserver(n) for n in nameservers] if nameservers else system_nameservers()
+        self.timeout = timeout
+        self.tries = max(1, tries)
+        self._cache: dict[tuple[str, str, bool], asyncio.Future[DnsAnswer]] = {}
+        self.queries = 0
+
+    async def query(self, name: str, rdtype: str, *, dnssec: bool = False) -> DnsAnswer:
+        name = name.rstrip(".").lower() + "."
+        key = (name, rdtype, dnssec)
+        fut = self._cache.get(key)
+        if fut is None:
+            fut = asyncio.get_running_loop().create_future()
+            self._cache[key] = fut
+            try:
+                answer = await self._query(name, rdtype, dnssec)
+            except Exception as exc:  # never let one query break a check
+                answer = DnsAnswer(name, rdtype, DnsStatus.ERROR, error=str(exc) or type(exc).__name__)
+            fut.set_result(answer)
+            return answer
+        return await asyncio.shield(fut)
+
+    async def _query(self, name: str, rdtype: str, dnssec: bool, depth: int = 0) -> DnsAnswer:
+        try:
+            qname = dns.name.from_text(name)
+        except dns.exception.DNSException as exc:
+            return DnsAnswer(name, rdtype, DnsStatus.ERROR, error=f"invalid name: {exc}")
+        last = DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, error="no answer")
+        for _ in range(self.tries):
+            for host, port in self.servers:
+                msg = dns.message.make_query(qname, rdtype, want_dnssec=dnssec)
+                msg.flags |= dns.flags.RD
+                self.queries += 1
+                try:
+                    resp = await dns.asyncquery.udp(msg, host, port=port, timeout=self.timeout)
+                    if resp.flags & dns.flags.TC:
+                        resp = await dns.asyncquery.tcp(msg, host, port=port, timeout=self.timeout)
+                except dns.exception.Timeout:
+                    last = DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, error=f"no answer from {host}:{port}")
+                    continue
+                except (OSError, dns.exception.DNSException) as exc:
+                    last = DnsAnswer(name, rdtype, DnsStatus.ERROR, error=f"{host}:{port}: {exc}")
+                    continue
+                answer = interpret(resp, qname, rdtype)
+                if answer.status in (DnsStatus.SERVFAIL, DnsStatus.REFUSED):
+                    last = answer
+                    continue
+                if answer.status is DnsStatus.NODATA and answer.cname_chain and depth < 8:
+                    # the CNAME target lives elsewhere: ask for it separately
+                    target = await self._query(answer.cname_chain[-1], rdtype, dnssec, depth + 1)
+                    chain = answer.cname_chain + target.cname_chain
+                    return DnsAnswer(
+                        name,
+                        rdtype,
+                        target.status,
+                        target.records,
+                        target.rrset,
+                        target.rrsig,
+                        target.error,
+                        chain,
+                    )
+                return answer
+        return last
+
+
+def interpret(resp: dns.message.Message, qname: dns.name.Name, rdtype: str) -> DnsAnswer:
+    """Turn a response into a :class:`DnsAnswer`, following CNAMEs inside the answer section."""
+    name = qname.to_text()
+    rcode = resp.rcode()
+    if rcode == dns.rcode.NXDOMAIN:
+        return DnsAnswer(name, rdtype, DnsStatus.NXDOMAIN)
+    if rcode == dns.rcode.SERVFAIL:
+        return DnsAnswer(name, rdtype, DnsStatus.SERVFAIL, error="SERVFAIL")
+    if rcode == dns.rcode.REFUSED:
+        return DnsAnswer(name, rdtype, DnsStatus.REFUSED, error="REFUSED")
+    if rcode != dns.rcode.NOERROR:
+        return DnsAnswer(name, rdtype, DnsStatus.ERROR, error=dns.rcode.to_text(rcode))
+    want = dns.rdatatype.from_text(rdtype)
+    current = qname
+    chain: list[str] = []
+    for _ in range(16):
+        found = None
+        cname = None
+        sig = None
+        for rrset in resp.answer:
+            if rrset.name != current:
+                continue
+            if rrset.rdtype == want:
+                found = rrset
+            elif rrset.rdtype == dns.rdatatype.CNAME and want != dns.rdatatype.CNAME:
+                cname = rrset
+            elif rrset.rdtype == dns.rdatatype.RRSIG and rrset.covers == want:
+                sig = rrset
+        if found is not None:
+            return DnsAnswer(
+                name, rdtype, DnsStatus.OK, tuple(found), rrset=found, rrsig=sig, cname_chain=tuple(chain)
+            )
+        if cname is None:
+            break
+        current = next(iter(cname)).target
+        chain.append(current.to_text())
+    return DnsAnswer(name, rdtype, DnsStatus.NODATA, cname_chain=tuple(chain))
+
+
+def reverse_name(ip: str) -> str:
+    return dns.name.from_text(ipaddress.ip_address(ip).reverse_pointer).to_text()

@@ -1,0 +1,241 @@
+"""Runs all checks for one domain (concurrently) or many domains (concurrently, bounded)."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from typing import Any
+
+from inboxtrace.checks import (
+    align,
+    bimi,
+    bulk,
+    dkim,
+    dmarc,
+    dnsbl,
+    dnssec,
+    mta_sts,
+    mx,
+    ptr,
+    spf,
+    tlsrpt,
+    zone,
+)
+from inboxtrace.checks.context import CheckOptions, Context
+from inboxtrace.checks.dnsq import Resolver
+from inboxtrace.checks.findings import finding, order, score
+from inboxtrace.checks.sample import Sample, parse_sample
+from inboxtrace.checks.tags import TagError
+from inboxtrace.errors import InputError
+from inboxtrace.model.check import CheckResult, Finding
+
+
+def normalize_domain(text: str) -> str:
+    """Lower-case, IDNA-encoded, without trailing dot; raises InputError when not a domain name."""
+    name = text.strip().rstrip(".").lower()
+    if "@" in name:
+        name = name.rsplit("@", 1)[1]
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InputError(f"not a domain name: {text!r}") from exc
+    labels = name.split(".")
+    if len(labels) < 2 or any(not lab or len(lab) > 63 for lab in labels) or len(name) > 253:
+        raise InputError(f"not a domain name: {text!r}")
+    if not all(c.isalnum() or c in "-_" for lab in labels for c in lab):
+        raise InputError(f"not a domain name: {text!r}")
+    return name
+
+
+def normalize_ip(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError as exc:
+        raise InputError(f"not an IP address: {text!r}") from exc
+
+
+async def _guard(what: str, coro: Awaitable[list[Finding]]) -> list[Finding]:
+    """Exceptions become a finding: one broken check never aborts the others."""
+    try:
+        return await coro
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        f = finding("dns.check-crashed", found=f"{type(exc).__name__}: {exc}", checked=False, what=what)
+        return [f]
+
+
+async def check_domain_async(
+    domain: str, options: CheckOptions | None = None, *, resolver: Resolver | None = None
+) -> CheckResult:
+    """Check one domain; see :class:`CheckOptions` for the IPs, selectors, sample, resolver."""
+    options = options or CheckOptions()
+    domain = normalize_domain(domain)
+    ips = tuple(normalize_ip(i) for i in options.ips)
+    resolver = resolver or Resolver(options.nameservers or None, timeout=options.timeout, tries=options.tries)
+    sample = parse_sample(options.message) if options.message is not None else None
+    ctx = Context(domain=domain, options=options, resolver=resolver, sample=sample)
+
+    exists, zone_findings = await zone.check(ctx)
+    findings: list[Finding] = list(zone_findings)
+    if not exists:
+        if ips:
+            findings += await _guard("PTR", ptr.check(ctx, ips))
+        return _result(ctx, findings)
+
+    link_domains: tuple[str, ...] = ()
+    if sample is not None and options.blocklists:
+        link_domains = tuple(d for d in sample.link_domains if d != domain)
+    jobs: list[Awaitable[list[Finding]]] = [
+        _guard("SPF", spf.check(ctx, domain)),
+        _guard("DMARC", dmarc.check(ctx)),
+        _guard("MX", mx.check(ctx)),
+        _guard("DKIM", dkim.check(ctx)),
+        _guard("DNSSEC", dnssec.check(ctx)),
+        _guard("TLS-RPT", tlsrpt.check(ctx)),
+    ]
+    if ips:
+        jobs.append(_guard("PTR", ptr.check(ctx, ips)))
+        jobs.append(_guard("SPF evaluation", spf.check_ips(ctx, domain, ips)))
+    if options.blocklists:
+        jobs.append(_guard("blocklists", dnsbl.check(ctx, ips, (domain, *link_domains))))
+    for fs in await asyncio.gather(*jobs):
+        findings += fs
+    # these need DMARC / MX results
+    later: list[Awaitable[list[Finding]]] = [
+        _guard("MTA-STS", mta_sts.check(ctx)),
+        _guard("BIMI", bimi.check(ctx)),
+    ]
+    if sample is not None:
+        later.append(_guard("sample message", _sample_checks(ctx, sample, ips)))
+    for fs in await asyncio.gather(*later):
+        findings += fs
+    return _result(ctx, findings)
+
+
+def _result(ctx: Context, findings: list[Finding]) -> CheckResult:
+    ordered = order(findings)
+    return CheckResult(
+        domain=ctx.domain,
+        findings=ordered,
+        score=0 if any(f.code == "zone.nxdomain" for f in ordered) else score(ordered),
+        complete=all(f.checked for f in ordered),
+        records=ctx.records,
+    )
+
+
+async def _sample_checks(ctx: Context, sample: Sample, ips: tuple[str, ...]) -> list[Finding]:
+    out: list[Finding] = []
+    from_domain = sample.from_domain
+    if from_domain is None:
+        out.append(
+            finding(
+                "message.no-from", found=f"{sample.from_header_count} From header(s): {sample.from_addresses}"
+            )
+        )
+    from_domain = from_domain or ctx.domain
+    mail_from_domain = sample.mail_from_domain or from_domain
+    ctx.records["sample"] = {
+        "from_domain": from_domain,
+        "mail_from_domain": mail_from_domain,
+        "dkim_domains": [s.domain for s in sample.signatures],
+    }
+    sample_ips = ips or ((sample.received_ip,) if sample.received_ip else ())
+    spf_results: list[str] = []
+    spf_detail = ""
+    if mail_from_domain != ctx.domain:
+        out += await spf.check(ctx, mail_from_domain, label="spf_mail_from")
+    if sample_ips:
+        evaluated = await asyncio.gather(
+            *(spf.evaluate(ctx.resolver, ip, mail_from_domain, sample.mail_from) for ip in sample_ips)
+        )
+        spf_results = [r for r, _e in evaluated]
+        spf_detail = "; ".join(f"{ip}: {r}" for ip, (r, _e) in zip(sample_ips, evaluated, strict=True))
+        if not ips:  # evaluation for --ip values is reported by the domain's SPF check
+            for ip, (r, e) in zip(sample_ips, evaluated, strict=True):
+                code = spf._IP_CODES.get(r)
+                if code:
+                    out.append(finding(code, subject=ip, found=f"{r}: {e}", domain=mail_from_domain))
+    else:
+        out.append(finding("message.no-ip", subject=mail_from_domain))
+    dkim_findings, sigs = await dkim.verify_sample(ctx, sample)
+    out += dkim_findings
+    if from_domain == ctx.domain:
+        record = ctx.records.get("dmarc", {}).get("record")
+        dmarc_found = ctx.dmarc_found
+    else:
+        record, _where, fetched = await dmarc.fetch(ctx, from_domain)
+        dmarc_found = None if any(not f.checked for f in fetched) else record is not None
+    tags: dict[str, str] = {}
+    if record:
+        try:
+            tags, _problems = dmarc.validate(record)
+        except TagError:
+            tags = {}
+    alignment, align_findings = align.check(from_domain, mail_from_domain, spf_results, sigs, tags)
+    out += align_findings
+    out += bulk.check(sample, alignment, sigs, spf_detail, dmarc_found)
+    return out
+
+
+def check_domain(domain: str, options: CheckOptions | None = None) -> CheckResult:
+    """Synchronous :func:`check_domain_async`."""
+    return asyncio.run(check_domain_async(domain, options))
+
+
+async def check_many_async(
+    domains: Iterable[str], options: CheckOptions | None = None
+) -> AsyncIterator[tuple[str, CheckResult | InputError]]:
+    """Check many domains, at most ``options.concurrency`` at a time, sharing one resolver cache.
+
+    Yields (input line, result or the InputError for a line that is not a domain) as each
+    finishes.
+    """
+    options = options or CheckOptions()
+    resolver = Resolver(options.nameservers or None, timeout=options.timeout, tries=options.tries)
+    sem = asyncio.Semaphore(max(1, options.concurrency))
+    queue: asyncio.Queue[tuple[str, CheckResult | InputError]] = asyncio.Queue()
+
+    async def one(text: str) -> None:
+        async with sem:
+            try:
+                res: CheckResult | InputError = await check_domain_async(text, options, resolver=resolver)
+            except InputError as exc:
+                res = exc
+            await queue.put((text, res))
+
+    items = list(domains)
+    tasks: list[asyncio.Task[None]] = []
+    feeder_done = asyncio.Event()
+
+    async def feed() -> None:
+        for text in items:
+            await sem.acquire()
+            sem.release()
+            tasks.append(asyncio.create_task(one(text)))
+        feeder_done.set()
+
+    feeder = asyncio.create_task(feed())
+    for _ in range(len(items)):
+        yield await queue.get()
+    await feeder
+    await asyncio.gather(*tasks)
+
+
+def check_many(
+    domains: Iterable[str],
+    options: CheckOptions | None = None,
+    on_result: Callable[[str, CheckResult | InputError], Any] | None = None,
+) -> Iterator[tuple[str, CheckResult | InputError]]:
+    """Synchronous wrapper of :func:`check_many_async` (collects, then yields in finishing order)."""
+
+    async def collect() -> list[tuple[str, CheckResult | InputError]]:
+        out = []
+        async for item in check_many_async(domains, options):
+            if on_result is not None:
+                on_result(*item)
+            out.append(item)
+        return out
+
+    return iter(asyncio.run(collect()))

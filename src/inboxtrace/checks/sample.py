@@ -1,0 +1,127 @@
+"""What the checks need from a sample message: addresses, DKIM signatures, unsubscribe headers, links.
+
+Headers are attacker-controlled; nothing here raises on bad input: problems are collected in
+``problems`` and become findings.
+"""
+
+from __future__ import annotations
+
+import email
+import email.message
+import email.policy
+import email.utils
+import re
+from dataclasses import dataclass, field
+
+from inboxtrace.checks.tags import TagError, parse_tags
+
+_URL_RE = re.compile(rb"https?://([A-Za-z0-9.-]+\.[A-Za-z]{2,})", re.IGNORECASE)
+_IP_IN_RECEIVED = re.compile(r"\[(?:IPv6:)?([0-9a-fA-F:.]+)\]")
+_MSGID_RE = re.compile(r"^\s*<[^<>@\s]+@[^<>@\s]+>\s*$")
+MAX_LINKS = 20
+
+
+@dataclass(frozen=True)
+class Signature:
+    domain: str
+    selector: str
+    algorithm: str
+    headers: tuple[str, ...]
+    index: int
+
+
+@dataclass
+class Sample:
+    raw: bytes
+    from_addresses: list[str] = field(default_factory=list)
+    from_header_count: int = 0
+    mail_from: str | None = None
+    signatures: list[Signature] = field(default_factory=list)
+    message_ids: list[str] = field(default_factory=list)
+    list_unsubscribe: str | None = None
+    list_unsubscribe_post: str | None = None
+    header_counts: dict[str, int] = field(default_factory=dict)
+    link_domains: list[str] = field(default_factory=list)
+    received_ip: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def from_domain(self) -> str | None:
+        if len(self.from_addresses) != 1 or "@" not in self.from_addresses[0]:
+            return None
+        return self.from_addresses[0].rsplit("@", 1)[1].rstrip(".>").lower() or None
+
+    @property
+    def mail_from_domain(self) -> str | None:
+        if self.mail_from and "@" in self.mail_from:
+            return self.mail_from.rsplit("@", 1)[1].rstrip(".>").lower() or None
+        return None
+
+    @property
+    def message_id_valid(self) -> bool:
+        return len(self.message_ids) == 1 and bool(_MSGID_RE.match(self.message_ids[0]))
+
+
+def parse_sample(raw: bytes) -> Sample:
+    """Parse a raw RFC 5322 message (CRLF or LF); never raises on malformed content."""
+    sample = Sample(raw=raw)
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    for defect in getattr(msg, "defects", []):
+        sample.problems.append(type(defect).__name__)
+    for name in list(msg.keys()):
+        key = name.lower()
+        sample.header_counts[key] = sample.header_counts.get(key, 0) + 1
+    froms = [str(v) for v in msg.get_all("From", [])]
+    sample.from_header_count = len(froms)
+    sample.from_addresses = [addr for _n, addr in email.utils.getaddresses(froms) if addr]
+    rp = msg.get_all("Return-Path", [])
+    if rp:
+        sample.mail_from = email.utils.parseaddr(str(rp[0]))[1] or None
+    sample.message_ids = [str(v) for v in msg.get_all("Message-ID", [])]
+    lu = msg.get("List-Unsubscribe")
+    sample.list_unsubscribe = _unfold(str(lu)) if lu is not None else None
+    lup = msg.get("List-Unsubscribe-Post")
+    sample.list_unsubscribe_post = _unfold(str(lup)) if lup is not None else None
+    for i, value in enumerate(msg.get_all("DKIM-Signature", [])):
+        try:
+            tags = parse_tags(re.sub(r"\s+", "", str(value)))
+        except TagError as exc:
+            sample.problems.append(f"unparsable DKIM-Signature: {exc}")
+            continue
+        sample.signatures.append(
+            Signature(
+                domain=tags.get("d", "").lower(),
+                selector=tags.get("s", ""),
+                algorithm=tags.get("a", "").lower(),
+                headers=tuple(h.strip().lower() for h in tags.get("h", "").split(":") if h.strip()),
+                index=i,
+            )
+        )
+    for value in msg.get_all("Received", []):
+        m = _IP_IN_RECEIVED.search(str(value))
+        if m:
+            sample.received_ip = m.group(1)
+            break
+    seen: list[str] = []
+    for part in msg.walk():
+        if part.get_content_maintype() != "text":
+            continue
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception:  # broken transfer encoding: count, go on
+            sample.problems.append("undecodable body part")
+            continue
+        if not isinstance(payload, bytes):
+            continue
+        for url in _URL_RE.finditer(payload):
+            host = url.group(1).decode("ascii").lower().rstrip(".")
+            if host not in seen:
+                seen.append(host)
+            if len(seen) >= MAX_LINKS:
+                break
+    sample.link_domains = seen
+    return sample
+
+
+def _unfold(value: str) -> str:
+    return re.sub(r"\r?\n[ \t]+", " ", value).strip()
