@@ -34,7 +34,7 @@ def looks_like_mail(raw: bytes) -> str | None:
     """``None`` when ``raw`` starts like a mail message, else why not."""
     if not raw.strip():
         return "empty file"
-    head = raw[:4096]
+    head = raw[:1024]
     if b"\x00" in head:
         return "not a mail message (binary data)"
     first = raw.lstrip(b"\n")[:1000]
@@ -50,6 +50,8 @@ def parse_mail(raw: bytes) -> Message:
     why = looks_like_mail(raw)
     if why:
         raise MalformedInputError(why)
+    if b"\x00" in raw:  # stray NULs after the headers: drop them, keep the text
+        raw = raw.replace(b"\x00", b"")
     if raw.startswith(b"From "):  # an mbox "From " separator line left on a single message
         raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
     return email.message_from_bytes(raw.lstrip(b"\n"))

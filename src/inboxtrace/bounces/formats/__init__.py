@@ -7,6 +7,7 @@ from inboxtrace.bounces.formats.arf import Arf
 from inboxtrace.bounces.formats.autoreply import AutoReply
 from inboxtrace.bounces.formats.base import BounceFormat
 from inboxtrace.bounces.formats.rfc3464 import InlineFields, Rfc3464
+from inboxtrace.bounces.formats.sesjson import SesJson
 from inboxtrace.bounces.formats.text import GenericText, KnownText
 
 # Order: standard machine-readable formats first, then the text families that identify
@@ -15,6 +16,7 @@ from inboxtrace.bounces.formats.text import GenericText, KnownText
 REGISTRY: tuple[BounceFormat, ...] = (
     Arf(),
     Rfc3464(),
+    SesJson(),
     InlineFields(),
     KnownText(),
     AutoReply(),

@@ -9,6 +9,10 @@ from inboxtrace.bounces.mail import addresses, part_text
 from inboxtrace.bounces.view import Found, Mail, Parsed
 
 _FEEDBACK_TYPES = ("message/feedback-report",)
+# Feedback loops that predate ARF send the complained-about message with a subject like this.
+_COMPLAINT_SUBJECT_RE = re.compile(
+    r"^\s*(?:complaint about message|abuse report|spam report|fbl report)", re.I
+)
 _INLINE_RE = re.compile(r"^Feedback-Type\s*:", re.I | re.M)
 
 
@@ -21,10 +25,13 @@ class Arf:
             return True
         if any(p.get_content_type() in _FEEDBACK_TYPES for p in mail.leaves):
             return True
+        if _COMPLAINT_SUBJECT_RE.search(mail.subject) and mail.original_part is not None:
+            return True
         return bool(_INLINE_RE.search(mail.body[:4000]))
 
     def parse(self, mail: Mail) -> Parsed | None:
         fields: dict[str, str] = {}
+        many: list[str] = []
         for part in mail.leaves:
             if part.get_content_type() in _FEEDBACK_TYPES:
                 payload = sub_messages(part)
@@ -32,6 +39,8 @@ class Arf:
                     for sub in payload:
                         for k, v in sub.items():
                             fields.setdefault(k.lower(), str(v).strip())
+                            if k.lower() in ("original-rcpt-to", "removal-recipient"):
+                                many.append(str(v))
                 else:
                     for block in field_blocks(part_text(part)):
                         for k, v in block.items():
@@ -41,9 +50,9 @@ class Arf:
                 for k, v in block.items():
                     fields.setdefault(k, v)
         ftype = (fields.get("feedback-type") or "abuse").strip().lower()
-        rcpts: list[str] = []
+        rcpts: list[str] = [a for v in many for a in addresses(v)]
         for key in ("original-rcpt-to", "removal-recipient"):
-            if key in fields:
+            if key in fields and not rcpts:
                 rcpts.extend(addresses(fields[key]))
         if not rcpts:
             original = mail.original_part

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from inboxtrace.bounces.mail import addresses
+from inboxtrace.bounces.mail import addresses, first_address
 from inboxtrace.bounces.view import Found, Mail, Parsed
 from inboxtrace.errors import DataFileError
 
@@ -23,9 +23,12 @@ _ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
 # A line that starts with the address: "  a@b", "<a@b>:", "a@b... User unknown", "-- a@b",
 # "a@b<mailto:a@b>", '"a@b":'.
 _LEAD_RE = re.compile(
-    rf"^[\s>*-]*[\"'(]?<?({_ADDR})>?[\"')]?\s*(?:$|:|\.\.\.|\(|<mailto:|\[|,|;|\s{{2,}}|\s+-|\s+\(|\s+\d{{3}}\s)",
+    rf"^[\s>*-]*(?:[245]\d\d[ -]+)?[\"'(]?<?({_ADDR})>?[\"')]?\s*"
+    rf"(?:$|:|\.\.\.|\(|<mailto:|\[|,|;|\s{{2,}}|\s+-|\s+\(|\s+<|\s+\d{{3}}\s)",
     re.ASCII,
 )
+# A line that ends on it after a colon: "User mailbox exceeds allowed size: a@b".
+_TRAILING_RE = re.compile(rf"^[^@\n]{{3,120}}:\s*[\"']?<?({_ADDR})>?[\"']?\.?\s*$")
 # A label introduces it: "Unknown user: a@b", "Did not reach the following recipient: a@b".
 _LABEL_RE = re.compile(
     rf"^[\s>*-]*[^@\n]{{0,70}}?(?:recipient|address|addressee|rcpt(?: to)?|user|mailbox|to|"
@@ -119,7 +122,7 @@ def scan(report: str, exclude: set[str]) -> tuple[list[Found], str]:
             continue
         addr = None
         if not _FIELDS_TO_SKIP_RE.match(line):
-            for pattern in (_LEAD_RE, _LABEL_RE, _SENTENCE_RE):
+            for pattern in (_LEAD_RE, _LABEL_RE, _TRAILING_RE, _SENTENCE_RE):
                 match = pattern.search(line) if pattern is _SENTENCE_RE else pattern.match(line)
                 if match and match.group(1).lower() not in exclude:
                     addr = match.group(1)
@@ -139,6 +142,23 @@ def scan(report: str, exclude: set[str]) -> tuple[list[Found], str]:
             blocks[current].append(line.strip())
     found = [Found(recipient=a, diagnostic=" ".join(blocks[a.lower()])) for a in order]
     return found, " ".join(preamble)
+
+
+def returned_to(mail: Mail, original_text: str) -> str | None:
+    """The first To address of the returned message (a MIME part or the text after the marker)."""
+    part = mail.original_part
+    if part is not None:
+        payload = part.get_payload()
+        if isinstance(payload, list) and payload:
+            first = payload[0]
+            if hasattr(first, "get"):
+                to = first.get("To")
+                if to:
+                    return first_address(str(to))
+        elif isinstance(payload, str):
+            original_text = payload
+    match = re.search(r"^To:\s*(.+)$", original_text, re.MULTILINE | re.IGNORECASE)
+    return first_address(match.group(1)) if match else None
 
 
 def exclusions(mail: Mail) -> set[str]:
@@ -173,6 +193,12 @@ def parse_text(mail: Mail, name: str, reason: str | None = None) -> Parsed | Non
         failed = mail.msg.get("X-Failed-Recipients")
         if failed:
             found = [Found(recipient=a, diagnostic="") for a in addresses(str(failed))]
+    if not found:
+        # The report names no address (often: not in English); the returned message says to whom.
+        to = returned_to(mail, original)
+        if to:
+            found = [Found(recipient=to, diagnostic=" ".join(report.split())[:2000])]
+            preamble = ""
     if not found:
         return None
     for item in found:
