@@ -51,6 +51,7 @@ class Attempt:
     remote_queue_id: str | None = None  # "queued as X" in a 250 reply
     verdict: Verdict | None = None
     evidence: Evidence | None = None
+    tls: str | None = None  # TLS session the MTA reported for this connection ("TLSv1.3 with cipher ...")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,88 @@
+"""Timestamps of log lines -> timezone-aware datetimes, with year inference for classic syslog.
+
+Classic syslog (``Nov 25 16:24:02``) has no year and no zone. The year is inferred from a
+reference date (the file's modification time, or now for streams): a date after the reference
+belongs to the previous year. That keeps a log spanning New Year right (``Dec 31`` lines of a
+file written on ``Jan 1`` are last year's) and is stateless, so chunks of a file can be parsed in
+parallel. Zone-less times are taken as ``tz`` (UTC unless told otherwise). ISO 8601 / RFC 3339
+times (journald short-iso, RFC 5424, Exim) keep their own zone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
+_CACHE_MAX = 4096
+
+
+class Clock:
+    """Converts timestamp text to datetimes; caches the last few thousand distinct strings."""
+
+    __slots__ = ("_cache", "reference", "tz")
+
+    def __init__(self, reference: date | None = None, tz: tzinfo = UTC) -> None:
+        self.reference = reference or datetime.now(tz).date()
+        self.tz = tz
+        self._cache: dict[str, datetime | None] = {}
+
+    def __call__(self, ts: str) -> datetime | None:
+        try:
+            return self._cache[ts]
+        except KeyError:
+            pass
+        value = self.parse(ts)
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
+        self._cache[ts] = value
+        return value
+
+    def parse(self, ts: str) -> datetime | None:
+        """Parse one timestamp (no cache); None when it is not a timestamp we know."""
+        if len(ts) >= 15 and ts[3] == " " and ts[:3] in _MONTHS:
+            return self._classic(ts)
+        try:
+            dt = datetime.fromisoformat(ts)
+        except ValueError:
+            return None
+        return dt if dt.tzinfo is not None else dt.replace(tzinfo=self.tz)
+
+    def _classic(self, ts: str) -> datetime | None:
+        try:
+            month = _MONTHS[ts[:3]]
+            day = int(ts[4:6])
+            hh, mm, ss = int(ts[7:9]), int(ts[10:12]), int(ts[13:15])
+            micro = 0
+            if len(ts) > 16 and ts[15] == ".":
+                frac = ts[16:22]
+                micro = int(frac.ljust(6, "0")) if frac.isdigit() else 0
+        except (KeyError, ValueError):
+            return None
+        ref = self.reference
+        year = ref.year
+        if (month, day) > (ref.month, ref.day) and date(ref.year, ref.month, ref.day) + timedelta(
+            days=1
+        ) < _safe(ref.year, month, day):
+            year -= 1
+        try:
+            return datetime(year, month, day, hh, mm, ss, micro, tzinfo=self.tz)
+        except ValueError:
+            try:  # Feb 29 of the other year
+                return datetime(year - 1, month, day, hh, mm, ss, micro, tzinfo=self.tz)
+            except ValueError:
+                return None
+
+
+def _safe(year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return date(year, month, min(day, 28))
+
+
+__all__ = ["Clock"]

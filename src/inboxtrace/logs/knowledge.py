@@ -1,0 +1,41 @@
+"""Load the reviewable data files of :mod:`inboxtrace.logs` (ignored-line tables)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+
+from inboxtrace.errors import DataFileError
+
+
+@cache
+def ignore_table(mta: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    """``daemon -> ((prefix, kind), ...)`` from ``data/<mta>.toml``, longest prefixes first."""
+    name = f"{mta}.toml"
+    try:
+        text = resources.files("inboxtrace.logs").joinpath("data", name).read_text("utf-8")
+        data = tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataFileError(f"inboxtrace/logs/data/{name}: {exc}") from exc
+    table: dict[str, tuple[tuple[str, str], ...]] = {}
+    for daemon, entries in data.items():
+        if not isinstance(entries, dict):
+            raise DataFileError(f"inboxtrace/logs/data/{name}: [{daemon}] must be a table")
+        pairs = sorted(((str(k), str(v)) for k, v in entries.items()), key=lambda kv: -len(kv[0]))
+        table[daemon] = tuple(pairs)
+    return table
+
+
+def ignored_kind(table: dict[str, tuple[tuple[str, str], ...]], daemon: str, text: str) -> str | None:
+    """The kind ``text`` from ``daemon`` is knowingly ignored as, or None when it is unknown."""
+    for prefix, kind in table.get(daemon, ()):
+        if text.startswith(prefix):
+            return kind
+    for prefix, kind in table.get("any", ()):
+        if text.startswith(prefix):
+            return kind
+    return None
+
+
+__all__ = ["ignore_table", "ignored_kind"]

@@ -1,0 +1,263 @@
+"""Postfix: every line shape that tells where a message went, parsed with cheap string dispatch.
+
+Lines are routed by daemon (``postfix/smtp`` -> ``smtp``; multi-instance names such as
+``postfix-out/smtp`` or ``postfix/submission/smtpd`` work the same) and then by fixed prefixes;
+regular expressions are used only to confirm a queue id (short hex or long ``...z...`` form).
+"""
+
+# Event calls are positional on purpose: they run once per log line and keywords cost time.
+# ruff: noqa: PLR0917
+
+from __future__ import annotations
+
+import re
+
+from inboxtrace.logs.events import EventSink
+from inboxtrace.logs.knowledge import ignore_table, ignored_kind
+
+NAME = "postfix"
+DESCRIPTION = "Postfix (all daemons: smtpd, postscreen, cleanup, qmgr, smtp/lmtp/local/..., bounce)"
+
+_ALNUM = "0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz"
+_QID = re.compile(rf"[0-9A-F]{{5,}}|[{_ALNUM}]{{8,}}z[{_ALNUM}]{{2,}}")
+_QID_FULL = _QID.fullmatch
+
+DAEMONS = frozenset(
+    {
+        "smtpd", "postscreen", "cleanup", "qmgr", "nqmgr", "smtp", "lmtp", "local", "virtual", "pipe",
+        "error", "discard", "retry", "bounce", "defer", "trace", "pickup", "postsuper", "master",
+        "postfix-script", "anvil", "scache", "tlsmgr", "tlsproxy", "dnsblog", "verify", "postmap",
+        "postalias", "script", "postlog", "proxymap", "trivial-rewrite", "sendmail", "postdrop",
+        "showq", "flush", "oqmgr", "spawn", "postqueue", "postmulti", "postconf", "qmqpd", "lmtpd",
+    }
+)  # fmt: skip
+_DELIVERY_AGENTS = frozenset({"smtp", "lmtp"})
+_NOTE_PREFIXES = (
+    "host ",
+    "lost connection with ",
+    "conversation with ",
+    "SASL authentication failed",
+    "connect to ",
+)
+_NOTIFICATION = " notification: "
+_TLS_MARK = "TLS connection established to "
+_REJECT_ACTIONS = ("reject", "milter-reject", "discard", "hold", "redirect")
+
+
+def daemon_of(program: str) -> str | None:
+    """The Postfix daemon a syslog program name stands for, or None if it is not Postfix."""
+    slash = program.rfind("/")
+    if slash < 0:
+        return None
+    daemon = program[slash + 1 :]
+    prefix = program[:slash]
+    if daemon in DAEMONS and ("postfix" in prefix or prefix.count("/") <= 1):
+        return daemon
+    return None
+
+
+def _strip_angle(addr: str) -> str:
+    if addr.startswith("<") and addr.endswith(">"):
+        return addr[1:-1]
+    return addr
+
+
+def _between(text: str, start: str, end: str) -> str | None:
+    i = text.find(start)
+    if i < 0:
+        return None
+    i += len(start)
+    j = text.find(end, i)
+    return text[i:] if j < 0 else text[i:j]
+
+
+def split_client(spec: str) -> tuple[str | None, str | None]:
+    """``host[1.2.3.4]`` / ``[1.2.3.4]:port`` / ``host[ip]:port`` -> (host or None, ip or None)."""
+    b = spec.find("[")
+    if b < 0:
+        return (spec or None, None)
+    e = spec.find("]", b)
+    host = spec[:b] or None
+    ip = spec[b + 1 : e] if e > b else spec[b + 1 :]
+    return host, ip or None
+
+
+class PostfixParser:
+    """Turns Postfix log messages into sink events."""
+
+    name = NAME
+    description = DESCRIPTION
+
+    def __init__(self) -> None:
+        self._ignore = ignore_table(NAME)
+
+    def daemon_of(self, program: str) -> str | None:
+        return daemon_of(program)
+
+    def handle(
+        self, daemon: str, ts: str, host: str, pid: str | None, msg: str, ln: int, line: str, sink: EventSink
+    ) -> bool | str:
+        """Report the events in one message; True (event), an ignored kind, or False (unknown)."""
+        i = msg.find(": ")
+        if i > 0 and _QID_FULL(msg, 0, i) and msg[:i] != "NOQUEUE":
+            qid = msg[:i]
+            rest = msg[i + 2 :]
+            if rest.startswith("to="):
+                return self._delivery(host, qid, ts, rest, pid, ln, line, sink)
+            if daemon == "qmgr":
+                if rest.startswith("from=<"):
+                    if rest.endswith("returned to sender") or ", status=expired" in rest:
+                        sink.expired(host, qid, ts, ln, line)
+                        return True
+                    return self._queued(host, qid, ts, rest, ln, sink)
+                if rest == "removed":
+                    sink.removed(host, qid, ts, ln)
+                    return True
+            elif daemon == "cleanup":
+                if rest.startswith("message-id="):
+                    sink.message_id(host, qid, ts, _strip_angle(rest[11:].strip()), ln)
+                    return True
+                if rest.startswith(("reject:", "milter-reject:", "discard:")):
+                    return self._reject(host, qid, ts, rest, ln, line, sink)
+            elif daemon == "smtpd":
+                if rest.startswith("client="):
+                    spec = rest[7:]
+                    comma = spec.find(",")
+                    if comma >= 0:
+                        spec = spec[:comma]
+                    ch, ci = split_client(spec)
+                    sink.client(host, qid, ts, ch, ci, ln)
+                    return True
+                if rest.startswith(_REJECT_ACTIONS):
+                    return self._reject(host, qid, ts, rest, ln, line, sink)
+            elif daemon == "pickup":
+                if rest.startswith("uid="):
+                    sender = _between(rest, "from=<", ">")
+                    sink.pickup(host, qid, ts, sender, ln)
+                    return True
+            elif daemon in {"bounce", "defer", "trace"}:
+                k = rest.find(_NOTIFICATION)
+                if k > 0:
+                    nkind = rest[:k].split(" ", 1)[-1]
+                    sink.notification(host, qid, ts, nkind, rest[k + len(_NOTIFICATION) :].strip(), ln)
+                    return True
+            elif daemon == "postsuper" and rest == "removed":
+                sink.removed(host, qid, ts, ln)
+                return True
+            if daemon in _DELIVERY_AGENTS and rest.startswith(_NOTE_PREFIXES):
+                sink.note(host, qid, ts, pid, rest, ln, line)
+                return True
+            kind = ignored_kind(self._ignore, daemon, rest)
+            return kind if kind is not None else False
+        if msg.startswith("NOQUEUE: "):
+            rest = msg[9:]
+            if rest.startswith(_REJECT_ACTIONS) and not rest.startswith("reject: CONNECT"):
+                return self._reject(host, None, ts, rest, ln, line, sink)
+        elif _TLS_MARK in msg and daemon in _DELIVERY_AGENTS:
+            sink.tls(host, pid, msg)
+            return True
+        kind = ignored_kind(self._ignore, daemon, msg)
+        return kind if kind is not None else False
+
+    def _queued(self, host: str, qid: str, ts: str, rest: str, ln: int, sink: EventSink) -> bool:
+        end = rest.find(">", 6)
+        sender = rest[6:end] if end > 0 else None
+        size = nrcpt = None
+        s = _between(rest, "size=", ",")
+        if s is not None and s.isdigit():
+            size = int(s)
+        n = _between(rest, "nrcpt=", " ")
+        if n is not None and n.isdigit():
+            nrcpt = int(n)
+        sink.queued(host, qid, ts, sender, size, nrcpt, ln)
+        return True
+
+    def _delivery(
+        self, host: str, qid: str, ts: str, rest: str, pid: str | None, ln: int, line: str, sink: EventSink
+    ) -> bool:
+        k = rest.find(", status=")
+        if k < 0:
+            return False
+        tail = rest[k + 9 :]
+        sp = tail.find(" ")
+        if sp < 0:
+            status = tail
+            text = None
+        else:
+            status = tail[:sp]
+            text = tail[sp + 1 :]
+            if text.startswith("(") and text.endswith(")"):
+                text = text[1:-1]
+        head = rest[3:k]
+        if head.startswith("<"):
+            e = head.find(">")
+            rcpt = head[1:e] if e > 0 else head[1:]
+            head = head[e + 3 :] if e > 0 else ""
+        else:
+            c = head.find(", ")
+            rcpt = head if c < 0 else head[:c]
+            head = "" if c < 0 else head[c + 2 :]
+        orig = relay = delay = delays = dsn = None
+        if head:
+            for part in head.split(", "):
+                eq = part.find("=")
+                name = part[:eq]
+                if name == "relay":
+                    relay = part[eq + 1 :]
+                elif name == "delay":
+                    delay = part[eq + 1 :]
+                elif name == "delays":
+                    delays = part[eq + 1 :]
+                elif name == "dsn":
+                    dsn = part[eq + 1 :]
+                elif name == "orig_to":
+                    orig = _strip_angle(part[eq + 1 :])
+        sink.delivery(host, qid, ts, rcpt, orig, status, relay, delay, delays, dsn, text, pid, ln, line)
+        return True
+
+    def _reject(
+        self, host: str, qid: str | None, ts: str, rest: str, ln: int, line: str, sink: EventSink
+    ) -> bool:
+        c = rest.find(": ")
+        if c < 0:
+            return False
+        action = rest[:c]
+        body = rest[c + 2 :]
+        stage = None
+        client_host = client_ip = None
+        f = body.find(" from ")
+        if f >= 0 and f < 40:
+            stage = body[:f]
+            after = body[f + 6 :]
+            # smtpd "host[ip]: text", postscreen "[ip]:port: text", cleanup "host[ip]; from=..."
+            colon = after.find("]")
+            end = after.find(": ", colon if colon >= 0 else 0)
+            semi = after.find("; ", colon if colon >= 0 else 0)
+            if semi >= 0 and (end < 0 or semi < end):
+                end = semi
+            if end >= 0:
+                client_host, client_ip = split_client(after[:end])
+                body = after[end + 2 :]
+        elif body.startswith(("header ", "body ")):
+            stage = "DATA"
+        kv_at = body.rfind("; from=<")
+        if kv_at < 0:
+            kv_at = body.rfind("; to=<")
+        if kv_at >= 0:
+            text = body[:kv_at]
+            kv = body[kv_at + 2 :]
+        else:
+            text, kv = body, ""
+        sender = _between(kv, "from=<", ">") if kv else None
+        rcpt = _between(kv, "to=<", ">") if kv else None
+        if kv:
+            tail = kv.rfind(">: ")  # cleanup: "...helo=<x>: 5.7.1 text"
+            if tail >= 0 and "helo=<" in kv[: tail + 1]:
+                text = kv[tail + 3 :] if not text or text.startswith(("header ", "body ")) else text
+        sink.reject(
+            host, qid, ts, action, stage, client_host, client_ip, sender, rcpt, text.strip(), ln, line
+        )
+        return True
+
+
+__all__ = ["DAEMONS", "DESCRIPTION", "NAME", "PostfixParser", "daemon_of", "split_client"]

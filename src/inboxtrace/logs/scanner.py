@@ -1,0 +1,183 @@
+"""Split each line into its envelope (time, host, program, pid, message) and hand it to a parser.
+
+Envelopes recognised, cheapest test first:
+
+- classic syslog ``Nov 25 16:24:02 host prog[pid]: msg`` (also with ``.ffffff`` and a ``<PRI>``),
+- RFC 3339 / ISO 8601 ``2025-03-14T00:00:00.233479+01:00 host prog[pid]: msg`` (journald
+  ``short-iso``/``short-iso-precise`` too, zone ``+0100`` or ``Z``),
+- RFC 5424 ``<22>1 2025-03-14T00:00:00Z host prog pid - - msg``,
+- Exim's own main log ``2025-03-14 00:00:00 [+0100] [pid] msg`` (no host: ``default_host``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from inboxtrace.logs.events import EventSink
+from inboxtrace.logs.registry import LogParser
+from inboxtrace.logs.stats import LogStats
+from inboxtrace.sources.lines import LineBlock
+
+_RFC5424 = re.compile(
+    r"^<\d{1,3}>\d{1,2} (?P<ts>\S+) (?P<host>\S+) (?P<prog>\S+) (?P<pid>\S+) \S+ (?:-|(?:\[.*?\])+) ?(?P<msg>.*)$"
+)
+_EXIM_OWN = re.compile(
+    r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)(?: (?P<tz>[+-]\d{4}))? (?P<msg>.*)$"
+)
+_PRI = re.compile(r"^<\d{1,3}>")
+_TAG_MAX = 100_000  # distinct "prog[pid]:" tags remembered
+
+
+class Scanner:
+    """Parses lines of one or more sources into sink events, counting each line in ``stats``.
+
+    ``forced`` is the parser chosen with ``format=``: it gets every line whatever the program
+    name. ``default_host`` names the host for envelopes without one (Exim's own main log).
+    """
+
+    def __init__(
+        self,
+        parsers: list[LogParser],
+        sink: EventSink,
+        stats: LogStats,
+        *,
+        forced: LogParser | None = None,
+        default_host: str = "localhost",
+    ) -> None:
+        self.parsers = parsers
+        self.sink = sink
+        self.stats = stats
+        self.forced = forced
+        self.default_host = default_host
+        self.last_ts = ""  # timestamp text of the last line with an envelope
+        self._tags: dict[str, tuple[LogParser | None, str, str | None]] = {}
+        self._exim = next((p for p in parsers if p.name == "exim"), None)
+        if forced is not None and forced.name == "exim":
+            self._exim = forced
+
+    def _tag(self, tag: str) -> tuple[LogParser | None, str, str | None]:
+        """``prog[pid]:`` -> (parser, daemon, pid); parser None for programs no parser claims."""
+        body = tag[:-1] if tag.endswith(":") else tag
+        b = body.find("[")
+        if b >= 0:
+            prog, pid = body[:b], body[b + 1 : -1] if body.endswith("]") else body[b + 1 :]
+        else:
+            prog, pid = body, None
+        if self.forced is not None:
+            daemon = self.forced.daemon_of(prog) or prog
+            return self.forced, daemon, pid
+        for p in self.parsers:
+            claimed = p.daemon_of(prog)
+            if claimed is not None:
+                return p, claimed, pid
+        return None, prog, pid
+
+    def scan(self, block: LineBlock, source: str = "") -> None:
+        """Parse every line of ``block``."""
+        stats = self.stats
+        sink = self.sink
+        tags = self._tags
+        formats = stats.formats
+        ignored = stats.ignored
+        events = 0
+        ts = ""
+        ln = block.first_line_no - 1
+        for line in block.lines:
+            ln += 1
+            # --- envelope -------------------------------------------------------------------
+            if len(line) > 20 and line[15] == " " and line[3] == " " and line[12] == ":":
+                ts = line[:15]
+                parts = line[16:].split(" ", 2)
+            elif line[10:11] == "T" and line[4:5] == "-":
+                sp = line.find(" ")
+                ts = line[:sp]
+                parts = line[sp + 1 :].split(" ", 2)
+            else:
+                env = self._slow_envelope(line)
+                if env is None:
+                    if not line.strip():
+                        ignored["blank"] = ignored.get("blank", 0) + 1
+                    else:
+                        stats.add_unknown(line)
+                    continue
+                ts, host, tag, msg = env
+                parts = [host, tag, msg]
+            if len(parts) != 3:
+                stats.add_unknown(line)
+                continue
+            host, tag, msg = parts
+            info = tags.get(tag)
+            if info is None:
+                if not tag.endswith(":") and tag != "":
+                    stats.add_unknown(line)
+                    continue
+                info = self._tag(tag)
+                if len(tags) >= _TAG_MAX:
+                    tags.clear()
+                tags[tag] = info
+            parser, daemon, pid = info
+            if parser is None:
+                kind = "other:" + daemon
+                ignored[kind] = ignored.get(kind, 0) + 1
+                continue
+            try:
+                r = parser.handle(daemon, ts, host, pid, msg, ln, line, sink)
+            except (ValueError, IndexError) as exc:  # a malformed line must never stop the run
+                stats.add_unknown(f"{line[:200]}  [{type(exc).__name__}]")
+                continue
+            if r is True:
+                events += 1
+                formats[parser.name] = formats.get(parser.name, 0) + 1
+            elif r is False:
+                stats.add_unknown(line)
+            else:
+                ignored[r] = ignored.get(r, 0) + 1
+                formats[parser.name] = formats.get(parser.name, 0) + 1
+        stats.lines += len(block.lines)
+        stats.events += events
+        if ts:
+            self.last_ts = ts
+        stats.truncated += block.truncated
+        stats.recoded += block.recoded
+
+    def _slow_envelope(self, line: str) -> tuple[str, str, str, str] | None:
+        """Envelopes that are not the two common ones; None when the line has no envelope we know."""
+        if line.startswith("<"):
+            m = _RFC5424.match(line)
+            if m:
+                pid = m["pid"]
+                tag = m["prog"] + (f"[{pid}]:" if pid != "-" else ":")
+                return m["ts"], m["host"], tag, m["msg"]
+            stripped = _PRI.sub("", line, count=1)
+            if stripped != line:
+                if len(stripped) > 20 and stripped[15] == " " and stripped[3] == " ":
+                    parts = stripped[16:].split(" ", 2)
+                    if len(parts) == 3:
+                        return stripped[:15], parts[0], parts[1], parts[2]
+                elif stripped[10:11] == "T":
+                    sp = stripped.find(" ")
+                    parts = stripped[sp + 1 :].split(" ", 2)
+                    if len(parts) == 3:
+                        return stripped[:sp], parts[0], parts[1], parts[2]
+            return None
+        if line[4:5] == "-" and line[10:11] == " ":
+            m = _EXIM_OWN.match(line)
+            if m:
+                ts = m["ts"] if not m["tz"] else f"{m['ts']}{m['tz'][:3]}:{m['tz'][3:]}"
+                msg = m["msg"]
+                # "2025-03-14 00:00:00 host exim[123]: ..." is syslog with a space-separated time
+                parts = msg.split(" ", 2)
+                if len(parts) == 3 and parts[1].endswith(":") and ("[" in parts[1] or "/" in parts[1]):
+                    return ts, parts[0], parts[1], parts[2]
+                if self._exim is None:
+                    return None
+                return ts, self.default_host, "exim:", msg
+        if len(line) > 16 and line[3] == " " and line[15] == ".":  # classic with fractions
+            sp = line.find(" ", 15)
+            parts = line[sp + 1 :].split(" ", 2)
+            if len(parts) == 3:
+                return line[:sp], parts[0], parts[1], parts[2]
+        return None
+
+
+__all__ = ["Scanner"]

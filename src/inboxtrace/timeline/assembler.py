@@ -1,0 +1,501 @@
+"""Streaming assembly of parser events into :class:`~inboxtrace.model.Message` timelines.
+
+State is kept per (host, queue id) only while a message is in flight: it is emitted (appended to
+:attr:`Assembler.out`) when the MTA says it left the queue (Postfix ``removed``, Exim
+``Completed``), when it has been idle longer than ``idle_seconds`` of log time, or by
+:meth:`Assembler.flush` at the end of the input. Rejections of never-queued messages
+(``NOQUEUE``) are emitted at once as messages whose only delivery is ``rejected``.
+"""
+
+# Event calls are positional on purpose: they run once per log line and keywords cost time.
+# ruff: noqa: PLR0917
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+
+from inboxtrace.logs.clock import Clock
+from inboxtrace.model.log import Attempt, Delivery, Evidence, FinalState, Message
+from inboxtrace.model.reply import Verdict
+from inboxtrace.timeline.verdicts import VerdictCache
+
+_FINAL = {
+    "sent": FinalState.DELIVERED,
+    "deliverable": FinalState.DELIVERED,
+    "suppressed": FinalState.DELIVERED,
+    "discarded": FinalState.DELIVERED,
+    "bounced": FinalState.BOUNCED,
+    "undeliverable": FinalState.BOUNCED,
+    "expired": FinalState.EXPIRED,
+    "rejected": FinalState.REJECTED,
+    "deferred": FinalState.DEFERRED,
+}
+
+
+def split_relay(relay: str | None) -> tuple[str | None, str | None, int | None]:
+    """``mx.example[1.2.3.4]:25`` -> ("mx.example", "1.2.3.4", 25); ``none``/``local`` -> (name, None, None)."""
+    if not relay or relay == "none":
+        return None, None, None
+    b = relay.find("[")
+    if b < 0:
+        return relay, None, None
+    e = relay.find("]", b)
+    name = relay[:b].strip() or None
+    ip = relay[b + 1 : e] if e > 0 else None
+    port = None
+    if e > 0 and relay[e + 1 : e + 2] == ":" and relay[e + 2 :].isdigit():
+        port = int(relay[e + 2 :])
+    if ip is not None and (ip.startswith(("private/", "public/", "unix:")) or "/" in ip):
+        ip = None
+    return name, ip, port
+
+
+def _remote_queue_id(text: str) -> str | None:
+    from inboxtrace.codes import remote_queue_id
+
+    return remote_queue_id(text)
+
+
+def _seconds(delay: str | None) -> float | None:
+    if delay is None:
+        return None
+    try:
+        return float(delay)
+    except ValueError:
+        pass
+    if ":" in delay:  # sendmail [d+]hh:mm:ss
+        days = 0
+        if "+" in delay:
+            d, _, delay = delay.partition("+")
+            days = int(d) if d.isdigit() else 0
+        parts = delay.split(":")
+        try:
+            secs = 0.0
+            for p in parts:
+                secs = secs * 60 + float(p)
+        except ValueError:
+            return None
+        return days * 86400 + secs
+    return None
+
+
+class _Rcpt:
+    __slots__ = ("addr", "attempts", "dsn_qid", "orig", "status")
+
+    def __init__(self, addr: str, orig: str | None) -> None:
+        self.addr = addr
+        self.orig = orig
+        self.attempts: list[Attempt] = []
+        self.status: str | None = None
+        self.dsn_qid: str | None = None
+
+
+class _Msg:
+    __slots__ = (
+        "born",
+        "client_host",
+        "client_ip",
+        "completed",
+        "dsn_of",
+        "expired_ln",
+        "first_ln",
+        "hops",
+        "host",
+        "last_ts",
+        "message_id",
+        "mta",
+        "notes",
+        "notes_pid",
+        "nrcpt",
+        "qid",
+        "rcpts",
+        "received",
+        "received_ts",
+        "sender",
+        "size",
+        "source",
+    )  # fmt: skip
+
+    def __init__(self, mta: str, host: str, qid: str, source: str, ln: int, born: bool) -> None:
+        self.mta = mta
+        self.host = host
+        self.qid = qid
+        self.source = source
+        self.first_ln = ln
+        self.born = born
+        self.received: datetime | None = None
+        self.received_ts: str | None = None
+        self.completed: datetime | None = None
+        self.sender: str | None = None
+        self.message_id: str | None = None
+        self.size: int | None = None
+        self.nrcpt: int | None = None
+        self.client_host: str | None = None
+        self.client_ip: str | None = None
+        self.rcpts: dict[tuple[str, str | None], _Rcpt] = {}
+        self.dsn_of: str | None = None
+        self.hops: list[str] = []
+        self.notes: list[Attempt] = []
+        self.notes_pid: str | None = None
+        self.last_ts: str = ""
+        self.expired_ln: int = 0
+
+
+class Assembler:
+    """The :class:`~inboxtrace.logs.events.EventSink` that builds timelines.
+
+    Set :attr:`source`, :attr:`clock` and :attr:`mta` before feeding lines of a new input. Finished
+    messages collect in :attr:`out`; the caller takes them (and clears the list) after each block.
+    With ``orphans_partial=True`` (used for every chunk of a file but the first when it is parsed
+    in parallel) a message whose first line here is not its first line at all (no arrival seen)
+    is kept back in :attr:`partials` instead of being emitted, so it can be merged with the rest
+    of it from the previous chunk.
+    """
+
+    def __init__(
+        self,
+        *,
+        classify: Callable[[str, str | None], Verdict | None] | None = None,
+        idle_seconds: float | None = 7 * 86400,
+        orphans_partial: bool = False,
+    ) -> None:
+        self.open: dict[tuple[str, str], _Msg] = {}
+        self.out: list[Message] = []
+        self.partials: list[_Msg] = []
+        self.source = ""
+        self.clock = Clock()
+        self.mta = "postfix"
+        self.idle_seconds = idle_seconds
+        self.orphans_partial = orphans_partial
+        self._verdicts = VerdictCache(classify)
+        self._tls: dict[tuple[str, str | None], str] = {}
+        self._noqueue_seen: dict[str, int] = {}
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _get(self, host: str, qid: str, ln: int, born: bool = False) -> _Msg:
+        key = (host, qid)
+        st = self.open.get(key)
+        if st is None:
+            st = _Msg(self.mta, host, qid, self.source, ln, born)
+            self.open[key] = st
+        return st
+
+    def _attempt(
+        self,
+        ts: str,
+        status: str,
+        relay: str | None,
+        text: str | None,
+        dsn: str | None,
+        delay: str | None,
+        delays: str | None,
+        ln: int,
+        line: str,
+        tls: str | None = None,
+    ) -> Attempt:
+        rh, rip, rport = split_relay(relay)
+        verdict = self._verdicts.get(text, rh) if text else None
+        rq = _remote_queue_id(text) if text and status == "sent" else None
+        return Attempt(
+            time=self.clock(ts) or datetime.min,
+            status=status,
+            relay_host=rh,
+            relay_ip=rip,
+            relay_port=rport,
+            reply=text,
+            dsn=dsn,
+            delay=_seconds(delay),
+            delays=delays,
+            phase=verdict.phase if verdict is not None else None,
+            remote_queue_id=rq,
+            verdict=verdict,
+            evidence=Evidence(self.source, ln, line),
+            tls=tls,
+        )
+
+    # --- EventSink ---------------------------------------------------------------------------
+    def client(
+        self, host: str, qid: str, ts: str, client_host: str | None, client_ip: str | None, ln: int
+    ) -> None:
+        st = self._get(host, qid, ln, True)
+        st.born = True
+        st.client_host = client_host
+        st.client_ip = client_ip
+        if st.received_ts is None:
+            st.received_ts = ts
+        st.last_ts = ts
+
+    def pickup(self, host: str, qid: str, ts: str, sender: str | None, ln: int) -> None:
+        st = self._get(host, qid, ln, True)
+        st.born = True
+        if st.sender is None:
+            st.sender = sender
+        if st.received_ts is None:
+            st.received_ts = ts
+        st.last_ts = ts
+
+    def message_id(self, host: str, qid: str, ts: str, message_id: str, ln: int) -> None:
+        key = (host, qid)
+        st = self.open.get(key)
+        if st is None:
+            st = _Msg(self.mta, host, qid, self.source, ln, True)
+            self.open[key] = st
+            st.received_ts = ts
+        st.message_id = message_id
+        st.last_ts = ts
+
+    def queued(
+        self, host: str, qid: str, ts: str, sender: str | None, size: int | None, nrcpt: int | None, ln: int
+    ) -> None:
+        st = self._get(host, qid, ln)
+        st.sender = sender
+        if size is not None:
+            st.size = size
+        if nrcpt is not None:
+            st.nrcpt = nrcpt
+        if st.received_ts is None and st.born:
+            st.received_ts = ts
+        st.last_ts = ts
+
+    def arrival(
+        self,
+        host: str,
+        qid: str,
+        ts: str,
+        sender: str | None,
+        size: int | None,
+        message_id: str | None,
+        client_host: str | None,
+        client_ip: str | None,
+        nrcpt: int | None,
+        ln: int,
+    ) -> None:
+        st = self._get(host, qid, ln, True)
+        st.born = True
+        st.sender = sender
+        st.size = size
+        if message_id:
+            st.message_id = message_id
+        st.client_host = client_host
+        st.client_ip = client_ip
+        st.nrcpt = nrcpt
+        if st.received_ts is None:
+            st.received_ts = ts
+        st.last_ts = ts
+
+    def delivery(
+        self,
+        host: str,
+        qid: str,
+        ts: str,
+        rcpt: str,
+        orig: str | None,
+        status: str,
+        relay: str | None,
+        delay: str | None,
+        delays: str | None,
+        dsn: str | None,
+        text: str | None,
+        pid: str | None,
+        ln: int,
+        line: str,
+    ) -> None:
+        st = self._get(host, qid, ln)
+        st.last_ts = ts
+        key = (rcpt, orig)
+        r = st.rcpts.get(key)
+        if r is None:
+            r = st.rcpts[key] = _Rcpt(rcpt, orig)
+        if st.notes and st.notes_pid == pid:
+            r.attempts.extend(st.notes)
+        tls = self._tls.pop((host, pid), None) if self._tls else None
+        a = self._attempt(ts, status, relay, text, dsn, delay, delays, ln, line, tls)
+        r.attempts.append(a)
+        r.status = status
+        if a.remote_queue_id:
+            st.hops.append(a.remote_queue_id)
+
+    def note(self, host: str, qid: str, ts: str, pid: str | None, text: str, ln: int, line: str) -> None:
+        st = self._get(host, qid, ln)
+        st.last_ts = ts
+        if st.notes_pid != pid:
+            st.notes = []
+            st.notes_pid = pid
+        relay = None
+        if text.startswith(("host ", "lost connection with ", "conversation with ", "connect to ")):
+            words = text.split(" ", 4)
+            spec = words[1] if text.startswith("host ") else words[3 if text.startswith("lost") else 2]
+            relay = spec.rstrip(":")
+        tls = self._tls.pop((host, pid), None) if self._tls else None
+        st.notes.append(self._attempt(ts, "tried", relay, text, None, None, None, ln, line, tls))
+
+    def expired(self, host: str, qid: str, ts: str, ln: int, line: str) -> None:
+        st = self._get(host, qid, ln)
+        st.last_ts = ts
+        st.expired_ln = ln
+        when = self.clock(ts) or datetime.min
+        for r in st.rcpts.values():
+            if r.status in ("deferred", "tried", None):
+                last = r.attempts[-1] if r.attempts else None
+                r.attempts.append(
+                    Attempt(
+                        time=when,
+                        status="expired",
+                        relay_host=last.relay_host if last else None,
+                        relay_ip=last.relay_ip if last else None,
+                        relay_port=last.relay_port if last else None,
+                        reply=last.reply if last else None,
+                        dsn=last.dsn if last else None,
+                        phase=last.phase if last else None,
+                        verdict=last.verdict if last else None,
+                        evidence=Evidence(self.source, ln, line),
+                    )
+                )
+                r.status = "expired"
+
+    def removed(self, host: str, qid: str, ts: str, ln: int) -> None:
+        st = self.open.pop((host, qid), None)
+        if st is None:
+            st = _Msg(self.mta, host, qid, self.source, ln, False)
+        st.completed = self.clock(ts)
+        st.last_ts = ts
+        if self.orphans_partial and not st.born:
+            self.partials.append(st)
+        else:
+            self.out.append(self.finish(st, closed=True))
+
+    def notification(self, host: str, qid: str, ts: str, kind: str, dsn_qid: str, ln: int) -> None:
+        st = self._get(host, qid, ln)
+        st.last_ts = ts
+        for r in st.rcpts.values():
+            if (kind != "delay" and r.status in ("bounced", "expired", "undeliverable")) or (
+                kind == "delay" and r.status == "deferred"
+            ):
+                r.dsn_qid = dsn_qid
+        dsn = self._get(host, dsn_qid, ln)
+        dsn.dsn_of = qid
+
+    def reject(
+        self,
+        host: str,
+        qid: str | None,
+        ts: str,
+        action: str,
+        stage: str | None,
+        client_host: str | None,
+        client_ip: str | None,
+        sender: str | None,
+        rcpt: str | None,
+        text: str,
+        ln: int,
+        line: str,
+    ) -> None:
+        status = "rejected" if action in ("reject", "milter-reject", "defer") else action
+        a = self._attempt(ts, status, None, text, None, None, None, ln, line)
+        if qid is not None:
+            st = self._get(host, qid, ln)
+            st.last_ts = ts
+            if client_host and st.client_host is None:
+                st.client_host, st.client_ip = client_host, client_ip
+            if sender is not None and st.sender is None:
+                st.sender = sender
+            key = (rcpt or "", None)
+            r = st.rcpts.get(key)
+            if r is None:
+                r = st.rcpts[key] = _Rcpt(rcpt or "", None)
+            r.attempts.append(a)
+            r.status = status
+            return
+        digest = hashlib.blake2b(line.encode("utf-8", "replace"), digest_size=8).hexdigest()
+        n = self._noqueue_seen.get(digest, 0) + 1
+        self._noqueue_seen[digest] = n
+        if len(self._noqueue_seen) > 100_000:
+            self._noqueue_seen.clear()
+        key_id = f"NOQUEUE-{digest}" if n == 1 else f"NOQUEUE-{digest}-{n}"
+        when = self.clock(ts)
+        state = FinalState.REJECTED if status == "rejected" else _FINAL.get(status, FinalState.UNKNOWN)
+        self.out.append(
+            Message(
+                mta=self.mta,
+                host=host,
+                queue_id=key_id,
+                received=when,
+                completed=when,
+                sender=sender,
+                client_host=client_host,
+                client_ip=client_ip,
+                nrcpt=1 if rcpt else 0,
+                deliveries=(Delivery(rcpt or "", state, (a,)),) if rcpt is not None else (),
+                source=self.source,
+            )
+        )
+
+    def tls(self, host: str, pid: str | None, text: str) -> None:
+        i = text.find(": ", text.find("established to "))
+        self._tls[(host, pid)] = text[i + 2 :] if i >= 0 else text
+        if len(self._tls) > 10_000:
+            self._tls.clear()
+
+    # --- output ------------------------------------------------------------------------------
+    def finish(self, st: _Msg, *, closed: bool) -> Message:
+        """The :class:`Message` for a state; ``closed`` when the MTA said the message is gone."""
+        deliveries = []
+        for r in st.rcpts.values():
+            state = _FINAL.get(r.status or "", FinalState.UNKNOWN)
+            if state is FinalState.DEFERRED and closed and st.expired_ln == 0:
+                state = FinalState.UNKNOWN  # deleted from the queue while deferred (postsuper -d)
+            if r.status == "tried":
+                state = FinalState.UNKNOWN if closed else FinalState.DEFERRED
+            deliveries.append(Delivery(r.addr, state, tuple(r.attempts), r.orig, r.dsn_qid))
+        return Message(
+            mta=st.mta,
+            host=st.host,
+            queue_id=st.qid,
+            received=self.clock(st.received_ts) if st.received_ts else None,
+            completed=st.completed,
+            sender=st.sender,
+            message_id=st.message_id,
+            size=st.size,
+            nrcpt=st.nrcpt,
+            client_host=st.client_host,
+            client_ip=st.client_ip,
+            deliveries=tuple(deliveries),
+            dsn_of=st.dsn_of,
+            next_hops=tuple(st.hops),
+            source=st.source,
+        )
+
+    def flush_idle(self, now_ts: str) -> None:
+        """Emit messages whose last line is older than ``idle_seconds`` before ``now_ts``."""
+        if self.idle_seconds is None or not self.open:
+            return
+        now = self.clock(now_ts)
+        if now is None:
+            return
+        stale = []
+        for key, st in self.open.items():
+            last = self.clock(st.last_ts) if st.last_ts else None
+            if last is not None and (now - last).total_seconds() > self.idle_seconds:
+                stale.append(key)
+        for key in stale:
+            st = self.open.pop(key)
+            if self.orphans_partial and not st.born:
+                self.partials.append(st)
+            else:
+                self.out.append(self.finish(st, closed=False))
+
+    def flush(self) -> None:
+        """Emit every message still open (end of input)."""
+        for st in self.open.values():
+            self.out.append(self.finish(st, closed=False))
+        self.open.clear()
+
+    def oldest_open_line(self, source: str) -> int | None:
+        """Line number of the first line of the oldest message still open from ``source``."""
+        lines = [st.first_ln for st in self.open.values() if st.source == source]
+        return min(lines) if lines else None
+
+
+__all__ = ["Assembler", "split_relay"]
