@@ -63,6 +63,31 @@ def phase_in_text(text: str) -> Phase | None:
     return phase_of(text)
 
 
+@cache
+def _action_rules() -> tuple[tuple[frozenset[str], frozenset[Phase], frozenset[str], str], ...]:
+    try:
+        text = resources.files("inboxtrace.bounces").joinpath("data/context.toml").read_text("utf-8")
+        return tuple(
+            (
+                frozenset(r["actions"]),
+                frozenset(Phase(p) for p in r["phases"]),
+                frozenset(r["reasons"]),
+                str(r["becomes"]),
+            )
+            for r in tomllib.loads(text).get("action_rule", [])
+        )
+    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise DataFileError(f"bounces/data/context.toml: {exc}") from exc
+
+
+def reason_for_action(reason: str, action: str | None, phase: Phase | None) -> str:
+    """The reason as re-read in the light of the DSN action (failed after retries, delayed, ...)."""
+    for actions, phases, reasons, becomes in _action_rules():
+        if (action or "") in actions and reason in reasons and (not phases or phase in phases):
+            return becomes
+    return reason
+
+
 def reason_in_phase(reason: str, phase: Phase | None, status: str | None) -> str:
     """The reason as re-read in the light of the phase and status (unchanged when no rule applies)."""
     _marks, rules, unknown = _data()
