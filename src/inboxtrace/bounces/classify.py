@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from inboxtrace.bounces.context import phase_in_text, reason_for_action, reason_in_phase
+from inboxtrace.bounces.context import phase_in_text, reason_for_action, reason_for_text, reason_in_phase
 from inboxtrace.bounces.view import Found
 from inboxtrace.model.reply import Reply, ReplyClass, Verdict
 
@@ -52,6 +52,7 @@ def verdict_for(found: Found) -> Verdict:
         verdict = dataclasses.replace(verdict, phase=phase)
     reread = reason_in_phase(verdict.reason, phase, found.status or verdict.enhanced_status)
     reread = reason_for_action(reread, found.action, phase)
+    reread = reason_for_text(reread, text)
     if reread != verdict.reason:
         verdict = force_reason(verdict, reread)
     if found.reason and found.reason != verdict.reason:

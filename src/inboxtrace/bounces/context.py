@@ -80,6 +80,31 @@ def _action_rules() -> tuple[tuple[frozenset[str], frozenset[Phase], frozenset[s
         raise DataFileError(f"bounces/data/context.toml: {exc}") from exc
 
 
+@cache
+def _text_rules() -> tuple[tuple[re.Pattern[str], frozenset[str], str], ...]:
+    try:
+        text = resources.files("inboxtrace.bounces").joinpath("data/context.toml").read_text("utf-8")
+        raw = tomllib.loads(text)
+        rules = [
+            (re.compile(r["pattern"], re.I), frozenset(r["reasons"]), str(r["becomes"]))
+            for r in raw.get("text_rule", [])
+        ]
+        undecided = raw.get("undecided")
+        if undecided:
+            rules.append((re.compile(""), frozenset(undecided["reasons"]), str(undecided["becomes"])))
+        return tuple(rules)
+    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError, re.error) as exc:
+        raise DataFileError(f"bounces/data/context.toml: {exc}") from exc
+
+
+def reason_for_text(reason: str, text: str) -> str:
+    """The reason as re-read in the light of the reporting MTA's own words around the reply."""
+    for pattern, reasons, becomes in _text_rules():
+        if reason in reasons and pattern.search(text):
+            return becomes
+    return reason
+
+
 def reason_for_action(reason: str, action: str | None, phase: Phase | None) -> str:
     """The reason as re-read in the light of the DSN action (failed after retries, delayed, ...)."""
     for actions, phases, reasons, becomes in _action_rules():
