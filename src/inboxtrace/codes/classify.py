@@ -44,6 +44,8 @@ _HANDED_OVER_RE = re.compile(
     r"delivery in progress|message received|mail accepted",
     re.IGNORECASE,
 )
+# Addresses are not evidence (a "<spam@example.com>: Relay access denied" is about relaying).
+_ADDRESS_RE = re.compile(r"<[^<>\s]*>|[^\s<>()\[\]\"']+@[^\s<>()\[\]\"']+")
 _TRANSIENT_ACTIONS = {"suppress-address": "retry", "check-destination": "retry"}
 
 
@@ -83,10 +85,13 @@ def _classify(parsed: Reply, remote_host: str | None, lang: str, strict: bool) -
     if klass is ReplyClass.SUCCESS:
         return _accepted(parsed, provider, lang)
 
-    rule: Rule | None = match_rule(provider_rules(), text, code, status, klass)
+    evidence = _ADDRESS_RE.sub(" ", text)
+    rule: Rule | None = match_rule(provider_rules(), evidence, code, status, klass)
     if rule is None:
-        rule = match_rule(special_rules(), text, code, status, klass)
-    text_reason = rule.reason if rule else match_phrase(text)
+        rule = match_rule(special_rules(), evidence, code, status, klass)
+    if rule is not None and rule.reply_class is ReplyClass.SUCCESS and klass is None:
+        return _accepted(parsed, provider, lang, note=rule.note)
+    text_reason = rule.reason if rule else match_phrase(evidence)
     if strict and code is None and status is None and text_reason is None:
         shown = parsed.raw.strip().splitlines()[0][:80]
         raise NotAReplyError(
@@ -162,12 +167,14 @@ def _disagreement(
     return message("note.text_wins", lang, status=status, title=title)
 
 
-def _accepted(parsed: Reply, provider: str | None, lang: str) -> Verdict:
+def _accepted(parsed: Reply, provider: str | None, lang: str, note: str | None = None) -> Verdict:
     queue_id = remote_queue_id(parsed.text)
     phase = parsed.phase
-    if phase is None and (queue_id or _HANDED_OVER_RE.search(parsed.text)):
+    if phase is None and note is None and (queue_id or _HANDED_OVER_RE.search(parsed.text)):
         phase = Phase.END_OF_DATA
-    if phase is Phase.END_OF_DATA:
+    if note is not None:
+        explanation = message(f"note.{note}", lang)
+    elif phase is Phase.END_OF_DATA:
         queue = message("note.queue_id", lang, queue_id=queue_id) if queue_id else ""
         explanation = message("note.accepted_data", lang, queue=queue)
     elif phase is not None:

@@ -61,7 +61,7 @@ _WRAPPERS: tuple[re.Pattern[str], ...] = (
         r"^.*?\bhost\s+(?P<host>[^\s\[]+)\s+\[(?P<ip>[^\]]*)\]\s*:\s*(?P<inner>[2-5]\d\d\b.*)$", re.I | re.S
     ),
     # Sendmail: stat=Deferred: 421 ...  / reply=550 ...
-    re.compile(r"^.*?\b(?:stat|reply)=(?:[A-Za-z ]+:\s*)?(?P<inner>.*)$", re.I | re.S),
+    re.compile(r"^.*?\b(?:stat|reply|reject)=(?:[A-Za-z ]+:\s*)?(?P<inner>.*)$", re.I | re.S),
 )
 
 _TRAILING_PHASE_RE = re.compile(
