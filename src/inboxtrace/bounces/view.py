@@ -111,7 +111,11 @@ class Mail:
                 break
             if part is self.dsn_part:
                 continue
-            if ctype == "text/plain" or (ctype.startswith("text/") and ctype != "text/html"):
+            if ctype.startswith("multipart/"):  # a multipart without a usable boundary: its text
+                raw = part.get_payload()
+                if isinstance(raw, str):
+                    plain.append(raw)
+            elif ctype == "text/plain" or (ctype.startswith("text/") and ctype != "text/html"):
                 plain.append(part_text(part))
             elif ctype == "text/html":
                 html.append(part_text(part))

@@ -55,6 +55,10 @@ def field_blocks(text: str) -> list[dict[str, str]]:
         match = _FIELD_RE.match(line)
         if match:
             last = match.group(1).lower()
+            if last in _RECIPIENT_KEYS and last in current:
+                # recipient blocks written without the blank line between them
+                blocks.append(current)
+                current = {}
             if last not in current:
                 current[last] = match.group(2).strip()
             else:
@@ -64,6 +68,9 @@ def field_blocks(text: str) -> list[dict[str, str]]:
     if current:
         blocks.append(current)
     return blocks
+
+
+_RECIPIENT_KEYS = frozenset({"final-recipient", "original-recipient"})
 
 
 def strip_type(value: str | None) -> str | None:

@@ -21,20 +21,16 @@ _INLINE_FIELDS_RE = re.compile(r"^(?:Final|Original)-Recipient\s*:", re.I | re.M
 def _blocks_of(part: Message) -> list[dict[str, str]]:
     payload = sub_messages(part)
     if payload is not None:
-        blocks = []
+        lines: list[str] = []
         for sub in payload:
-            block: dict[str, str] = {}
-            for name, value in sub.items():
-                key = name.lower()
-                if key not in block:
-                    block[key] = decode_header_value(value)
-            if block:
-                blocks.append(block)
-        # compat32 keeps a trailing non-header body in the last block's payload: read it too
-        tail = payload[-1].get_payload()
-        if isinstance(tail, str) and tail.strip():
-            blocks.extend(field_blocks(tail))
-        return blocks
+            lines.extend(f"{name}: {decode_header_value(value)}" for name, value in sub.items())
+            lines.append("")
+            # compat32 keeps a trailing non-header body in a block's payload: read it too
+            tail = sub.get_payload()
+            if isinstance(tail, str) and tail.strip():
+                lines.append(tail)
+                lines.append("")
+        return field_blocks("\n".join(lines))
     return field_blocks(part_text(part))
 
 
