@@ -2,7 +2,7 @@
 
 Usage::
 
-    from rigs.knot import knot_server
+    from tests.rigs.knot import knot_server
 
     zones = {"example.test": "@ IN TXT \\"v=spf1 -all\\"\\n"}
     with knot_server(zones, signed={"example.test"}) as ns:

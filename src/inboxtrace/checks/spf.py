@@ -130,16 +130,16 @@ async def _walk(ctx: Context, record: str, domain: str, walk: _Walk, *, stack: l
                 try:
                     redirect = q.expand_domain(mod.group(2))
                 except pyspf.PermError as exc:
-                    walk.findings.append(_syntax(domain, term, exc))
+                    walk.findings.append(_syntax(domain, record, term, exc))
                     return
             continue
         try:
             _mech, m, arg, _cidr, result = q.validate_mechanism(term)
         except (pyspf.PermError, pyspf.TempError, ValueError) as exc:
-            walk.findings.append(_syntax(domain, term, exc))
+            walk.findings.append(_syntax(domain, record, term, exc))
             return
         if m not in pyspf.ALL_MECHANISMS:
-            walk.findings.append(_syntax(domain, term, f"unknown mechanism {m!r}"))
+            walk.findings.append(_syntax(domain, record, term, f"unknown mechanism {m!r}"))
             return
         if m == "all":
             has_all = True
@@ -193,8 +193,8 @@ async def _void_if_empty(ctx: Context, walk: _Walk, name: str, rdtypes: tuple[st
         walk.voids.append(name)
 
 
-def _syntax(domain: str, term: str, exc: object) -> Finding:
-    return finding("spf.syntax", subject=domain, found=f"{term}: {exc}", domain=domain)
+def _syntax(domain: str, record: str, term: str, exc: object) -> Finding:
+    return finding("spf.syntax", subject=domain, found=f"{record} (term {term!r}: {exc})", domain=domain)
 
 
 # ------------------------------------------------------------------ evaluation for an IP (pyspf)

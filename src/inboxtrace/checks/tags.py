@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from dkim.util import InvalidTagValueList, parse_tag_value
+from dkim.util import DuplicateTag, InvalidTagValueList, parse_tag_value
 
 
 class TagError(ValueError):
@@ -15,6 +15,8 @@ def parse_tags(text: str) -> dict[str, str]:
     """``"v=DMARC1; p=none"`` → ``{"v": "DMARC1", "p": "none"}`` (tag names lower-cased)."""
     try:
         raw = parse_tag_value(text.encode("utf-8", "replace"))
+    except DuplicateTag as exc:
+        raise TagError(f"tag {exc.args[0].decode('ascii', 'replace')} appears twice") from exc
     except InvalidTagValueList as exc:
         raise TagError(f"not a tag=value list: {exc!r}") from exc
     out: dict[str, str] = {}

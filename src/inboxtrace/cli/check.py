@@ -1,0 +1,212 @@
+"""``inboxtrace check``: what a receiver checks about a sending domain, most harmful first, scored."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from inboxtrace.checks import CheckOptions
+    from inboxtrace.model.check import CheckResult
+
+MAX_MESSAGE_BYTES = 50 * 1024 * 1024
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "green"}
+_MARK = {"error": "✗", "warning": "!", "info": "✓"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
+
+
+def check(  # noqa: PLR0917 (typer maps each parameter to an option)
+    domain: Annotated[
+        str | None, typer.Argument(help="The sending domain (From / MAIL FROM domain).")
+    ] = None,
+    ip: Annotated[
+        list[str] | None, typer.Option("--ip", help="A sending IP: SPF, PTR/FCrDNS, blocklists.")
+    ] = None,
+    selector: Annotated[
+        list[str] | None, typer.Option("--selector", "-s", help="A DKIM selector to check (repeatable).")
+    ] = None,
+    message: Annotated[
+        Path | None,
+        typer.Option("--message", "-m", help="A sample message (.eml): DKIM, alignment, bulk-sender rules."),
+    ] = None,
+    nameserver: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--nameserver", help="Resolver to ask, HOST[:PORT] (repeatable; default: the system's)."
+        ),
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from-file", help="Check every domain of this file (one a line), JSON lines."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of the report.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also show what is fine (info findings).")
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for one DNS answer.")] = 3.0,
+    concurrency: Annotated[int, typer.Option(help="Domains checked at once with --from-file.")] = 64,
+    no_blocklists: Annotated[bool, typer.Option("--no-blocklists", help="Skip DNSBL/URIBL queries.")] = False,
+    dnsbl_file: Annotated[
+        Path | None, typer.Option("--dnsbl-file", help="TOML file of blocklists replacing the bundled ones.")
+    ] = None,
+    no_fetch: Annotated[
+        bool, typer.Option("--no-fetch", help="No HTTPS (do not fetch the MTA-STS policy).")
+    ] = False,
+    mta_sts_url: Annotated[
+        str, typer.Option(help="MTA-STS policy URL template ({domain} is replaced), e.g. for a test server.")
+    ] = "https://mta-sts.{domain}/.well-known/mta-sts.txt",
+    no_probe: Annotated[
+        bool, typer.Option("--no-probe", help="Do not probe common DKIM selectors when none is known.")
+    ] = False,
+) -> None:
+    """Check a sending domain: SPF, DKIM, DMARC, MX, PTR, DNSSEC, MTA-STS, TLS-RPT, BIMI, blocklists,
+    bulk-sender rules; findings ordered by harm, with why receivers care and how to fix, and a score."""
+    from inboxtrace.checks import CheckOptions
+    from inboxtrace.errors import InputError
+
+    if (domain is None) == (from_file is None):
+        raise InputError("give either a DOMAIN or --from-file FILE")
+    raw = None
+    if message is not None:
+        try:
+            with message.open("rb") as fh:
+                raw = fh.read(MAX_MESSAGE_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read {message}: {exc.strerror or exc}") from exc
+        if len(raw) > MAX_MESSAGE_BYTES:
+            raise InputError(f"{message} is larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
+    options = CheckOptions(
+        ips=tuple(ip or ()),
+        selectors=tuple(selector or ()),
+        message=raw,
+        nameservers=tuple(nameserver or ()),
+        timeout=timeout,
+        concurrency=max(1, concurrency),
+        blocklists=not no_blocklists,
+        dnsbl_file=str(dnsbl_file) if dnsbl_file else None,
+        fetch_policies=not no_fetch,
+        mta_sts_url=mta_sts_url,
+        probe_selectors=not no_probe,
+    )
+    if from_file is not None:
+        _many(from_file, options)
+        return
+    from rich.console import Console
+
+    from inboxtrace.checks import check_domain
+
+    assert domain is not None
+    result = check_domain(domain, options)
+    if json_out:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
+        return
+    render(result, Console(highlight=False), verbose=verbose)
+
+
+def _many(path: Path, options: CheckOptions) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from inboxtrace.checks import check_many
+    from inboxtrace.errors import InputError
+
+    try:
+        text = path.read_text("utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    domains = []
+    for raw_line in text.splitlines():
+        line = raw_line.split("#", 1)[0].strip()
+        if line:
+            domains.append(line.split(",")[0].strip())
+    err = Console(stderr=True, highlight=False)
+    invalid = 0
+    with Progress(
+        TextColumn("checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("check", total=len(domains))
+
+        def emit(text: str, res: CheckResult | InputError) -> None:
+            nonlocal invalid
+            if isinstance(res, InputError):
+                invalid += 1
+                record: dict[str, object] = {"domain": text, "error": str(res)}
+            else:
+                record = res.to_dict()
+            sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.flush()
+            progress.advance(task)
+
+        for _ in check_many(domains, options, on_result=emit):
+            pass
+    err.print(f"checked {len(domains) - invalid} domain(s); {invalid} line(s) were not domain names")
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F] if c not in (0x09,)}
+
+
+def _clean(text: str) -> str:
+    """Record contents are attacker-controlled: no terminal escapes, no control characters."""
+    return text.translate(_CONTROL)
+
+
+def render(result: CheckResult, console: Console, *, verbose: bool = False) -> None:
+    """The human report. Every record content is shown as plain text (never parsed as markup)."""
+    from rich.text import Text
+
+    colour = "green" if result.score >= 80 else "yellow" if result.score >= 50 else "red"
+    head = Text.assemble(
+        (_clean(result.domain), "bold"),
+        "  score ",
+        (f"{result.score}/100", f"bold {colour}"),
+        ("  (incomplete: some checks could not be made)" if not result.complete else "", "yellow"),
+    )
+    console.print(head)
+    counts = {
+        s: sum(1 for f in result.findings if f.severity.value == s) for s in ("error", "warning", "info")
+    }
+    console.print(
+        Text(
+            f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} fine", style="dim"
+        )
+    )
+    for f in result.findings:
+        sev = f.severity.value
+        if sev == "info" and not verbose:
+            continue
+        console.print()
+        console.print(
+            Text.assemble(
+                (f"{_MARK[sev]} {sev.upper():7} ", _STYLE[sev]),
+                (f"[{f.check}] ", "dim"),
+                (_clean(f.title), "bold"),
+            )
+        )
+        if f.found:
+            console.print(Text.assemble(("    found: ", "dim"), _clean(f.found[:1000])))
+        if f.why:
+            console.print(Text.assemble(("    why:   ", "dim"), _clean(f.why)))
+        if f.fix:
+            console.print(Text.assemble(("    fix:   ", "dim"), _clean(f.fix)))
+    if not verbose:
+        fine = [f for f in result.findings if f.severity.value == "info"]
+        if fine:
+            console.print()
+            for f in fine:
+                console.print(Text.assemble(("✓ ", "green"), _clean(f.title)))

@@ -1,0 +1,131 @@
+"""``inboxtrace check``: report, JSON, --from-file JSON lines, escaping, exit statuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from inboxtrace.cli import main
+from tests.checks.checkhelp import GOOD_IP, LISTED_IP
+from tests.rigs.knot import KnotServer
+
+pytestmark = pytest.mark.dns
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_report_is_ordered_by_harm(
+    knot: KnotServer, dnsbl_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        [
+            "check",
+            "good.test",
+            "--nameserver",
+            knot.nameserver,
+            "--ip",
+            LISTED_IP,
+            "--dnsbl-file",
+            dnsbl_file,
+            "--no-fetch",
+            "--no-probe",
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert "good.test" in out and "/100" in out
+    assert out.index("ERROR") < out.index("WARNING") if "WARNING" in out else True
+    assert "is listed on Test BL" in out
+    assert "why:" in out and "fix:" in out
+
+
+def test_json(knot: KnotServer, dnsbl_file: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        [
+            "check",
+            "good.test",
+            "--nameserver",
+            knot.nameserver,
+            "--ip",
+            GOOD_IP,
+            "--json",
+            "--dnsbl-file",
+            dnsbl_file,
+            "--no-fetch",
+        ],
+        capsys,
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["domain"] == "good.test" and 0 <= data["score"] <= 100
+    sev = [f["severity"] for f in data["findings"]]
+    assert sev == sorted(sev, key=["error", "warning", "info"].index)
+    assert {"check", "code", "severity", "title", "found", "why", "fix"} <= set(data["findings"][0])
+
+
+def test_from_file(knot: KnotServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "domains.txt"
+    path.write_text("good.test\n# a comment\n\nspf-none.test\nnot a domain!\nservfail.test\n")
+    code, out, err = run(
+        ["check", "--from-file", str(path), "--nameserver", knot.nameserver, "--no-fetch", "--no-blocklists"],
+        capsys,
+    )
+    assert code == 0
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert len(lines) == 4
+    by = {x["domain"]: x for x in lines}
+    assert "error" in by["not a domain!"]
+    assert by["good.test"]["score"] > by["spf-none.test"]["score"]
+    assert by["servfail.test"]["complete"] is False
+    assert "1 line(s) were not domain names" in err
+
+
+def test_hostile_records_are_not_markup(knot: KnotServer, capsys: pytest.CaptureFixture[str]) -> None:
+    knot.set_zone(
+        "evil.test",
+        '@ TXT "v=spf1 [bold]x[/bold] \\027[31m -all"\n_dmarc TXT "v=DMARC1; p=[link=http://x]y[/link]"\n',
+    )
+    code, out, _ = run(
+        [
+            "check",
+            "evil.test",
+            "--nameserver",
+            knot.nameserver,
+            "--no-fetch",
+            "--no-blocklists",
+            "--no-probe",
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert "[bold]x[/bold]" in out
+    assert "[link=http://x]y[/link]" in out
+    assert "\x1b" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (["check"], 2),
+        (["check", "good.test", "--from-file", "x"], 2),
+        (["check", "not_a domain"], 2),
+        (["check", "good.test", "--ip", "999.1.1.1"], 2),
+        (["check", "good.test", "--message", "/nonexistent/file.eml"], 2),
+        (["check", "--from-file", "/nonexistent/list.txt"], 2),
+        (["check", "good.test", "--nameserver", "dns.example"], 1),
+    ],
+)
+def test_bad_input_exit_status(args: list[str], status: int, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(args, capsys)
+    assert code == status
+    assert "Traceback" not in err and "error:" in err

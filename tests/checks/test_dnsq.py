@@ -1,0 +1,83 @@
+"""The DNS client tells NXDOMAIN, no data, SERVFAIL and timeout apart (real Knot, real sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from inboxtrace.checks.dnsq import DnsStatus, Resolver, parse_nameserver
+from inboxtrace.errors import ConfigError
+from tests.rigs.knot import KnotServer
+
+pytestmark = pytest.mark.dns
+
+
+def ask(ns: str, name: str, rdtype: str, timeout: float = 2.0) -> DnsStatus:
+    async def go() -> DnsStatus:
+        return (await Resolver([ns], timeout=timeout, tries=1).query(name, rdtype)).status
+
+    return asyncio.run(go())
+
+
+def test_statuses_are_told_apart(knot: KnotServer) -> None:
+    ns = knot.nameserver
+    assert ask(ns, "good.test", "TXT") is DnsStatus.OK
+    assert ask(ns, "good.test", "AAAA") is DnsStatus.NODATA
+    assert ask(ns, "nothing.good.test", "TXT") is DnsStatus.NXDOMAIN
+    assert ask(ns, "outside.example", "A") is DnsStatus.NXDOMAIN  # the rig's catch-all root
+    assert ask(ns, "servfail.test", "TXT") is DnsStatus.SERVFAIL
+
+
+@pytest.fixture
+def blackhole() -> Iterator[str]:
+    """A UDP socket that never answers: every query to it times out."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield f"127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
+
+
+def test_timeout_is_not_nxdomain(blackhole: str) -> None:
+    assert ask(blackhole, "good.test", "TXT", timeout=0.2) is DnsStatus.TIMEOUT
+
+
+def test_second_nameserver_used_when_first_is_silent(blackhole: str, knot: KnotServer) -> None:
+    async def go() -> DnsStatus:
+        res = Resolver([blackhole, knot.nameserver], timeout=0.2, tries=1)
+        return (await res.query("good.test", "TXT")).status
+
+    assert asyncio.run(go()) is DnsStatus.OK
+
+
+def test_answers_are_cached_and_shared(knot: KnotServer) -> None:
+    async def go() -> int:
+        res = Resolver([knot.nameserver])
+        answers = await asyncio.gather(*(res.query("good.test", "MX") for _ in range(20)))
+        assert all(a.ok for a in answers)
+        return res.queries
+
+    assert asyncio.run(go()) == 1
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("127.0.0.1", ("127.0.0.1", 53)),
+        ("127.0.0.1:5353", ("127.0.0.1", 5353)),
+        ("::1", ("::1", 53)),
+        ("[::1]:5353", ("::1", 5353)),
+    ],
+)
+def test_parse_nameserver(spec: str, expected: tuple[str, int]) -> None:
+    assert parse_nameserver(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["", "dns.google", "127.0.0.1:0", "127.0.0.1:99999", "[::1", "1.2.3.4:x"])
+def test_parse_nameserver_rejects(spec: str) -> None:
+    with pytest.raises(ConfigError):
+        parse_nameserver(spec)

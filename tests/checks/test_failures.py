@@ -1,0 +1,62 @@
+"""A DNS failure is "could not check", never "missing"; one failing check never aborts the rest."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from inboxtrace.checks import CheckOptions, check_domain
+from inboxtrace.model.check import Severity
+from tests.checks.checkhelp import codes
+
+pytestmark = pytest.mark.dns
+
+MISSING = {"spf.missing", "dmarc.missing", "mx.none", "dkim.no-selector", "zone.nxdomain", "ptr.missing"}
+
+
+def test_servfail_is_unchecked(opts: Callable[..., CheckOptions]) -> None:
+    result = check_domain("servfail.test", opts(ips=("192.0.2.10",)))
+    found = codes(result)
+    assert not (MISSING & found), found
+    unchecked = result.by_code("dns.unchecked")
+    assert unchecked and all(not f.checked and "servfail" in f.found for f in unchecked)
+    assert not result.complete
+    assert {f.title for f in unchecked} >= {
+        "Could not check the SPF record of servfail.test",
+        "Could not check the DMARC record of servfail.test",
+    }
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield f"127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
+
+
+def test_timeout_is_unchecked_not_missing(opts: Callable[..., CheckOptions], silent_server: str) -> None:
+    result = check_domain(
+        "good.test", opts(nameservers=(silent_server,), timeout=0.3, tries=1, ips=("192.0.2.10",))
+    )
+    found = codes(result)
+    assert not (MISSING & found), found
+    assert found <= {"dns.unchecked"} | {c for c in found if c.startswith("dnsbl.")} - {"dnsbl.listed"}
+    assert not result.complete
+    assert result.score == 100  # nothing known is wrong; the result says it is incomplete
+    assert all(f.severity is Severity.WARNING for f in result.findings)
+
+
+def test_check_crash_becomes_a_finding(opts: Callable[..., CheckOptions], tmp_path: object) -> None:
+    from pathlib import Path
+
+    bad = Path(str(tmp_path)) / "lists.toml"
+    bad.write_text("[[list]]\nname = 'no zone'\n")
+    result = check_domain("good.test", opts(dnsbl_file=str(bad), probe_selectors=False))
+    crashed = result.by_code("dns.check-crashed")
+    assert len(crashed) == 1 and "zone" in crashed[0].found
+    assert "spf.ok" in codes(result) and "dmarc.ok" in codes(result)
