@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -88,7 +88,7 @@ log_sources = sa.Table(
     "log_sources",
     metadata,
     sa.Column("key", sa.String(128), primary_key=True),  # fingerprint of the file's first bytes
-    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("path", sa.Text, nullable=False),  # JSON of the saved Position
     sa.Column("position", sa.BigInteger, nullable=False, default=0),  # bytes consumed
     sa.Column("line_no", sa.BigInteger, nullable=False, default=0),  # lines consumed
     sa.Column("size", sa.BigInteger),
@@ -114,6 +114,7 @@ ATTEMPT_FIELDS = (
     "source",
     "line_no",
     "line",
+    "tls",
 )
 
 _TERMINAL = frozenset({FinalState.DELIVERED, FinalState.BOUNCED, FinalState.EXPIRED, FinalState.REJECTED})
@@ -275,7 +276,10 @@ class LogWriter:
         self.batch_size = batch_size
         self.counts = WriteCounts()
         self._buf: list[Message] = []
+        self.on_flush: Callable[[], None] | None = None  # called after each committed batch
         self._cls = _Classifier()
+        self._nq_time: float | None = None
+        self._nq_seen: dict[tuple[str, str], int] = {}
         stmt = store.insert(log_messages)
         self._msg_stmt = stmt.on_conflict_do_update(
             index_elements=["mkey"],
@@ -312,8 +316,39 @@ class LogWriter:
         batch, self._buf = self._buf, []
         with self.store.begin() as conn:
             self._write(conn, batch)
+        if self.on_flush is not None:
+            self.on_flush()
+
+    @property
+    def pending(self) -> int:
+        """Messages buffered, not yet written."""
+        return len(self._buf)
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _noqueue_key(self, msg: Message, first: float | None) -> str:
+        """A stable key for a never-queued rejection: its time, its line, and which repeat it is.
+
+        Identical reject lines in the same second of the same file are distinct events (numbered
+        by occurrence); the same line met again in another file (an overlapping rotation) or in
+        a re-read of the same file gets the same key, so it is stored once.
+        """
+        line = ""
+        source = msg.source or ""
+        for d in msg.deliveries:
+            for a in d.attempts:
+                if a.evidence is not None:
+                    line, source = a.evidence.line, a.evidence.source
+                    break
+            if line:
+                break
+        digest = _fp(msg.sender, ",".join(d.recipient for d in msg.deliveries), line)
+        if first != self._nq_time:
+            self._nq_time = first
+            self._nq_seen.clear()
+        n = self._nq_seen.get((source, digest), 0) + 1
+        self._nq_seen[(source, digest)] = n
+        return f"{msg.host}|NOQUEUE|{first or 0:.3f}|{digest}|{n}"
 
     def _message_row(self, msg: Message, first: float | None, last: float | None) -> dict[str, Any]:
         return {
@@ -357,13 +392,7 @@ class LogWriter:
             new = self._message_row(msg, first, last)
             self.counts.messages += 1
             if _is_noqueue(msg.queue_id):
-                rcpts = ",".join(d.recipient for d in msg.deliveries)
-                line = ""
-                for d in msg.deliveries:
-                    if d.attempts and d.attempts[0].evidence:
-                        line = d.attempts[0].evidence.line
-                        break
-                new["mkey"] = f"{msg.host}|NOQUEUE|{first or 0:.3f}|{_fp(msg.sender, rcpts, line)}"
+                new["mkey"] = self._noqueue_key(msg, first)
                 if new["mkey"] not in rows:
                     rows[new["mkey"]] = _MsgRow(new, False)
                 resolved.append((new["mkey"], msg))
@@ -443,7 +472,8 @@ class LogWriter:
             "relay_host": deciding.relay_host if deciding else None,
             "reason": reason,
             "hard_bounce": hard,
-            "provider": self._cls.provider(deciding.relay_host if deciding else None),
+            "provider": self._cls.provider(deciding.relay_host if deciding else None)
+            or self._cls.provider(_domain(d.recipient)),
             "dsn_queue_id": d.dsn_queue_id,
             "n_attempts": len(d.attempts),
             "attempts": _dumps([self._attempt_list(a) for a in d.attempts]),
@@ -488,6 +518,7 @@ class LogWriter:
             ev.source if ev else None,
             ev.line_no if ev else None,
             ev.line if ev else None,
+            getattr(a, "tls", None),
         ]
 
 

@@ -1,0 +1,215 @@
+"""``inboxtrace ingest | trace | report | suppressions``: MTA logs into the store, and back out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from inboxtrace.ingest import IngestSummary
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL (sqlite:///FILE, postgresql://...) or a file path. "
+        "Default: $INBOXTRACE_DB or a SQLite file in your data directory.",
+        show_default=False,
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="ingest")(ingest)
+    app.command(name="trace")(trace)
+    app.command(name="report")(report)
+    app.command(name="suppressions")(suppressions)
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def ingest(
+    files: Annotated[
+        list[str],
+        typer.Argument(help="Log files (plain, .gz, .bz2, .xz), rotated sets in any order, '-' for stdin."),
+    ],
+    *,
+    db: DbOption = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Force a format: postfix, exim, sendmail.")
+    ] = None,
+    follow: Annotated[
+        bool,
+        typer.Option("--follow", "-F", help="Keep reading as the log grows (survives rotation, resumes)."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Read MTA logs into the store: per-message, per-recipient timelines (idempotent, resumable)."""
+    from inboxtrace.ingest import ingest as run_ingest
+    from inboxtrace.store import open_store
+
+    err = Console(stderr=True, highlight=False)
+    with open_store(db) as store:
+        if follow:
+            from inboxtrace.ingest import follow as run_follow
+
+            if len(files) != 1 or files[0] == "-":
+                from inboxtrace.errors import InputError
+
+                raise InputError("--follow takes exactly one log file path")
+            summary = run_follow(
+                files[0],
+                store,
+                format=fmt,
+                on_batch=None
+                if (quiet or as_json)
+                else (lambda s: err.print(f"[dim]{s.lines} lines, {s.messages} messages stored[/dim]")),
+            )
+        elif quiet or as_json or not err.is_terminal:
+            summary = run_ingest(files, store, format=fmt)
+        else:
+            summary = _with_progress(files, store, fmt, err)
+    if as_json:
+        _print_json(summary.to_dict())
+    else:
+        _print_summary(summary, Console(highlight=False))
+
+
+def _with_progress(files: list[str], store: Any, fmt: str | None, err: Console) -> IngestSummary:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from inboxtrace.ingest import Progress as IngestProgress
+    from inboxtrace.ingest import ingest as run_ingest
+
+    with Progress(
+        TextColumn("[bold]ingest[/bold]"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.fields[lines]} lines"),
+        TextColumn("{task.fields[rate]} lines/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("ingest", total=None, lines=0, rate=0)
+
+        def on_progress(p: IngestProgress) -> None:
+            bar.update(
+                task,
+                total=p.bytes_total,
+                completed=p.bytes_done,
+                lines=f"{p.lines:,}",
+                rate=f"{p.lines_per_second:,.0f}",
+            )
+
+        return run_ingest(files, store, format=fmt, progress=on_progress)
+
+
+def _print_summary(s: IngestSummary, console: Console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title="Ingest summary", title_justify="left", show_header=False)
+    t.add_column("what")
+    t.add_column("count", justify="right")
+    t.add_row("lines read", f"{s.lines:,}")
+    t.add_row("  parsed into events", f"{s.events:,}")
+    t.add_row("  knowingly ignored", f"{s.ignored:,}")
+    t.add_row("  unknown", f"{s.unknown:,}")
+    t.add_row("messages (new)", f"{s.messages:,} ({s.new_messages:,})")
+    t.add_row("recipients (new)", f"{s.deliveries:,} ({s.new_deliveries:,})")
+    t.add_row("attempts added", f"{s.new_attempts:,}")
+    t.add_row("time", f"{s.duration:.2f} s ({s.lines_per_second:,.0f} lines/s)")
+    console.print(t)
+    if s.ignored_by_kind:
+        kinds = ", ".join(f"{escape(k)} {v:,}" for k, v in list(s.ignored_by_kind.items())[:8])
+        console.print(f"[dim]ignored by kind:[/dim] {kinds}")
+    if s.skipped_sources:
+        console.print(f"[dim]already ingested, skipped:[/dim] {escape(', '.join(s.skipped_sources))}")
+    if s.unknown_samples:
+        console.print(f"[yellow]{s.unknown:,} lines were not understood; samples:[/yellow]")
+        for line in s.unknown_samples:
+            console.print(f"  {escape(line)}", soft_wrap=True)
+    console.print(f"[dim]stored in {escape(s.store)}[/dim]")
+
+
+def trace(
+    query: Annotated[str, typer.Argument(help="Recipient or sender address, Message-ID, or queue id.")],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the timelines as JSON.")] = False,
+    limit: Annotated[
+        int, typer.Option("--limit", help="At most this many matching messages (most recent).")
+    ] = 20,
+) -> None:
+    """Show where a message went: every attempt per recipient, each reply explained in one line."""
+    from inboxtrace.report import build_trace
+    from inboxtrace.store import open_store
+
+    with open_store(db) as store:
+        view = build_trace(store, query, limit=limit)
+    if as_json:
+        _print_json(view.to_dict())
+    else:
+        Console(highlight=False).print(view)
+    if not view.found:
+        raise typer.Exit(3)
+
+
+def report(
+    *,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per section and key).")] = False,
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this date/time or age (2026-11-01, 7d).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Up to (not including) this date/time or age.")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="Rows per table in the terminal view.")] = 15,
+) -> None:
+    """Totals and rates per recipient by final state, reason, receiving domain, provider and day."""
+    from inboxtrace.report import build_report
+    from inboxtrace.report.period import parse_when
+    from inboxtrace.store import open_store
+
+    with open_store(db) as store:
+        rep = build_report(store, since=parse_when(since), until=parse_when(until), top=top)
+    if as_json:
+        _print_json(rep.to_dict())
+    elif as_csv:
+        sys.stdout.write(rep.to_csv())
+    else:
+        Console(highlight=False).print(rep)
+
+
+def suppressions(
+    db: DbOption = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only bounces from this date/time or age on.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of CSV.")] = False,
+    table: Annotated[bool, typer.Option("--table", help="Print a table instead of CSV.")] = False,
+) -> None:
+    """Hard-bounced addresses (never delivered since), as CSV for a mailing list to drop."""
+    from inboxtrace.report import build_suppressions
+    from inboxtrace.report.period import parse_when
+    from inboxtrace.store import open_store
+
+    with open_store(db) as store:
+        sup = build_suppressions(store, since=parse_when(since))
+    if as_json:
+        _print_json(sup.to_dict())
+    elif table:
+        Console(highlight=False).print(sup)
+    else:
+        sys.stdout.write(sup.to_csv())

@@ -1,0 +1,261 @@
+"""The log pipeline: sources → parsers/timelines (:func:`inboxtrace.logs.read_logs`) → store.
+
+:func:`ingest` reads files (plain or compressed, rotated sets oldest first, ``-`` for stdin),
+writes every finished :class:`~inboxtrace.model.Message` to the store in batched transactions,
+reports progress through a callback (lines, lines/s, ETA) and returns an :class:`IngestSummary`.
+
+Idempotent and resumable: re-reading a file (or an overlapping rotation) adds nothing twice, and
+a run interrupted half-way is completed by running it again. A file already read to its end
+(same first bytes, same size, recorded in ``log_sources``) is skipped without reading.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from inboxtrace.store.core import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A progress report: lines read so far, bytes of input read (estimated) and the total."""
+
+    lines: int
+    messages: int
+    bytes_done: int
+    bytes_total: int | None
+    elapsed: float
+
+    @property
+    def lines_per_second(self) -> float:
+        return self.lines / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left, when the input size is known."""
+        if not self.bytes_total or self.bytes_done <= 0 or self.elapsed <= 0:
+            return None
+        rate = self.bytes_done / self.elapsed
+        return max(0.0, (self.bytes_total - self.bytes_done) / rate)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """What one ingest did. ``to_dict()`` is the ``ingest --json`` object."""
+
+    lines: int = 0
+    events: int = 0
+    ignored: int = 0
+    ignored_by_kind: dict[str, int] = field(default_factory=dict)
+    unknown: int = 0
+    unknown_samples: list[str] = field(default_factory=list)
+    truncated: int = 0
+    recoded: int = 0
+    messages: int = 0
+    new_messages: int = 0
+    deliveries: int = 0
+    new_deliveries: int = 0
+    new_attempts: int = 0
+    duration: float = 0.0
+    sources: list[str] = field(default_factory=list)
+    skipped_sources: list[str] = field(default_factory=list)
+    formats: dict[str, int] = field(default_factory=dict)
+    store: str = ""
+
+    @property
+    def lines_per_second(self) -> float:
+        return self.lines / self.duration if self.duration > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lines": self.lines,
+            "events": self.events,
+            "ignored": self.ignored,
+            "ignored_by_kind": dict(self.ignored_by_kind),
+            "unknown": self.unknown,
+            "unknown_samples": list(self.unknown_samples),
+            "truncated": self.truncated,
+            "recoded": self.recoded,
+            "messages": self.messages,
+            "new_messages": self.new_messages,
+            "deliveries": self.deliveries,
+            "new_deliveries": self.new_deliveries,
+            "new_attempts": self.new_attempts,
+            "duration": round(self.duration, 3),
+            "lines_per_second": round(self.lines_per_second, 1),
+            "sources": list(self.sources),
+            "skipped_sources": list(self.skipped_sources),
+            "formats": dict(self.formats),
+            "store": self.store,
+        }
+
+
+def ingest(
+    paths: Sequence[str],
+    store: Store,
+    *,
+    format: str | None = None,
+    progress: ProgressCallback | None = None,
+    progress_interval: float = 0.2,
+    batch_size: int = 2000,
+    resume: bool = True,
+    jobs: int | None = None,
+) -> IngestSummary:
+    """Read ``paths`` (``-`` = stdin) and store their timelines; see the module docstring.
+
+    With ``resume`` (default), a file already read to its end is skipped, and a file whose
+    previous read was interrupted (or that has grown since) continues from the saved position.
+    """
+    from inboxtrace.logs.stats import LogStats
+    from inboxtrace.store.checkpoints import FileCheckpoints
+    from inboxtrace.store.logs import LogWriter
+    from inboxtrace.timeline import read_logs
+
+    started = time.monotonic()
+    summary = IngestSummary(store=store.url)
+    checkpoints = FileCheckpoints(store)
+    todo: list[str] = []
+    positions = []
+    for p in paths:
+        if p != "-" and os.path.isfile(p) and resume:
+            state = checkpoints.state(p)
+            if state.complete:
+                summary.skipped_sources.append(p)
+                continue
+            if state.position is not None:
+                positions.append(state.position)
+        todo.append(p)
+    stats = LogStats()
+    writer = LogWriter(store, batch_size=batch_size)
+    if not todo:
+        summary.duration = time.monotonic() - started
+        return summary
+    reader = read_logs(todo, format=format, stats=stats, positions=positions, jobs=jobs)
+
+    def save_position() -> None:
+        pos = reader.resume_position()
+        if pos is not None:
+            checkpoints.save_position(pos)
+
+    writer.on_flush = save_position
+    last_report = started
+
+    def report() -> None:
+        if progress is not None:
+            done, total = reader.progress
+            elapsed = time.monotonic() - started
+            progress(Progress(stats.lines, writer.counts.messages, done, total or None, elapsed))
+
+    for n, msg in enumerate(reader, 1):
+        writer.add(msg)
+        if progress is not None and not n & 255:
+            now = time.monotonic()
+            if now - last_report >= progress_interval:
+                last_report = now
+                report()
+    writer.on_flush = None
+    writer.flush()
+    for p in reader.paths:
+        checkpoints.mark_complete(p)
+    summary.duration = time.monotonic() - started
+    report()
+    _fill(summary, stats, writer)
+    return summary
+
+
+def follow(
+    path: str,
+    store: Store,
+    *,
+    format: str | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_batch: Callable[[IngestSummary], None] | None = None,
+    poll_interval: float = 0.5,
+) -> IngestSummary:
+    """Tail ``path`` into the store until ``should_stop()`` (or Ctrl-C), resuming where the last
+    follow of the same path stopped; survives rotation. Finished messages are written at every
+    idle poll, and the position is saved with them."""
+    from inboxtrace.logs.stats import LogStats
+    from inboxtrace.store.checkpoints import FileCheckpoints
+    from inboxtrace.store.logs import LogWriter
+    from inboxtrace.timeline import read_logs
+
+    started = time.monotonic()
+    summary = IngestSummary(store=store.url)
+    checkpoints = FileCheckpoints(store)
+    name = os.path.abspath(path)
+    saved = checkpoints.load_follow(name)
+    stats = LogStats()
+    writer = LogWriter(store, batch_size=500)
+    stop = should_stop or (lambda: False)
+    holder: dict[str, Any] = {}
+
+    def checkpoint() -> None:
+        reader = holder.get("reader")
+        pos = reader.resume_position() if reader is not None else None
+        if pos is not None:
+            checkpoints.save_follow(name, pos)
+
+    def idle() -> bool:
+        if writer.pending:
+            writer.flush()
+            if on_batch is not None:
+                _fill(summary, stats, writer)
+                summary.duration = time.monotonic() - started
+                on_batch(summary)
+        checkpoint()
+        return stop()
+
+    writer.on_flush = checkpoint
+    reader = read_logs(
+        [path],
+        format=format,
+        stats=stats,
+        follow=True,
+        positions=[saved] if saved is not None else [],
+        should_stop=idle,
+        poll_interval=poll_interval,
+    )
+    holder["reader"] = reader
+    try:
+        for msg in reader:
+            writer.add(msg)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        writer.on_flush = None
+        writer.flush()
+        checkpoint()
+    summary.duration = time.monotonic() - started
+    _fill(summary, stats, writer)
+    return summary
+
+
+def _fill(summary: IngestSummary, stats: Any, writer: Any) -> None:
+    d = stats.to_dict()
+    summary.lines = int(d.get("lines", 0))
+    summary.events = int(d.get("events", 0))
+    summary.ignored = int(d.get("ignored", 0))
+    summary.ignored_by_kind = dict(d.get("ignored_by_kind", {}))
+    summary.unknown = int(d.get("unknown", 0))
+    summary.unknown_samples = list(d.get("unknown_samples", []))
+    summary.truncated = int(d.get("truncated", 0))
+    summary.recoded = int(d.get("recoded", 0))
+    summary.formats = dict(d.get("formats", {}))
+    summary.sources = list(d.get("sources", [])) or summary.sources
+    c = writer.counts
+    summary.messages = c.messages
+    summary.new_messages = c.new_messages
+    summary.deliveries = c.deliveries
+    summary.new_deliveries = c.new_deliveries
+    summary.new_attempts = c.attempts
+
+
+__all__ = ["IngestSummary", "Progress", "ProgressCallback", "follow", "ingest"]

@@ -1,0 +1,187 @@
+"""The delivery report: per-recipient totals and rates by final state, reason, domain, provider, day.
+
+Counts are per recipient (one delivery = one recipient of one message), by final state:
+``delivered`` (accepted by the next hop with 2xx), ``deferred`` (still queued), ``bounced``,
+``expired`` (given up after the queue lifetime; pflogsumm counts these in neither "bounced" nor
+"deferred"), ``rejected`` (refused before it was queued) and ``unknown``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markup import escape
+from rich.table import Table
+
+from inboxtrace.store.core import Store
+from inboxtrace.store.log_queries import STATES, GroupCounts, grouped_counts, message_count, time_span
+
+SECTIONS = (
+    ("by_reason", "reason", "By reason"),
+    ("by_domain", "rcpt_domain", "By receiving domain"),
+    ("by_provider", "provider", "By provider (from MX/relay names)"),
+    ("by_day", "day", "By day (UTC, day of the final state)"),
+)
+STATE_STYLE = {
+    "delivered": "green",
+    "deferred": "yellow",
+    "bounced": "red",
+    "expired": "magenta",
+    "rejected": "red",
+    "unknown": "dim",
+}
+
+
+def _rate(n: int, total: int) -> float:
+    return round(n / total, 4) if total else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    """One row of a report section: a key and its per-state recipient counts."""
+
+    key: str
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": self.key, "total": self.total}
+        for s in STATES:
+            out[s] = self.counts.get(s, 0)
+        out["delivered_rate"] = _rate(self.counts.get("delivered", 0), self.total)
+        out["bounce_rate"] = _rate(self.counts.get("bounced", 0) + self.counts.get("expired", 0), self.total)
+        return out
+
+    @classmethod
+    def of(cls, g: GroupCounts) -> GroupRow:
+        return cls(g.key, dict(g.counts))
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """Totals and grouped counts; renders as rich tables, ``to_dict()`` (JSON) and ``to_csv()``."""
+
+    totals: dict[str, int]
+    messages: int
+    sections: dict[str, list[GroupRow]] = field(default_factory=dict)
+    since: datetime | None = None
+    until: datetime | None = None
+    first: datetime | None = None
+    last: datetime | None = None
+    top: int = 15
+
+    @property
+    def recipients(self) -> int:
+        return sum(self.totals.values())
+
+    def rates(self) -> dict[str, float]:
+        return {s: _rate(self.totals.get(s, 0), self.recipients) for s in STATES}
+
+    def to_dict(self) -> dict[str, Any]:
+        totals: dict[str, Any] = {s: self.totals.get(s, 0) for s in STATES}
+        totals["recipients"] = self.recipients
+        totals["messages"] = self.messages
+        return {
+            "totals": totals,
+            "rates": self.rates(),
+            "period": {
+                "since": self.since.isoformat() if self.since else None,
+                "until": self.until.isoformat() if self.until else None,
+                "first": self.first.isoformat() if self.first else None,
+                "last": self.last.isoformat() if self.last else None,
+            },
+            **{name: [r.to_dict() for r in rows] for name, rows in self.sections.items()},
+        }
+
+    def csv_rows(self) -> Iterator[list[Any]]:
+        header = ["section", "key", "total", *STATES, "delivered_rate", "bounce_rate"]
+        yield header
+        total_row = GroupRow("all", dict(self.totals)).to_dict()
+        yield ["totals", "all", *(total_row[h] for h in header[2:])]
+        for name, rows in self.sections.items():
+            for r in rows:
+                d = r.to_dict()
+                yield [name.removeprefix("by_"), r.key, *(d[h] for h in header[2:])]
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        for row in self.csv_rows():
+            w.writerow(row)
+        return buf.getvalue()
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        span = ""
+        if self.first and self.last:
+            span = f" from {self.first:%Y-%m-%d %H:%M} to {self.last:%Y-%m-%d %H:%M} UTC"
+        yield f"[bold]Delivery report[/bold]: {self.recipients} recipients in {self.messages} messages{span}"
+        if not self.recipients:
+            yield "[dim]Nothing stored yet: run `inboxtrace ingest FILE...` first.[/dim]"
+            return
+        t = Table(title="Final state (per recipient)", title_justify="left")
+        t.add_column("state")
+        t.add_column("recipients", justify="right")
+        t.add_column("rate", justify="right")
+        for s in STATES:
+            n = self.totals.get(s, 0)
+            if n or s != "unknown":
+                t.add_row(f"[{STATE_STYLE[s]}]{s}[/]", str(n), f"{100 * _rate(n, self.recipients):.1f}%")
+        yield t
+        titles = {name: title for name, _, title in SECTIONS}
+        for name, rows in self.sections.items():
+            if not rows:
+                continue
+            t = Table(title=titles.get(name, name), title_justify="left")
+            states = [st for st in STATES if any(r.counts.get(st) for r in rows)]
+            t.add_column(name.removeprefix("by_").replace("rcpt_", ""), no_wrap=True, overflow="ellipsis")
+            t.add_column("total", justify="right")
+            for st in states:
+                t.add_column(st, justify="right", style=STATE_STYLE[st] if st != "unknown" else None)
+            t.add_column("deliv.%", justify="right")
+            shown = rows if name == "by_day" else rows[: self.top]
+            for r in shown:
+                t.add_row(
+                    escape(r.key),
+                    str(r.total),
+                    *(str(r.counts.get(st, 0) or "") for st in states),
+                    f"{100 * _rate(r.counts.get('delivered', 0), r.total):.1f}",
+                )
+            if len(shown) < len(rows):
+                t.caption = f"{len(rows) - len(shown)} more not shown (see --json or --csv)"
+            yield t
+
+
+def build_report(
+    store: Store, *, since: datetime | None = None, until: datetime | None = None, top: int = 15
+) -> DeliveryReport:
+    """Query the store for the report (deliveries whose final state falls in [since, until))."""
+    states = grouped_counts(store, "final_state", since=since, until=until)
+    totals = {g.key: g.total for g in states}
+    sections = {
+        name: [GroupRow.of(g) for g in grouped_counts(store, col, since=since, until=until)]
+        for name, col, _ in SECTIONS
+    }
+    sections["by_day"].sort(key=lambda r: r.key)
+    first, last = time_span(store)
+    return DeliveryReport(
+        totals=totals,
+        messages=message_count(store, since=since, until=until),
+        sections=sections,
+        since=since,
+        until=until,
+        first=first,
+        last=last,
+        top=top,
+    )
+
+
+__all__ = ["SECTIONS", "DeliveryReport", "GroupRow", "build_report"]

@@ -1,0 +1,424 @@
+"""Reading log timelines back: trace lookups (with hops and DSN links), report counts, suppressions.
+
+Everything returns :mod:`inboxtrace.model` records or plain rows; rendering lives in
+:mod:`inboxtrace.report`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from inboxtrace.model.log import Attempt, Delivery, Evidence, FinalState, Message
+from inboxtrace.model.reply import Phase
+from inboxtrace.store.core import Store
+from inboxtrace.store.logs import ATTEMPT_FIELDS, epoch, from_epoch, log_deliveries, log_messages
+
+STATES = tuple(s.value for s in FinalState)
+MAX_HOPS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """One message of a story and how it relates to the message the query found."""
+
+    relation: str  # match, next-hop, previous-hop, dsn, original
+    message: Message
+    matched_recipients: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A found message with every message linked to it (hops across hosts, DSNs), oldest first."""
+
+    messages: tuple[Linked, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TraceHits:
+    query: str
+    kind: str  # recipient, sender, message-id, queue-id, none
+    stories: tuple[Story, ...] = ()
+    truncated: bool = False
+
+
+# --- rows → records ---------------------------------------------------------------------------
+
+
+def _attempt(values: Sequence[Any]) -> Attempt:
+    a = dict(zip(ATTEMPT_FIELDS, values, strict=False))
+    ev = None
+    if a.get("source") is not None or a.get("line") is not None:
+        ev = Evidence(a.get("source") or "", int(a.get("line_no") or 0), a.get("line") or "")
+    phase = None
+    if a.get("phase"):
+        try:
+            phase = Phase(a["phase"])
+        except ValueError:
+            phase = None
+    return Attempt(
+        time=from_epoch(a["time"]) or datetime.min,
+        status=a["status"],
+        relay_host=a.get("relay_host"),
+        relay_ip=a.get("relay_ip"),
+        relay_port=a.get("relay_port"),
+        reply=a.get("reply"),
+        dsn=a.get("dsn"),
+        delay=a.get("delay"),
+        delays=a.get("delays"),
+        phase=phase,
+        remote_queue_id=a.get("remote_queue_id"),
+        evidence=ev,
+        tls=a.get("tls"),
+    )
+
+
+def _delivery(row: Any) -> Delivery:
+    try:
+        state = FinalState(row["final_state"])
+    except ValueError:
+        state = FinalState.UNKNOWN
+    attempts = tuple(_attempt(v) for v in json.loads(row["attempts"] or "[]"))
+    return Delivery(
+        recipient=row["recipient"],
+        final_state=state,
+        attempts=attempts,
+        original_recipient=row["original_recipient"],
+        dsn_queue_id=row["dsn_queue_id"],
+    )
+
+
+def _message(row: Any, deliveries: Iterable[Delivery]) -> Message:
+    return Message(
+        mta=row["mta"],
+        host=row["host"],
+        queue_id=row["queue_id"],
+        received=from_epoch(row["received"]),
+        completed=from_epoch(row["completed"]),
+        sender=row["sender"],
+        message_id=row["message_id"],
+        size=row["size"],
+        nrcpt=row["nrcpt"],
+        client_host=row["client_host"],
+        client_ip=row["client_ip"],
+        deliveries=tuple(deliveries),
+        dsn_of=row["dsn_of"],
+        next_hops=tuple((row["next_hops"] or "").split()),
+        source=row["source"],
+    )
+
+
+def load_messages(conn: Connection, mkeys: Sequence[str]) -> dict[str, Message]:
+    """The stored messages with these keys, with their deliveries and attempts."""
+    out: dict[str, Message] = {}
+    for i in range(0, len(mkeys), 500):
+        chunk = list(mkeys[i : i + 500])
+        rows = {
+            r["mkey"]: r
+            for r in conn.execute(sa.select(log_messages).where(log_messages.c.mkey.in_(chunk))).mappings()
+        }
+        delivs: dict[str, list[Delivery]] = {}
+        q = (
+            sa.select(log_deliveries)
+            .where(log_deliveries.c.mkey.in_(chunk))
+            .order_by(log_deliveries.c.recipient)
+        )
+        for d in conn.execute(q).mappings():
+            delivs.setdefault(d["mkey"], []).append(_delivery(d))
+        for k, r in rows.items():
+            out[k] = _message(r, delivs.get(k, []))
+    return out
+
+
+# --- trace --------------------------------------------------------------------------------------
+
+
+def _norm_msgid(q: str) -> list[str]:
+    bare = q.strip().strip("<>")
+    return [bare, f"<{bare}>"]
+
+
+def _find(conn: Connection, query: str, limit: int) -> tuple[str, list[tuple[str, tuple[str, ...]]], bool]:
+    """(kind, [(mkey, matched recipients)], truncated) for a query string."""
+    q = query.strip()
+    m, d = log_messages.c, log_deliveries.c
+    if not q:
+        return "none", [], False
+    looks_msgid = q.startswith("<") and q.endswith(">")
+    if "@" in q:
+        ids = [
+            r[0]
+            for r in conn.execute(sa.select(m.mkey).where(m.message_id.in_(_norm_msgid(q))).limit(limit + 1))
+        ]
+        if ids or looks_msgid:
+            return "message-id", [(k, ()) for k in ids[:limit]], len(ids) > limit
+        addr = q.strip("<>").lower()
+        rq = (
+            sa.select(d.mkey, d.recipient)
+            .where(sa.or_(sa.func.lower(d.recipient) == addr, sa.func.lower(d.original_recipient) == addr))
+            .order_by(d.last_time.desc())
+            .limit(limit + 1)
+        )
+        hits: dict[str, list[str]] = {}
+        for mk, rcpt in conn.execute(rq):
+            hits.setdefault(mk, []).append(rcpt)
+        if hits:
+            items = list(hits.items())
+            return "recipient", [(k, tuple(v)) for k, v in items[:limit]], len(items) > limit
+        sq = (
+            sa.select(m.mkey)
+            .where(sa.func.lower(m.sender) == addr)
+            .order_by(m.first_time.desc())
+            .limit(limit + 1)
+        )
+        ids = [r[0] for r in conn.execute(sq)]
+        return ("sender" if ids else "none"), [(k, ()) for k in ids[:limit]], len(ids) > limit
+    if looks_msgid:
+        ids = [
+            r[0]
+            for r in conn.execute(sa.select(m.mkey).where(m.message_id.in_(_norm_msgid(q))).limit(limit + 1))
+        ]
+        return ("message-id" if ids else "none"), [(k, ()) for k in ids[:limit]], len(ids) > limit
+    ids = [
+        r[0]
+        for r in conn.execute(
+            sa.select(m.mkey).where(m.queue_id == q).order_by(m.first_time).limit(limit + 1)
+        )
+    ]
+    if not ids:
+        ids = [
+            r[0]
+            for r in conn.execute(sa.select(m.mkey).where(m.message_id.in_(_norm_msgid(q))).limit(limit + 1))
+        ]
+        if ids:
+            return "message-id", [(k, ()) for k in ids[:limit]], len(ids) > limit
+    return ("queue-id" if ids else "none"), [(k, ()) for k in ids[:limit]], len(ids) > limit
+
+
+def _neighbours(conn: Connection, row: Any) -> list[tuple[str, str]]:
+    """(relation, mkey) of the messages directly linked to a stored message row."""
+    m, d = log_messages.c, log_deliveries.c
+    out: list[tuple[str, str]] = []
+    hops = (row["next_hops"] or "").split()
+    if hops:
+        for r in conn.execute(sa.select(m.mkey, m.host).where(m.queue_id.in_(hops))):
+            if r.mkey != row["mkey"]:
+                out.append(("next-hop", r.mkey))
+    qid = row["queue_id"]
+    if not qid.upper().startswith("NOQUEUE"):
+        prev = sa.select(m.mkey, m.next_hops).where(m.next_hops.is_not(None), m.next_hops.contains(qid))
+        for r in conn.execute(prev):
+            if qid in (r.next_hops or "").split() and r.mkey != row["mkey"]:
+                out.append(("previous-hop", r.mkey))
+        dsn_q = sa.select(m.mkey, m.first_time).where(m.host == row["host"], m.dsn_of == qid)
+        for r in conn.execute(dsn_q):
+            if row["first_time"] is None or r.first_time is None or r.first_time >= row["first_time"] - 1:
+                out.append(("dsn", r.mkey))
+        dq = [
+            r[0]
+            for r in conn.execute(
+                sa.select(d.dsn_queue_id).where(d.mkey == row["mkey"], d.dsn_queue_id.is_not(None))
+            )
+        ]
+        if dq:
+            for r in conn.execute(sa.select(m.mkey).where(m.host == row["host"], m.queue_id.in_(dq))):
+                out.append(("dsn", r.mkey))
+    if row["dsn_of"]:
+        oq = (
+            sa.select(m.mkey, m.first_time)
+            .where(m.host == row["host"], m.queue_id == row["dsn_of"])
+            .order_by(m.first_time.desc())
+        )
+        for r in conn.execute(oq):
+            if row["first_time"] is None or r.first_time is None or r.first_time <= row["first_time"] + 1:
+                out.append(("original", r.mkey))
+                break
+    return out
+
+
+def trace(store: Store, query: str, *, limit: int = 20) -> TraceHits:
+    """Find the messages a query names (recipient, sender, Message-ID or queue id) and their links.
+
+    Each hit becomes a :class:`Story`: the matched message plus every message reachable through
+    "queued as" hand-offs (next/previous hops, on any ingested host) and DSN links, oldest first.
+    """
+    with store.connect() as conn:
+        kind, hits, truncated = _find(conn, query, limit)
+        stories: list[list[tuple[str, str, tuple[str, ...]]]] = []
+        placed: set[str] = set()
+        for mkey, rcpts in hits:
+            if mkey in placed:
+                continue
+            story = [("match", mkey, rcpts)]
+            seen = {mkey}
+            frontier = [mkey]
+            depth = 0
+            while frontier and depth < MAX_HOPS:
+                depth += 1
+                nxt = []
+                rows = conn.execute(
+                    sa.select(log_messages).where(log_messages.c.mkey.in_(frontier))
+                ).mappings()
+                for row in rows:
+                    for rel, k in _neighbours(conn, row):
+                        if k not in seen:
+                            seen.add(k)
+                            story.append((rel, k, ()))
+                            nxt.append(k)
+                frontier = nxt
+            placed |= seen
+            stories.append(story)
+        keys = [k for s in stories for _, k, _ in s]
+        loaded = load_messages(conn, keys)
+    out: list[Story] = []
+    for s in stories:
+        linked = [Linked(rel, loaded[k], rc) for rel, k, rc in s if k in loaded]
+        linked.sort(key=lambda lk: epoch(lk.message.received or _first_time(lk.message)) or 0.0)
+        out.append(Story(tuple(linked)))
+    return TraceHits(query, kind, tuple(out), truncated)
+
+
+def _first_time(msg: Message) -> datetime | None:
+    times = [a.time for d in msg.deliveries for a in d.attempts]
+    return min(times) if times else None
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class GroupCounts:
+    """Per-recipient counts by final state for one group key."""
+
+    key: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _window(col: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    conds = []
+    if since is not None:
+        conds.append(col >= epoch(since))
+    if until is not None:
+        conds.append(col < epoch(until))
+    return conds
+
+
+def grouped_counts(
+    store: Store, by: str, *, since: datetime | None = None, until: datetime | None = None
+) -> list[GroupCounts]:
+    """Recipient counts by final state, grouped by ``reason``, ``rcpt_domain``, ``provider``, ``day``
+    or ``final_state`` (one group per state); deliveries whose final state falls in [since, until)."""
+    d = log_deliveries.c
+    cols = {
+        "reason": d.reason,
+        "rcpt_domain": d.rcpt_domain,
+        "provider": d.provider,
+        "day": d.day,
+        "final_state": d.final_state,
+        "relay_host": d.relay_host,
+    }
+    if by not in cols:
+        raise ValueError(f"cannot group by {by!r}")
+    col = cols[by]
+    q = sa.select(col, d.final_state, sa.func.count()).group_by(col, d.final_state)
+    conds = _window(d.last_time, since, until)
+    if conds:
+        q = q.where(*conds)
+    groups: dict[str, GroupCounts] = {}
+    with store.connect() as conn:
+        for key, state, n in conn.execute(q):
+            k = key if key is not None else "(none)"
+            g = groups.setdefault(k, GroupCounts(k))
+            g.counts[state] = g.counts.get(state, 0) + int(n)
+    return sorted(groups.values(), key=lambda g: (-g.total, g.key))
+
+
+def message_count(store: Store, *, since: datetime | None = None, until: datetime | None = None) -> int:
+    m = log_messages.c
+    q = sa.select(sa.func.count()).select_from(log_messages).where(~m.queue_id.like("NOQUEUE%"))
+    conds = _window(m.first_time, since, until)
+    if conds:
+        q = q.where(*conds)
+    with store.connect() as conn:
+        return int(conn.execute(q).scalar() or 0)
+
+
+def time_span(store: Store) -> tuple[datetime | None, datetime | None]:
+    d = log_deliveries.c
+    with store.connect() as conn:
+        lo, hi = conn.execute(sa.select(sa.func.min(d.first_time), sa.func.max(d.last_time))).one()
+    return from_epoch(lo), from_epoch(hi)
+
+
+# --- suppressions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    address: str
+    last_bounce: datetime | None
+    reason: str | None
+    dsn: str | None
+    reply: str | None
+    relay_host: str | None
+    bounces: int
+
+
+def suppressions(store: Store, *, since: datetime | None = None) -> list[Suppression]:
+    """Addresses whose latest decisive outcome is a hard bounce (and never delivered since)."""
+    d = log_deliveries.c
+    q = (
+        sa.select(
+            d.recipient, d.final_state, d.last_time, d.reason, d.dsn, d.reply, d.relay_host, d.hard_bounce
+        )
+        .where(d.final_state.in_([FinalState.DELIVERED.value, FinalState.BOUNCED.value]))
+        .order_by(d.last_time)
+    )
+    if since is not None:
+        q = q.where(d.last_time >= epoch(since))
+    latest: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    with store.connect() as conn:
+        for r in conn.execute(q):
+            addr = r.recipient.lower()
+            if not addr or "@" not in addr:
+                continue
+            if r.final_state == FinalState.BOUNCED.value and r.hard_bounce:
+                counts[addr] = counts.get(addr, 0) + 1
+            latest[addr] = r
+    out = []
+    for addr, r in latest.items():
+        if r.final_state == FinalState.BOUNCED.value and r.hard_bounce:
+            out.append(
+                Suppression(
+                    addr, from_epoch(r.last_time), r.reason, r.dsn, r.reply, r.relay_host, counts[addr]
+                )
+            )
+    out.sort(key=lambda s: s.address)
+    return out
+
+
+__all__ = [
+    "STATES",
+    "GroupCounts",
+    "Linked",
+    "Story",
+    "Suppression",
+    "TraceHits",
+    "grouped_counts",
+    "load_messages",
+    "message_count",
+    "suppressions",
+    "time_span",
+    "trace",
+]
