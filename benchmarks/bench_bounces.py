@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from inboxtrace.bounces import parse_bounce
+from inboxtrace.bounces import iter_path, parse_bounce, read_bounces
 from inboxtrace.model.bounce import BounceKind
 
 _SISIMAI_SCRIPT = r"""
@@ -49,10 +49,11 @@ def accuracy(corpus: Path, show: int) -> tuple[float, int]:
     hard_ok = hard_n = code_ok = code_n = 0
     files = sorted((corpus / "emails").iterdir())
     for path in files:
-        report = parse_bounce(path.read_bytes(), path.name)
-        if report.kind is BounceKind.ERROR:
-            errors.append((path.name, report.error or ""))
-        got = [r.verdict for r in report.recipients]
+        got = []
+        for report in read_bounces(iter_path(path)):  # a file may be an mbox of several messages
+            if report.kind is BounceKind.ERROR:
+                errors.append((path.name, report.error or ""))
+            got.extend(r.verdict for r in report.recipients)
         for label in sorted(by_file.get(path.name, []), key=lambda x: int(str(x["recipient_index"]))):
             i = int(str(label["recipient_index"])) - 1
             verdict = got[i] if i < len(got) else None
