@@ -52,7 +52,9 @@ class Explanation:
         style = _CLASS_STYLE[v.reply_class]
         table.add_row("reply", escape(_reply_head(v)))
         table.add_row("class", f"[{style}]{v.reply_class.value}[/{style}]")
-        table.add_row("reason", f"[bold]{v.reason}[/bold]" + ("  [red](hard bounce)[/red]" if v.hard_bounce else ""))
+        table.add_row(
+            "reason", f"[bold]{v.reason}[/bold]" + ("  [red](hard bounce)[/red]" if v.hard_bounce else "")
+        )
         table.add_row("action", v.action)
         if v.phase:
             table.add_row("phase", v.phase.value)

@@ -20,13 +20,18 @@ def register(app: typer.Typer) -> None:
 def explain(
     reply: Annotated[
         list[str] | None,
-        typer.Argument(help="A reply text (quote it), two or more codes to compare, or '-' to read lines from stdin."),
+        typer.Argument(
+            help="A reply text (quote it), two or more codes to compare, or '-' to read lines from stdin."
+        ),
     ] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read replies from a file, one per line.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Read replies from a file, one per line.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one object per reply).")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Also explain in this language (en, vi).")] = "en",
     remote_host: Annotated[
-        str | None, typer.Option("--remote-host", help="The server that sent the reply (helps recognise the provider).")
+        str | None,
+        typer.Option("--remote-host", help="The server that sent the reply (helps recognise the provider)."),
     ] = None,
 ) -> None:
     """Explain an SMTP reply: class, reason, hard/soft bounce, what to do. Two or more codes: compare them."""
