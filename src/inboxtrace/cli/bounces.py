@@ -1,0 +1,266 @@
+"""``inboxtrace bounces``: read bounce messages (files, mbox, Maildir, stdin, IMAP), say why per recipient."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from inboxtrace.bounces.sources import RawMessage
+    from inboxtrace.model.bounce import BounceReport
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("bounces")(bounces)
+
+
+def _clean(text: str | None, limit: int = 0) -> str:
+    """Attacker-controlled text made safe for a terminal: no control or bidi characters."""
+    if not text:
+        return ""
+    out = _CONTROL_RE.sub("?", " ".join(text.split()))
+    if limit and len(out) > limit:
+        out = out[: limit - 1] + "…"
+    return out
+
+
+def _password(env: str | None, file: Path | None) -> str:
+    from inboxtrace.errors import ConfigError
+
+    if env and file:
+        raise ConfigError("give either --password-env or --password-file, not both")
+    if env:
+        value = os.environ.get(env)
+        if value is None:
+            raise ConfigError(f"environment variable {env} is not set")
+        return value
+    if file:
+        try:
+            return file.read_text(encoding="utf-8").strip("\r\n")
+        except OSError as exc:
+            raise ConfigError(f"cannot read the password file {file}: {exc.strerror}") from exc
+    raise ConfigError("--imap needs a password: --password-env VAR or --password-file FILE")
+
+
+def _known_good(path: Path | None) -> set[str]:
+    from inboxtrace.errors import ConfigError
+
+    if path is None:
+        return set()
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    return {ln.strip().lower() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")}
+
+
+def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="Message files, mbox files, Maildir folders or directories; '-' reads stdin."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON lines, one per recipient.")] = False,
+    ingest: Annotated[bool, typer.Option("--ingest", help="Store the bounces (idempotent).")] = False,
+    db: Annotated[str | None, typer.Option("--db", help="Store URL (default: $INBOXTRACE_DB).")] = None,
+    imap: Annotated[str | None, typer.Option("--imap", help="Read an IMAP mailbox on this host.")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="IMAP user name.")] = None,
+    folder: Annotated[str, typer.Option("--folder", help="IMAP folder.")] = "INBOX",
+    password_env: Annotated[
+        str | None, typer.Option("--password-env", help="Environment variable holding the IMAP password.")
+    ] = None,
+    password_file: Annotated[
+        Path | None, typer.Option("--password-file", help="File holding the IMAP password.")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="IMAP port (default 993, or 143).")] = None,
+    starttls: Annotated[
+        bool, typer.Option("--starttls", help="Plain IMAP port upgraded with STARTTLS.")
+    ] = False,
+    cafile: Annotated[
+        Path | None, typer.Option("--cafile", help="CA bundle to verify the IMAP server with.")
+    ] = None,
+    known_good: Annotated[
+        Path | None,
+        typer.Option(
+            "--known-good",
+            help="File of addresses known to be valid (seeds), one a line: their 'user unknown' "
+            "bounces are flagged as suspected filtering.",
+        ),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list auto-replies, feedback reports and non-bounces.")
+    ] = False,
+) -> None:
+    """One record per failed recipient with the reason (sisimai's December-2025 vocabulary), hard or
+    soft, the reply and what to do; then a summary by reason."""
+    from inboxtrace.bounces import iter_imap, iter_paths, mark_suspected_filtering, read_bounces
+    from inboxtrace.errors import InputError
+
+    if not paths and not imap:
+        raise InputError("give PATH... (or '-' for stdin) or --imap HOST")
+    sources: list[Iterator[RawMessage]] = []
+    if paths:
+        sources.append(iter_paths(paths))
+    if imap:
+        if not user:
+            raise InputError("--imap needs --user")
+        sources.append(
+            iter_imap(
+                imap,
+                user,
+                _password(password_env, password_file),
+                folder,
+                port=port,
+                starttls=starttls,
+                cafile=str(cafile) if cafile else None,
+            )
+        )
+
+    def items() -> Iterator[RawMessage]:
+        for src in sources:
+            yield from src
+
+    good = _known_good(known_good)
+    store = None
+    if ingest or db:
+        from inboxtrace.store.core import open_store
+
+        store = open_store(db)
+    reports = list(read_bounces(items()))
+    if store is not None:
+        from inboxtrace.store.bounces import known_good_addresses
+
+        rcpts = {r.recipient for rep in reports for r in rep.recipients}
+        good |= known_good_addresses(store, rcpts)
+    if good:
+        reports = mark_suspected_filtering(reports, good)
+    counts = None
+    if ingest and store is not None:
+        from inboxtrace.store.bounces import ingest_bounces
+
+        counts = ingest_bounces(store, reports)
+    if store is not None:
+        store.close()
+
+    from rich.console import Console
+
+    err = Console(stderr=True, highlight=False)
+    for rep in reports:
+        if rep.error:
+            err.print(f"[yellow]skipped[/yellow] {_escape(rep.source)}: {_escape(rep.error)}")
+    if json_out:
+        _print_json(reports, show_all)
+    else:
+        _print_table(reports, show_all)
+    _print_summary(err if json_out else Console(highlight=False), reports)
+    if counts is not None:
+        err.print(
+            f"stored {counts.stored} new bounce message(s), {counts.recipients} recipient(s); "
+            f"{counts.duplicates} already stored"
+        )
+    if reports and all(r.error for r in reports):
+        sys.exit(2)
+
+
+def _escape(text: str | None) -> str:
+    from rich.markup import escape
+
+    return escape(_clean(text))
+
+
+def _wanted(rep: BounceReport, show_all: bool) -> bool:
+    return rep.error is None and (show_all or rep.kind.value != "not-bounce")
+
+
+def _print_json(reports: list[BounceReport], show_all: bool) -> None:
+    out = sys.stdout
+    for rep in reports:
+        if not _wanted(rep, show_all):
+            continue
+        if not rep.recipients and show_all:
+            out.write(
+                json.dumps(
+                    {"file": rep.source, "format": rep.format, "is_bounce": False, "kind": rep.kind.value}
+                )
+            )
+            out.write("\n")
+        for row in rep.records():
+            out.write(json.dumps(row, ensure_ascii=False))
+            out.write("\n")
+    out.flush()
+
+
+def _print_table(reports: list[BounceReport], show_all: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=False, header_style="bold")
+    for name in ("file", "recipient", "reason", "hard", "reply", "diagnostic / explanation"):
+        table.add_column(name, overflow="fold")
+    for rep in reports:
+        if not _wanted(rep, show_all):
+            continue
+        source = Path(rep.source).name if "://" not in rep.source else rep.source
+        for r in rep.recipients:
+            v = r.verdict
+            reason = v.reason if rep.is_bounce else f"{v.reason} ({rep.kind.value}, not a bounce)"
+            style = "red" if v.hard_bounce else ("yellow" if rep.is_bounce else "cyan")
+            reply = " ".join(str(x) for x in (v.reply_code, v.enhanced_status or r.status) if x)
+            detail = Text(_clean(r.diagnostic or v.text, 160))
+            if r.suspected_filtering:
+                detail.append("\nsuspected filtering: ", style="bold magenta")
+                detail.append(_clean(r.filtering_explanation, 300))
+            else:
+                detail.append("\n" + _clean(v.explanation, 240), style="dim")
+            table.add_row(
+                Text(_clean(source, 60)),
+                Text(_clean(r.recipient, 80)),
+                Text(reason, style=style),
+                Text("hard" if v.hard_bounce else "soft"),
+                Text(reply),
+                detail,
+            )
+    Console(highlight=False).print(table)
+
+
+def _print_summary(console: object, reports: list[BounceReport]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    assert isinstance(console, Console)
+    by_reason: Counter[str] = Counter()
+    hard: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    suspected = 0
+    for rep in reports:
+        kinds[rep.kind.value] += 1
+        if not rep.is_bounce:
+            continue
+        for r in rep.recipients:
+            by_reason[r.verdict.reason] += 1
+            hard[r.verdict.reason] += r.verdict.hard_bounce
+            suspected += r.suspected_filtering
+    table = Table(title="failed recipients by reason", header_style="bold")
+    table.add_column("reason")
+    table.add_column("recipients", justify="right")
+    table.add_column("hard", justify="right")
+    for reason, n in by_reason.most_common():
+        table.add_row(Text(reason), str(n), str(hard[reason]))
+    console.print(table)
+    parts = [f"{n} {kind}" for kind, n in sorted(kinds.items())]
+    line = f"{len(reports)} message(s): " + ", ".join(parts)
+    if suspected:
+        line += f"; {suspected} 'user unknown' for known-good addresses (suspected filtering)"
+    console.print(Text(line))
