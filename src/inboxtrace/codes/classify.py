@@ -58,11 +58,69 @@ def classify(reply: Reply | str, *, remote_host: str | None = None, lang: str = 
     recognise the provider. ``lang`` selects the explanation's language.
     """
     if isinstance(reply, str):
-        parsed = find_reply(reply)
-        if parsed is None:
-            raise NotAReplyError("not an SMTP reply: the input is empty")
-        return _classify(parsed, remote_host, lang, strict=True)
+        key, originals = _templated(reply)
+        verdict = _classify_text(key, remote_host, lang)
+        return _restored(verdict, originals) if originals else verdict
     return _classify(reply, remote_host, lang, strict=False)
+
+
+# Logs repeat the same reply with other addresses, IPs and ids in it. Those are never evidence, so
+# each is replaced by a numbered placeholder before classifying (the result is cached per template)
+# and put back into the verdict's text and explanation afterwards.
+_VARIABLE_RE = re.compile(r"(?<![\w.+=@-])(?=[\w.+=-]*[\d@])[\w.+=@-]{6,}")
+_IPV4_RE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_PLACEHOLDER_RE = re.compile("\x02(\\d+)\x02")
+
+
+def _templated(text: str) -> tuple[str, list[str]]:
+    originals: list[str] = []
+
+    def swap(match: re.Match[str]) -> str:
+        token = match.group(0)
+        variable = (
+            "@" in token
+            or _IPV4_RE.fullmatch(token) is not None
+            or (len(token) >= 10 and token.isalnum() and not token.isdigit() and not token.isalpha())
+            or (token.isdigit() and len(token) >= 6)
+        )
+        if not variable:
+            return token
+        originals.append(token)
+        return f"\x02{len(originals) - 1}\x02"
+
+    if "\x02" in text:
+        text = text.replace("\x02", "")
+    return _VARIABLE_RE.sub(swap, text), originals
+
+
+def _restored(verdict: Verdict, originals: list[str]) -> Verdict:
+    def back(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return originals[index] if index < len(originals) else ""
+
+    explanation = verdict.explanation
+    if "\x02" in explanation:
+        explanation = _PLACEHOLDER_RE.sub(back, explanation)
+    return Verdict(
+        verdict.reply_code,
+        verdict.enhanced_status,
+        _PLACEHOLDER_RE.sub(back, verdict.text),
+        verdict.reply_class,
+        verdict.reason,
+        verdict.hard_bounce,
+        verdict.action,
+        explanation,
+        verdict.provider,
+        verdict.phase,
+    )
+
+
+@lru_cache(maxsize=65536)
+def _classify_text(text: str, remote_host: str | None, lang: str) -> Verdict:
+    parsed = find_reply(text)
+    if parsed is None:
+        raise NotAReplyError("not an SMTP reply: the input is empty")
+    return _classify(parsed, remote_host, lang, strict=True)
 
 
 def _status_reason(status: str | None) -> str | None:
