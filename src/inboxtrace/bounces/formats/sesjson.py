@@ -19,12 +19,12 @@ def _event(body: str) -> dict[str, Any] | None:
     if start < 0:
         return None
     try:
-        data, _end = json.JSONDecoder().raw_decode(body[start:])
+        data, _end = json.JSONDecoder(strict=False).raw_decode(body[start:])  # mail may fold lines
     except ValueError:
         return None
     if isinstance(data, dict) and isinstance(data.get("Message"), str):  # an SNS envelope
         try:
-            data = json.loads(data["Message"])
+            data = json.loads(data["Message"], strict=False)
         except ValueError:
             return None
     return data if isinstance(data, dict) else None

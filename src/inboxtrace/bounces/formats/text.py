@@ -37,7 +37,10 @@ _LABEL_RE = re.compile(
     re.IGNORECASE,
 )
 # A sentence ends on it in brackets: "There was an error delivering your mail to <a@b>."
-_SENTENCE_RE = re.compile(rf"\b(?:to|for|recipient)\s+<({_ADDR})>", re.IGNORECASE)
+_SENTENCE_RE = re.compile(
+    rf"\b(?:(?:to|for|recipient)\s+<({_ADDR})>|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
+    re.IGNORECASE,
+)
 _HEADERISH_RE = re.compile(
     r"^(?:Received|Return-Path|Message-ID|From|To|Subject|Date|MIME-Version|Content-Type|"
     r"X-[\w-]+|DKIM-Signature|Delivered-To|Reply-To|Sender):",
@@ -124,8 +127,9 @@ def scan(report: str, exclude: set[str]) -> tuple[list[Found], str]:
         if not _FIELDS_TO_SKIP_RE.match(line):
             for pattern in (_LEAD_RE, _LABEL_RE, _TRAILING_RE, _SENTENCE_RE):
                 match = pattern.search(line) if pattern is _SENTENCE_RE else pattern.match(line)
-                if match and match.group(1).lower() not in exclude:
-                    addr = match.group(1)
+                found = match and (match.group(1) or match.group(match.lastindex or 1))
+                if found and found.lower() not in exclude:
+                    addr = found
                     break
         if addr is not None:
             key = addr.lower()
