@@ -35,8 +35,8 @@ def known_disagreements() -> dict[tuple[str, str], str]:
     Fields: ``reason``, ``hard`` (True/False), ``code`` (reply code).
     """
     out: dict[tuple[str, str], str] = {}
-    for line in (HERE / "known_disagreements.txt").read_text(encoding="utf-8").splitlines():
-        line = line.split("#!", 1)[0].strip()
+    for raw in (HERE / "known_disagreements.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.split("#!", 1)[0].strip()
         if line:
             key, field, got = line.split()
             out[(key, field)] = got
