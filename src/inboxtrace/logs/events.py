@@ -16,7 +16,12 @@ from typing import Protocol
 
 
 class EventSink(Protocol):
-    """What a parser can report. Every ``qid`` is local to ``host``."""
+    """What a parser can report. Every ``qid`` is local to ``host``.
+
+    ``mta`` is set by the scanner to the name of the parser whose events follow.
+    """
+
+    mta: str
 
     def client(
         self, host: str, qid: str, ts: str, client_host: str | None, client_ip: str | None, ln: int

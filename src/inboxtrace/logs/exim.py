@@ -23,9 +23,9 @@ _CONFIRM = re.compile(r'\bC="((?:[^"\\]|\\.)*)"')
 _FIELD = re.compile(r"\b(?P<k>[A-Za-z]{1,3})=(?P<v>\S+)")
 _REJECT = re.compile(
     r"^(?:H=(?P<host>\S*)\s*(?:\((?P<helo>[^)]*)\)\s*)?)?\[(?P<ip>[^\]]+)\](?::\d+)?"
-    r"(?:\s+I=\S+)?(?:\s+\S+=\S+)*?(?:\s+F=<(?P<from>[^>]*)>)?\s+"
+    r"(?:\s+I=\S+)?(?:\s+\S+=\S+)*?(?:\s+F=<?(?P<from>[^>\s]*)>?)?(?:\s+\S+=\S+)*?\s+"
     r"(?:rejected|temporarily rejected)\s+(?P<stage>RCPT|MAIL|after DATA|DATA|EHLO|HELO|connection)"
-    r"(?:\s+<(?P<to>[^>]*)>)?\s*:?\s*(?P<text>.*)$"
+    r"(?:\s+<?(?P<to>[^>\s:]*)>?)?\s*:?\s*(?P<text>.*)$"
 )
 _IGNORE_PREFIXES = (
     ("SMTP connection from", "exim-connection"),
@@ -174,6 +174,14 @@ class EximParser:
                     status = "expired"
             sink.delivery(host, qid, ts, rcpt, orig, status, relay, None, None, None, text, None, ln, line)
             return True
+        if " rejected " in rest or rest.startswith("rejected "):
+            m = _REJECT.match(rest)
+            if m:
+                sink.reject(
+                    host, None, ts, "reject", m["stage"], m["host"] or None, m["ip"], m["from"], m["to"],
+                    m["text"] or "", ln, line,
+                )  # fmt: skip
+                return True
         if rest.startswith("Completed"):
             sink.removed(host, qid, ts, ln)
             return True

@@ -27,8 +27,25 @@ def ignore_table(mta: str) -> dict[str, tuple[tuple[str, str], ...]]:
     return table
 
 
+_MEMO: dict[tuple[int, str, str], str | None] = {}
+_MEMO_KEY = 48  # longer than any prefix in the tables
+
+
 def ignored_kind(table: dict[str, tuple[tuple[str, str], ...]], daemon: str, text: str) -> str | None:
     """The kind ``text`` from ``daemon`` is knowingly ignored as, or None when it is unknown."""
+    key = (id(table), daemon, text[:_MEMO_KEY])
+    try:
+        return _MEMO[key]
+    except KeyError:
+        pass
+    kind = _lookup(table, daemon, text)
+    if len(_MEMO) > 20_000:
+        _MEMO.clear()
+    _MEMO[key] = kind
+    return kind
+
+
+def _lookup(table: dict[str, tuple[tuple[str, str], ...]], daemon: str, text: str) -> str | None:
     for prefix, kind in table.get(daemon, ()):
         if text.startswith(prefix):
             return kind

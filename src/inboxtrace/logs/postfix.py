@@ -225,35 +225,41 @@ class PostfixParser:
         body = rest[c + 2 :]
         stage = None
         client_host = client_ip = None
-        f = body.find(" from ")
-        if f >= 0 and f < 40:
-            stage = body[:f]
-            after = body[f + 6 :]
-            # smtpd "host[ip]: text", postscreen "[ip]:port: text", cleanup "host[ip]; from=..."
-            colon = after.find("]")
-            end = after.find(": ", colon if colon >= 0 else 0)
-            semi = after.find("; ", colon if colon >= 0 else 0)
-            if semi >= 0 and (end < 0 or semi < end):
-                end = semi
-            if end >= 0:
-                client_host, client_ip = split_client(after[:end])
-                body = after[end + 2 :]
-        elif body.startswith(("header ", "body ")):
+        kv = ""
+        text = body
+        if body.startswith(
+            ("header ", "body ")
+        ):  # cleanup: "header X: v from h[ip]; from=<> to=<> ...: text"
             stage = "DATA"
-        kv_at = body.rfind("; from=<")
-        if kv_at < 0:
-            kv_at = body.rfind("; to=<")
-        if kv_at >= 0:
-            text = body[:kv_at]
-            kv = body[kv_at + 2 :]
+            semi = body.rfind("; from=<")
+            if semi >= 0:
+                f = body.rfind(" from ", 0, semi)
+                if f >= 0:
+                    client_host, client_ip = split_client(body[f + 6 : semi])
+                kv = body[semi + 2 :]
+                tail = kv.rfind(">: ")
+                text = kv[tail + 3 :] if tail >= 0 else body[:semi]
         else:
-            text, kv = body, ""
+            f = body.find(" from ")
+            if 0 <= f < 40:
+                stage = body[:f]
+                after = body[f + 6 :]
+                # smtpd "host[ip]: text", postscreen "[ip]:port: text"
+                colon = after.find("]")
+                end = after.find(": ", colon if colon >= 0 else 0)
+                if end >= 0:
+                    client_host, client_ip = split_client(after[:end])
+                    body = after[end + 2 :]
+            kv_at = body.rfind("; from=<")
+            if kv_at < 0:
+                kv_at = body.rfind("; to=<")
+            if kv_at >= 0:
+                text = body[:kv_at]
+                kv = body[kv_at + 2 :]
+            else:
+                text = body
         sender = _between(kv, "from=<", ">") if kv else None
         rcpt = _between(kv, "to=<", ">") if kv else None
-        if kv:
-            tail = kv.rfind(">: ")  # cleanup: "...helo=<x>: 5.7.1 text"
-            if tail >= 0 and "helo=<" in kv[: tail + 1]:
-                text = kv[tail + 3 :] if not text or text.startswith(("header ", "body ")) else text
         sink.reject(
             host, qid, ts, action, stage, client_host, client_ip, sender, rcpt, text.strip(), ln, line
         )

@@ -81,6 +81,7 @@ class Scanner:
         ignored = stats.ignored
         events = 0
         ts = ""
+        last_parser = None
         ln = block.first_line_no - 1
         for line in block.lines:
             ln += 1
@@ -106,16 +107,34 @@ class Scanner:
                 stats.add_unknown(line)
                 continue
             host, tag, msg = parts
-            info = tags.get(tag)
-            if info is None:
-                if not tag.endswith(":") and tag != "":
+            if host[:1] == "<" and host[-1:] == ">":  # "<mail.notice> host prog[pid]: msg" (facility.level)
+                parts = msg.split(" ", 1)
+                if len(parts) != 2:
                     stats.add_unknown(line)
                     continue
-                info = self._tag(tag)
-                if len(tags) >= _TAG_MAX:
-                    tags.clear()
-                tags[tag] = info
-            parser, daemon, pid = info
+                host, (tag, msg) = tag, parts
+            b = tag.find("[")
+            if b > 0 and tag[-2:] == "]:":
+                pid: str | None = tag[b + 1 : -2]
+                info = tags.get(tag[:b])
+                if info is None:
+                    info = self._tag(tag)
+                    if len(tags) >= _TAG_MAX:
+                        tags.clear()
+                    tags[tag[:b]] = info
+            else:
+                if not tag.endswith(":"):
+                    stats.add_unknown(line)
+                    continue
+                info = tags.get(tag)
+                if info is None:
+                    info = self._tag(tag)
+                    tags[tag] = info
+                pid = info[2]
+            parser, daemon = info[0], info[1]
+            if parser is not last_parser and parser is not None:
+                sink.mta = parser.name
+                last_parser = parser
             if parser is None:
                 kind = "other:" + daemon
                 ignored[kind] = ignored.get(kind, 0) + 1

@@ -52,10 +52,16 @@ def split_relay(relay: str | None) -> tuple[str | None, str | None, int | None]:
     return name, ip, port
 
 
-def _remote_queue_id(text: str) -> str | None:
-    from inboxtrace.codes import remote_queue_id
+_rqid: Callable[[str], str | None] | None = None
 
-    return remote_queue_id(text)
+
+def _remote_queue_id(text: str) -> str | None:
+    global _rqid
+    if _rqid is None:
+        from inboxtrace.codes import remote_queue_id
+
+        _rqid = remote_queue_id
+    return _rqid(text)
 
 
 def _seconds(delay: str | None) -> float | None:
@@ -194,9 +200,10 @@ class Assembler:
         ln: int,
         line: str,
         tls: str | None = None,
+        rcpt: str = "",
     ) -> Attempt:
         rh, rip, rport = split_relay(relay)
-        verdict = self._verdicts.get(text, rh) if text else None
+        verdict = self._verdicts.get(text, rh, status, dsn, rcpt) if text else None
         rq = _remote_queue_id(text) if text and status == "sent" else None
         return Attempt(
             time=self.clock(ts) or datetime.min,
@@ -311,7 +318,7 @@ class Assembler:
         if st.notes and st.notes_pid == pid:
             r.attempts.extend(st.notes)
         tls = self._tls.pop((host, pid), None) if self._tls else None
-        a = self._attempt(ts, status, relay, text, dsn, delay, delays, ln, line, tls)
+        a = self._attempt(ts, status, relay, text, dsn, delay, delays, ln, line, tls, rcpt)
         r.attempts.append(a)
         r.status = status
         if a.remote_queue_id:
@@ -393,7 +400,7 @@ class Assembler:
         line: str,
     ) -> None:
         status = "rejected" if action in ("reject", "milter-reject", "defer") else action
-        a = self._attempt(ts, status, None, text, None, None, None, ln, line)
+        a = self._attempt(ts, status, None, text, None, None, None, ln, line, None, rcpt or "")
         if qid is not None:
             st = self._get(host, qid, ln)
             st.last_ts = ts

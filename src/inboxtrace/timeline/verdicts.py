@@ -1,7 +1,19 @@
-"""Classify attempt replies once per distinct (reply text, remote host): logs repeat the same texts."""
+"""Classify attempt replies once per reply *kind*: logs repeat the same texts over and over.
+
+The classifier is exact but costly (tens of microseconds), and a busy log holds hundreds of
+thousands of replies. Verdicts are therefore memoised:
+
+- accepted replies (the MTA logged ``sent``) per (remote host, enhanced status, reply code):
+  their wording ("OK 813b8faa18 - gsmtp", "queued as X") differs per message but the verdict
+  (delivered) does not. The verdict's ``text`` is then that of the first such reply; the attempt's
+  ``reply`` always holds the exact text.
+- other replies per (text with the recipient address blanked, remote host): the same refusal for
+  another recipient gets the same reason, class and action, with ``text`` set to its own reply.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from inboxtrace.model.reply import Verdict
@@ -25,24 +37,33 @@ def default_classifier() -> Classifier:
 
 
 class VerdictCache:
-    """A bounded memo in front of the classifier (cleared when full, which is rare)."""
+    """A bounded memo in front of the classifier."""
 
     __slots__ = ("_cache", "_classify")
 
     def __init__(self, classify: Classifier | None = None) -> None:
         self._classify = classify or default_classifier()
-        self._cache: dict[tuple[str, str | None], Verdict | None] = {}
+        self._cache: dict[tuple[str, str | None, str | None], Verdict | None] = {}
 
-    def get(self, text: str, host: str | None) -> Verdict | None:
-        key = (text, host)
+    def get(
+        self, text: str, host: str | None, status: str = "", dsn: str | None = None, rcpt: str = ""
+    ) -> Verdict | None:
+        """The verdict on reply ``text`` from ``host`` (``status``/``dsn``/``rcpt`` as logged)."""
+        if status == "sent":
+            key = ("\x00sent", host, dsn or text[:3])
+        else:
+            shape = text.replace(rcpt, "\x00") if rcpt and len(rcpt) > 2 else text
+            key = (shape, host, None)
         try:
-            return self._cache[key]
+            v = self._cache[key]
         except KeyError:
-            pass
-        v = self._classify(text, host)
-        if len(self._cache) >= _MAX:
-            self._cache.clear()
-        self._cache[key] = v
+            v = self._classify(text, host)
+            if len(self._cache) >= _MAX:
+                self._cache.clear()
+            self._cache[key] = v
+            return v
+        if v is not None and status != "sent" and v.text not in text:
+            v = dataclasses.replace(v, text=text)
         return v
 
 
