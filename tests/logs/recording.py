@@ -1,5 +1,7 @@
 """A sink that records parser events as dicts, for table-driven parser tests."""
 
+# ruff: noqa: PLR0917
+
 from __future__ import annotations
 
 from typing import Any

@@ -123,5 +123,5 @@ def test_forced_format(tmp_path: Path) -> None:
     text = "Mar 14 10:00:00 mta mymta[1]: 2AEA0000012345: to=<x@example.net>, dsn=2.0.0, stat=Sent (ok)\n"
     auto, s1 = _read(tmp_path, "a.log", text)
     assert auto == [] and s1.ignored == {"other:mymta": 1}
-    forced, s2 = _read(tmp_path, "b.log", text, format="sendmail")
+    forced, _ = _read(tmp_path, "b.log", text, format="sendmail")
     assert [d.final_state for m in forced for d in m.deliveries] == [FinalState.DELIVERED]

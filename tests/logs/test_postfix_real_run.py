@@ -58,7 +58,7 @@ def test_recipient_story(
     run: tuple[list[Message], LogStats], rcpt: str, state: FinalState, attempts: int, reason_code: str | None
 ) -> None:
     messages, _ = run
-    msg, d = _delivery(messages, rcpt)
+    _, d = _delivery(messages, rcpt)
     assert d.final_state is state
     assert len(d.attempts) == attempts
     last = d.attempts[-1]

@@ -175,11 +175,11 @@ class EximParser:
             sink.delivery(host, qid, ts, rcpt, orig, status, relay, None, None, None, text, None, ln, line)
             return True
         if " rejected " in rest or rest.startswith("rejected "):
-            m = _REJECT.match(rest)
-            if m:
+            rm = _REJECT.match(rest)
+            if rm:
                 sink.reject(
-                    host, None, ts, "reject", m["stage"], m["host"] or None, m["ip"], m["from"], m["to"],
-                    m["text"] or "", ln, line,
+                    host, None, ts, "reject", rm["stage"], rm["host"] or None, rm["ip"], rm["from"], rm["to"],
+                    rm["text"] or "", ln, line,
                 )  # fmt: skip
                 return True
         if rest.startswith("Completed"):

@@ -106,6 +106,7 @@ class _Msg:
         "completed",
         "dsn_of",
         "expired_ln",
+        "facts",
         "first_ln",
         "hops",
         "host",
@@ -147,6 +148,7 @@ class _Msg:
         self.notes_pid: str | None = None
         self.last_ts: str = ""
         self.expired_ln: int = 0
+        self.facts: list[tuple[str, str, int, str, str]] = []
 
 
 class Assembler:
@@ -342,6 +344,22 @@ class Assembler:
         st = self._get(host, qid, ln)
         st.last_ts = ts
         st.expired_ln = ln
+        fact = ("expired", ts, ln, line, self.source)
+        st.facts.append(fact)
+        self.apply_fact(st, fact)
+
+    def apply_fact(self, st: _Msg, fact: tuple[str, str, int, str, str]) -> None:
+        """Apply a message-level fact (expiry, DSN sent) to the recipients known so far."""
+        what, a, n, b, source = fact
+        if what == "dsn":
+            kind, dsn_qid = a, b
+            for r in st.rcpts.values():
+                if (kind != "delay" and r.status in ("bounced", "expired", "undeliverable")) or (
+                    kind == "delay" and r.status == "deferred"
+                ):
+                    r.dsn_qid = dsn_qid
+            return
+        ts, ln, line = a, n, b
         when = self.clock(ts) or datetime.min
         for r in st.rcpts.values():
             if r.status in ("deferred", "tried", None):
@@ -357,7 +375,7 @@ class Assembler:
                         dsn=last.dsn if last else None,
                         phase=last.phase if last else None,
                         verdict=last.verdict if last else None,
-                        evidence=Evidence(self.source, ln, line),
+                        evidence=Evidence(source, ln, line),
                     )
                 )
                 r.status = "expired"
@@ -376,11 +394,9 @@ class Assembler:
     def notification(self, host: str, qid: str, ts: str, kind: str, dsn_qid: str, ln: int) -> None:
         st = self._get(host, qid, ln)
         st.last_ts = ts
-        for r in st.rcpts.values():
-            if (kind != "delay" and r.status in ("bounced", "expired", "undeliverable")) or (
-                kind == "delay" and r.status == "deferred"
-            ):
-                r.dsn_qid = dsn_qid
+        fact = ("dsn", kind, ln, dsn_qid, self.source)
+        st.facts.append(fact)
+        self.apply_fact(st, fact)
         dsn = self._get(host, dsn_qid, ln)
         dsn.dsn_of = qid
 

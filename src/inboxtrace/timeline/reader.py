@@ -42,6 +42,7 @@ from inboxtrace.timeline.assembler import Assembler, _Msg
 from inboxtrace.timeline.verdicts import Classifier
 
 PARALLEL_MIN_BYTES = 16 << 20  # below this a file is parsed in-process
+BLOCK_SIZE = 4 << 20  # bytes read at a time
 _DEFAULT_IDLE = 7 * 86400.0
 
 
@@ -75,7 +76,7 @@ def order_inputs(paths: list[str]) -> list[str]:
     return list(paths)
 
 
-def _merge(a: _Msg, b: _Msg) -> _Msg:
+def _merge(a: _Msg, b: _Msg, finisher: Assembler) -> _Msg:
     """Join the earlier piece ``a`` of a message with its later piece ``b``."""
     for name in (
         "received_ts",
@@ -97,6 +98,9 @@ def _merge(a: _Msg, b: _Msg) -> _Msg:
             ra.attempts.extend(rb.attempts)
             ra.status = rb.status or ra.status
             ra.dsn_qid = rb.dsn_qid or ra.dsn_qid
+    for fact in b.facts:  # an expiry or DSN logged after the cut applies to recipients seen before it
+        finisher.apply_fact(a, fact)
+    a.facts.extend(b.facts)
     a.hops.extend(b.hops)
     a.completed = b.completed or a.completed
     a.expired_ln = b.expired_ln or a.expired_ln
@@ -229,6 +233,7 @@ class LogReader:
         self._block_starts: list[tuple[int, int]] = []  # (first line no, byte offset) of the current file
         self._last_position: Position | None = None
         self._iter: Iterator[Message] | None = None
+        self._yielding_from: int | None = None
 
     # --- public ------------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Message]:
@@ -259,6 +264,8 @@ class LogReader:
             return None
         oldest = self._asm.oldest_open_line(path)
         line = next_line if oldest is None else min(oldest, next_line)
+        if self._yielding_from is not None:  # messages of this block not handed out yet
+            line = min(line, self._yielding_from)
         return Position(path, ident, self._offset_of_line(path, line))
 
     # --- internals ---------------------------------------------------------------------------
@@ -317,8 +324,11 @@ class LogReader:
                 if start and kind is None:
                     stream.seek(start)
                 raw = getattr(stream, "fileobj", None) or getattr(stream, "_fp", None)
-                for block in iter_blocks(stream, start=start, first_line_no=base_line + 1):
+                for block in iter_blocks(
+                    stream, start=start, first_line_no=base_line + 1, block_size=BLOCK_SIZE
+                ):
                     self._block_starts.append((block.first_line_no, block.offset))
+                    self._yielding_from = block.first_line_no
                     scanner.scan(block)
                     self._current = (path, self._current[1], block.first_line_no + len(block))
                     if scanner.last_ts:
@@ -331,6 +341,7 @@ class LogReader:
                         out, asm.out = asm.out, []
                         stats.messages += len(out)
                         yield from out
+                    self._yielding_from = None
             if ident is not None and kind is None:
                 self._last_position = Position(path, ident, os.path.getsize(path))
         for stream in self._streams:
@@ -471,13 +482,13 @@ class LogReader:
             for st in partials:  # closed in this unit, started earlier
                 key = (st.host, st.qid)
                 prev = carry.pop(key, None)
-                merged = _merge(prev, st) if prev is not None else st
+                merged = _merge(prev, st, finisher) if prev is not None else st
                 emitted.append(finisher.finish(merged, closed=True))
             for st in opened:
                 key = (st.host, st.qid)
                 prev = carry.pop(key, None)
                 if prev is not None and not st.born:
-                    carry[key] = _merge(prev, st)
+                    carry[key] = _merge(prev, st, finisher)
                 else:
                     if prev is not None:
                         emitted.append(finisher.finish(prev, closed=False))

@@ -49,6 +49,7 @@ class VerdictCache:
         self, text: str, host: str | None, status: str = "", dsn: str | None = None, rcpt: str = ""
     ) -> Verdict | None:
         """The verdict on reply ``text`` from ``host`` (``status``/``dsn``/``rcpt`` as logged)."""
+        key: tuple[str, str | None, str | None]
         if status == "sent":
             key = ("\x00sent", host, dsn or text[:3])
         else:

@@ -1,0 +1,194 @@
+"""Timeline assembly: parallel chunks equal one pass, envelopes, years, resume, idle flush, totals."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from inboxtrace.logs import LogStats
+from inboxtrace.model import FinalState, Message
+from inboxtrace.timeline import read_logs, reader
+from tests.conftest import SHARED
+
+GEN = SHARED / "tools" / "gen_postfix_log.py"
+
+
+def _generate(path: Path, n: int, *args: str) -> Path:
+    with path.open("w") as out:
+        subprocess.run(
+            [sys.executable, str(GEN), str(n), *args], stdout=out, stderr=subprocess.DEVNULL, check=True
+        )
+    return path
+
+
+def _summary(messages: list[Message]) -> list[tuple[str, str, tuple[tuple[str, str, int], ...]]]:
+    return sorted(
+        (
+            m.queue_id,
+            str(m.received),
+            tuple(sorted((d.recipient, d.final_state.value, len(d.attempts)) for d in m.deliveries)),
+        )
+        for m in messages
+    )
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _generate(tmp_path_factory.mktemp("gen") / "mail.log", 40_000)
+
+
+def test_parallel_chunks_equal_single_pass(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s1 = LogStats()
+    one = list(read_logs([generated], stats=s1, jobs=1))
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 1 << 20)
+    s2 = LogStats()
+    two = list(read_logs([generated], stats=s2, jobs=2))
+    assert s2.lines == s1.lines == 40_000 or s1.lines > 40_000
+    assert (s2.events, s2.ignored, s2.unknown) == (s1.events, s1.ignored, s1.unknown)
+    assert _summary(two) == _summary(one)
+    assert len({(m.host, m.queue_id) for m in two}) == len(two)
+
+
+def test_generated_totals_match_the_log(generated: Path) -> None:
+    """Each final state agrees with the log's own final lines, recipient by recipient."""
+    text = generated.read_text()
+    stats = LogStats()
+    messages = list(read_logs([generated], stats=stats))
+    assert stats.unknown == 0
+    assert stats.lines == text.count("\n")
+    states = Counter(d.final_state for m in messages for d in m.deliveries)
+    assert states[FinalState.REJECTED] == text.count("NOQUEUE: reject:")
+    assert states[FinalState.EXPIRED] == text.count("status=expired")
+    bounced = text.count("status=bounced")
+    assert states[FinalState.BOUNCED] == bounced
+    # every delivered recipient has exactly one status=sent as its last attempt
+    delivered = [d for m in messages for d in m.deliveries if d.final_state is FinalState.DELIVERED]
+    assert all(d.attempts[-1].status == "sent" for d in delivered)
+    assert states[FinalState.DELIVERED] + states[FinalState.DEFERRED] <= text.count(
+        "status=sent"
+    ) + text.count("status=deferred")
+
+
+def test_rfc3339_long_ids(tmp_path: Path) -> None:
+    log = _generate(tmp_path / "iso.log", 3000, "--rfc3339", "--long-ids")
+    stats = LogStats()
+    messages = list(read_logs([log], stats=stats))
+    assert stats.unknown == 0
+    m = next(m for m in messages if m.deliveries and m.received and not m.queue_id.startswith("NOQUEUE"))
+    assert "z" in m.queue_id and len(m.queue_id) == 15
+    assert m.received is not None and m.received.utcoffset() is not None
+    assert m.received.utcoffset().total_seconds() == 3600  # type: ignore[union-attr]
+
+
+def test_envelopes(tmp_path: Path) -> None:
+    body = "postfix/qmgr[7]: 0F5383D: from=<a@example.org>, size=5360, nrcpt=1 (queue active)"
+    lines = [
+        f"Nov 25 16:24:02 mx {body}",
+        f"<22>Nov 25 16:24:03 mx {body}",
+        f"2025-11-25T16:24:04.123456+01:00 mx {body}",
+        f"2025-11-25T16:24:05+0100 mx {body}",  # journald short-iso
+        "<22>1 2025-11-25T16:24:06.000Z mx postfix/qmgr 7 - - 0F5383D: from=<a@example.org>, size=5360, nrcpt=1",
+        f"Nov 25 16:24:07 <mail.info> mx {body}",
+    ]
+    path = tmp_path / "env.log"
+    path.write_text("\n".join(lines) + "\n")
+    stats = LogStats()
+    (msg,) = list(read_logs([path], stats=stats))
+    assert stats.events == len(lines) and stats.unknown == 0
+    assert msg.host == "mx" and msg.sender == "a@example.org" and msg.size == 5360
+
+
+def test_year_inferred_across_new_year(tmp_path: Path) -> None:
+    path = tmp_path / "ny.log"
+    path.write_text(
+        "Dec 31 23:59:58 mx postfix/smtpd[1]: AAAAAA1: client=a[192.0.2.1]\n"
+        "Dec 31 23:59:59 mx postfix/qmgr[2]: AAAAAA1: from=<s@example.org>, size=1, nrcpt=1 (queue active)\n"
+        "Jan  1 00:00:01 mx postfix/smtp[3]: AAAAAA1: to=<r@example.net>, relay=mx[192.0.2.2]:25, delay=3, "
+        "delays=1/0/1/1, dsn=2.0.0, status=sent (250 ok)\n"
+        "Jan  1 00:00:02 mx postfix/qmgr[2]: AAAAAA1: removed\n"
+    )
+    jan2 = datetime(2026, 1, 2, tzinfo=UTC).timestamp()
+    os.utime(path, (jan2, jan2))
+    (msg,) = list(read_logs([path]))
+    assert msg.received == datetime(2025, 12, 31, 23, 59, 58, tzinfo=UTC)
+    assert msg.deliveries[0].attempts[0].time == datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC)
+    assert msg.completed == datetime(2026, 1, 1, 0, 0, 2, tzinfo=UTC)
+
+
+def test_rotated_set_in_order_and_messages_continue(tmp_path: Path) -> None:
+    src = (
+        (SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log")
+        .read_text()
+        .splitlines(keepends=True)
+    )
+    third = len(src) // 3
+    (tmp_path / "mail.log.2.gz").write_bytes(gzip.compress("".join(src[:third]).encode()))
+    (tmp_path / "mail.log.1").write_text("".join(src[third : 2 * third]))
+    (tmp_path / "mail.log").write_text("".join(src[2 * third :]))
+    whole = list(read_logs([SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log"]))
+    names = [tmp_path / "mail.log", tmp_path / "mail.log.2.gz", tmp_path / "mail.log.1"]
+    stats = LogStats()
+    parts = list(read_logs(names, stats=stats))
+    assert stats.sources == [str(tmp_path / n) for n in ("mail.log.2.gz", "mail.log.1", "mail.log")]
+    assert [(q, r) for q, r, _ in _summary(parts)] == [(q, r) for q, r, _ in _summary(whole)]
+    assert [d for *_, d in _summary(parts)] == [d for *_, d in _summary(whole)]
+
+
+def test_resume_from_position_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text((SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log").read_text())
+    full = {(m.queue_id, d.recipient, d.final_state) for m in read_logs([log]) for d in m.deliveries}
+    monkeypatch.setattr(reader, "BLOCK_SIZE", 4096)
+    r = read_logs([log])
+    it = iter(r)
+    first = [next(it) for _ in range(12)]
+    pos = r.resume_position()
+    assert pos is not None and 0 < pos.offset < log.stat().st_size
+    assert log.read_bytes()[pos.offset - 1 : pos.offset] == b"\n"  # a line boundary
+    rest = list(read_logs([log], positions=[pos]))
+    got = {(m.queue_id, d.recipient, d.final_state) for m in first + rest for d in m.deliveries}
+    assert full <= got
+
+
+def test_idle_messages_are_flushed(tmp_path: Path) -> None:
+    path = tmp_path / "idle.log"
+    path.write_text(
+        "Mar  1 10:00:00 mx postfix/smtpd[1]: BBBBBB1: client=a[192.0.2.1]\n"
+        "Mar  1 10:00:01 mx postfix/smtp[3]: BBBBBB1: to=<r@example.net>, relay=none, delay=1, "
+        "delays=1/0/0/0, dsn=4.4.1, status=deferred (connect to mx[192.0.2.9]:25: Connection timed out)\n"
+        "Mar  3 10:00:00 mx postfix/smtpd[1]: CCCCCC1: client=a[192.0.2.1]\n"
+    )
+    r = read_logs([path], idle_seconds=86400)
+    it = iter(r)
+    first = next(it)
+    assert first.queue_id == "BBBBBB1"
+    assert first.deliveries[0].final_state is FinalState.DEFERRED
+    a = first.deliveries[0].attempts[0]
+    assert a.phase is not None and a.phase.value == "connect"
+    assert [m.queue_id for m in it] == ["CCCCCC1"]
+
+
+def test_missing_input_and_bad_format(tmp_path: Path) -> None:
+    from inboxtrace.errors import InputError, UnknownFormatError
+
+    with pytest.raises(InputError):
+        read_logs([tmp_path / "nope.log"])
+    with pytest.raises(UnknownFormatError):
+        read_logs([], format="qmail")
+
+
+def test_binary_junk_is_counted_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "junk.log"
+    path.write_bytes(os.urandom(20_000) + b"\nMar 14 00:00:00 mx postfix/qmgr[1]: ABCDEF1: removed\n")
+    stats = LogStats()
+    messages = list(read_logs([path], stats=stats))
+    assert stats.lines == stats.events + sum(stats.ignored.values()) + stats.unknown
+    assert stats.unknown > 0 and len(stats.unknown_samples) <= 5
+    assert [m.queue_id for m in messages] == ["ABCDEF1"]
