@@ -92,6 +92,7 @@ def _main_cf(
         "maillog_file": str(d / "maillog"),
         "maillog_file_prefixes": str(d),
         "smtp_tls_security_level": "none",
+        "smtp_dns_support_level": "disabled",  # nothing is ever looked up (relays are IP literals)
         "smtpd_tls_security_level": "none",
         "smtputf8_enable": "no",
         "biff": "no",
@@ -277,6 +278,22 @@ class PostfixRig:
             with contextlib.suppress(smtplib.SMTPRecipientsRefused):
                 s.send_message(msg, from_addr=sender, to_addrs=list(recipients))
         return str(msg["Message-ID"])
+
+    def send_many(self, messages: Sequence[tuple[str, Sequence[str], str]]) -> None:
+        """Submit several messages, each ``(sender, recipients, message_id)``, over one SMTP session."""
+        with smtplib.SMTP("127.0.0.1", self.smtpd_port, timeout=30) as s:
+            s.ehlo("client.rig.test")
+            for sender, recipients, message_id in messages:
+                msg = EmailMessage()
+                msg["From"] = sender
+                msg["To"] = ", ".join(recipients)
+                msg["Subject"] = f"rig test for {recipients[0]}"
+                msg["Message-ID"] = message_id
+                msg.set_content("Hello from the inboxtrace test rig.\n")
+                try:
+                    s.send_message(msg, from_addr=sender, to_addrs=list(recipients))
+                except smtplib.SMTPRecipientsRefused:
+                    s.rset()
 
     def log(self) -> str:
         try:

@@ -168,17 +168,18 @@ def _find(conn: Connection, query: str, limit: int) -> tuple[str, list[tuple[str
         hits: dict[str, list[str]] = {}
         for mk, rcpt in conn.execute(rq):
             hits.setdefault(mk, []).append(rcpt)
-        if hits:
-            items = list(hits.items())
-            return "recipient", [(k, tuple(v)) for k, v in items[:limit]], len(items) > limit
         sq = (
             sa.select(m.mkey)
             .where(sa.func.lower(m.sender) == addr)
             .order_by(m.first_time.desc())
             .limit(limit + 1)
         )
-        ids = [r[0] for r in conn.execute(sq)]
-        return ("sender" if ids else "none"), [(k, ()) for k in ids[:limit]], len(ids) > limit
+        sent = [r[0] for r in conn.execute(sq)]
+        kinds = [k for k, found in (("recipient", hits), ("sender", sent)) if found]
+        found_keys: list[tuple[str, tuple[str, ...]]] = [(k, tuple(v)) for k, v in hits.items()]
+        found_keys += [(k, ()) for k in sent if k not in hits]
+        truncated = len(hits) > limit or len(sent) > limit or len(found_keys) > limit
+        return ("+".join(kinds) or "none"), found_keys[:limit], truncated
     if looks_msgid:
         ids = [
             r[0]

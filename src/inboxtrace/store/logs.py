@@ -52,7 +52,6 @@ log_messages = sa.Table(
     sa.Column("dsn_of", sa.String(64)),
     sa.Column("next_hops", sa.Text),  # space-separated remote queue ids
     sa.Column("source", sa.Text),
-    sa.Index("ix_log_messages_host_qid", "host", "queue_id"),
     sa.Index("ix_log_messages_qid", "queue_id"),
     sa.Index("ix_log_messages_msgid", "message_id"),
     sa.Index("ix_log_messages_sender", sa.func.lower(sa.column("sender"))),
@@ -271,7 +270,7 @@ class LogWriter:
     transaction writes the batch. Use as a context manager to flush at the end.
     """
 
-    def __init__(self, store: Store, batch_size: int = 2000) -> None:
+    def __init__(self, store: Store, batch_size: int = 5000) -> None:
         self.store = store
         self.batch_size = batch_size
         self.counts = WriteCounts()
@@ -525,7 +524,7 @@ class LogWriter:
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
 
 
-def write_messages(store: Store, messages: Iterable[Message], batch_size: int = 2000) -> WriteCounts:
+def write_messages(store: Store, messages: Iterable[Message], batch_size: int = 5000) -> WriteCounts:
     """Store ``messages`` idempotently; returns what was written."""
     with LogWriter(store, batch_size) as w:
         w.add_many(messages)

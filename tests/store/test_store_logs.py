@@ -1,0 +1,246 @@
+"""The log store: idempotent writes, rotation merges, queue id reuse, NOQUEUE keys, trace, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from inboxtrace.errors import StoreError
+from inboxtrace.model import FinalState, Message
+from inboxtrace.store import Store, open_store
+from inboxtrace.store.log_queries import grouped_counts, suppressions, trace
+from inboxtrace.store.logs import log_deliveries, log_messages, write_messages
+from tests.store.factory import DEFER, SENT, UNKNOWN_USER, attempt, delivery, message
+
+
+def counts(store: Store) -> tuple[int, int, int]:
+    with store.connect() as conn:
+        m = conn.execute(sa.select(sa.func.count()).select_from(log_messages)).scalar_one()
+        d = conn.execute(sa.select(sa.func.count()).select_from(log_deliveries)).scalar_one()
+        a = conn.execute(sa.select(sa.func.sum(log_deliveries.c.n_attempts))).scalar_one()
+    return int(m), int(d), int(a or 0)
+
+
+def state_of(store: Store, rcpt: str) -> list[str]:
+    with store.connect() as conn:
+        q = sa.select(log_deliveries.c.final_state).where(log_deliveries.c.recipient == rcpt)
+        return sorted(r[0] for r in conn.execute(q))
+
+
+def full_message() -> Message:
+    return message(
+        "A1B2C3",
+        delivery(
+            "bob@example.org",
+            FinalState.DELIVERED,
+            attempt(5, "deferred", DEFER, dsn="4.2.0", line_no=3),
+            attempt(600, "sent", SENT.format(qid="R9"), dsn="2.0.0", line_no=9, queued_as="R9"),
+        ),
+        delivery(
+            "eve@example.org",
+            FinalState.BOUNCED,
+            attempt(5, "bounced", UNKNOWN_USER.format(rcpt="eve@example.org"), dsn="5.1.1", line_no=4),
+            dsn_qid="D5E6F7",
+        ),
+        completed=601,
+        message_id="<m1@sender.example>",
+        next_hops=("R9",),
+    )
+
+
+def test_rewriting_the_same_messages_adds_nothing(store: Store) -> None:
+    first = write_messages(store, [full_message()])
+    assert (first.new_messages, first.new_deliveries, first.attempts) == (1, 2, 3)
+    again = write_messages(store, [full_message(), full_message()])
+    assert (again.new_messages, again.new_deliveries, again.attempts) == (0, 0, 0)
+    assert counts(store) == (1, 2, 3)
+    assert state_of(store, "bob@example.org") == ["delivered"]
+
+
+@pytest.mark.parametrize("order", ["in-order", "reversed"])
+def test_a_message_cut_by_rotation_is_merged_and_its_final_state_recomputed(store: Store, order: str) -> None:
+    # mail.log.1 ends while bob is deferred; mail.log has the retry that succeeded, no arrival lines
+    part1 = message(
+        "Q77", delivery("bob@example.org", FinalState.DEFERRED, attempt(5, "deferred", DEFER, line_no=3))
+    )
+    part2 = message(
+        "Q77",
+        delivery(
+            "bob@example.org",
+            FinalState.DELIVERED,
+            attempt(900, "sent", SENT.format(qid="R1"), line_no=1, queued_as="R1"),
+        ),
+        received=None,
+        completed=901,
+        next_hops=("R1",),
+    )
+    parts = [part1, part2] if order == "in-order" else [part2, part1]
+    for p in parts:
+        write_messages(store, [p])
+    assert counts(store) == (1, 1, 2)
+    assert state_of(store, "bob@example.org") == ["delivered"]
+    hits = trace(store, "bob@example.org")
+    (story,) = hits.stories
+    (d,) = story.messages[0].message.deliveries
+    assert [a.status for a in d.attempts] == ["deferred", "sent"]
+    assert story.messages[0].message.received is not None
+    assert story.messages[0].message.completed is not None
+
+
+def test_overlapping_rotation_in_one_batch_counts_once(store: Store) -> None:
+    whole = full_message()
+    tail = message("A1B2C3", whole.deliveries[0], received=None, completed=601, next_hops=("R9",))
+    w = write_messages(store, [whole, tail])
+    assert counts(store) == (1, 2, 3)
+    assert w.new_messages == 1
+
+
+def test_a_reused_queue_id_is_another_message(store: Store) -> None:
+    old = message(
+        "ABC",
+        delivery("a@example.org", FinalState.DELIVERED, attempt(1, "sent", SENT.format(qid="X"))),
+        completed=2,
+    )
+    new = message(
+        "ABC",
+        delivery(
+            "b@example.org",
+            FinalState.BOUNCED,
+            attempt(10 * 86400 + 1, "bounced", UNKNOWN_USER.format(rcpt="b@example.org")),
+        ),
+        received=10 * 86400,
+        completed=10 * 86400 + 2,
+    )
+    write_messages(store, [old, new])
+    assert counts(store)[:2] == (2, 2)
+    assert state_of(store, "a@example.org") == ["delivered"]
+    assert state_of(store, "b@example.org") == ["bounced"]
+
+
+def test_noqueue_rejections_repeat_but_rereads_do_not(store: Store) -> None:
+    line = "NOQUEUE: reject: RCPT from x[198.51.100.9]: 554 5.7.1 <s@example.org>: Relay access denied"
+
+    def nq(n: int, line_no: int) -> Message:
+        a = attempt(50, "rejected", "554 5.7.1 <s@example.org>: Relay access denied", relay=None)
+        a = type(a)(
+            **{
+                **{f: getattr(a, f) for f in a.__slots__},
+                "evidence": type(a.evidence)("mail.log", line_no, line),
+            }
+        )  # type: ignore[union-attr]
+        return message(
+            f"NOQUEUE-{n}", delivery("s@example.org", FinalState.REJECTED, a), received=50, completed=50
+        )
+
+    write_messages(store, [nq(1, 10), nq(2, 11)])  # the same line twice in one second: two events
+    write_messages(store, [nq(1, 10), nq(2, 11)])  # read again: nothing new
+    assert state_of(store, "s@example.org") == ["rejected", "rejected"]
+
+
+def test_trace_finds_by_every_key_and_follows_hops_and_dsns(store: Store) -> None:
+    first = full_message()
+    hop = message(
+        "R9",
+        delivery(
+            "bob@example.org",
+            FinalState.DELIVERED,
+            attempt(700, "sent", "250 2.0.0 Ok: delivered", relay="mailbox.example.org"),
+        ),
+        host="mx.example.org",
+        received=601,
+        completed=701,
+        message_id="<m1@sender.example>",
+    )
+    dsn = message(
+        "D5E6F7",
+        delivery(
+            "news@sender.example",
+            FinalState.DELIVERED,
+            attempt(6, "sent", SENT.format(qid="Z1"), relay="in.sender.example"),
+        ),
+        received=5,
+        completed=7,
+        sender="",
+        dsn_of="A1B2C3",
+    )
+    write_messages(store, [first, hop, dsn])
+    for query, kind in [
+        ("bob@example.org", "recipient"),
+        ("<m1@sender.example>", "message-id"),
+        ("m1@sender.example", "message-id"),
+        ("A1B2C3", "queue-id"),
+        ("NEWS@sender.example", "recipient+sender"),
+    ]:
+        hits = trace(store, query)
+        assert hits.kind == kind, query
+        assert hits.stories, query
+    (story,) = trace(store, "eve@example.org").stories
+    relations = {(lk.relation, lk.message.queue_id) for lk in story.messages}
+    assert relations == {("match", "A1B2C3"), ("next-hop", "R9"), ("dsn", "D5E6F7")}
+    (story,) = trace(store, "R9").stories
+    assert ("previous-hop", "A1B2C3") in {(lk.relation, lk.message.queue_id) for lk in story.messages}
+    assert trace(store, "nobody@nowhere.example").kind == "none"
+    first_only = message(
+        "S1",
+        delivery("x@example.org", FinalState.DELIVERED, attempt(1, "sent", "250 ok")),
+        sender="solo@sender.example",
+    )
+    write_messages(store, [first_only])
+    assert trace(store, "solo@sender.example").kind == "sender"
+
+
+def test_report_groups_and_suppressions(store: Store) -> None:
+    bounced_then_ok = [
+        message(
+            "B1",
+            delivery(
+                "eve@example.org",
+                FinalState.BOUNCED,
+                attempt(5, "bounced", UNKNOWN_USER.format(rcpt="eve@example.org"), dsn="5.1.1"),
+            ),
+        ),
+        message(
+            "B2",
+            delivery(
+                "ann@example.org",
+                FinalState.BOUNCED,
+                attempt(6, "bounced", UNKNOWN_USER.format(rcpt="ann@example.org"), dsn="5.1.1"),
+            ),
+        ),
+        message(
+            "B3",
+            delivery("ann@example.org", FinalState.DELIVERED, attempt(86400, "sent", SENT.format(qid="Q"))),
+            received=86399,
+        ),
+        message("B4", delivery("tom@example.org", FinalState.DEFERRED, attempt(7, "deferred", DEFER))),
+    ]
+    write_messages(store, bounced_then_ok)
+    states = {g.key: g.total for g in grouped_counts(store, "final_state")}
+    assert states == {"bounced": 2, "delivered": 1, "deferred": 1}
+    days = {g.key: g.counts for g in grouped_counts(store, "day")}
+    assert days == {"2026-11-20": {"bounced": 2, "deferred": 1}, "2026-11-21": {"delivered": 1}}
+    reasons = {g.key for g in grouped_counts(store, "reason")}
+    assert "userunknown" in reasons
+    sup = suppressions(store)
+    assert [s.address for s in sup] == ["eve@example.org"]  # ann was delivered after her bounce
+    assert sup[0].dsn == "5.1.1" and sup[0].bounces == 1
+
+
+def test_open_store_errors_are_one_line_store_errors(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="unsupported database"):
+        open_store("mysql://u@localhost/x")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError):
+        open_store(f"sqlite:///{blocker}/sub/store.db")
+    with pytest.raises(StoreError, match="cannot open"):
+        open_store("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_a_bare_path_is_a_sqlite_store(tmp_path: Path) -> None:
+    with open_store(str(tmp_path / "x.db")) as s:
+        assert s.dialect == "sqlite"
+        write_messages(s, [full_message()])
+    assert (tmp_path / "x.db").exists()
