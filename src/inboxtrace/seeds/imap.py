@@ -1,0 +1,169 @@
+"""IMAP sessions to seed mailboxes: connect with verified TLS, log in, list folders, find a test copy.
+
+Every failure becomes one of the project's errors with a one-line message: :class:`AuthenticationError`
+(credentials refused), :class:`TLSError` (handshake or certificate), :class:`UnreachableError` (refused,
+timed out, name not found), :class:`RemoteError` (anything else the server said).
+"""
+
+from __future__ import annotations
+
+import imaplib
+import socket
+import ssl
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient import exceptions as imap_exc
+
+from inboxtrace.errors import (
+    AuthenticationError,
+    ConfigError,
+    InboxtraceError,
+    RemoteError,
+    TLSError,
+    UnreachableError,
+)
+from inboxtrace.model.placement import Folder, Security, Seed
+from inboxtrace.seeds.config import read_password
+from inboxtrace.seeds.folders import assign_roles
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """A verifying client context; ``ca_file`` replaces the system trust store when given."""
+    try:
+        ctx = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"cannot load CA file {ca_file}: {exc}") from exc
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def map_error(exc: BaseException, seed: Seed) -> InboxtraceError:
+    """Turn a socket/TLS/IMAP exception into the project's error with a clear message."""
+    where = f"{seed.host}:{seed.port}"
+    if isinstance(exc, InboxtraceError):
+        return exc
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return TLSError(f"{where}: certificate verification failed: {exc.verify_message or exc.reason}")
+    if isinstance(exc, ssl.SSLError):
+        return TLSError(f"{where}: TLS failed: {exc.reason or exc}")
+    if isinstance(exc, imap_exc.LoginError):
+        return AuthenticationError(f"{where}: login refused for {seed.login}: {_text(exc)}")
+    if isinstance(exc, socket.gaierror):
+        return UnreachableError(f"{where}: host name not found ({exc.strerror})")
+    if isinstance(exc, ConnectionRefusedError):
+        return UnreachableError(f"{where}: connection refused")
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return UnreachableError(f"{where}: timed out after {seed.timeout:g}s")
+    if isinstance(exc, EOFError | ConnectionResetError | imaplib.IMAP4.abort):
+        return UnreachableError(f"{where}: connection closed by the server: {_text(exc)}")
+    if isinstance(exc, OSError):
+        return UnreachableError(f"{where}: {exc.strerror or exc}")
+    return RemoteError(f"{where}: IMAP error: {_text(exc)}")
+
+
+def _text(exc: BaseException) -> str:
+    msg = str(exc)
+    if msg.startswith(("b'", 'b"')):
+        msg = msg[2:-1]
+    return msg[:300]
+
+
+class SeedSession:
+    """A logged-in IMAP session on one seed; use :func:`open_session`."""
+
+    def __init__(self, seed: Seed, client: IMAPClient) -> None:
+        self.seed = seed
+        self.client = client
+        caps = {c.upper() for c in client.capabilities()}
+        self.gmail = b"X-GM-EXT-1" in caps
+        self._folders: tuple[Folder, ...] | None = None
+
+    def folders(self) -> tuple[Folder, ...]:
+        """Every selectable folder with its role (Gmail's tabs are not folders: see ``gmail_tab``)."""
+        if self._folders is None:
+            rows = self.client.list_folders()
+            sep = "/"
+            if rows and rows[0][1]:
+                sep = _decode(rows[0][1])
+            listing = [(flags, name) for flags, _delim, name in rows]
+            self._folders = assign_roles(listing, self.seed.folders, separator=sep)
+        return self._folders
+
+    def search(self, folder: str, token: str, header: str) -> list[int]:
+        """UIDs in ``folder`` whose header ``header`` or body carries ``token``."""
+        self.client.select_folder(folder, readonly=True)
+        if self.gmail:
+            return list(self.client.gmail_search(f'"{token}"'))
+        return list(self.client.search(["OR", "HEADER", header, token, "BODY", token]))
+
+    def gmail_tab(self, token: str, tabs: tuple[str, ...]) -> str | None:
+        """The Gmail category (tab) of the copy in the selected inbox, or ``None`` for Primary."""
+        for tab in tabs:
+            if self.client.gmail_search(f'category:{tab} "{token}"'):
+                return tab
+        return None
+
+    def gmail_labels(self, uid: int) -> list[str]:
+        data = self.client.fetch([uid], ["X-GM-LABELS"]).get(uid, {})
+        return [_decode(x) for x in data.get(b"X-GM-LABELS", ())]
+
+    def headers(self, uid: int) -> tuple[bytes, datetime | None]:
+        """The raw header block of one message and its INTERNALDATE (the arrival time)."""
+        data = self.client.fetch([uid], ["INTERNALDATE", "BODY.PEEK[HEADER]"]).get(uid, {})
+        raw = data.get(b"BODY[HEADER]", b"") or b""
+        internal = data.get(b"INTERNALDATE")
+        return bytes(raw), internal if isinstance(internal, datetime) else None
+
+    def close(self) -> None:
+        try:
+            self.client.logout()
+        except Exception:  # the session is over either way
+            with suppress(Exception):
+                self.client.shutdown()
+
+
+def _decode(x: Any) -> str:
+    return x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x)
+
+
+def connect(seed: Seed, *, environ: Mapping[str, str] | None = None) -> SeedSession:
+    """Connect and log in to a seed mailbox, or raise a mapped error."""
+    password = read_password(seed, environ)
+    ctx = tls_context(seed.ca_file)
+    client: IMAPClient | None = None
+    try:
+        if seed.security is Security.TLS:
+            client = IMAPClient(seed.host, port=seed.port, ssl=True, ssl_context=ctx, timeout=seed.timeout)
+        else:
+            client = IMAPClient(seed.host, port=seed.port, ssl=False, timeout=seed.timeout)
+            if seed.security is Security.STARTTLS:
+                if not client.has_capability("STARTTLS"):
+                    raise TLSError(f"{seed.host}:{seed.port}: the server does not offer STARTTLS")
+                client.starttls(ctx)
+        client.login(seed.login, password)
+        return SeedSession(seed, client)
+    except BaseException as exc:
+        if client is not None:
+            with suppress(Exception):
+                client.shutdown()
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        raise map_error(exc, seed) from exc
+
+
+@contextmanager
+def session(seed: Seed, *, environ: Mapping[str, str] | None = None) -> Iterator[SeedSession]:
+    """``with session(seed) as s:`` — a logged-in session, logged out afterwards."""
+    s = connect(seed, environ=environ)
+    try:
+        yield s
+    except InboxtraceError:
+        raise
+    except Exception as exc:
+        raise map_error(exc, seed) from exc
+    finally:
+        s.close()

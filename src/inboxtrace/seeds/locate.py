@@ -1,0 +1,106 @@
+"""``placement check``: find each seed's copy of a test, polling until all are found or time is up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from inboxtrace.errors import InboxtraceError
+from inboxtrace.model.placement import PlacementTest, Seed, SeedResult
+from inboxtrace.seeds.folders import knowledge, placement_for, search_order
+from inboxtrace.seeds.headers import copy_facts
+from inboxtrace.seeds.imap import session
+from inboxtrace.seeds.pool import DEFAULT_PER_HOST, DEFAULT_TOTAL, run_per_seed
+
+MISSING = "missing"
+ERROR = "error"
+
+
+def locate(
+    seed: Seed,
+    test: PlacementTest,
+    *,
+    sent_at: datetime | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> SeedResult:
+    """Search one seed's folders for the test copy; ``missing`` when none holds it, ``error`` on failure."""
+    now = datetime.now(UTC)
+    try:
+        with session(seed, environ=environ) as s:
+            for folder in search_order(s.folders()):
+                uids = s.search(folder.name, test.token, test.header)
+                if not uids:
+                    continue
+                placement = placement_for(folder)
+                if s.gmail and folder.role == "inbox":
+                    tab = s.gmail_tab(test.token, knowledge().gmail_tabs)
+                    if tab:
+                        placement = f"tab:{tab}"
+                uid = max(uids)
+                raw, arrived = s.headers(uid)
+                facts = copy_facts(raw)
+                if arrived is not None and arrived.tzinfo is None:
+                    arrived = arrived.replace(tzinfo=UTC)
+                delay = None
+                if arrived is not None and sent_at is not None:
+                    delay = max(0.0, (arrived - sent_at).total_seconds())
+                return SeedResult(
+                    test_id=test.test_id,
+                    address=seed.address,
+                    provider=seed.provider,
+                    placement=placement,
+                    folder=folder.name,
+                    arrived=arrived,
+                    delay=delay,
+                    checked_at=now,
+                    auth=facts.auth,
+                    received=facts.received,
+                    message_id=facts.message_id,
+                )
+    except InboxtraceError as exc:
+        return SeedResult(test.test_id, seed.address, seed.provider, ERROR, checked_at=now, error=str(exc))
+    return SeedResult(test.test_id, seed.address, seed.provider, MISSING, checked_at=now)
+
+
+def check_placement(
+    test: PlacementTest,
+    seeds: Sequence[Seed],
+    *,
+    wait: float = 0.0,
+    interval: float = 15.0,
+    sent_at: datetime | None = None,
+    per_host: int = DEFAULT_PER_HOST,
+    total: int = DEFAULT_TOTAL,
+    environ: Mapping[str, str] | None = None,
+    progress: Callable[[list[SeedResult]], None] | None = None,
+) -> list[SeedResult]:
+    """Poll every seed concurrently until every copy is found or ``wait`` seconds have passed.
+
+    Seeds that are found are not searched again; the others are retried every ``interval`` seconds.
+    The result keeps seed order: found copies with their folder, else ``missing`` (or ``error`` with the
+    last error when the seed could not be searched at all).
+    """
+    sent_at = sent_at or test.sent_at
+    deadline = time.monotonic() + max(0.0, wait)
+    latest: dict[str, SeedResult] = {}
+    pending = list(seeds)
+    while True:
+        found = run_per_seed(
+            pending,
+            lambda s: locate(s, test, sent_at=sent_at, environ=environ),
+            per_host=per_host,
+            total=total,
+        )
+        for r in found:
+            latest[r.address.lower()] = r
+        pending = [s for s, r in zip(pending, found, strict=True) if r.placement in (MISSING, ERROR)]
+        if progress:
+            progress([latest[s.address.lower()] for s in seeds])
+        if not pending:
+            break
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        time.sleep(min(interval, left))
+    return [latest[s.address.lower()] for s in seeds]
