@@ -115,8 +115,9 @@ def _with_progress(files: list[str], store: Any, fmt: str | None, err: Console) 
 
 
 def _print_summary(s: IngestSummary, console: Console) -> None:
-    from rich.markup import escape
     from rich.table import Table
+
+    from inboxtrace.report.safe import markup_safe as escape
 
     t = Table(title="Ingest summary", title_justify="left", show_header=False)
     t.add_column("what")

@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markup import escape
 from rich.table import Table
 
+from inboxtrace.report.safe import markup_safe
 from inboxtrace.store.core import Store
 from inboxtrace.store.log_queries import STATES, GroupCounts, grouped_counts, message_count, time_span
 
@@ -150,7 +150,7 @@ class DeliveryReport:
             shown = rows if name == "by_day" else rows[: self.top]
             for r in shown:
                 t.add_row(
-                    escape(r.key),
+                    markup_safe(r.key),
                     str(r.total),
                     *(str(r.counts.get(st, 0) or "") for st in states),
                     f"{100 * _rate(r.counts.get('delivered', 0), r.total):.1f}",

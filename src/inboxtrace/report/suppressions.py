@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markup import escape
 from rich.table import Table
 
+from inboxtrace.report.safe import markup_safe
 from inboxtrace.store.core import Store
 from inboxtrace.store.log_queries import Suppression, suppressions
 
@@ -58,10 +58,10 @@ class SuppressionList:
             t.add_column(h)
         for e in self.entries:
             t.add_row(
-                escape(e.address),
+                markup_safe(e.address),
                 f"{e.last_bounce:%Y-%m-%d %H:%M}" if e.last_bounce else "",
-                escape(e.reason or ""),
-                escape(e.dsn or ""),
+                markup_safe(e.reason or ""),
+                markup_safe(e.dsn or ""),
                 str(e.bounces),
             )
         yield t

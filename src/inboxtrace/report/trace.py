@@ -19,6 +19,7 @@ from rich.text import Text
 
 from inboxtrace.model.log import Attempt, Delivery, FinalState
 from inboxtrace.model.reply import Verdict
+from inboxtrace.report.safe import markup_safe, visible
 from inboxtrace.store.core import Store
 from inboxtrace.store.log_queries import Linked, Story, TraceHits, trace
 
@@ -169,14 +170,14 @@ class TraceView:
         head.append(f"  {a.status:<9}", style="bold")
         relay = _relay(a)
         if relay:
-            head.append(f" via {relay}")
+            head.append(f" via {visible(relay)}")
         if a.dsn:
-            head.append(f"  dsn={a.dsn}")
+            head.append(f"  dsn={visible(a.dsn)}")
         if a.delay is not None:
             head.append(f"  delay={a.delay:g}s")
         out = [head]
         if a.reply:
-            out.append(Text("      ") + Text(a.reply, style="italic"))
+            out.append(Text("      ") + Text(visible(a.reply), style="italic"))
         if v is not None and a.status != "sent":
             line = Text("      → ", style="dim")
             line.append(f"{v.reason}", style="bold")
@@ -186,7 +187,10 @@ class TraceView:
             out.append(line)
         elif a.status == "sent" and a.remote_queue_id:
             out.append(
-                Text(f"      → accepted by the next hop, its queue id {a.remote_queue_id}", style="dim")
+                Text(
+                    f"      → accepted by the next hop, its queue id {visible(a.remote_queue_id)}",
+                    style="dim",
+                )
             )
         return out
 
@@ -208,25 +212,25 @@ class TraceView:
         for k, v in facts:
             if v:
                 t.append(f"{k}: ", style="dim")
-                t.append(f"{v}   ")
+                t.append(f"{visible(v)}   ")
         lines.append(t)
         for d in m.deliveries:
             row = Text("  to ")
-            row.append(f"<{d.recipient}>", style="bold")
+            row.append(f"<{visible(d.recipient)}>", style="bold")
             if d.original_recipient and d.original_recipient != d.recipient:
-                row.append(f" (originally <{d.original_recipient}>)")
+                row.append(f" (originally <{visible(d.original_recipient)}>)")
             row.append(": ")
             row.append(d.final_state.value.upper(), style=STATE_STYLE.get(d.final_state, ""))
             n = len(d.attempts)
             row.append(f"  after {n} attempt{'s' if n != 1 else ''}")
             if d.dsn_queue_id:
-                row.append(f"  notification {d.dsn_queue_id}")
+                row.append(f"  notification {visible(d.dsn_queue_id)}")
             lines.append(row)
             for a in d.attempts:
                 lines.extend(self._attempt_lines(a))
         if not m.deliveries:
             lines.append(Text("  (no recipient lines in the ingested logs)", style="dim"))
-        title = f"[bold]{escape(m.queue_id)}[/bold] on {escape(m.host)} ({escape(m.mta)})"
+        title = f"[bold]{markup_safe(m.queue_id)}[/bold] on {markup_safe(m.host)} ({markup_safe(m.mta)})"
         label = RELATION_LABEL.get(lk.relation, lk.relation)
         if label:
             title += f" — {escape(label)}"
@@ -234,11 +238,11 @@ class TraceView:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if not self.found:
-            yield Text(f"No stored message matches {self.hits.query!r}.", style="yellow")
+            yield Text(f"No stored message matches {visible(self.hits.query)!r}.", style="yellow")
             return
         n = len(self.hits.stories)
         yield Text(
-            f"{n} {'story' if n == 1 else 'stories'} for {self.hits.kind} {self.hits.query}"
+            f"{n} {'story' if n == 1 else 'stories'} for {self.hits.kind} {visible(self.hits.query)}"
             + (" (more exist; use --limit)" if self.hits.truncated else ""),
             style="bold",
         )
