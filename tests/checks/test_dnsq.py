@@ -17,7 +17,8 @@ pytestmark = pytest.mark.dns
 
 def ask(ns: str, name: str, rdtype: str, timeout: float = 2.0) -> DnsStatus:
     async def go() -> DnsStatus:
-        return (await Resolver([ns], timeout=timeout, tries=1).query(name, rdtype)).status
+        async with Resolver([ns], timeout=timeout, tries=1) as res:
+            return (await res.query(name, rdtype)).status
 
     return asyncio.run(go())
 
@@ -48,18 +49,18 @@ def test_timeout_is_not_nxdomain(blackhole: str) -> None:
 
 def test_second_nameserver_used_when_first_is_silent(blackhole: str, knot: KnotServer) -> None:
     async def go() -> DnsStatus:
-        res = Resolver([blackhole, knot.nameserver], timeout=0.2, tries=1)
-        return (await res.query("good.test", "TXT")).status
+        async with Resolver([blackhole, knot.nameserver], timeout=0.2, tries=1) as res:
+            return (await res.query("good.test", "TXT")).status
 
     assert asyncio.run(go()) is DnsStatus.OK
 
 
 def test_answers_are_cached_and_shared(knot: KnotServer) -> None:
     async def go() -> int:
-        res = Resolver([knot.nameserver])
-        answers = await asyncio.gather(*(res.query("good.test", "MX") for _ in range(20)))
-        assert all(a.ok for a in answers)
-        return res.queries
+        async with Resolver([knot.nameserver]) as res:
+            answers = await asyncio.gather(*(res.query("good.test", "MX") for _ in range(20)))
+            assert all(a.ok for a in answers)
+            return res.queries
 
     assert asyncio.run(go()) == 1
 

@@ -13,6 +13,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import dns.asyncquery
 import dns.exception
@@ -26,6 +27,7 @@ import dns.rdatatype
 import dns.resolver
 import dns.rrset
 
+from inboxtrace.checks import wire
 from inboxtrace.errors import ConfigError
 
 
@@ -49,7 +51,7 @@ class DnsAnswer:
     name: str
     rdtype: str
     status: DnsStatus
-    records: tuple[dns.rdata.Rdata, ...] = ()
+    records: tuple[Any, ...] = ()  # dnspython rdata, or wire.Record (same attribute names)
     rrset: dns.rrset.RRset | None = None
     rrsig: dns.rrset.RRset | None = None
     error: str = ""
@@ -142,7 +144,26 @@ class Resolver:
         self.timeout = timeout
         self.tries = max(1, tries)
         self._cache: dict[tuple[str, str, bool], asyncio.Future[DnsAnswer]] = {}
+        self._channels: dict[tuple[str, int], wire.Channel] = {}
         self.queries = 0
+
+    async def __aenter__(self) -> Resolver:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the UDP sockets (call before the event loop ends)."""
+        for chan in self._channels.values():
+            chan.close()
+        self._channels.clear()
+
+    def _channel(self, host: str, port: int) -> wire.Channel:
+        chan = self._channels.get((host, port))
+        if chan is None:
+            chan = self._channels[(host, port)] = wire.Channel(host, port)
+        return chan
 
     async def query(self, name: str, rdtype: str, *, dnssec: bool = False) -> DnsAnswer:
         name = name.rstrip(".").lower() + "."
@@ -160,27 +181,64 @@ class Resolver:
         return await asyncio.shield(fut)
 
     async def _query(self, name: str, rdtype: str, dnssec: bool, depth: int = 0) -> DnsAnswer:
-        try:
-            qname = dns.name.from_text(name)
-        except dns.exception.DNSException as exc:
-            return DnsAnswer(name, rdtype, DnsStatus.ERROR, error=f"invalid name: {exc}")
         last = DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, error="no answer")
+        lean = not dnssec and rdtype in wire.TYPES
+        try:
+            if lean:
+                wire.encode_name(name)
+            qname = None if lean else dns.name.from_text(name)
+        except (dns.exception.DNSException, wire.WireError, UnicodeError) as exc:
+            return DnsAnswer(name, rdtype, DnsStatus.ERROR, error=f"invalid name: {exc}")
         for _ in range(self.tries):
             for host, port in self.servers:
+                if lean:
+                    self.queries += 1
+                    try:
+                        resp = await self._channel(host, port).query(name, rdtype, self.timeout)
+                    except TimeoutError:
+                        last = DnsAnswer(
+                            name, rdtype, DnsStatus.TIMEOUT, error=f"no answer from {host}:{port}"
+                        )
+                        continue
+                    except wire.Truncated:
+                        pass  # ask again below through dnspython (TCP)
+                    except (OSError, wire.WireError) as exc:
+                        last = DnsAnswer(name, rdtype, DnsStatus.ERROR, error=f"{host}:{port}: {exc}")
+                        continue
+                    else:
+                        answer = interpret_wire(resp, name, rdtype)
+                        if answer.status in (DnsStatus.SERVFAIL, DnsStatus.REFUSED):
+                            last = answer
+                            continue
+                        if answer.status is DnsStatus.NODATA and answer.cname_chain and depth < 8:
+                            target = await self._query(answer.cname_chain[-1], rdtype, dnssec, depth + 1)
+                            return DnsAnswer(
+                                name,
+                                rdtype,
+                                target.status,
+                                target.records,
+                                None,
+                                None,
+                                target.error,
+                                answer.cname_chain + target.cname_chain,
+                            )
+                        return answer
+                if qname is None:
+                    qname = dns.name.from_text(name)
                 msg = dns.message.make_query(qname, rdtype, want_dnssec=dnssec)
                 msg.flags |= dns.flags.RD
                 self.queries += 1
                 try:
-                    resp = await dns.asyncquery.udp(msg, host, port=port, timeout=self.timeout)
-                    if resp.flags & dns.flags.TC:
-                        resp = await dns.asyncquery.tcp(msg, host, port=port, timeout=self.timeout)
+                    full = await dns.asyncquery.udp(msg, host, port=port, timeout=self.timeout)
+                    if full.flags & dns.flags.TC:
+                        full = await dns.asyncquery.tcp(msg, host, port=port, timeout=self.timeout)
                 except dns.exception.Timeout:
                     last = DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, error=f"no answer from {host}:{port}")
                     continue
                 except (OSError, dns.exception.DNSException) as exc:
                     last = DnsAnswer(name, rdtype, DnsStatus.ERROR, error=f"{host}:{port}: {exc}")
                     continue
-                answer = interpret(resp, qname, rdtype)
+                answer = interpret(full, qname, rdtype)
                 if answer.status in (DnsStatus.SERVFAIL, DnsStatus.REFUSED):
                     last = answer
                     continue
@@ -238,6 +296,29 @@ def interpret(resp: dns.message.Message, qname: dns.name.Name, rdtype: str) -> D
             break
         current = next(iter(cname)).target
         chain.append(current.to_text())
+    return DnsAnswer(name, rdtype, DnsStatus.NODATA, cname_chain=tuple(chain))
+
+
+_RCODES = {3: DnsStatus.NXDOMAIN, 2: DnsStatus.SERVFAIL, 5: DnsStatus.REFUSED}
+
+
+def interpret_wire(resp: wire.Response, name: str, rdtype: str) -> DnsAnswer:
+    """Like :func:`interpret`, for the lean client's responses."""
+    if resp.rcode != 0:
+        status = _RCODES.get(resp.rcode, DnsStatus.ERROR)
+        err = "" if status is DnsStatus.NXDOMAIN else dns.rcode.to_text(dns.rcode.Rcode.make(resp.rcode))
+        return DnsAnswer(name, rdtype, status, error=err)
+    current = name
+    chain: list[str] = []
+    for _ in range(16):
+        found = tuple(rec for n, t, rec in resp.answers if n == current and t == rdtype)
+        if found:
+            return DnsAnswer(name, rdtype, DnsStatus.OK, found, cname_chain=tuple(chain))
+        cname = next((rec for n, t, rec in resp.answers if n == current and t == "CNAME"), None)
+        if cname is None or cname.target is None:
+            break
+        current = cname.target.lower()
+        chain.append(current)
     return DnsAnswer(name, rdtype, DnsStatus.NODATA, cname_chain=tuple(chain))
 
 

@@ -18,15 +18,20 @@ from inboxtrace.model.check import Finding
 
 async def check(ctx: Context) -> list[Finding]:
     zone = ctx.domain
-    keys = await ctx.q(zone, "DNSKEY", dnssec=True)
-    if not keys.ok and not keys.failed and org_domain(zone) != zone:
+    probe = await ctx.q(zone, "DNSKEY")  # cheap presence test first; most zones are unsigned
+    if probe.void and org_domain(zone) != zone:
         zone = org_domain(zone)
-        keys = await ctx.q(zone, "DNSKEY", dnssec=True)
+        probe = await ctx.q(zone, "DNSKEY")
+    if not probe.ok:
+        if probe.failed:
+            return [unchecked(f"the DNSKEY of {zone}", probe)]
+        return [finding("dnssec.unsigned", subject=zone, found=probe.describe(), domain=zone)]
+    keys = await ctx.q(zone, "DNSKEY", dnssec=True)
     if keys.failed:
         return [unchecked(f"the DNSKEY of {zone}", keys)]
     if not keys.ok or keys.rrset is None:
         return [finding("dnssec.unsigned", subject=zone, found=keys.describe(), domain=zone)]
-    soa, ds = await asyncio.gather(ctx.q(zone, "SOA", dnssec=True), ctx.q(zone, "DS"))
+    soa, ds = await asyncio.gather(ctx.q(zone, "SOA", dnssec=True), ctx.q(zone, "DS", dnssec=True))
     name = dns.name.from_text(zone)
     keyring: dict[dns.name.Name, dns.node.Node | dns.rdataset.Rdataset] = {name: keys.rrset}
     problems: list[str] = []
@@ -52,7 +57,7 @@ async def check(ctx: Context) -> list[Finding]:
     for ds_rd in ds.records:
         for key in keys.records:
             try:
-                made = dns.dnssec.make_ds(name, key, ds_rd.digest_type)  # type: ignore[attr-defined]
+                made = dns.dnssec.make_ds(name, key, ds_rd.digest_type)
             except (dns.exception.DNSException, ValueError):
                 continue
             if made == ds_rd:

@@ -22,7 +22,7 @@ async def check(ctx: Context) -> list[Finding]:
             return [unchecked(f"the address of {domain}", a if a.failed else aaaa)]
         return [finding("mx.none", subject=domain, found=answer.describe(), domain=domain)]
     mxs = sorted(
-        ((rd.preference, rd.exchange.to_text().rstrip(".").lower()) for rd in answer.records),  # type: ignore[attr-defined]
+        ((rd.preference, rd.exchange.to_text().rstrip(".").lower()) for rd in answer.records),
     )
     ctx.records["mx"] = [f"{p} {h or '.'}" for p, h in mxs]
     if len(mxs) == 1 and mxs[0][1] in ("", "."):

@@ -57,7 +57,7 @@ async def check_ip(ctx: Context, ip: str) -> list[Finding]:
         return [unchecked(f"the PTR of {ip}", answer)]
     if not answer.ok:
         return [finding("ptr.missing", subject=ip, found=answer.describe())]
-    names = [rd.target.to_text().rstrip(".") for rd in answer.records]  # type: ignore[attr-defined]
+    names = [rd.target.to_text().rstrip(".") for rd in answer.records]
     rdtype = "AAAA" if ipaddress.ip_address(ip).version == 6 else "A"
     forwards = await asyncio.gather(*(ctx.q(n, rdtype) for n in names))
     confirmed = [

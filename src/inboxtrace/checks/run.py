@@ -73,7 +73,12 @@ async def check_domain_async(
     options = options or CheckOptions()
     domain = normalize_domain(domain)
     ips = tuple(normalize_ip(i) for i in options.ips)
-    resolver = resolver or Resolver(options.nameservers or None, timeout=options.timeout, tries=options.tries)
+    if resolver is None:
+        own = Resolver(options.nameservers or None, timeout=options.timeout, tries=options.tries)
+        try:
+            return await check_domain_async(domain, options, resolver=own)
+        finally:
+            own.close()
     sample = parse_sample(options.message) if options.message is not None else None
     ctx = Context(domain=domain, options=options, resolver=resolver, sample=sample)
 
@@ -217,10 +222,13 @@ async def check_many_async(
         feeder_done.set()
 
     feeder = asyncio.create_task(feed())
-    for _ in range(len(items)):
-        yield await queue.get()
-    await feeder
-    await asyncio.gather(*tasks)
+    try:
+        for _ in range(len(items)):
+            yield await queue.get()
+        await feeder
+        await asyncio.gather(*tasks)
+    finally:
+        resolver.close()
 
 
 def check_many(

@@ -221,13 +221,13 @@ def _make_lookup(resolver: Resolver, loop: asyncio.AbstractEventLoop) -> Callabl
         out: list[Any] = []
         for rd in answer.records:
             if qtype in ("A", "AAAA"):
-                out.append(((name, qtype), rd.address))  # type: ignore[attr-defined]
+                out.append(((name, qtype), rd.address))
             elif qtype == "MX":
-                out.append(((name, qtype), (rd.preference, rd.exchange)))  # type: ignore[attr-defined]
+                out.append(((name, qtype), (rd.preference, rd.exchange)))
             elif qtype == "PTR":
-                out.append(((name, qtype), rd.target.to_text(True)))  # type: ignore[attr-defined]
+                out.append(((name, qtype), rd.target.to_text(True)))
             elif qtype in ("TXT", "SPF"):
-                out.append(((name, qtype), rd.strings))  # type: ignore[attr-defined]
+                out.append(((name, qtype), rd.strings))
         return out
 
     return lookup

@@ -24,7 +24,7 @@ async def check(ctx: Context) -> tuple[bool, list[Finding]]:
         if org_domain(domain) == domain:
             out.append(finding("zone.no-ns", subject=domain, found=ns.describe(), domain=domain))
         return True, out
-    names = sorted({rd.target.to_text().rstrip(".") for rd in ns.records})  # type: ignore[attr-defined]
+    names = sorted({rd.target.to_text().rstrip(".") for rd in ns.records})
     ctx.records["ns"] = names
     if soa.ok:
         ctx.records["soa"] = soa.records[0].to_text()
