@@ -34,6 +34,23 @@ _FINAL = {
 }
 
 
+_RELAYS: dict[str, tuple[str | None, str | None, int | None]] = {}
+
+
+def split_relay_cached(relay: str | None) -> tuple[str | None, str | None, int | None]:
+    """:func:`split_relay` memoised (relay specs repeat all the time)."""
+    if relay is None:
+        return None, None, None
+    try:
+        return _RELAYS[relay]
+    except KeyError:
+        value = split_relay(relay)
+        if len(_RELAYS) > 20_000:
+            _RELAYS.clear()
+        _RELAYS[relay] = value
+        return value
+
+
 def split_relay(relay: str | None) -> tuple[str | None, str | None, int | None]:
     """``mx.example[1.2.3.4]:25`` -> ("mx.example", "1.2.3.4", 25); ``none``/``local`` -> (name, None, None)."""
     if not relay or relay == "none":
@@ -55,8 +72,18 @@ def split_relay(relay: str | None) -> tuple[str | None, str | None, int | None]:
 _rqid: Callable[[str], str | None] | None = None
 
 
+_RQID_HINTS = ("id", "ID", "Id", "gsmtp", "ccepted", "ueue", "ref", "REF")
+
+
 def _remote_queue_id(text: str) -> str | None:
     global _rqid
+    i = text.find("queued as ")
+    if i >= 0:
+        tok = text[i + 10 :].split(" ", 1)[0].rstrip(").,;>")
+        if len(tok) >= 5 and tok.isalnum():
+            return tok
+    if not any(h in text for h in _RQID_HINTS):
+        return None
     if _rqid is None:
         from inboxtrace.codes import remote_queue_id
 
@@ -204,7 +231,7 @@ class Assembler:
         tls: str | None = None,
         rcpt: str = "",
     ) -> Attempt:
-        rh, rip, rport = split_relay(relay)
+        rh, rip, rport = split_relay_cached(relay)
         verdict = self._verdicts.get(text, rh, status, dsn, rcpt) if text else None
         rq = _remote_queue_id(text) if text and status == "sent" else None
         return Attempt(

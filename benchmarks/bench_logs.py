@@ -1,0 +1,232 @@
+"""MTA log ingest speed and memory against Debian's pflogsumm, on the same generated logs.
+
+Usage: .venv/bin/python benchmarks/bench_logs.py [--lines N] [--keep DIR] [--no-ingest]
+
+For each of two logs made by ``shared/tools/gen_postfix_log.py N`` (classic syslog, short queue
+ids) and ``... --rfc3339 --long-ids``, it runs, as child processes in this same run:
+
+- ``pflogsumm FILE`` (the reference: totals only),
+- ``inboxtrace ingest --db sqlite:///TMP/x.db --json FILE`` (full timelines stored),
+- the parse alone: ``read_logs`` to Message objects, nothing stored,
+
+and prints wall time, lines/s, peak RSS (of the whole process tree, workers included, sampled
+every 20 ms from /proc) and the ratios to pflogsumm. It then compares the totals: pflogsumm's
+delivered / deferred / bounced / rejected with inboxtrace's per-recipient final states, and
+explains where they differ on purpose (pflogsumm does not count an expired message as bounced).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+GEN = REPO.parent / "shared" / "tools" / "gen_postfix_log.py"
+
+_PARSE_ONLY = r"""
+import json, sys
+from collections import Counter
+from inboxtrace.logs import LogStats
+from inboxtrace.timeline import read_logs
+stats = LogStats()
+states = Counter()
+deferred_once = 0
+deferrals = 0
+for m in read_logs([sys.argv[1]], stats=stats):
+    for d in m.deliveries:
+        states[d.final_state.value] += 1
+        n = sum(1 for a in d.attempts if a.status == "deferred")
+        deferrals += n
+        deferred_once += n > 0
+print(json.dumps({"stats": stats.to_dict(), "states": states, "deferred_once": deferred_once,
+                  "deferrals": deferrals}))
+"""
+
+
+@dataclass
+class Run:
+    name: str
+    wall: float
+    peak_rss_kb: int
+    stdout: str
+    returncode: int
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants, in KiB (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def run(name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> Run:
+    """Run ``argv``; wall time and peak RSS of its process tree (sampled, and wait4's max)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        print(f"  {name} failed ({proc.returncode}): {err.strip()[-500:]}", file=sys.stderr)
+    return Run(name, wall, peak, out, proc.returncode)
+
+
+def pflogsumm_totals(text: str) -> dict[str, int]:
+    """Grand totals from pflogsumm's report."""
+    totals: dict[str, int] = {}
+    for key in ("received", "delivered", "deferred", "bounced", "rejected"):
+        m = re.search(rf"^\s*(\d+)\s+{key}\b", text, re.M)
+        if m:
+            totals[key] = int(m.group(1))
+    m = re.search(r"deferred\s+\((\d+)\s+deferrals\)", text)
+    if m:
+        totals["deferrals"] = int(m.group(1))
+    return totals
+
+
+def count_lines(path: Path) -> int:
+    n = 0
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 22):
+            n += chunk.count(b"\n")
+    return n
+
+
+def bench_one(path: Path, tmp: Path, ingest: bool) -> None:
+    lines = count_lines(path)
+    print(f"\n--- {path.name}: {lines:,} lines, {path.stat().st_size / 1e6:.0f} MB")
+    ref = run("pflogsumm", ["pflogsumm", str(path)])
+    runs = [ref]
+    inboxtrace = shutil.which("inboxtrace") or str(Path(sys.executable).parent / "inboxtrace")
+    if ingest:
+        db = tmp / f"{path.stem}.db"
+        db.unlink(missing_ok=True)
+        runs.append(
+            run(
+                "inboxtrace ingest",
+                [inboxtrace, "ingest", "--db", f"sqlite:///{db}", "--json", "-q", str(path)],
+            )
+        )
+    parse = run("parse only (read_logs)", [sys.executable, "-c", _PARSE_ONLY, str(path)])
+    runs.append(parse)
+    print(
+        f"  {'':26} {'wall s':>8} {'lines/s':>12} {'x pflogsumm':>12} {'peak RSS MB':>12} {'RSS ratio':>10}"
+    )
+    for r in runs:
+        speed = lines / r.wall if r.wall else 0.0
+        ratio = ref.wall / r.wall if r.wall else 0.0
+        rss_ratio = r.peak_rss_kb / ref.peak_rss_kb if ref.peak_rss_kb else 0.0
+        flag = "" if r.returncode == 0 else "  (FAILED)"
+        print(
+            f"  {r.name:26} {r.wall:8.2f} {speed:12,.0f} {ratio:11.2f}x {r.peak_rss_kb / 1024:12.0f} {rss_ratio:9.2f}x{flag}"
+        )
+    if ingest and runs[1].returncode == 0:
+        try:
+            summary = json.loads(runs[1].stdout)
+            print(f"  ingest summary: lines={summary.get('lines')} events={summary.get('events')} "
+                  f"unknown={summary.get('unknown')}")  # fmt: skip
+        except json.JSONDecodeError:
+            pass
+    if parse.returncode != 0:
+        return
+    ours = json.loads(parse.stdout)
+    theirs = pflogsumm_totals(ref.stdout)
+    st = ours["states"]
+    print("  totals                      pflogsumm   inboxtrace")
+    rows = [
+        ("delivered (status=sent)", theirs.get("delivered"), st.get("delivered", 0)),
+        ("bounced", theirs.get("bounced"), st.get("bounced", 0)),
+        ("expired", None, st.get("expired", 0)),
+        ("bounced + expired", None, st.get("bounced", 0) + st.get("expired", 0)),
+        ("rejected (NOQUEUE)", theirs.get("rejected"), st.get("rejected", 0)),
+        ("deferred at least once", theirs.get("deferred"), ours["deferred_once"]),
+        ("deferrals (attempts)", theirs.get("deferrals"), ours["deferrals"]),
+        ("still deferred at end", None, st.get("deferred", 0)),
+    ]
+    for label, a, b in rows:
+        mark = "" if a is None else ("  =" if a == b else f"  differs by {b - a:+d}")
+        print(f"  {label:26} {'-' if a is None else a:>10} {b:>12}{mark}")
+    print(
+        "  note: pflogsumm counts 'bounced' from status=bounced lines only; a message that expired "
+        "(qmgr 'status=expired, returned to sender') is a bounce to its sender but pflogsumm does "
+        "not count it, so inboxtrace shows it apart as 'expired'. 'delivered' counts the recipients "
+        "whose last attempt was status=sent (DSNs Postfix sent included, as pflogsumm does)."
+    )
+    print(f"  lines: {ours['stats']['lines']:,} = events {ours['stats']['events']:,} + ignored "
+          f"{ours['stats']['ignored']:,} + unknown {ours['stats']['unknown']:,}")  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--keep", type=Path, help="directory to generate the logs in and keep them")
+    ap.add_argument("--no-ingest", action="store_true", help="measure the parse only")
+    args = ap.parse_args(argv)
+    if shutil.which("pflogsumm") is None:
+        print("pflogsumm is not installed (apt-get install pflogsumm)", file=sys.stderr)
+        return 1
+    if not GEN.exists():
+        print(f"generator not found: {GEN}", file=sys.stderr)
+        return 1
+    tmp = args.keep or Path(tempfile.mkdtemp(prefix="bench_logs."))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}; logs in {tmp}")
+        for name, extra in (("classic.log", []), ("rfc3339-long-ids.log", ["--rfc3339", "--long-ids"])):
+            path = tmp / name
+            if not path.exists():
+                with path.open("w") as out:
+                    subprocess.run(
+                        [sys.executable, str(GEN), str(args.lines), *extra],
+                        stdout=out,
+                        stderr=subprocess.DEVNULL,
+                        check=True,
+                    )
+            bench_one(path, tmp, not args.no_ingest)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
