@@ -222,6 +222,7 @@ class ConclusionKind(StrEnum):
     IN_TRANSIT = "in-transit"
     SPAM = "spam"
     TAB = "tab"
+    FILED = "filed"  # in trash, archive or another folder (a mailbox rule or the provider put it there)
     UNKNOWN = "unknown"
     INBOX = "inbox"  # only used when a caller asks about a recipient that is fine
 

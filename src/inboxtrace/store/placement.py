@@ -256,3 +256,38 @@ def results_for_tests(store: Store, test_ids: Sequence[str]) -> dict[str, list[S
         for r in conn.execute(sa.select(t).where(t.c.test_id.in_(list(test_ids)))):
             out[r.test_id].append(_result(r))
     return out
+
+
+def deliveries_to(
+    store: Store, address: str, *, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[Any, Any]]:
+    """(Message, Delivery) pairs from the ingested logs for ``address`` in a time window, oldest first.
+
+    A delivery is in the window when any of its activity is: it ended at or after ``since`` and began at
+    or before ``until``.
+    """
+    from inboxtrace.store.log_queries import load_messages
+    from inboxtrace.store.logs import log_deliveries
+
+    d = log_deliveries.c
+    addr = address.strip().strip("<>").lower()
+    q = sa.select(d.mkey).where(
+        sa.or_(sa.func.lower(d.recipient) == addr, sa.func.lower(d.original_recipient) == addr)
+    )
+    if since is not None:
+        q = q.where(sa.or_(d.last_time.is_(None), d.last_time >= _ts(since)))
+    if until is not None:
+        q = q.where(sa.or_(d.first_time.is_(None), d.first_time <= _ts(until)))
+    with store.connect() as conn:
+        keys = list(dict.fromkeys(r[0] for r in conn.execute(q)))
+        messages = load_messages(conn, keys)
+    out: list[tuple[Any, Any]] = []
+    for key in keys:
+        msg = messages.get(key)
+        if msg is None:
+            continue
+        for dl in msg.deliveries:
+            if addr in (dl.recipient.lower(), (dl.original_recipient or "").lower()):
+                out.append((msg, dl))
+    out.sort(key=lambda md: md[1].attempts[0].time.timestamp() if md[1].attempts else 0.0)
+    return out

@@ -1,0 +1,414 @@
+"""The missing-mail diagnosis: one conclusion per seed or recipient, with evidence and a next step.
+
+Inputs are plain records, so the rules can be used (and tested) without a store: what the seed
+check found (:class:`SeedResult`), what the sender's SMTP server said at submission
+(:class:`SendResult`), the log timelines of that address (:class:`Message`, :class:`Delivery`), the
+bounces received for it, and whether the ingested logs cover the time at all.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from inboxtrace.errors import DataFileError, NotAReplyError
+from inboxtrace.model.bounce import BounceRecipient
+from inboxtrace.model.log import Attempt, Delivery, FinalState, Message
+from inboxtrace.model.placement import Conclusion, ConclusionKind, SeedResult, SendResult
+from inboxtrace.model.reply import Phase, Verdict
+
+_SMTP_TIME_PHASES = {Phase.CONNECT, Phase.EHLO, Phase.MAIL, Phase.RCPT, Phase.DATA, Phase.END_OF_DATA}
+
+
+@cache
+def _data(name: str) -> dict[str, Any]:
+    try:
+        raw = resources.files("inboxtrace.diagnose").joinpath(f"data/{name}").read_text(encoding="utf-8")
+        return tomllib.loads(raw)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataFileError(f"diagnose/data/{name} is missing or malformed: {exc}") from exc
+
+
+@cache
+def _queue_patterns() -> tuple[re.Pattern[str], ...]:
+    try:
+        return tuple(re.compile(p) for p in _data("queue_ids.toml")["patterns"])
+    except (KeyError, re.error) as exc:
+        raise DataFileError(f"diagnose/data/queue_ids.toml: {exc}") from exc
+
+
+def remote_queue_id(reply: str | None) -> str | None:
+    """The receiver's queue id in its 250 reply (Postfix, Exim, Gmail, Microsoft, Dovecot LMTP ...)."""
+    if not reply:
+        return None
+    for pat in _queue_patterns():
+        m = pat.search(reply)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _next(kind: str, **values: Any) -> str:
+    template = str(_data("conclusions.toml")["next"][kind])
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return template
+
+
+@dataclass(frozen=True, slots=True)
+class BounceEvidence:
+    """A bounce received for the address (from the store), with where it came from."""
+
+    recipient: BounceRecipient
+    date: datetime | None
+    source: str
+    returned_message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Everything known about one address for one send."""
+
+    address: str
+    provider: str | None = None
+    test_id: str | None = None
+    sent_at: datetime | None = None
+    send: SendResult | None = None
+    result: SeedResult | None = None
+    deliveries: tuple[tuple[Message, Delivery], ...] = ()
+    bounces: tuple[BounceEvidence, ...] = ()
+    logs_span: tuple[datetime | None, datetime | None] = (None, None)
+
+
+def _t(dt: datetime | None) -> str:
+    return f"{dt:%Y-%m-%d %H:%M:%S %Z}".strip() if dt else "an unknown time"
+
+
+def _verdict(attempt: Attempt) -> Verdict | None:
+    if attempt.verdict is not None:
+        return attempt.verdict
+    if not attempt.reply:
+        return None
+    from inboxtrace.codes import classify
+
+    try:
+        return classify(attempt.reply, remote_host=attempt.relay_host)
+    except NotAReplyError:
+        return None
+
+
+def _line(attempt: Attempt) -> str | None:
+    ev = attempt.evidence
+    if ev is None or not ev.line:
+        return None
+    where = f"{ev.source}:{ev.line_no}" if ev.source else "log"
+    return f"log {where}: {ev.line}"
+
+
+def _accepted(attempt: Attempt) -> bool:
+    if attempt.status in ("sent", "delivered", "accepted", "completed"):
+        return True
+    return bool(attempt.reply and attempt.reply.lstrip().startswith("2"))
+
+
+def _send_evidence(send: SendResult | None) -> list[str]:
+    if send is None:
+        return []
+    qid = f" (queue id {send.queue_id})" if send.queue_id else ""
+    return [f"submission at {_t(send.sent_at)}: {send.reply}{qid}"]
+
+
+def conclude(ev: Evidence, *, now: datetime, window: timedelta) -> Conclusion:
+    """The one story for ``ev.address``; see :class:`ConclusionKind` for the stories."""
+    r = ev.result
+    if r is not None and r.placement not in ("missing", "error"):
+        return _found(ev, r)
+    evidence = _send_evidence(ev.send)
+    if r is not None:
+        evidence.append(
+            f"seed check at {_t(r.checked_at)}: "
+            + (f"could not search the mailbox: {r.error}" if r.placement == "error" else "in no folder")
+        )
+    if ev.send is not None and not ev.send.accepted:
+        return Conclusion(
+            kind=ConclusionKind.REJECTED,
+            summary=f"your SMTP server refused it at submission: {ev.send.reply}",
+            next_step="Fix the submission problem (credentials, sender address, size, policy) and send again.",
+            evidence=(*evidence, *ev.send.transcript.splitlines()[-6:]),
+            time=ev.send.sent_at,
+            address=ev.address,
+            provider=ev.provider,
+        )
+    if ev.deliveries:
+        return _from_logs(ev, evidence, now=now, window=window)
+    if ev.bounces:
+        b = ev.bounces[-1]
+        v = b.recipient.verdict
+        evidence.append(_bounce_line(b))
+        kind = (
+            ConclusionKind.REJECTED if v.phase in _SMTP_TIME_PHASES else ConclusionKind.BOUNCED_AFTER_ACCEPT
+        )
+        server = b.recipient.remote_mta or b.recipient.reporting_mta
+        return Conclusion(
+            kind=kind,
+            summary=f"bounced ({v.reason}): {v.text}",
+            next_step=_next(kind.value, server=server or "the receiver", action=v.action),
+            evidence=tuple(evidence),
+            server=server,
+            time=b.date,
+            details={"verdict": v.to_dict(), "note": "no log line for this delivery was ingested"},
+            address=ev.address,
+            provider=ev.provider,
+        )
+    first, last = ev.logs_span
+    start = ev.sent_at
+    covered = (
+        first is not None
+        and last is not None
+        and (start is None or (first <= start + window and last >= start))
+    )
+    if not covered:
+        span = f"ingested logs cover {_t(first)} to {_t(last)}" if first else "no MTA logs are ingested"
+        missing = (
+            f"{span}, not the send at {_t(start)}; ingest your MTA log for that time "
+            "(inboxtrace ingest /var/log/mail.log*) and bounces (inboxtrace bounces --ingest)."
+        )
+        if ev.send is not None and ev.send.accepted:
+            missing = f"your server accepted it ({ev.send.reply}) but " + missing
+        return Conclusion(
+            kind=ConclusionKind.UNKNOWN,
+            summary="no delivery evidence: " + span,
+            next_step=_next("unknown", missing=missing),
+            evidence=tuple(evidence),
+            address=ev.address,
+            provider=ev.provider,
+        )
+    if ev.send is not None and ev.send.accepted:
+        return Conclusion(
+            kind=ConclusionKind.UNKNOWN,
+            summary=f"your SMTP server accepted it (queue id {ev.send.queue_id or '?'}) but no ingested log "
+            "shows a delivery attempt to this address",
+            next_step=_next(
+                "unknown",
+                missing=f"the log of the server that took the submission ({ev.send.queue_id or 'its queue id'}) "
+                "is not ingested, or the message is still in its queue (postqueue -p).",
+            ),
+            evidence=tuple(evidence),
+            address=ev.address,
+            provider=ev.provider,
+        )
+    return Conclusion(
+        kind=ConclusionKind.NOT_SENT,
+        summary=f"no attempt to this address in the logs ({_t(first)} to {_t(last)})",
+        next_step=_next("not-sent"),
+        evidence=tuple(evidence),
+        address=ev.address,
+        provider=ev.provider,
+    )
+
+
+def _auth_advice(r: SeedResult) -> tuple[str, str | None]:
+    auth = {a.method: a for a in r.auth}
+    bad = [
+        f"{m.upper()}={auth[m].result}"
+        for m in ("spf", "dkim", "dmarc")
+        if m in auth and auth[m].result != "pass"
+    ]
+    missing = [m.upper() for m in ("spf", "dkim", "dmarc") if m not in auth]
+    domain = next((auth[m].domain for m in ("dmarc", "dkim", "spf") if m in auth and auth[m].domain), None)
+    if bad:
+        advice = f"The receiver's authentication results show {', '.join(bad)}: fix that first."
+    elif not r.auth:
+        advice = "The copy carries no Authentication-Results header to judge authentication by."
+    elif missing:
+        advice = f"SPF/DKIM/DMARC present pass, but {', '.join(missing)} was not evaluated."
+    else:
+        advice = "SPF, DKIM and DMARC all pass: the filter judged reputation or content."
+    return advice, domain
+
+
+def _found(ev: Evidence, r: SeedResult) -> Conclusion:
+    ev_lines = [
+        f"found in folder '{r.folder}' at {_t(r.checked_at)}"
+        + (f", arrived {_t(r.arrived)}" if r.arrived else "")
+    ]
+    if r.delay is not None:
+        ev_lines.append(f"delay after sending: {r.delay:.0f}s")
+    for a in r.auth:
+        ev_lines.append(
+            f"Authentication-Results ({a.authserv_id}): {a.method}={a.result}"
+            + (f" ({a.domain})" if a.domain else "")
+        )
+    if r.received:
+        ev_lines.append(f"Received (top): {r.received[0]}")
+    details = {"placement": r.placement, "folder": r.folder, "auth": [a.to_dict() for a in r.auth]}
+    if r.placement == "inbox":
+        return Conclusion(kind=ConclusionKind.INBOX, summary="in the inbox", next_step="Nothing to do.",
+                          evidence=tuple(ev_lines), time=r.arrived, details=details, address=ev.address, provider=ev.provider)  # fmt: skip
+    if r.placement == "spam":
+        advice, domain = _auth_advice(r)
+        return Conclusion(
+            kind=ConclusionKind.SPAM,
+            summary=f"delivered to the spam folder '{r.folder}'",
+            next_step=_next("spam", auth_advice=advice, domain=domain or "YOUR-DOMAIN"),
+            evidence=tuple(ev_lines), time=r.arrived, details=details, address=ev.address,
+            provider=ev.provider,
+        )  # fmt: skip
+    if r.placement.startswith("tab:"):
+        tab = r.placement.split(":", 1)[1]
+        return Conclusion(
+            kind=ConclusionKind.TAB, summary=f"delivered to the '{tab}' tab", next_step=_next("tab", tab=tab),
+            evidence=tuple(ev_lines), time=r.arrived, details=details, address=ev.address,
+            provider=ev.provider,
+        )  # fmt: skip
+    return Conclusion(
+        kind=ConclusionKind.FILED, summary=f"filed in '{r.folder}' ({r.placement})",
+        next_step=_next("filed", folder=r.folder), evidence=tuple(ev_lines), time=r.arrived, details=details, address=ev.address,
+            provider=ev.provider,
+    )  # fmt: skip
+
+
+def _bounce_line(b: BounceEvidence) -> str:
+    rc = b.recipient
+    by = rc.reporting_mta or rc.remote_mta or "?"
+    return f"bounce from {by} at {_t(b.date)} ({b.source}): {rc.status or ''} {rc.diagnostic or rc.verdict.text}".strip()
+
+
+def _from_logs(ev: Evidence, evidence: list[str], *, now: datetime, window: timedelta) -> Conclusion:
+    msg, dl = _pick(ev)
+    attempts = dl.attempts
+    for a in attempts[-8:]:
+        line = _line(a)
+        evidence.append(
+            line or f"log {msg.host} {msg.queue_id}: {_t(a.time)} status={a.status} {a.reply or ''}".strip()
+        )
+    last = dl.last_attempt
+    accepted = next((a for a in attempts if _accepted(a)), None)
+    bounce = _bounce_after(ev, accepted.time if accepted else None)
+    if accepted is not None:
+        server = accepted.relay_host or accepted.relay_ip or "the receiving server"
+        qid = accepted.remote_queue_id or remote_queue_id(accepted.reply)
+        details: dict[str, Any] = {"queue_id": msg.queue_id, "host": msg.host, "reply": accepted.reply}
+        if bounce is not None:
+            evidence.append(_bounce_line(bounce))
+            v = bounce.recipient.verdict
+            return Conclusion(
+                kind=ConclusionKind.BOUNCED_AFTER_ACCEPT,
+                summary=f"accepted with 250 by {server} at {_t(accepted.time)}, bounced later "
+                f"by {bounce.recipient.reporting_mta or bounce.recipient.remote_mta or 'the receiver'}: "
+                f"{v.reason} ({bounce.recipient.status or v.enhanced_status or ''} {v.text})".rstrip(),
+                next_step=_next("bounced-after-accept", server=server, action=v.action),
+                evidence=tuple(evidence), server=server, time=accepted.time, remote_queue_id=qid,
+                details={**details, "verdict": v.to_dict()}, address=ev.address,
+            provider=ev.provider,
+            )  # fmt: skip
+        reference = ev.result.checked_at if ev.result and ev.result.checked_at else now
+        if reference - accepted.time < window:
+            return Conclusion(
+                kind=ConclusionKind.IN_TRANSIT,
+                summary=f"accepted by {server} at {_t(accepted.time)}; not in a folder yet, the "
+                f"{window.total_seconds():.0f}s window is still open",
+                next_step=_next("in-transit", server=server, time=_t(accepted.time), test=ev.test_id or "TEST"),
+                evidence=tuple(evidence), server=server, time=accepted.time, remote_queue_id=qid,
+                details=details, address=ev.address,
+            provider=ev.provider,
+            )  # fmt: skip
+        qid_text = f" (their queue id {qid})" if qid else ""
+        return Conclusion(
+            kind=ConclusionKind.ACCEPTED_NOT_FOUND,
+            summary=f"accepted with {(accepted.reply or '250').split(' ', 1)[0]} by {server} at "
+            f"{_t(accepted.time)}{qid_text}, no bounce, in no folder"
+            + (f" at {_t(ev.result.checked_at)}" if ev.result and ev.result.checked_at else ""),
+            next_step=_next("accepted-not-found", server=server, time=_t(accepted.time), qid_text=qid_text,
+                            qid_quote=f" queue id {qid}," if qid else ""),
+            evidence=tuple(evidence), server=server, time=accepted.time, remote_queue_id=qid,
+            details=details, address=ev.address,
+            provider=ev.provider,
+        )  # fmt: skip
+    if last is None:
+        return Conclusion(
+            kind=ConclusionKind.UNKNOWN, summary=f"the log knows the message ({msg.host} {msg.queue_id}) but no attempt",
+            next_step=_next("unknown", missing="the delivery attempts: ingest the rest of the log"),
+            evidence=tuple(evidence), address=ev.address,
+            provider=ev.provider,
+        )  # fmt: skip
+    verdict = _verdict(last)
+    server = last.relay_host or last.relay_ip or msg.host
+    details = {"queue_id": msg.queue_id, "host": msg.host, "verdict": verdict.to_dict() if verdict else None}
+    action = verdict.action if verdict else "Read the reply text."
+    if dl.final_state in (FinalState.BOUNCED, FinalState.REJECTED) and (last.reply or "").lstrip()[:1] != "4":
+        return Conclusion(
+            kind=ConclusionKind.REJECTED,
+            summary=f"refused by {server} at {_t(last.time)}: "
+            + (f"{verdict.reason}: {verdict.text}" if verdict else (last.reply or last.status)),
+            next_step=_next("rejected", server=server, action=action),
+            evidence=tuple(evidence), server=server, time=last.time, details=details, address=ev.address,
+            provider=ev.provider,
+        )  # fmt: skip
+    temp = [
+        a for a in attempts if a.status in ("deferred", "expired") or (a.reply or "").lstrip().startswith("4")
+    ]
+    since = temp[0].time if temp else last.time
+    if dl.final_state in (FinalState.EXPIRED, FinalState.BOUNCED):
+        return Conclusion(
+            kind=ConclusionKind.DEFERRED,
+            summary=f"expired: only temporary failures from {server} since {_t(since)}, then the MTA gave up",
+            next_step=_next("expired", server=server, since=_t(since), action=action),
+            evidence=tuple(evidence), server=server, time=since, details=details, address=ev.address,
+            provider=ev.provider,
+        )  # fmt: skip
+    if dl.final_state is FinalState.DEFERRED or temp:
+        who = f" ({verdict.provider})" if verdict and verdict.provider else ""
+        reason = f"{verdict.reason}: " if verdict else ""
+        return Conclusion(
+            kind=ConclusionKind.DEFERRED,
+            summary=f"deferred {len(temp)} time(s) by {server}{who} since {_t(since)}: {reason}"
+            f"{verdict.text if verdict else last.reply or ''}; still queued",
+            next_step=_next("deferred", server=server, since=_t(since), action=action),
+            evidence=tuple(evidence), server=server, time=since, details=details, address=ev.address,
+            provider=ev.provider,
+        )  # fmt: skip
+    return Conclusion(
+        kind=ConclusionKind.UNKNOWN,
+        summary=f"the log says {dl.final_state.value} ({last.status}) for {msg.host} {msg.queue_id}",
+        next_step=_next("unknown", missing="a decisive delivery attempt in the ingested logs"),
+        evidence=tuple(evidence), server=server, time=last.time, details=details, address=ev.address,
+            provider=ev.provider,
+    )  # fmt: skip
+
+
+def _pick(ev: Evidence) -> tuple[Message, Delivery]:
+    """The logged delivery that belongs to this send: same queue id as the submission, else the
+    first one at or after the send time, else the latest."""
+    if ev.send is not None and ev.send.queue_id:
+        for m, d in ev.deliveries:
+            if m.queue_id == ev.send.queue_id:
+                return m, d
+    if ev.sent_at is not None:
+        slack = timedelta(seconds=120)
+        for m, d in ev.deliveries:
+            if d.attempts and d.attempts[-1].time >= ev.sent_at - slack:
+                return m, d
+    return ev.deliveries[-1]
+
+
+def _bounce_after(ev: Evidence, accepted_at: datetime | None) -> BounceEvidence | None:
+    mid = ev.send.message_id.strip("<>") if ev.send and ev.send.message_id else None
+    best = None
+    for b in ev.bounces:
+        if mid and b.returned_message_id and b.returned_message_id.strip("<>") == mid:
+            return b
+        if accepted_at is not None and b.date is not None and b.date >= accepted_at - timedelta(seconds=60):
+            best = b
+    return best
+
+
+def conclude_all(evidence: Sequence[Evidence], *, now: datetime, window: timedelta) -> list[Conclusion]:
+    return [conclude(e, now=now, window=window) for e in evidence]
