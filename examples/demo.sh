@@ -3,6 +3,21 @@
 set -euo pipefail
 bin="${1:-.venv/bin}"
 here="$(cd "$(dirname "$0")" && pwd)"
+db_dir="$(mktemp -d)"
+trap 'rm -rf "$db_dir"' EXIT
+db="sqlite:///$db_dir/demo.db"
+echo "== A real Postfix log (examples/postfix/maillog) into an embedded SQLite store"
+"$bin/inboxtrace" ingest --quiet --db "$db" "$here/postfix/maillog"
+echo
+echo "== Where did each recipient's mail go?"
+"$bin/inboxtrace" report --db "$db"
+echo
+echo "== The story of one message: tempfail@example.com (deferred again and again, then expired)"
+"$bin/inboxtrace" trace --db "$db" tempfail@example.com
+echo
+echo "== Hard-bounced addresses to drop from the list (CSV)"
+"$bin/inboxtrace" suppressions --db "$db"
+echo
 echo "== What do these real SMTP replies mean? (examples/replies.txt)"
 while IFS= read -r line; do
   [ -n "$line" ] || continue

@@ -163,7 +163,7 @@ class TraceView:
 
     # -- rich ----------------------------------------------------------------------------------
 
-    def _attempt_lines(self, a: Attempt) -> list[Text]:
+    def _attempt_lines(self, a: Attempt, previous: Attempt | None = None) -> list[Text]:
         v = self._verdict(a)
         head = Text("    ")
         head.append(f"{a.time:%Y-%m-%d %H:%M:%S}", style="cyan")
@@ -176,6 +176,11 @@ class TraceView:
         if a.delay is not None:
             head.append(f"  delay={a.delay:g}s")
         out = [head]
+        if a.status == "expired":
+            head.append("  (queue lifetime reached: the MTA gave up and told the sender)", style="dim")
+        if previous is not None and a.reply and a.reply == previous.reply:
+            head.append("  same reply as before", style="dim")
+            return out
         if a.reply:
             out.append(Text("      ") + Text(visible(a.reply), style="italic"))
         if v is not None and a.status != "sent":
@@ -226,8 +231,10 @@ class TraceView:
             if d.dsn_queue_id:
                 row.append(f"  notification {visible(d.dsn_queue_id)}")
             lines.append(row)
+            prev: Attempt | None = None
             for a in d.attempts:
-                lines.extend(self._attempt_lines(a))
+                lines.extend(self._attempt_lines(a, prev))
+                prev = a
         if not m.deliveries:
             lines.append(Text("  (no recipient lines in the ingested logs)", style="dim"))
         title = f"[bold]{markup_safe(m.queue_id)}[/bold] on {markup_safe(m.host)} ({markup_safe(m.mta)})"
