@@ -80,6 +80,9 @@ class DnsAnswer:
                 out.append(b"".join(strings).decode("utf-8", "replace"))
         return out
 
+    def has_address(self) -> bool:
+        return self.ok and bool(self.records)
+
     def addresses(self) -> list[str]:
         return [str(getattr(rd, "address", "")) for rd in self.records if hasattr(rd, "address")]
 
@@ -159,6 +162,13 @@ class Resolver:
             chan.close()
         self._channels.clear()
 
+    async def resolve_host(self, name: str) -> tuple[DnsAnswer, DnsAnswer | None]:
+        """(A answer, AAAA answer or None): AAAA is only asked when A gives no address."""
+        a = await self.query(name, "A")
+        if a.ok:
+            return a, None
+        return a, await self.query(name, "AAAA")
+
     def _channel(self, host: str, port: int) -> wire.Channel:
         chan = self._channels.get((host, port))
         if chan is None:
@@ -184,8 +194,6 @@ class Resolver:
         last = DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, error="no answer")
         lean = not dnssec and rdtype in wire.TYPES
         try:
-            if lean:
-                wire.encode_name(name)
             qname = None if lean else dns.name.from_text(name)
         except (dns.exception.DNSException, wire.WireError, UnicodeError) as exc:
             return DnsAnswer(name, rdtype, DnsStatus.ERROR, error=f"invalid name: {exc}")

@@ -32,11 +32,12 @@ async def check(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
 
     async def resolve(host: str) -> Finding | None:
-        a, aaaa = await asyncio.gather(ctx.q(host, "A"), ctx.q(host, "AAAA"))
-        if a.ok or aaaa.ok:
+        a, aaaa = await ctx.resolver.resolve_host(host)
+        if a.ok or (aaaa is not None and aaaa.ok):
             return None
-        if a.failed or aaaa.failed:
-            return unchecked(f"the address of MX {host}", a if a.failed else aaaa)
+        failed = a if a.failed else aaaa if aaaa is not None and aaaa.failed else None
+        if failed is not None:
+            return unchecked(f"the address of MX {host}", failed)
         return finding("mx.unresolvable", subject=host, found=a.describe(), domain=domain)
 
     for f in await asyncio.gather(*(resolve(h) for h in hosts)):

@@ -32,7 +32,8 @@ async def check(ctx: Context) -> tuple[bool, list[Finding]]:
         out.append(finding("zone.single-ns", subject=domain, found=", ".join(names), domain=domain))
 
     async def addr(name: str) -> tuple[str, list[DnsAnswer]]:
-        return name, list(await asyncio.gather(ctx.q(name, "A"), ctx.q(name, "AAAA")))
+        a, aaaa = await ctx.resolver.resolve_host(name)
+        return name, [a] if aaaa is None else [a, aaaa]
 
     for name, answers in await asyncio.gather(*(addr(n) for n in names)):
         if any(a.ok for a in answers):
