@@ -130,6 +130,7 @@ _mta-sts TXT {txt("v=STSv1; id=1")}
 98.2.0.192 A 127.255.255.254
 """
     z["dbl.test"] = "spammy.test A 127.0.1.2\n"
+    z["big.test"] = '@ TXT "placeholder"\n'  # replaced by the tests
     z["evil.test"] = '@ TXT "placeholder"\n'  # replaced by the tests
     z["spammy.test"] = f"@ TXT {txt('v=spf1 -all')}\n"
     return z

@@ -31,6 +31,13 @@ def test_provider_signed_sample_is_not_aligned(
     assert {"align.fail", "align.spf-unaligned", "align.dkim-unaligned", "bulk.alignment"} <= found, found
     assert "dkim.sig-pass" in found  # the signature is valid, just for the wrong domain
     assert "bulk.dkim" not in found and "bulk.spf" not in found
+    # SPF was evaluated for the sample's MAIL FROM domain, provider.test
+    titles = sorted(f.title for f in result.by_code("spf.ip-pass"))
+    assert titles == [
+        f"SPF of good.test passes for {PROVIDER_IP}",
+        f"SPF of provider.test passes for {PROVIDER_IP}",
+    ]
+    assert result.records["spf_mail_from"]["provider.test"]["dns_lookups"] == 0
 
 
 def test_relaxed_alignment_of_a_subdomain(opts: Callable[..., CheckOptions], keys: dict[int, Key]) -> None:
