@@ -5,13 +5,20 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from inboxtrace.bounces.context import phase_in_text, reason_for_action, reason_for_text, reason_in_phase
+from inboxtrace.bounces.context import (
+    phase_in_text,
+    phase_sensitive_reasons,
+    reason_for_action,
+    reason_for_text,
+    reason_in_phase,
+)
 from inboxtrace.bounces.view import Found
 from inboxtrace.model.reply import Reply, ReplyClass, Verdict
 
 _UNDECIDED = frozenset({"undefined", "onhold"})
 _STATUS_RE = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
 _MAX_TEXT = 4000
+_MAX_CONTEXT = 1500  # the human text around a mute diagnostic: its first paragraphs say enough
 
 
 def _reply(text: str, found: Found) -> Reply:
@@ -40,14 +47,16 @@ def verdict_for(found: Found) -> Verdict:
     from inboxtrace.codes import classify
 
     host = found.remote_mta or found.reporting_mta
-    text = found.diagnostic.strip() or found.context.strip()
+    context = found.context.strip()[:_MAX_CONTEXT]
+    text = found.diagnostic.strip()[:_MAX_TEXT] or context
     verdict = classify(_reply(text, found), remote_host=host)
-    if verdict.reason in _UNDECIDED and found.context.strip():
-        wider = f"{text} {found.context}".strip()
-        second = classify(_reply(wider, found), remote_host=host)
+    if verdict.reason in _UNDECIDED and context and context != text:
+        second = classify(_reply(f"{text} {context}", found), remote_host=host)
         if second.reason not in _UNDECIDED:
             verdict = second
-    phase = verdict.phase or phase_in_text(text) or (phase_in_text(found.context) if found.context else None)
+    phase = verdict.phase
+    if phase is None and verdict.reason in phase_sensitive_reasons():
+        phase = phase_in_text(text) or (phase_in_text(context) if context else None)
     if phase is not None and verdict.phase is None:
         verdict = dataclasses.replace(verdict, phase=phase)
     reread = reason_in_phase(verdict.reason, phase, found.status or verdict.enhanced_status)

@@ -53,6 +53,19 @@ def _data() -> tuple[tuple[tuple[re.Pattern[str], Phase], ...], tuple[PhaseRule,
     return marks, rules, unknown
 
 
+@cache
+def phase_sensitive_reasons() -> frozenset[str]:
+    """Reasons some rule re-reads in the light of the SMTP phase (only these need the phase)."""
+    _marks, rules, unknown = _data()
+    out = set(unknown.reasons)
+    for rule in rules:
+        out |= rule.reasons
+    for _actions, phases, reasons, _becomes in _action_rules():
+        if phases:
+            out |= reasons
+    return frozenset(out)
+
+
 def phase_in_text(text: str) -> Phase | None:
     """The SMTP phase a bounce text states (transcripts, vendor wording), or ``None``."""
     from inboxtrace.codes import phase_of

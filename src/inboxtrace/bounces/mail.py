@@ -69,7 +69,7 @@ def decode_header_value(value: object) -> str:
     if isinstance(value, email.header.Header):
         value = str(value)
     text = str(value)
-    if any(0xDC80 <= ord(c) <= 0xDCFF for c in text):  # surrogate-escaped 8-bit bytes
+    if not text.isascii() and any(0xDC80 <= ord(c) <= 0xDCFF for c in text):  # escaped 8-bit bytes
         text = text.encode("ascii", "surrogateescape").decode("utf-8", "replace")
     if _ENC_WORD in text:
         try:

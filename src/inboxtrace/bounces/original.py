@@ -65,7 +65,8 @@ def returned_message(mail: Mail, original_text: str | None) -> ReturnedMessage |
     if msg is None or not msg.keys():
         return ReturnedMessage(verp_recipient=verp) if verp else None
     names, _verp = _knowledge()
-    tracking = tuple((n, v) for n in names if (v := _get(msg, n)))
+    present = {k.lower() for k in msg}
+    tracking = tuple((n, v) for n in names if n.lower() in present and (v := _get(msg, n)))
     msgid = _get(msg, "Message-ID")
     if msgid:
         found = re.search(r"<[^<>\s]+>", msgid)

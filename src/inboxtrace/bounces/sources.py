@@ -10,11 +10,13 @@ import bz2
 import contextlib
 import gzip
 import lzma
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from inboxtrace.bounces.parse import parse_bounce
 from inboxtrace.errors import AuthenticationError, ConfigError, RemoteError, TLSError, UnreachableError
@@ -160,10 +162,48 @@ def iter_imap(
             client.logout()
 
 
-def read_bounces(items: Iterable[RawMessage]) -> Iterator[BounceReport]:
-    """Parse every message; unreadable ones give reports of kind ERROR."""
+def _read_one(item: RawMessage) -> BounceReport:
+    if item.error is not None:
+        return BounceReport(source=item.source, format="unknown", kind=BounceKind.ERROR, error=item.error)
+    return parse_bounce(item.data, item.source)
+
+
+def _read_chunk(chunk: list[RawMessage]) -> list[BounceReport]:
+    return [_read_one(item) for item in chunk]
+
+
+def _chunks(items: Iterable[RawMessage], size: int) -> Iterator[list[RawMessage]]:
+    chunk: list[RawMessage] = []
     for item in items:
-        if item.error is not None:
-            yield BounceReport(source=item.source, format="unknown", kind=BounceKind.ERROR, error=item.error)
-        else:
-            yield parse_bounce(item.data, item.source)
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def read_bounces(items: Iterable[RawMessage], *, workers: int = 1) -> Iterator[BounceReport]:
+    """Parse every message, in input order; unreadable ones give reports of kind ERROR.
+
+    ``workers`` > 1 parses in that many processes (messages are independent); 0 means one per CPU.
+    """
+    if workers == 0:
+        workers = os.cpu_count() or 1
+    if workers <= 1:
+        for item in items:
+            yield _read_one(item)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # a bounded window of chunks in flight keeps memory flat on huge mailboxes
+        pending: list[Any] = []
+        for chunk in _chunks(items, 64):
+            pending.append(pool.submit(_read_chunk, chunk))
+            if len(pending) >= workers * 4:
+                yield from pending.pop(0).result()
+        for future in pending:
+            yield from future.result()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from functools import cached_property
@@ -37,7 +38,20 @@ class Found:
     last_attempt: str | None = None
     reason: str | None = None  # forced by the format (feedback, vacation, ...), else classified
     feedback_type: str | None = None
-    context: str = ""  # the surrounding human text, used when the diagnostic says too little
+    context_text: str = ""  # the surrounding human text, used when the diagnostic says too little
+    context_fn: Callable[[], str] | None = None  # computes context_text on first use (it costs a scan)
+
+    @property
+    def context(self) -> str:
+        if self.context_fn is not None:
+            self.context_text = self.context_fn()
+            self.context_fn = None
+        return self.context_text
+
+    @context.setter
+    def context(self, value: str) -> None:
+        self.context_text = value
+        self.context_fn = None
 
 
 @dataclass(slots=True)

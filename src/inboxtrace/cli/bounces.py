@@ -97,6 +97,9 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
             "bounces are flagged as suspected filtering.",
         ),
     ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Parse in this many processes (0: one per CPU).")
+    ] = 1,
     show_all: Annotated[
         bool, typer.Option("--all", help="Also list auto-replies, feedback reports and non-bounces.")
     ] = False,
@@ -136,7 +139,7 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
         from inboxtrace.store.core import open_store
 
         store = open_store(db)
-    reports = list(read_bounces(items()))
+    reports = list(read_bounces(items(), workers=workers))
     if store is not None:
         from inboxtrace.store.bounces import known_good_addresses
 

@@ -27,7 +27,10 @@ class Arf:
             return True
         if _COMPLAINT_SUBJECT_RE.search(mail.subject) and mail.original_part is not None:
             return True
-        return bool(_INLINE_RE.search(mail.body[:4000]))
+        if mail.dsn_part is not None:
+            return False
+        head = mail.body[:4000]
+        return "eedback-" in head.lower() and bool(_INLINE_RE.search(head))
 
     def parse(self, mail: Mail) -> Parsed | None:
         fields: dict[str, str] = {}

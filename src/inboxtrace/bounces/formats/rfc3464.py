@@ -49,19 +49,33 @@ def recipients_from_blocks(blocks: list[dict[str, str]]) -> tuple[list[Found], d
 
 
 def add_context(mail: Mail, found: list[Found]) -> None:
-    """Give each recipient the human text the report says about it (used when the fields are mute)."""
-    report, _original = split_report(mail.body)
-    if not report.strip():
-        return
-    blocks, preamble = scan(report, exclusions(mail))
-    by_addr = {b.recipient.lower(): b.diagnostic for b in blocks}
+    """Give each recipient the human text the report says about it (used when the fields are mute).
+
+    Computed lazily: most DSNs say enough in their fields, and the scan of the text costs.
+    """
+    cache: dict[str, tuple[dict[str, str], str, str]] = {}
+
+    def blocks() -> tuple[dict[str, str], str, str]:
+        if "v" not in cache:
+            report, _original = split_report(mail.body)
+            found_blocks, preamble = scan(report, exclusions(mail)) if report.strip() else ([], "")
+            by_addr = {b.recipient.lower(): b.diagnostic for b in found_blocks}
+            cache["v"] = (by_addr, preamble, " ".join(b.diagnostic for b in found_blocks))
+        return cache["v"]
+
+    single = len(found) == 1
     for item in found:
-        own = by_addr.get(item.recipient.lower())
-        if own is None and item.original_recipient:
-            own = by_addr.get(item.original_recipient.lower())
-        if own is None and len(found) == 1:
-            own = " ".join(b.diagnostic for b in blocks)
-        item.context = " ".join(x for x in (own, preamble if len(found) == 1 else "") if x)[:4000]
+
+        def context(item: Found = item) -> str:
+            by_addr, preamble, everything = blocks()
+            own = by_addr.get(item.recipient.lower())
+            if own is None and item.original_recipient:
+                own = by_addr.get(item.original_recipient.lower())
+            if own is None and single:
+                own = everything
+            return " ".join(x for x in (own, preamble if single else "") if x)[:4000]
+
+        item.context_fn = context
 
 
 class Rfc3464:

@@ -69,7 +69,7 @@ class SesJson:
                         diagnostic_type=dtype,
                         reporting_mta=mta,
                         last_attempt=None,
-                        context=f"{bounce.get('bounceType', '')} {bounce.get('bounceSubType', '')}",
+                        context_text=f"{bounce.get('bounceType', '')} {bounce.get('bounceSubType', '')}",
                     )
                 )
             return Parsed(format="amazonses", kind="dsn", recipients=found, reporting_mta=mta)
