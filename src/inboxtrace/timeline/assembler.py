@@ -1,7 +1,7 @@
 """Streaming assembly of parser events into :class:`~inboxtrace.model.Message` timelines.
 
-State is kept per (host, queue id) only while a message is in flight: it is emitted (appended to
-:attr:`Assembler.out`) when the MTA says it left the queue (Postfix ``removed``, Exim
+State is kept per (host, queue id) only while a message is in flight: it is emitted as a compact
+record (see :mod:`inboxtrace.timeline.records`; appended to :attr:`Assembler.out`) when the MTA says it left the queue (Postfix ``removed``, Exim
 ``Completed``), when it has been idle longer than ``idle_seconds`` of log time, or by
 :meth:`Assembler.flush` at the end of the input. Rejections of never-queued messages
 (``NOQUEUE``) are emitted at once as messages whose only delivery is ``rejected``.
@@ -14,11 +14,22 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime
+from typing import Any
 
 from inboxtrace.logs.clock import Clock
-from inboxtrace.model.log import Attempt, Delivery, Evidence, FinalState, Message
+from inboxtrace.model.log import FinalState
 from inboxtrace.model.reply import Verdict
+from inboxtrace.timeline.records import (
+    A_DSN,
+    A_PHASE_VID,
+    A_RELAY_HOST,
+    A_RELAY_IP,
+    A_RELAY_PORT,
+    A_REPLY,
+    A_RQID,
+    AttemptRec,
+    MessageRec,
+)
 from inboxtrace.timeline.verdicts import VerdictCache
 
 _FINAL = {
@@ -120,36 +131,16 @@ class _Rcpt:
     def __init__(self, addr: str, orig: str | None) -> None:
         self.addr = addr
         self.orig = orig
-        self.attempts: list[Attempt] = []
+        self.attempts: list[AttemptRec] = []
         self.status: str | None = None
         self.dsn_qid: str | None = None
 
 
 class _Msg:
     __slots__ = (
-        "born",
-        "client_host",
-        "client_ip",
-        "completed",
-        "dsn_of",
-        "expired_ln",
-        "facts",
-        "first_ln",
-        "hops",
-        "host",
-        "last_ts",
-        "message_id",
-        "mta",
-        "notes",
-        "notes_pid",
-        "nrcpt",
-        "qid",
-        "rcpts",
-        "received",
-        "received_ts",
-        "sender",
-        "size",
-        "source",
+        "born", "client_host", "client_ip", "completed_ts", "dsn_of", "expired_ln", "facts", "first_ln",
+        "hops", "host", "last_ts", "message_id", "mta", "notes", "notes_pid", "nrcpt", "qid", "rcpts",
+        "received_ts", "sender", "size", "source",
     )  # fmt: skip
 
     def __init__(self, mta: str, host: str, qid: str, source: str, ln: int, born: bool) -> None:
@@ -159,9 +150,8 @@ class _Msg:
         self.source = source
         self.first_ln = ln
         self.born = born
-        self.received: datetime | None = None
         self.received_ts: str | None = None
-        self.completed: datetime | None = None
+        self.completed_ts: str | None = None
         self.sender: str | None = None
         self.message_id: str | None = None
         self.size: int | None = None
@@ -171,7 +161,7 @@ class _Msg:
         self.rcpts: dict[tuple[str, str | None], _Rcpt] = {}
         self.dsn_of: str | None = None
         self.hops: list[str] = []
-        self.notes: list[Attempt] = []
+        self.notes: list[AttemptRec] = []
         self.notes_pid: str | None = None
         self.last_ts: str = ""
         self.expired_ln: int = 0
@@ -181,12 +171,13 @@ class _Msg:
 class Assembler:
     """The :class:`~inboxtrace.logs.events.EventSink` that builds timelines.
 
-    Set :attr:`source`, :attr:`clock` and :attr:`mta` before feeding lines of a new input. Finished
-    messages collect in :attr:`out`; the caller takes them (and clears the list) after each block.
-    With ``orphans_partial=True`` (used for every chunk of a file but the first when it is parsed
-    in parallel) a message whose first line here is not its first line at all (no arrival seen)
-    is kept back in :attr:`partials` instead of being emitted, so it can be merged with the rest
-    of it from the previous chunk.
+    Set :attr:`source`, :attr:`clock` and :attr:`mta` before feeding lines of a new input.
+    Finished messages collect in :attr:`out` as records; :class:`~inboxtrace.timeline.records.Builder`
+    turns them into :class:`~inboxtrace.model.Message` objects (with :attr:`verdicts`, the table
+    the records' verdict numbers point into). With ``orphans_partial=True`` (every chunk of a
+    file but the first, when it is parsed in parallel) a message whose arrival is not in this
+    chunk is kept back in :attr:`partials` instead of being emitted, to be merged with its earlier
+    part from the previous chunk.
     """
 
     def __init__(
@@ -197,14 +188,16 @@ class Assembler:
         orphans_partial: bool = False,
     ) -> None:
         self.open: dict[tuple[str, str], _Msg] = {}
-        self.out: list[Message] = []
+        self.out: list[MessageRec] = []
         self.partials: list[_Msg] = []
         self.source = ""
         self.clock = Clock()
         self.mta = "postfix"
         self.idle_seconds = idle_seconds
         self.orphans_partial = orphans_partial
-        self._verdicts = VerdictCache(classify)
+        self.verdicts: list[Verdict] = []
+        self._vid: dict[int, int] = {}
+        self._verdict_cache = VerdictCache(classify)
         self._tls: dict[tuple[str, str | None], str] = {}
         self._noqueue_seen: dict[str, int] = {}
 
@@ -230,25 +223,34 @@ class Assembler:
         line: str,
         tls: str | None = None,
         rcpt: str = "",
-    ) -> Attempt:
+    ) -> AttemptRec:
         rh, rip, rport = split_relay_cached(relay)
-        verdict = self._verdicts.get(text, rh, status, dsn, rcpt) if text else None
+        vid = -1
+        if text:
+            verdict = self._verdict_cache.get(text, rh, status, dsn, rcpt)
+            if verdict is not None:
+                vid = self._vid.get(id(verdict), -1)
+                if vid < 0:
+                    vid = len(self.verdicts)
+                    self.verdicts.append(verdict)
+                    self._vid[id(verdict)] = vid
         rq = _remote_queue_id(text) if text and status == "sent" else None
-        return Attempt(
-            time=self.clock(ts) or datetime.min,
-            status=status,
-            relay_host=rh,
-            relay_ip=rip,
-            relay_port=rport,
-            reply=text,
-            dsn=dsn,
-            delay=_seconds(delay),
-            delays=delays,
-            phase=verdict.phase if verdict is not None else None,
-            remote_queue_id=rq,
-            verdict=verdict,
-            evidence=Evidence(self.source, ln, line),
-            tls=tls,
+        return (
+            ts,
+            status,
+            rh,
+            rip,
+            rport,
+            text,
+            dsn,
+            _seconds(delay),
+            delays,
+            vid,
+            rq,
+            ln,
+            line,
+            tls,
+            self.source,
         )
 
     # --- EventSink ---------------------------------------------------------------------------
@@ -350,8 +352,8 @@ class Assembler:
         a = self._attempt(ts, status, relay, text, dsn, delay, delays, ln, line, tls, rcpt)
         r.attempts.append(a)
         r.status = status
-        if a.remote_queue_id:
-            st.hops.append(a.remote_queue_id)
+        if a[A_RQID]:
+            st.hops.append(a[A_RQID])
 
     def note(self, host: str, qid: str, ts: str, pid: str | None, text: str, ln: int, line: str) -> None:
         st = self._get(host, qid, ln)
@@ -375,7 +377,8 @@ class Assembler:
         st.facts.append(fact)
         self.apply_fact(st, fact)
 
-    def apply_fact(self, st: _Msg, fact: tuple[str, str, int, str, str]) -> None:
+    @staticmethod
+    def apply_fact(st: _Msg, fact: tuple[str, str, int, str, str]) -> None:
         """Apply a message-level fact (expiry, DSN sent) to the recipients known so far."""
         what, a, n, b, source = fact
         if what == "dsn":
@@ -387,31 +390,40 @@ class Assembler:
                     r.dsn_qid = dsn_qid
             return
         ts, ln, line = a, n, b
-        when = self.clock(ts) or datetime.min
         for r in st.rcpts.values():
             if r.status in ("deferred", "tried", None):
                 last = r.attempts[-1] if r.attempts else None
-                r.attempts.append(
-                    Attempt(
-                        time=when,
-                        status="expired",
-                        relay_host=last.relay_host if last else None,
-                        relay_ip=last.relay_ip if last else None,
-                        relay_port=last.relay_port if last else None,
-                        reply=last.reply if last else None,
-                        dsn=last.dsn if last else None,
-                        phase=last.phase if last else None,
-                        verdict=last.verdict if last else None,
-                        evidence=Evidence(source, ln, line),
+                if last is not None:
+                    rec: AttemptRec = (
+                        ts, "expired", last[A_RELAY_HOST], last[A_RELAY_IP], last[A_RELAY_PORT], last[A_REPLY],
+                        last[A_DSN], None, None, last[A_PHASE_VID], None, ln, line, None, source,
+                    )  # fmt: skip
+                else:
+                    rec = (
+                        ts,
+                        "expired",
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        -1,
+                        None,
+                        ln,
+                        line,
+                        None,
+                        source,
                     )
-                )
+                r.attempts.append(rec)
                 r.status = "expired"
 
     def removed(self, host: str, qid: str, ts: str, ln: int) -> None:
         st = self.open.pop((host, qid), None)
         if st is None:
             st = _Msg(self.mta, host, qid, self.source, ln, False)
-        st.completed = self.clock(ts)
+        st.completed_ts = ts
         st.last_ts = ts
         if self.orphans_partial and not st.born:
             self.partials.append(st)
@@ -464,21 +476,25 @@ class Assembler:
         if len(self._noqueue_seen) > 100_000:
             self._noqueue_seen.clear()
         key_id = f"NOQUEUE-{digest}" if n == 1 else f"NOQUEUE-{digest}-{n}"
-        when = self.clock(ts)
-        state = FinalState.REJECTED if status == "rejected" else _FINAL.get(status, FinalState.UNKNOWN)
+        state = "rejected" if status == "rejected" else _FINAL.get(status, FinalState.UNKNOWN).value
+        deliveries = [(rcpt, state, None, None, [a])] if rcpt is not None else []
         self.out.append(
-            Message(
-                mta=self.mta,
-                host=host,
-                queue_id=key_id,
-                received=when,
-                completed=when,
-                sender=sender,
-                client_host=client_host,
-                client_ip=client_ip,
-                nrcpt=1 if rcpt else 0,
-                deliveries=(Delivery(rcpt or "", state, (a,)),) if rcpt is not None else (),
-                source=self.source,
+            (
+                self.mta,
+                host,
+                key_id,
+                ts,
+                ts,
+                sender,
+                None,
+                None,
+                1 if rcpt else 0,
+                client_host,
+                client_ip,
+                None,
+                [],
+                self.source,
+                deliveries,
             )
         )
 
@@ -489,33 +505,21 @@ class Assembler:
             self._tls.clear()
 
     # --- output ------------------------------------------------------------------------------
-    def finish(self, st: _Msg, *, closed: bool) -> Message:
-        """The :class:`Message` for a state; ``closed`` when the MTA said the message is gone."""
-        deliveries = []
+    @staticmethod
+    def finish(st: _Msg, *, closed: bool) -> MessageRec:
+        """The record for a state; ``closed`` when the MTA said the message is gone."""
+        deliveries: list[Any] = []
         for r in st.rcpts.values():
             state = _FINAL.get(r.status or "", FinalState.UNKNOWN)
             if state is FinalState.DEFERRED and closed and st.expired_ln == 0:
                 state = FinalState.UNKNOWN  # deleted from the queue while deferred (postsuper -d)
             if r.status == "tried":
                 state = FinalState.UNKNOWN if closed else FinalState.DEFERRED
-            deliveries.append(Delivery(r.addr, state, tuple(r.attempts), r.orig, r.dsn_qid))
-        return Message(
-            mta=st.mta,
-            host=st.host,
-            queue_id=st.qid,
-            received=self.clock(st.received_ts) if st.received_ts else None,
-            completed=st.completed,
-            sender=st.sender,
-            message_id=st.message_id,
-            size=st.size,
-            nrcpt=st.nrcpt,
-            client_host=st.client_host,
-            client_ip=st.client_ip,
-            deliveries=tuple(deliveries),
-            dsn_of=st.dsn_of,
-            next_hops=tuple(st.hops),
-            source=st.source,
-        )
+            deliveries.append((r.addr, state.value, r.orig, r.dsn_qid, r.attempts))
+        return (
+            st.mta, st.host, st.qid, st.received_ts, st.completed_ts, st.sender, st.message_id, st.size, st.nrcpt,
+            st.client_host, st.client_ip, st.dsn_of, st.hops, st.source, deliveries,
+        )  # fmt: skip
 
     def flush_idle(self, now_ts: str) -> None:
         """Emit messages whose last line is older than ``idle_seconds`` before ``now_ts``."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import marshal
 import multiprocessing
 import os
 import pickle
@@ -26,6 +27,7 @@ from inboxtrace.logs.registry import LogParser, all_parsers, parser_named
 from inboxtrace.logs.scanner import Scanner
 from inboxtrace.logs.stats import LogStats
 from inboxtrace.model.log import Message
+from inboxtrace.model.reply import Verdict
 from inboxtrace.sources import (
     FileIdentity,
     Position,
@@ -39,6 +41,7 @@ from inboxtrace.sources import (
     follow as follow_file,
 )
 from inboxtrace.timeline.assembler import Assembler, _Msg
+from inboxtrace.timeline.records import A_PHASE_VID, Builder, verdict_from_tuple, verdict_to_tuple
 from inboxtrace.timeline.verdicts import Classifier
 
 PARALLEL_MIN_BYTES = 16 << 20  # below this a file is parsed in-process
@@ -76,7 +79,7 @@ def order_inputs(paths: list[str]) -> list[str]:
     return list(paths)
 
 
-def _merge(a: _Msg, b: _Msg, finisher: Assembler) -> _Msg:
+def _merge(a: _Msg, b: _Msg) -> _Msg:
     """Join the earlier piece ``a`` of a message with its later piece ``b``."""
     for name in (
         "received_ts",
@@ -99,10 +102,10 @@ def _merge(a: _Msg, b: _Msg, finisher: Assembler) -> _Msg:
             ra.status = rb.status or ra.status
             ra.dsn_qid = rb.dsn_qid or ra.dsn_qid
     for fact in b.facts:  # an expiry or DSN logged after the cut applies to recipients seen before it
-        finisher.apply_fact(a, fact)
+        Assembler.apply_fact(a, fact)
     a.facts.extend(b.facts)
     a.hops.extend(b.hops)
-    a.completed = b.completed or a.completed
+    a.completed_ts = b.completed_ts or a.completed_ts
     a.expired_ln = b.expired_ln or a.expired_ln
     a.last_ts = b.last_ts or a.last_ts
     a.born = a.born or b.born
@@ -156,6 +159,7 @@ def _worker(unit: _Unit, opts: _Options, conn: Connection) -> None:
         asm.source = unit.path
         asm.clock = Clock(_reference_date(unit.path, opts.tz).date(), opts.tz)
         base = _count_newlines(unit.path, unit.start) if unit.start and not unit.compressed else 0
+        sent_verdicts = 0
         stream, _ = open_binary(unit.path)
         with stream:
             if unit.start:
@@ -166,14 +170,15 @@ def _worker(unit: _Unit, opts: _Options, conn: Connection) -> None:
                     asm.flush_idle(scanner.last_ts)
                 if asm.out:
                     stats.messages += len(asm.out)
-                    conn.send_bytes(
-                        pickle.dumps(("m", asm.out, block.end - unit.start), pickle.HIGHEST_PROTOCOL)
-                    )
+                    new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
+                    sent_verdicts = len(asm.verdicts)
+                    conn.send_bytes(b"M" + marshal.dumps((asm.out, block.end - unit.start, new_verdicts)))
                     asm.out = []
-        tail = ("t", stats, list(asm.open.values()), asm.partials)
-        conn.send_bytes(pickle.dumps(tail, pickle.HIGHEST_PROTOCOL))
+        new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
+        tail = ("t", stats, list(asm.open.values()), asm.partials, new_verdicts)
+        conn.send_bytes(b"P" + pickle.dumps(tail, pickle.HIGHEST_PROTOCOL))
     except BaseException as exc:  # report, never hang the parent
-        conn.send_bytes(pickle.dumps(("e", f"{type(exc).__name__}: {exc}"), pickle.HIGHEST_PROTOCOL))
+        conn.send_bytes(b"P" + pickle.dumps(("e", f"{type(exc).__name__}: {exc}"), pickle.HIGHEST_PROTOCOL))
     finally:
         conn.close()
 
@@ -311,11 +316,13 @@ class LogReader:
             return
         scanner, asm = _make(self._opts, False, stats)
         self._asm = asm
+        builder = Builder(self._opts.tz)
         for path in self.paths:
             stats.sources.append(path)
             start, ident = starts[path]
             asm.source = path
             asm.clock = Clock(_reference_date(path, self._opts.tz).date(), self._opts.tz)
+            builder.set_reference(path, asm.clock.reference)
             stream, kind = open_binary(path)
             base_line = _count_newlines(path, start) if start and kind is None else 0
             self._block_starts = []
@@ -340,7 +347,8 @@ class LogReader:
                     if asm.out:
                         out, asm.out = asm.out, []
                         stats.messages += len(out)
-                        yield from out
+                        for rec in out:
+                            yield builder.build(rec, asm.verdicts)
                     self._yielding_from = None
             if ident is not None and kind is None:
                 self._last_position = Position(path, ident, os.path.getsize(path))
@@ -350,6 +358,7 @@ class LogReader:
             stats.sources.append(source)
             asm.source = source
             asm.clock = Clock(datetime.now(self._opts.tz).date(), self._opts.tz)
+            builder.set_reference(source, asm.clock.reference)
             self._current = (source, None, 1)
             for block in iter_blocks(_Peekable.wrap(stream)):
                 scanner.scan(block)
@@ -358,17 +367,20 @@ class LogReader:
                 if asm.out:
                     out, asm.out = asm.out, []
                     stats.messages += len(out)
-                    yield from out
+                    for rec in out:
+                        yield builder.build(rec, asm.verdicts)
         asm.flush()
         out, asm.out = asm.out, []
         stats.messages += len(out)
         self._current = None
-        yield from out
+        for rec in out:
+            yield builder.build(rec, asm.verdicts)
 
     def _run_follow(self, path: str) -> Iterator[Message]:
         stats = self.stats
         scanner, asm = _make(self._opts, False, stats)
         self._asm = asm
+        builder = Builder(self._opts.tz)
         stats.sources.append(path)
         asm.source = path
         position = None
@@ -380,10 +392,13 @@ class LogReader:
                 if asm.out:
                     out, asm.out = asm.out, []
                     stats.messages += len(out)
-                    yield from out
+                    for rec in out:
+                        yield builder.build(rec, asm.verdicts)
                 continue
             asm.source = fb.path
-            asm.clock = Clock(datetime.now(self._opts.tz).date(), self._opts.tz)
+            if asm.source not in builder._reference:
+                asm.clock = Clock(datetime.now(self._opts.tz).date(), self._opts.tz)
+                builder.set_reference(fb.path, asm.clock.reference)
             if self._current is None or self._current[1] != fb.identity:
                 self._block_starts = []
             self._block_starts.append((fb.block.first_line_no, fb.block.offset))
@@ -395,11 +410,13 @@ class LogReader:
             if asm.out:
                 out, asm.out = asm.out, []
                 stats.messages += len(out)
-                yield from out
+                for rec in out:
+                    yield builder.build(rec, asm.verdicts)
         asm.flush()
         out, asm.out = asm.out, []
         stats.messages += len(out)
-        yield from out
+        for rec in out:
+            yield builder.build(rec, asm.verdicts)
 
     def _units(self) -> list[_Unit]:
         units: list[_Unit] = []
@@ -428,10 +445,14 @@ class LogReader:
         stats = self.stats
         stats.sources.extend(self.paths)
         units = self._units()
+        builder = Builder(self._opts.tz)
+        for path in self.paths:
+            builder.set_reference(path, _reference_date(path, self._opts.tz).date())
         ctx = multiprocessing.get_context("fork")
         pending = list(units)
         running: dict[Connection, tuple[_Unit, Any]] = {}
         tails: dict[int, tuple[list[_Msg], list[_Msg]]] = {}
+        tables: dict[int, list[Verdict]] = {u.index: [] for u in units}
         error: str | None = None
         try:
             while pending or running:
@@ -453,13 +474,20 @@ class LogReader:
                         if unit.index not in tails and error is None:
                             error = f"{unit.path}: worker ended without a result (exit code {proc.exitcode})"
                         continue
-                    msg = pickle.loads(data)
-                    if msg[0] == "m":
-                        self._done_by_unit[unit.index] = msg[2]
+                    table = tables[unit.index]
+                    if data[:1] == b"M":
+                        records, done, new_verdicts = marshal.loads(data[1:])
+                        table.extend(verdict_from_tuple(t) for t in new_verdicts)
+                        self._done_by_unit[unit.index] = done
                         self.bytes_done = sum(self._done_by_unit.values())
-                        yield from msg[1]
-                    elif msg[0] == "t":
+                        build = builder.build
+                        for rec in records:
+                            yield build(rec, table)
+                        continue
+                    msg = pickle.loads(data[1:])
+                    if msg[0] == "t":
                         stats.merge(msg[1])
+                        table.extend(verdict_from_tuple(t) for t in msg[4])
                         tails[unit.index] = (msg[2], msg[3])
                         self._done_by_unit[unit.index] = unit.size
                         self.bytes_done = sum(self._done_by_unit.values())
@@ -472,31 +500,52 @@ class LogReader:
                 conn.close()
         if error is not None:
             raise InputError(error)
-        # Merge the pieces of messages cut by chunk (or file) boundaries, in input order.
-        finisher = Assembler(classify=lambda t, h: None, idle_seconds=None)
+        # Merge the pieces of messages cut by chunk (or file) boundaries, in input order. Their
+        # verdict numbers point into each worker's table: renumber them into one table first.
+        merged_table: list[Verdict] = []
+        for unit in units:
+            offset = len(merged_table)
+            merged_table.extend(tables[unit.index])
+            if offset:
+                for st in (*tails[unit.index][0], *tails[unit.index][1]):
+                    _renumber(st, offset)
         carry: dict[tuple[str, str], _Msg] = {}
         emitted: list[Message] = []
         for unit in units:
             opened, partials = tails[unit.index]
-            finisher.clock = Clock(_reference_date(unit.path, self._opts.tz).date(), self._opts.tz)
             for st in partials:  # closed in this unit, started earlier
                 key = (st.host, st.qid)
                 prev = carry.pop(key, None)
-                merged = _merge(prev, st, finisher) if prev is not None else st
-                emitted.append(finisher.finish(merged, closed=True))
+                merged = _merge(prev, st) if prev is not None else st
+                emitted.append(builder.build(Assembler.finish(merged, closed=True), merged_table))
             for st in opened:
                 key = (st.host, st.qid)
                 prev = carry.pop(key, None)
                 if prev is not None and not st.born:
-                    carry[key] = _merge(prev, st, finisher)
+                    carry[key] = _merge(prev, st)
                 else:
                     if prev is not None:
-                        emitted.append(finisher.finish(prev, closed=False))
+                        emitted.append(builder.build(Assembler.finish(prev, closed=False), merged_table))
                     carry[key] = st
         for st in carry.values():
-            emitted.append(finisher.finish(st, closed=False))
+            emitted.append(builder.build(Assembler.finish(st, closed=False), merged_table))
         stats.messages += len(emitted)
         yield from emitted
+
+
+def _renumber(st: _Msg, offset: int) -> None:
+    """Shift the verdict numbers of a state's attempts by ``offset`` (tables concatenated)."""
+
+    def shift(attempts: list[Any]) -> list[Any]:
+        out = []
+        for a in attempts:
+            vid = a[A_PHASE_VID]
+            out.append((*a[:A_PHASE_VID], vid + offset, *a[A_PHASE_VID + 1 :]) if vid >= 0 else a)
+        return out
+
+    for r in st.rcpts.values():
+        r.attempts = shift(r.attempts)
+    st.notes = shift(st.notes)
 
 
 def _tell(raw: Any, fallback: int) -> int:

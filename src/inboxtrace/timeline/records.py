@@ -1,0 +1,121 @@
+"""Compact records of finished messages, and the :class:`Builder` that makes model objects of them.
+
+Assembly (in worker processes, for speed) produces plain tuples of strings and numbers: cheap to
+make and to send between processes with :mod:`marshal`. The parent turns them into the frozen
+:class:`~inboxtrace.model.Message` / :class:`~inboxtrace.model.Delivery` /
+:class:`~inboxtrace.model.Attempt` records. Timestamps travel as the text the log had and are
+converted by a per-source :class:`~inboxtrace.logs.Clock`; verdicts travel as numbers into a table.
+
+Layout (positions are a private contract between assembler and builder)::
+
+    attempt  = (ts, status, relay_host, relay_ip, relay_port, reply, dsn, delay, delays, verdict_no,
+                remote_queue_id, line_no, line, tls, source)
+    delivery = (recipient, final_state, original_recipient, dsn_queue_id, [attempt, ...])
+    message  = (mta, host, queue_id, received_ts, completed_ts, sender, message_id, size, nrcpt,
+                client_host, client_ip, dsn_of, [next_hop, ...], source, [delivery, ...])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
+
+from inboxtrace.logs.clock import Clock
+from inboxtrace.model.log import Attempt, Delivery, Evidence, FinalState, Message
+from inboxtrace.model.reply import Phase, ReplyClass, Verdict
+
+AttemptRec = tuple[Any, ...]  # see the layout above
+MessageRec = tuple[Any, ...]
+
+A_TS, A_STATUS, A_RELAY_HOST, A_RELAY_IP, A_RELAY_PORT, A_REPLY, A_DSN = 0, 1, 2, 3, 4, 5, 6
+A_DELAY, A_DELAYS, A_PHASE_VID, A_RQID, A_LN, A_LINE, A_TLS, A_SOURCE = 7, 8, 9, 10, 11, 12, 13, 14
+
+_STATES = {s.value: s for s in FinalState}
+_VERDICT_FIELDS = tuple(f.name for f in dataclasses.fields(Verdict))
+_MIN = datetime.min.replace(tzinfo=UTC)
+
+
+def verdict_to_tuple(v: Verdict) -> tuple[Any, ...]:
+    """A verdict as plain values (enums by value), for :mod:`marshal`."""
+    out = []
+    for name in _VERDICT_FIELDS:
+        value = getattr(v, name)
+        out.append(value.value if isinstance(value, (ReplyClass, Phase)) else value)
+    return tuple(out)
+
+
+def verdict_from_tuple(t: tuple[Any, ...]) -> Verdict:
+    d = dict(zip(_VERDICT_FIELDS, t, strict=True))
+    d["reply_class"] = ReplyClass(d["reply_class"])
+    if d.get("phase") is not None:
+        d["phase"] = Phase(d["phase"])
+    return Verdict(**d)
+
+
+class Builder:
+    """Turns message records into model objects. One per reader; verdict tables per producer."""
+
+    def __init__(self, tz: tzinfo = UTC) -> None:
+        self.tz = tz
+        self._clocks: dict[str, Clock] = {}
+        self._reference: dict[str, date] = {}
+
+    def set_reference(self, source: str, reference: date) -> None:
+        """The date classic-syslog years of ``source`` are inferred from (its mtime)."""
+        self._reference[source] = reference
+        self._clocks.pop(source, None)
+
+    def _clock(self, source: str) -> Clock:
+        clock = self._clocks.get(source)
+        if clock is None:
+            clock = self._clocks[source] = Clock(self._reference.get(source), self.tz)
+        return clock
+
+    def build(self, rec: MessageRec, verdicts: list[Verdict]) -> Message:
+        """The :class:`Message` of one record; ``verdicts`` is the producer's verdict table."""
+        (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
+         dsn_of, hops, source, deliveries) = rec  # fmt: skip
+        clock = self._clock(source)
+        out = []
+        for addr, state, orig, dsn_qid, attempts in deliveries:
+            built = []
+            for a in attempts:
+                c = clock if a[A_SOURCE] == source else self._clock(a[A_SOURCE])
+                vid = a[A_PHASE_VID]
+                verdict = verdicts[vid] if vid >= 0 else None
+                reply = a[A_REPLY]
+                if (
+                    verdict is not None
+                    and reply is not None
+                    and verdict.reply_code is not None
+                    and verdict.reply_code >= 300
+                    and verdict.text not in reply
+                ):
+                    verdict = dataclasses.replace(verdict, text=reply)
+                built.append(
+                    Attempt(
+                        c(a[A_TS]) or _MIN,
+                        a[A_STATUS],
+                        a[A_RELAY_HOST],
+                        a[A_RELAY_IP],
+                        a[A_RELAY_PORT],
+                        reply,
+                        a[A_DSN],
+                        a[A_DELAY],
+                        a[A_DELAYS],
+                        verdict.phase if verdict is not None else None,
+                        a[A_RQID],
+                        verdict,
+                        Evidence(a[A_SOURCE], a[A_LN], a[A_LINE]),
+                        a[A_TLS],
+                    )
+                )
+            out.append(Delivery(addr, _STATES[state], tuple(built), orig, dsn_qid))
+        return Message(
+            mta, host, qid, clock(received_ts) if received_ts else None, clock(completed_ts) if completed_ts else None,
+            sender, message_id, size, nrcpt, client_host, client_ip, tuple(out), dsn_of, tuple(hops), source,
+        )  # fmt: skip
+
+
+__all__ = ["AttemptRec", "Builder", "MessageRec", "verdict_from_tuple", "verdict_to_tuple"]
