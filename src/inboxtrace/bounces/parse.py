@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from email.message import Message
 
 from inboxtrace.bounces.classify import verdict_for
 from inboxtrace.bounces.formats import REGISTRY
@@ -16,14 +17,36 @@ from inboxtrace.model.bounce import BounceKind, BounceRecipient, BounceReport
 _KINDS = {"dsn": BounceKind.DSN, "feedback": BounceKind.FEEDBACK, "autoreply": BounceKind.AUTOREPLY}
 
 
-def detect(mail: Mail) -> Parsed | None:
-    """Try the registered formats in order; the first that sniffs and parses wins."""
+def detect(mail: Mail, depth: int = 0) -> Parsed | None:
+    """Try the registered formats in order; the first that sniffs and parses wins.
+
+    A bounce forwarded as an attachment (a report that names nobody, with a bounce inside) is read
+    from the attached bounce.
+    """
     for fmt in REGISTRY:
         if fmt.sniff(mail):
             parsed = fmt.parse(mail)
             if parsed is not None and parsed.recipients:
+                if parsed.weak and depth < 2:
+                    inner = _attached_bounce(mail, depth)
+                    if inner is not None:
+                        return inner
                 return parsed
     return None
+
+
+def _attached_bounce(mail: Mail, depth: int) -> Parsed | None:
+    part = mail.original_part
+    if part is None or part.get_content_type() not in ("message/rfc822", "message/global"):
+        return None
+    payload = part.get_payload()
+    if not isinstance(payload, list) or not payload or not isinstance(payload[0], Message):
+        return None
+    inner = Mail(payload[0])
+    if inner.dsn_part is None and not looks_like_bounce(inner):
+        return None
+    found = detect(inner, depth + 1)
+    return found if found is not None and not found.weak else None
 
 
 def _recipient(item: Found) -> BounceRecipient:

@@ -64,6 +64,7 @@ class Parsed:
     reporting_mta: str | None = None
     queue_id: str | None = None
     original_text: str | None = None  # headers of the returned message as text, when not a MIME part
+    weak: bool = False  # recipients guessed from the returned message, not read from the report
 
 
 class Mail:

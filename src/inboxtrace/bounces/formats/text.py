@@ -46,7 +46,11 @@ _HEADERISH_RE = re.compile(
     r"X-[\w-]+|DKIM-Signature|Delivered-To|Reply-To|Sender):",
     re.IGNORECASE,
 )
-_FIELDS_TO_SKIP_RE = re.compile(r"^\s*(?:From|Sender|Reply-To|Date|Subject)\s*:", re.IGNORECASE)
+_FIELDS_TO_SKIP_RE = re.compile(
+    r"^[\s>]*(?:From|Sender|Reply-To|Date|Subject|Message-Id|In-Reply-To|References|Return-Path|Received|"
+    r"X-[\w-]+)\s*:",
+    re.IGNORECASE,
+)
 
 
 # The report part of a bounce is short; the returned message after it may be huge.
@@ -201,6 +205,7 @@ def family_of(mail: Mail) -> Family | None:
 def parse_text(mail: Mail, name: str, reason: str | None = None) -> Parsed | None:
     report, original = split_report(mail.body)
     found, preamble = scan(report, exclusions(mail))
+    weak = False
     if not found:
         failed = mail.msg.get("X-Failed-Recipients")
         if failed:
@@ -211,12 +216,13 @@ def parse_text(mail: Mail, name: str, reason: str | None = None) -> Parsed | Non
         if to:
             found = [Found(recipient=to, diagnostic=" ".join(report.split())[:2000])]
             preamble = ""
+            weak = True
     if not found:
         return None
     for item in found:
         item.context = preamble
         item.reason = reason
-    return Parsed(format=name, kind="dsn", recipients=found, original_text=original or None)
+    return Parsed(format=name, kind="dsn", recipients=found, original_text=original or None, weak=weak)
 
 
 class KnownText:
