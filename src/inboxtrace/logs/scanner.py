@@ -81,7 +81,8 @@ class Scanner:
         ignored = stats.ignored
         events = 0
         ts = ""
-        last_parser = None
+        last_parser: LogParser | None = None
+        handled = 0  # lines handled by last_parser since it took over
         ln = block.first_line_no - 1
         for line in block.lines:
             ln += 1
@@ -107,7 +108,9 @@ class Scanner:
                 stats.add_unknown(line)
                 continue
             host, tag, msg = parts
-            if host[:1] == "<" and host[-1:] == ">":  # "<mail.notice> host prog[pid]: msg" (facility.level)
+            if (
+                host[:1] == "<" and host[-1:] == ">" and not tag.endswith(":")
+            ):  # "<mail.notice> host prog: msg"
                 parts = msg.split(" ", 1)
                 if len(parts) != 2:
                     stats.add_unknown(line)
@@ -133,6 +136,9 @@ class Scanner:
                 pid = info[2]
             parser, daemon = info[0], info[1]
             if parser is not last_parser and parser is not None:
+                if last_parser is not None and handled:
+                    formats[last_parser.name] = formats.get(last_parser.name, 0) + handled
+                handled = 0
                 sink.mta = parser.name
                 last_parser = parser
             if parser is None:
@@ -146,12 +152,14 @@ class Scanner:
                 continue
             if r is True:
                 events += 1
-                formats[parser.name] = formats.get(parser.name, 0) + 1
+                handled += 1
             elif r is False:
                 stats.add_unknown(line)
             else:
                 ignored[r] = ignored.get(r, 0) + 1
-                formats[parser.name] = formats.get(parser.name, 0) + 1
+                handled += 1
+        if last_parser is not None and handled:
+            formats[last_parser.name] = formats.get(last_parser.name, 0) + handled
         stats.lines += len(block.lines)
         stats.events += events
         if ts:

@@ -83,6 +83,10 @@ def split_relay(relay: str | None) -> tuple[str | None, str | None, int | None]:
 _rqid: Callable[[str], str | None] | None = None
 
 
+# Replies that differ only in digits and hex letters have the same shape; a shape that held no
+# queue id once holds none the next time (the id patterns look for digits in fixed places).
+_SHAPE = str.maketrans("0123456789abcdefABCDEF", "######################")
+_NO_RQID: set[str] = set()
 _RQID_HINTS = ("id", "ID", "Id", "gsmtp", "ccepted", "ueue", "ref", "REF")
 
 
@@ -95,11 +99,19 @@ def _remote_queue_id(text: str) -> str | None:
             return tok
     if not any(h in text for h in _RQID_HINTS):
         return None
+    shape = text.translate(_SHAPE)
+    if shape in _NO_RQID:
+        return None
     if _rqid is None:
         from inboxtrace.codes import remote_queue_id
 
         _rqid = remote_queue_id
-    return _rqid(text)
+    found = _rqid(text)
+    if found is None:
+        if len(_NO_RQID) > 10_000:
+            _NO_RQID.clear()
+        _NO_RQID.add(shape)
+    return found
 
 
 def _seconds(delay: str | None) -> float | None:
