@@ -9,8 +9,9 @@ ids) and ``... --rfc3339 --long-ids``, it runs, as child processes in this same 
 - ``inboxtrace ingest --db sqlite:///TMP/x.db --json FILE`` (full timelines stored),
 - the parse alone: ``read_logs`` to Message objects, nothing stored,
 
-and prints wall time, lines/s, peak RSS (of the whole process tree, workers included, sampled
-every 20 ms from /proc) and the ratios to pflogsumm. It then compares the totals: pflogsumm's
+and prints wall time, lines/s, peak memory of the whole process tree (workers included, sampled
+every 20 ms from /proc: RSS, and PSS, which does not count pages shared by forked workers twice)
+and the ratios to pflogsumm. It then compares the totals: pflogsumm's
 delivered / deferred / bounced / rejected with inboxtrace's per-recipient final states, and
 explains where they differ on purpose (pflogsumm does not count an expired message as bounced).
 """
@@ -149,15 +150,18 @@ def bench_one(path: Path, tmp: Path, ingest: bool) -> None:
     parse = run("parse only (read_logs)", [sys.executable, "-c", _PARSE_ONLY, str(path)])
     runs.append(parse)
     print(
-        f"  {'':26} {'wall s':>8} {'lines/s':>12} {'x pflogsumm':>12} {'peak RSS MB':>12} {'RSS ratio':>10}"
+        f"  {'':26} {'wall s':>8} {'lines/s':>12} {'x pflogsumm':>12} {'RSS MB':>8} {'ratio':>7}"
+        f" {'PSS MB':>8} {'ratio':>7}"
     )
     for r in runs:
         speed = lines / r.wall if r.wall else 0.0
         ratio = ref.wall / r.wall if r.wall else 0.0
         rss_ratio = r.peak_rss_kb / ref.peak_rss_kb if ref.peak_rss_kb else 0.0
+        pss_ratio = r.peak_pss_kb / ref.peak_pss_kb if ref.peak_pss_kb else 0.0
         flag = "" if r.returncode == 0 else "  (FAILED)"
         print(
-            f"  {r.name:26} {r.wall:8.2f} {speed:12,.0f} {ratio:11.2f}x {r.peak_rss_kb / 1024:12.0f} {rss_ratio:9.2f}x{flag}"
+            f"  {r.name:26} {r.wall:8.2f} {speed:12,.0f} {ratio:11.2f}x {r.peak_rss_kb / 1024:8.0f} {rss_ratio:6.2f}x"
+            f" {r.peak_pss_kb / 1024:8.0f} {pss_ratio:6.2f}x{flag}"
         )
     if ingest and runs[1].returncode == 0:
         try:
