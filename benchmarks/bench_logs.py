@@ -60,12 +60,29 @@ class Run:
     name: str
     wall: float
     peak_rss_kb: int
+    peak_pss_kb: int
     stdout: str
     returncode: int
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants, in KiB (from /proc)."""
+def _pss_kb(pid: int) -> int:
+    """Proportional set size of one process (shared pages split between their users), KiB."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_rss_kb(root: int) -> tuple[int, int]:
+    """(RSS, PSS) of ``root`` and all its descendants, in KiB (from /proc).
+
+    RSS counts pages a forked worker shares with its parent once per process; PSS splits them,
+    so it is the memory the tree really holds.
+    """
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -79,25 +96,27 @@ def _tree_rss_kb(root: int) -> int:
         pid, ppid = int(entry), int(fields[1])
         children.setdefault(ppid, []).append(pid)
         rss[pid] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-    total, stack = 0, [root]
+    total, pss, stack = 0, 0, [root]
     while stack:
         pid = stack.pop()
         total += rss.get(pid, 0)
+        pss += _pss_kb(pid)
         stack.extend(children.get(pid, []))
-    return total
+    return total, pss
 
 
 def run(name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> Run:
     """Run ``argv``; wall time and peak RSS of its process tree (sampled, and wait4's max)."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    peak = 0
+    peak = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(proc.pid))
+            rss, pss = _tree_rss_kb(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -108,7 +127,7 @@ def run(name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> Ru
     sampler.join()
     if proc.returncode != 0:
         print(f"  {name} failed ({proc.returncode}): {err.strip()[-500:]}", file=sys.stderr)
-    return Run(name, wall, peak, out, proc.returncode)
+    return Run(name, wall, peak, peak_pss, out, proc.returncode)
 
 
 def pflogsumm_totals(text: str) -> dict[str, int]:
