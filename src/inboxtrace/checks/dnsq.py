@@ -41,6 +41,7 @@ class DnsStatus(StrEnum):
     ERROR = "error"
 
 
+MAX_CACHE = 200_000
 _FAILED = {DnsStatus.SERVFAIL, DnsStatus.REFUSED, DnsStatus.TIMEOUT, DnsStatus.ERROR}
 
 
@@ -180,6 +181,8 @@ class Resolver:
         key = (name, rdtype, dnssec)
         fut = self._cache.get(key)
         if fut is None:
+            if len(self._cache) >= MAX_CACHE:  # long --from-file runs: forget finished answers
+                self._cache = {k: f for k, f in self._cache.items() if not f.done()}
             fut = asyncio.get_running_loop().create_future()
             self._cache[key] = fut
             try:
