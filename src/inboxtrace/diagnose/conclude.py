@@ -169,10 +169,12 @@ def conclude(ev: Evidence, *, now: datetime, window: timedelta) -> Conclusion:
         )
     first, last = ev.logs_span
     start = ev.sent_at
+    # log times have a one-second resolution (and clocks drift): allow a minute either way
+    slack = timedelta(seconds=60)
     covered = (
         first is not None
         and last is not None
-        and (start is None or (first <= start + window and last >= start))
+        and (start is None or (first <= start + window + slack and last >= start - slack))
     )
     if not covered:
         span = f"ingested logs cover {_t(first)} to {_t(last)}" if first else "no MTA logs are ingested"

@@ -1,0 +1,148 @@
+"""The full placement story on real servers: a sender Postfix → a seed-side Postfix (MX) → Dovecot.
+
+Seeds and what happens to them:
+
+===================  ===================================================================
+alice, bob @inbox    delivered to INBOX
+carol @junk          Sieve files it into Junk (\\Junk)                    → spam
+dave @promo          Sieve files it into Promotions (seed override)     → tab:promotions
+erin @bulk           Sieve files it into "Bulk" (no flag: name fallback) → spam
+frank @discard       MX answers 250 "queued as X", Sieve discards       → accepted-not-found
+grace @reject        MX rejects at RCPT with 550 5.1.1                  → rejected
+heidi @defer         MX answers 421 at RCPT until the window closes     → deferred
+judy @gone           MX accepts with 250; its internal mail store (a     → bounced-after-accept
+                     scripted SMTP sink) refuses it, the MX sends a DSN
+ivan @inbox          left out of the send                               → not-sent
+===================  ===================================================================
+
+DSNs from both Postfixes go to sender@sender.test, a real mailbox in the same Dovecot. The seed-side
+Postfix stamps an Authentication-Results header (header_checks PREPEND) so the copies carry one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.rigs.dovecot import DovecotRig, rig_tempdir
+from tests.rigs.postfix import PostfixRig
+from tests.rigs.smtp_sink import Rule, SmtpSink
+from tests.seeds.conftest import SEED_PASSWORD, seed_toml
+
+SEEDS = {
+    "alice@inbox.test": "inboxmail",
+    "bob@inbox.test": "inboxmail",
+    "carol@junk.test": "junkmail",
+    "dave@promo.test": "promomail",
+    "erin@bulk.test": "bulkmail",
+    "frank@discard.test": "discardmail",
+    "grace@reject.test": "rejectmail",
+    "heidi@defer.test": "defermail",
+    "judy@gone.test": "gonemail",
+    "ivan@inbox.test": "inboxmail",
+}
+LEFT_OUT = "ivan@inbox.test"
+SENDER = "sender@sender.test"
+AUTH_RESULTS = (
+    "Authentication-Results: mx.seeds.test; spf=pass smtp.mailfrom=sender.test; "
+    "dkim=none (no signature); dmarc=fail (p=none) header.from=sender.test"
+)
+MESSAGE = (
+    "From: Sender <sender@sender.test>\n"
+    "To: Seeds <seeds@sender.test>\n"
+    "Subject: November newsletter\n"
+    "Message-ID: <newsletter-1@sender.test>\n"
+    "Date: Wed, 25 Nov 2026 10:00:00 +0000\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: text/plain; charset=utf-8\n"
+    "\n"
+    "Hello from the placement test.\n"
+)
+
+
+@dataclass
+class Scenario:
+    dovecot: DovecotRig
+    sender_mta: PostfixRig
+    mx: PostfixRig
+    workdir: Path
+    seed_file: Path
+
+    def bounce_maildir(self) -> Path:
+        return self.dovecot.mail_dir(SENDER)
+
+    def bounce_count(self) -> int:
+        d = self.bounce_maildir()
+        return sum(1 for sub in ("new", "cur") if (d / sub).is_dir() for _ in (d / sub).iterdir())
+
+
+@contextmanager
+def scenario() -> Iterator[Scenario]:
+    workdir = rig_tempdir("inboxtrace-placement-")
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, workdir, True)
+        users = dict.fromkeys([*SEEDS, SENDER], SEED_PASSWORD)
+        dovecot = DovecotRig.start(users)
+        stack.callback(dovecot.stop)
+        lmtp = f"lmtp:inet:127.0.0.1:{dovecot.lmtp_port}"
+        checks = workdir / "header_checks"
+        checks.write_text(f"/^Subject:/ PREPEND {AUTH_RESULTS}\n")
+        checks.chmod(0o644)
+        store_sink = SmtpSink(
+            [Rule("judy", "RCPT", "550 5.2.1 <{rcpt}>: Mailbox disabled, not accepting messages")],
+            hostname="store.seeds.test",
+        ).start()
+        stack.callback(store_sink.stop)
+        mx = PostfixRig.start(
+            myhostname="mx.seeds.test",
+            transports={
+                **{d: lmtp for d in ("inbox.test", "junk.test", "promo.test", "bulk.test", "discard.test")},
+                "sender.test": lmtp,
+                "gone.test": f"smtp:[127.0.0.1]:{store_sink.port}",
+            },
+            rcpt_access={
+                r"/@reject\.test$/": "550 5.1.1 User unknown in virtual mailbox table",
+                r"/@defer\.test$/": "421 4.7.0 Too many connections from your IP, try again later",
+            },
+            main={"header_checks": f"regexp:{checks}"},
+        )
+        stack.callback(mx.cleanup)
+        stack.callback(mx.stop)
+        relay = f"smtp:[127.0.0.1]:{mx.smtpd_port}"
+        sender_mta = PostfixRig.start(
+            myhostname="mta.sender.test",
+            transports={
+                **{
+                    d: relay
+                    for d in (
+                        "inbox.test",
+                        "junk.test",
+                        "promo.test",
+                        "bulk.test",
+                        "discard.test",
+                        "reject.test",
+                        "defer.test",
+                        "gone.test",
+                    )
+                },  # fmt: skip
+                "sender.test": lmtp,
+            },
+            queue_lifetime=3600,
+        )
+        stack.callback(sender_mta.cleanup)
+        stack.callback(sender_mta.stop)
+        seed_file = workdir / "seeds.toml"
+        seed_file.write_text(seed_toml(dovecot, SEEDS))
+        yield Scenario(dovecot, sender_mta, mx, workdir, seed_file)
+
+
+def wait_until(predicate: object, timeout: float = 60.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(0.2)
