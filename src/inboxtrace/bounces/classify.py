@@ -48,7 +48,10 @@ def verdict_for(found: Found) -> Verdict:
 
     host = found.remote_mta or found.reporting_mta
     context = found.context.strip()[:_MAX_CONTEXT]
-    text = found.diagnostic.strip()[:_MAX_TEXT] or context
+    text = found.diagnostic.strip()[:_MAX_TEXT]
+    if text and found.diagnostic_type and found.diagnostic_type not in ("smtp", "x-smtp"):
+        text = f"{found.diagnostic_type}; {text}"  # "x-unix; 75" is an exit status, not a reply code
+    text = text or context
     verdict = classify(_reply(text, found), remote_host=host)
     if verdict.reason in _UNDECIDED and context and context != text:
         second = classify(_reply(f"{text} {context}", found), remote_host=host)

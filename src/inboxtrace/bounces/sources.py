@@ -22,7 +22,13 @@ from inboxtrace.bounces.parse import parse_bounce
 from inboxtrace.errors import AuthenticationError, ConfigError, RemoteError, TLSError, UnreachableError
 from inboxtrace.model.bounce import BounceKind, BounceReport
 
-_MBOX_SEP_RE = re.compile(rb"(?:\A|\n\n|\r\n\r\n)From [^\n]*\n")
+# An mbox "From " envelope line: "From sender Thu Jul  2 12:05:05 2020" (the date makes it safe
+# to accept one even without the blank line before it, as some tools write them).
+_MBOX_SEP_RE = re.compile(
+    rb"^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +"
+    rb"\d{1,2} +\d{1,2}:\d\d(?::\d\d)?(?: +[A-Z]{3,4})? +\d{4}[^\n]*\n",
+    re.MULTILINE,
+)
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
 _MAX_FILE = 512 * 1024 * 1024
 
@@ -36,16 +42,15 @@ class RawMessage:
 
 def split_mbox(data: bytes, source: str) -> Iterator[RawMessage]:
     """One item per message of an mbox (a single message without ``From `` lines passes through)."""
-    if not data.startswith(b"From "):
-        yield RawMessage(source, data)
+    seps = list(_MBOX_SEP_RE.finditer(data)) if b"From " in data else []
+    bounds = [(m.start(), m.end()) for m in seps]
+    if data[: bounds[0][0] if bounds else len(data)].strip():
+        bounds.insert(0, (0, 0))  # a message before the first envelope line
+    if len(bounds) <= 1:
+        yield RawMessage(source, data[bounds[0][1] :] if bounds else data)
         return
-    starts = [m.end() for m in _MBOX_SEP_RE.finditer(data)]
-    if len(starts) <= 1:
-        yield RawMessage(source, data[starts[0] :] if starts else data)
-        return
-    seps = [m.start() for m in _MBOX_SEP_RE.finditer(data)]
-    for n, begin in enumerate(starts):
-        end = seps[n + 1] if n + 1 < len(seps) else len(data)
+    for n, (_start, begin) in enumerate(bounds):
+        end = bounds[n + 1][0] if n + 1 < len(bounds) else len(data)
         body = data[begin:end].replace(b"\n>From ", b"\nFrom ")
         yield RawMessage(f"{source}#{n + 1}", body)
 

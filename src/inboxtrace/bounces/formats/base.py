@@ -104,7 +104,8 @@ def found_from_fields(rcpt: dict[str, str], msg: dict[str, str]) -> Found | None
     dtype, diag = split_diagnostic(rcpt.get("diagnostic-code"))
     status = rcpt.get("status", "").strip()
     status_match = re.search(r"[245]\.\d{1,3}\.\d{1,3}", status)
-    code_match = re.match(r"\s*([245]\d\d)\b", diag)
+    # only an SMTP diagnostic starts with a reply code ("x-unix; 255" is a program's exit status)
+    code_match = re.match(r"\s*([245]\d\d)\b", diag) if dtype in (None, "smtp", "x-smtp") else None
     return Found(
         recipient=final,
         original_recipient=strip_type(rcpt.get("original-recipient")),

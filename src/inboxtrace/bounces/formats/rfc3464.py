@@ -15,6 +15,9 @@ from inboxtrace.bounces.formats.vendors import vendor_of
 from inboxtrace.bounces.mail import decode_header_value, part_text
 from inboxtrace.bounces.view import Found, Mail, Parsed
 
+_INLINE_FIELDS_START_RE = re.compile(
+    r"^(?:Reporting-MTA|Final-Recipient|Original-Recipient)\s*:", re.I | re.M
+)
 _INLINE_FIELDS_RE = re.compile(r"^(?:Final|Original)-Recipient\s*:", re.I | re.M)
 
 
@@ -58,6 +61,9 @@ def add_context(mail: Mail, found: list[Found]) -> None:
     def blocks() -> tuple[dict[str, str], str, str]:
         if "v" not in cache:
             report, _original = split_report(mail.body)
+            fields = _INLINE_FIELDS_START_RE.search(report)
+            if fields:  # delivery-status fields written into the text: the report ends there
+                report = report[: fields.start()]
             found_blocks, preamble = scan(report, exclusions(mail)) if report.strip() else ([], "")
             by_addr = {b.recipient.lower(): b.diagnostic for b in found_blocks}
             cache["v"] = (by_addr, preamble, " ".join(b.diagnostic for b in found_blocks))
@@ -115,6 +121,7 @@ class InlineFields:
         found, per_message = recipients_from_blocks(field_blocks(mail.body))
         if not found:
             return None
+        add_context(mail, found)
         return Parsed(
             format=vendor_of(mail, per_message) or self.name,
             kind="dsn",

@@ -46,6 +46,9 @@ _HEADERISH_RE = re.compile(
     r"X-[\w-]+|DKIM-Signature|Delivered-To|Reply-To|Sender):",
     re.IGNORECASE,
 )
+_DSN_FIELD_RE = re.compile(
+    r"^(?:Reporting-MTA|Received-From-MTA|Final-Recipient|Original-Recipient)\s*:", re.I
+)
 _FIELDS_TO_SKIP_RE = re.compile(
     r"^[\s>]*(?:From|Sender|Reply-To|Date|Subject|Message-Id|In-Reply-To|References|Return-Path|Received|"
     r"X-[\w-]+)\s*:",
@@ -112,10 +115,13 @@ def split_report(body: str) -> tuple[str, str]:
     lines = body[:_REPORT_LIMIT].split("\n")
     offset = 0
     for line in lines:
-        if len(line) < 300 and boundary.match(line.lstrip("- \t")):
+        if len(line) < 300 and boundary.match(_unquote(line).lstrip("- \t")):
             return body[:offset], body[offset + len(line) + 1 :]
         offset += len(line) + 1
-    for i in range(len(lines) - 2):
+    plain = [_unquote(line) for line in lines]
+    for i in range(len(plain) - 2):
+        if _DSN_FIELD_RE.match(plain[i]):  # delivery-status fields written as text end the report
+            return "\n".join(lines[:i]), "\n".join(lines[i:])
         if all(_HEADERISH_RE.match(lines[i + k]) for k in range(3)):
             return "\n".join(lines[:i]), "\n".join(lines[i:])
     return body, ""
