@@ -46,6 +46,7 @@ SEEDS = {
     "ivan@inbox.test": "inboxmail",
 }
 LEFT_OUT = "ivan@inbox.test"
+MAILBOX_DOMAINS = ("inbox.test", "junk.test", "promo.test", "bulk.test", "discard.test")
 SENDER = "sender@sender.test"
 AUTH_RESULTS = (
     "Authentication-Results: mx.seeds.test; spf=pass smtp.mailfrom=sender.test; "
@@ -100,7 +101,7 @@ def scenario() -> Iterator[Scenario]:
         mx = PostfixRig.start(
             myhostname="mx.seeds.test",
             transports={
-                **{d: lmtp for d in ("inbox.test", "junk.test", "promo.test", "bulk.test", "discard.test")},
+                **dict.fromkeys(MAILBOX_DOMAINS, lmtp),
                 "sender.test": lmtp,
                 "gone.test": f"smtp:[127.0.0.1]:{store_sink.port}",
             },
@@ -116,19 +117,7 @@ def scenario() -> Iterator[Scenario]:
         sender_mta = PostfixRig.start(
             myhostname="mta.sender.test",
             transports={
-                **{
-                    d: relay
-                    for d in (
-                        "inbox.test",
-                        "junk.test",
-                        "promo.test",
-                        "bulk.test",
-                        "discard.test",
-                        "reject.test",
-                        "defer.test",
-                        "gone.test",
-                    )
-                },  # fmt: skip
+                **dict.fromkeys((*MAILBOX_DOMAINS, "reject.test", "defer.test", "gone.test"), relay),
                 "sender.test": lmtp,
             },
             queue_lifetime=3600,
