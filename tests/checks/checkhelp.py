@@ -109,6 +109,12 @@ default._bimi TXT {txt("v=BIMI1; l=https://dmarc-none.test/logo.svg")}
         f"_dmarc TXT {txt('v=DMARC1; p=reject; pct=50; sp=none; rua=mailto:a@dmarc-pct.test')}\n"
     )
     z["nullmx.test"] = f"@ MX 0 .\n@ TXT {txt('v=spf1 -all')}\n"
+    z["mxalias.test"] = "@ MX 10 alias\nalias CNAME mail.good.test.\n"
+    z["mxnoptr.test"] = "@ MX 10 mail\nmail A 192.0.2.13\n"
+    z["dane-bad.test"] = f"@ MX 10 mail\nmail A 192.0.2.10\n_25._tcp.mail TLSA 3 1 1 {'ab' * 32}\n"
+    z["signed.test"] = (
+        f"@ TXT {txt('v=spf1 -all')}\n@ MX 10 mail\nmail A 192.0.2.10\n_25._tcp.mail TLSA 3 1 1 {'cd' * 32}\n"
+    )
     z["nomx.test"] = "@ A 192.0.2.50\n"
     z["mxbad.test"] = "@ MX 10 gone\n"
     z["mta-sts-bad.test"] = f"""
@@ -116,7 +122,6 @@ default._bimi TXT {txt("v=BIMI1; l=https://dmarc-none.test/logo.svg")}
 _mta-sts TXT {txt("v=STSv1; id=1")}
 """
     z["elsewhere.test"] = "mx A 192.0.2.77\n"
-    z["signed.test"] = f"@ TXT {txt('v=spf1 -all')}\n"
     z["unchained.test"] = f"@ TXT {txt('v=spf1 -all')}\n"
     z["2.0.192.in-addr.arpa"] = """
 10 PTR mail.good.test.

@@ -1,4 +1,5 @@
-"""MX (RFC 5321 section 5.1, RFC 7505 null MX): present, resolvable, or explicitly none."""
+"""MX (RFC 5321 section 5.1, RFC 7505 null MX): present, resolvable, not aliases, reverse DNS of
+the hosts, DANE TLSA (RFC 7672) only in signed zones — the MX checks checkdmarc makes too."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ import asyncio
 
 from inboxtrace.checks.context import Context, unchecked
 from inboxtrace.checks.findings import finding
+from inboxtrace.checks.ptr import fcrdns
+from inboxtrace.checks.tags import org_domain
 from inboxtrace.model.check import Finding
+
+MAX_HOSTS = 10
+MAX_ADDRESSES = 4
 
 
 async def check(ctx: Context) -> list[Finding]:
+    """MX set, each host's addresses (and alias), reverse DNS of those addresses, DANE TLSA."""
     domain = ctx.domain
     answer = await ctx.q(domain, "MX")
     if answer.failed:
@@ -31,18 +38,37 @@ async def check(ctx: Context) -> list[Finding]:
     ctx.mx_hosts = hosts
     out: list[Finding] = []
 
-    async def resolve(host: str) -> Finding | None:
+    async def one(host: str) -> list[Finding]:
         a, aaaa = await ctx.resolver.resolve_host(host)
-        if a.ok or (aaaa is not None and aaaa.ok):
-            return None
-        failed = a if a.failed else aaaa if aaaa is not None and aaaa.failed else None
-        if failed is not None:
-            return unchecked(f"the address of MX {host}", failed)
-        return finding("mx.unresolvable", subject=host, found=a.describe(), domain=domain)
+        found: list[Finding] = []
+        if a.cname_chain or (aaaa is not None and aaaa.cname_chain):
+            chain = " → ".join(a.cname_chain or (aaaa.cname_chain if aaaa else ()))
+            found.append(finding("mx.cname", subject=host, found=f"{host} → {chain}", domain=domain))
+        addresses = a.addresses() if a.ok else (aaaa.addresses() if aaaa is not None and aaaa.ok else [])
+        if not addresses:
+            failed = a if a.failed else aaaa if aaaa is not None and aaaa.failed else None
+            if failed is not None:
+                return [*found, unchecked(f"the address of MX {host}", failed)]
+            return [*found, finding("mx.unresolvable", subject=host, found=a.describe(), domain=domain)]
+        reverse, tlsa = await asyncio.gather(
+            asyncio.gather(*(fcrdns(ctx, ip) for ip in addresses[:MAX_ADDRESSES])),
+            ctx.q(f"_25._tcp.{host}", "TLSA"),
+        )
+        for rev in reverse:
+            if rev.status == "missing":
+                found.append(finding("mx.ptr-missing", subject=rev.ip, found=rev.detail, host=host))
+            elif rev.status == "mismatch":
+                found.append(finding("mx.ptr-mismatch", subject=rev.ip, found=rev.detail, host=host))
+        if tlsa.ok:
+            zone_keys = await ctx.q(org_domain(host), "DNSKEY")
+            if zone_keys.ok:
+                found.append(finding("mx.dane", subject=host, found=tlsa.describe()))
+            elif not zone_keys.failed:
+                found.append(finding("mx.tlsa-unsigned", subject=host, found=tlsa.describe()))
+        return found
 
-    for f in await asyncio.gather(*(resolve(h) for h in hosts)):
-        if f is not None:
-            out.append(f)
-    if not out:
+    for fs in await asyncio.gather(*(one(h) for h in hosts[:MAX_HOSTS])):
+        out.extend(fs)
+    if not any(f.severity.value == "error" for f in out):
         out.append(finding("mx.ok", subject=domain, found=", ".join(ctx.records["mx"]), domain=domain))
     return out

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from inboxtrace.checks.context import Context, unchecked
-from inboxtrace.checks.dnsq import reverse_name
+from inboxtrace.checks.dnsq import DnsAnswer, reverse_name
 from inboxtrace.checks.findings import finding, load_data
 from inboxtrace.model.check import Finding
 
@@ -47,43 +48,60 @@ def generic_reason(name: str, ip: str) -> str | None:
     return None
 
 
-async def check_ip(ctx: Context, ip: str) -> list[Finding]:
-    try:
-        rname = reverse_name(ip)
-    except ValueError:
-        return [finding("ptr.missing", subject=ip, found="not an IP address")]
-    answer = await ctx.q(rname, "PTR")
+@dataclass(frozen=True)
+class Fcrdns:
+    """Reverse DNS of one IP: ``status`` is ok, missing, mismatch or failed (DNS gave no answer)."""
+
+    ip: str
+    status: str
+    names: tuple[str, ...] = ()
+    confirmed: str | None = None
+    detail: str = ""
+    failed_answer: DnsAnswer | None = None
+
+
+async def fcrdns(ctx: Context, ip: str) -> Fcrdns:
+    """PTR of ``ip`` and the forward lookup of each PTR name (forward-confirmed reverse DNS)."""
+    answer = await ctx.q(reverse_name(ip), "PTR")
     if answer.failed:
-        return [unchecked(f"the PTR of {ip}", answer)]
+        return Fcrdns(ip, "failed", detail=answer.describe(), failed_answer=answer)
     if not answer.ok:
-        return [finding("ptr.missing", subject=ip, found=answer.describe())]
-    names = [rd.target.to_text().rstrip(".") for rd in answer.records]
+        return Fcrdns(ip, "missing", detail=answer.describe())
+    names = tuple(rd.target.to_text().rstrip(".") for rd in answer.records)
     rdtype = "AAAA" if ipaddress.ip_address(ip).version == 6 else "A"
     forwards = await asyncio.gather(*(ctx.q(n, rdtype) for n in names))
-    confirmed = [
-        n
-        for n, fw in zip(names, forwards, strict=True)
-        if fw.ok and any(ipaddress.ip_address(a) == ipaddress.ip_address(ip) for a in fw.addresses())
-    ]
-    ctx.records.setdefault("ptr", {})[ip] = names
-    out: list[Finding] = []
-    if not confirmed:
-        failed = [fw for fw in forwards if fw.failed]
-        if failed:
-            return [unchecked(f"the address of {names[0]} (FCrDNS of {ip})", failed[0])]
-        detail = "; ".join(
-            f"{n} → {', '.join(fw.addresses()) or fw.status.value}"
-            for n, fw in zip(names, forwards, strict=True)
-        )
-        out.append(finding("ptr.mismatch", subject=ip, found=detail, detail=f"PTR {detail}"))
-        return out
-    name = confirmed[0]
+    addr = ipaddress.ip_address(ip)
+    for n, fw in zip(names, forwards, strict=True):
+        if fw.ok and any(ipaddress.ip_address(a) == addr for a in fw.addresses()):
+            return Fcrdns(ip, "ok", names, confirmed=n, detail=n)
+    failed = [fw for fw in forwards if fw.failed]
+    if failed:
+        return Fcrdns(ip, "failed", names, detail=failed[0].describe(), failed_answer=failed[0])
+    detail = "; ".join(
+        f"{n} → {', '.join(fw.addresses()) or fw.status.value}" for n, fw in zip(names, forwards, strict=True)
+    )
+    return Fcrdns(ip, "mismatch", names, detail=detail)
+
+
+async def check_ip(ctx: Context, ip: str) -> list[Finding]:
+    try:
+        reverse_name(ip)
+    except ValueError:
+        return [finding("ptr.missing", subject=ip, found="not an IP address")]
+    result = await fcrdns(ctx, ip)
+    ctx.records.setdefault("ptr", {})[ip] = list(result.names)
+    if result.status == "failed":
+        assert result.failed_answer is not None
+        return [unchecked(f"the reverse DNS of {ip}", result.failed_answer)]
+    if result.status == "missing":
+        return [finding("ptr.missing", subject=ip, found=result.detail)]
+    if result.status == "mismatch":
+        return [finding("ptr.mismatch", subject=ip, found=result.detail, detail=f"PTR {result.detail}")]
+    name = result.confirmed or ""
     reason = generic_reason(name, ip)
     if reason:
-        out.append(finding("ptr.generic", subject=ip, found=name, detail=f"{name}: {reason}"))
-    else:
-        out.append(finding("ptr.ok", subject=ip, found=name, detail=name))
-    return out
+        return [finding("ptr.generic", subject=ip, found=name, detail=f"{name}: {reason}")]
+    return [finding("ptr.ok", subject=ip, found=name, detail=name)]
 
 
 async def check(ctx: Context, ips: tuple[str, ...]) -> list[Finding]:

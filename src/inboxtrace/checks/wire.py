@@ -179,7 +179,7 @@ def _decode(rdtype: int, buf: bytes, off: int, rdlen: int) -> Record | None:
             raise WireError("short SOA record")
         nums = struct.unpack_from("!IIIII", buf, o)
         return Record("SOA", f"{mname} {rname} " + " ".join(str(n) for n in nums))
-    if kind in ("DS", "DNSKEY"):  # presence only; DNSSEC validation re-asks through dnspython
+    if kind in ("DS", "DNSKEY", "TLSA"):  # presence only; DNSSEC validation re-asks through dnspython
         return Record(kind, f"\\# {rdlen} {rdata.hex()}")
     return None
 
