@@ -164,6 +164,7 @@ class _Classifier:
     def __init__(self) -> None:
         self._verdicts: dict[tuple[str, str | None], tuple[str | None, bool | None]] = {}
         self._providers: dict[str, str | None] = {}
+        self._pairs: dict[tuple[str | None, str | None], str | None] = {}
         try:
             from inboxtrace import codes
 
@@ -190,6 +191,18 @@ class _Classifier:
                 self._verdicts[key] = hit
         return hit
 
+    def provider_of(self, relay_host: str | None, domain: str | None) -> str | None:
+        """The provider by the relay (MX) name, else by the recipient's domain."""
+        key = (relay_host, domain)
+        try:
+            return self._pairs[key]
+        except KeyError:
+            pass
+        value = self.provider(relay_host) or self.provider(domain)
+        if len(self._pairs) < 100_000:
+            self._pairs[key] = value
+        return value
+
     def provider(self, host: str | None) -> str | None:
         if not host or self._codes is None:
             return None
@@ -207,13 +220,33 @@ class _MsgRow:
     existed: bool
 
 
-def _span(msg: Message) -> tuple[float | None, float | None]:
-    times = [epoch(msg.received), epoch(msg.completed)]
-    for d in msg.deliveries:
-        for a in d.attempts:
-            times.append(epoch(a.time))
-    known = [t for t in times if t is not None]
+def _ts(dt: datetime) -> float:
+    return dt.timestamp() if dt.tzinfo is not None else dt.replace(tzinfo=UTC).timestamp()
+
+
+def _attempt_times(msg: Message) -> list[list[float]]:
+    """Epoch seconds of every attempt, per delivery (computed once per message)."""
+    return [[_ts(a.time) for a in d.attempts] for d in msg.deliveries]
+
+
+def _span(msg: Message, times: list[list[float]]) -> tuple[float | None, float | None]:
+    known = [t for ts in times for t in ts]
+    if msg.received is not None:
+        known.append(_ts(msg.received))
+    if msg.completed is not None:
+        known.append(_ts(msg.completed))
     return (min(known), max(known)) if known else (None, None)
+
+
+_DAYS: dict[int, str] = {}
+
+
+def _day(ts: float) -> str:
+    n = int(ts // 86400)
+    day = _DAYS.get(n)
+    if day is None:
+        day = _DAYS[n] = datetime.fromtimestamp(n * 86400, UTC).date().isoformat()
+    return day
 
 
 def _same_message(
@@ -385,16 +418,17 @@ class LogWriter:
         known = self._existing(conn, batch)
         rows: dict[str, _MsgRow] = {}
         # (mkey, Message) pairs in batch order, each message resolved to the row it belongs to
-        resolved: list[tuple[str, Message]] = []
+        resolved: list[tuple[str, Message, list[list[float]]]] = []
         for msg in batch:
-            first, last = _span(msg)
+            times = _attempt_times(msg)
+            first, last = _span(msg, times)
             new = self._message_row(msg, first, last)
             self.counts.messages += 1
             if _is_noqueue(msg.queue_id):
                 new["mkey"] = self._noqueue_key(msg, first)
                 if new["mkey"] not in rows:
                     rows[new["mkey"]] = _MsgRow(new, False)
-                resolved.append((new["mkey"], msg))
+                resolved.append((new["mkey"], msg, times))
                 continue
             candidates = known.setdefault((msg.host, msg.queue_id), [])
             match = next(
@@ -407,7 +441,7 @@ class LogWriter:
             else:
                 match.row = _merge_message(match.row, new)
             rows[match.row["mkey"]] = match
-            resolved.append((match.row["mkey"], msg))
+            resolved.append((match.row["mkey"], msg, times))
 
         # NOQUEUE rows already stored are recognised by their key
         nq = [k for k, r in rows.items() if not r.existed and "|NOQUEUE|" in k]
@@ -429,9 +463,9 @@ class LogWriter:
                 old_deliv[(r["mkey"], r["recipient"])] = dict(r)
 
         deliv_rows: dict[tuple[str, str], dict[str, Any]] = {}
-        for mkey, msg in resolved:
-            for d in msg.deliveries:
-                drow = self._delivery_row(mkey, d)
+        for mkey, msg, times in resolved:
+            for d, dtimes in zip(msg.deliveries, times, strict=True):
+                drow = self._delivery_row(mkey, d, dtimes)
                 key = (mkey, d.recipient)
                 prev = deliv_rows.get(key) or old_deliv.get(key)
                 self.counts.deliveries += 1
@@ -448,34 +482,43 @@ class LogWriter:
         bulk(conn, self._msg_stmt, [r.row for r in rows.values()])
         bulk(conn, self._deliv_stmt, list(deliv_rows.values()))
 
-    def _delivery_row(self, mkey: str, d: Delivery) -> dict[str, Any]:
-        deciding = d.last_attempt
-        first = epoch(d.attempts[0].time) if d.attempts else None
-        last = epoch(deciding.time) if deciding else None
-        reason: str | None = None
-        hard: bool | None = None
-        if deciding is not None:
+    def _delivery_row(self, mkey: str, d: Delivery, times: list[float]) -> dict[str, Any]:
+        attempts = d.attempts
+        domain = _domain(d.recipient)
+        status: str | None
+        reply: str | None
+        dsn: str | None
+        relay: str | None
+        if attempts:
+            deciding = attempts[-1]
+            first: float | None = times[0]
+            last: float | None = times[-1]
             reason, hard = self._cls.reason(deciding)
+            status, reply, dsn, relay = deciding.status, deciding.reply, deciding.dsn, deciding.relay_host
+            day: str | None = _day(times[-1])
+        else:
+            first = last = day = None
+            reason = hard = None
+            status = reply = dsn = relay = None
         return {
             "mkey": mkey,
             "recipient": d.recipient,
             "original_recipient": d.original_recipient,
-            "rcpt_domain": _domain(d.recipient),
+            "rcpt_domain": domain,
             "final_state": d.final_state.value,
             "first_time": first,
             "last_time": last,
-            "day": from_epoch(last).date().isoformat() if last is not None else None,  # type: ignore[union-attr]
-            "status": deciding.status if deciding else None,
-            "reply": deciding.reply if deciding else None,
-            "dsn": deciding.dsn if deciding else None,
-            "relay_host": deciding.relay_host if deciding else None,
+            "day": day,
+            "status": status,
+            "reply": reply,
+            "dsn": dsn,
+            "relay_host": relay,
             "reason": reason,
             "hard_bounce": hard,
-            "provider": self._cls.provider(deciding.relay_host if deciding else None)
-            or self._cls.provider(_domain(d.recipient)),
+            "provider": self._cls.provider_of(relay, domain),
             "dsn_queue_id": d.dsn_queue_id,
-            "n_attempts": len(d.attempts),
-            "attempts": _dumps([self._attempt_list(a) for a in d.attempts]),
+            "n_attempts": len(attempts),
+            "attempts": _dumps([self._attempt_list(a, t) for a, t in zip(attempts, times, strict=True)]),
         }
 
     @staticmethod
@@ -497,11 +540,11 @@ class LogWriter:
             out["n_attempts"] = len(attempts)
         return out
 
-    def _attempt_list(self, a: Attempt) -> list[Any]:
+    def _attempt_list(self, a: Attempt, t: float) -> list[Any]:
         reason, hard = self._cls.reason(a)
         ev = a.evidence
         return [
-            epoch(a.time),
+            t,
             a.status,
             a.relay_host,
             a.relay_ip,
