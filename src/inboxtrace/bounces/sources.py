@@ -22,13 +22,16 @@ from inboxtrace.bounces.parse import parse_bounce
 from inboxtrace.errors import AuthenticationError, ConfigError, RemoteError, TLSError, UnreachableError
 from inboxtrace.model.bounce import BounceKind, BounceReport
 
-# An mbox "From " envelope line: "From sender Thu Jul  2 12:05:05 2020" (the date makes it safe
-# to accept one even without the blank line before it, as some tools write them).
+# An mbox "From " envelope line, "From sender Thu Jul  2 12:05:05 2020", at the start, after a blank
+# line, or right after a message's closing MIME boundary (some tools omit the blank line there).
 _MBOX_SEP_RE = re.compile(
-    rb"^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +"
+    rb"^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +"
+    rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +"
     rb"\d{1,2} +\d{1,2}:\d\d(?::\d\d)?(?: +[A-Z]{3,4})? +\d{4}[^\n]*\n",
     re.MULTILINE,
 )
+# a closing MIME boundary ("--b--", not a line of dashes) just before a separator
+_CLOSE_DELIMITER_RE = re.compile(rb"\n--[^\s-][^\n]*--\n$")
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
 _MAX_FILE = 512 * 1024 * 1024
 
@@ -43,7 +46,13 @@ class RawMessage:
 def split_mbox(data: bytes, source: str) -> Iterator[RawMessage]:
     """One item per message of an mbox (a single message without ``From `` lines passes through)."""
     seps = list(_MBOX_SEP_RE.finditer(data)) if b"From " in data else []
-    bounds = [(m.start(), m.end()) for m in seps]
+    bounds = [
+        (m.start(), m.end())
+        for m in seps
+        if m.start() == 0
+        or data[m.start() - 2 : m.start()] == b"\n\n"
+        or _CLOSE_DELIMITER_RE.search(data, max(0, m.start() - 400), m.start())
+    ]
     if data[: bounds[0][0] if bounds else len(data)].strip():
         bounds.insert(0, (0, 0))  # a message before the first envelope line
     if len(bounds) <= 1:
