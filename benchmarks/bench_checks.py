@@ -167,10 +167,14 @@ def main() -> int:
     ours_rate, theirs_rate = n / ours_s, n / theirs_s
     print(f"domains: {n} (local Knot at {server.nameserver}, {len(signed)} DNSSEC-signed zones)")
     print(
-        "checks, inboxtrace: SPF(+limits) DMARC(+report auth) MX DNSSEC NS/SOA MTA-STS TLS-RPT BIMI "
-        "DKIM(probe 12 selectors) blocklists(DBL/SURBL/URIBL for the domain)"
+        "checks, inboxtrace: NS/SOA, SPF (+lookup/void limits), DMARC (+report authorization), MX (+aliases,"
+        " PTR/FCrDNS of MX addresses, DANE TLSA), DNSSEC, MTA-STS, TLS-RPT, BIMI, DKIM (12 probed selectors),"
+        " blocklists (Spamhaus DBL, SURBL, URIBL for the domain)"
     )
-    print("checks, checkdmarc: SPF DMARC MX DNSSEC NS SOA MTA-STS TLS-RPT BIMI (HTTPS fetches disabled)")
+    print(
+        "checks, checkdmarc: NS, SOA, SPF, DMARC, MX (+aliases, PTR, TLSA, per-host DNSSEC), DNSSEC, MTA-STS,"
+        " TLS-RPT, BIMI (HTTPS fetches disabled)"
+    )
     print(
         f"inboxtrace check --from-file: {ours_s:8.2f} s  {ours_rate:8.1f} domains/s  "
         f"(results {len(ours)}, SPF valid {spf_ok}, incomplete {incomplete})"
