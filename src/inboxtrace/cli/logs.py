@@ -155,7 +155,7 @@ def trace(
     from inboxtrace.report import build_trace
     from inboxtrace.store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, must_exist=True) as store:
         view = build_trace(store, query, limit=limit)
     if as_json:
         _print_json(view.to_dict())
@@ -183,7 +183,7 @@ def report(
     from inboxtrace.report.period import parse_when
     from inboxtrace.store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, must_exist=True) as store:
         rep = build_report(store, since=parse_when(since), until=parse_when(until), top=top)
     if as_json:
         _print_json(rep.to_dict())
@@ -206,7 +206,7 @@ def suppressions(
     from inboxtrace.report.period import parse_when
     from inboxtrace.store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, must_exist=True) as store:
         sup = build_suppressions(store, since=parse_when(since))
     if as_json:
         _print_json(sup.to_dict())

@@ -157,8 +157,11 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
 
-def open_store(url: str | None = None, *, create: bool = True) -> Store:
+def open_store(url: str | None = None, *, create: bool = True, must_exist: bool = False) -> Store:
     """Open the store at ``url`` (default: :func:`default_url`), creating missing tables.
+
+    ``must_exist``: for commands that only read, a SQLite file that does not exist yet is an error
+    (instead of silently creating an empty store).
 
     Raises :class:`~inboxtrace.errors.StoreError` with a one-line reason when the database cannot
     be opened (bad URL, unreachable server, unwritable file).
@@ -175,6 +178,8 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     kwargs: dict[str, Any] = {}
     if backend == "sqlite":
         database = parsed.database or ""
+        if must_exist and database and database != ":memory:" and not Path(database).exists():
+            raise StoreError(f"no store at {database}: run `inboxtrace ingest FILE...` first (or give --db)")
         if database and database != ":memory:" and not database.startswith("file:"):
             try:
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
