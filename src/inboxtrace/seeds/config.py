@@ -69,7 +69,8 @@ def parse_seeds(data: Mapping[str, Any], *, base: Path | None = None) -> tuple[S
     for n, entry in enumerate(entries, 1):
         if not isinstance(entry, dict):
             raise ConfigError(f"seed #{n}: must be a table")
-        provider = str(entry.get("provider") or defaults.get("provider") or "")
+        address = str(entry.get("address", "")).strip()
+        provider = str(entry.get("provider") or defaults.get("provider") or address.rpartition("@")[2])
         prov = providers.get(provider, {}) if provider else {}
         layers = [defaults, prov if isinstance(prov, dict) else {}, entry]
         merged: dict[str, Any] = {}
@@ -132,7 +133,7 @@ def _seed(m: dict[str, Any], n: int, base: Path | None) -> Seed:
         raise ConfigError(f"{where}: 'timeout' must be a positive number of seconds")
     return Seed(
         address=address,
-        provider=str(m.get("provider") or address.rpartition("@")[2]),
+        provider=str(m.get("provider") or address.rpartition("@")[2]).lower(),
         host=host,
         port=port,
         security=security,
