@@ -35,6 +35,7 @@ from types import TracebackType
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
 from tests.rigs import free_port
 
 
