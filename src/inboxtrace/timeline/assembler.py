@@ -485,7 +485,7 @@ class Assembler:
         digest = hashlib.blake2b(line.encode("utf-8", "replace"), digest_size=8).hexdigest()
         n = self._noqueue_seen.get(digest, 0) + 1
         self._noqueue_seen[digest] = n
-        if len(self._noqueue_seen) > 100_000:
+        if len(self._noqueue_seen) > 10_000:
             self._noqueue_seen.clear()
         key_id = f"NOQUEUE-{digest}" if n == 1 else f"NOQUEUE-{digest}-{n}"
         state = "rejected" if status == "rejected" else _FINAL.get(status, FinalState.UNKNOWN).value

@@ -8,12 +8,12 @@ thousands of replies. Verdicts are therefore memoised:
   (delivered) does not. The verdict's ``text`` is then that of the first such reply; the attempt's
   ``reply`` always holds the exact text.
 - other replies per (text with the recipient address blanked, remote host): the same refusal for
-  another recipient gets the same reason, class and action, with ``text`` set to its own reply.
+  another recipient gets the same reason, class and action (the builder then sets the verdict's
+  ``text`` to the reply at hand, see :mod:`inboxtrace.timeline.records`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 from inboxtrace.model.reply import Verdict
@@ -56,16 +56,13 @@ class VerdictCache:
             shape = text.replace(rcpt, "\x00") if rcpt and len(rcpt) > 2 else text
             key = (shape, host, None)
         try:
-            v = self._cache[key]
+            return self._cache[key]
         except KeyError:
             v = self._classify(text, host)
             if len(self._cache) >= _MAX:
                 self._cache.clear()
             self._cache[key] = v
             return v
-        if v is not None and status != "sent" and v.text not in text:
-            v = dataclasses.replace(v, text=text)
-        return v
 
 
 __all__ = ["Classifier", "VerdictCache", "default_classifier"]
