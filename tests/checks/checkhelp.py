@@ -128,6 +128,8 @@ _mta-sts TXT {txt("v=STSv1; id=1")}
 11 PTR mismatch.good.test.
 12 PTR 12-2-0-192.dyn.isp.test.
 """
+    z["8.b.d.0.1.0.0.2.ip6.arpa"] = "0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 PTR mail6.good.test.\n"
+    z["good.test"] += "mail6 AAAA 2001:db8::10\n"
     z["isp.test"] = "12-2-0-192.dyn A 192.0.2.12\n"
     z["good.test"] += "mismatch A 192.0.2.200\n"
     z["bl.test"] = """

@@ -59,6 +59,12 @@ def test_ptr_and_fcrdns(opts: Callable[..., CheckOptions]) -> None:
     assert "192.0.2.200" in mismatch.found
 
 
+def test_ipv6_fcrdns(opts: Callable[..., CheckOptions]) -> None:
+    result = check_domain("good.test", opts(ips=("2001:db8::10", "2001:db8::11"), probe_selectors=False))
+    by_ip = {f.subject: f.code for f in result.findings if f.check == "ptr"}
+    assert by_ip == {"2001:db8::10": "ptr.ok", "2001:db8::11": "ptr.missing"}
+
+
 @pytest.mark.parametrize(
     ("name", "ip", "generic"),
     [

@@ -93,6 +93,18 @@ def test_ip_taken_from_received_header(opts: Callable[..., CheckOptions], keys: 
     assert [f.subject for f in result.by_code("spf.ip-pass")] == [GOOD_IP]
 
 
+def test_receiver_verdict_is_reported(opts: Callable[..., CheckOptions], keys: dict[int, Key]) -> None:
+    extra = (
+        "Authentication-Results: mx.example.net;\r\n dkim=pass header.i=@good.test header.s=k2048;\r\n"
+        " spf=softfail (sender IP is 192.0.2.10) smtp.mailfrom=good.test;\r\n dmarc=pass (p=REJECT) header.from=good.test"
+    )
+    raw = sign(make_message(extra=extra), keys[2048], "good.test", "k2048")
+    result = check_domain("good.test", opts(message=raw, ips=(GOOD_IP,), blocklists=False))
+    (f,) = result.by_code("message.receiver-verdict")
+    assert f.subject == "mx.example.net"
+    assert f.found == "dkim=pass, spf=softfail, dmarc=pass"
+
+
 @pytest.mark.parametrize(
     "raw",
     [

@@ -148,6 +148,10 @@ async def _sample_checks(ctx: Context, sample: Sample, ips: tuple[str, ...]) -> 
         "mail_from_domain": mail_from_domain,
         "dkim_domains": [s.domain for s in sample.signatures],
     }
+    if sample.receiver_verdict is not None:
+        server, verdict = sample.receiver_verdict
+        summary = ", ".join(f"{k}={v}" for k, v in verdict.items())
+        out.append(finding("message.receiver-verdict", subject=server, found=summary, detail=summary))
     sample_ips = ips or ((sample.received_ip,) if sample.received_ip else ())
     spf_results: list[str] = []
     spf_detail = ""

@@ -18,6 +18,7 @@ from inboxtrace.checks.tags import TagError, parse_tags
 _URL_RE = re.compile(rb"https?://([A-Za-z0-9.-]+\.[A-Za-z]{2,})", re.IGNORECASE)
 _IP_IN_RECEIVED = re.compile(r"\[(?:IPv6:)?([0-9a-fA-F:.]+)\]")
 _MSGID_RE = re.compile(r"^\s*<[^<>@\s]+@[^<>@\s]+>\s*$")
+_AR_RESULT = re.compile(r"(?:^|;)\s*(spf|dkim|dmarc|arc|bimi)\s*=\s*([A-Za-z]+)", re.IGNORECASE)
 MAX_LINKS = 20
 
 
@@ -43,6 +44,7 @@ class Sample:
     header_counts: dict[str, int] = field(default_factory=dict)
     link_domains: list[str] = field(default_factory=list)
     received_ip: str | None = None
+    receiver_verdict: tuple[str, dict[str, str]] | None = None  # (authserv-id, method → result)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -97,6 +99,13 @@ def parse_sample(raw: bytes) -> Sample:
                 index=i,
             )
         )
+    ar = msg.get_all("Authentication-Results", [])
+    if ar:  # the topmost one: added by the last receiving server
+        text = _unfold(str(ar[0]))
+        authserv = text.split(";", 1)[0].strip()[:200]
+        results = {m.group(1).lower(): m.group(2).lower() for m in _AR_RESULT.finditer(text)}
+        if results:
+            sample.receiver_verdict = (authserv, results)
     for value in msg.get_all("Received", []):
         m = _IP_IN_RECEIVED.search(str(value))
         if m:
