@@ -62,7 +62,7 @@ def verdict_for(found: Found) -> Verdict:
         phase = phase_in_text(text) or (phase_in_text(context) if context else None)
     if phase is not None and verdict.phase is None:
         verdict = dataclasses.replace(verdict, phase=phase)
-    reread = reason_in_phase(verdict.reason, phase, found.status or verdict.enhanced_status)
+    reread = reason_in_phase(verdict.reason, phase, found.status or verdict.enhanced_status, found.vouched)
     reread = reason_for_action(reread, found.action, phase)
     reread = reason_for_text(reread, text)
     if reread != verdict.reason:

@@ -22,6 +22,7 @@ class PhaseRule:
 @dataclass(frozen=True, slots=True)
 class UnknownUserRule:
     status: re.Pattern[str]
+    without_evidence: bool
     phases: frozenset[Phase]
     reasons: frozenset[str]
     becomes: str
@@ -44,6 +45,7 @@ def _data() -> tuple[tuple[tuple[re.Pattern[str], Phase], ...], tuple[PhaseRule,
         u = raw["unknown_user"]
         unknown = UnknownUserRule(
             status=re.compile(u["filter_status"]),
+            without_evidence=bool(u.get("without_evidence", False)),
             phases=frozenset(Phase(x) for x in u["trusted_phases"]),
             reasons=frozenset(u["reasons"]),
             becomes=str(u["becomes"]),
@@ -126,9 +128,17 @@ def reason_for_action(reason: str, action: str | None, phase: Phase | None) -> s
     return reason
 
 
-def reason_in_phase(reason: str, phase: Phase | None, status: str | None) -> str:
+def reason_in_phase(reason: str, phase: Phase | None, status: str | None, vouched: bool = False) -> str:
     """The reason as re-read in the light of the phase and status (unchanged when no rule applies)."""
     _marks, rules, unknown = _data()
+    if (
+        reason in unknown.reasons
+        and unknown.without_evidence
+        and phase is None
+        and not status
+        and not vouched
+    ):
+        return unknown.becomes
     if phase is not None:
         for rule in rules:
             if phase in rule.phases and reason in rule.reasons:

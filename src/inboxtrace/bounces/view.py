@@ -38,6 +38,7 @@ class Found:
     last_attempt: str | None = None
     reason: str | None = None  # forced by the format (feedback, vacation, ...), else classified
     feedback_type: str | None = None
+    vouched: bool = False  # the format states its verdict on the address itself (directory lookup)
     context_text: str = ""  # the surrounding human text, used when the diagnostic says too little
     context_fn: Callable[[], str] | None = None  # computes context_text on first use (it costs a scan)
 

@@ -69,6 +69,7 @@ class Family:
     body_re: re.Pattern[str] | None
     header: tuple[str, ...]
     reason: str | None
+    vouches: bool
 
 
 def _rx(value: object) -> re.Pattern[str] | None:
@@ -93,6 +94,7 @@ def _data() -> tuple[tuple[Family, ...], re.Pattern[str]]:
                 body_re=_rx(f.get("body")),
                 header=tuple(h.lower() for h in f.get("header", [])),
                 reason=f.get("reason"),
+                vouches=bool(f.get("vouches", False)),
             )
             for f in raw.get("family", [])
         )
@@ -208,7 +210,7 @@ def family_of(mail: Mail) -> Family | None:
     return None
 
 
-def parse_text(mail: Mail, name: str, reason: str | None = None) -> Parsed | None:
+def parse_text(mail: Mail, name: str, reason: str | None = None, vouches: bool = False) -> Parsed | None:
     report, original = split_report(mail.body)
     found, preamble = scan(report, exclusions(mail))
     weak = False
@@ -228,6 +230,7 @@ def parse_text(mail: Mail, name: str, reason: str | None = None) -> Parsed | Non
     for item in found:
         item.context = preamble
         item.reason = reason
+        item.vouched = vouches
     return Parsed(format=name, kind="dsn", recipients=found, original_text=original or None, weak=weak)
 
 
@@ -244,7 +247,7 @@ class KnownText:
         fam = family_of(mail)
         if fam is None:
             return None
-        return parse_text(mail, fam.name, fam.reason)
+        return parse_text(mail, fam.name, fam.reason, fam.vouches)
 
 
 _BOUNCE_FROM_RE = re.compile(r"mailer-daemon|postmaster|mail delivery|mdaemon|mail administrator", re.I)
