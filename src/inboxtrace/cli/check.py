@@ -47,7 +47,9 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     ] = None,
     from_file: Annotated[
         Path | None,
-        typer.Option("--from-file", help="Check every domain of this file (one a line), JSON lines."),
+        typer.Option(
+            "--from-file", help="Check every domain of this file (one a line; - for stdin): JSON lines."
+        ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of the report.")] = False,
     verbose: Annotated[
@@ -121,7 +123,7 @@ def _many(path: Path, options: CheckOptions) -> None:
     from inboxtrace.errors import InputError
 
     try:
-        text = path.read_text("utf-8", errors="replace")
+        text = sys.stdin.read() if str(path) == "-" else path.read_text("utf-8", errors="replace")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     domains = []
@@ -158,6 +160,14 @@ def _many(path: Path, options: CheckOptions) -> None:
     err.print(f"checked {len(domains) - invalid} domain(s); {invalid} line(s) were not domain names")
 
 
+_PASS_SUFFIXES = (".ok", "-ok", "-pass", ".clean", ".dane")
+
+
+def _passed(code: str) -> bool:
+    """An info finding that reports a passed check (others are notes: optional things missing)."""
+    return code.endswith(_PASS_SUFFIXES)
+
+
 _CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F] if c not in (0x09,)}
 
 
@@ -178,12 +188,13 @@ def render(result: CheckResult, console: Console, *, verbose: bool = False) -> N
         ("  (incomplete: some checks could not be made)" if not result.complete else "", "yellow"),
     )
     console.print(head)
-    counts = {
-        s: sum(1 for f in result.findings if f.severity.value == s) for s in ("error", "warning", "info")
-    }
+    errors, warnings = len(result.errors), len(result.warnings)
+    infos = [f for f in result.findings if f.severity.value == "info"]
+    passed = sum(1 for f in infos if _passed(f.code))
     console.print(
         Text(
-            f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} fine", style="dim"
+            f"{errors} error(s), {warnings} warning(s), {passed} passed, {len(infos) - passed} note(s)",
+            style="dim",
         )
     )
     for f in result.findings:
@@ -204,9 +215,8 @@ def render(result: CheckResult, console: Console, *, verbose: bool = False) -> N
             console.print(Text.assemble(("    why:   ", "dim"), _clean(f.why)))
         if f.fix:
             console.print(Text.assemble(("    fix:   ", "dim"), _clean(f.fix)))
-    if not verbose:
-        fine = [f for f in result.findings if f.severity.value == "info"]
-        if fine:
-            console.print()
-            for f in fine:
-                console.print(Text.assemble(("✓ ", "green"), _clean(f.title)))
+    if not verbose and infos:
+        console.print()
+        for f in sorted(infos, key=lambda f: not _passed(f.code)):
+            mark = ("✓ ", "green") if _passed(f.code) else ("· ", "dim")
+            console.print(Text.assemble(mark, _clean(f.title)))
