@@ -172,6 +172,7 @@ def test_idle_messages_are_flushed(tmp_path: Path) -> None:
     assert first.deliveries[0].final_state is FinalState.DEFERRED
     a = first.deliveries[0].attempts[0]
     assert a.phase is not None and a.phase.value == "connect"
+    assert (a.relay_host, a.relay_ip, a.relay_port) == ("mx", "192.0.2.9", 25)  # relay=none: from the text
     assert [m.queue_id for m in it] == ["CCCCCC1"]
 
 
@@ -192,3 +193,29 @@ def test_binary_junk_is_counted_not_fatal(tmp_path: Path) -> None:
     assert stats.lines == stats.events + sum(stats.ignored.values()) + stats.unknown
     assert stats.unknown > 0 and len(stats.unknown_samples) <= 5
     assert [m.queue_id for m in messages] == ["ABCDEF1"]
+
+
+def test_failed_mx_before_success_and_tls(tmp_path: Path) -> None:
+    path = tmp_path / "mx.log"
+    path.write_text(
+        "Mar  1 10:00:00 mx postfix/smtpd[1]: DDDDDD1: client=a[192.0.2.1]\n"
+        "Mar  1 10:00:00 mx postfix/qmgr[2]: DDDDDD1: from=<s@example.org>, size=10, nrcpt=1 (queue active)\n"
+        "Mar  1 10:00:01 mx postfix/smtp[5]: DDDDDD1: host mx1.example.net[192.0.2.10] said: 421 4.7.0 Try "
+        "again later (in reply to MAIL FROM command)\n"
+        "Mar  1 10:00:02 mx postfix/smtp[5]: Untrusted TLS connection established to mx2.example.net[192.0.2.11]:25: "
+        "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n"
+        "Mar  1 10:00:03 mx postfix/smtp[5]: DDDDDD1: to=<r@example.net>, relay=mx2.example.net[192.0.2.11]:25, "
+        "delay=3, delays=0/0/2/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4ABC123)\n"
+        "Mar  1 10:00:03 mx postfix/qmgr[2]: DDDDDD1: removed\n"
+    )
+    stats = LogStats()
+    (msg,) = list(read_logs([path], stats=stats))
+    assert stats.unknown == 0 and stats.events == 6
+    (d,) = msg.deliveries
+    assert d.final_state is FinalState.DELIVERED
+    tried, sent = d.attempts
+    assert (tried.status, tried.relay_host, tried.relay_ip) == ("tried", "mx1.example.net", "192.0.2.10")
+    assert tried.verdict is not None and tried.verdict.reply_code == 421
+    assert tried.phase is not None and tried.phase.value == "mail-from"
+    assert sent.tls is not None and sent.tls.startswith("TLSv1.3")
+    assert sent.remote_queue_id == "4ABC123" and msg.next_hops == ("4ABC123",)

@@ -42,7 +42,21 @@ _FINAL = {
     "expired": FinalState.EXPIRED,
     "rejected": FinalState.REJECTED,
     "deferred": FinalState.DEFERRED,
+    "SOFTBOUNCE": FinalState.DEFERRED,  # Postfix soft_bounce=yes: a bounce kept as a deferral
 }
+
+_RELAY_IN_TEXT = ("connect to ", "lost connection with ", "conversation with ", "host ")
+
+
+def relay_from_text(text: str) -> str | None:
+    """The server a Postfix failure text names (``connect to mx[1.2.3.4]:25: ...``), if any."""
+    for prefix in _RELAY_IN_TEXT:
+        i = text.find(prefix)
+        if i >= 0:
+            spec = text[i + len(prefix) :].split(" ", 1)[0].rstrip(":")
+            if "[" in spec:
+                return spec
+    return None
 
 
 _RELAYS: dict[str, tuple[str | None, str | None, int | None]] = {}
@@ -361,6 +375,8 @@ class Assembler:
         if st.notes and st.notes_pid == pid:
             r.attempts.extend(st.notes)
         tls = self._tls.pop((host, pid), None) if self._tls else None
+        if (relay is None or relay == "none") and text and status != "sent":
+            relay = relay_from_text(text) or relay
         a = self._attempt(ts, status, relay, text, dsn, delay, delays, ln, line, tls, rcpt)
         r.attempts.append(a)
         r.status = status
@@ -373,11 +389,7 @@ class Assembler:
         if st.notes_pid != pid:
             st.notes = []
             st.notes_pid = pid
-        relay = None
-        if text.startswith(("host ", "lost connection with ", "conversation with ", "connect to ")):
-            words = text.split(" ", 4)
-            spec = words[1] if text.startswith("host ") else words[3 if text.startswith("lost") else 2]
-            relay = spec.rstrip(":")
+        relay = relay_from_text(text)
         tls = self._tls.pop((host, pid), None) if self._tls else None
         st.notes.append(self._attempt(ts, "tried", relay, text, None, None, None, ln, line, tls))
 
@@ -564,4 +576,4 @@ class Assembler:
         return min(lines) if lines else None
 
 
-__all__ = ["Assembler", "split_relay"]
+__all__ = ["Assembler", "relay_from_text", "split_relay"]
