@@ -74,8 +74,12 @@ async def _policy(ctx: Context, domain: str, record: str) -> list[Finding]:
     from checkdmarc.mta_sts import MTASTSPolicySyntaxError, mx_in_mta_sts_patterns, parse_mta_sts_policy
 
     url = ctx.options.mta_sts_url.format(domain=domain)
+    host = httpx.URL(url).host
+    local = host in ("localhost", "::1") or host.startswith("127.")
     try:
-        async with httpx.AsyncClient(timeout=ctx.options.https_timeout, follow_redirects=False) as client:
+        async with httpx.AsyncClient(
+            timeout=ctx.options.https_timeout, follow_redirects=False, trust_env=not local
+        ) as client:
             resp = await client.get(url)
     except httpx.HTTPError as exc:
         return [
