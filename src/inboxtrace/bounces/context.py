@@ -68,6 +68,22 @@ def phase_sensitive_reasons() -> frozenset[str]:
     return frozenset(out)
 
 
+@cache
+def _delayed_re() -> re.Pattern[str] | None:
+    try:
+        text = resources.files("inboxtrace.bounces").joinpath("data/context.toml").read_text("utf-8")
+        delayed = tomllib.loads(text).get("delayed")
+        return re.compile(delayed["pattern"], re.I) if delayed else None
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
+        raise DataFileError(f"bounces/data/context.toml: {exc}") from exc
+
+
+def says_delayed(text: str) -> bool:
+    """A human-text report that is only a warning: the MTA keeps trying (DSN action "delayed")."""
+    pattern = _delayed_re()
+    return bool(pattern and pattern.search(text))
+
+
 def phase_in_text(text: str) -> Phase | None:
     """The SMTP phase a bounce text states (transcripts, vendor wording), or ``None``."""
     from inboxtrace.codes import phase_of

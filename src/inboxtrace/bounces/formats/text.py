@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from inboxtrace.bounces.context import says_delayed
 from inboxtrace.bounces.mail import addresses, first_address
 from inboxtrace.bounces.view import Found, Mail, Parsed
 from inboxtrace.errors import DataFileError
@@ -227,10 +228,13 @@ def parse_text(mail: Mail, name: str, reason: str | None = None, vouches: bool =
             weak = True
     if not found:
         return None
+    delayed = says_delayed(report[:_REPORT_LIMIT])
     for item in found:
         item.context = preamble
         item.reason = reason
         item.vouched = vouches
+        if delayed and item.action is None:
+            item.action = "delayed"
     return Parsed(format=name, kind="dsn", recipients=found, original_text=original or None, weak=weak)
 
 
