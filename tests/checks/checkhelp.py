@@ -105,6 +105,7 @@ default._bimi TXT {txt("v=BIMI1; l=https://dmarc-none.test/logo.svg")}
     z["reports.test"] = f"dmarc-ext.test._report._dmarc TXT {txt('v=DMARC1')}\n"
     z["noauth.test"] = "@ MX 10 mx\nmx A 127.0.0.1\n"
     z["dmarc-bad.test"] = f"_dmarc TXT {txt('v=DMARC1; p=maybe')}\n"
+    z["dmarc-baduri.test"] = f"_dmarc TXT {txt('v=DMARC1; p=reject; rua=reports@dmarc-baduri.test')}\n"
     z["dmarc-pct.test"] = (
         f"_dmarc TXT {txt('v=DMARC1; p=reject; pct=50; sp=none; rua=mailto:a@dmarc-pct.test')}\n"
     )

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.dns
         ("spf-none.test", {"dmarc.missing"}, {"dmarc.ok"}),
         ("dmarc-none.test", {"dmarc.policy-none", "dmarc.no-rua"}, {"dmarc.missing"}),
         ("dmarc-bad.test", {"dmarc.syntax"}, {"dmarc.ok"}),
+        ("dmarc-baduri.test", {"dmarc.rua-invalid", "dmarc.ok"}, {"dmarc.syntax"}),
         ("dmarc-pct.test", {"dmarc.pct-partial", "dmarc.sp-weaker", "dmarc.ok"}, {"dmarc.no-rua"}),
         ("dmarc-ext.test", {"dmarc.external-unauthorized", "dmarc.ok"}, {"dmarc.missing"}),
         ("mail.good.test", {"dmarc.org-fallback", "dmarc.ok"}, {"dmarc.missing"}),

@@ -103,15 +103,15 @@ async def check(ctx: Context) -> list[Finding]:
     ctx.dmarc_found = True
     ctx.records["dmarc"] = {"record": record, "name": where}
     tags, problems = validate(record)
-    if problems:
-        fatal = [p for p in problems if not p.startswith("unknown tag")]
-        if fatal or not tags:
-            out.append(
-                finding(
-                    "dmarc.syntax", subject=domain, found=record, domain=domain, detail="; ".join(problems)
-                )
-            )
-            return out
+    uri_problems = [p for p in problems if " URI " in p]
+    fatal = [p for p in problems if not p.startswith("unknown tag") and p not in uri_problems]
+    if fatal or not tags:
+        detail = "; ".join(problems)
+        out.append(finding("dmarc.syntax", subject=domain, found=record, domain=domain, detail=detail))
+        return out
+    if uri_problems:  # receivers skip a bad report URI but still apply the policy
+        detail = "; ".join(uri_problems)
+        out.append(finding("dmarc.rua-invalid", subject=domain, found=record, domain=domain, detail=detail))
     policy = tags.get("p", "none").lower()
     from_org = where != f"_dmarc.{domain}"
     effective = tags.get("sp", policy).lower() if from_org else policy
