@@ -125,3 +125,17 @@ def test_forced_format(tmp_path: Path) -> None:
     assert auto == [] and s1.ignored == {"other:mymta": 1}
     forced, _ = _read(tmp_path, "b.log", text, format="sendmail")
     assert [d.final_state for m in forced for d in m.deliveries] == [FinalState.DELIVERED]
+
+
+def test_exim_whole_message_rejections() -> None:
+    path = FAIL2BAN / "exim-spam.log"
+    messages = list(read_logs([path]))
+    by_ip = {m.client_ip: m for m in messages}
+    scan = by_ip["4.47.28.40"]
+    (d,) = scan.deliveries
+    assert d.recipient == "" and d.final_state is FinalState.REJECTED
+    assert d.attempts[0].reply == "Rejected: hits=7.5 required=5.0 trigger=5.0"
+    virus = by_ip["83.235.177.148"]
+    assert virus.sender == "auguriesvbd40@google.com"
+    assert virus.deliveries[0].attempts[0].reply is not None
+    assert "virus" in virus.deliveries[0].attempts[0].reply

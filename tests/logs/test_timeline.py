@@ -219,3 +219,50 @@ def test_failed_mx_before_success_and_tls(tmp_path: Path) -> None:
     assert tried.phase is not None and tried.phase.value == "mail-from"
     assert sent.tls is not None and sent.tls.startswith("TLSv1.3")
     assert sent.remote_queue_id == "4ABC123" and msg.next_hops == ("4ABC123",)
+
+
+@pytest.mark.parametrize(
+    ("text", "relay", "phase", "provider"),
+    [
+        (
+            "connect to gmail-smtp-in.l.google.com[142.250.102.27]:25: Connection timed out",
+            "none",
+            "connect",
+            "gmail",
+        ),
+        (
+            "conversation with mx00.gmx.com[74.208.5.4] timed out while receiving the initial server greeting",
+            "mx00.gmx.com[74.208.5.4]:25",
+            "connect",
+            None,
+        ),
+        (
+            "lost connection with mta7.am0.yahoodns.net[98.136.216.22] while sending RCPT TO",
+            "mta7.am0.yahoodns.net[98.136.216.22]:25",
+            "rcpt-to",
+            "yahoo",
+        ),
+        (
+            "host mx.example.net[192.0.2.7] said: 451 4.3.0 Temporary failure (in reply to end of DATA command)",
+            "mx.example.net[192.0.2.7]:25",
+            "end-of-data",
+            None,
+        ),
+    ],
+)
+def test_connection_failures_keep_their_phase(
+    tmp_path: Path, text: str, relay: str, phase: str, provider: str | None
+) -> None:
+    path = tmp_path / "t.log"
+    path.write_text(
+        f"Mar  1 10:00:01 mx postfix/smtp[3]: EEEEEE1: to=<r@example.net>, relay={relay}, delay=30, "
+        f"delays=0/0/30/0, dsn=4.4.2, status=deferred ({text})\n"
+    )
+    (msg,) = list(read_logs([path]))
+    (a,) = msg.deliveries[0].attempts
+    assert a.phase is not None and a.phase.value == phase
+    assert a.relay_host is not None and a.relay_host in text
+    assert a.verdict is not None and a.verdict.reply_class.value == "transient"
+    if provider is not None:
+        assert a.verdict.provider == provider
+    assert msg.deliveries[0].final_state is FinalState.DEFERRED

@@ -19,6 +19,7 @@ _ID_FULL = _ID.fullmatch
 _HOST = re.compile(
     r"\bH=(?:(?P<name>[^\s\[(]+)\s*)?(?:\([^)]*\)\s*)?(?:\[(?P<ip>[^\]]+)\](?::(?P<port>\d+))?)?"
 )
+_FROM = re.compile(r"\bF=<?([^>\s]*)>?")
 _CONFIRM = re.compile(r'\bC="((?:[^"\\]|\\.)*)"')
 _FIELD = re.compile(r"\b(?P<k>[A-Za-z]{1,3})=(?P<v>\S+)")
 _REJECT = re.compile(
@@ -176,6 +177,8 @@ class EximParser:
             return True
         if " rejected " in rest or rest.startswith("rejected "):
             rm = _REJECT.match(rest)
+            if rm is None:  # "F=<a> H=h [ip] P=esmtp rejected by local_scan(): text" / "rejected after DATA"
+                return self._whole_message_reject(host, ts, rest, ln, line, sink)
             if rm:
                 sink.reject(
                     host, None, ts, "reject", rm["stage"], rm["host"] or None, rm["ip"], rm["from"], rm["to"],
@@ -189,6 +192,22 @@ class EximParser:
             if rest.startswith(prefix):
                 return kind
         return "exim-message-other"
+
+    @staticmethod
+    def _whole_message_reject(host: str, ts: str, rest: str, ln: int, line: str, sink: EventSink) -> bool:
+        r = rest.find(" rejected ")
+        after = rest[r + 10 :]
+        colon = after.find(": ")
+        text = after[colon + 2 :] if colon >= 0 else after
+        stage = "DATA" if after.startswith(("after DATA", "by local_scan")) else after.split(" ", 1)[0]
+        hm = _HOST.search(rest)
+        fm = _FROM.search(rest)
+        action = "defer" if rest[:r].endswith(" temporarily") else "reject"
+        sink.reject(
+            host, None, ts, action, stage, hm["name"] if hm else None, hm["ip"] if hm else None,
+            fm.group(1) if fm else None, None, text, ln, line,
+        )  # fmt: skip
+        return True
 
 
 __all__ = ["DESCRIPTION", "NAME", "EximParser"]

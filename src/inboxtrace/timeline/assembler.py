@@ -45,6 +45,9 @@ _FINAL = {
     "SOFTBOUNCE": FinalState.DEFERRED,  # Postfix soft_bounce=yes: a bounce kept as a deferral
 }
 
+# SMTP stages at which a refusal is of a whole message (not of a connection or a command).
+_MESSAGE_STAGES = frozenset({"DATA", "END-OF-MESSAGE", "BDAT", "AFTER DATA"})
+
 _RELAY_IN_TEXT = ("connect to ", "lost connection with ", "conversation with ", "host ")
 
 
@@ -479,6 +482,8 @@ class Assembler:
         line: str,
     ) -> None:
         status = "rejected" if action in ("reject", "milter-reject", "defer") else action
+        if rcpt is None and stage is not None and stage.upper() in _MESSAGE_STAGES:
+            rcpt = ""  # the whole message was refused, its recipients are not logged
         a = self._attempt(ts, status, None, text, None, None, None, ln, line, None, rcpt or "")
         if qid is not None:
             st = self._get(host, qid, ln)
