@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from inboxtrace.cli import main
-from tests.checks.checkhelp import GOOD_IP, LISTED_IP
+from tests.checks.checkhelp import GOOD_IP, LISTED_IP, Key, make_message, sign
 from tests.rigs.knot import KnotServer
 
 pytestmark = pytest.mark.dns
@@ -111,6 +111,32 @@ def test_hostile_records_are_not_markup(knot: KnotServer, capsys: pytest.Capture
     assert "[bold]x[/bold]" in out
     assert "[link=http://x]y[/link]" in out
     assert "\x1b" not in out
+
+
+def test_domain_taken_from_the_message(
+    knot: KnotServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], keys: dict[int, Key]
+) -> None:
+    eml = tmp_path / "sample.eml"
+    eml.write_bytes(sign(make_message(), keys[2048], "good.test", "k2048"))
+    code, out, _ = run(
+        [
+            "check",
+            "--message",
+            str(eml),
+            "--ip",
+            GOOD_IP,
+            "--nameserver",
+            knot.nameserver,
+            "--json",
+            "--no-fetch",
+            "--no-blocklists",
+        ],
+        capsys,
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["domain"] == "good.test"
+    assert "bulk.ok" in {f["code"] for f in data["findings"]}
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,13 @@ scored 0–100 (weights in ``data/score.toml``).
 
 from inboxtrace.checks.context import CheckOptions
 from inboxtrace.checks.dnsq import DnsAnswer, DnsStatus, Resolver
-from inboxtrace.checks.run import check_domain, check_domain_async, check_many, check_many_async
+from inboxtrace.checks.run import (
+    check_domain,
+    check_domain_async,
+    check_many,
+    check_many_async,
+    domain_of_message,
+)
 
 __all__ = [
     "CheckOptions",
@@ -22,4 +28,5 @@ __all__ = [
     "check_domain_async",
     "check_many",
     "check_many_async",
+    "domain_of_message",
 ]

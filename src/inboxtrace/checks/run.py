@@ -50,6 +50,15 @@ def normalize_domain(text: str) -> str:
     return name
 
 
+def domain_of_message(raw: bytes) -> str:
+    """The domain a sample message speaks for: its From domain (else its Return-Path domain)."""
+    sample = parse_sample(raw)
+    domain = sample.from_domain or sample.mail_from_domain
+    if domain is None:
+        raise InputError("the message has no single From address to take the domain from; give DOMAIN")
+    return normalize_domain(domain)
+
+
 def normalize_ip(text: str) -> str:
     try:
         return str(ipaddress.ip_address(text.strip()))

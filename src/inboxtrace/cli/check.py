@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
 
 def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     domain: Annotated[
-        str | None, typer.Argument(help="The sending domain (From / MAIL FROM domain).")
+        str | None, typer.Argument(help="The sending domain (default: the From domain of --message).")
     ] = None,
     ip: Annotated[
         list[str] | None, typer.Option("--ip", help="A sending IP: SPF, PTR/FCrDNS, blocklists.")
@@ -76,8 +76,10 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     from inboxtrace.checks import CheckOptions
     from inboxtrace.errors import InputError
 
-    if (domain is None) == (from_file is None):
-        raise InputError("give either a DOMAIN or --from-file FILE")
+    if domain is not None and from_file is not None:
+        raise InputError("give either a DOMAIN or --from-file FILE, not both")
+    if domain is None and from_file is None and message is None:
+        raise InputError("give a DOMAIN, --message FILE (its From domain is checked) or --from-file FILE")
     raw = None
     if message is not None:
         try:
@@ -107,7 +109,11 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
 
     from inboxtrace.checks import check_domain
 
-    assert domain is not None
+    if domain is None:
+        from inboxtrace.checks import domain_of_message
+
+        assert raw is not None
+        domain = domain_of_message(raw)
     result = check_domain(domain, options)
     if json_out:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
