@@ -155,3 +155,28 @@ def test_bad_input_exit_status(args: list[str], status: int, capsys: pytest.Capt
     code, _out, err = run(args, capsys)
     assert code == status
     assert "Traceback" not in err and "error:" in err
+
+
+def test_from_file_with_junk(knot: KnotServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "junk.txt"
+    path.write_bytes(b"\x00\xff\xfe\x01garbage\n" + b"a" * 100_000 + b"\ngood.test\n\xc3\x28.test\n")
+    code, out, err = run(
+        [
+            "check",
+            "--from-file",
+            str(path),
+            "--nameserver",
+            knot.nameserver,
+            "--no-fetch",
+            "--no-blocklists",
+            "--no-probe",
+        ],
+        capsys,
+    )
+    assert code == 0
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert len(lines) == 4
+    assert sum(1 for x in lines if "error" in x) == 3
+    assert [x["domain"] for x in lines if "error" not in x] == ["good.test"]
+    assert all(len(x["domain"]) <= 300 and len(x.get("error", "")) < 200 for x in lines)
+    assert "Traceback" not in err

@@ -35,18 +35,21 @@ T = TypeVar("T")
 
 def normalize_domain(text: str) -> str:
     """Lower-case, IDNA-encoded, without trailing dot; raises InputError when not a domain name."""
+    shown = text if len(text) <= 80 else text[:80] + "…"
     name = text.strip().rstrip(".").lower()
+    if len(name) > 253:
+        raise InputError(f"not a domain name (longer than 253 characters): {shown!r}")
     if "@" in name:
         name = name.rsplit("@", 1)[1]
     try:
         name = name.encode("idna").decode("ascii")
     except UnicodeError as exc:
-        raise InputError(f"not a domain name: {text!r}") from exc
+        raise InputError(f"not a domain name: {shown!r}") from exc
     labels = name.split(".")
     if len(labels) < 2 or any(not lab or len(lab) > 63 for lab in labels) or len(name) > 253:
-        raise InputError(f"not a domain name: {text!r}")
-    if not all(c.isalnum() or c in "-_" for lab in labels for c in lab):
-        raise InputError(f"not a domain name: {text!r}")
+        raise InputError(f"not a domain name: {shown!r}")
+    if not all(c.isascii() and (c.isalnum() or c in "-_") for lab in labels for c in lab):
+        raise InputError(f"not a domain name: {shown!r}")
     return name
 
 

@@ -154,7 +154,7 @@ def _many(path: Path, options: CheckOptions) -> None:
             nonlocal invalid
             if isinstance(res, InputError):
                 invalid += 1
-                record: dict[str, object] = {"domain": text, "error": str(res)}
+                record: dict[str, object] = {"domain": text[:300], "error": str(res)}
             else:
                 record = res.to_dict()
             sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
