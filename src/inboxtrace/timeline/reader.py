@@ -519,7 +519,8 @@ class LogReader:
                 key = (st.host, st.qid)
                 prev = carry.pop(key, None)
                 merged = _merge(prev, st) if prev is not None else st
-                emitted.append(builder.build(Assembler.finish(merged, closed=True), merged_table))
+                closed = merged.completed_ts is not None  # else flushed as idle
+                emitted.append(builder.build(Assembler.finish(merged, closed=closed), merged_table))
             for st in opened:
                 key = (st.host, st.qid)
                 prev = carry.pop(key, None)
