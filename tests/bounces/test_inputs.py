@@ -85,6 +85,7 @@ def test_bad_inputs_give_per_file_errors_and_the_run_goes_on(tmp_path: Path) -> 
         )
     )
     (bad / "g-good.eml").write_bytes(dsn("good@example.org"))
+    (bad / "i-json.eml").write_bytes(b'{"feedbacktype": "abuse", "file": "x"}\n')
     gz = bad / "h-not-gzip.eml.gz"
     gz.write_bytes(b"this is not gzip")
     reports = {Path(r.source).name: r for r in read_bounces(iter_paths([bad, tmp_path / "missing.eml"]))}
@@ -101,6 +102,7 @@ def test_bad_inputs_give_per_file_errors_and_the_run_goes_on(tmp_path: Path) -> 
     assert reports["g-good.eml"].recipients[0].recipient == "good@example.org"
     assert "cannot read" in (reports["h-not-gzip.eml.gz"].error or "")
     assert reports["missing.eml"].error == "no such file or directory"
+    assert "not a mail message" in (reports["i-json.eml"].error or "")
 
 
 @settings(max_examples=300, deadline=None)

@@ -17,7 +17,7 @@ from email.message import Message
 
 from inboxtrace.errors import MalformedInputError
 
-_HEADER_LINE_RE = re.compile(rb"^(?:From |[!-9;-~]{1,76}:)")
+_HEADER_LINE_RE = re.compile(rb"^(?:From |[A-Za-z][A-Za-z0-9_-]{0,75}[ \t]*:)")
 _ADDR_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
 _MAX_BYTES = 32 * 1024 * 1024
 _ENC_WORD = "=?"
