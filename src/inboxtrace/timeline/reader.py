@@ -259,10 +259,14 @@ class LogReader:
     def resume_position(self) -> Position | None:
         """Where to restart after an interruption, for the file being read (plain files only).
 
-        It is the start of the oldest message still being assembled (or the end of what was read
-        when none is open), so a restart from it loses nothing. Lines of messages already yielded
-        may be read again after a restart: consumers must treat a message as the same when it has
-        the same (host, queue id) and received time, and merge attempts by their evidence line.
+        It is the start of the oldest message of that file still being assembled or not yet
+        handed out (or the end of what was read when there is none), so a restart from it loses
+        nothing. Lines of messages already yielded may be read again after a restart: consumers
+        must treat a message as the same when it has the same (host, queue id) and received time,
+        and merge attempts by their evidence (source, line number). Messages still open from an
+        earlier file of a rotated set are not covered: they complete from the later file's lines.
+        During a parallel read (big files, ``jobs`` > 1) pieces of messages are merged only at the
+        end, so the position is None until the read is over (restart from the beginning).
         """
         if self._current is None or self._asm is None:
             return self._last_position
@@ -534,6 +538,12 @@ class LogReader:
             emitted.append(builder.build(Assembler.finish(st, closed=False), merged_table))
         stats.messages += len(emitted)
         yield from emitted
+        last = self.paths[-1]
+        if not units[-1].compressed:
+            try:
+                self._last_position = Position(last, identify(last), os.path.getsize(last))
+            except OSError:
+                self._last_position = None
 
 
 def _renumber(st: _Msg, offset: int) -> None:
