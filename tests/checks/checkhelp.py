@@ -76,6 +76,11 @@ pk._domainkey TXT {txt("v=DKIM1; p=" + k[2048])}
     z["spf-lookups.test"] = f"@ TXT {txt('v=spf1 ' + includes + ' -all')}\n" + "".join(
         f"l{i} TXT {txt('v=spf1 -all')}\n" for i in range(11)
     )
+    z["spf-nested.test"] = (
+        f"@ TXT {txt('v=spf1 include:n1.spf-nested.test a redirect=n2.spf-nested.test')}\n@ A 192.0.2.30\n"
+        f"n1 TXT {txt('v=spf1 include:n2.spf-nested.test mx:spf-nested.test -all')}\n"
+        f"n2 TXT {txt('v=spf1 ip4:192.0.2.0/24 -all')}\n@ MX 10 mx\nmx A 192.0.2.31\n"
+    )
     z["spf-void.test"] = (
         f"@ TXT {txt('v=spf1 a:nx1.spf-void.test a:nx2.spf-void.test mx:nx3.spf-void.test -all')}\n"
     )

@@ -41,7 +41,23 @@ def test_lookup_count_is_reported(opts: Callable[..., CheckOptions]) -> None:
     assert result.records["spf"]["spf-lookups.test"]["dns_lookups"] == 11
     (f,) = result.by_code("spf.too-many-lookups")
     assert "11" in f.fix
+    assert "include:l0.spf-lookups.test (1)" in f.found
+    assert result.records["spf"]["spf-lookups.test"]["lookups_per_term"]["include:l7.spf-lookups.test"] == 1
     assert f.severity.value == "error"
+
+
+def test_include_cost_counts_its_subtree(opts: Callable[..., CheckOptions]) -> None:
+    result = check_domain("good.test", opts(blocklists=False, probe_selectors=False))
+    per_term = result.records["spf"]["good.test"]["lookups_per_term"]
+    assert per_term == {"include:_spf.provider.test": 1}
+    nested = check_domain("spf-nested.test", opts(blocklists=False, probe_selectors=False))
+    assert nested.records["spf"]["spf-nested.test"]["lookups_per_term"] == {
+        "include:n1.spf-nested.test": 3,
+        "a": 1,
+        "redirect=n2.spf-nested.test": 1,
+    }
+    assert nested.records["spf"]["spf-nested.test"]["dns_lookups"] == 5
+    assert "spf.no-all" not in codes(nested)  # the redirect target ends in -all
 
 
 def test_void_lookups_are_named(opts: Callable[..., CheckOptions]) -> None:

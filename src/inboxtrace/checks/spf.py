@@ -41,6 +41,7 @@ class _Walk:
     findings: list[Finding] = field(default_factory=list)
     final_all: str | None = None
     ptr_seen: bool = False
+    costs: list[tuple[str, int]] = field(default_factory=list)
 
 
 async def check(ctx: Context, domain: str, *, label: str = "spf") -> list[Finding]:
@@ -56,20 +57,23 @@ async def check(ctx: Context, domain: str, *, label: str = "spf") -> list[Findin
         return [finding("spf.multiple", subject=domain, found=found, domain=domain, count=len(records))]
     record = records[0]
     walk = _Walk()
-    await _walk(ctx, record, domain, walk, stack=[domain], top=True)
+    walk.lookups = await _walk(ctx, record, domain, walk, stack=[domain], top=True)
+    breakdown = ", ".join(f"{term} ({cost})" for term, cost in sorted(walk.costs, key=lambda tc: -tc[1]))
     ctx.records.setdefault(label, {})[domain] = {
         "record": record,
         "dns_lookups": walk.lookups,
         "void_lookups": len(walk.voids),
+        "lookups_per_term": dict(walk.costs),
     }
     out = walk.findings
+    found = f"{record} — lookups per term: {breakdown}" if breakdown else record
     if walk.lookups > MAX_LOOKUPS:
         out.append(
-            finding("spf.too-many-lookups", subject=domain, found=record, domain=domain, count=walk.lookups)
+            finding("spf.too-many-lookups", subject=domain, found=found, domain=domain, count=walk.lookups)
         )
     elif walk.lookups >= MAX_LOOKUPS - 1:
         out.append(
-            finding("spf.lookups-near-limit", subject=domain, found=record, domain=domain, count=walk.lookups)
+            finding("spf.lookups-near-limit", subject=domain, found=found, domain=domain, count=walk.lookups)
         )
     if len(walk.voids) > MAX_VOID:
         names = ", ".join(walk.voids)
@@ -118,12 +122,17 @@ async def _fetch_spf(ctx: Context, name: str, walk: _Walk, kind: str, parent: st
     return records[0]
 
 
-async def _walk(ctx: Context, record: str, domain: str, walk: _Walk, *, stack: list[str], top: bool) -> None:
-    terms = record.split()[1:]
+async def _walk(ctx: Context, record: str, domain: str, walk: _Walk, *, stack: list[str], top: bool) -> int:
+    """Count the lookups of ``record`` and everything it includes (terms of one record in parallel).
+
+    Returns the lookups this record costs; for the top record, ``walk.costs`` gets each costly
+    term with its share (an include costs 1 plus everything below it).
+    """
     q = pyspf.query(i=_PROBE_IP, s=f"postmaster@{domain}", h=domain)
     redirect: str | None = None
     has_all = False
-    for term in terms:
+    mechanisms: list[tuple[str, str, str]] = []
+    for term in record.split()[1:]:
         mod = _MODIFIER_RE.match(term)
         if mod:
             if mod.group(1).lower() == "redirect":
@@ -131,57 +140,73 @@ async def _walk(ctx: Context, record: str, domain: str, walk: _Walk, *, stack: l
                     redirect = q.expand_domain(mod.group(2))
                 except pyspf.PermError as exc:
                     walk.findings.append(_syntax(domain, record, term, exc))
-                    return
+                    return 0
             continue
         try:
             _mech, m, arg, _cidr, result = q.validate_mechanism(term)
         except (pyspf.PermError, pyspf.TempError, ValueError) as exc:
             walk.findings.append(_syntax(domain, record, term, exc))
-            return
+            return 0
         if m not in pyspf.ALL_MECHANISMS:
             walk.findings.append(_syntax(domain, record, term, f"unknown mechanism {m!r}"))
-            return
+            return 0
         if m == "all":
             has_all = True
             if top:
                 walk.final_all = result
-            continue
-        if m in ("ip4", "ip6"):
-            continue
-        walk.lookups += 1
-        if m == "include":
-            if arg in stack:
-                walk.findings.append(finding("spf.loop", subject=arg, found=" → ".join([*stack, arg])))
-                continue
-            sub = await _fetch_spf(ctx, arg, walk, "include", domain)
-            if sub is not None:
-                await _walk(ctx, sub, arg, walk, stack=[*stack, arg], top=False)
-        elif m == "a":
-            await _void_if_empty(ctx, walk, arg, ("A", "AAAA"))
-        elif m == "mx":
-            answer = await ctx.q(arg, "MX")
-            if answer.failed:
-                walk.findings.append(unchecked(f"the MX of {arg} (SPF mx of {domain})", answer))
-            elif answer.void:
-                walk.voids.append(arg)
-            elif len(answer.records) > MAX_MX_NAMES:
-                walk.findings.append(
-                    finding("spf.mx-too-many", subject=domain, found=answer.describe(), domain=domain)
-                )
-        elif m == "ptr":
-            if not walk.ptr_seen:
-                walk.findings.append(finding("spf.ptr", subject=domain, found=term, domain=domain))
-            walk.ptr_seen = True
-        elif m == "exists" and "%" not in term:
-            await _void_if_empty(ctx, walk, arg, ("A",))
+        elif m not in ("ip4", "ip6"):
+            mechanisms.append((term, m, arg))
+    costs = await asyncio.gather(
+        *(_mechanism(ctx, walk, t, m, a, domain=domain, stack=stack) for t, m, a in mechanisms)
+    )
+    if top:
+        walk.costs.extend((t, c) for (t, _m, _a), c in zip(mechanisms, costs, strict=True))
+    total = sum(costs)
     if redirect and not has_all:
-        walk.lookups += 1
+        cost = 1
         if redirect in stack:
             walk.findings.append(finding("spf.loop", subject=redirect, found=" → ".join([*stack, redirect])))
-            return
-        sub = await _fetch_spf(ctx, redirect, walk, "redirect", domain)
-        if sub is not None:
-            await _walk(ctx, sub, redirect, walk, stack=[*stack, redirect], top=top)
+        else:
+            sub = await _fetch_spf(ctx, redirect, walk, "redirect", domain)
+            if sub is not None:
+                cost += await _walk(ctx, sub, redirect, walk, stack=[*stack, redirect], top=top)
+        if top:
+            walk.costs.append((f"redirect={redirect}", cost))
+        total += cost
+    return total
+
+
+async def _mechanism(
+    ctx: Context, walk: _Walk, term: str, m: str, arg: str, *, domain: str, stack: list[str]
+) -> int:
+    """Check one lookup-costing mechanism; returns its lookups (1, plus an include's subtree)."""
+    if m == "include":
+        if arg in stack:
+            walk.findings.append(finding("spf.loop", subject=arg, found=" → ".join([*stack, arg])))
+            return 1
+        sub = await _fetch_spf(ctx, arg, walk, "include", domain)
+        if sub is None:
+            return 1
+        return 1 + await _walk(ctx, sub, arg, walk, stack=[*stack, arg], top=False)
+    if m == "a":
+        await _void_if_empty(ctx, walk, arg, ("A", "AAAA"))
+    elif m == "mx":
+        answer = await ctx.q(arg, "MX")
+        if answer.failed:
+            walk.findings.append(unchecked(f"the MX of {arg} (SPF mx of {domain})", answer))
+        elif answer.void:
+            walk.voids.append(arg)
+        elif len(answer.records) > MAX_MX_NAMES:
+            walk.findings.append(
+                finding("spf.mx-too-many", subject=domain, found=answer.describe(), domain=domain)
+            )
+    elif m == "ptr":
+        if not walk.ptr_seen:
+            walk.findings.append(finding("spf.ptr", subject=domain, found=term, domain=domain))
+        walk.ptr_seen = True
+    elif m == "exists" and "%" not in term:
+        await _void_if_empty(ctx, walk, arg, ("A",))
+    return 1
 
 
 async def _void_if_empty(ctx: Context, walk: _Walk, name: str, rdtypes: tuple[str, ...]) -> None:
