@@ -266,3 +266,21 @@ def test_connection_failures_keep_their_phase(
     if provider is not None:
         assert a.verdict.provider == provider
     assert msg.deliveries[0].final_state is FinalState.DEFERRED
+
+
+def test_reused_queue_id_after_a_lost_removed_line(tmp_path: Path) -> None:
+    path = tmp_path / "reuse.log"
+    path.write_text(
+        "Mar  1 10:00:00 mx postfix/smtpd[1]: ABCDEF1: client=a[192.0.2.1]\n"
+        "Mar  1 10:00:01 mx postfix/smtp[3]: ABCDEF1: to=<one@example.net>, relay=mx[192.0.2.2]:25, delay=1, "
+        "delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)\n"
+        # the "removed" line was lost; Postfix reuses the id for the next message
+        "Mar  1 11:00:00 mx postfix/smtpd[1]: ABCDEF1: client=b[192.0.2.3]\n"
+        "Mar  1 11:00:01 mx postfix/smtp[3]: ABCDEF1: to=<two@example.net>, relay=mx[192.0.2.2]:25, delay=1, "
+        "delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)\n"
+        "Mar  1 11:00:02 mx postfix/qmgr[2]: ABCDEF1: removed\n"
+    )
+    first, second = read_logs([path])
+    assert [d.recipient for d in first.deliveries] == ["one@example.net"] and first.client_ip == "192.0.2.1"
+    assert [d.recipient for d in second.deliveries] == ["two@example.net"] and second.client_ip == "192.0.2.3"
+    assert first.completed is None and second.completed is not None

@@ -239,6 +239,20 @@ class Assembler:
             self.open[key] = st
         return st
 
+    def _birth(self, host: str, qid: str, ln: int) -> _Msg:
+        """The state for a message that starts here; an open one with the same id that already
+        has deliveries is an older message whose end the log lost (queue ids are reused)."""
+        key = (host, qid)
+        st = self.open.get(key)
+        if st is not None and st.rcpts and st.born:
+            del self.open[key]
+            self.out.append(self.finish(st, closed=False))
+            st = None
+        if st is None:
+            st = _Msg(self.mta, host, qid, self.source, ln, True)
+            self.open[key] = st
+        return st
+
     def _attempt(
         self,
         ts: str,
@@ -286,7 +300,7 @@ class Assembler:
     def client(
         self, host: str, qid: str, ts: str, client_host: str | None, client_ip: str | None, ln: int
     ) -> None:
-        st = self._get(host, qid, ln, True)
+        st = self._birth(host, qid, ln)
         st.born = True
         st.client_host = client_host
         st.client_ip = client_ip
@@ -295,7 +309,7 @@ class Assembler:
         st.last_ts = ts
 
     def pickup(self, host: str, qid: str, ts: str, sender: str | None, ln: int) -> None:
-        st = self._get(host, qid, ln, True)
+        st = self._birth(host, qid, ln)
         st.born = True
         if st.sender is None:
             st.sender = sender
@@ -339,7 +353,7 @@ class Assembler:
         nrcpt: int | None,
         ln: int,
     ) -> None:
-        st = self._get(host, qid, ln, True)
+        st = self._birth(host, qid, ln)
         st.born = True
         st.sender = sender
         st.size = size
