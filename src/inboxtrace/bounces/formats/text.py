@@ -218,7 +218,9 @@ def parse_text(mail: Mail, name: str, reason: str | None = None, vouches: bool =
     if not found:
         failed = mail.msg.get("X-Failed-Recipients")
         if failed:
-            found = [Found(recipient=a, diagnostic="") for a in addresses(str(failed))]
+            named = addresses(str(failed)) or [str(failed).split(",")[0].strip()]
+            whole = " ".join(report.split())[:2000] if len(named) == 1 else ""
+            found = [Found(recipient=a, diagnostic=whole) for a in named if a]
     if not found:
         # The report names no address (often: not in English); the returned message says to whom.
         to = returned_to(mail, original)
