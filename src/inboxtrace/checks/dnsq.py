@@ -334,4 +334,5 @@ def interpret_wire(resp: wire.Response, name: str, rdtype: str) -> DnsAnswer:
 
 
 def reverse_name(ip: str) -> str:
-    return dns.name.from_text(ipaddress.ip_address(ip).reverse_pointer).to_text()
+    """``192.0.2.1`` → ``1.2.0.192.in-addr.arpa.`` (nibbles under ip6.arpa for IPv6)."""
+    return ipaddress.ip_address(ip).reverse_pointer + "."

@@ -29,6 +29,7 @@ TYPES = {
     "AAAA": 28,
     "DS": 43,
     "DNSKEY": 48,
+    "TLSA": 52,
 }
 _NAMES = {v: k for k, v in TYPES.items()}
 _HEADER = struct.Struct("!HHHHHH")
