@@ -204,3 +204,62 @@ def test_unknown_without_logs(run: Run, tmp_path: Path) -> None:
         assert "no MTA logs are ingested" in frank.summary and "inboxtrace ingest" in frank.next_step
     finally:
         other.close()
+
+
+def _main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Run the real entry point (which maps errors to exit statuses); (status, stdout+stderr)."""
+    from inboxtrace.cli import main
+
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_cli_new_send_check_report_with_trend(
+    run: Run, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same story through the commands, as a second test: the report shows the first as the trend."""
+    monkeypatch.setenv("SEED_PW", SEED_PASSWORD)
+    app, cli = get_app(), CliRunner()
+    res = cli.invoke(app, ["placement", "new", "--seeds", str(run.sc.seed_file), "--db", run.db, "--json"])
+    assert res.exit_code == 0, res.output
+    new = json.loads(res.stdout)
+    assert new["header"] == f"X-Inboxtrace-Test: {new['token']}" and new["token"] in new["body_marker"]
+    smtp = f"127.0.0.1:{run.sc.sender_mta.smtpd_port}"
+    bad = run.sc.workdir / "bad.eml"
+    bad.write_bytes(b"\x00\x01 not a message")
+    argv = ["placement", "send", new["test_id"], "--message", str(bad), "--smtp", smtp, "--db", run.db]
+    code, out = _main(argv, capsys)
+    assert code == 2 and "error: the message file has no header block" in out and "Traceback" not in out
+    msg = run.sc.workdir / "campaign2.eml"
+    msg.write_text(MESSAGE.replace("newsletter-1@", "newsletter-2@"))
+    res = cli.invoke(
+        app,
+        ["placement", "send", new["test_id"], "--message", str(msg), "--smtp", smtp, "--db", run.db,
+         "--skip", LEFT_OUT, "--json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert len(json.loads(res.stdout)) == len(SEEDS) - 1
+    inbox = run.sc.dovecot.mail_dir("bob@inbox.test") / "new"
+    wait_until(
+        lambda: any(new["token"].encode() in p.read_bytes() for p in inbox.iterdir()), what="bob's copy"
+    )
+    wait_until(
+        lambda: len(list((run.sc.dovecot.mail_dir("dave@promo.test") / ".Promotions" / "new").iterdir())) >= 2
+    )
+    res = cli.invoke(app, ["placement", "check", new["test_id"], "--db", run.db, "--json", "--wait", "0"])
+    assert res.exit_code == 0, res.output
+    checked = json.loads(res.stdout)
+    assert checked["matrix"]["inboxmail"]["counts"]["inbox"] == 2
+    res = cli.invoke(app, ["placement", "report", new["test_id"], "--db", run.db, "--json"])
+    rep = json.loads(res.stdout)
+    assert [t["test_id"] for t in rep["trend"]] == [run.test.test_id]
+    assert rep["trend"][0]["counts"]["inbox"] == 2
+    res = cli.invoke(app, ["placement", "report", "--db", run.db])
+    assert new["test_id"] in res.stdout and run.test.test_id in res.stdout
+    code, out = _main(["placement", "check", "no-such-test", "--db", run.db], capsys)
+    assert code == 1 and "no placement test 'no-such-test'" in out
