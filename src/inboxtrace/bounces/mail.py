@@ -66,11 +66,16 @@ def header(msg: Message, name: str) -> str:
 
 
 def decode_header_value(value: object) -> str:
-    if isinstance(value, email.header.Header):
-        value = str(value)
+    if isinstance(value, email.header.Header):  # compat32 wraps raw 8-bit values (unknown-8bit)
+        try:
+            value = "".join(
+                p.decode(_charset(c), "replace") if isinstance(p, bytes) else p
+                for p, c in email.header.decode_header(value)
+            )
+        except (ValueError, LookupError, AssertionError):
+            value = str(value)
     text = str(value)
-    if not text.isascii() and any(0xDC80 <= ord(c) <= 0xDCFF for c in text):  # escaped 8-bit bytes
-        text = text.encode("ascii", "surrogateescape").decode("utf-8", "replace")
+    text = fix_surrogates(text)
     if _ENC_WORD in text:
         try:
             parts = email.header.decode_header(text)
@@ -78,6 +83,13 @@ def decode_header_value(value: object) -> str:
         except (ValueError, LookupError, AssertionError):
             pass
     return " ".join(text.split())
+
+
+def fix_surrogates(text: str) -> str:
+    """Text the parser decoded as ASCII with escaped 8-bit bytes, decoded as UTF-8 instead."""
+    if text.isascii() or not any(0xDC80 <= ord(c) <= 0xDCFF for c in text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _charset(name: str | None) -> str:
@@ -100,7 +112,7 @@ def part_text(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         raw = part.get_payload()
-        return raw if isinstance(raw, str) else ""
+        return fix_surrogates(raw) if isinstance(raw, str) else ""
     charset = _charset(part.get_content_charset())
     try:
         return payload.decode(charset)

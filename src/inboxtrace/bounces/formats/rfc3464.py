@@ -29,9 +29,11 @@ def _blocks_of(part: Message) -> list[dict[str, str]]:
             lines.extend(f"{name}: {decode_header_value(value)}" for name, value in sub.items())
             lines.append("")
             # compat32 keeps a trailing non-header body in a block's payload: read it too
-            tail = sub.get_payload()
-            if isinstance(tail, str) and tail.strip():
-                lines.append(tail)
+            if not sub.is_multipart():
+                raw = sub.get_payload(decode=True)  # bytes: 8-bit (UTF-8) fields kept intact
+                tail = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else ""
+                if tail.strip():
+                    lines.append(tail)
                 lines.append("")
         return field_blocks("\n".join(lines))
     return field_blocks(part_text(part))
