@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from email.message import Message
 
@@ -90,30 +91,31 @@ def parse_bounce(raw: bytes, source: str = "<bytes>") -> BounceReport:
 
 def _report(mail: Mail, source: str, digest: str) -> BounceReport:
     parsed = detect(mail)
-    common = {
-        "source": source,
-        "subject": mail.subject or None,
-        "sender": first_address(mail.sender) or (mail.sender or None),
-        "date": parse_date(header(mail.msg, "Date")),
-        "message_id": header(mail.msg, "Message-ID") or None,
-        "digest": digest,
-    }
+    base = BounceReport(
+        source=source,
+        format="none",
+        kind=BounceKind.NOT_BOUNCE,
+        subject=mail.subject or None,
+        sender=first_address(mail.sender) or (mail.sender or None),
+        date=parse_date(header(mail.msg, "Date")),
+        message_id=header(mail.msg, "Message-ID") or None,
+        digest=digest,
+    )
     if parsed is None:
         if looks_like_bounce(mail):
-            return BounceReport(
+            return dataclasses.replace(
+                base,
                 format="unknown",
                 kind=BounceKind.ERROR,
                 error="reads like a bounce (sender/subject) but no failed recipient was found: "
                 "truncated, or a layout inboxtrace does not know",
-                **common,  # type: ignore[arg-type]
             )
-        return BounceReport(format="none", kind=BounceKind.NOT_BOUNCE, **common)  # type: ignore[arg-type]
-    recipients = tuple(_recipient(item) for item in parsed.recipients)
-    return BounceReport(
+        return base
+    return dataclasses.replace(
+        base,
         format=parsed.format,
         kind=_KINDS.get(parsed.kind, BounceKind.DSN),
-        recipients=recipients,
+        recipients=tuple(_recipient(item) for item in parsed.recipients),
         original=returned_message(mail, parsed.original_text),
         queue_id=parsed.queue_id,
-        **common,  # type: ignore[arg-type]
     )
