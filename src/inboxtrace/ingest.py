@@ -139,12 +139,13 @@ def ingest(
         return summary
     reader = read_logs(todo, format=format, stats=stats, positions=positions, jobs=jobs)
 
-    def save_position() -> None:
+    def position_saver() -> Callable[[], None] | None:
+        # everything read so far is in the batch being handed over: once it is committed, a
+        # restart may begin at the start of the oldest message still being assembled
         pos = reader.resume_position()
-        if pos is not None:
-            checkpoints.save_position(pos)
+        return None if pos is None else (lambda: checkpoints.save_position(pos))
 
-    writer.on_flush = save_position
+    writer.on_flush = position_saver
     last_report = started
 
     def report() -> None:
@@ -153,15 +154,14 @@ def ingest(
             elapsed = time.monotonic() - started
             progress(Progress(stats.lines, writer.counts.messages, done, total or None, elapsed))
 
-    for n, msg in enumerate(reader, 1):
-        writer.add(msg)
-        if progress is not None and not n & 255:
-            now = time.monotonic()
-            if now - last_report >= progress_interval:
-                last_report = now
-                report()
-    writer.on_flush = None
-    writer.flush()
+    with writer:
+        for n, msg in enumerate(reader, 1):
+            writer.add(msg)
+            if progress is not None and not n & 255:
+                now = time.monotonic()
+                if now - last_report >= progress_interval:
+                    last_report = now
+                    report()
     for p in reader.paths:
         checkpoints.mark_complete(p)
     summary.duration = time.monotonic() - started
@@ -203,6 +203,9 @@ def follow(
         if pos is not None:
             checkpoints.save_follow(name, pos)
 
+    def after_commit() -> Callable[[], None]:
+        return checkpoint
+
     def idle() -> bool:
         if writer.pending:
             writer.flush()
@@ -213,7 +216,7 @@ def follow(
         checkpoint()
         return stop()
 
-    writer.on_flush = checkpoint
+    writer.on_flush = after_commit
     reader = read_logs(
         [path],
         format=format,
@@ -231,7 +234,7 @@ def follow(
         pass
     finally:
         writer.on_flush = None
-        writer.flush()
+        writer.close()
         checkpoint()
     summary.duration = time.monotonic() - started
     _fill(summary, stats, writer)

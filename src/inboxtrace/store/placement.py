@@ -291,3 +291,21 @@ def deliveries_to(
                 out.append((msg, dl))
     out.sort(key=lambda md: md[1].attempts[0].time.timestamp() if md[1].attempts else 0.0)
     return out
+
+
+def deferrals_at(
+    store: Store, relay_host: str, *, since: datetime, until: datetime | None = None
+) -> tuple[int, datetime | None]:
+    """How many logged deliveries to ``relay_host`` are still deferred in the window, and the earliest
+    deferral's time: is one provider throttling the whole send?"""
+    from inboxtrace.store.logs import log_deliveries
+
+    d = log_deliveries.c
+    q = sa.select(sa.func.count(), sa.func.min(d.first_time)).where(
+        d.relay_host == relay_host, d.final_state == "deferred", d.last_time >= _ts(since)
+    )
+    if until is not None:
+        q = q.where(d.first_time <= _ts(until))
+    with store.connect() as conn:
+        row = conn.execute(q).one()
+    return int(row[0] or 0), _dt(row[1])
