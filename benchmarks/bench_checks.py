@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -112,6 +113,11 @@ print(json.dumps({"elapsed": elapsed, "n": len(results), "spf_valid": ok}))
 """
 
 
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_inboxtrace(ns: str, path: Path, concurrency: int) -> tuple[float, list[dict[str, object]]]:
     exe = Path(sys.executable).parent / "inboxtrace"
     cmd = [
@@ -157,8 +163,11 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "domains.txt"
             path.write_text("\n".join(domains) + "\n")
+            cpu0 = _child_cpu()
             ours_s, ours = run_inboxtrace(server.nameserver, path, args.concurrency)
+            cpu1 = _child_cpu()
             theirs_s, theirs = run_checkdmarc(server.host, server.port, path)
+            cpu2 = _child_cpu()
     finally:
         server.stop()
     n = len(domains)
@@ -177,11 +186,12 @@ def main() -> int:
     )
     print(
         f"inboxtrace check --from-file: {ours_s:8.2f} s  {ours_rate:8.1f} domains/s  "
-        f"(results {len(ours)}, SPF valid {spf_ok}, incomplete {incomplete})"
+        f"(results {len(ours)}, SPF valid {spf_ok}, incomplete {incomplete}, CPU {cpu1 - cpu0:.2f} s)"
     )
     print(
         f"checkdmarc.check_domains:     {theirs_s:8.2f} s  {theirs_rate:8.1f} domains/s  "
-        f"(results {theirs['n']}, SPF valid {theirs['spf_valid']}, in-process {theirs['elapsed']:.2f} s)"
+        f"(results {theirs['n']}, SPF valid {theirs['spf_valid']}, in-process {theirs['elapsed']:.2f} s, "
+        f"CPU {cpu2 - cpu1:.2f} s)"
     )
     ratio = ours_rate / theirs_rate
     print(f"ratio: {ratio:.1f}x  (target >= 5x) -> {'PASS' if ratio >= 5 else 'FAIL'}")

@@ -15,16 +15,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import dns.asyncquery
 import dns.exception
 import dns.flags
 import dns.message
 import dns.name
 import dns.rcode
-import dns.rdata
-import dns.rdataclass
 import dns.rdatatype
-import dns.resolver
 import dns.rrset
 
 from inboxtrace.checks import wire
@@ -127,6 +123,8 @@ def _port(text: str, spec: str) -> int:
 
 def system_nameservers() -> list[tuple[str, int]]:
     """The resolvers from /etc/resolv.conf (used only when none is given)."""
+    import dns.resolver
+
     try:
         res = dns.resolver.Resolver(configure=True)
     except dns.exception.DNSException as exc:
@@ -234,15 +232,17 @@ class Resolver:
                                 answer.cname_chain + target.cname_chain,
                             )
                         return answer
+                from dns import asyncquery  # the full client: DNSSEC questions, TCP after truncation
+
                 if qname is None:
                     qname = dns.name.from_text(name)
                 msg = dns.message.make_query(qname, rdtype, want_dnssec=dnssec)
                 msg.flags |= dns.flags.RD
                 self.queries += 1
                 try:
-                    full = await dns.asyncquery.udp(msg, host, port=port, timeout=self.timeout)
+                    full = await asyncquery.udp(msg, host, port=port, timeout=self.timeout)
                     if full.flags & dns.flags.TC:
-                        full = await dns.asyncquery.tcp(msg, host, port=port, timeout=self.timeout)
+                        full = await asyncquery.tcp(msg, host, port=port, timeout=self.timeout)
                 except dns.exception.Timeout:
                     last = DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, error=f"no answer from {host}:{port}")
                     continue

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import dns.dnssec
 import dns.exception
 import dns.name
-import dns.node
-import dns.rdataset
 
 from inboxtrace.checks.context import Context, unchecked
 from inboxtrace.checks.findings import finding
@@ -26,6 +23,10 @@ async def check(ctx: Context) -> list[Finding]:
         if probe.failed:
             return [unchecked(f"the DNSKEY of {zone}", probe)]
         return [finding("dnssec.unsigned", subject=zone, found=probe.describe(), domain=zone)]
+    import dns.dnssec  # (cryptography) only for signed zones
+    import dns.node
+    import dns.rdataset
+
     keys = await ctx.q(zone, "DNSKEY", dnssec=True)
     if keys.failed:
         return [unchecked(f"the DNSKEY of {zone}", keys)]

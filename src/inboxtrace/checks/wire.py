@@ -36,6 +36,7 @@ _HEADER = struct.Struct("!HHHHHH")
 _RR = struct.Struct("!HHIH")
 _OPT = b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 0)  # EDNS0, 1232-byte UDP payload
 MAX_POINTERS = 64
+FIRST_RESEND = 0.4  # seconds before the first retransmission; doubled after each one
 
 
 class WireError(ValueError):
@@ -227,11 +228,6 @@ def parse_response(buf: bytes, qid: int, question: bytes) -> Response:
 _rand = random.SystemRandom().randrange
 
 
-def _expire(fut: asyncio.Future[bytes]) -> None:
-    if not fut.done():
-        fut.set_exception(TimeoutError())
-
-
 class _Protocol(asyncio.DatagramProtocol):
     def __init__(self) -> None:
         self.pending: dict[int, asyncio.Future[bytes]] = {}
@@ -329,16 +325,31 @@ class Channel:
         deadline = loop.time() + timeout
         fut: asyncio.Future[bytes] = loop.create_future()
         proto.pending[qid] = fut
+        transport = proto.transport
+        if transport is None:
+            raise ConnectionError("socket closed")
+        interval = FIRST_RESEND
+        handle: asyncio.TimerHandle | None = None
+
+        def tick() -> None:
+            # a lost datagram costs one resend interval, not the whole timeout
+            nonlocal interval, handle
+            current = proto.pending.get(qid)
+            if current is None or current.done():
+                return
+            now = loop.time()
+            if now >= deadline:
+                current.set_exception(TimeoutError())
+                return
+            transport.sendto(message)
+            interval *= 2
+            handle = loop.call_at(min(now + interval, deadline), tick)
+
+        handle = loop.call_at(min(loop.time() + interval, deadline), tick)
         try:
-            if proto.transport is None:
-                raise ConnectionError("socket closed")
-            proto.transport.sendto(message)
+            transport.sendto(message)
             while True:
-                handle = loop.call_at(deadline, _expire, fut)
-                try:
-                    data = await fut
-                finally:
-                    handle.cancel()
+                data = await fut
                 try:
                     return parse_response(data, qid, question)
                 except WireError:
@@ -347,6 +358,8 @@ class Channel:
                     fut = loop.create_future()  # a stray datagram: keep waiting for the answer
                     proto.pending[qid] = fut
         finally:
+            if handle is not None:
+                handle.cancel()
             proto.pending.pop(qid, None)
 
     def close(self) -> None:
