@@ -263,3 +263,26 @@ def test_cli_new_send_check_report_with_trend(
     assert new["test_id"] in res.stdout and run.test.test_id in res.stdout
     code, out = _main(["placement", "check", "no-such-test", "--db", run.db], capsys)
     assert code == 1 and "no placement test 'no-such-test'" in out
+    # the second send, diagnosed after re-ingesting the grown log and the new DSNs: heidi's provider now
+    # defers two deliveries (throttling the sender as a whole); judy's bounce is the one for newsletter-2
+    second = new["test_id"]
+    wait_until(lambda: run.sc.bounce_count() >= 4, what="the second run's DSNs")
+    ingest([str(run.sc.sender_mta.log_path)], run.store)
+    ingest_bounces(run.store, read_bounces(iter_path(run.sc.bounce_maildir())))
+    d = {c.address: c for c in diagnose_test(run.store, second, window=timedelta(0)).conclusions}
+    assert d["heidi@defer.test"].kind is ConclusionKind.DEFERRED
+    assert any("2 deliveries to 127.0.0.1 are deferred" in e for e in d["heidi@defer.test"].evidence)
+    assert d["judy@gone.test"].kind is ConclusionKind.BOUNCED_AFTER_ACCEPT
+    assert d["frank@discard.test"].kind is ConclusionKind.ACCEPTED_NOT_FOUND
+    assert d["frank@discard.test"].remote_queue_id not in (None, c_first_frank_qid(run))
+    one = diagnose_address(run.store, "frank@discard.test", since=run.test.created - timedelta(minutes=1))
+    assert len(one.conclusions) == 2  # one per message sent to frank
+    assert {c.details["message_id"] for c in one.conclusions} == {
+        "newsletter-1@sender.test",
+        "newsletter-2@sender.test",
+    }
+
+
+def c_first_frank_qid(run: Run) -> str | None:
+    c = {x.address: x for x in diagnose_test(run.store, run.test.test_id, window=timedelta(0)).conclusions}
+    return c["frank@discard.test"].remote_queue_id

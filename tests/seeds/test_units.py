@@ -133,3 +133,23 @@ def test_send_transcript_redacts_auth_and_records_each_reply() -> None:
             ["a@b.test"],
             SmtpOptions("127.0.0.1", closed_port(), mail_from="s@x.test"),
         )
+
+
+def test_trusted_authserv_ids_pick_the_receivers_header() -> None:
+    from inboxtrace.seeds.config import parse_seeds
+
+    raw = (
+        b"Authentication-Results: forged.example; dkim=pass header.d=bank.test\r\n"
+        b"Authentication-Results: MX.Google.com; dkim=fail header.d=bank.test; dmarc=fail header.from=bank.test\r\n"
+        b"\r\n"
+    )
+    (seed,) = parse_seeds(
+        {
+            "seed": [
+                {"address": "s@gmail.test", "host": "h", "password_env": "P", "authserv_id": "mx.google.com"}
+            ]
+        }
+    )
+    facts = copy_facts(raw, trusted_authserv=seed.authserv_ids)
+    assert [(a.method, a.result) for a in facts.auth] == [("dkim", "fail"), ("dmarc", "fail")]
+    assert [(a.method, a.result) for a in copy_facts(raw).auth] == [("dkim", "pass")]  # topmost otherwise

@@ -85,6 +85,8 @@ class Evidence:
     deliveries: tuple[tuple[Message, Delivery], ...] = ()
     bounces: tuple[BounceEvidence, ...] = ()
     logs_span: tuple[datetime | None, datetime | None] = (None, None)
+    # deliveries to the same server still deferred in the window, and since when (throttling)
+    peer_deferrals: tuple[int, datetime | None] = (0, None)
 
 
 def _t(dt: datetime | None) -> str:
@@ -293,7 +295,7 @@ def _from_logs(ev: Evidence, evidence: list[str], *, now: datetime, window: time
         )
     last = dl.last_attempt
     accepted = next((a for a in attempts if _accepted(a)), None)
-    bounce = _bounce_after(ev, accepted.time if accepted else None)
+    bounce = _bounce_after(ev, msg, accepted.time if accepted else None)
     if accepted is not None:
         server = accepted.relay_host or accepted.relay_ip or "the receiving server"
         qid = accepted.remote_queue_id or remote_queue_id(accepted.reply)
@@ -369,6 +371,13 @@ def _from_logs(ev: Evidence, evidence: list[str], *, now: datetime, window: time
     if dl.final_state is FinalState.DEFERRED or temp:
         who = f" ({verdict.provider})" if verdict and verdict.provider else ""
         reason = f"{verdict.reason}: " if verdict else ""
+        peers, peers_since = ev.peer_deferrals
+        if peers > 1:
+            evidence.append(
+                f"{peers} deliveries to {server} are deferred in the logs, the first since {_t(peers_since)}: "
+                "the receiver is throttling or blocking this sender as a whole"
+            )
+            since = min(since, peers_since) if peers_since else since
         return Conclusion(
             kind=ConclusionKind.DEFERRED,
             summary=f"deferred {len(temp)} time(s) by {server}{who} since {_t(since)}: {reason}"
@@ -401,15 +410,20 @@ def _pick(ev: Evidence) -> tuple[Message, Delivery]:
     return ev.deliveries[-1]
 
 
-def _bounce_after(ev: Evidence, accepted_at: datetime | None) -> BounceEvidence | None:
-    mid = ev.send.message_id.strip("<>") if ev.send and ev.send.message_id else None
-    best = None
+def _bounce_after(ev: Evidence, msg: Message, accepted_at: datetime | None) -> BounceEvidence | None:
+    """The bounce that reports on this message: same returned Message-ID, else the first one after the
+    acceptance (a bounce naming another Message-ID is never taken)."""
+    raw_mid = (ev.send.message_id if ev.send and ev.send.message_id else None) or msg.message_id
+    mid = raw_mid.strip().strip("<>") if raw_mid else None
     for b in ev.bounces:
-        if mid and b.returned_message_id and b.returned_message_id.strip("<>") == mid:
+        if mid and b.returned_message_id and b.returned_message_id.strip().strip("<>") == mid:
             return b
+    for b in ev.bounces:
+        if mid and b.returned_message_id:
+            continue
         if accepted_at is not None and b.date is not None and b.date >= accepted_at - timedelta(seconds=60):
-            best = b
-    return best
+            return b
+    return None
 
 
 def conclude_all(evidence: Sequence[Evidence], *, now: datetime, window: timedelta) -> list[Conclusion]:

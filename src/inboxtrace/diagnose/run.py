@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +13,14 @@ from rich.markup import escape
 from inboxtrace.diagnose.conclude import BounceEvidence, Evidence, conclude
 from inboxtrace.model.placement import Conclusion, ConclusionKind, PlacementTest
 from inboxtrace.store.core import Store
-from inboxtrace.store.placement import deliveries_to, get_test, load_results, load_sends, seeds_of_test
+from inboxtrace.store.placement import (
+    deferrals_at,
+    deliveries_to,
+    get_test,
+    load_results,
+    load_sends,
+    seeds_of_test,
+)
 
 SLACK = timedelta(minutes=5)  # clocks of the sender's host and this machine may differ a little
 DEFAULT_WINDOW = timedelta(minutes=15)
@@ -55,6 +62,30 @@ def gather(
     """All evidence about one address from ``since`` on."""
     sent_at = send.sent_at if send is not None else since
     lo = sent_at - SLACK if sent_at else None
+    deliveries = tuple(deliveries_to(store, address, since=lo, until=until))
+    return _evidence(
+        store, address, deliveries, provider=provider, test=test, send=send, result=result, sent_at=sent_at,
+        until=until, span=span,
+    )  # fmt: skip
+
+
+def _evidence(
+    store: Store,
+    address: str,
+    deliveries: tuple[tuple[Any, Any], ...],
+    *,
+    provider: str | None,
+    test: PlacementTest | None,
+    send: Any,
+    result: Any,
+    sent_at: datetime | None,
+    until: datetime | None,
+    span: tuple[datetime | None, datetime | None] | None,
+) -> Evidence:
+    peers: tuple[int, datetime | None] = (0, None)
+    last = deliveries[-1][1].last_attempt if deliveries else None
+    if last is not None and last.relay_host and sent_at is not None and last.status == "deferred":
+        peers = deferrals_at(store, last.relay_host, since=sent_at - SLACK, until=until)
     return Evidence(
         address=address,
         provider=provider,
@@ -62,9 +93,10 @@ def gather(
         sent_at=sent_at,
         send=send,
         result=result,
-        deliveries=tuple(deliveries_to(store, address, since=lo, until=until)),
+        deliveries=deliveries,
         bounces=_bounces(store, address, sent_at),
         logs_span=span if span is not None else _span(store),
+        peer_deferrals=peers,
     )
 
 
@@ -159,9 +191,26 @@ def diagnose_address(
     until: datetime | None = None,
     window: timedelta = DEFAULT_WINDOW,
     now: datetime | None = None,
+    limit: int = 20,
 ) -> Diagnosis:
-    """The conclusion for one recipient who says "I never got it", from the logs and bounces."""
+    """One conclusion per message logged to a recipient who says "I never got it" (or one saying why
+    nothing is known), from the logs and bounces."""
     now = now or datetime.now(UTC)
-    ev = gather(store, address, since=since, until=until)
-    c = conclude(ev, now=now, window=window)
-    return Diagnosis(f"Diagnosis of {address} since {since:%Y-%m-%d %H:%M %Z}", (c,))
+    title = f"Diagnosis of {address} since {since:%Y-%m-%d %H:%M %Z}"
+    found = deliveries_to(store, address, since=since - SLACK, until=until)
+    if not found:
+        return Diagnosis(
+            title, (conclude(gather(store, address, since=since, until=until), now=now, window=window),)
+        )
+    span = _span(store)
+    out = []
+    for msg, dl in found[-limit:]:
+        first = dl.attempts[0].time if dl.attempts else msg.received
+        ev = _evidence(
+            store, address, ((msg, dl),), provider=None, test=None, send=None, result=None,
+            sent_at=msg.received or first, until=until, span=span,
+        )  # fmt: skip
+        c = conclude(ev, now=now, window=window)
+        out.append(replace(c, details={**c.details, "message_id": msg.message_id, "queue_id": msg.queue_id}))
+    more = f" (the last {limit} of {len(found)} messages)" if len(found) > limit else ""
+    return Diagnosis(title + more, tuple(out))

@@ -37,6 +37,7 @@ class Seed:
     ca_file: str | None = None
     folders: tuple[tuple[str, str], ...] = ()  # folder name → placement override ("spam", "tab:x")
     timeout: float = 20.0
+    authserv_ids: tuple[str, ...] = ()  # trust only Authentication-Results from these receivers
 
     @property
     def login(self) -> str:

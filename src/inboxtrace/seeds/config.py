@@ -16,6 +16,7 @@
     user = "seed1@gmail.com"       # default: the address
     password_env = "SEED1_PASSWORD"  # or password_file = "secrets/seed1" (first line is used)
     folders = { "Promotions" = "tab:promotions", "Quarantine" = "spam" }
+    authserv_id = "mx.google.com"  # optional: trust only Authentication-Results by this receiver
 
 Passwords may not be written inline: a seed list is shared and printed; secrets are not.
 """
@@ -34,7 +35,7 @@ from inboxtrace.model.placement import Security, Seed
 
 _KEYS = {
     "address", "provider", "host", "port", "security", "user", "password_env", "password_file",
-    "ca_file", "folders", "timeout", "allow_plain",
+    "ca_file", "folders", "timeout", "allow_plain", "authserv_id",
 }  # fmt: skip
 _DEFAULT_PORT = {Security.TLS: 993, Security.STARTTLS: 143, Security.PLAIN: 143}
 _PLACEMENT = re.compile(r"^(inbox|spam|trash|archive|all|skip|tab:[\w.-]+|other:.+)$")
@@ -128,6 +129,11 @@ def _seed(m: dict[str, Any], n: int, base: Path | None) -> Seed:
                 f"{where}: folder {name!r} → {role!r}: use inbox, spam, trash, archive, all, skip, "
                 "tab:<name> or other:<label>"
             )
+    authserv = m.get("authserv_id", [])
+    if isinstance(authserv, str):
+        authserv = [authserv]
+    if not isinstance(authserv, list) or not all(isinstance(a, str) and a for a in authserv):
+        raise ConfigError(f"{where}: 'authserv_id' must be a host name or a list of them")
     timeout = m.get("timeout", 20.0)
     if not isinstance(timeout, int | float) or timeout <= 0:
         raise ConfigError(f"{where}: 'timeout' must be a positive number of seconds")
@@ -143,6 +149,7 @@ def _seed(m: dict[str, Any], n: int, base: Path | None) -> Seed:
         ca_file=_path(m["ca_file"], base) if m.get("ca_file") else None,
         folders=tuple((str(k), str(v)) for k, v in folders.items()),
         timeout=float(timeout),
+        authserv_ids=tuple(a.lower() for a in authserv),
     )
 
 

@@ -80,7 +80,7 @@ def copy_facts(raw_headers: bytes, *, trusted_authserv: tuple[str, ...] = ()) ->
     for value in msg.get_all("Authentication-Results", []) or []:
         results = parse_authentication_results(str(value))
         if trusted_authserv:
-            results = tuple(r for r in results if r.authserv_id in trusted_authserv)
+            results = tuple(r for r in results if (r.authserv_id or "").lower() in trusted_authserv)
             auth.extend(results)
         elif results:
             auth.extend(results)

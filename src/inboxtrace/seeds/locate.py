@@ -39,7 +39,7 @@ def locate(
                         placement = f"tab:{tab}"
                 uid = max(uids)
                 raw, arrived = s.headers(uid)
-                facts = copy_facts(raw)
+                facts = copy_facts(raw, trusted_authserv=seed.authserv_ids)
                 if arrived is not None and arrived.tzinfo is None:
                     arrived = arrived.replace(tzinfo=UTC)
                 delay = None
