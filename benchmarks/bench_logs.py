@@ -9,7 +9,7 @@ ids) and ``... --rfc3339 --long-ids``, it runs, as child processes in this same 
 - ``inboxtrace ingest --db sqlite:///TMP/x.db --json FILE`` (full timelines stored),
 - the parse alone: ``read_logs`` to Message objects, nothing stored,
 
-and prints wall time, lines/s, peak memory of the whole process tree (workers included, sampled
+and prints wall time, lines/s, CPU seconds (child and workers), peak memory of the whole process tree (workers included, sampled
 every 20 ms from /proc: RSS, and PSS, which does not count pages shared by forked workers twice)
 and the ratios to pflogsumm. It then compares the totals: pflogsumm's
 delivered / deferred / bounced / rejected with inboxtrace's per-recipient final states, and
@@ -59,6 +59,7 @@ print(json.dumps({"stats": stats.to_dict(), "states": states, "deferred_once": d
 class Run:
     name: str
     wall: float
+    cpu: float
     peak_rss_kb: int
     peak_pss_kb: int
     stdout: str
@@ -121,13 +122,25 @@ def run(name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> Ru
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, err = proc.communicate()
+    streams: dict[str, str] = {}
+    readers = [
+        threading.Thread(target=lambda k=k, f=f: streams.__setitem__(k, f.read()), daemon=True)
+        for k, f in (("out", proc.stdout), ("err", proc.stderr))
+    ]
+    for t in readers:
+        t.start()
+    _, status, usage = os.wait4(proc.pid, 0)  # CPU of the child and the workers it waited for
     wall = time.perf_counter() - start
+    for t in readers:
+        t.join()
     done.set()
     sampler.join()
-    if proc.returncode != 0:
-        print(f"  {name} failed ({proc.returncode}): {err.strip()[-500:]}", file=sys.stderr)
-    return Run(name, wall, peak, peak_pss, out, proc.returncode)
+    returncode = os.waitstatus_to_exitcode(status)
+    proc.returncode = returncode
+    if returncode != 0:
+        print(f"  {name} failed ({returncode}): {streams.get('err', '').strip()[-500:]}", file=sys.stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(name, wall, cpu, peak, peak_pss, streams.get("out", ""), returncode)
 
 
 def pflogsumm_totals(text: str) -> dict[str, int]:
@@ -169,7 +182,7 @@ def bench_one(path: Path, tmp: Path, ingest: bool) -> None:
     parse = run("parse only (read_logs)", [sys.executable, "-c", _PARSE_ONLY, str(path)])
     runs.append(parse)
     print(
-        f"  {'':26} {'wall s':>8} {'lines/s':>12} {'x pflogsumm':>12} {'RSS MB':>8} {'ratio':>7}"
+        f"  {'':26} {'wall s':>8} {'lines/s':>12} {'x pflogsumm':>12} {'CPU s':>7} {'RSS MB':>8} {'ratio':>7}"
         f" {'PSS MB':>8} {'ratio':>7}"
     )
     for r in runs:
@@ -179,7 +192,8 @@ def bench_one(path: Path, tmp: Path, ingest: bool) -> None:
         pss_ratio = r.peak_pss_kb / ref.peak_pss_kb if ref.peak_pss_kb else 0.0
         flag = "" if r.returncode == 0 else "  (FAILED)"
         print(
-            f"  {r.name:26} {r.wall:8.2f} {speed:12,.0f} {ratio:11.2f}x {r.peak_rss_kb / 1024:8.0f} {rss_ratio:6.2f}x"
+            f"  {r.name:26} {r.wall:8.2f} {speed:12,.0f} {ratio:11.2f}x {r.cpu:7.2f} {r.peak_rss_kb / 1024:8.0f}"
+            f" {rss_ratio:6.2f}x"
             f" {r.peak_pss_kb / 1024:8.0f} {pss_ratio:6.2f}x{flag}"
         )
     if ingest and runs[1].returncode == 0:
@@ -234,6 +248,9 @@ def main(argv: list[str]) -> int:
     tmp.mkdir(parents=True, exist_ok=True)
     try:
         print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}; logs in {tmp}")
+        print(
+            f"load average before: {os.getloadavg()[0]:.2f} (wall times are only comparable on an idle machine)"
+        )
         for name, extra in (("classic.log", []), ("rfc3339-long-ids.log", ["--rfc3339", "--long-ids"])):
             path = tmp / name
             if not path.exists():
