@@ -116,10 +116,12 @@ def _compile_lowercase(pattern: str, where: str) -> re.Pattern[str]:
     phrases). An upper-case letter in a phrase (outside an escape like ``\\S``) would never match,
     so it is refused.
     """
-    compile_pattern(pattern, where)  # validates, with the file named in the error
     if _UPPER_LITERAL_RE.search(pattern.replace("\\\\", "")):
         raise DataFileError(f"{where}: write phrases in lower case (they match lower-cased text)")
-    return re.compile(pattern)
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise DataFileError(f"bad regular expression in {where}: {pattern!r}: {exc}") from exc
 
 
 def match_rule(
