@@ -102,6 +102,7 @@ selector1._domainkey TXT {txt("v=DKIM1; k=rsa; p=" + k[2048])}
 """
     z["dmarc-none.test"] = f"""
 _dmarc TXT {txt("v=DMARC1; p=none")}
+rare._domainkey TXT {txt("v=DKIM1; p=" + k[2048])}
 default._bimi TXT {txt("v=BIMI1; l=https://dmarc-none.test/logo.svg")}
 """
     z["dmarc-ext.test"] = (
