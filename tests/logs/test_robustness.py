@@ -76,3 +76,4 @@ def test_progress_reaches_total(tmp_path: Path) -> None:
     list(reader)
     done, total = reader.progress
     assert done == total == REAL.stat().st_size
+    assert reader.progress_by_source() == {str(REAL): (total, total)}

@@ -284,3 +284,14 @@ def test_reused_queue_id_after_a_lost_removed_line(tmp_path: Path) -> None:
     assert [d.recipient for d in first.deliveries] == ["one@example.net"] and first.client_ip == "192.0.2.1"
     assert [d.recipient for d in second.deliveries] == ["two@example.net"] and second.client_ip == "192.0.2.3"
     assert first.completed is None and second.completed is not None
+
+
+def test_parallel_progress_per_source(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 1 << 20)
+    r = read_logs([generated], jobs=2)
+    list(r)
+    size = generated.stat().st_size
+    assert r.progress == (size, size)
+    assert r.progress_by_source() == {str(generated): (size, size)}
+    pos = r.resume_position()
+    assert pos is not None and pos.offset == size

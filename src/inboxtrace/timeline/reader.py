@@ -44,7 +44,7 @@ from inboxtrace.timeline.assembler import Assembler, _Msg
 from inboxtrace.timeline.records import A_PHASE_VID, Builder, verdict_from_tuple, verdict_to_tuple
 from inboxtrace.timeline.verdicts import Classifier
 
-PARALLEL_MIN_BYTES = 16 << 20  # below this a file is parsed in-process
+PARALLEL_MIN_BYTES = 8 << 20  # below this a file is parsed in-process
 BLOCK_SIZE = 1 << 20  # bytes read at a time (bigger blocks cost memory, not speed)
 _DEFAULT_IDLE = 7 * 86400.0
 
@@ -241,6 +241,7 @@ class LogReader:
         self._last_position: Position | None = None
         self._iter: Iterator[Message] | None = None
         self._yielding_from: int | None = None
+        self._unit_list: list[_Unit] = []
 
     # --- public ------------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Message]:
@@ -255,6 +256,22 @@ class LogReader:
     def progress(self) -> tuple[int, int]:
         """(bytes read, bytes in all input files) for a progress bar; total 0 for streams."""
         return self.bytes_done, self.bytes_total
+
+    def progress_by_source(self) -> dict[str, tuple[int, int]]:
+        """Per input file: (bytes read, file size), in reading order."""
+        sizes = {p: os.path.getsize(p) if os.path.exists(p) else 0 for p in self.paths}
+        if self._unit_list:  # parallel: each chunk reports its own progress
+            done_by: dict[str, int] = dict.fromkeys(self.paths, 0)
+            for unit in self._unit_list:
+                done_by[unit.path] += self._done_by_unit.get(unit.index, 0)
+            return {p: (min(done_by[p], sizes[p]), sizes[p]) for p in self.paths}
+        out: dict[str, tuple[int, int]] = {}
+        left = self.bytes_done
+        for p in self.paths:
+            done = min(left, sizes[p])
+            out[p] = (done, sizes[p])
+            left -= done
+        return out
 
     def resume_position(self) -> Position | None:
         """Where to restart after an interruption, for the file being read (plain files only).
@@ -451,6 +468,7 @@ class LogReader:
         stats = self.stats
         stats.sources.extend(self.paths)
         units = self._units()
+        self._unit_list = units
         builder = Builder(self._opts.tz)
         for path in self.paths:
             builder.set_reference(path, _reference_date(path, self._opts.tz).date())
