@@ -121,9 +121,9 @@ async def check(ctx: Context) -> list[Finding]:
         base = await ctx.q(f"_domainkey.{domain}", "TXT")
         if base.status.value == "nxdomain":
             ctx.records["dkim_selectors"] = []
-            found = f"_domainkey.{domain}: nxdomain (no selector exists)"
+            seen = f"_domainkey.{domain}: nxdomain (no selector exists)"
             return [
-                finding("dkim.no-selector", subject=domain, found=found, domain=domain, count=len(selectors))
+                finding("dkim.no-selector", subject=domain, found=seen, domain=domain, count=len(selectors))
             ]
     answers = await asyncio.gather(*(ctx.q(key_name(s, domain), "TXT") for s in selectors))
     out: list[Finding] = []
