@@ -177,7 +177,7 @@ async def _sample_checks(ctx: Context, sample: Sample, ips: tuple[str, ...]) -> 
         spf_detail = "; ".join(f"{ip}: {r}" for ip, (r, _e) in zip(sample_ips, evaluated, strict=True))
         if not ips or mail_from_domain != ctx.domain:  # else the domain's own SPF check reported them
             for ip, (r, e) in zip(sample_ips, evaluated, strict=True):
-                code = spf._IP_CODES.get(r)
+                code = spf.IP_CODES.get(r)
                 if code:
                     out.append(finding(code, subject=ip, found=f"{r}: {e}", domain=mail_from_domain))
     else:

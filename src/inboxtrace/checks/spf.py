@@ -276,7 +276,7 @@ async def evaluate(resolver: Resolver, ip: str, domain: str, sender: str | None 
     return await asyncio.to_thread(_evaluate_sync, lookup, ip, sender or f"postmaster@{domain}", domain)
 
 
-_IP_CODES = {
+IP_CODES = {
     "pass": "spf.ip-pass",
     "fail": "spf.ip-fail",
     "softfail": "spf.ip-softfail",
@@ -292,7 +292,7 @@ async def check_ips(ctx: Context, domain: str, ips: tuple[str, ...]) -> list[Fin
     for ip, (result, explanation) in zip(ips, results, strict=True):
         found = f"{result}: {explanation}" if explanation else result
         ctx.records.setdefault("spf_results", {})[f"{domain} {ip}"] = result
-        code = _IP_CODES.get(result)
+        code = IP_CODES.get(result)
         if code is None:
             out.append(
                 finding(

@@ -161,8 +161,12 @@ def _many(path: Path, options: CheckOptions) -> None:
             sys.stdout.flush()
             progress.advance(task)
 
-        for _ in check_many(domains, options, on_result=emit):
-            pass
+        try:
+            for _ in check_many(domains, options, on_result=emit):
+                pass
+        except KeyboardInterrupt:
+            err.print(f"interrupted: {int(progress.tasks[0].completed)} of {len(domains)} domain(s) checked")
+            raise typer.Exit(130) from None
     err.print(f"checked {len(domains) - invalid} domain(s); {invalid} line(s) were not domain names")
 
 
