@@ -22,6 +22,7 @@ def test_servfail_is_unchecked(opts: Callable[..., CheckOptions]) -> None:
     assert not (MISSING & found), found
     unchecked = result.by_code("dns.unchecked")
     assert unchecked and all(not f.checked and "servfail" in f.found for f in unchecked)
+    assert {"spf", "dmarc", "mx", "zone"} <= {f.check for f in unchecked}  # attributed to what they blocked
     assert not result.complete
     assert {f.title for f in unchecked} >= {
         "Could not check the SPF record of servfail.test",
@@ -59,4 +60,5 @@ def test_check_crash_becomes_a_finding(opts: Callable[..., CheckOptions], tmp_pa
     result = check_domain("good.test", opts(dnsbl_file=str(bad), probe_selectors=False))
     crashed = result.by_code("dns.check-crashed")
     assert len(crashed) == 1 and "zone" in crashed[0].found
+    assert crashed[0].check == "dnsbl"
     assert "spf.ok" in codes(result) and "dmarc.ok" in codes(result)

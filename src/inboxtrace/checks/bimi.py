@@ -16,7 +16,7 @@ async def check(ctx: Context, selector: str = "default") -> list[Finding]:
     domain = ctx.domain
     answer = await ctx.q(f"{selector}._bimi.{domain}", "TXT")
     if answer.failed:
-        return [unchecked(f"the BIMI record of {domain}", answer)]
+        return [unchecked(f"the BIMI record of {domain}", answer, check="bimi")]
     records = [t for t in answer.texts() if _RE.match(t.strip())] if answer.ok else []
     if not records:
         return [finding("bimi.missing", subject=domain, found=answer.describe(), domain=domain)]

@@ -56,10 +56,12 @@ class Context:
         return await self.resolver.query(name, rdtype, dnssec=dnssec)
 
 
-def unchecked(what: str, answer: DnsAnswer) -> Finding:
-    """The finding for a question DNS could not answer ("could not check", never "missing")."""
+def unchecked(what: str, answer: DnsAnswer, *, check: str = "dns") -> Finding:
+    """The finding for a question DNS could not answer ("could not check", never "missing"),
+    attributed to the ``check`` it blocked."""
     return finding(
         "dns.unchecked",
+        check=check,
         found=answer.describe(),
         subject=answer.name.rstrip("."),
         checked=False,

@@ -41,7 +41,7 @@ def key_findings(selector: str, domain: str, answer: DnsAnswer) -> list[Finding]
     """Findings about the key record of one selector."""
     subject = selector
     if answer.failed:
-        return [unchecked(f"the DKIM key {key_name(selector, domain)}", answer)]
+        return [unchecked(f"the DKIM key {key_name(selector, domain)}", answer, check="dkim")]
     texts = [t for t in answer.texts() if "p=" in t.replace(" ", "")] if answer.ok else []
     if not texts:
         return [finding("dkim.key-missing", subject=subject, found=answer.describe(), domain=domain)]
@@ -139,7 +139,7 @@ async def check(ctx: Context) -> list[Finding]:
     ctx.records["dkim_selectors"] = found
     failed = [a for a in answers if a.failed]
     if probing and not found and failed:
-        return [unchecked(f"the DKIM selectors of {domain}", failed[0])]
+        return [unchecked(f"the DKIM selectors of {domain}", failed[0], check="dkim")]
     if probing and not found:
         out.append(
             finding(

@@ -64,7 +64,7 @@ async def fetch(ctx: Context, domain: str) -> tuple[str | None, str, list[Findin
     name = f"_dmarc.{domain}"
     answer = await ctx.q(name, "TXT")
     if answer.failed:
-        return None, name, [unchecked(f"the DMARC record of {domain}", answer)]
+        return None, name, [unchecked(f"the DMARC record of {domain}", answer, check="dmarc")]
     records = dmarc_records(answer.texts()) if answer.ok else []
     if len(records) > 1:
         return (
@@ -79,7 +79,7 @@ async def fetch(ctx: Context, domain: str) -> tuple[str | None, str, list[Findin
         org_name = f"_dmarc.{org}"
         answer = await ctx.q(org_name, "TXT")
         if answer.failed:
-            return None, org_name, [unchecked(f"the DMARC record of {org}", answer)]
+            return None, org_name, [unchecked(f"the DMARC record of {org}", answer, check="dmarc")]
         records = dmarc_records(answer.texts()) if answer.ok else []
         if len(records) == 1:
             return (
@@ -152,7 +152,7 @@ async def _authorizations(ctx: Context, domain: str, tags: dict[str, str]) -> li
         name = f"{domain}._report._dmarc.{dest}"
         answer = await ctx.q(name, "TXT")
         if answer.failed:
-            return unchecked(f"the report authorization of {dest}", answer)
+            return unchecked(f"the report authorization of {dest}", answer, check="dmarc")
         if answer.ok and dmarc_records(answer.texts()):
             return None
         return finding("dmarc.external-unauthorized", subject=dest, found=answer.describe(), detail=name)

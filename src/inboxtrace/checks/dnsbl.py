@@ -108,7 +108,7 @@ async def check_target(ctx: Context, target: str, lists: tuple[Blocklist, ...]) 
     clean = 0
     for (bl, name), answer in zip(pairs, answers, strict=True):
         if answer.failed:
-            out.append(unchecked(f"{bl.name} for {target}", answer))
+            out.append(unchecked(f"{bl.name} for {target}", answer, check="dnsbl"))
             continue
         if not answer.ok:
             clean += 1

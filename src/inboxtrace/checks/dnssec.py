@@ -21,7 +21,7 @@ async def check(ctx: Context) -> list[Finding]:
         probe = await ctx.q(zone, "DNSKEY")
     if not probe.ok:
         if probe.failed:
-            return [unchecked(f"the DNSKEY of {zone}", probe)]
+            return [unchecked(f"the DNSKEY of {zone}", probe, check="dnssec")]
         return [finding("dnssec.unsigned", subject=zone, found=probe.describe(), domain=zone)]
     import dns.dnssec  # (cryptography) only for signed zones
     import dns.node
@@ -29,7 +29,7 @@ async def check(ctx: Context) -> list[Finding]:
 
     keys = await ctx.q(zone, "DNSKEY", dnssec=True)
     if keys.failed:
-        return [unchecked(f"the DNSKEY of {zone}", keys)]
+        return [unchecked(f"the DNSKEY of {zone}", keys, check="dnssec")]
     if not keys.ok or keys.rrset is None:
         return [finding("dnssec.unsigned", subject=zone, found=keys.describe(), domain=zone)]
     soa, ds = await asyncio.gather(ctx.q(zone, "SOA", dnssec=True), ctx.q(zone, "DS", dnssec=True))
@@ -38,7 +38,7 @@ async def check(ctx: Context) -> list[Finding]:
     problems: list[str] = []
     for what, ans in (("DNSKEY", keys), ("SOA", soa)):
         if ans.failed:
-            return [unchecked(f"the {what} of {zone}", ans)]
+            return [unchecked(f"the {what} of {zone}", ans, check="dnssec")]
         if ans.rrset is None or ans.rrsig is None:
             problems.append(f"{what} answer is not signed")
             continue
@@ -51,7 +51,7 @@ async def check(ctx: Context) -> list[Finding]:
         detail = "; ".join(problems)
         return [finding("dnssec.bogus", subject=zone, found=detail, domain=zone, detail=detail)]
     if ds.failed:
-        return [unchecked(f"the DS of {zone}", ds)]
+        return [unchecked(f"the DS of {zone}", ds, check="dnssec")]
     if not ds.ok:
         return [finding("dnssec.no-ds", subject=zone, found=ds.describe(), domain=zone)]
     matched = False

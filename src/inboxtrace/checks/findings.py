@@ -49,7 +49,13 @@ def _fmt(text: str, values: Mapping[str, object]) -> str:
 
 
 def finding(
-    code: str, *, found: str = "", subject: str = "", checked: bool = True, **values: object
+    code: str,
+    *,
+    found: str = "",
+    subject: str = "",
+    checked: bool = True,
+    check: str | None = None,
+    **values: object,
 ) -> Finding:
     """Build the finding ``code`` with its texts filled from ``values`` (and ``subject``)."""
     entry = catalog().get(code)
@@ -61,7 +67,7 @@ def finding(
         penalty = int(_score_conf()["severity"][severity.value])
     vals = {"subject": subject, "found": found, **values}
     return Finding(
-        check=code.split(".", 1)[0],
+        check=check or code.split(".", 1)[0],
         code=code,
         severity=severity,
         title=_fmt(entry["title"], vals),

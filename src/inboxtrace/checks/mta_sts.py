@@ -23,7 +23,7 @@ async def check(ctx: Context) -> list[Finding]:
     name = f"_mta-sts.{domain}"
     answer = await ctx.q(name, "TXT")
     if answer.failed:
-        return [unchecked(f"the MTA-STS record of {domain}", answer)]
+        return [unchecked(f"the MTA-STS record of {domain}", answer, check="mta-sts")]
     records = [t for t in answer.texts() if _STS_RE.match(t.strip())] if answer.ok else []
     if not records:
         return [finding("mta-sts.missing", subject=domain, found=answer.describe(), domain=domain)]

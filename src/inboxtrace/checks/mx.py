@@ -20,13 +20,13 @@ async def check(ctx: Context) -> list[Finding]:
     domain = ctx.domain
     answer = await ctx.q(domain, "MX")
     if answer.failed:
-        return [unchecked(f"the MX of {domain}", answer)]
+        return [unchecked(f"the MX of {domain}", answer, check="mx")]
     if not answer.ok:
         a, aaaa = await asyncio.gather(ctx.q(domain, "A"), ctx.q(domain, "AAAA"))
         if a.ok or aaaa.ok:
             return [finding("mx.implicit", subject=domain, found=answer.describe(), domain=domain)]
         if a.failed or aaaa.failed:
-            return [unchecked(f"the address of {domain}", a if a.failed else aaaa)]
+            return [unchecked(f"the address of {domain}", a if a.failed else aaaa, check="mx")]
         return [finding("mx.none", subject=domain, found=answer.describe(), domain=domain)]
     mxs = sorted(
         ((rd.preference, rd.exchange.to_text().rstrip(".").lower()) for rd in answer.records),
@@ -48,7 +48,7 @@ async def check(ctx: Context) -> list[Finding]:
         if not addresses:
             failed = a if a.failed else aaaa if aaaa is not None and aaaa.failed else None
             if failed is not None:
-                return [*found, unchecked(f"the address of MX {host}", failed)]
+                return [*found, unchecked(f"the address of MX {host}", failed, check="mx")]
             return [*found, finding("mx.unresolvable", subject=host, found=a.describe(), domain=domain)]
         reverse, tlsa = await asyncio.gather(
             asyncio.gather(*(fcrdns(ctx, ip) for ip in addresses[:MAX_ADDRESSES])),

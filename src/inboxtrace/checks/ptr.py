@@ -92,7 +92,7 @@ async def check_ip(ctx: Context, ip: str) -> list[Finding]:
     ctx.records.setdefault("ptr", {})[ip] = list(result.names)
     if result.status == "failed":
         assert result.failed_answer is not None
-        return [unchecked(f"the reverse DNS of {ip}", result.failed_answer)]
+        return [unchecked(f"the reverse DNS of {ip}", result.failed_answer, check="ptr")]
     if result.status == "missing":
         return [finding("ptr.missing", subject=ip, found=result.detail)]
     if result.status == "mismatch":

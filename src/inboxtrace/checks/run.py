@@ -69,14 +69,16 @@ def normalize_ip(text: str) -> str:
         raise InputError(f"not an IP address: {text!r}") from exc
 
 
-async def _guard(what: str, coro: Awaitable[list[Finding]]) -> list[Finding]:
+async def _guard(check: str, what: str, coro: Awaitable[list[Finding]]) -> list[Finding]:
     """Exceptions become a finding: one broken check never aborts the others."""
     try:
         return await coro
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        f = finding("dns.check-crashed", found=f"{type(exc).__name__}: {exc}", checked=False, what=what)
+        f = finding(
+            "dns.check-crashed", found=f"{type(exc).__name__}: {exc}", checked=False, what=what, check=check
+        )
         return [f]
 
 
@@ -100,34 +102,34 @@ async def check_domain_async(
     findings: list[Finding] = list(zone_findings)
     if not exists:
         if ips:
-            findings += await _guard("PTR", ptr.check(ctx, ips))
+            findings += await _guard("ptr", "PTR", ptr.check(ctx, ips))
         return _result(ctx, findings)
 
     link_domains: tuple[str, ...] = ()
     if sample is not None and options.blocklists:
         link_domains = tuple(d for d in sample.link_domains if d != domain)
     jobs: list[Awaitable[list[Finding]]] = [
-        _guard("SPF", spf.check(ctx, domain)),
-        _guard("DMARC", dmarc.check(ctx)),
-        _guard("MX", mx.check(ctx)),
-        _guard("DKIM", dkim.check(ctx)),
-        _guard("DNSSEC", dnssec.check(ctx)),
-        _guard("TLS-RPT", tlsrpt.check(ctx)),
+        _guard("spf", "SPF", spf.check(ctx, domain)),
+        _guard("dmarc", "DMARC", dmarc.check(ctx)),
+        _guard("mx", "MX", mx.check(ctx)),
+        _guard("dkim", "DKIM", dkim.check(ctx)),
+        _guard("dnssec", "DNSSEC", dnssec.check(ctx)),
+        _guard("tlsrpt", "TLS-RPT", tlsrpt.check(ctx)),
     ]
     if ips:
-        jobs.append(_guard("PTR", ptr.check(ctx, ips)))
-        jobs.append(_guard("SPF evaluation", spf.check_ips(ctx, domain, ips)))
+        jobs.append(_guard("ptr", "PTR", ptr.check(ctx, ips)))
+        jobs.append(_guard("spf", "SPF evaluation", spf.check_ips(ctx, domain, ips)))
     if options.blocklists:
-        jobs.append(_guard("blocklists", dnsbl.check(ctx, ips, (domain, *link_domains))))
+        jobs.append(_guard("dnsbl", "blocklists", dnsbl.check(ctx, ips, (domain, *link_domains))))
     for fs in await asyncio.gather(*jobs):
         findings += fs
     # these need DMARC / MX results
     later: list[Awaitable[list[Finding]]] = [
-        _guard("MTA-STS", mta_sts.check(ctx)),
-        _guard("BIMI", bimi.check(ctx)),
+        _guard("mta-sts", "MTA-STS", mta_sts.check(ctx)),
+        _guard("bimi", "BIMI", bimi.check(ctx)),
     ]
     if sample is not None:
-        later.append(_guard("sample message", _sample_checks(ctx, sample, ips)))
+        later.append(_guard("bulk", "sample message", _sample_checks(ctx, sample, ips)))
     for fs in await asyncio.gather(*later):
         findings += fs
     return _result(ctx, findings)

@@ -48,7 +48,7 @@ async def check(ctx: Context, domain: str, *, label: str = "spf") -> list[Findin
     """All SPF findings for ``domain`` (the checked domain or the sample's MAIL FROM domain)."""
     answer = await ctx.q(domain, "TXT")
     if answer.failed:
-        return [unchecked(f"the SPF record of {domain}", answer)]
+        return [unchecked(f"the SPF record of {domain}", answer, check="spf")]
     records = spf_records(answer) if answer.ok else []
     if not records:
         return [finding("spf.missing", subject=domain, found=answer.describe(), domain=domain)]
@@ -105,7 +105,9 @@ async def check(ctx: Context, domain: str, *, label: str = "spf") -> list[Findin
 async def _fetch_spf(ctx: Context, name: str, walk: _Walk, kind: str, parent: str) -> str | None:
     answer = await ctx.q(name, "TXT")
     if answer.failed:
-        walk.findings.append(unchecked(f"the SPF record of {name} ({kind} from {parent})", answer))
+        walk.findings.append(
+            unchecked(f"the SPF record of {name} ({kind} from {parent})", answer, check="spf")
+        )
         return None
     if answer.void:
         walk.voids.append(name)
@@ -193,7 +195,7 @@ async def _mechanism(
     elif m == "mx":
         answer = await ctx.q(arg, "MX")
         if answer.failed:
-            walk.findings.append(unchecked(f"the MX of {arg} (SPF mx of {domain})", answer))
+            walk.findings.append(unchecked(f"the MX of {arg} (SPF mx of {domain})", answer, check="spf"))
         elif answer.void:
             walk.voids.append(arg)
         elif len(answer.records) > MAX_MX_NAMES:
@@ -213,7 +215,7 @@ async def _void_if_empty(ctx: Context, walk: _Walk, name: str, rdtypes: tuple[st
     answers = await asyncio.gather(*(ctx.q(name, t) for t in rdtypes))
     failed = [a for a in answers if a.failed]
     if failed:
-        walk.findings.append(unchecked(f"the address of {name} (SPF)", failed[0]))
+        walk.findings.append(unchecked(f"the address of {name} (SPF)", failed[0], check="spf"))
     elif all(a.void for a in answers):
         walk.voids.append(name)
 
@@ -300,6 +302,7 @@ async def check_ips(ctx: Context, domain: str, ips: tuple[str, ...]) -> list[Fin
                     subject=ip,
                     found=found,
                     checked=False,
+                    check="spf",
                     what=f"SPF of {domain} for {ip}",
                     status=result,
                     name=domain,

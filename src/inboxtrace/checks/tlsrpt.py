@@ -17,7 +17,7 @@ async def check(ctx: Context) -> list[Finding]:
     domain = ctx.domain
     answer = await ctx.q(f"_smtp._tls.{domain}", "TXT")
     if answer.failed:
-        return [unchecked(f"the TLS-RPT record of {domain}", answer)]
+        return [unchecked(f"the TLS-RPT record of {domain}", answer, check="tlsrpt")]
     records = [t for t in answer.texts() if _RE.match(t.strip())] if answer.ok else []
     if not records:
         return [finding("tlsrpt.missing", subject=domain, found=answer.describe(), domain=domain)]

@@ -19,7 +19,7 @@ async def check(ctx: Context) -> tuple[bool, list[Finding]]:
         return False, [finding("zone.nxdomain", subject=domain, found=soa.describe(), domain=domain)]
     out: list[Finding] = []
     if ns.failed:
-        return True, [unchecked(f"the name servers of {domain}", ns)]
+        return True, [unchecked(f"the name servers of {domain}", ns, check="zone")]
     if not ns.ok:
         if org_domain(domain) == domain:
             out.append(finding("zone.no-ns", subject=domain, found=ns.describe(), domain=domain))
@@ -40,7 +40,7 @@ async def check(ctx: Context) -> tuple[bool, list[Finding]]:
             continue
         failed = [a for a in answers if a.failed]
         if failed:
-            out.append(unchecked(f"the address of name server {name}", failed[0]))
+            out.append(unchecked(f"the address of name server {name}", failed[0], check="zone"))
         else:
             out.append(
                 finding("zone.ns-unresolvable", subject=name, found=answers[0].describe(), domain=domain)
