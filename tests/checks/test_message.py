@@ -86,11 +86,23 @@ def test_unsigned_sample_without_dmarc(opts: Callable[..., CheckOptions]) -> Non
 
 
 def test_ip_taken_from_received_header(opts: Callable[..., CheckOptions], keys: dict[int, Key]) -> None:
-    extra = "Received: from mail.good.test (mail.good.test [192.0.2.10]) by mx.example.net"
+    extra = (
+        "Received: from relay.inside (relay.inside [10.1.2.3]) by store.example.net with LMTP\r\n"
+        "Received: from mail.good.test (mail.good.test [192.0.2.10]) by mx.example.net with ESMTPS id 1"
+    )
     raw = sign(make_message(extra=extra), keys[2048], "good.test", "k2048")
-    result = check_domain("good.test", opts(message=raw, blocklists=False))
+    result = check_domain("good.test", opts(message=raw))
     assert "message.no-ip" not in codes(result)
     assert [f.subject for f in result.by_code("spf.ip-pass")] == [GOOD_IP]
+    assert [f.subject for f in result.by_code("ptr.ok")] == [GOOD_IP]  # PTR of the sending address too
+    assert GOOD_IP in {f.subject for f in result.by_code("dnsbl.clean")}
+    assert "bulk.tls" not in codes(result)  # judged on the hop from outside (ESMTPS), not the LMTP one
+
+
+def test_cleartext_arrival(opts: Callable[..., CheckOptions], keys: dict[int, Key]) -> None:
+    extra = "Received: from mail.good.test (mail.good.test [192.0.2.10]) by mx.example.net with ESMTP id 1"
+    raw = sign(make_message(extra=extra), keys[2048], "good.test", "k2048")
+    assert "bulk.tls" in codes(check_domain("good.test", opts(message=raw, blocklists=False)))
 
 
 def test_receiver_verdict_is_reported(opts: Callable[..., CheckOptions], keys: dict[int, Key]) -> None:

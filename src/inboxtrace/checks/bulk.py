@@ -23,6 +23,7 @@ _SINGLE = (
     "references",
 )
 _HTTPS_URI = re.compile(r"<\s*https://[^>\s]+>", re.IGNORECASE)
+_CLEARTEXT = {"SMTP", "ESMTP", "ESMTPA"}  # RFC 3848: the S variants (ESMTPS, ESMTPSA) mean TLS
 _ONE_CLICK = re.compile(r"^\s*List-Unsubscribe\s*=\s*One-Click\s*$", re.IGNORECASE)
 
 
@@ -68,6 +69,9 @@ def check(
         if good and need:
             detail = ", ".join(need)
             out.append(finding("bulk.unsubscribe-unsigned", subject=domain, found=detail, detail=detail))
+    if sample.received_protocol in _CLEARTEXT:
+        detail = f"with {sample.received_protocol}"
+        out.append(finding("bulk.tls", subject=domain, found=detail, detail=detail))
     if not sample.message_id_valid:
         detail = " | ".join(sample.message_ids) or "no Message-ID header"
         out.append(finding("bulk.message-id", subject=domain, found=detail, detail=detail, domain=domain))

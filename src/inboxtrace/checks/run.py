@@ -97,12 +97,14 @@ async def check_domain_async(
             own.close()
     sample = parse_sample(options.message) if options.message is not None else None
     ctx = Context(domain=domain, options=options, resolver=resolver, sample=sample)
+    # without --ip, the sample's sending address (as its receiver saw it) gets PTR and blocklists
+    host_ips = ips or ((sample.received_ip,) if sample is not None and sample.received_ip else ())
 
     exists, zone_findings = await zone.check(ctx)
     findings: list[Finding] = list(zone_findings)
     if not exists:
-        if ips:
-            findings += await _guard("ptr", "PTR", ptr.check(ctx, ips))
+        if host_ips:
+            findings += await _guard("ptr", "PTR", ptr.check(ctx, host_ips))
         return _result(ctx, findings)
 
     link_domains: tuple[str, ...] = ()
@@ -116,11 +118,12 @@ async def check_domain_async(
         _guard("dnssec", "DNSSEC", dnssec.check(ctx)),
         _guard("tlsrpt", "TLS-RPT", tlsrpt.check(ctx)),
     ]
+    if host_ips:
+        jobs.append(_guard("ptr", "PTR", ptr.check(ctx, host_ips)))
     if ips:
-        jobs.append(_guard("ptr", "PTR", ptr.check(ctx, ips)))
         jobs.append(_guard("spf", "SPF evaluation", spf.check_ips(ctx, domain, ips)))
     if options.blocklists:
-        jobs.append(_guard("dnsbl", "blocklists", dnsbl.check(ctx, ips, (domain, *link_domains))))
+        jobs.append(_guard("dnsbl", "blocklists", dnsbl.check(ctx, host_ips, (domain, *link_domains))))
     for fs in await asyncio.gather(*jobs):
         findings += fs
     # these need DMARC / MX results

@@ -10,6 +10,7 @@ import email
 import email.message
 import email.policy
 import email.utils
+import ipaddress
 import re
 from dataclasses import dataclass, field
 
@@ -19,7 +20,31 @@ _URL_RE = re.compile(rb"https?://([A-Za-z0-9.-]+\.[A-Za-z]{2,})", re.IGNORECASE)
 _IP_IN_RECEIVED = re.compile(r"\[(?:IPv6:)?([0-9a-fA-F:.]+)\]")
 _MSGID_RE = re.compile(r"^\s*<[^<>@\s]+@[^<>@\s]+>\s*$")
 _AR_RESULT = re.compile(r"(?:^|;)\s*(spf|dkim|dmarc|arc|bimi)\s*=\s*([A-Za-z]+)", re.IGNORECASE)
+_WITH = re.compile(r"\bwith\s+([A-Za-z0-9]+)", re.IGNORECASE)
+_INSIDE = [
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "100.64.0.0/10",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+]
 MAX_LINKS = 20
+
+
+def _outside(text: str) -> bool:
+    """An address a receiver on the internet could have seen (not private, loopback, link-local)."""
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return not any(addr in net for net in _INSIDE if net.version == addr.version)
 
 
 @dataclass(frozen=True)
@@ -44,6 +69,7 @@ class Sample:
     header_counts: dict[str, int] = field(default_factory=dict)
     link_domains: list[str] = field(default_factory=list)
     received_ip: str | None = None
+    received_protocol: str | None = None  # "with ..." of that hop's Received (ESMTPS = TLS)
     receiver_verdict: tuple[str, dict[str, str]] | None = None  # (authserv-id, method → result)
     problems: list[str] = field(default_factory=list)
 
@@ -106,10 +132,13 @@ def parse_sample(raw: bytes) -> Sample:
         results = {m.group(1).lower(): m.group(2).lower() for m in _AR_RESULT.finditer(text)}
         if results:
             sample.receiver_verdict = (authserv, results)
-    for value in msg.get_all("Received", []):
-        m = _IP_IN_RECEIVED.search(str(value))
-        if m:
+    received = [_unfold(str(v)) for v in msg.get_all("Received", [])]
+    for value in received:  # topmost first: the first outside address is the one the receiver saw
+        m = _IP_IN_RECEIVED.search(value)
+        if m and _outside(m.group(1)):
             sample.received_ip = m.group(1)
+            proto = _WITH.search(value)  # and how that hop came in
+            sample.received_protocol = proto.group(1).upper() if proto else None
             break
     seen: list[str] = []
     for part in msg.walk():
