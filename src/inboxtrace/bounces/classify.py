@@ -17,6 +17,7 @@ from inboxtrace.model.reply import Reply, ReplyClass, Verdict
 
 _UNDECIDED = frozenset({"undefined", "onhold"})
 _STATUS_RE = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
+_CUT_REPLY_RE = re.compile(r"[245]\d\d-[^\n]*$")  # "552-5.7.0 first line" and nothing after it
 _MAX_TEXT = 4000
 _MAX_CONTEXT = 1500  # the human text around a mute diagnostic: its first paragraphs say enough
 
@@ -51,6 +52,8 @@ def verdict_for(found: Found) -> Verdict:
     text = found.diagnostic.strip()[:_MAX_TEXT]
     if text and found.diagnostic_type and found.diagnostic_type not in ("smtp", "x-smtp"):
         text = f"{found.diagnostic_type}; {text}"  # "x-unix; 75" is an exit status, not a reply code
+    if _CUT_REPLY_RE.match(text) and context:
+        text = f"{text} {context}"  # only the first line of a multi-line reply: the text has the rest
     text = text or context
     verdict = classify(_reply(text, found), remote_host=host)
     if verdict.reason in _UNDECIDED and context and context != text:
@@ -62,7 +65,9 @@ def verdict_for(found: Found) -> Verdict:
         phase = phase_in_text(text) or (phase_in_text(context) if context else None)
     if phase is not None and verdict.phase is None:
         verdict = dataclasses.replace(verdict, phase=phase)
-    reread = reason_in_phase(verdict.reason, phase, found.status or verdict.enhanced_status, found.vouched)
+    reread = reason_in_phase(
+        verdict.reason, phase, found.status or verdict.enhanced_status, found.vouched, text
+    )
     reread = reason_for_action(reread, found.action, phase)
     reread = reason_for_text(reread, text)
     if reread != verdict.reason:

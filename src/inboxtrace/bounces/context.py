@@ -17,6 +17,7 @@ class PhaseRule:
     phases: frozenset[Phase]
     reasons: frozenset[str]
     becomes: str
+    unless: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ def _data() -> tuple[tuple[tuple[re.Pattern[str], Phase], ...], tuple[PhaseRule,
                 phases=frozenset(Phase(x) for x in r["phases"]),
                 reasons=frozenset(r["reasons"]),
                 becomes=str(r["becomes"]),
+                unless=re.compile(r["unless"], re.I) if r.get("unless") else None,
             )
             for r in raw.get("phase_rule", [])
         )
@@ -144,7 +146,9 @@ def reason_for_action(reason: str, action: str | None, phase: Phase | None) -> s
     return reason
 
 
-def reason_in_phase(reason: str, phase: Phase | None, status: str | None, vouched: bool = False) -> str:
+def reason_in_phase(
+    reason: str, phase: Phase | None, status: str | None, vouched: bool = False, text: str = ""
+) -> str:
     """The reason as re-read in the light of the phase and status (unchanged when no rule applies)."""
     _marks, rules, unknown = _data()
     if (
@@ -158,6 +162,8 @@ def reason_in_phase(reason: str, phase: Phase | None, status: str | None, vouche
     if phase is not None:
         for rule in rules:
             if phase in rule.phases and reason in rule.reasons:
+                if rule.unless is not None and rule.unless.search(text):
+                    continue
                 return rule.becomes
     if reason in unknown.reasons and phase not in unknown.phases and status and unknown.status.search(status):
         return unknown.becomes

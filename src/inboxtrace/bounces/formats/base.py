@@ -63,6 +63,9 @@ def field_blocks(text: str) -> list[dict[str, str]]:
                 current[last] = match.group(2).strip()
             else:
                 last = None
+        elif last is not None and line[:1].isdigit():
+            # an unindented continuation of a multi-line reply ("550-5.7.1 ...") in Diagnostic-Code
+            current[last] += " " + line.strip()
         else:
             last = None
     if current:
