@@ -16,7 +16,6 @@ from inboxtrace.bounces.view import Found
 from inboxtrace.model.reply import Reply, ReplyClass, Verdict
 
 _UNDECIDED = frozenset({"undefined", "onhold"})
-_STATUS_RE = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
 _CUT_REPLY_RE = re.compile(r"[245]\d\d-[^\n]*$")  # "552-5.7.0 first line" and nothing after it
 _MAX_TEXT = 4000
 _MAX_CONTEXT = 1500  # the human text around a mute diagnostic: its first paragraphs say enough
@@ -27,11 +26,8 @@ def _reply(text: str, found: Found) -> Reply:
 
     parsed = find_reply(text) if text else None
     code = parsed.code if parsed and parsed.code is not None else found.reply_code
-    status = parsed.enhanced_status if parsed and parsed.enhanced_status else None
-    if status is None and found.status and not found.status.endswith(".0.0"):
-        status = found.status
-    if status is None and found.status:
-        status = found.status
+    # the remote server's own status (in its reply) before the reporting MTA's Status field
+    status = (parsed.enhanced_status if parsed else None) or found.status
     body = parsed.text if parsed and parsed.text else text
     return Reply(
         code=code,
@@ -92,8 +88,3 @@ def force_reason(verdict: Verdict, reason: str) -> Verdict:
         action=info.default_action,
         explanation=info.meaning,
     )
-
-
-def status_in(text: str) -> str | None:
-    found = _STATUS_RE.search(text)
-    return found.group(1) if found else None
