@@ -15,8 +15,10 @@ judy @gone           MX accepts with 250; its internal mail store (a     → bou
 ivan @inbox          left out of the send                               → not-sent
 ===================  ===================================================================
 
-DSNs from both Postfixes go to sender@sender.test, a real mailbox in the same Dovecot. The seed-side
-Postfix stamps an Authentication-Results header (header_checks PREPEND) so the copies carry one.
+DSNs from both Postfixes go to sender@sender.test, a real mailbox in the same Dovecot. A real OpenDKIM
+milter on the sender's Postfix signs (d=sender.test, s=s1); another on the seed-side Postfix verifies
+against the test DNS server (Knot, key published in the sender.test zone) and writes a genuine
+Authentication-Results header into every copy.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.rigs.dovecot import DovecotRig, rig_tempdir
+from tests.rigs.knot import KnotServer, knot_server
 from tests.rigs.postfix import PostfixRig
 from tests.rigs.smtp_sink import Rule, SmtpSink
 from tests.seeds.conftest import SEED_PASSWORD, seed_toml
+from tests.seeds.milters import dkim_key, signer, verifier
 
 SEEDS = {
     "alice@inbox.test": "inboxmail",
@@ -48,10 +52,6 @@ SEEDS = {
 LEFT_OUT = "ivan@inbox.test"
 MAILBOX_DOMAINS = ("inbox.test", "junk.test", "promo.test", "bulk.test", "discard.test")
 SENDER = "sender@sender.test"
-AUTH_RESULTS = (
-    "Authentication-Results: mx.seeds.test; spf=pass smtp.mailfrom=sender.test; "
-    "dkim=none (no signature); dmarc=fail (p=none) header.from=sender.test"
-)
 MESSAGE = (
     "From: Sender <sender@sender.test>\n"
     "To: Seeds <seeds@sender.test>\n"
@@ -70,6 +70,7 @@ class Scenario:
     dovecot: DovecotRig
     sender_mta: PostfixRig
     mx: PostfixRig
+    dns: KnotServer
     workdir: Path
     seed_file: Path
 
@@ -90,9 +91,13 @@ def scenario() -> Iterator[Scenario]:
         dovecot = DovecotRig.start(users)
         stack.callback(dovecot.stop)
         lmtp = f"lmtp:inet:127.0.0.1:{dovecot.lmtp_port}"
-        checks = workdir / "header_checks"
-        checks.write_text(f"/^Subject:/ PREPEND {AUTH_RESULTS}\n")
-        checks.chmod(0o644)
+        key, key_record = dkim_key(workdir / "dkim", "sender.test", "s1")
+        zone = key_record + '@ IN TXT "v=spf1 ip4:127.0.0.1 -all"\n_dmarc IN TXT "v=DMARC1; p=none"\n'
+        dns = stack.enter_context(knot_server({"sender.test": zone}))
+        dkim_sign = signer(workdir / "dkim-sign", "sender.test", "s1", key)
+        stack.callback(dkim_sign.stop)
+        dkim_verify = verifier(workdir / "dkim-verify", "mx.seeds.test", dns.port, ("sender.test",))
+        stack.callback(dkim_verify.stop)
         store_sink = SmtpSink(
             [Rule("judy", "RCPT", "550 5.2.1 <{rcpt}>: Mailbox disabled, not accepting messages")],
             hostname="store.seeds.test",
@@ -109,7 +114,7 @@ def scenario() -> Iterator[Scenario]:
                 r"/@reject\.test$/": "550 5.1.1 User unknown in virtual mailbox table",
                 r"/@defer\.test$/": "421 4.7.0 Too many connections from your IP, try again later",
             },
-            main={"header_checks": f"regexp:{checks}"},
+            main={"smtpd_milters": dkim_verify.socket, "milter_default_action": "tempfail"},
         )
         stack.callback(mx.cleanup)
         stack.callback(mx.stop)
@@ -121,12 +126,13 @@ def scenario() -> Iterator[Scenario]:
                 "sender.test": lmtp,
             },
             queue_lifetime=3600,
+            main={"smtpd_milters": dkim_sign.socket, "milter_default_action": "tempfail"},
         )
         stack.callback(sender_mta.cleanup)
         stack.callback(sender_mta.stop)
         seed_file = workdir / "seeds.toml"
         seed_file.write_text(seed_toml(dovecot, SEEDS))
-        yield Scenario(dovecot, sender_mta, mx, workdir, seed_file)
+        yield Scenario(dovecot, sender_mta, mx, dns, workdir, seed_file)
 
 
 def wait_until(predicate: object, timeout: float = 60.0, what: str = "condition") -> None:
