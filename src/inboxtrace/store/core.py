@@ -139,6 +139,21 @@ class Store:
         result = conn.exec_driver_sql(sql, params)
         return int(result.rowcount)
 
+    def in_params(self, values: Sequence[Any], chunk: int = 900) -> Iterable[tuple[str, Any]]:
+        """``(sql, params)`` pieces for ``column IN (...)`` over ``values``, in driver paramstyle.
+
+        For raw ``exec_driver_sql`` lookups of many keys (SQLAlchemy's expanding IN costs more
+        than the query itself). PostgreSQL gets one ``= ANY(array)``; SQLite chunks of ``?``.
+        """
+        if not values:
+            return
+        if self.dialect == "postgresql":
+            yield "= ANY(%s)", (list(values),)
+            return
+        for i in range(0, len(values), chunk):
+            part = tuple(values[i : i + chunk])
+            yield "IN (" + ",".join("?" * len(part)) + ")", part
+
     def close(self) -> None:
         self.engine.dispose()
 

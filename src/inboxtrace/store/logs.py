@@ -421,12 +421,12 @@ class LogWriter:
     def _existing(self, conn: Connection, batch: Sequence[Message]) -> dict[tuple[str, str], list[_MsgRow]]:
         found: dict[tuple[str, str], list[_MsgRow]] = {}
         qids = sorted({m.queue_id for m in batch if not _is_noqueue(m.queue_id)})
-        cols = list(log_messages.c)
-        for i in range(0, len(qids), 900):
-            chunk = qids[i : i + 900]
-            rows = conn.execute(sa.select(*cols).where(log_messages.c.queue_id.in_(chunk))).mappings()
-            for r in rows:
-                found.setdefault((r["host"], r["queue_id"]), []).append(_MsgRow(dict(r), True))
+        names = [c.name for c in log_messages.c]
+        head = f"SELECT {', '.join(names)} FROM log_messages WHERE queue_id "
+        for chunk, params in self.store.in_params(qids):
+            for r in conn.exec_driver_sql(head + chunk, params):
+                row = dict(zip(names, r, strict=True))
+                found.setdefault((row["host"], row["queue_id"]), []).append(_MsgRow(row, True))
         return found
 
     def _prepare(
@@ -448,9 +448,12 @@ class LogWriter:
                 resolved.append((new["mkey"], msg, times))
                 continue
             candidates = known.setdefault((msg.host, msg.queue_id), [])
-            match = next(
-                (c for c in reversed(candidates) if _same_message(c.row, new["received"], first, last)), None
-            )
+            match = None
+            if candidates:
+                match = next(
+                    (c for c in reversed(candidates) if _same_message(c.row, new["received"], first, last)),
+                    None,
+                )
             if match is None:
                 new["mkey"] = f"{msg.host}|{msg.queue_id}|{first if first is not None else 0:.3f}"
                 match = _MsgRow(new, False)
@@ -462,22 +465,20 @@ class LogWriter:
 
         # NOQUEUE rows already stored are recognised by their key
         nq = [k for k, r in rows.items() if not r.existed and "|NOQUEUE|" in k]
-        if nq:
-            for i in range(0, len(nq), 900):
-                present = conn.execute(
-                    sa.select(log_messages.c.mkey).where(log_messages.c.mkey.in_(nq[i : i + 900]))
-                ).scalars()
-                for k in present:
-                    rows[k].existed = True
+        for chunk, params in self.store.in_params(nq):
+            for (k,) in conn.exec_driver_sql("SELECT mkey FROM log_messages WHERE mkey " + chunk, params):
+                rows[k].existed = True
         self.counts.new_messages += sum(1 for r in rows.values() if not r.existed)
 
         # deliveries already stored for the messages we matched
         old_deliv: dict[tuple[str, str], dict[str, Any]] = {}
         matched = [k for k, r in rows.items() if r.existed]
-        for i in range(0, len(matched), 900):
-            q = sa.select(*log_deliveries.c).where(log_deliveries.c.mkey.in_(matched[i : i + 900]))
-            for r in conn.execute(q).mappings():
-                old_deliv[(r["mkey"], r["recipient"])] = dict(r)
+        names = [c.name for c in log_deliveries.c]
+        head = f"SELECT {', '.join(names)} FROM log_deliveries WHERE mkey "
+        for chunk, params in self.store.in_params(matched):
+            for r in conn.exec_driver_sql(head + chunk, params):
+                row = dict(zip(names, r, strict=True))
+                old_deliv[(row["mkey"], row["recipient"])] = row
 
         deliv_rows: dict[tuple[str, str], dict[str, Any]] = {}
         for mkey, msg, times in resolved:
