@@ -121,6 +121,27 @@ def test_suspected_filtering_for_known_good_addresses(store: Store) -> None:
     assert bounces_for_recipient(store, "kijitora@example.org")[0].recipient.suspected_filtering
 
 
+def test_seed_addresses_are_known_good(store: Store) -> None:
+    from inboxtrace.store.placement import placement_sends
+
+    with store.begin() as conn:
+        conn.execute(
+            placement_sends.insert(),
+            [
+                {
+                    "test_id": "t1",
+                    "address": "Seed@Example.net",
+                    "accepted": True,
+                    "code": 250,
+                    "reply": "250 ok",
+                    "sent_at": 1.0,
+                    "transcript": "",
+                }
+            ],
+        )
+    assert known_good_addresses(store, ["seed@example.net", "other@example.net"]) == {"seed@example.net"}
+
+
 def test_mailbox_full_is_not_suspected_filtering() -> None:
     full = parse_bounce(dsn(diagnostic="smtp; 552 5.2.2 Mailbox full", status="5.2.2"), "f.eml")
     (marked,) = mark_suspected_filtering([full], {"kijitora@example.org"})

@@ -350,7 +350,10 @@ def reason_counts(store: Store, *, since: datetime | None = None) -> dict[str, i
 
 
 def known_good_addresses(store: Store, candidates: Iterable[str], *, days: int = 30) -> set[str]:
-    """Which of ``candidates`` (lowercased) had a delivery accepted in the logs in the last ``days``."""
+    """Which of ``candidates`` (lowercased) are known to be valid: seed addresses of placement
+    tests, or addresses with a delivery accepted in the logs in the last ``days`` of the logs."""
+    from inboxtrace.store.placement import placement_sends
+
     wanted = sorted({c.strip().lower() for c in candidates if c})
     if not wanted:
         return set()
@@ -358,11 +361,15 @@ def known_good_addresses(store: Store, candidates: Iterable[str], *, days: int =
     out: set[str] = set()
     with store.connect() as conn:
         latest = conn.execute(newest).scalar()
-        if latest is None:
-            return out
-        floor = float(latest) - days * 86400.0
+        floor = float(latest) - days * 86400.0 if latest is not None else None
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
+            seeds = sa.select(sa.func.lower(placement_sends.c.address)).where(
+                sa.func.lower(placement_sends.c.address).in_(chunk)
+            )
+            out.update(str(row[0]) for row in conn.execute(seeds))
+            if floor is None:
+                continue
             q = sa.select(sa.func.lower(log_deliveries.c.recipient)).where(
                 sa.func.lower(log_deliveries.c.recipient).in_(chunk),
                 log_deliveries.c.final_state == FinalState.DELIVERED.value,
