@@ -96,20 +96,21 @@ class SeedSession:
     def search(self, folder: str, token: str, header: str) -> list[int]:
         """UIDs in ``folder`` whose header ``header`` or body carries ``token``."""
         self.client.select_folder(folder, readonly=True)
-        if self.gmail:
-            return list(self.client.gmail_search(f'"{token}"'))
-        return list(self.client.search(["OR", "HEADER", header, token, "BODY", token]))
+        found = set(self.client.search(["OR", "HEADER", header, token, "BODY", token]))
+        if self.gmail and not found:
+            # Gmail's own index finds the body marker even where plain SEARCH BODY is slow or partial
+            found.update(self.client.search(["X-GM-RAW", f'"{token}"']))
+        return sorted(found)
 
-    def gmail_tab(self, token: str, tabs: tuple[str, ...]) -> str | None:
-        """The Gmail category (tab) of the copy in the selected inbox, or ``None`` for Primary."""
+    def gmail_tab(self, uid: int, tabs: tuple[str, ...]) -> str | None:
+        """The Gmail category (tab) of message ``uid`` in the selected inbox, or ``None`` for Primary.
+
+        Categories are not IMAP labels; an ``X-GM-RAW "category:x"`` search restricted to the UID says it.
+        """
         for tab in tabs:
-            if self.client.gmail_search(f'category:{tab} "{token}"'):
+            if self.client.search(["X-GM-RAW", f"category:{tab}", "UID", str(uid)]):
                 return tab
         return None
-
-    def gmail_labels(self, uid: int) -> list[str]:
-        data = self.client.fetch([uid], ["X-GM-LABELS"]).get(uid, {})
-        return [_decode(x) for x in data.get(b"X-GM-LABELS", ())]
 
     def headers(self, uid: int) -> tuple[bytes, datetime | None]:
         """The raw header block of one message and its INTERNALDATE (the arrival time)."""

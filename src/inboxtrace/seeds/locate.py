@@ -33,11 +33,11 @@ def locate(
                 if not uids:
                     continue
                 placement = placement_for(folder)
+                uid = max(uids)
                 if s.gmail and folder.role == "inbox":
-                    tab = s.gmail_tab(test.token, knowledge().gmail_tabs)
+                    tab = s.gmail_tab(uid, knowledge().gmail_tabs)
                     if tab:
                         placement = f"tab:{tab}"
-                uid = max(uids)
                 raw, arrived = s.headers(uid)
                 facts = copy_facts(raw, trusted_authserv=seed.authserv_ids)
                 if arrived is not None and arrived.tzinfo is None:
