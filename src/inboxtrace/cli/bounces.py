@@ -15,6 +15,8 @@ import typer
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from rich.console import Console
+
     from inboxtrace.bounces.sources import RawMessage
     from inboxtrace.model.bounce import BounceReport
 
@@ -133,46 +135,70 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
         for src in sources:
             yield from src
 
+    from rich.console import Console
+
     good = _known_good(known_good)
     store = None
     if ingest or db:
         from inboxtrace.store.core import open_store
 
         store = open_store(db)
-    reports = list(read_bounces(items(), workers=workers))
-    if store is not None:
-        from inboxtrace.store.bounces import known_good_addresses
-
-        rcpts = {r.recipient for rep in reports for r in rep.recipients}
-        good |= known_good_addresses(store, rcpts)
-    if good:
-        reports = mark_suspected_filtering(reports, good)
-    counts = None
-    if ingest and store is not None:
-        from inboxtrace.store.bounces import ingest_bounces
-
-        counts = ingest_bounces(store, reports)
-    if store is not None:
-        store.close()
-
-    from rich.console import Console
-
     err = Console(stderr=True, highlight=False)
-    for rep in reports:
-        if rep.error:
-            err.print(f"[yellow]skipped[/yellow] {_escape(rep.source)}: {_escape(rep.error)}")
-    if json_out:
-        _print_json(reports, show_all)
-    else:
-        _print_table(reports, show_all)
-    _print_summary(err if json_out else Console(highlight=False), reports)
-    if counts is not None:
+    summary = _Summary()
+    stored = Counter[str]()
+    shown: list[BounceReport] = []
+    try:
+        # in batches, so a mailbox of any size streams (JSON lines come out as they are read)
+        for raw_batch in _batches(read_bounces(items(), workers=workers), 500):
+            batch = raw_batch
+            batch_good = good
+            if store is not None:
+                from inboxtrace.store.bounces import known_good_addresses
+
+                batch_good = good | known_good_addresses(
+                    store, {r.recipient for b in batch for r in b.recipients}
+                )
+            if batch_good:
+                batch = mark_suspected_filtering(batch, batch_good)
+            if ingest and store is not None:
+                from inboxtrace.store.bounces import ingest_bounces
+
+                counts = ingest_bounces(store, batch)
+                stored.update(
+                    stored=counts.stored, recipients=counts.recipients, duplicates=counts.duplicates
+                )
+            for rep in batch:
+                if rep.error:
+                    err.print(f"[yellow]skipped[/yellow] {_escape(rep.source)}: {_escape(rep.error)}")
+            summary.add(batch)
+            if json_out:
+                _print_json(batch, show_all)
+            else:
+                shown.extend(rep for rep in batch if _wanted(rep, show_all))
+    finally:
+        if store is not None:
+            store.close()
+    if not json_out:
+        _print_table(shown, show_all)
+    summary.print(err if json_out else Console(highlight=False))
+    if ingest:
         err.print(
-            f"stored {counts.stored} new bounce message(s), {counts.recipients} recipient(s); "
-            f"{counts.duplicates} already stored"
+            f"stored {stored['stored']} new bounce message(s), {stored['recipients']} recipient(s); "
+            f"{stored['duplicates']} already stored"
         )
-    if reports and all(r.error for r in reports):
+    if summary.messages and summary.errors == summary.messages:
         sys.exit(2)
+
+
+def _batches(reports: Iterator[BounceReport], size: int) -> Iterator[list[BounceReport]]:
+    batch: list[BounceReport] = []
+    for rep in reports:
+        batch.append(rep)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _escape(text: str | None) -> str:
@@ -237,33 +263,42 @@ def _print_table(reports: list[BounceReport], show_all: bool) -> None:
     Console(highlight=False).print(table)
 
 
-def _print_summary(console: object, reports: list[BounceReport]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+class _Summary:
+    """Counts by reason and by kind, kept while reports stream by."""
 
-    assert isinstance(console, Console)
-    by_reason: Counter[str] = Counter()
-    hard: Counter[str] = Counter()
-    kinds: Counter[str] = Counter()
-    suspected = 0
-    for rep in reports:
-        kinds[rep.kind.value] += 1
-        if not rep.is_bounce:
-            continue
-        for r in rep.recipients:
-            by_reason[r.verdict.reason] += 1
-            hard[r.verdict.reason] += r.verdict.hard_bounce
-            suspected += r.suspected_filtering
-    table = Table(title="failed recipients by reason", header_style="bold")
-    table.add_column("reason")
-    table.add_column("recipients", justify="right")
-    table.add_column("hard", justify="right")
-    for reason, n in by_reason.most_common():
-        table.add_row(Text(reason), str(n), str(hard[reason]))
-    console.print(table)
-    parts = [f"{n} {kind}" for kind, n in sorted(kinds.items())]
-    line = f"{len(reports)} message(s): " + ", ".join(parts)
-    if suspected:
-        line += f"; {suspected} 'user unknown' for known-good addresses (suspected filtering)"
-    console.print(Text(line))
+    def __init__(self) -> None:
+        self.by_reason: Counter[str] = Counter()
+        self.hard: Counter[str] = Counter()
+        self.kinds: Counter[str] = Counter()
+        self.suspected = 0
+        self.messages = 0
+        self.errors = 0
+
+    def add(self, reports: list[BounceReport]) -> None:
+        for rep in reports:
+            self.messages += 1
+            self.errors += rep.error is not None
+            self.kinds[rep.kind.value] += 1
+            if not rep.is_bounce:
+                continue
+            for r in rep.recipients:
+                self.by_reason[r.verdict.reason] += 1
+                self.hard[r.verdict.reason] += r.verdict.hard_bounce
+                self.suspected += r.suspected_filtering
+
+    def print(self, console: Console) -> None:
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title="failed recipients by reason", header_style="bold")
+        table.add_column("reason")
+        table.add_column("recipients", justify="right")
+        table.add_column("hard", justify="right")
+        for reason, n in self.by_reason.most_common():
+            table.add_row(Text(reason), str(n), str(self.hard[reason]))
+        console.print(table)
+        parts = [f"{n} {kind}" for kind, n in sorted(self.kinds.items())]
+        line = f"{self.messages} message(s): " + ", ".join(parts)
+        if self.suspected:
+            line += f"; {self.suspected} 'user unknown' for known-good addresses (suspected filtering)"
+        console.print(Text(line))
