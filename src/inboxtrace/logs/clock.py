@@ -18,18 +18,19 @@ _MONTHS = {
         ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
     )
 }
-_CACHE_MAX = 4096
+_CACHE_MAX = 16384
 
 
 class Clock:
     """Converts timestamp text to datetimes; caches the last few thousand distinct strings."""
 
-    __slots__ = ("_cache", "reference", "tz")
+    __slots__ = ("_cache", "_years", "reference", "tz")
 
     def __init__(self, reference: date | None = None, tz: tzinfo = UTC) -> None:
         self.reference = reference or datetime.now(tz).date()
         self.tz = tz
         self._cache: dict[str, datetime | None] = {}
+        self._years: dict[tuple[int, int], int] = {}
 
     def __call__(self, ts: str) -> datetime | None:
         try:
@@ -63,12 +64,13 @@ class Clock:
                 micro = int(frac.ljust(6, "0")) if frac.isdigit() else 0
         except (KeyError, ValueError):
             return None
-        ref = self.reference
-        year = ref.year
-        if (month, day) > (ref.month, ref.day) and date(ref.year, ref.month, ref.day) + timedelta(
-            days=1
-        ) < _safe(ref.year, month, day):
-            year -= 1
+        year = self._years.get((month, day))
+        if year is None:
+            ref = self.reference
+            year = ref.year
+            if (month, day) > (ref.month, ref.day) and ref + timedelta(days=1) < _safe(ref.year, month, day):
+                year -= 1
+            self._years[(month, day)] = year
         try:
             return datetime(year, month, day, hh, mm, ss, micro, tzinfo=self.tz)
         except ValueError:

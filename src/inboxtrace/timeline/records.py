@@ -92,7 +92,10 @@ class Builder:
                     and verdict.reply_code >= 300
                     and verdict.text not in reply
                 ):
-                    verdict = dataclasses.replace(verdict, text=reply)
+                    verdict = Verdict(
+                        verdict.reply_code, verdict.enhanced_status, reply, verdict.reply_class, verdict.reason,
+                        verdict.hard_bounce, verdict.action, verdict.explanation, verdict.provider, verdict.phase,
+                    )  # fmt: skip
                 built.append(
                     Attempt(
                         c(a[A_TS]) or _MIN,
