@@ -472,6 +472,7 @@ class LogReader:
         builder = Builder(self._opts.tz)
         for path in self.paths:
             builder.set_reference(path, _reference_date(path, self._opts.tz).date())
+        _warm_up(self._opts)  # load the knowledge once, before forking: workers share it
         ctx = multiprocessing.get_context("fork")
         pending = list(units)
         running: dict[Connection, tuple[_Unit, Any]] = {}
@@ -562,6 +563,22 @@ class LogReader:
                 self._last_position = Position(last, identify(last), os.path.getsize(last))
             except OSError:
                 self._last_position = None
+
+
+def _warm_up(opts: _Options) -> None:
+    """Import and load everything a worker needs in the parent, so forked workers inherit it
+    (no imports in a child forked from a process that may have other threads)."""
+    from inboxtrace.codes import classify, remote_queue_id
+    from inboxtrace.logs.knowledge import ignore_table
+
+    ignore_table("postfix")
+    if opts.classify is None:
+        for probe in ("550 5.1.1 <a@b.example>: user unknown", "250 2.0.0 Ok: queued as 4ABCDEF"):
+            try:
+                classify(probe)
+            except ValueError:
+                pass
+    remote_queue_id("250 2.0.0 Ok: queued as 4ABCDEF")
 
 
 def _renumber(st: _Msg, offset: int) -> None:
