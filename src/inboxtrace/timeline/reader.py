@@ -8,6 +8,7 @@ the parent. Compressed files are parsed whole, each in its own worker. Small inp
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import marshal
@@ -574,10 +575,8 @@ def _warm_up(opts: _Options) -> None:
     ignore_table("postfix")
     if opts.classify is None:
         for probe in ("550 5.1.1 <a@b.example>: user unknown", "250 2.0.0 Ok: queued as 4ABCDEF"):
-            try:
+            with contextlib.suppress(ValueError):
                 classify(probe)
-            except ValueError:
-                pass
     remote_queue_id("250 2.0.0 Ok: queued as 4ABCDEF")
 
 
