@@ -78,6 +78,12 @@ def test_message_format_rules(opts: Callable[..., CheckOptions], keys: dict[int,
     assert {"bulk.message-id", "bulk.from", "bulk.rfc5322"} <= found, found
 
 
+def test_freemail_from(opts: Callable[..., CheckOptions], keys: dict[int, Key]) -> None:
+    raw = sign(make_message(from_="Shop <shop.owner@gmail.com>"), keys[2048], "good.test", "k2048")
+    result = check_domain("good.test", opts(message=raw, ips=(GOOD_IP,), blocklists=False))
+    assert {"bulk.freemail-from", "align.fail"} <= codes(result)
+
+
 def test_unsigned_sample_without_dmarc(opts: Callable[..., CheckOptions]) -> None:
     raw = make_message(from_="<x@spf-none.test>", return_path="<x@spf-none.test>")
     result = check_domain("spf-none.test", opts(message=raw, ips=(GOOD_IP,), blocklists=False))

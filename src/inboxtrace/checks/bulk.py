@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from inboxtrace.checks.align import Alignment
 from inboxtrace.checks.dkim import SigResult
-from inboxtrace.checks.findings import finding
+from inboxtrace.checks.findings import finding, load_data
 from inboxtrace.checks.sample import Sample
 from inboxtrace.model.check import Finding
 
@@ -44,6 +45,10 @@ def check(
         out.append(finding("bulk.dkim", subject=domain, found=detail, detail=detail))
     if not alignment.dmarc_pass:
         out.append(finding("bulk.alignment", subject=domain, found=f"From domain {domain}"))
+        if domain in _freemail():
+            out.append(
+                finding("bulk.freemail-from", subject=domain, found=f"From: {sample.from_addresses[0]}")
+            )
     if dmarc_found is False:
         out.append(finding("bulk.dmarc", subject=domain, found=f"_dmarc.{domain}: none"))
     lu, lup = sample.list_unsubscribe, sample.list_unsubscribe_post
@@ -90,6 +95,11 @@ def check(
     if not out:
         out.append(finding("bulk.ok", subject=domain))
     return out
+
+
+@cache
+def _freemail() -> frozenset[str]:
+    return frozenset(str(d).lower() for d in load_data("freemail.toml")["domains"])
 
 
 def _sig_headers(sample: Sample, sig: SigResult) -> tuple[str, ...]:
