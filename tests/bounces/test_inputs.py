@@ -105,6 +105,19 @@ def test_bad_inputs_give_per_file_errors_and_the_run_goes_on(tmp_path: Path) -> 
     assert "not a mail message" in (reports["i-json.eml"].error or "")
 
 
+def test_huge_attached_original_is_read_quickly() -> None:
+    attachment = b"QUFB" * 19 * 1024 * 256  # ~20 MB of base64 after the report
+    big = CRAFTED.replace(
+        b"--BOUNDARY-1--",
+        b"--BOUNDARY-1\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
+        + attachment
+        + b"\n--BOUNDARY-1--",
+    )
+    report = parse_bounce(big, "big.eml")
+    assert report.recipients[0].verdict.reason == "userunknown"
+    assert report.original is not None and report.original.message_id == "<m1.20260101@sender.example.com>"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=4000))
 def test_random_bytes_never_raise(data: bytes) -> None:

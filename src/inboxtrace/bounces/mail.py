@@ -19,7 +19,9 @@ from inboxtrace.errors import MalformedInputError
 
 _HEADER_LINE_RE = re.compile(rb"^(?:From |[A-Za-z][A-Za-z0-9_-]{0,75}[ \t]*:)")
 _ADDR_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
-_MAX_BYTES = 32 * 1024 * 1024
+# What a bounce says sits in its first parts; a huge returned original (attachments) after them is
+# not read past this point (the reading stays linear and bounded; the report is unaffected).
+_MAX_BYTES = 8 * 1024 * 1024
 _ENC_WORD = "=?"
 
 
@@ -46,7 +48,7 @@ def looks_like_mail(raw: bytes) -> str | None:
 def parse_mail(raw: bytes) -> Message:
     """Parse normalised bytes; raise :class:`MalformedInputError` for what is not mail at all."""
     if len(raw) > _MAX_BYTES:
-        raise MalformedInputError(f"message too large ({len(raw)} bytes, limit {_MAX_BYTES})")
+        raw = raw[:_MAX_BYTES]
     why = looks_like_mail(raw)
     if why:
         raise MalformedInputError(why)
