@@ -88,6 +88,9 @@ def test_sendmail(tmp_path: Path) -> None:
     assert a.delay == 1.0 and a.dsn == "2.0.0"
     bounced = next(d for d in msg.deliveries if d.recipient == "nobody@example.net")
     assert bounced.dsn_queue_id == "2AEA0000012346"
+    assert msg.completed is not None  # both recipients final and the DSN logged: done
+    later = r["later@example.com"][0]
+    assert later.completed is None  # still deferred
 
 
 def test_fail2ban_rejects(tmp_path: Path) -> None:

@@ -399,6 +399,18 @@ class Assembler:
         r.status = status
         if a[A_RQID]:
             st.hops.append(a[A_RQID])
+        if st.mta == "sendmail":
+            self._sendmail_done(st, ts, ln)
+
+    def _sendmail_done(self, st: _Msg, ts: str, ln: int) -> None:
+        """Sendmail logs no "removed": a message is complete when each of its ``nrcpts`` recipients
+        was delivered, or bounced and its DSN logged."""
+        if not st.nrcpt or len(st.rcpts) < st.nrcpt:
+            return
+        for r in st.rcpts.values():
+            if not (r.status == "sent" or (r.status == "bounced" and r.dsn_qid)):
+                return
+        self.removed(st.host, st.qid, ts, ln)
 
     def note(self, host: str, qid: str, ts: str, pid: str | None, text: str, ln: int, line: str) -> None:
         st = self._get(host, qid, ln)
@@ -479,6 +491,8 @@ class Assembler:
         self.apply_fact(st, fact)
         dsn = self._get(host, dsn_qid, ln)
         dsn.dsn_of = qid
+        if st.mta == "sendmail":
+            self._sendmail_done(st, ts, ln)
 
     def reject(
         self,
