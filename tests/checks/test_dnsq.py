@@ -82,3 +82,53 @@ def test_parse_nameserver(spec: str, expected: tuple[str, int]) -> None:
 def test_parse_nameserver_rejects(spec: str) -> None:
     with pytest.raises(ConfigError):
         parse_nameserver(spec)
+
+
+@pytest.fixture
+def edns_intolerant() -> Iterator[str]:
+    """An old-style server: FORMERR to any question carrying EDNS, a TXT answer otherwise."""
+    import threading
+
+    import dns.message
+    import dns.rcode
+    import dns.rrset
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                data, addr = sock.recvfrom(4096)
+            except (TimeoutError, OSError):
+                continue
+            query = dns.message.from_wire(data)
+            reply = dns.message.make_response(query)
+            if query.edns >= 0:
+                reply.set_rcode(dns.rcode.FORMERR)
+            else:
+                reply.answer.append(
+                    dns.rrset.from_text(query.question[0].name, 60, "IN", "TXT", '"v=spf1 -all"')
+                )
+            sock.sendto(reply.to_wire(), addr)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(2)
+        sock.close()
+
+
+def test_formerr_to_edns_is_asked_again_without_it(edns_intolerant: str) -> None:
+    async def go() -> list[str]:
+        async with Resolver([edns_intolerant], timeout=1.0, tries=1) as res:
+            answer = await res.query("old.example", "TXT")
+        assert answer.ok, answer
+        return answer.texts()
+
+    assert asyncio.run(go()) == ["v=spf1 -all"]

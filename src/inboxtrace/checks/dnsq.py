@@ -215,23 +215,25 @@ class Resolver:
                         last = DnsAnswer(name, rdtype, DnsStatus.ERROR, error=f"{host}:{port}: {exc}")
                         continue
                     else:
-                        answer = interpret_wire(resp, name, rdtype)
-                        if answer.status in (DnsStatus.SERVFAIL, DnsStatus.REFUSED):
-                            last = answer
-                            continue
-                        if answer.status is DnsStatus.NODATA and answer.cname_chain and depth < 8:
-                            target = await self._query(answer.cname_chain[-1], rdtype, dnssec, depth + 1)
-                            return DnsAnswer(
-                                name,
-                                rdtype,
-                                target.status,
-                                target.records,
-                                None,
-                                None,
-                                target.error,
-                                answer.cname_chain + target.cname_chain,
-                            )
-                        return answer
+                        # FORMERR: an old server refusing EDNS; asked again plainly below
+                        if resp.rcode != 1:
+                            answer = interpret_wire(resp, name, rdtype)
+                            if answer.status in (DnsStatus.SERVFAIL, DnsStatus.REFUSED):
+                                last = answer
+                                continue
+                            if answer.status is DnsStatus.NODATA and answer.cname_chain and depth < 8:
+                                target = await self._query(answer.cname_chain[-1], rdtype, dnssec, depth + 1)
+                                return DnsAnswer(
+                                    name,
+                                    rdtype,
+                                    target.status,
+                                    target.records,
+                                    None,
+                                    None,
+                                    target.error,
+                                    answer.cname_chain + target.cname_chain,
+                                )
+                            return answer
                 from dns import asyncquery  # the full client: DNSSEC questions, TCP after truncation
 
                 if qname is None:
