@@ -295,3 +295,18 @@ def test_parallel_progress_per_source(generated: Path, monkeypatch: pytest.Monke
     assert r.progress_by_source() == {str(generated): (size, size)}
     pos = r.resume_position()
     assert pos is not None and pos.offset == size
+
+
+def test_success_dsn_is_linked(tmp_path: Path) -> None:
+    path = tmp_path / "dsn.log"
+    path.write_text(
+        "Mar  1 10:00:00 mx postfix/smtpd[1]: FFFFFF1: client=a[192.0.2.1]\n"
+        "Mar  1 10:00:01 mx postfix/smtp[3]: FFFFFF1: to=<r@example.net>, relay=mx[192.0.2.2]:25, delay=1, "
+        "delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)\n"
+        "Mar  1 10:00:01 mx postfix/cleanup[4]: AAAAAA2: message-id=<dsn@mx>\n"
+        "Mar  1 10:00:01 mx postfix/bounce[5]: FFFFFF1: sender delivery status notification: AAAAAA2\n"
+        "Mar  1 10:00:02 mx postfix/qmgr[2]: FFFFFF1: removed\n"
+    )
+    messages = {m.queue_id: m for m in read_logs([path])}
+    assert messages["FFFFFF1"].deliveries[0].dsn_queue_id == "AAAAAA2"
+    assert messages["AAAAAA2"].dsn_of == "FFFFFF1"

@@ -45,6 +45,13 @@ _FINAL = {
     "SOFTBOUNCE": FinalState.DEFERRED,  # Postfix soft_bounce=yes: a bounce kept as a deferral
 }
 
+# Which recipients a DSN of each kind reports on (by their status when it was sent).
+_DSN_FOR = {
+    "non-delivery": frozenset({"bounced", "expired", "undeliverable"}),
+    "delay": frozenset({"deferred"}),
+    "delivery status": frozenset({"sent", "bounced", "expired"}),  # NOTIFY=SUCCESS and friends
+}
+
 # SMTP stages at which a refusal is of a whole message (not of a connection or a command).
 _MESSAGE_STAGES = frozenset({"DATA", "END-OF-MESSAGE", "BDAT", "AFTER DATA"})
 
@@ -436,10 +443,9 @@ class Assembler:
         what, a, n, b, source = fact
         if what == "dsn":
             kind, dsn_qid = a, b
+            wanted = _DSN_FOR.get(kind, _DSN_FOR["non-delivery"])
             for r in st.rcpts.values():
-                if (kind != "delay" and r.status in ("bounced", "expired", "undeliverable")) or (
-                    kind == "delay" and r.status == "deferred"
-                ):
+                if r.status in wanted:
                     r.dsn_qid = dsn_qid
             return
         ts, ln, line = a, n, b
