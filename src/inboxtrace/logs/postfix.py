@@ -32,6 +32,9 @@ DAEMONS = frozenset(
     }
 )  # fmt: skip
 _DELIVERY_AGENTS = frozenset({"smtp", "lmtp"})
+_GENERIC = frozenset(
+    {"smtp", "smtpd", "lmtp", "lmtpd", "local", "virtual", "pipe", "error", "sendmail", "master"}
+)
 _NOTE_PREFIXES = (
     "host ",
     "lost connection with ",
@@ -50,8 +53,12 @@ def daemon_of(program: str) -> str | None:
     if slash < 0:
         return None
     daemon = program[slash + 1 :]
+    if daemon not in DAEMONS:
+        return None
     prefix = program[:slash]
-    if daemon in DAEMONS and ("postfix" in prefix or prefix.count("/") <= 1):
+    # "postfix", "postfix-out", "postfix/submission": clearly Postfix. Another syslog_name
+    # ("mta-out/qmgr") is accepted for daemons only Postfix has, not for generic names like smtp.
+    if "postfix" in prefix or daemon not in _GENERIC:
         return daemon
     return None
 
