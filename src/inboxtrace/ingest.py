@@ -104,7 +104,7 @@ def ingest(
     format: str | None = None,
     progress: ProgressCallback | None = None,
     progress_interval: float = 0.2,
-    batch_size: int = 5000,
+    batch_size: int = 2000,
     resume: bool = True,
     jobs: int | None = None,
 ) -> IngestSummary:

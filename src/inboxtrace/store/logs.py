@@ -303,7 +303,7 @@ class LogWriter:
     transaction writes the batch. Use as a context manager to flush at the end.
     """
 
-    def __init__(self, store: Store, batch_size: int = 5000) -> None:
+    def __init__(self, store: Store, batch_size: int = 2000) -> None:
         self.store = store
         self.batch_size = batch_size
         self.counts = WriteCounts()
@@ -583,7 +583,7 @@ class LogWriter:
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
 
 
-def write_messages(store: Store, messages: Iterable[Message], batch_size: int = 5000) -> WriteCounts:
+def write_messages(store: Store, messages: Iterable[Message], batch_size: int = 2000) -> WriteCounts:
     """Store ``messages`` idempotently; returns what was written."""
     with LogWriter(store, batch_size) as w:
         w.add_many(messages)
