@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from inboxtrace.codes.knowledge import compile_pattern, load_toml
+from inboxtrace.codes.needles import needles_of
 from inboxtrace.codes.reasons import reason_info
 from inboxtrace.errors import DataFileError
 from inboxtrace.model.reply import ReplyClass
@@ -27,8 +28,20 @@ class Rule:
     note: str | None = None
     meaning: str | None = None
     source: str | None = None
+    needles: tuple[str, ...] = ()  # one of these occurs in the lower-cased text of every match
 
-    def applies(self, text: str, code: int | None, status: str | None, klass: ReplyClass | None) -> bool:
+    def applies(
+        self,
+        text: str,
+        code: int | None,
+        status: str | None,
+        klass: ReplyClass | None,
+        low: str | None = None,
+    ) -> bool:
+        if self.needles:
+            low = text.lower() if low is None else low
+            if not any(needle in low for needle in self.needles):
+                return False
         if self.codes and code is not None and code not in self.codes:
             return False
         if self.status and status is not None and status != self.status:
@@ -48,6 +61,7 @@ def _rule_from(entry: dict[str, object], where: str) -> Rule:
         raise DataFileError(f"{where}: when_class and codes must be lists")
     return Rule(
         pattern=compile_pattern(str(entry["pattern"]), where),
+        needles=needles_of(str(entry["pattern"])),
         reason=reason,
         provider=str(entry["provider"]) if "provider" in entry else None,
         action=str(entry["action"]) if "action" in entry else None,
@@ -69,20 +83,21 @@ def special_rules() -> tuple[Rule, ...]:
 
 
 @cache
-def phrase_table() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """(reason, one compiled alternation of all its phrases), in the file's order."""
+def phrase_table() -> tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]:
+    """(reason, one compiled alternation of all its phrases, its needles), in the file's order."""
     data = load_toml("phrases.toml")
     order = data.get("order")
     if not isinstance(order, list):
         raise DataFileError("phrases.toml: `order` must list the reasons")
-    table: list[tuple[str, re.Pattern[str]]] = []
+    table: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = []
     for reason in order:
         reason_info(str(reason))
         phrases = data.get(reason, {}).get("phrases", [])
         if not phrases:
             continue
         joined = "|".join(f"(?:{p})" for p in phrases)
-        table.append((str(reason), _compile_lowercase(joined, f"phrases.toml [{reason}]")))
+        compiled = _compile_lowercase(joined, f"phrases.toml [{reason}]")
+        table.append((str(reason), compiled, needles_of(joined, 0)))
     missing = [name for name in data if name not in order and name not in {"order", "rule"}]
     if missing:
         raise DataFileError(f"phrases.toml: reasons not in `order`: {', '.join(missing)}")
@@ -99,7 +114,9 @@ def provider_rules() -> tuple[Rule, ...]:
 def match_phrase(text: str) -> str | None:
     """The first reason (in the vocabulary's order) whose phrases match ``text``."""
     low = text.lower()
-    for reason, pattern in phrase_table():
+    for reason, pattern, needles in phrase_table():
+        if needles and not any(needle in low for needle in needles):
+            continue
         if pattern.search(low):
             return reason
     return None
@@ -128,7 +145,8 @@ def match_rule(
     rules: tuple[Rule, ...], text: str, code: int | None, status: str | None, klass: ReplyClass | None
 ) -> Rule | None:
     """The first rule of ``rules`` that applies."""
+    low = text.lower()
     for rule in rules:
-        if rule.applies(text, code, status, klass):
+        if rule.applies(text, code, status, klass, low):
             return rule
     return None

@@ -1,0 +1,69 @@
+"""Cheap substring gates for regular expressions.
+
+Most replies match none of the ~100 provider and special rules, yet a regex search per rule costs
+far more than a substring test. For each rule we work out, from its parsed form, literal strings one
+of which must appear in any text the rule matches (its "needles"), and skip the regex when none is
+in the lower-cased text. Rules whose form gives no such literal are always searched.
+"""
+
+from __future__ import annotations
+
+import re
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+_MIN_NEEDLE = 3
+
+
+def needles_of(pattern: str, flags: int = re.IGNORECASE) -> tuple[str, ...]:
+    """Lower-case literals of which at least one occurs in every match of ``pattern`` (or ``()``)."""
+    try:
+        parsed = sre_parse.parse(pattern, flags)
+    except re.error:
+        return ()
+    found = _required(list(parsed))
+    return tuple(sorted(found)) if found else ()
+
+
+def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """A set of needles, one of which every match of this sequence contains; None if unknown."""
+    if len(items) == 1 and items[0][0] is sre_constants.BRANCH:
+        return _branch(items[0][1])
+    best: set[str] | None = None
+    run: list[str] = []
+
+    def consider(candidate: set[str] | None) -> None:
+        nonlocal best
+        if candidate and (best is None or min(map(len, candidate)) > min(map(len, best))):
+            best = candidate
+
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            run.append(chr(av).lower())
+            continue
+        if len(run) >= _MIN_NEEDLE:
+            consider({"".join(run)})
+        run = []
+        if op is sre_constants.SUBPATTERN:
+            consider(_required(list(av[-1])))
+        elif op is sre_constants.BRANCH:
+            consider(_branch(av))
+        elif (
+            op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
+            and av[0] >= 1
+        ):
+            consider(_required(list(av[2])))
+    if len(run) >= _MIN_NEEDLE:
+        consider({"".join(run)})
+    return best
+
+
+def _branch(av: Any) -> set[str] | None:
+    needles: set[str] = set()
+    for alternative in av[1]:
+        sub = _required(list(alternative))
+        if not sub:
+            return None
+        needles |= sub
+    return needles

@@ -1,0 +1,65 @@
+"""The substring gates in front of the rule regexes never hide a match."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inboxtrace.codes.needles import needles_of
+from inboxtrace.codes.rules import phrase_table, provider_rules, special_rules
+
+TABLE = Path(__file__).parent / "data" / "replies.tsv"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("user unknown", ("user unknown",)),
+        ("gr[ae]y ?list|greylisted", ("eylisted", "list")),
+        (r"\bBL0000\d\d\b", ("bl0000",)),
+        ("(?:foo)?ba", ()),  # "ba" is too short and the group is optional
+        ("spam(?!haus)|junk mail", ("junk mail", "spam")),
+        ("a|b", ()),
+    ],
+)
+def test_needles_of(pattern: str, expected: tuple[str, ...]) -> None:
+    assert needles_of(pattern) == expected
+
+
+def test_gates_agree_with_the_regexes_on_real_replies() -> None:
+    with TABLE.open(encoding="utf-8") as fh:
+        texts = [row["reply"] for row in csv.DictReader(fh, delimiter="\t")]
+    rules = provider_rules() + special_rules()
+    for text in texts:
+        low = text.lower()
+        for rule in rules:
+            if rule.pattern.search(text):
+                assert not rule.needles or any(n in low for n in rule.needles), (rule.pattern.pattern, text)
+        for _, pattern, needles in phrase_table():
+            if pattern.search(low):
+                assert not needles or any(n in low for n in needles), (pattern.pattern, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["ab", "cd", "x", "abc", "dcba", "(?:", ")", "|", "?", "+", "[ac]", r"\d"]),
+        max_size=10,
+    )
+)
+def test_needles_are_required_for_generated_patterns(parts: list[str]) -> None:
+    import re
+
+    pattern = "".join(parts)
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE)
+    except re.error:
+        return
+    needles = needles_of(pattern)
+    for sample in ("abcd", "xabcdx", "dcba", "ab cd", "a1c", "ccc", "abab", "x", ""):
+        if compiled.search(sample):
+            assert not needles or any(n in sample.lower() for n in needles), (pattern, sample)
