@@ -167,15 +167,18 @@ class PostfixParser:
         return kind if kind is not None else False
 
     def _queued(self, host: str, qid: str, ts: str, rest: str, ln: int, sink: EventSink) -> bool:
-        end = rest.find(">", 6)
+        end = rest.find(">, ", 6)
+        if end < 0:
+            end = rest.find(">", 6)
         sender = rest[6:end] if end > 0 else None
         size = nrcpt = None
-        s = _between(rest, "size=", ",")
-        if s is not None and s.isdigit():
-            size = int(s)
-        n = _between(rest, "nrcpt=", " ")
-        if n is not None and n.isdigit():
-            nrcpt = int(n)
+        parts = rest[end + 3 :].split(", ", 2) if end > 0 else []
+        if parts and parts[0].startswith("size="):  # "size=281, nrcpt=1 (queue active)"
+            s = parts[0][5:]
+            size = int(s) if s.isdigit() else None
+            if len(parts) > 1 and parts[1].startswith("nrcpt="):
+                n = parts[1][6:].split(" ", 1)[0]
+                nrcpt = int(n) if n.isdigit() else None
         sink.queued(host, qid, ts, sender, size, nrcpt, ln)
         return True
 

@@ -111,7 +111,6 @@ _rqid: Callable[[str], str | None] | None = None
 # queue id once holds none the next time (the id patterns look for digits in fixed places).
 _SHAPE = str.maketrans("0123456789abcdefABCDEF", "######################")
 _NO_RQID: set[str] = set()
-_RQID_HINTS = ("id", "ID", "Id", "gsmtp", "ccepted", "ueue", "ref", "REF")
 
 
 def _remote_queue_id(text: str) -> str | None:
@@ -121,8 +120,6 @@ def _remote_queue_id(text: str) -> str | None:
         tok = text[i + 10 :].split(" ", 1)[0].rstrip(").,;>")
         if len(tok) >= 5 and tok.isalnum():
             return tok
-    if not any(h in text for h in _RQID_HINTS):
-        return None
     shape = text.translate(_SHAPE)
     if shape in _NO_RQID:
         return None
