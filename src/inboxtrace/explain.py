@@ -8,7 +8,7 @@ and bounces): they are escaped before rich renders them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,7 +126,7 @@ class CodeComparison:
         for c in self.codes:
             style = _CLASS_STYLE.get(c.reply_class, "") if c.reply_class else ""
             table.add_column(f"[{style}]{c.code}[/{style}]" if style else str(c.code), ratio=1)
-        rows = (
+        rows: tuple[tuple[str, Callable[[CodeInfo], str]], ...] = (
             ("class", lambda c: c.class_meaning),
             ("meaning", lambda c: c.meaning),
             ("when", lambda c: c.when),
