@@ -244,3 +244,11 @@ def test_a_bare_path_is_a_sqlite_store(tmp_path: Path) -> None:
         assert s.dialect == "sqlite"
         write_messages(s, [full_message()])
     assert (tmp_path / "x.db").exists()
+
+
+def test_a_store_of_another_schema_version_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with open_store(url) as s, s.begin() as conn:
+        conn.execute(sa.text("UPDATE inboxtrace_meta SET value = '0' WHERE key = 'schema:logs'"))
+    with pytest.raises(StoreError, match="schema version 0"):
+        open_store(url)

@@ -25,6 +25,24 @@ from inboxtrace.errors import StoreError
 
 metadata = sa.MetaData()
 
+# The schema version of each group of tables, recorded in ``inboxtrace_meta`` when the store is
+# created; a store written by another version is refused with a clear message instead of failing
+# later on a missing column. Store modules call :func:`register_schema` at import.
+SCHEMAS: dict[str, int] = {}
+
+inboxtrace_meta = sa.Table(
+    "inboxtrace_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+)
+
+
+def register_schema(name: str, version: int) -> None:
+    """Declare that the tables of ``name`` are at ``version`` (bump it when they change)."""
+    SCHEMAS[name] = version
+
+
 ENV_VAR = "INBOXTRACE_DB"
 _SUPPORTED = ("sqlite", "postgresql")
 
@@ -172,6 +190,25 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
 
+def _check_schemas(store: Store) -> None:
+    with store.begin() as conn:
+        rows = conn.execute(sa.select(inboxtrace_meta.c.key, inboxtrace_meta.c.value))
+        found: dict[str, str] = {str(k): str(v) for k, v in rows}
+        missing = [
+            {"key": f"schema:{n}", "value": str(v)} for n, v in SCHEMAS.items() if f"schema:{n}" not in found
+        ]
+        if missing:
+            conn.execute(store.insert(inboxtrace_meta).on_conflict_do_nothing(), missing)
+    for name, version in SCHEMAS.items():
+        have = found.get(f"schema:{name}")
+        if have is not None and have != str(version):
+            store.close()
+            raise StoreError(
+                f"the store {store.url} holds {name} tables of schema version {have}, this inboxtrace "
+                f"uses version {version}: ingest into a new store (--db) and re-ingest the logs"
+            )
+
+
 def open_store(url: str | None = None, *, create: bool = True, must_exist: bool = False) -> Store:
     """Open the store at ``url`` (default: :func:`default_url`), creating missing tables.
 
@@ -213,6 +250,7 @@ def open_store(url: str | None = None, *, create: bool = True, must_exist: bool 
         _import_store_modules()
         try:
             metadata.create_all(engine)
+            _check_schemas(store)
         except sa.exc.SQLAlchemyError as exc:
             engine.dispose()
             orig = getattr(exc, "orig", None)
@@ -221,4 +259,13 @@ def open_store(url: str | None = None, *, create: bool = True, must_exist: bool 
     return store
 
 
-__all__ = ["ENV_VAR", "Store", "default_url", "metadata", "normalize_url", "open_store"]
+__all__ = [
+    "ENV_VAR",
+    "SCHEMAS",
+    "Store",
+    "default_url",
+    "metadata",
+    "normalize_url",
+    "open_store",
+    "register_schema",
+]

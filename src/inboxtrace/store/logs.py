@@ -24,13 +24,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from inboxtrace.model.log import Attempt, Delivery, FinalState, Message
-from inboxtrace.store.core import Store, metadata
+from inboxtrace.store.core import Store, metadata, register_schema
 
 # How far apart two parts of one message (same host and queue id) may be and still be merged:
 # a little more than Postfix's default maximal_queue_lifetime (5 days).
 MERGE_WINDOW = 7 * 86400.0
 # Two parts that both know the arrival time are the same message only if these agree this closely.
 RECEIVED_TOLERANCE = 120.0
+
+register_schema("logs", 1)
 
 log_messages = sa.Table(
     "log_messages",
