@@ -158,7 +158,7 @@ def test_diagnose_gives_every_seed_its_story(run: Run) -> None:
     assert "mx.seeds.test" in judy.summary  # type: ignore[attr-defined]
     assert any(e.startswith("bounce from") and "5.2.1" in e for e in judy.evidence)  # type: ignore[attr-defined]
     carol = c["carol@junk.test"]
-    assert "SPF, DMARC was not evaluated" in carol.next_step  # type: ignore[attr-defined]
+    assert "DKIM passed; SPF and DMARC were not evaluated" in carol.next_step  # type: ignore[attr-defined]
     assert any("dkim=pass (sender.test)" in e for e in carol.evidence)  # type: ignore[attr-defined]
     assert "inboxtrace check sender.test" in carol.next_step  # type: ignore[attr-defined]
 

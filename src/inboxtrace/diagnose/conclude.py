@@ -93,6 +93,12 @@ def _t(dt: datetime | None) -> str:
     return f"{dt:%Y-%m-%d %H:%M:%S %Z}".strip() if dt else "an unknown time"
 
 
+def _advice(v: Verdict) -> str:
+    """The verdict's explanation (what it means, what to do) with its action code."""
+    text = v.explanation.strip() or v.action
+    return f"{text} [{v.reason}, action: {v.action}]" if v.action else text
+
+
 def _verdict(attempt: Attempt) -> Verdict | None:
     if attempt.verdict is not None:
         return attempt.verdict
@@ -161,7 +167,7 @@ def conclude(ev: Evidence, *, now: datetime, window: timedelta) -> Conclusion:
         return Conclusion(
             kind=kind,
             summary=f"bounced ({v.reason}): {v.text}",
-            next_step=_next(kind.value, server=server or "the receiver", action=v.action),
+            next_step=_next(kind.value, server=server or "the receiver", action=_advice(v)),
             evidence=tuple(evidence),
             server=server,
             time=b.date,
@@ -219,20 +225,18 @@ def conclude(ev: Evidence, *, now: datetime, window: timedelta) -> Conclusion:
 
 
 def _auth_advice(r: SeedResult) -> tuple[str, str | None]:
-    auth = {a.method: a for a in r.auth}
-    bad = [
-        f"{m.upper()}={auth[m].result}"
-        for m in ("spf", "dkim", "dmarc")
-        if m in auth and auth[m].result != "pass"
-    ]
+    auth = {a.method: a for a in r.auth if a.method in ("spf", "dkim", "dmarc")}
+    bad = [f"{m.upper()}={a.result}" for m, a in auth.items() if a.result != "pass"]
+    good = [m.upper() for m, a in auth.items() if a.result == "pass"]
     missing = [m.upper() for m in ("spf", "dkim", "dmarc") if m not in auth]
     domain = next((auth[m].domain for m in ("dmarc", "dkim", "spf") if m in auth and auth[m].domain), None)
     if bad:
         advice = f"The receiver's authentication results show {', '.join(bad)}: fix that first."
-    elif not r.auth:
+    elif not auth:
         advice = "The copy carries no Authentication-Results header to judge authentication by."
     elif missing:
-        advice = f"SPF/DKIM/DMARC present pass, but {', '.join(missing)} was not evaluated."
+        verb = "was" if len(missing) == 1 else "were"
+        advice = f"{' and '.join(good)} passed; {' and '.join(missing)} {verb} not evaluated by the receiver."
     else:
         advice = "SPF, DKIM and DMARC all pass: the filter judged reputation or content."
     return advice, domain
@@ -308,7 +312,7 @@ def _from_logs(ev: Evidence, evidence: list[str], *, now: datetime, window: time
                 summary=f"accepted with 250 by {server} at {_t(accepted.time)}, bounced later "
                 f"by {bounce.recipient.reporting_mta or bounce.recipient.remote_mta or 'the receiver'}: "
                 f"{v.reason} ({bounce.recipient.status or v.enhanced_status or ''} {v.text})".rstrip(),
-                next_step=_next("bounced-after-accept", server=server, action=v.action),
+                next_step=_next("bounced-after-accept", server=server, action=_advice(v)),
                 evidence=tuple(evidence), server=server, time=accepted.time, remote_queue_id=qid,
                 details={**details, "verdict": v.to_dict()}, address=ev.address,
             provider=ev.provider,
@@ -346,7 +350,7 @@ def _from_logs(ev: Evidence, evidence: list[str], *, now: datetime, window: time
     verdict = _verdict(last)
     server = last.relay_host or last.relay_ip or msg.host
     details = {"queue_id": msg.queue_id, "host": msg.host, "verdict": verdict.to_dict() if verdict else None}
-    action = verdict.action if verdict else "Read the reply text."
+    action = _advice(verdict) if verdict else "Read the reply text."
     if dl.final_state in (FinalState.BOUNCED, FinalState.REJECTED) and (last.reply or "").lstrip()[:1] != "4":
         return Conclusion(
             kind=ConclusionKind.REJECTED,
