@@ -170,8 +170,15 @@ def check(
         report = placement_report(store, test_id, trend=0)
     if as_json:
         _json(report.to_dict())
-    else:
-        Console(highlight=False).print(report)
+        return
+    con = Console(highlight=False)
+    con.print(report)
+    elsewhere = sum(1 for r in report.results if r.placement != "inbox")
+    if elsewhere:
+        con.print(
+            f"{elsewhere} seed(s) not in the inbox: inboxtrace diagnose {escape(test_id)} explains each "
+            "(ingest your MTA log and bounces first for the full story)."
+        )
 
 
 @placement_app.command("report")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import imaplib
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from imapclient.exceptions import IMAPClientError
 
 from inboxtrace.errors import InboxtraceError
 from inboxtrace.model.placement import PlacementTest, Seed, SeedResult
@@ -28,8 +31,14 @@ def locate(
     now = datetime.now(UTC)
     try:
         with session(seed, environ=environ) as s:
+            since = (sent_at or test.created) - timedelta(days=1)
             for folder in search_order(s.folders()):
-                uids = s.search(folder.name, test.token, test.header)
+                try:
+                    uids = s.search(folder.name, test.token, test.header, since=since.date())
+                except IMAPClientError as exc:
+                    if isinstance(exc, imaplib.IMAP4.abort):
+                        raise  # the connection is gone: the seed is an error, not "missing"
+                    continue  # a folder that vanished or cannot be selected: the others still count
                 if not uids:
                     continue
                 placement = placement_for(folder)
