@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from inboxtrace.store.core import Store
+from inboxtrace.store.core import Store, db_errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +97,7 @@ class IngestSummary:
         }
 
 
+@db_errors
 def ingest(
     paths: Sequence[str],
     store: Store,
@@ -174,6 +175,7 @@ def ingest(
     return summary
 
 
+@db_errors
 def follow(
     path: str,
     store: Store,

@@ -252,3 +252,15 @@ def test_a_store_of_another_schema_version_is_refused(tmp_path: Path) -> None:
         conn.execute(sa.text("UPDATE inboxtrace_meta SET value = '0' WHERE key = 'schema:logs'"))
     with pytest.raises(StoreError, match="schema version 0"):
         open_store(url)
+
+
+def test_database_failures_become_store_errors(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="not a database"):
+        open_store(str(garbage))
+    with open_store(str(tmp_path / "s.db")) as s:
+        with s.begin() as conn:
+            conn.execute(sa.text("DROP TABLE log_deliveries"))
+        with pytest.raises(StoreError, match=r"database error: .*log_deliveries"):
+            write_messages(s, [full_message()])

@@ -19,7 +19,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
 from inboxtrace.report.safe import markup_safe
-from inboxtrace.store.core import Store
+from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import STATES, GroupCounts, grouped_counts, message_count, time_span
 
 SECTIONS = (
@@ -160,6 +160,7 @@ class DeliveryReport:
             yield t
 
 
+@db_errors
 def build_report(
     store: Store, *, since: datetime | None = None, until: datetime | None = None, top: int = 15
 ) -> DeliveryReport:

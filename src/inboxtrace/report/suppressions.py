@@ -12,7 +12,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
 from inboxtrace.report.safe import markup_safe
-from inboxtrace.store.core import Store
+from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import Suppression, suppressions
 
 CSV_HEADER = ("address", "last_bounce", "reason", "dsn", "bounces", "relay_host", "reply")
@@ -67,6 +67,7 @@ class SuppressionList:
         yield t
 
 
+@db_errors
 def build_suppressions(store: Store, *, since: datetime | None = None) -> SuppressionList:
     return SuppressionList(tuple(suppressions(store, since=since)))
 

@@ -20,7 +20,7 @@ from rich.text import Text
 from inboxtrace.model.log import Attempt, Delivery, FinalState
 from inboxtrace.model.reply import Verdict
 from inboxtrace.report.safe import markup_safe, visible
-from inboxtrace.store.core import Store
+from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import Linked, Story, TraceHits, trace
 
 STATE_STYLE = {
@@ -261,6 +261,7 @@ class TraceView:
             yield self._message_panel(lk)
 
 
+@db_errors
 def build_trace(store: Store, query: str, *, limit: int = 20) -> TraceView:
     """Find ``query`` (recipient, sender, Message-ID or queue id) and build its view."""
     return TraceView(trace(store, query, limit=limit))

@@ -8,14 +8,15 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import operator
 import os
 import pkgutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,6 +37,27 @@ inboxtrace_meta = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(255), nullable=False),
 )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def db_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn database failures inside ``func`` (locked file, lost server, disk full) into a one-line
+    :class:`~inboxtrace.errors.StoreError` instead of a driver traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except sa.exc.SQLAlchemyError as exc:
+            orig = getattr(exc, "orig", None)
+            reason = str(orig) if orig is not None else str(exc)
+            first = (reason.strip().splitlines() or ["database error"])[0]
+            raise StoreError(f"database error: {first}") from exc
+
+    return wrapper
 
 
 def register_schema(name: str, version: int) -> None:

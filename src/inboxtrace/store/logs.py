@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from inboxtrace.model.log import Attempt, Delivery, FinalState, Message
-from inboxtrace.store.core import Store, metadata, register_schema
+from inboxtrace.store.core import Store, db_errors, metadata, register_schema
 
 # How far apart two parts of one message (same host and queue id) may be and still be merged:
 # a little more than Postfix's default maximal_queue_lifetime (5 days).
@@ -585,6 +585,7 @@ class LogWriter:
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
 
 
+@db_errors
 def write_messages(store: Store, messages: Iterable[Message], batch_size: int = 2000) -> WriteCounts:
     """Store ``messages`` idempotently; returns what was written."""
     with LogWriter(store, batch_size) as w:
