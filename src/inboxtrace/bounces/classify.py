@@ -11,6 +11,8 @@ from inboxtrace.bounces.context import (
     reason_for_action,
     reason_for_text,
     reason_in_phase,
+    reason_undecided,
+    split_gave_up,
 )
 from inboxtrace.bounces.view import Found
 from inboxtrace.model.reply import Reply, ReplyClass, Verdict
@@ -19,6 +21,8 @@ _UNDECIDED = frozenset({"undefined", "onhold"})
 _CUT_REPLY_RE = re.compile(r"[245]\d\d-[^\n]*$")  # "552-5.7.0 first line" and nothing after it
 _MAX_TEXT = 4000
 _MAX_CONTEXT = 1500  # the human text around a mute diagnostic: its first paragraphs say enough
+_ADDRESS_RE = re.compile(r"\S+@\S+")
+_NOT_WORDS = " \t*<>:;,.-()[]\"'"
 
 
 def _reply(text: str, found: Found) -> Reply:
@@ -51,26 +55,44 @@ def verdict_for(found: Found) -> Verdict:
     if _CUT_REPLY_RE.match(text) and context:
         text = f"{text} {context}"  # only the first line of a multi-line reply: the text has the rest
     text = text or context
+    gave_up = split_gave_up(text)
+    if gave_up is not None:  # "...; this message has been in the queue too long": the cause precedes
+        text, gave_up_reason = gave_up
     verdict = classify(_reply(text, found), remote_host=host)
     if verdict.reason in _UNDECIDED and context and context != text:
         second = classify(_reply(f"{text} {context}", found), remote_host=host)
         if second.reason not in _UNDECIDED:
             verdict = second
+    if gave_up is not None and verdict.reason in _UNDECIDED:
+        verdict = force_reason(verdict, gave_up_reason)
     phase = verdict.phase
     if phase is None and verdict.reason in phase_sensitive_reasons():
+        # a transcript's ">>> DATA" is not trusted over the reply's own wording: pipelining MTAs
+        # (Sendmail) report RCPT TO refusals after DATA
         phase = phase_in_text(text) or (phase_in_text(context) if context else None)
     if phase is not None and verdict.phase is None:
         verdict = dataclasses.replace(verdict, phase=phase)
     reread = reason_in_phase(
-        verdict.reason, phase, found.status or verdict.enhanced_status, found.vouched, text
+        verdict.reason,
+        phase,
+        found.status or verdict.enhanced_status,
+        found.vouched,
+        text,
+        verdict.provider,
     )
     reread = reason_for_action(reread, found.action, phase)
     reread = reason_for_text(reread, text)
+    reread = reason_undecided(reread, found.vouched or _has_diagnostic(found.diagnostic))
     if reread != verdict.reason:
         verdict = force_reason(verdict, reread)
     if found.reason and found.reason != verdict.reason:
         verdict = force_reason(verdict, found.reason)
     return verdict
+
+
+def _has_diagnostic(diagnostic: str) -> bool:
+    """The recipient's own diagnostic says something beyond its address."""
+    return bool(_ADDRESS_RE.sub(" ", diagnostic).strip(_NOT_WORDS))
 
 
 def force_reason(verdict: Verdict, reason: str) -> Verdict:

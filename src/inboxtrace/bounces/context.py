@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from inboxtrace.errors import DataFileError
 from inboxtrace.model.reply import Phase
@@ -18,6 +19,7 @@ class PhaseRule:
     reasons: frozenset[str]
     becomes: str
     unless: re.Pattern[str] | None = None
+    providers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,128 +31,155 @@ class UnknownUserRule:
     becomes: str
 
 
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    marks: tuple[tuple[re.Pattern[str], Phase], ...]
+    phase_rules: tuple[PhaseRule, ...]
+    unknown: UnknownUserRule
+    action_rules: tuple[tuple[frozenset[str], frozenset[Phase], frozenset[str], str], ...]
+    text_rules: tuple[tuple[re.Pattern[str], frozenset[str], str], ...]
+    undecided: tuple[frozenset[str], str]
+    delayed: re.Pattern[str] | None
+    gave_up: tuple[re.Pattern[str], str] | None
+
+
+def _build(raw: dict[str, Any]) -> Knowledge:
+    marks = tuple((re.compile(p["pattern"], re.I), Phase(p["phase"])) for p in raw.get("phase", []))
+    rules = tuple(
+        PhaseRule(
+            phases=frozenset(Phase(x) for x in r["phases"]),
+            reasons=frozenset(r["reasons"]),
+            becomes=str(r["becomes"]),
+            unless=re.compile(r["unless"], re.I) if r.get("unless") else None,
+            providers=frozenset(r.get("providers", [])),
+        )
+        for r in raw.get("phase_rule", [])
+    )
+    u = raw["unknown_user"]
+    unknown = UnknownUserRule(
+        status=re.compile(u["filter_status"]),
+        without_evidence=bool(u.get("without_evidence", False)),
+        phases=frozenset(Phase(x) for x in u["trusted_phases"]),
+        reasons=frozenset(u["reasons"]),
+        becomes=str(u["becomes"]),
+    )
+    actions = tuple(
+        (
+            frozenset(r["actions"]),
+            frozenset(Phase(p) for p in r["phases"]),
+            frozenset(r["reasons"]),
+            str(r["becomes"]),
+        )
+        for r in raw.get("action_rule", [])
+    )
+    texts = tuple(
+        (re.compile(r["pattern"], re.I), frozenset(r["reasons"]), str(r["becomes"]))
+        for r in raw.get("text_rule", [])
+    )
+    und = raw.get("undecided") or {"reasons": [], "becomes": "undefined"}
+    delayed = raw.get("delayed")
+    gave_up = raw.get("gave_up")
+    return Knowledge(
+        marks=marks,
+        phase_rules=rules,
+        unknown=unknown,
+        action_rules=actions,
+        text_rules=texts,
+        undecided=(frozenset(und["reasons"]), str(und["becomes"])),
+        delayed=re.compile(delayed["pattern"], re.I) if delayed else None,
+        gave_up=(re.compile(gave_up["pattern"], re.I), str(gave_up["becomes"])) if gave_up else None,
+    )
+
+
 @cache
-def _data() -> tuple[tuple[tuple[re.Pattern[str], Phase], ...], tuple[PhaseRule, ...], UnknownUserRule]:
+def knowledge() -> Knowledge:
     try:
         text = resources.files("inboxtrace.bounces").joinpath("data/context.toml").read_text("utf-8")
-        raw = tomllib.loads(text)
-        marks = tuple((re.compile(p["pattern"], re.I), Phase(p["phase"])) for p in raw.get("phase", []))
-        rules = tuple(
-            PhaseRule(
-                phases=frozenset(Phase(x) for x in r["phases"]),
-                reasons=frozenset(r["reasons"]),
-                becomes=str(r["becomes"]),
-                unless=re.compile(r["unless"], re.I) if r.get("unless") else None,
-            )
-            for r in raw.get("phase_rule", [])
-        )
-        u = raw["unknown_user"]
-        unknown = UnknownUserRule(
-            status=re.compile(u["filter_status"]),
-            without_evidence=bool(u.get("without_evidence", False)),
-            phases=frozenset(Phase(x) for x in u["trusted_phases"]),
-            reasons=frozenset(u["reasons"]),
-            becomes=str(u["becomes"]),
-        )
+        return _build(tomllib.loads(text))
     except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError, re.error) as exc:
         raise DataFileError(f"bounces/data/context.toml: {exc}") from exc
-    return marks, rules, unknown
 
 
 @cache
 def phase_sensitive_reasons() -> frozenset[str]:
     """Reasons some rule re-reads in the light of the SMTP phase (only these need the phase)."""
-    _marks, rules, unknown = _data()
-    out = set(unknown.reasons)
-    for rule in rules:
+    k = knowledge()
+    out = set(k.unknown.reasons)
+    for rule in k.phase_rules:
         out |= rule.reasons
-    for _actions, phases, reasons, _becomes in _action_rules():
+    for _actions, phases, reasons, _becomes in k.action_rules:
         if phases:
             out |= reasons
     return frozenset(out)
 
 
-@cache
-def _delayed_re() -> re.Pattern[str] | None:
-    try:
-        text = resources.files("inboxtrace.bounces").joinpath("data/context.toml").read_text("utf-8")
-        delayed = tomllib.loads(text).get("delayed")
-        return re.compile(delayed["pattern"], re.I) if delayed else None
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
-        raise DataFileError(f"bounces/data/context.toml: {exc}") from exc
-
-
 def says_delayed(text: str) -> bool:
     """A human-text report that is only a warning: the MTA keeps trying (DSN action "delayed")."""
-    pattern = _delayed_re()
+    pattern = knowledge().delayed
     return bool(pattern and pattern.search(text))
+
+
+def split_gave_up(text: str) -> tuple[str, str] | None:
+    """(the text without the MTA's "gave up after the queue lifetime" words, the reason they give
+    alone), or ``None`` when the text has no such words."""
+    rule = knowledge().gave_up
+    if rule is None:
+        return None
+    pattern, becomes = rule
+    match = pattern.search(text)
+    if match is None:
+        return None
+    return (text[: match.start()] + " " + text[match.end() :]).strip(), becomes
+
+
+def phase_mark(text: str) -> Phase | None:
+    """The SMTP phase a bounce's own words state (transcripts, vendor wording), or ``None``."""
+    for pattern, phase in knowledge().marks:
+        if pattern.search(text):
+            return phase
+    return None
 
 
 def phase_in_text(text: str) -> Phase | None:
     """The SMTP phase a bounce text states (transcripts, vendor wording), or ``None``."""
     from inboxtrace.codes import phase_of
 
-    for pattern, phase in _data()[0]:
-        if pattern.search(text):
-            return phase
-    return phase_of(text)
-
-
-@cache
-def _action_rules() -> tuple[tuple[frozenset[str], frozenset[Phase], frozenset[str], str], ...]:
-    try:
-        text = resources.files("inboxtrace.bounces").joinpath("data/context.toml").read_text("utf-8")
-        return tuple(
-            (
-                frozenset(r["actions"]),
-                frozenset(Phase(p) for p in r["phases"]),
-                frozenset(r["reasons"]),
-                str(r["becomes"]),
-            )
-            for r in tomllib.loads(text).get("action_rule", [])
-        )
-    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
-        raise DataFileError(f"bounces/data/context.toml: {exc}") from exc
-
-
-@cache
-def _text_rules() -> tuple[tuple[re.Pattern[str], frozenset[str], str], ...]:
-    try:
-        text = resources.files("inboxtrace.bounces").joinpath("data/context.toml").read_text("utf-8")
-        raw = tomllib.loads(text)
-        rules = [
-            (re.compile(r["pattern"], re.I), frozenset(r["reasons"]), str(r["becomes"]))
-            for r in raw.get("text_rule", [])
-        ]
-        undecided = raw.get("undecided")
-        if undecided:
-            rules.append((re.compile(""), frozenset(undecided["reasons"]), str(undecided["becomes"])))
-        return tuple(rules)
-    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError, re.error) as exc:
-        raise DataFileError(f"bounces/data/context.toml: {exc}") from exc
+    return phase_mark(text) or phase_of(text)
 
 
 def reason_for_text(reason: str, text: str) -> str:
     """The reason as re-read in the light of the reporting MTA's own words around the reply."""
-    for pattern, reasons, becomes in _text_rules():
+    for pattern, reasons, becomes in knowledge().text_rules:
         if reason in reasons and pattern.search(text):
             return becomes
     return reason
 
 
+def reason_undecided(reason: str, has_diagnostic: bool) -> str:
+    """A reason nothing decided: on hold when the recipient has a diagnostic of its own."""
+    reasons, becomes = knowledge().undecided
+    return becomes if has_diagnostic and reason in reasons else reason
+
+
 def reason_for_action(reason: str, action: str | None, phase: Phase | None) -> str:
     """The reason as re-read in the light of the DSN action (failed after retries, delayed, ...)."""
-    for actions, phases, reasons, becomes in _action_rules():
+    for actions, phases, reasons, becomes in knowledge().action_rules:
         if (action or "") in actions and reason in reasons and (not phases or phase in phases):
             return becomes
     return reason
 
 
 def reason_in_phase(
-    reason: str, phase: Phase | None, status: str | None, vouched: bool = False, text: str = ""
+    reason: str,
+    phase: Phase | None,
+    status: str | None,
+    vouched: bool = False,
+    text: str = "",
+    provider: str | None = None,
 ) -> str:
     """The reason as re-read in the light of the phase and status (unchanged when no rule applies)."""
-    _marks, rules, unknown = _data()
+    k = knowledge()
+    unknown = k.unknown
     if (
         reason in unknown.reasons
         and unknown.without_evidence
@@ -160,8 +189,10 @@ def reason_in_phase(
     ):
         return unknown.becomes
     if phase is not None:
-        for rule in rules:
+        for rule in k.phase_rules:
             if phase in rule.phases and reason in rule.reasons:
+                if rule.providers and provider not in rule.providers:
+                    continue
                 if rule.unless is not None and rule.unless.search(text):
                     continue
                 return rule.becomes

@@ -225,8 +225,9 @@ def parse_text(mail: Mail, name: str, reason: str | None = None, vouches: bool =
         # The report names no address (often: not in English); the returned message says to whom.
         to = returned_to(mail, original)
         if to:
-            found = [Found(recipient=to, diagnostic=" ".join(report.split())[:2000])]
-            preamble = ""
+            # the report is the MTA's text about the whole message, not this recipient's diagnostic
+            found = [Found(recipient=to)]
+            preamble = " ".join(report.split())[:2000]
             weak = True
     if not found:
         return None
