@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,8 +53,10 @@ class Context:
     dmarc_found: bool | None = None
     mx_hosts: list[str] = field(default_factory=list)
 
-    async def q(self, name: str, rdtype: str, *, dnssec: bool = False) -> DnsAnswer:
-        return await self.resolver.query(name, rdtype, dnssec=dnssec)
+    @property
+    def q(self) -> Callable[..., Coroutine[Any, Any, DnsAnswer]]:
+        """``await ctx.q(name, rdtype, dnssec=False)``: the shared resolver's query."""
+        return self.resolver.query
 
 
 def unchecked(what: str, answer: DnsAnswer, *, check: str = "dns") -> Finding:

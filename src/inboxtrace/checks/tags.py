@@ -38,6 +38,8 @@ def _psl() -> object:
 def org_domain(domain: str) -> str:
     """The organizational domain (public suffix + one label), as DMARC uses for relaxed alignment."""
     domain = domain.rstrip(".").lower()
+    if domain.count(".") <= 1:  # a name of two labels is its own organizational domain
+        return domain
     psl = _psl()
     found = psl.privatesuffix(domain)  # type: ignore[attr-defined]
     return str(found) if found else domain
