@@ -60,8 +60,11 @@ def accuracy(corpus: Path, show: int, write_known: Path | None = None) -> tuple[
             if report.kind is BounceKind.ERROR:
                 errors.append((path.name, report.error or ""))
             got.extend(r.verdict for r in report.recipients)
-        for label in sorted(by_file.get(path.name, []), key=lambda x: int(str(x["recipient_index"]))):
-            i = int(str(label["recipient_index"])) - 1
+        mine = sorted(by_file.get(path.name, []), key=lambda x: int(str(x["recipient_index"])))
+        # a file whose labels repeat an index: their order in labels.jsonl is the recipient order
+        repeated = len({x["recipient_index"] for x in mine}) < len(mine)
+        for position, label in enumerate(mine):
+            i = position if repeated else int(str(label["recipient_index"])) - 1
             verdict = got[i] if i < len(got) else None
             want = str(label["reason_dec2025"])
             have = verdict.reason if verdict else "(none)"

@@ -7,6 +7,7 @@ import re
 
 from inboxtrace.bounces.context import (
     phase_in_text,
+    phase_mark,
     phase_sensitive_reasons,
     reason_for_action,
     reason_for_text,
@@ -76,18 +77,29 @@ def verdict_for(found: Found) -> Verdict:
         verdict.reason,
         phase,
         found.status or verdict.enhanced_status,
-        found.vouched,
-        text,
-        verdict.provider,
+        vouched=found.vouched,
+        text=text,
+        provider=verdict.provider,
+        stated=phase is None or _phase_stated(found, text, context),
     )
     reread = reason_for_action(reread, found.action, phase)
-    reread = reason_for_text(reread, text)
+    reread = reason_for_text(reread, text, context)
     reread = reason_undecided(reread, found.vouched or _has_diagnostic(found.diagnostic))
     if reread != verdict.reason:
         verdict = force_reason(verdict, reread)
     if found.reason and found.reason != verdict.reason:
         verdict = force_reason(verdict, found.reason)
     return verdict
+
+
+def _phase_stated(found: Found, text: str, context: str) -> bool:
+    from inboxtrace.codes.phases import stated_phase
+
+    return any(
+        phase_mark(t) is not None or stated_phase(t) is not None
+        for t in (found.diagnostic, text, context)
+        if t
+    )
 
 
 def _has_diagnostic(diagnostic: str) -> bool:

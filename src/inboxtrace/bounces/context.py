@@ -37,7 +37,7 @@ class Knowledge:
     phase_rules: tuple[PhaseRule, ...]
     unknown: UnknownUserRule
     action_rules: tuple[tuple[frozenset[str], frozenset[Phase], frozenset[str], str], ...]
-    text_rules: tuple[tuple[re.Pattern[str], frozenset[str], str], ...]
+    text_rules: tuple[tuple[re.Pattern[str], frozenset[str], str, bool], ...]
     undecided: tuple[frozenset[str], str]
     delayed: re.Pattern[str] | None
     gave_up: tuple[re.Pattern[str], str] | None
@@ -73,7 +73,12 @@ def _build(raw: dict[str, Any]) -> Knowledge:
         for r in raw.get("action_rule", [])
     )
     texts = tuple(
-        (re.compile(r["pattern"], re.I), frozenset(r["reasons"]), str(r["becomes"]))
+        (
+            re.compile(r["pattern"], re.I),
+            frozenset(r["reasons"]),
+            str(r["becomes"]),
+            bool(r.get("context", False)),
+        )
         for r in raw.get("text_rule", [])
     )
     und = raw.get("undecided") or {"reasons": [], "becomes": "undefined"}
@@ -147,10 +152,12 @@ def phase_in_text(text: str) -> Phase | None:
     return phase_mark(text) or phase_of(text)
 
 
-def reason_for_text(reason: str, text: str) -> str:
+def reason_for_text(reason: str, text: str, context: str = "") -> str:
     """The reason as re-read in the light of the reporting MTA's own words around the reply."""
-    for pattern, reasons, becomes in knowledge().text_rules:
-        if reason in reasons and pattern.search(text):
+    for pattern, reasons, becomes, in_context in knowledge().text_rules:
+        if reason in reasons and (
+            pattern.search(text) or (in_context and context and pattern.search(context))
+        ):
             return becomes
     return reason
 
@@ -173,13 +180,21 @@ def reason_in_phase(
     reason: str,
     phase: Phase | None,
     status: str | None,
+    *,
     vouched: bool = False,
     text: str = "",
     provider: str | None = None,
+    stated: bool = True,
 ) -> str:
-    """The reason as re-read in the light of the phase and status (unchanged when no rule applies)."""
+    """The reason as re-read in the light of the phase and status (unchanged when no rule applies).
+
+    ``stated``: the bounce states the phase; a phase only hinted at by the reply's wording
+    ("Recipient address rejected") does not show the address itself was refused.
+    """
     k = knowledge()
     unknown = k.unknown
+    if not stated and phase in unknown.phases and reason in unknown.reasons:
+        phase = None
     if (
         reason in unknown.reasons
         and unknown.without_evidence

@@ -41,6 +41,14 @@ _HINTS = _compile(
 )
 
 
+def stated_phase(text: str) -> Phase | None:
+    """The phase only when the text states it (wrapper words), not when its wording hints at it."""
+    for pattern, phase in _EXPLICIT:
+        if pattern.search(text):
+            return phase
+    return None
+
+
 def phase_of(text: str) -> Phase | None:
     """The phase stated by the wrapper words in ``text`` (or hinted by its wording), or None."""
     for table in (_EXPLICIT, _HINTS):

@@ -134,15 +134,42 @@ def _unquote(line: str) -> str:
     return line.lstrip("> ") if line.startswith(">") else line
 
 
-def scan(report: str, exclude: set[str]) -> tuple[list[Found], str]:
-    """Recipients in order with the text that follows each, and the preamble before the first."""
+# Sendmail V5 writes its transcript first and each failed recipient after it: "While talking to
+# host: / >>> MAIL From:<...> / <<< 550 reply / 554 <rcpt>... Remote protocol error". The lines
+# before a recipient's line (since the previous one) are that recipient's session.
+_TRANSCRIPT_RE = re.compile(r"^\s*-+ Transcript of session follows -+\s*$", re.M)
+_TRANSCRIPT_RCPT_RE = re.compile(rf"^[245]\d\d <{_ADDR}>\.\.\. ", re.M | re.ASCII)
+_LISTED_FIRST_RE = re.compile(r"following addresses? had|^\s*-+ Recipients? of", re.I | re.M)
+
+
+def transcript_first(report: str) -> bool:
+    """The report gives each recipient after its SMTP session (Sendmail V5), not before it."""
+    return bool(
+        _TRANSCRIPT_RE.search(report)
+        and _TRANSCRIPT_RCPT_RE.search(report)
+        and not _LISTED_FIRST_RE.search(report)
+    )
+
+
+def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Found], str]:
+    """Recipients in order with the text that follows each, and the preamble before the first.
+
+    With ``lead_in`` the text *before* each recipient's line (after the transcript starts) is its.
+    """
     blocks: dict[str, list[str]] = {}
     order: list[str] = []
     current: str | None = None
     preamble: list[str] = []
+    pending: list[str] = []
+    in_transcript = False
     for raw in report[:_REPORT_LIMIT].split("\n"):
         line = _unquote(raw)
         if not line.strip():
+            continue
+        if lead_in and not in_transcript:
+            if _TRANSCRIPT_RE.match(raw):
+                in_transcript = True
+            preamble.append(line.strip())
             continue
         addr = None
         if "@" in line and not _FIELDS_TO_SKIP_RE.match(line):
@@ -159,14 +186,18 @@ def scan(report: str, exclude: set[str]) -> tuple[list[Found], str]:
                 order.append(addr)
             current = key
             rest = line.strip()
+            blocks[key].extend(pending)
+            pending.clear()
             blocks[key].append(rest)
             continue
-        if current is None:
+        if lead_in:
+            pending.append(line.strip())
+        elif current is None:
             preamble.append(line.strip())
         else:
             blocks[current].append(line.strip())
     found = [Found(recipient=a, diagnostic=" ".join(blocks[a.lower()])) for a in order]
-    return found, " ".join(preamble)
+    return found, " ".join(preamble + pending)
 
 
 def returned_to(mail: Mail, original_text: str) -> str | None:
@@ -213,7 +244,7 @@ def family_of(mail: Mail) -> Family | None:
 
 def parse_text(mail: Mail, name: str, reason: str | None = None, vouches: bool = False) -> Parsed | None:
     report, original = split_report(mail.body)
-    found, preamble = scan(report, exclusions(mail))
+    found, preamble = scan(report, exclusions(mail), transcript_first(report))
     weak = False
     if not found:
         failed = mail.msg.get("X-Failed-Recipients")
