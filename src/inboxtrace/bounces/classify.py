@@ -76,7 +76,7 @@ def verdict_for(found: Found) -> Verdict:
     reread = reason_in_phase(
         verdict.reason,
         phase,
-        found.status or verdict.enhanced_status,
+        _status_for_rules(found.status, verdict.enhanced_status),
         vouched=found.vouched,
         text=text,
         provider=verdict.provider,
@@ -90,6 +90,13 @@ def verdict_for(found: Found) -> Verdict:
     if found.reason and found.reason != verdict.reason:
         verdict = force_reason(verdict, found.reason)
     return verdict
+
+
+def _status_for_rules(dsn: str | None, reply: str | None) -> str | None:
+    """The DSN's Status field, unless it is the bare X.0.0 and the reply states a finer status."""
+    if dsn and reply and dsn[2:] == "0.0":
+        return reply
+    return dsn or reply
 
 
 def _phase_stated(found: Found, text: str, context: str) -> bool:
