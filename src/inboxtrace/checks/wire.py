@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import os
 import random
+import re
 import socket
 import struct
 from dataclasses import dataclass
@@ -127,8 +129,12 @@ def _read_name(buf: bytes, off: int) -> tuple[Name, int]:
     return Name(".".join(labels) + "."), end if end >= 0 else off
 
 
+_PLAIN_LABEL = re.compile(rb"[!-\-/-\[\]-~]*")  # printable, no "." (0x2E) and no "\\" (0x5C)
+_PLAIN_TXT = re.compile(rb"[ !#-\[\]-~]*")  # printable, no '"' (0x22) and no "\\" (0x5C)
+
+
 def _label_text(label: bytes) -> str:
-    if all(33 <= b < 127 and b not in (0x2E, 0x5C) for b in label):
+    if _PLAIN_LABEL.fullmatch(label):
         return label.decode("ascii")
     return "".join(chr(b) if 33 <= b < 127 and b not in (0x2E, 0x5C) else f"\\{b:03d}" for b in label)
 
@@ -136,6 +142,9 @@ def _label_text(label: bytes) -> str:
 def _txt_text(strings: tuple[bytes, ...]) -> str:
     parts = []
     for s in strings:
+        if _PLAIN_TXT.fullmatch(s):
+            parts.append(f'"{s.decode("ascii")}"')
+            continue
         body = "".join(
             chr(b)
             if 32 <= b < 127 and b not in (0x22, 0x5C)
@@ -225,7 +234,11 @@ def parse_response(buf: bytes, qid: int, question: bytes) -> Response:
     return Response(rcode, tuple(answers))
 
 
-_rand = random.SystemRandom().randrange
+_ids = random.Random(int.from_bytes(os.urandom(16), "big"))  # seeded from the OS, fast to draw
+
+
+def _rand(n: int) -> int:
+    return _ids.getrandbits(16) % n
 
 
 class _Protocol(asyncio.DatagramProtocol):
