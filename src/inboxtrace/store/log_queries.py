@@ -51,11 +51,11 @@ class TraceHits:
 # --- rows → records ---------------------------------------------------------------------------
 
 
-def _attempt(values: Sequence[Any]) -> Attempt:
+def _attempt(values: Sequence[Any], source: str | None) -> Attempt:
     a = dict(zip(ATTEMPT_FIELDS, values, strict=False))
     ev = None
-    if a.get("source") is not None or a.get("line") is not None:
-        ev = Evidence(a.get("source") or "", int(a.get("line_no") or 0), a.get("line") or "")
+    if a.get("line_no") is not None or a.get("line") is not None:
+        ev = Evidence(a.get("source") or source or "", int(a.get("line_no") or 0), a.get("line") or "")
     phase = None
     if a.get("phase"):
         try:
@@ -79,12 +79,12 @@ def _attempt(values: Sequence[Any]) -> Attempt:
     )
 
 
-def _delivery(row: Any) -> Delivery:
+def _delivery(row: Any, source: str | None) -> Delivery:
     try:
         state = FinalState(row["final_state"])
     except ValueError:
         state = FinalState.UNKNOWN
-    attempts = tuple(_attempt(v) for v in json.loads(row["attempts"] or "[]"))
+    attempts = tuple(_attempt(v, source) for v in json.loads(row["attempts"] or "[]"))
     return Delivery(
         recipient=row["recipient"],
         final_state=state,
@@ -130,7 +130,8 @@ def load_messages(conn: Connection, mkeys: Sequence[str]) -> dict[str, Message]:
             .order_by(log_deliveries.c.recipient)
         )
         for d in conn.execute(q).mappings():
-            delivs.setdefault(d["mkey"], []).append(_delivery(d))
+            source = rows[d["mkey"]]["source"] if d["mkey"] in rows else None
+            delivs.setdefault(d["mkey"], []).append(_delivery(d, source))
         for k, r in rows.items():
             out[k] = _message(r, delivs.get(k, []))
     return out

@@ -397,7 +397,7 @@ class LogWriter:
             self._nq_seen.clear()
         n = self._nq_seen.get((source, digest), 0) + 1
         self._nq_seen[(source, digest)] = n
-        return f"{msg.host}|NOQUEUE|{first or 0:.3f}|{digest}|{n}"
+        return f"{first or 0:014.3f}|{msg.host}|NOQUEUE|{digest}|{n}"
 
     def _message_row(self, msg: Message, first: float | None, last: float | None) -> dict[str, Any]:
         return {
@@ -457,7 +457,8 @@ class LogWriter:
                     None,
                 )
             if match is None:
-                new["mkey"] = f"{msg.host}|{msg.queue_id}|{first if first is not None else 0:.3f}"
+                # time first: keys grow with the log, so inserts append to the b-trees
+                new["mkey"] = f"{first if first is not None else 0:014.3f}|{msg.host}|{msg.queue_id}"
                 match = _MsgRow(new, False)
                 candidates.append(match)
             else:
@@ -466,7 +467,7 @@ class LogWriter:
             resolved.append((match.row["mkey"], msg, times))
 
         # NOQUEUE rows already stored are recognised by their key
-        nq = [k for k, r in rows.items() if not r.existed and "|NOQUEUE|" in k]
+        nq = [k for k, r in rows.items() if not r.existed and "|NOQUEUE|" in k]  # time|host|NOQUEUE|...
         for chunk, params in self.store.in_params(nq):
             for (k,) in conn.exec_driver_sql("SELECT mkey FROM log_messages WHERE mkey " + chunk, params):
                 rows[k].existed = True
@@ -485,7 +486,7 @@ class LogWriter:
         deliv_rows: dict[tuple[str, str], dict[str, Any]] = {}
         for mkey, msg, times in resolved:
             for d, dtimes in zip(msg.deliveries, times, strict=True):
-                drow = self._delivery_row(mkey, d, dtimes)
+                drow = self._delivery_row(mkey, d, dtimes, rows[mkey].row["source"])
                 key = (mkey, d.recipient)
                 prev = deliv_rows.get(key) or old_deliv.get(key)
                 self.counts.deliveries += 1
@@ -500,7 +501,7 @@ class LogWriter:
 
         return [r.row for r in rows.values()], list(deliv_rows.values())
 
-    def _delivery_row(self, mkey: str, d: Delivery, times: list[float]) -> dict[str, Any]:
+    def _delivery_row(self, mkey: str, d: Delivery, times: list[float], source: str | None) -> dict[str, Any]:
         attempts = d.attempts
         domain = _domain(d.recipient)
         status: str | None
@@ -536,7 +537,9 @@ class LogWriter:
             "provider": self._cls.provider_of(relay, domain),
             "dsn_queue_id": d.dsn_queue_id,
             "n_attempts": len(attempts),
-            "attempts": _dumps([self._attempt_list(a, t) for a, t in zip(attempts, times, strict=True)]),
+            "attempts": _dumps(
+                [self._attempt_list(a, t, source) for a, t in zip(attempts, times, strict=True)]
+            ),
         }
 
     @staticmethod
@@ -558,9 +561,22 @@ class LogWriter:
             out["n_attempts"] = len(attempts)
         return out
 
-    def _attempt_list(self, a: Attempt, t: float) -> list[Any]:
+    def _attempt_list(self, a: Attempt, t: float, source: str | None) -> list[Any]:
+        """One attempt as a list in ATTEMPT_FIELDS order.
+
+        The evidence keeps its file and line number always, and the raw log line for every attempt
+        but a plain ``sent`` (whose 250 reply, relay and remote queue id are stored anyway): the
+        lines that explain a failure are kept verbatim, the store stays smaller than the log.
+        The file name is left out when it is the message's own (``source`` of the message).
+        """
         reason, hard = self._cls.reason(a)
         ev = a.evidence
+        if ev is None:
+            ev_source = ev_no = ev_line = None
+        else:
+            ev_source = ev.source if ev.source != source else None
+            ev_no = ev.line_no
+            ev_line = None if a.status == "sent" else ev.line
         return [
             t,
             a.status,
@@ -575,10 +591,10 @@ class LogWriter:
             a.remote_queue_id,
             reason,
             hard,
-            ev.source if ev else None,
-            ev.line_no if ev else None,
-            ev.line if ev else None,
-            getattr(a, "tls", None),
+            ev_source,
+            ev_no,
+            ev_line,
+            a.tls,
         ]
 
 
