@@ -62,3 +62,19 @@ def test_check_crash_becomes_a_finding(opts: Callable[..., CheckOptions], tmp_pa
     assert len(crashed) == 1 and "zone" in crashed[0].found
     assert crashed[0].check == "dnsbl"
     assert "spf.ok" in codes(result) and "dmarc.ok" in codes(result)
+
+
+def test_many_domains_bounded_and_complete(opts: Callable[..., CheckOptions]) -> None:
+    from inboxtrace.checks import check_many
+    from inboxtrace.errors import InputError
+
+    names = ["good.test", "spf-none.test", "bad name", "nullmx.test", "servfail.test"]
+    seen: list[str] = []
+    results = dict(
+        check_many(names, opts(concurrency=1, probe_selectors=False), on_result=lambda t, _r: seen.append(t))
+    )
+    assert seen == names  # one at a time: input order
+    assert isinstance(results["bad name"], InputError)
+    assert {k for k, v in results.items() if not isinstance(v, InputError)} == set(names) - {"bad name"}
+    many = dict(check_many(names * 4, opts(concurrency=50, probe_selectors=False)))
+    assert set(many) == set(names)
