@@ -135,7 +135,7 @@ def scenario() -> Iterator[Scenario]:
         yield Scenario(dovecot, sender_mta, mx, dns, workdir, seed_file)
 
 
-def wait_until(predicate: object, timeout: float = 60.0, what: str = "condition") -> None:
+def wait_until(predicate: object, timeout: float = 120.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not predicate():  # type: ignore[operator]
         if time.monotonic() > deadline:
