@@ -69,7 +69,7 @@ class CheckResult:
     findings: tuple[Finding, ...]
     score: int
     complete: bool = True
-    records: dict[str, Any] = field(default_factory=dict)
+    records: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
