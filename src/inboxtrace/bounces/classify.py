@@ -16,9 +16,10 @@ from inboxtrace.bounces.context import (
     split_gave_up,
 )
 from inboxtrace.bounces.view import Found
-from inboxtrace.model.reply import Reply, ReplyClass, Verdict
+from inboxtrace.model.reply import Phase, Reply, ReplyClass, Verdict
 
 _UNDECIDED = frozenset({"undefined", "onhold"})
+_ASKS_STATED = frozenset({"userunknown"})
 _CUT_REPLY_RE = re.compile(r"[245]\d\d-[^\n]*$")  # "552-5.7.0 first line" and nothing after it
 _MAX_TEXT = 4000
 _MAX_CONTEXT = 1500  # the human text around a mute diagnostic: its first paragraphs say enough
@@ -80,7 +81,10 @@ def verdict_for(found: Found) -> Verdict:
         vouched=found.vouched,
         text=text,
         provider=verdict.provider,
-        stated=phase is None or _phase_stated(found, text, context),
+        # only a "user unknown" at RCPT TO asks whether the phase was stated (a few text scans)
+        stated=verdict.reason not in _ASKS_STATED
+        or phase is not Phase.RCPT
+        or _phase_stated(found, text, context),
     )
     reread = reason_for_action(reread, found.action, phase)
     reread = reason_for_text(reread, text, context)
