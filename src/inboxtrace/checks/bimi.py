@@ -12,8 +12,9 @@ from inboxtrace.model.check import Finding
 _RE = re.compile(r"^v\s*=\s*BIMI1\s*(;|$)", re.IGNORECASE)
 
 
-async def check(ctx: Context, selector: str = "default") -> list[Finding]:
+async def check(ctx: Context) -> list[Finding]:
     domain = ctx.domain
+    selector = ctx.options.bimi_selector
     answer = await ctx.q(f"{selector}._bimi.{domain}", "TXT")
     if answer.failed:
         return [unchecked(f"the BIMI record of {domain}", answer, check="bimi")]

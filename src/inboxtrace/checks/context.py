@@ -36,6 +36,7 @@ class CheckOptions:
     mta_sts_url: str = "https://mta-sts.{domain}/.well-known/mta-sts.txt"
     https_timeout: float = 5.0
     concurrency: int = 64
+    bimi_selector: str = "default"
 
 
 @dataclass

@@ -56,6 +56,10 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
         bool, typer.Option("--verbose", "-v", help="Also show what is fine (info findings).")
     ] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one DNS answer.")] = 3.0,
+    tries: Annotated[
+        int, typer.Option(help="Rounds over the nameservers before a question is 'unchecked'.")
+    ] = 2,
+    bimi_selector: Annotated[str, typer.Option(help="BIMI selector (<selector>._bimi.DOMAIN).")] = "default",
     concurrency: Annotated[int, typer.Option(help="Domains checked at once with --from-file.")] = 64,
     no_blocklists: Annotated[bool, typer.Option("--no-blocklists", help="Skip DNSBL/URIBL queries.")] = False,
     dnsbl_file: Annotated[
@@ -95,6 +99,8 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
         message=raw,
         nameservers=tuple(nameserver or ()),
         timeout=timeout,
+        tries=max(1, tries),
+        bimi_selector=bimi_selector,
         concurrency=max(1, concurrency),
         blocklists=not no_blocklists,
         dnsbl_file=str(dnsbl_file) if dnsbl_file else None,
