@@ -141,7 +141,7 @@ def _fp(*parts: str | None) -> str:
 
 
 def _is_noqueue(queue_id: str) -> bool:
-    return queue_id.upper().startswith("NOQUEUE")
+    return queue_id[:7] in ("NOQUEUE", "noqueue", "NoQueue")
 
 
 def _domain(address: str) -> str | None:
