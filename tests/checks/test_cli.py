@@ -157,6 +157,12 @@ def test_bad_input_exit_status(args: list[str], status: int, capsys: pytest.Capt
     assert "Traceback" not in err and "error:" in err
 
 
+def test_fail_under(knot: KnotServer, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--nameserver", knot.nameserver, "--no-fetch", "--no-blocklists", "--json"]
+    assert run(["check", "spf-none.test", *base, "--fail-under", "90"], capsys)[0] == 3
+    assert run(["check", "spf-none.test", *base, "--fail-under", "0"], capsys)[0] == 0
+
+
 def test_from_file_with_junk(knot: KnotServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "junk.txt"
     path.write_bytes(b"\x00\xff\xfe\x01garbage\n" + b"a" * 100_000 + b"\ngood.test\n\xc3\x28.test\n")

@@ -71,6 +71,10 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     mta_sts_url: Annotated[
         str, typer.Option(help="MTA-STS policy URL template ({domain} is replaced), e.g. for a test server.")
     ] = "https://mta-sts.{domain}/.well-known/mta-sts.txt",
+    fail_under: Annotated[
+        int | None,
+        typer.Option(help="Exit with status 3 when a score is below this (for CI jobs and cron)."),
+    ] = None,
     no_probe: Annotated[
         bool, typer.Option("--no-probe", help="Do not probe common DKIM selectors when none is known.")
     ] = False,
@@ -109,7 +113,9 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
         probe_selectors=not no_probe,
     )
     if from_file is not None:
-        _many(from_file, options)
+        lowest = _many(from_file, options)
+        if fail_under is not None and lowest is not None and lowest < fail_under:
+            raise typer.Exit(3)
         return
     from rich.console import Console
 
@@ -123,11 +129,14 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     result = check_domain(domain, options)
     if json_out:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
-        return
-    render(result, Console(highlight=False), verbose=verbose)
+    else:
+        render(result, Console(highlight=False), verbose=verbose)
+    if fail_under is not None and result.score < fail_under:
+        raise typer.Exit(3)
 
 
-def _many(path: Path, options: CheckOptions) -> None:
+def _many(path: Path, options: CheckOptions) -> int | None:
+    """Check every domain of the file, print JSON lines; returns the lowest score seen."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -145,6 +154,7 @@ def _many(path: Path, options: CheckOptions) -> None:
             domains.append(line.split(",")[0].strip())
     err = Console(stderr=True, highlight=False)
     invalid = 0
+    lowest: int | None = None
     with Progress(
         TextColumn("checking"),
         BarColumn(),
@@ -157,12 +167,13 @@ def _many(path: Path, options: CheckOptions) -> None:
         task = progress.add_task("check", total=len(domains))
 
         def emit(text: str, res: CheckResult | InputError) -> None:
-            nonlocal invalid
+            nonlocal invalid, lowest
             if isinstance(res, InputError):
                 invalid += 1
                 record: dict[str, object] = {"domain": text[:300], "error": str(res)}
             else:
                 record = res.to_dict()
+                lowest = res.score if lowest is None else min(lowest, res.score)
             sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
             sys.stdout.flush()
             progress.advance(task)
@@ -174,6 +185,7 @@ def _many(path: Path, options: CheckOptions) -> None:
             err.print(f"interrupted: {int(progress.tasks[0].completed)} of {len(domains)} domain(s) checked")
             raise typer.Exit(130) from None
     err.print(f"checked {len(domains) - invalid} domain(s); {invalid} line(s) were not domain names")
+    return lowest
 
 
 _PASS_SUFFIXES = (".ok", "-ok", "-pass", ".clean", ".dane")
