@@ -15,8 +15,10 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any
 
+from inboxtrace.errors import InputError
 from inboxtrace.store.core import Store, db_errors
 
 
@@ -108,17 +110,22 @@ def ingest(
     batch_size: int = 2000,
     resume: bool = True,
     jobs: int | None = None,
+    tz: str | None = None,
+    host: str | None = None,
 ) -> IngestSummary:
     """Read ``paths`` (``-`` = stdin) and store their timelines; see the module docstring.
 
     With ``resume`` (default), a file already read to its end is skipped, and a file whose
     previous read was interrupted (or that has grown since) continues from the saved position.
+    ``tz``: the time zone (IANA name) of timestamps that carry none (classic syslog), default UTC;
+    ``host``: the host name for logs whose lines carry none (Exim's own main log).
     """
     from inboxtrace.logs.stats import LogStats
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.logs import LogWriter
     from inboxtrace.timeline import read_logs
 
+    zone = _zone(tz)
     started = time.monotonic()
     summary = IngestSummary(store=store.url)
     checkpoints = FileCheckpoints(store)
@@ -138,7 +145,7 @@ def ingest(
     if not todo:
         summary.duration = time.monotonic() - started
         return summary
-    reader = read_logs(todo, format=format, stats=stats, positions=positions, jobs=jobs)
+    reader = read_logs(todo, format=format, stats=stats, positions=positions, jobs=jobs, tz=zone, host=host)
 
     def position_saver() -> Callable[[], None] | None:
         # everything read so far is in the batch being handed over: once it is committed, a
@@ -184,6 +191,8 @@ def follow(
     should_stop: Callable[[], bool] | None = None,
     on_batch: Callable[[IngestSummary], None] | None = None,
     poll_interval: float = 0.5,
+    tz: str | None = None,
+    host: str | None = None,
 ) -> IngestSummary:
     """Tail ``path`` into the store until ``should_stop()`` (or Ctrl-C), resuming where the last
     follow of the same path stopped; survives rotation. Finished messages are written at every
@@ -231,6 +240,8 @@ def follow(
         positions=[saved] if saved is not None else [],
         should_stop=idle,
         poll_interval=poll_interval,
+        tz=_zone(tz),
+        host=host,
     )
     holder["reader"] = reader
     try:
@@ -245,6 +256,18 @@ def follow(
     summary.duration = time.monotonic() - started
     _fill(summary, stats, writer)
     return summary
+
+
+def _zone(name: str | None) -> tzinfo:
+    """The zone called ``name`` (``UTC`` when None); an unknown name is an input error."""
+    if not name or name.upper() == "UTC":
+        return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)") from None
 
 
 def _bytes_per_line(paths: Sequence[str]) -> float:

@@ -230,3 +230,20 @@ def test_the_same_pipeline_on_postgresql(postfix_run: ScenarioRun, db: str, pg: 
     cli("ingest", "--db", url, "-q", str(postfix_run.log))
     assert totals(url) == totals(db)
     assert cli("suppressions", "--db", url) == cli("suppressions", "--db", db)
+
+
+def test_timezone_of_classic_syslog_and_bad_zone(tmp_path: Path, db: str) -> None:
+    log = tmp_path / "tz.log"
+    log.write_text(
+        "Nov 25 10:00:00 mx postfix/smtp[9]: AB12CD: to=<x@e.example>, relay=mx.e.example[192.0.2.1]:25, "
+        "delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 ok)\n"
+    )
+    cli("ingest", "--db", db, "-q", "--tz", "Europe/Berlin", str(log))
+    data = cli_json("trace", "--db", db, "--json", "x@e.example")
+    att = data["stories"][0]["messages"][0]["deliveries"][0]["attempts"][0]
+    assert att["time"].endswith("09:00:00+00:00")
+    from inboxtrace.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["ingest", "--db", db, "--tz", "Mars/Olympus", str(log)])
+    assert exc.value.code == 2

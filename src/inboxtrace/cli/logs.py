@@ -50,6 +50,16 @@ def ingest(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz",
+            help="Time zone of timestamps without one (classic syslog), e.g. Europe/Berlin. Default UTC.",
+        ),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option("--host", help="Host name for logs whose lines carry none (Exim main log).")
+    ] = None,
 ) -> None:
     """Read MTA logs into the store: per-message, per-recipient timelines (idempotent, resumable)."""
     from inboxtrace.ingest import ingest as run_ingest
@@ -68,21 +78,25 @@ def ingest(
                 files[0],
                 store,
                 format=fmt,
+                tz=tz,
+                host=host,
                 on_batch=None
                 if (quiet or as_json)
                 else (lambda s: err.print(f"[dim]{s.lines} lines, {s.messages} messages stored[/dim]")),
             )
         elif quiet or as_json or not err.is_terminal:
-            summary = run_ingest(files, store, format=fmt)
+            summary = run_ingest(files, store, format=fmt, tz=tz, host=host)
         else:
-            summary = _with_progress(files, store, fmt, err)
+            summary = _with_progress(files, store, fmt, err, tz=tz, host=host)
     if as_json:
         _print_json(summary.to_dict())
     else:
         _print_summary(summary, Console(highlight=False))
 
 
-def _with_progress(files: list[str], store: Any, fmt: str | None, err: Console) -> IngestSummary:
+def _with_progress(
+    files: list[str], store: Any, fmt: str | None, err: Console, *, tz: str | None, host: str | None
+) -> IngestSummary:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from inboxtrace.ingest import Progress as IngestProgress
@@ -111,7 +125,7 @@ def _with_progress(files: list[str], store: Any, fmt: str | None, err: Console) 
                 rate=f"{p.lines_per_second:,.0f}",
             )
 
-        return run_ingest(files, store, format=fmt, progress=on_progress)
+        return run_ingest(files, store, format=fmt, progress=on_progress, tz=tz, host=host)
 
 
 def _print_summary(s: IngestSummary, console: Console) -> None:
