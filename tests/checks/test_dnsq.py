@@ -132,3 +132,57 @@ def test_formerr_to_edns_is_asked_again_without_it(edns_intolerant: str) -> None
         return answer.texts()
 
     assert asyncio.run(go()) == ["v=spf1 -all"]
+
+
+@pytest.fixture
+def spoofing_server() -> Iterator[str]:
+    """Answers every question twice: first for another name (same id), then correctly —
+    except for names starting with "only-wrong", which only get the wrong answer."""
+    import threading
+
+    import dns.message
+    import dns.rrset
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                data, addr = sock.recvfrom(4096)
+            except (TimeoutError, OSError):
+                continue
+            query = dns.message.from_wire(data)
+            qname = query.question[0].name
+            wrong = dns.message.make_query("elsewhere.example", "TXT")
+            wrong.id = query.id
+            fake = dns.message.make_response(wrong)
+            fake.answer.append(dns.rrset.from_text("elsewhere.example.", 60, "IN", "TXT", '"forged"'))
+            sock.sendto(fake.to_wire(), addr)
+            if not qname.to_text().startswith("only-wrong"):
+                reply = dns.message.make_response(query)
+                reply.answer.append(dns.rrset.from_text(qname, 60, "IN", "TXT", '"genuine"'))
+                sock.sendto(reply.to_wire(), addr)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(2)
+        sock.close()
+
+
+def test_answers_for_another_question_are_ignored(spoofing_server: str) -> None:
+    async def go() -> tuple[list[str], DnsStatus, str]:
+        async with Resolver([spoofing_server], timeout=0.6, tries=1) as res:
+            good = await res.query("real.example", "TXT")
+            bad = await res.query("only-wrong.example", "TXT")
+        return good.texts(), bad.status, bad.error
+
+    texts, status, error = asyncio.run(go())
+    assert texts == ["genuine"]
+    assert status is DnsStatus.ERROR and "another question" in error

@@ -359,16 +359,23 @@ class Channel:
             handle = loop.call_at(min(now + interval, deadline), tick)
 
         handle = loop.call_at(min(loop.time() + interval, deadline), tick)
+        bad: WireError | None = None
         try:
             transport.sendto(message)
             while True:
-                data = await fut
+                try:
+                    data = await fut
+                except TimeoutError:
+                    if bad is not None:  # only unusable answers came: say why, not "timeout"
+                        raise bad from None
+                    raise
                 try:
                     return parse_response(data, qid, question)
-                except WireError:
-                    if len(data) >= 12 and data[2] & 0x80 and data[:2] == message[:2]:
-                        raise
-                    fut = loop.create_future()  # a stray datagram: keep waiting for the answer
+                except WireError as exc:
+                    # a late duplicate for an earlier query with the same id, a spoofing
+                    # attempt or a broken answer: keep listening until the deadline
+                    bad = exc
+                    fut = loop.create_future()
                     proto.pending[qid] = fut
         finally:
             if handle is not None:
