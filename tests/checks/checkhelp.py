@@ -90,6 +90,10 @@ pk._domainkey TXT {txt("v=DKIM1; p=" + k[2048])}
     z["spf-multi.test"] = f"@ TXT {txt('v=spf1 -all')}\n@ TXT {txt('v=spf1 ip4:192.0.2.1 -all')}\n"
     z["spf-syntax.test"] = f"@ TXT {txt('v=spf1 ip4:192.0.2.300 -all')}\n"
     z["spf-none.test"] = f"@ TXT {txt('google-site-verification=abc')}\n"
+    z["spf-loop.test"] = (
+        f"@ TXT {txt('v=spf1 include:b.spf-loop.test -all')}\nb TXT {txt('v=spf1 include:spf-loop.test -all')}\n"
+    )
+    z["spf-redirect.test"] = f"@ TXT {txt('v=spf1 redirect=gone.spf-redirect.test')}\n"
     z["spf-badinclude.test"] = f"@ TXT {txt('v=spf1 include:nothing.provider.test -all')}\n"
     z["keys.test"] = f"""
 k512._domainkey TXT {txt("v=DKIM1; k=rsa; p=" + k[512])}

@@ -25,6 +25,8 @@ pytestmark = pytest.mark.dns
         ("spf-syntax.test", {"spf.syntax"}, {"spf.ok"}),
         ("spf-none.test", {"spf.missing"}, {"spf.ok"}),
         ("spf-badinclude.test", {"spf.include-missing"}, {"spf.ok"}),
+        ("spf-loop.test", {"spf.loop"}, {"spf.ok"}),
+        ("spf-redirect.test", {"spf.redirect-missing"}, {"spf.ok", "spf.no-all"}),
     ],
 )
 def test_spf_findings(

@@ -28,6 +28,7 @@ MAX_MX_NAMES = 10
 _SPF_RE = re.compile(r"^v=spf1(\s|$)", re.IGNORECASE)
 _MODIFIER_RE = re.compile(r"^([a-z][a-z0-9_\-.]*)=(.*)$", re.IGNORECASE)
 _PROBE_IP = "192.0.2.1"
+_NO_ALL_MOOT = {"spf.syntax", "spf.redirect-missing", "spf.loop"}  # the record's end was never reached
 
 
 def spf_records(answer: DnsAnswer) -> list[str]:
@@ -93,7 +94,7 @@ async def check(ctx: Context, domain: str, *, label: str = "spf") -> list[Findin
         out.append(finding("spf.neutral-all", subject=domain, found=record, domain=domain))
     elif walk.final_all == "softfail":
         out.append(finding("spf.softfail-all", subject=domain, found=record, domain=domain))
-    elif walk.final_all is None and not any(f.code == "spf.syntax" for f in out):
+    elif walk.final_all is None and not any(f.code in _NO_ALL_MOOT for f in out):
         out.append(finding("spf.no-all", subject=domain, found=record, domain=domain))
     if not any(f.severity.value == "error" for f in out):
         out.append(
