@@ -163,6 +163,24 @@ def test_diagnose_gives_every_seed_its_story(run: Run) -> None:
     assert "inboxtrace check sender.test" in carol.next_step  # type: ignore[attr-defined]
 
 
+def test_spam_and_tab_carry_the_sender_check(run: Run) -> None:
+    """--check-sender: the sender check of the authenticated domain, DNS from the test Knot server."""
+    from inboxtrace.checks import CheckOptions
+
+    opts = CheckOptions(nameservers=(run.sc.dns.nameserver,), ips=("127.0.0.1",), fetch_policies=False,
+                        blocklists=False, selectors=("s1",))  # fmt: skip
+    d = diagnose_test(run.store, run.test.test_id, window=timedelta(0), sender_check=opts)
+    by = {c.address: c for c in d.conclusions}
+    for address in ("carol@junk.test", "dave@promo.test"):
+        sc = by[address].details["sender_check"]
+        assert sc["domain"] == "sender.test" and 0 <= sc["score"] <= 100
+        assert any(e.startswith("sender check of sender.test: score") for e in by[address].evidence)
+        assert "The sender check of sender.test" in by[address].next_step
+    # DMARC p=none is what the test zone publishes: the check says so
+    assert any("dmarc" in code for code in by["carol@junk.test"].details["sender_check"]["top"])
+    assert "sender_check" not in by["frank@discard.test"].details
+
+
 def test_window_still_open_means_in_transit(run: Run) -> None:
     c = _conclusions(run, timedelta(hours=1))
     assert c["frank@discard.test"].kind is ConclusionKind.IN_TRANSIT  # type: ignore[attr-defined]

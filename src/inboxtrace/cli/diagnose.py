@@ -49,6 +49,12 @@ def diagnose(
     include_inbox: Annotated[
         bool, typer.Option("--all", help="Also list seeds that are in the inbox.")
     ] = False,
+    check_sender: Annotated[
+        bool, typer.Option("--check-sender", help="Run the sender check on the domain of spam/tab copies.")
+    ] = False,
+    nameserver: Annotated[
+        list[str] | None, typer.Option("--nameserver", help="DNS server for --check-sender (HOST[:PORT]).")
+    ] = None,
     db: Annotated[str | None, typer.Option("--db", help="Store URL or file.", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -64,7 +70,14 @@ def diagnose(
         raise InputError("give a placement TEST, or --to ADDRESS --since TIME")
     with open_store(db) as store:
         if test_id is not None:
-            result = diagnose_test(store, test_id, window=win, include_inbox=include_inbox)
+            options = None
+            if check_sender:
+                from inboxtrace.checks import CheckOptions
+
+                options = CheckOptions(nameservers=tuple(nameserver or ()))
+            result = diagnose_test(
+                store, test_id, window=win, include_inbox=include_inbox, sender_check=options
+            )
         else:
             assert to is not None
             if since is None:

@@ -256,12 +256,17 @@ def _found(ev: Evidence, r: SeedResult) -> Conclusion:
         )
     if r.received:
         ev_lines.append(f"Received (top): {r.received[0]}")
-    details = {"placement": r.placement, "folder": r.folder, "auth": [a.to_dict() for a in r.auth]}
+    advice, domain = _auth_advice(r)
+    details = {
+        "placement": r.placement,
+        "folder": r.folder,
+        "auth": [a.to_dict() for a in r.auth],
+        "domain": domain,  # the sending domain the receiver authenticated (DMARC, else DKIM, else SPF)
+    }
     if r.placement == "inbox":
         return Conclusion(kind=ConclusionKind.INBOX, summary="in the inbox", next_step="Nothing to do.",
                           evidence=tuple(ev_lines), time=r.arrived, details=details, address=ev.address, provider=ev.provider)  # fmt: skip
     if r.placement == "spam":
-        advice, domain = _auth_advice(r)
         return Conclusion(
             kind=ConclusionKind.SPAM,
             summary=f"delivered to the spam folder '{r.folder}'",

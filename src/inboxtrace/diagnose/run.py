@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,7 +10,9 @@ from typing import Any
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markup import escape
 
+from inboxtrace.checks.context import CheckOptions
 from inboxtrace.diagnose.conclude import BounceEvidence, Evidence, conclude
+from inboxtrace.model.check import CheckResult, Severity
 from inboxtrace.model.placement import Conclusion, ConclusionKind, PlacementTest
 from inboxtrace.store.core import Store
 from inboxtrace.store.placement import (
@@ -146,6 +148,40 @@ class Diagnosis:
             yield f"    next: {escape(c.next_step)}"
 
 
+def add_sender_check(conclusions: Sequence[Conclusion], options: CheckOptions) -> list[Conclusion]:
+    """Spam and tab conclusions with what the sender check says about the authenticated sending domain
+    (one check per domain; DNS through ``options.nameservers``)."""
+    from inboxtrace.checks import check_domain
+
+    cache: dict[str, CheckResult] = {}
+    out: list[Conclusion] = []
+    for c in conclusions:
+        domain = c.details.get("domain")
+        if c.kind not in (ConclusionKind.SPAM, ConclusionKind.TAB) or not domain:
+            out.append(c)
+            continue
+        if domain not in cache:
+            cache[domain] = check_domain(domain, options)
+        res = cache[domain]
+        top = [f for f in res.findings if f.severity in (Severity.ERROR, Severity.WARNING)][:5]
+        lines = [
+            f"sender check of {domain}: score {res.score}/100" + ("" if res.complete else " (incomplete)")
+        ]
+        lines += [
+            f"sender check: {f.severity.value}: {f.title}" + (f" ({f.found})" if f.found else "") for f in top
+        ]
+        if top:
+            step = f" The sender check of {domain} scores {res.score}/100; fix first: {top[0].title}. {top[0].fix}"
+        else:
+            step = f" The sender check of {domain} finds no problem ({res.score}/100)."
+        details = {
+            **c.details,
+            "sender_check": {"domain": domain, "score": res.score, "top": [f.code for f in top]},
+        }
+        out.append(replace(c, evidence=(*c.evidence, *lines), next_step=c.next_step + step, details=details))
+    return out
+
+
 def diagnose_test(
     store: Store,
     test_id: str,
@@ -153,8 +189,12 @@ def diagnose_test(
     window: timedelta = DEFAULT_WINDOW,
     now: datetime | None = None,
     include_inbox: bool = False,
+    sender_check: CheckOptions | None = None,
 ) -> Diagnosis:
-    """One conclusion per seed of the test that is not in the inbox (all seeds with ``include_inbox``)."""
+    """One conclusion per seed of the test that is not in the inbox (all seeds with ``include_inbox``).
+
+    With ``sender_check`` options, spam and tab conclusions also carry the sender check of the
+    authenticated sending domain (:func:`add_sender_check`)."""
     test = get_test(store, test_id)
     now = now or datetime.now(UTC)
     sends = load_sends(store, test.test_id)
@@ -180,6 +220,8 @@ def diagnose_test(
             if not include_inbox:
                 continue
         out.append(c)
+    if sender_check is not None:
+        out = add_sender_check(out, sender_check)
     return Diagnosis(f"Diagnosis of placement test {test.test_id}", tuple(out), inbox)
 
 
