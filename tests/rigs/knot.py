@@ -69,6 +69,7 @@ class KnotServer:
     process: subprocess.Popen[bytes]
     zones: dict[str, str] = field(default_factory=dict)
     serial: int = 1
+    owns_workdir: bool = False
 
     @property
     def nameserver(self) -> str:
@@ -102,6 +103,7 @@ class KnotServer:
         raise RuntimeError(f"knotd did not reload {origin}")
 
     def stop(self) -> None:
+        """Stop knotd; the temporary directory goes too when the rig made it."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -109,6 +111,8 @@ class KnotServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        if self.owns_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def _zone_text(origin: str, body: str, serial: int = 1) -> str:
@@ -199,13 +203,13 @@ def start_knot(
     log = (wd / "knotd.log").open("wb")
     proc = subprocess.Popen([knotd, "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT)
     log.close()
-    server = KnotServer(host=host, port=port, workdir=wd, process=proc, zones=dict(texts))
+    server = KnotServer(
+        host=host, port=port, workdir=wd, process=proc, zones=dict(texts), owns_workdir=own_dir
+    )
     try:
         _wait_ready(server, [z for z in order if z not in broken_set], signed_set, ready_timeout)
     except BaseException:
         server.stop()
-        if own_dir:
-            shutil.rmtree(wd, ignore_errors=True)
         raise
     return server
 
@@ -243,5 +247,3 @@ def knot_server(zones: Mapping[str, str], **kwargs: object) -> Iterator[KnotServ
         yield server
     finally:
         server.stop()
-        if kwargs.get("workdir") is None:
-            shutil.rmtree(server.workdir, ignore_errors=True)
