@@ -118,3 +118,21 @@ def test_roles_special_use_then_names_then_overrides() -> None:
     by = {f.name: f for f in folders}
     assert placement_for(by["Projects"]) == "other:Projects"
     assert placement_for(by["[Gmail]/All Mail"]) == "archive"
+
+
+def test_the_example_seed_list_is_valid(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from inboxtrace.cli import get_app
+
+    res = CliRunner().invoke(get_app(), ["seeds", "example"])
+    assert res.exit_code == 0
+    f = tmp_path / "seeds.toml"
+    f.write_text(res.stdout)
+    seeds = {s.address: s for s in load_seeds(f)}
+    gmail = seeds["my.seed.1@gmail.com"]
+    assert (gmail.host, gmail.port, gmail.authserv_ids) == ("imap.gmail.com", 993, ("mx.google.com",))
+    own = seeds["seed@example.org"]
+    assert (own.security, own.port, own.login) == (Security.STARTTLS, 143, "seed")
+    assert dict(own.folders)["Newsletters"] == "skip"
+    assert seeds["my.seed@outlook.com"].password_file == str(tmp_path / "secrets/outlook-seed")

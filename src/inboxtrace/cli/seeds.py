@@ -18,6 +18,15 @@ def register(app: typer.Typer) -> None:
     app.add_typer(seeds_app, name="seeds")
 
 
+@seeds_app.command("example")
+def example() -> None:
+    """Print a commented example seed list (TOML) to start from."""
+    from importlib import resources
+
+    text = resources.files("inboxtrace.seeds").joinpath("data/example-seeds.toml").read_text(encoding="utf-8")
+    sys.stdout.write(text)
+
+
 @seeds_app.command("check")
 def check(
     seed_file: Annotated[str, typer.Argument(help="The seed list (TOML).", metavar="SEEDS.toml")],
