@@ -220,6 +220,7 @@ class _Classifier:
 class _MsgRow:
     row: dict[str, Any]
     existed: bool
+    stored: dict[str, Any] | None = None  # the row as read from the store, to skip no-op rewrites
 
 
 def _ts(dt: datetime) -> float:
@@ -426,9 +427,9 @@ class LogWriter:
         names = [c.name for c in log_messages.c]
         head = f"SELECT {', '.join(names)} FROM log_messages WHERE queue_id "
         for chunk, params in self.store.in_params(qids):
-            for r in conn.exec_driver_sql(head + chunk, params):
+            for r in conn.exec_driver_sql(head + chunk, params).fetchall():
                 row = dict(zip(names, r, strict=True))
-                found.setdefault((row["host"], row["queue_id"]), []).append(_MsgRow(row, True))
+                found.setdefault((row["host"], row["queue_id"]), []).append(_MsgRow(row, True, dict(row)))
         return found
 
     def _prepare(
@@ -479,7 +480,7 @@ class LogWriter:
         names = [c.name for c in log_deliveries.c]
         head = f"SELECT {', '.join(names)} FROM log_deliveries WHERE mkey "
         for chunk, params in self.store.in_params(matched):
-            for r in conn.exec_driver_sql(head + chunk, params):
+            for r in conn.exec_driver_sql(head + chunk, params).fetchall():
                 row = dict(zip(names, r, strict=True))
                 old_deliv[(row["mkey"], row["recipient"])] = row
 
@@ -499,7 +500,12 @@ class LogWriter:
                     self.counts.attempts += drow["n_attempts"] - before
                 deliv_rows[key] = drow
 
-        return [r.row for r in rows.values()], list(deliv_rows.values())
+        # a re-read of known lines changes nothing: leave those rows alone (no rewrite)
+        msg_rows = [
+            r.row for r in rows.values() if not r.existed or (r.stored is not None and r.row != r.stored)
+        ]
+        changed = [row for key, row in deliv_rows.items() if old_deliv.get(key) != row]
+        return msg_rows, changed
 
     def _delivery_row(self, mkey: str, d: Delivery, times: list[float], source: str | None) -> dict[str, Any]:
         attempts = d.attempts
