@@ -37,7 +37,11 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     ] = None,
     message: Annotated[
         Path | None,
-        typer.Option("--message", "-m", help="A sample message (.eml): DKIM, alignment, bulk-sender rules."),
+        typer.Option(
+            "--message",
+            "-m",
+            help="A sample message (.eml, - for stdin): DKIM, alignment, bulk-sender rules.",
+        ),
     ] = None,
     nameserver: Annotated[
         list[str] | None,
@@ -91,8 +95,11 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     raw = None
     if message is not None:
         try:
-            with message.open("rb") as fh:
-                raw = fh.read(MAX_MESSAGE_BYTES + 1)
+            if str(message) == "-":
+                raw = sys.stdin.buffer.read(MAX_MESSAGE_BYTES + 1)
+            else:
+                with message.open("rb") as fh:
+                    raw = fh.read(MAX_MESSAGE_BYTES + 1)
         except OSError as exc:
             raise InputError(f"cannot read {message}: {exc.strerror or exc}") from exc
         if len(raw) > MAX_MESSAGE_BYTES:
