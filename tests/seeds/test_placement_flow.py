@@ -25,7 +25,7 @@ from inboxtrace.store.placement import load_sends
 from tests.seeds.conftest import SEED_PASSWORD
 from tests.seeds.scenario import LEFT_OUT, MESSAGE, SEEDS, Scenario, scenario, wait_until
 
-pytestmark = [pytest.mark.postfix, pytest.mark.dovecot]
+pytestmark = [pytest.mark.postfix, pytest.mark.dovecot, pytest.mark.dns]
 
 
 @dataclass

@@ -21,6 +21,8 @@ def test_stamp_puts_the_token_first_and_replaces_an_old_one() -> None:
     )
     assert out.startswith(f"X-Inboxtrace-Test: {t.token}\r\n".encode())
     assert b"old" not in out and b"folded" not in out and b"body X-Inboxtrace-Test: keep" in out
+    mbox = stamp(b"From sender@x.test Wed Nov 25 10:00:00 2026\nSubject: hi\n\nbody\n", t)
+    assert mbox == f"X-Inboxtrace-Test: {t.token}\nSubject: hi\n\nbody\n".encode()
     lf = stamp(b"Subject: hi\n\nbody\n", t)
     assert lf == f"X-Inboxtrace-Test: {t.token}\nSubject: hi\n\nbody\n".encode()
     for junk in (b"", b"no headers at all", b"\x00\x01\x02\n\n\xff"):

@@ -108,6 +108,7 @@ def send(
     skip: Annotated[
         list[str] | None, typer.Option("--skip", help="Leave this seed out (repeatable).")
     ] = None,
+    pause: Annotated[float, typer.Option("--pause", help="Seconds between recipients (rate limits).")] = 0.0,
     seeds: SeedsOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -127,7 +128,7 @@ def send(
     )  # fmt: skip
     con = Console(highlight=False)
     with open_store(db) as store:
-        results = send_placement(store, test_id, message, opts, seed_file=seeds, skip=skip or ())
+        results = send_placement(store, test_id, message, opts, seed_file=seeds, skip=skip or (), pause=pause)
     if as_json:
         _json([r.to_dict() for r in results])
         return

@@ -61,6 +61,7 @@ def send_placement(
     only: Sequence[str] | None = None,
     skip: Sequence[str] = (),
     progress: Callable[[SendResult], None] | None = None,
+    pause: float = 0.0,
 ) -> list[SendResult]:
     """Send the message to every seed (or ``only`` those, minus ``skip``) and record each SMTP story."""
     test = get_test(store, test_id)
@@ -77,7 +78,7 @@ def send_placement(
         if (wanted is None or s.address.lower() in wanted) and s.address.lower() not in skipped
     ]
     started = datetime.now(UTC)
-    sent = send_test(test, message, recipients, opts, progress=progress)
+    sent = send_test(test, message, recipients, opts, progress=progress, pause=pause)
     save_sends(store, test.test_id, sent)
     save_test(store, replace(test, sent_at=test.sent_at or started, seed_file=test.seed_file or (
         str(Path(seed_file).resolve()) if seed_file else None)), [(s.address, s.provider) for s in seeds])  # fmt: skip

@@ -241,7 +241,7 @@ class Conclusion:
     server: str | None = None
     time: datetime | None = None
     remote_queue_id: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -10,6 +10,7 @@ import re
 import smtplib
 import socket
 import ssl
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -143,8 +144,10 @@ def send_test(
     opts: SmtpOptions,
     *,
     progress: Callable[[SendResult], None] | None = None,
+    pause: float = 0.0,
 ) -> list[SendResult]:
-    """Send ``message`` (stamped with the test token) to each recipient in its own transaction.
+    """Send ``message`` (stamped with the test token) to each recipient in its own transaction,
+    ``pause`` seconds apart (to stay under a submission server's rate limits).
 
     Returns one :class:`SendResult` per recipient, with the reply that decided it and the transcript
     (connection set-up plus that recipient's transaction). A connection lost midway is re-opened.
@@ -155,7 +158,9 @@ def send_test(
     results: list[SendResult] = []
     smtp: _RecordingSMTP | None = None
     preamble: list[str] = []
-    for rcpt in recipients:
+    for n, rcpt in enumerate(recipients):
+        if n and pause > 0:
+            time.sleep(pause)
         if smtp is None:
             smtp = _connect(opts)
             preamble = list(smtp.lines)

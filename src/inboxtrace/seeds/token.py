@@ -36,6 +36,8 @@ def stamp(message: bytes, test: PlacementTest) -> bytes:
 
     Line endings follow the message's own. Raises :class:`InputError` when there is no header block.
     """
+    if message.startswith(b"From "):  # an mbox separator line saved with the message: not a header
+        message = message.split(b"\n", 1)[1] if b"\n" in message else b""
     m = _HEADER_END.search(message)
     if not m or b":" not in message[: m.start()]:
         raise InputError(
