@@ -144,9 +144,9 @@ def test_reingest_and_overlapping_rotation_add_nothing_twice(
     # the same file again (skipped as already read), and forced re-read without the checkpoint
     again = cli_json("ingest", "--db", db, "--json", str(postfix_run.log))
     assert again["skipped_sources"] == [str(postfix_run.log)]
-    with open_store(db) as store:
-        forced = ingest([str(postfix_run.log)], store, resume=False)
-    assert forced.new_messages == 0 and forced.new_deliveries == 0 and forced.new_attempts == 0
+    forced = cli_json("ingest", "--db", db, "--json", "--reread", str(postfix_run.log))
+    assert forced["lines"] > 0 and forced["skipped_sources"] == []
+    assert forced["new_messages"] == 0 and forced["new_deliveries"] == 0 and forced["new_attempts"] == 0
     # rotation with overlap: mail.log.1 = first 2/3, mail.log = last 2/3 (a third in both)
     lines = postfix_run.log.read_text().splitlines(keepends=True)
     rot = tmp_path / "rot"

@@ -50,6 +50,12 @@ def ingest(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    reread: Annotated[
+        bool,
+        typer.Option(
+            "--reread", help="Read files again from the start even if already ingested (adds nothing twice)."
+        ),
+    ] = False,
     tz: Annotated[
         str | None,
         typer.Option(
@@ -85,9 +91,9 @@ def ingest(
                 else (lambda s: err.print(f"[dim]{s.lines} lines, {s.messages} messages stored[/dim]")),
             )
         elif quiet or as_json or not err.is_terminal:
-            summary = run_ingest(files, store, format=fmt, tz=tz, host=host)
+            summary = run_ingest(files, store, format=fmt, tz=tz, host=host, resume=not reread)
         else:
-            summary = _with_progress(files, store, fmt, err, tz=tz, host=host)
+            summary = _with_progress(files, store, fmt, err, tz=tz, host=host, resume=not reread)
     if as_json:
         _print_json(summary.to_dict())
     else:
@@ -95,7 +101,14 @@ def ingest(
 
 
 def _with_progress(
-    files: list[str], store: Any, fmt: str | None, err: Console, *, tz: str | None, host: str | None
+    files: list[str],
+    store: Any,
+    fmt: str | None,
+    err: Console,
+    *,
+    tz: str | None,
+    host: str | None,
+    resume: bool,
 ) -> IngestSummary:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -125,7 +138,7 @@ def _with_progress(
                 rate=f"{p.lines_per_second:,.0f}",
             )
 
-        return run_ingest(files, store, format=fmt, progress=on_progress, tz=tz, host=host)
+        return run_ingest(files, store, format=fmt, progress=on_progress, tz=tz, host=host, resume=resume)
 
 
 def _print_summary(s: IngestSummary, console: Console) -> None:
