@@ -96,3 +96,16 @@ def test_report_escapes_attacker_controlled_text() -> None:
     con.print(build_report(test, [evil]))
     text = con.export_text()
     assert "[red]evil[/red]" in text and "other:[bold]Folder[/bold]" in text
+
+
+def test_seeds_not_sent_to_are_searched_once_not_waited_for(dovecot: DovecotRig, workdir: Path) -> None:
+    f = workdir / "seeds.toml"
+    f.write_text(seed_toml(dovecot, {"alice@inbox.test": "inboxmail", "bob@inbox.test": "inboxmail"}))
+    test = new_test()
+    dovecot.deliver("alice@inbox.test", _message(test))
+    started = time.monotonic()
+    results = check_placement(
+        test, load_seeds(f), wait=20, interval=0.3, environ=ENV, awaited=["ALICE@inbox.test"]
+    )
+    assert time.monotonic() - started < 8
+    assert [r.placement for r in results] == ["inbox", "missing"]

@@ -23,6 +23,7 @@ from inboxtrace.store.placement import (
     get_test,
     list_tests,
     load_results,
+    load_sends,
     results_for_tests,
     save_results,
     save_sends,
@@ -100,9 +101,12 @@ def run_check(
     """Poll every seed of the test (see :func:`check_placement`) and store where each copy is."""
     test = get_test(store, test_id)
     seeds = _seeds_for(test, seed_file)
+    sends = load_sends(store, test.test_id)
+    # after `placement send`, only the copies the submission server accepted are worth waiting for
+    awaited = [a for a, s in sends.items() if s.accepted] if sends else None
     results = check_placement(
         test, seeds, wait=wait, interval=interval, per_host=per_host, total=total,
-        environ=environ, progress=progress,
+        environ=environ, progress=progress, awaited=awaited,
     )  # fmt: skip
     save_results(store, results)
     return results

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import imaplib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from imapclient.exceptions import IMAPClientError
@@ -83,10 +83,13 @@ def check_placement(
     total: int = DEFAULT_TOTAL,
     environ: Mapping[str, str] | None = None,
     progress: Callable[[list[SeedResult]], None] | None = None,
+    awaited: Collection[str] | None = None,
 ) -> list[SeedResult]:
     """Poll every seed concurrently until every copy is found or ``wait`` seconds have passed.
 
     Seeds that are found are not searched again; the others are retried every ``interval`` seconds.
+    With ``awaited`` (the addresses the test was really sent to), the others are searched once and
+    not waited for.
     The result keeps seed order: found copies with their folder, else ``missing`` (or ``error`` with the
     last error when the seed could not be searched at all).
     """
@@ -94,6 +97,7 @@ def check_placement(
     deadline = time.monotonic() + max(0.0, wait)
     latest: dict[str, SeedResult] = {}
     pending = list(seeds)
+    wanted = {a.lower() for a in awaited} if awaited is not None else None
     while True:
         found = run_per_seed(
             pending,
@@ -104,6 +108,8 @@ def check_placement(
         for r in found:
             latest[r.address.lower()] = r
         pending = [s for s, r in zip(pending, found, strict=True) if r.placement in (MISSING, ERROR)]
+        if wanted is not None:
+            pending = [s for s in pending if s.address.lower() in wanted]
         if progress:
             progress([latest[s.address.lower()] for s in seeds])
         if not pending:
