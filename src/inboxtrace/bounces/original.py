@@ -31,14 +31,20 @@ def _headers_of(mail: Mail, original_text: str | None) -> email.message.Message 
         if isinstance(payload, list) and payload and isinstance(payload[0], email.message.Message):
             return payload[0]
         if isinstance(payload, str):
-            return email.message_from_string(payload.lstrip("\n"))
+            return _header_block(payload)
         raw = part.get_payload(decode=True)
         if isinstance(raw, bytes):
-            return email.message_from_bytes(raw.lstrip(b"\n"))
+            return _header_block(raw.decode("ascii", "surrogateescape"))
     if original_text:
         text = "\n".join(line[2:] if line.startswith("> ") else line for line in original_text.split("\n"))
-        return email.message_from_string(text.lstrip("\n"))
+        return _header_block(text)
     return None
+
+
+def _header_block(text: str) -> email.message.Message:
+    """Only the headers of a returned message are read: its body is not parsed at all."""
+    head = text.lstrip("\n").split("\n\n", 1)[0]
+    return email.message_from_string(head + "\n")
 
 
 def _get(msg: email.message.Message, name: str) -> str | None:

@@ -1,0 +1,119 @@
+"""The fast MIME reader builds exactly the stdlib's tree, and declines what it cannot read so."""
+
+from __future__ import annotations
+
+import email
+from email.message import Message
+from typing import Any
+
+import pytest
+
+from inboxtrace.bounces.mail import normalise, parse_mail
+from inboxtrace.bounces.mime import fast_message
+from tests.bounces.conftest import CORPUS
+
+
+def _tree(msg: Message, depth: int = 0) -> list[Any]:
+    out: list[Any] = [(depth, msg.get_content_type(), msg.get_default_type(), tuple(msg.items()))]
+    payload = msg.__dict__["_payload"]  # as stored (get_payload() replaces escaped 8-bit bytes)
+    if isinstance(payload, list):
+        for part in payload:
+            out.extend(_tree(part, depth + 1))
+    else:
+        out.append(("payload", payload))
+    return out
+
+
+def _texts() -> list[tuple[str, str]]:
+    paths = sorted((CORPUS / "emails").iterdir()) + sorted((CORPUS / "not-bounces").iterdir())
+    out = []
+    for path in paths:
+        raw = normalise(path.read_bytes()).lstrip(b"\n")
+        if raw.startswith(b"From "):
+            raw = raw.split(b"\n", 1)[1]
+        out.append((path.name, raw.decode("ascii", "surrogateescape")))
+    return out
+
+
+def test_same_tree_as_the_stdlib_on_the_corpus() -> None:
+    read = 0
+    differ = []
+    for name, text in _texts():
+        fast = fast_message(text)
+        if fast is None:
+            continue
+        read += 1
+        if _tree(fast) != _tree(email.message_from_string(text)):
+            differ.append(name)
+    assert differ == []
+    assert read >= 300  # the fast path is the common path, not the exception
+
+
+DSN = """From: MAILER-DAEMON@mx.example.net
+To: news@example.com
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+The mail system
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; a@example.org
+Action: failed
+Status: 5.1.1
+
+
+--B
+Content-Type: message/rfc822
+
+From: news@example.com
+To: a@example.org
+Subject: hi
+
+body
+--B--
+"""
+
+
+def test_delivery_status_blocks_and_nested_message() -> None:
+    fast = fast_message(DSN)
+    assert fast is not None
+    assert _tree(fast) == _tree(email.message_from_string(DSN))
+    status = fast.get_payload()[1].get_payload()
+    assert [b.get("Final-Recipient") for b in status][:2] == [None, "rfc822; a@example.org"]
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        DSN.replace("--B--\n", ""),  # truncated: no closing delimiter
+        DSN.replace('; boundary="B"', ""),  # multipart without a boundary
+        DSN.replace("Subject: Undelivered", "Subject Undelivered"),  # a header line that is not one
+        DSN.replace("Subject: hi\n", "Subject: hi\nnot a header\n"),  # damage in the returned copy
+    ],
+)
+def test_damage_is_left_to_the_stdlib(damaged: str) -> None:
+    assert fast_message(damaged) is None
+    msg = parse_mail(damaged.encode())  # and the message is still read
+    assert msg.get("From") == "MAILER-DAEMON@mx.example.net"
+
+
+def test_a_folded_line_first_is_not_read() -> None:
+    assert fast_message(" folded first line\n" + DSN) is None
+
+
+def test_eight_bit_text_survives() -> None:
+    raw = DSN.replace("body\n", "本文 çà\n").encode()
+    text = raw.decode("ascii", "surrogateescape")
+    fast = fast_message(text)
+    assert fast is not None
+    assert _tree(fast) == _tree(email.message_from_string(text))
+    inner = fast.get_payload()[2].get_payload()[0]
+    assert inner.get_payload(decode=True).decode() == "本文 çà"
