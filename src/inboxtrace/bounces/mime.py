@@ -40,6 +40,12 @@ def fast_message(text: str, depth: int = 0) -> Message | None:
     return msg if _payload_into(msg, body, depth) else None
 
 
+def read_headers(head: str) -> Message | None:
+    """A header block alone (no body) as a ``Message``, or ``None`` when a line is not a header."""
+    msg = Message()
+    return msg if head and _headers_into(msg, head) else None
+
+
 def _headers_into(msg: Message, head: str) -> bool:
     name: str | None = None
     value = ""

@@ -21,7 +21,8 @@ class Arf:
     description = "RFC 5965 feedback report (complaint, opt-out, fraud, auth-failure, ...)"
 
     def sniff(self, mail: Mail) -> bool:
-        if mail.msg.get_param("report-type") == "feedback-report":
+        ctype = str(mail.msg.get("Content-Type", ""))
+        if "feedback-report" in ctype.lower() and mail.msg.get_param("report-type") == "feedback-report":
             return True
         if any(p.get_content_type() in _FEEDBACK_TYPES for p in mail.leaves):
             return True
