@@ -86,23 +86,43 @@ def _multipart_into(msg: Message, body: str, depth: int) -> bool:
     boundary = msg.get_boundary()
     if not boundary or msg.get_content_subtype() == "digest":
         return False
-    delimiter = re.compile(rf"^--{re.escape(boundary)}(--)?[ \t]*$", re.MULTILINE)
-    marks = list(delimiter.finditer(body))
-    if len(marks) < 2 or marks[-1].group(1) is None or any(m.group(1) for m in marks[:-1]):
+    marks = _delimiters(body, "--" + boundary)
+    if len(marks) < 2 or not marks[-1][2] or any(close for _s, _e, close in marks[:-1]):
         return False  # truncated or odd: the stdlib records the defect
     parts: list[Message | str] = []
-    for start, end in itertools.pairwise(marks):
-        chunk = body[start.end() + 1 : end.start()]
-        part = fast_message(chunk, depth + 1)
+    for (_s, end_of_line, _c), (next_start, _e, _n) in itertools.pairwise(marks):
+        part = fast_message(body[end_of_line + 1 : next_start], depth + 1)
         if part is None:
             return False
         _drop_delimiter_line_end(part)
         parts.append(part)
-    preamble = body[: marks[0].start()]
+    preamble = body[: marks[0][0]]
     msg.preamble = preamble[:-1] if preamble.endswith("\n") else (preamble or None)
-    msg.epilogue = body[marks[-1].end() + 1 :] or None
+    msg.epilogue = body[marks[-1][1] + 1 :] or None
     msg.set_payload(parts)
     return True
+
+
+def _delimiters(body: str, dash: str) -> list[tuple[int, int, bool]]:
+    """(line start, line end, closing?) of each delimiter line: ``--boundary`` or
+    ``--boundary--`` at the start of a line, followed by nothing but blanks."""
+    out: list[tuple[int, int, bool]] = []
+    line = "\n" + dash
+    found = 0 if body.startswith(dash) else _line_start(body.find(line))
+    while found >= 0:
+        eol = body.find("\n", found)
+        if eol < 0:
+            eol = len(body)
+        rest = body[found + len(dash) : eol]
+        close = rest.startswith("--")
+        if not (rest[2:] if close else rest).strip(" \t"):
+            out.append((found, eol, close))
+        found = _line_start(body.find(line, eol))
+    return out
+
+
+def _line_start(newline_at: int) -> int:
+    return newline_at + 1 if newline_at >= 0 else -1
 
 
 def _drop_delimiter_line_end(part: Message) -> None:
