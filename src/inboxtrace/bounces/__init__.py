@@ -3,13 +3,17 @@
 How a message is read:
 
 * ``sources`` yields raw messages from files, mbox files, Maildir folders, stdin and IMAP;
-* ``mail`` normalises line endings and parses with the stdlib ``email`` package (compat32);
+* ``mail`` normalises line endings and parses: ``mime`` reads well-formed MIME about four times
+  faster than the stdlib, building the same compat32 tree; anything damaged goes to the stdlib
+  ``email`` package (compat32), which records the defects;
 * ``formats`` is an ordered registry of format families behind one interface (cheap ``sniff``,
   then ``parse``): RFC 3464/6533 DSNs, ARF (RFC 5965), Amazon SES JSON, delivery-status fields
   written as text, the human-text families of ``data/families.toml`` (Exim, qmail, Sendmail,
   Gmail, Yahoo, Exchange, Notes, ...), RFC 3834 auto-replies, and a last-resort reader;
 * ``classify`` gives each recipient the reply vocabulary's verdict (``inboxtrace.codes``), then
-  re-reads the reason in the light of the SMTP phase, DSN action and status (``data/context.toml``);
+  re-reads the reason in the light of the SMTP phase (stated by the bounce, or only hinted by the
+  reply's wording), DSN action and status, the words an MTA adds when it gives up, and whether the
+  recipient has a diagnostic of its own (``data/context.toml``);
 * ``original`` reads the returned message (Message-ID, subject, sender, VERP, tracking headers);
 * ``filtering`` flags "user unknown" for addresses known to be valid.
 
