@@ -122,7 +122,7 @@ def ingest(
     """
     from inboxtrace.logs.stats import LogStats
     from inboxtrace.store.checkpoints import FileCheckpoints
-    from inboxtrace.store.logs import LogWriter
+    from inboxtrace.store.logs import LogWriter, deferred_indexes
     from inboxtrace.timeline import read_logs
 
     zone = _zone(tz)
@@ -166,7 +166,7 @@ def ingest(
             lines = stats.lines or int(done / per_line)
             progress(Progress(lines, writer.counts.messages, done, total or None, elapsed))
 
-    with writer:
+    with deferred_indexes(store), writer:
         for n, msg in enumerate(reader, 1):
             writer.add(msg)
             if progress is not None and not n & 255:

@@ -264,3 +264,44 @@ def test_database_failures_become_store_errors(tmp_path: Path) -> None:
             conn.execute(sa.text("DROP TABLE log_deliveries"))
         with pytest.raises(StoreError, match=r"database error: .*log_deliveries"):
             write_messages(s, [full_message()])
+
+
+def _index_names(store: Store) -> set[str]:
+    names = {
+        "ix_log_messages_msgid",
+        "ix_log_messages_sender",
+        "ix_log_messages_dsn_of",
+        "ix_log_deliveries_rcpt",
+    }
+    with store.connect() as conn:
+        if store.dialect == "sqlite":
+            rows = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'index'"))
+        else:
+            rows = conn.execute(sa.text("SELECT indexname FROM pg_indexes"))
+        return names & {r[0] for r in rows}
+
+
+def test_bulk_load_defers_trace_indexes_and_always_rebuilds_them(store: Store, store_url: str) -> None:
+    from inboxtrace.store.logs import DEFERRABLE_INDEXES, deferred_indexes
+
+    seen: list[tuple[bool, set[str]]] = []
+
+    def interrupted_load() -> None:
+        with deferred_indexes(store) as deferred:
+            seen.append((deferred, _index_names(store)))
+            write_messages(store, [full_message()])
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted_load()
+    assert seen == [(True, set())]
+    assert _index_names(store) == set(DEFERRABLE_INDEXES)
+    with deferred_indexes(store) as deferred:  # not empty any more: indexes stay
+        assert not deferred
+        assert _index_names(store) == set(DEFERRABLE_INDEXES)
+    # a load killed before the rebuild is repaired when the store is next opened
+    with store.begin() as conn:
+        conn.execute(sa.text("DROP INDEX ix_log_deliveries_rcpt"))
+    with open_store(store_url) as again:
+        assert _index_names(again) == set(DEFERRABLE_INDEXES)
+    assert trace(store, "bob@example.org").stories

@@ -212,6 +212,14 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
 
+def _ensure_indexes(store: Store) -> None:
+    """Recreate indexes a bulk load dropped and could not rebuild (the process was killed)."""
+    with store.begin() as conn:
+        for table in metadata.sorted_tables:
+            for ix in table.indexes:
+                conn.execute(sa.schema.CreateIndex(ix, if_not_exists=True))
+
+
 def _check_schemas(store: Store) -> None:
     with store.begin() as conn:
         rows = conn.execute(sa.select(inboxtrace_meta.c.key, inboxtrace_meta.c.value))
@@ -272,6 +280,7 @@ def open_store(url: str | None = None, *, create: bool = True, must_exist: bool 
         _import_store_modules()
         try:
             metadata.create_all(engine)
+            _ensure_indexes(store)
             _check_schemas(store)
         except sa.exc.SQLAlchemyError as exc:
             engine.dispose()

@@ -13,9 +13,10 @@ query functions hand back :mod:`inboxtrace.model` records with timezone-aware UT
 
 from __future__ import annotations
 
+import contextlib
 import json
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -117,6 +118,40 @@ ATTEMPT_FIELDS = (
     "line",
     "tls",
 )
+
+# Indexes only the trace queries need, with random keys (each insert touches a random page): on a
+# first, empty-store ingest they are built once at the end instead of row by row (~20% faster).
+DEFERRABLE_INDEXES = (
+    "ix_log_messages_msgid",
+    "ix_log_messages_sender",
+    "ix_log_messages_dsn_of",
+    "ix_log_deliveries_rcpt",
+)
+
+
+@contextlib.contextmanager
+def deferred_indexes(store: Store) -> Iterator[bool]:
+    """On an empty log store, drop the trace-only indexes for a bulk load and rebuild them after
+    (also after an interruption; a hard kill is repaired by :func:`open_store`, which recreates
+    missing indexes). Yields whether the indexes were deferred."""
+    with store.connect() as conn:
+        empty = conn.execute(sa.select(log_messages.c.mkey).limit(1)).first() is None
+    if not empty:
+        yield False
+        return
+    indexes = [
+        ix for t in (log_messages, log_deliveries) for ix in t.indexes if ix.name in DEFERRABLE_INDEXES
+    ]
+    with store.begin() as conn:
+        for ix in indexes:
+            conn.execute(sa.schema.DropIndex(ix, if_exists=True))
+    try:
+        yield True
+    finally:
+        with store.begin() as conn:
+            for ix in indexes:
+                conn.execute(sa.schema.CreateIndex(ix, if_not_exists=True))
+
 
 _TERMINAL = frozenset({FinalState.DELIVERED, FinalState.BOUNCED, FinalState.EXPIRED, FinalState.REJECTED})
 
