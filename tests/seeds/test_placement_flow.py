@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -120,6 +122,16 @@ def test_report_matrix_and_json(run: Run) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "Provider × placement" in res.stdout and "tab:promotions" in res.stdout
+    res = CliRunner().invoke(get_app(), ["placement", "report", run.test.test_id, "--db", run.db, "--csv"])
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert len(rows) == len(SEEDS)
+    alice = next(r for r in rows if r["seed"] == "alice@inbox.test")
+    assert (alice["placement"], alice["folder"], alice["dkim"], alice["spf"]) == (
+        "inbox",
+        "INBOX",
+        "pass",
+        "",
+    )
 
 
 def _conclusions(run: Run, window: timedelta) -> dict[str, object]:

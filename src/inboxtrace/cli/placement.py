@@ -189,6 +189,7 @@ def report(
     trend: Annotated[int, typer.Option("--trend", help="How many earlier tests to compare.")] = 10,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="One CSV row per seed.")] = False,
 ) -> None:
     """Seed-by-seed results, the provider × placement matrix, and the trend over earlier tests."""
     from inboxtrace.diagnose.workflow import placement_report
@@ -208,6 +209,9 @@ def report(
                     con.print("No placement tests yet: inboxtrace placement new --seeds SEEDS.toml")
             return
         rep = placement_report(store, test_id, trend=trend)
+    if as_csv:
+        sys.stdout.write(rep.to_csv())
+        return
     if as_json:
         _json(rep.to_dict())
     else:

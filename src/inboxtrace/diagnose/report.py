@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -80,6 +82,21 @@ class PlacementReport:
                 for t in self.trend
             ],
         }
+
+    def to_csv(self) -> str:
+        """One row per seed (for spreadsheets): provider, seed, placement, folder, arrival, delay, SPF/DKIM/DMARC."""
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["test_id", "provider", "seed", "placement", "folder", "arrived", "delay_s", "spf", "dkim",
+                    "dmarc", "error"])  # fmt: skip
+        for r in self.results:
+            auth = {a.method: a.result for a in r.auth}
+            w.writerow([
+                r.test_id, r.provider, r.address, r.placement, r.folder or "",
+                r.arrived.isoformat() if r.arrived else "", "" if r.delay is None else f"{r.delay:.0f}",
+                auth.get("spf", ""), auth.get("dkim", ""), auth.get("dmarc", ""), r.error or "",
+            ])  # fmt: skip
+        return out.getvalue()
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield from self._render()
