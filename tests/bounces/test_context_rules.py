@@ -90,6 +90,7 @@ def _one(raw: bytes) -> BounceRecipient:
             "expired",
         ),
         # the words alone: the message expired
+        ("I'm not going to try again; this message has been in the queue too long.", "expired"),
         (
             "Something odd happened here.\n"
             "I'm not going to try again; this message has been in the queue too long.",
