@@ -37,16 +37,16 @@ def run_per_seed(
             return job(seed)
 
     # interleave hosts so one big provider does not hold every worker while others wait
-    order = sorted(range(len(seeds)), key=lambda i: _rank(seeds, i))
+    nth: Counter[tuple[str, int]] = Counter()
+    ranks = []
+    for i, seed in enumerate(seeds):
+        key = (seed.host.lower(), seed.port)
+        ranks.append((nth[key], i))
+        nth[key] += 1
+    order = [i for _, i in sorted(ranks)]
     results: list[T | None] = [None] * len(seeds)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="seed") as pool:
         futures = {i: pool.submit(gated, seeds[i]) for i in order}
         for i, fut in futures.items():
             results[i] = fut.result()
     return results  # type: ignore[return-value]
-
-
-def _rank(seeds: Sequence[Seed], i: int) -> tuple[int, int]:
-    key = (seeds[i].host.lower(), seeds[i].port)
-    nth = sum(1 for j in range(i) if (seeds[j].host.lower(), seeds[j].port) == key)
-    return (nth, i)
