@@ -22,7 +22,8 @@ runner = CliRunner()
 
 
 def cli(*args: str) -> Any:
-    result = runner.invoke(get_app(), list(args))
+    # a wide terminal: rich must not wrap a reply across lines (port numbers vary per run)
+    result = runner.invoke(get_app(), list(args), env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     return result.stdout
 
