@@ -33,6 +33,17 @@ def dovecot() -> Iterator[DovecotRig]:
 
 
 @pytest.fixture
+def fresh_dovecot() -> Iterator[DovecotRig]:
+    """A Dovecot of its own, for tests that fail logins on purpose: Dovecot delays every later login
+    from an IP that failed (auth penalty, up to 15 s), which would slow the shared rig for everyone."""
+    rig = DovecotRig.start(dict.fromkeys(SEEDS, SEED_PASSWORD))
+    try:
+        yield rig
+    finally:
+        rig.stop()
+
+
+@pytest.fixture
 def workdir() -> Iterator[Path]:
     import shutil
 

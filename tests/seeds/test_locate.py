@@ -52,9 +52,9 @@ def test_polling_finds_a_copy_that_arrives_inside_the_window(dovecot: DovecotRig
     assert results[1].delay is not None and 0 <= results[1].delay < 10  # INTERNALDATE has 1 s resolution
 
 
-def test_window_closes_with_missing_and_errors_are_values(dovecot: DovecotRig, workdir: Path) -> None:
+def test_window_closes_with_missing_and_errors_are_values(fresh_dovecot: DovecotRig, workdir: Path) -> None:
     f = workdir / "seeds.toml"
-    f.write_text(seed_toml(dovecot, {"bob@inbox.test": "inboxmail", "nobody@inbox.test": "inboxmail"}))
+    f.write_text(seed_toml(fresh_dovecot, {"bob@inbox.test": "inboxmail", "nobody@inbox.test": "inboxmail"}))
     test = new_test()
     started = time.monotonic()
     results = check_placement(test, load_seeds(f), wait=1.0, interval=0.4, environ=ENV)

@@ -43,13 +43,13 @@ def test_starttls_works_and_plain_refused_without_permission(dovecot: DovecotRig
     assert r.ok, r.error
 
 
-def test_each_failure_has_its_own_kind(dovecot: DovecotRig, workdir: Path) -> None:
+def test_each_failure_has_its_own_kind(fresh_dovecot: DovecotRig, workdir: Path) -> None:
     wrong_pw = workdir / "wrong.txt"
     wrong_pw.write_text("not-the-password\n")
     f = workdir / "seeds.toml"
     f.write_text(
         seed_toml(
-            dovecot,
+            fresh_dovecot,
             {
                 "alice@inbox.test": "inboxmail",
                 "bob@inbox.test": "inboxmail",
@@ -77,10 +77,12 @@ def test_each_failure_has_its_own_kind(dovecot: DovecotRig, workdir: Path) -> No
 
 
 def test_cli_seeds_check_json_and_exit_status(
-    dovecot: DovecotRig, workdir: Path, monkeypatch: pytest.MonkeyPatch
+    fresh_dovecot: DovecotRig, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     f = workdir / "seeds.toml"
-    f.write_text(seed_toml(dovecot, {"alice@inbox.test": "inboxmail", "nobody@inbox.test": "inboxmail"}))
+    f.write_text(
+        seed_toml(fresh_dovecot, {"alice@inbox.test": "inboxmail", "nobody@inbox.test": "inboxmail"})
+    )
     monkeypatch.setenv("SEED_PW", SEED_PASSWORD)
     res = CliRunner().invoke(get_app(), ["seeds", "check", str(f), "--json"])
     assert res.exit_code == 1, res.output
