@@ -214,10 +214,11 @@ def _neighbours(conn: Connection, row: Any) -> list[tuple[str, str]]:
                 out.append(("next-hop", r.mkey))
     qid = row["queue_id"]
     if not qid.upper().startswith("NOQUEUE"):
-        prev = sa.select(m.mkey, m.next_hops).where(m.next_hops.is_not(None), m.next_hops.contains(qid))
-        for r in conn.execute(prev):
-            if qid in (r.next_hops or "").split() and r.mkey != row["mkey"]:
-                out.append(("previous-hop", r.mkey))
+        # the hosts that handed this message over: a recipient there was "queued as" this id
+        prev = sa.select(d.mkey).where(d.remote_queue_id == qid).distinct()
+        for (k,) in conn.execute(prev):
+            if k != row["mkey"]:
+                out.append(("previous-hop", k))
         dsn_q = sa.select(m.mkey, m.first_time).where(m.host == row["host"], m.dsn_of == qid)
         for r in conn.execute(dsn_q):
             if row["first_time"] is None or r.first_time is None or r.first_time >= row["first_time"] - 1:

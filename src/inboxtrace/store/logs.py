@@ -33,7 +33,7 @@ MERGE_WINDOW = 7 * 86400.0
 # Two parts that both know the arrival time are the same message only if these agree this closely.
 RECEIVED_TOLERANCE = 120.0
 
-register_schema("logs", 1)
+register_schema("logs", 2)
 
 log_messages = sa.Table(
     "log_messages",
@@ -80,10 +80,12 @@ log_deliveries = sa.Table(
     sa.Column("hard_bounce", sa.Boolean),
     sa.Column("provider", sa.String(40)),
     sa.Column("dsn_queue_id", sa.String(64)),
+    sa.Column("remote_queue_id", sa.String(64)),  # "queued as" of the deciding (sent) attempt
     sa.Column("n_attempts", sa.Integer, nullable=False, default=0),
     # the attempts, oldest first, as a compact JSON list of lists in ATTEMPT_FIELDS order
     sa.Column("attempts", sa.Text, nullable=False, default="[]"),
     sa.Index("ix_log_deliveries_rcpt", sa.func.lower(sa.column("recipient"))),
+    sa.Index("ix_log_deliveries_rqid", "remote_queue_id"),
 )
 
 log_sources = sa.Table(
@@ -126,6 +128,7 @@ DEFERRABLE_INDEXES = (
     "ix_log_messages_sender",
     "ix_log_messages_dsn_of",
     "ix_log_deliveries_rcpt",
+    "ix_log_deliveries_rqid",
 )
 
 
@@ -549,15 +552,17 @@ class LogWriter:
         reply: str | None
         dsn: str | None
         relay: str | None
+        rqid: str | None
         if attempts:
             deciding = attempts[-1]
             first: float | None = times[0]
             last: float | None = times[-1]
             reason, hard = self._cls.reason(deciding)
             status, reply, dsn, relay = deciding.status, deciding.reply, deciding.dsn, deciding.relay_host
+            rqid = deciding.remote_queue_id
             day: str | None = _day(times[-1])
         else:
-            first = last = day = None
+            first = last = day = rqid = None
             reason = hard = None
             status = reply = dsn = relay = None
         return {
@@ -577,6 +582,7 @@ class LogWriter:
             "hard_bounce": hard,
             "provider": self._cls.provider_of(relay, domain),
             "dsn_queue_id": d.dsn_queue_id,
+            "remote_queue_id": rqid,
             "n_attempts": len(attempts),
             "attempts": _dumps(
                 [self._attempt_list(a, t, source) for a, t in zip(attempts, times, strict=True)]
