@@ -95,6 +95,9 @@ def test_report_json_csv_and_window(store: Store) -> None:
     assert d["rates"]["bounced"] == 0.5
     assert {r["key"]: r["total"] for r in d["by_provider"]} == {"(none)": 2, "gmail": 1, "yahoo": 1}
     assert [r["key"] for r in d["by_day"]] == ["2026-11-20", "2026-11-22"]
+    advice = {a["reason"]: a for a in d["advice"]}
+    assert advice["userunknown"]["recipients"] == 2 and advice["userunknown"]["action"] == "suppress-address"
+    assert advice["userunknown"]["hard"] is True and "delivered" not in advice
     rows = list(csv.reader(io.StringIO(rep.to_csv())))
     assert rows[0][:4] == ["section", "key", "total", "delivered"]
     assert rows[1][:3] == ["totals", "all", "4"]
@@ -105,6 +108,7 @@ def test_report_json_csv_and_window(store: Store) -> None:
     text = render(rep)
     assert "[red]b[/red]@example.org" not in text  # keys are data, markup is not interpreted
     assert "example.org" in text and "Final state" in text
+    assert "What held mail back" in text and "suppress-address" in text
 
 
 def test_suppressions_csv_neutralises_formulas(store: Store) -> None:

@@ -67,6 +67,50 @@ class GroupRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Advice:
+    """What a reason that held mail back means and what to do, with how many recipients it hit."""
+
+    reason: str
+    recipients: int
+    meaning: str
+    action: str
+    hard: bool
+    expired: int = 0  # of which the MTA gave up after retrying for the whole queue lifetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "recipients": self.recipients,
+            "meaning": self.meaning,
+            "action": self.action,
+            "hard": self.hard,
+            "expired": self.expired,
+        }
+
+
+def advice_for(rows: list[GroupRow], limit: int = 5) -> list[Advice]:
+    """The reasons behind undelivered recipients, most frequent first, explained by the vocabulary."""
+    from inboxtrace.codes import reason_info
+
+    out: list[Advice] = []
+    for r in rows:
+        failed = r.total - r.counts.get("delivered", 0)
+        if failed <= 0 or r.key in ("delivered", "(none)"):
+            continue
+        try:
+            info = reason_info(r.key)
+        except Exception:  # a reason the vocabulary does not know: shown without advice
+            continue
+        expired = r.counts.get("expired", 0)
+        action = info.default_action
+        if expired and expired * 2 >= failed and action == "retry":
+            action = reason_info("expired").default_action  # retrying already failed for days
+        out.append(Advice(r.key, failed, info.meaning, action, bool(info.hard), expired))
+    out.sort(key=lambda a: -a.recipients)
+    return out[:limit]
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryReport:
     """Totals and grouped counts; renders as rich tables, ``to_dict()`` (JSON) and ``to_csv()``."""
 
@@ -78,6 +122,7 @@ class DeliveryReport:
     first: datetime | None = None
     last: datetime | None = None
     top: int = 15
+    advice: list[Advice] = field(default_factory=list)
 
     @property
     def recipients(self) -> int:
@@ -100,6 +145,7 @@ class DeliveryReport:
                 "last": self.last.isoformat() if self.last else None,
             },
             **{name: [r.to_dict() for r in rows] for name, rows in self.sections.items()},
+            "advice": [a.to_dict() for a in self.advice],
         }
 
     def csv_rows(self) -> Iterator[list[Any]]:
@@ -158,6 +204,15 @@ class DeliveryReport:
             if len(shown) < len(rows):
                 t.caption = f"{len(rows) - len(shown)} more not shown (see --json or --csv)"
             yield t
+        if self.advice:
+            yield "[bold]What held mail back, and what to do[/bold]"
+            for a in self.advice:
+                kind = "hard" if a.hard else "soft"
+                gave_up = f", {a.expired} expired after every retry" if a.expired else ""
+                yield (
+                    f"  [bold]{markup_safe(a.reason)}[/bold] ({a.recipients} recipients, {kind}{gave_up}): "
+                    f"{markup_safe(a.meaning)} [dim]→ {markup_safe(a.action)}[/dim]"
+                )
 
 
 @db_errors
@@ -174,6 +229,7 @@ def build_report(
     sections["by_day"].sort(key=lambda r: r.key)
     first, last = time_span(store)
     return DeliveryReport(
+        advice=advice_for(sections["by_reason"]),
         totals=totals,
         messages=message_count(store, since=since, until=until),
         sections=sections,
@@ -185,4 +241,4 @@ def build_report(
     )
 
 
-__all__ = ["SECTIONS", "DeliveryReport", "GroupRow", "build_report"]
+__all__ = ["SECTIONS", "Advice", "DeliveryReport", "GroupRow", "advice_for", "build_report"]
