@@ -47,6 +47,15 @@ if envelope :domain :matches "to" "discard.*" { discard; stop; }
 """
 
 
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for its parent to reap it counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1 (the kernel's choice)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -149,16 +158,24 @@ class DovecotRig:
         return rig
 
     def stop(self) -> None:
+        """SIGTERM the master; if it lingers (its children wait 5 s for the stats service on shutdown),
+        SIGKILL its process group, which is its own (the daemon calls setsid)."""
         pid_file = self.root / "run" / "master.pid"
         with contextlib.suppress(FileNotFoundError, ValueError, ProcessLookupError):
             pid = int(pid_file.read_text().strip())
+            own_group = os.getpgid(pid) == pid
             os.kill(pid, signal.SIGTERM)
-            for _ in range(100):
-                try:
-                    os.kill(pid, 0)
-                except ProcessLookupError:
-                    break
-                time.sleep(0.05)
+            deadline = time.monotonic() + 1.5
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if _alive(pid):
+                if own_group:
+                    os.killpg(pid, signal.SIGKILL)
+                else:
+                    os.kill(pid, signal.SIGKILL)
+                deadline = time.monotonic() + 5
+                while _alive(pid) and time.monotonic() < deadline:
+                    time.sleep(0.02)
         if self._owns_root:
             shutil.rmtree(self.root, ignore_errors=True)
 
