@@ -109,3 +109,23 @@ def test_seeds_not_sent_to_are_searched_once_not_waited_for(dovecot: DovecotRig,
     )
     assert time.monotonic() - started < 8
     assert [r.placement for r in results] == ["inbox", "missing"]
+
+
+def test_campaign_sent_elsewhere_gets_its_send_time(dovecot: DovecotRig, workdir: Path) -> None:
+    """A test mixed into a real campaign (no `placement send`): --sent-at dates it for delays."""
+    from datetime import timedelta
+
+    from inboxtrace.diagnose.workflow import create_test, run_check
+    from inboxtrace.store import open_store
+    from inboxtrace.store.placement import get_test
+
+    f = workdir / "seeds.toml"
+    f.write_text(seed_toml(dovecot, {"alice@inbox.test": "inboxmail"}))
+    with open_store(f"sqlite:///{workdir / 's.db'}") as store:
+        test = create_test(store, seed_file=f)
+        raw = f"From: esp@sender.test\r\nSubject: campaign\r\n\r\nHello {test.body_marker}\r\n".encode()
+        dovecot.deliver("alice@inbox.test", raw)
+        sent = datetime.now(UTC) - timedelta(minutes=5)
+        (r,) = run_check(store, test.test_id, environ=ENV, sent_at=sent)
+        assert r.placement == "inbox" and r.delay is not None and 290 <= r.delay <= 400
+        assert get_test(store, test.test_id).sent_at == sent

@@ -148,11 +148,16 @@ def check(
     ] = "0",
     interval: Annotated[str, typer.Option("--interval", help="Time between polls.")] = "15s",
     per_host: Annotated[int, typer.Option("--per-host", help="Most connections at once per IMAP host.")] = 8,
+    sent_at: Annotated[
+        str | None,
+        typer.Option("--sent-at", help="When your platform sent the campaign (ISO time, or e.g. 20m ago)."),
+    ] = None,
     seeds: SeedsOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Find every seed's copy (polling until all are found or the window closes) and store the result."""
+    from inboxtrace.cli.diagnose import parse_time
     from inboxtrace.diagnose.workflow import placement_report, run_check
     from inboxtrace.store import open_store
 
@@ -166,7 +171,7 @@ def check(
     with open_store(db) as store:
         run_check(
             store, test_id, seed_file=seeds, wait=parse_duration(wait), interval=parse_duration(interval),
-            per_host=per_host, progress=progress,
+            per_host=per_host, progress=progress, sent_at=parse_time(sent_at) if sent_at else None,
         )  # fmt: skip
         report = placement_report(store, test_id, trend=0)
     if as_json:

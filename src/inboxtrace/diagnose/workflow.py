@@ -97,9 +97,16 @@ def run_check(
     total: int = DEFAULT_TOTAL,
     environ: Mapping[str, str] | None = None,
     progress: Callable[[list[SeedResult]], None] | None = None,
+    sent_at: datetime | None = None,
 ) -> list[SeedResult]:
-    """Poll every seed of the test (see :func:`check_placement`) and store where each copy is."""
+    """Poll every seed of the test (see :func:`check_placement`) and store where each copy is.
+
+    ``sent_at`` records when a campaign sent outside inboxtrace (an ESP, the sender's platform) went
+    out, for arrival delays and the diagnosis window; a time recorded by ``placement send`` wins."""
     test = get_test(store, test_id)
+    if sent_at is not None and test.sent_at is None:
+        test = replace(test, sent_at=sent_at)
+        save_test(store, test)
     seeds = _seeds_for(test, seed_file)
     sends = load_sends(store, test.test_id)
     # after `placement send`, only the copies the submission server accepted are worth waiting for
