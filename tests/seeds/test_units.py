@@ -126,6 +126,9 @@ def test_send_transcript_redacts_auth_and_records_each_reply() -> None:
             assert "AUTH PLAIN <redacted>" in r.transcript or "AUTH LOGIN <redacted>" in r.transcript
             assert "235" in r.transcript
         assert "ok2@a.test" in res[2].transcript and "no@a.test" not in res[2].transcript
+        assert (
+            "C: <message," in res[0].transcript and "body" not in res[0].transcript
+        )  # short message, not logged
     finally:
         ctl.stop()
     with pytest.raises(UnreachableError):

@@ -47,6 +47,7 @@ class _RecordingSMTP(smtplib.SMTP):
 
     lines: list[str]
     _in_auth = False
+    _data_next = False  # after "354": the next thing sent is the message itself
 
     def _start_log(self) -> None:
         self.lines = []
@@ -55,7 +56,8 @@ class _RecordingSMTP(smtplib.SMTP):
         text = s.decode("utf-8", "replace") if isinstance(s, bytes | bytearray) else str(s)
         if not hasattr(self, "lines"):
             self._start_log()
-        if text.endswith(".\r\n") and len(text) > 200:
+        if self._data_next:
+            self._data_next = False
             self.lines.append(f"C: <message, {len(text)} bytes>")
         elif text.upper().startswith("AUTH") or self._in_auth:
             mech = text.split()[1] if text.upper().startswith("AUTH") and len(text.split()) > 1 else ""
@@ -77,6 +79,7 @@ class _RecordingSMTP(smtplib.SMTP):
             self.lines.append(f"S: {code}{sep}{part}")
         if self._in_auth and code != 334:
             self._in_auth = False
+        self._data_next = code == 354
         return code, msg
 
 
