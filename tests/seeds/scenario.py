@@ -18,18 +18,23 @@ ivan @inbox          left out of the send                               → not-
 DSNs from both Postfixes go to sender@sender.test, a real mailbox in the same Dovecot. A real OpenDKIM
 milter on the sender's Postfix signs (d=sender.test, s=s1); another on the seed-side Postfix verifies
 against the test DNS server (Knot, key published in the sender.test zone) and writes a genuine
-Authentication-Results header into every copy.
+Authentication-Results header into every copy; an SPF policy service (pyspf, same DNS) adds the SPF
+result the way postfix-policyd-spf does. DMARC is not evaluated on the seed side (OpenDMARC resolves
+only through /etc/resolv.conf, which the suite does not touch).
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.rigs import free_port
 from tests.rigs.dovecot import DovecotRig, rig_tempdir
 from tests.rigs.knot import KnotServer, knot_server
 from tests.rigs.postfix import PostfixRig
@@ -103,7 +108,18 @@ def scenario() -> Iterator[Scenario]:
             hostname="store.seeds.test",
         ).start()
         stack.callback(store_sink.stop)
+        policy_port = free_port()
+        policy = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("spf_policy.py")), str(policy_port), str(dns.port),
+             "mx.seeds.test"],
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        stack.callback(_stop, policy)
+        assert policy.stdout is not None and policy.stdout.readline().strip() == b"ready"
+        mx_dir = workdir / "mx"
+        mx_dir.mkdir(mode=0o755)
         mx = PostfixRig.start(
+            directory=mx_dir,
             myhostname="mx.seeds.test",
             transports={
                 **dict.fromkeys(MAILBOX_DOMAINS, lmtp),
@@ -114,7 +130,12 @@ def scenario() -> Iterator[Scenario]:
                 r"/@reject\.test$/": "550 5.1.1 User unknown in virtual mailbox table",
                 r"/@defer\.test$/": "421 4.7.0 Too many connections from your IP, try again later",
             },
-            main={"smtpd_milters": dkim_verify.socket, "milter_default_action": "tempfail"},
+            main={
+                "smtpd_milters": dkim_verify.socket,
+                "milter_default_action": "tempfail",
+                "smtpd_recipient_restrictions": f"check_recipient_access regexp:{mx_dir / 'etc' / 'rcpt_access'}, "
+                f"check_policy_service inet:127.0.0.1:{policy_port}",
+            },
         )
         stack.callback(mx.cleanup)
         stack.callback(mx.stop)
@@ -131,8 +152,17 @@ def scenario() -> Iterator[Scenario]:
         stack.callback(sender_mta.cleanup)
         stack.callback(sender_mta.stop)
         seed_file = workdir / "seeds.toml"
-        seed_file.write_text(seed_toml(dovecot, SEEDS))
+        seed_file.write_text(seed_toml(dovecot, SEEDS, extra='authserv_id = "mx.seeds.test"'))
         yield Scenario(dovecot, sender_mta, mx, dns, workdir, seed_file)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
 
 
 def wait_until(predicate: object, timeout: float = 120.0, what: str = "condition") -> None:

@@ -101,8 +101,13 @@ def test_check_finds_every_copy_where_sieve_put_it(run: Run) -> None:
     assert alice.folder == "INBOX" and alice.arrived is not None and alice.delay is not None
     assert 0 <= alice.delay < 60
     auth = {a.method: (a.result, a.domain) for a in alice.auth}
-    # written by the real OpenDKIM verifier on the seed-side Postfix, key looked up in the test DNS
-    assert auth == {"dkim": ("pass", "sender.test"), "dkim-atps": ("neutral", None)}
+    # written by the real OpenDKIM verifier on the seed-side Postfix (key looked up in the test DNS) and
+    # by the SPF policy service (pyspf against the same DNS); both headers trusted by authserv_id
+    assert auth == {
+        "spf": ("pass", "sender.test"),
+        "dkim": ("pass", "sender.test"),
+        "dkim-atps": ("neutral", None),
+    }
     assert {a.authserv_id for a in alice.auth} == {"mx.seeds.test"}
     assert any("mx.seeds.test" in r for r in alice.received)
     assert run.results["erin@bulk.test"].folder == "Bulk"
@@ -126,9 +131,10 @@ def test_report_matrix_and_json(run: Run) -> None:
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert len(rows) == len(SEEDS)
     alice = next(r for r in rows if r["seed"] == "alice@inbox.test")
-    assert (alice["placement"], alice["folder"], alice["dkim"], alice["spf"]) == (
+    assert (alice["placement"], alice["folder"], alice["dkim"], alice["spf"], alice["dmarc"]) == (
         "inbox",
         "INBOX",
+        "pass",
         "pass",
         "",
     )
@@ -170,7 +176,7 @@ def test_diagnose_gives_every_seed_its_story(run: Run) -> None:
     assert "mx.seeds.test" in judy.summary  # type: ignore[attr-defined]
     assert any(e.startswith("bounce from") and "5.2.1" in e for e in judy.evidence)  # type: ignore[attr-defined]
     carol = c["carol@junk.test"]
-    assert "DKIM passed; SPF and DMARC were not evaluated" in carol.next_step  # type: ignore[attr-defined]
+    assert "SPF and DKIM passed; DMARC was not evaluated" in carol.next_step  # type: ignore[attr-defined]
     assert any("dkim=pass (sender.test)" in e for e in carol.evidence)  # type: ignore[attr-defined]
     assert "inboxtrace check sender.test" in carol.next_step  # type: ignore[attr-defined]
 

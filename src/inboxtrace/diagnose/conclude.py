@@ -225,7 +225,8 @@ def conclude(ev: Evidence, *, now: datetime, window: timedelta) -> Conclusion:
 
 
 def _auth_advice(r: SeedResult) -> tuple[str, str | None]:
-    auth = {a.method: a for a in r.auth if a.method in ("spf", "dkim", "dmarc")}
+    found = {a.method: a for a in r.auth if a.method in ("spf", "dkim", "dmarc")}
+    auth = {m: found[m] for m in ("spf", "dkim", "dmarc") if m in found}
     bad = [f"{m.upper()}={a.result}" for m, a in auth.items() if a.result != "pass"]
     good = [m.upper() for m, a in auth.items() if a.result == "pass"]
     missing = [m.upper() for m in ("spf", "dkim", "dmarc") if m not in auth]
