@@ -18,6 +18,7 @@ from typing import Any
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
+from inboxtrace.report.bounce_links import async_bounce_summary
 from inboxtrace.report.safe import markup_safe
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import STATES, GroupCounts, grouped_counts, message_count, time_span
@@ -123,6 +124,9 @@ class DeliveryReport:
     last: datetime | None = None
     top: int = 15
     advice: list[Advice] = field(default_factory=list)
+    # Bounce messages received after acceptance (``inboxtrace bounces --ingest``), counted apart
+    # from the SMTP-time rejections above: {"recipients": n, "by_reason": {...}}.
+    async_bounces: dict[str, Any] = field(default_factory=dict)
 
     @property
     def recipients(self) -> int:
@@ -146,6 +150,8 @@ class DeliveryReport:
             },
             **{name: [r.to_dict() for r in rows] for name, rows in self.sections.items()},
             "advice": [a.to_dict() for a in self.advice],
+            "smtp_time_rejections": self.totals.get("bounced", 0),
+            "bounce_messages": dict(self.async_bounces),
         }
 
     def csv_rows(self) -> Iterator[list[Any]]:
@@ -204,6 +210,19 @@ class DeliveryReport:
             if len(shown) < len(rows):
                 t.caption = f"{len(rows) - len(shown)} more not shown (see --json or --csv)"
             yield t
+        if self.async_bounces.get("recipients"):
+            b = self.async_bounces
+            later = ", ".join(
+                f"{markup_safe(str(k))} {v}" for k, v in list(b["after_acceptance_by_reason"].items())[:8]
+            )
+            yield (
+                f"[bold]Bounce messages[/bold] (from `inboxtrace bounces --ingest`): {b['recipients']} failed "
+                f"recipients. [bold]{b['after_acceptance']} bounced after the receiver had accepted with 2xx[/bold]"
+                + (f" ({later})" if later else "")
+                + f"; {b['at_smtp_time']} report refusals already seen during the SMTP conversation"
+                f" ({self.totals.get('bounced', 0)} recipients bounced at SMTP time in the logs);"
+                f" {b['not_in_logs']} match no logged delivery."
+            )
         if self.advice:
             yield "[bold]What held mail back, and what to do[/bold]"
             for a in self.advice:
@@ -238,6 +257,7 @@ def build_report(
         first=first,
         last=last,
         top=top,
+        async_bounces=async_bounce_summary(store, since=since),
     )
 
 

@@ -17,9 +17,11 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
-from inboxtrace.model.log import Attempt, Delivery, FinalState
-from inboxtrace.model.reply import Verdict
+from inboxtrace.model.log import Attempt, Delivery, FinalState, Message
+from inboxtrace.model.reply import ReplyClass, Verdict
+from inboxtrace.report.bounce_links import LinkKey, link_dict, link_key, links_for_messages
 from inboxtrace.report.safe import markup_safe, visible
+from inboxtrace.store.bounces import BounceLink
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import Linked, Story, TraceHits, trace
 
@@ -85,6 +87,7 @@ def _relay(a: Attempt) -> str:
 @dataclass(frozen=True, slots=True)
 class TraceView:
     hits: TraceHits
+    bounces: dict[LinkKey, list[BounceLink]] = field(default_factory=dict)
     _explain: _Explainer = field(default_factory=_Explainer, init=False, repr=False, compare=False)
 
     @property
@@ -119,13 +122,14 @@ class TraceView:
             ),
         }
 
-    def _delivery_dict(self, d: Delivery) -> dict[str, Any]:
+    def _delivery_dict(self, d: Delivery, m: Message) -> dict[str, Any]:
         return {
             "recipient": d.recipient,
             "original_recipient": d.original_recipient,
             "final_state": d.final_state.value,
             "dsn_queue_id": d.dsn_queue_id,
             "attempts": [self._attempt_dict(a) for a in d.attempts],
+            "bounces": [link_dict(link) for link in self.bounces.get(link_key(m, d.recipient), [])],
         }
 
     def _message_dict(self, lk: Linked) -> dict[str, Any]:
@@ -147,7 +151,7 @@ class TraceView:
             "dsn_of": m.dsn_of,
             "next_hops": list(m.next_hops),
             "source": m.source,
-            "deliveries": [self._delivery_dict(d) for d in m.deliveries],
+            "deliveries": [self._delivery_dict(d, m) for d in m.deliveries],
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -235,6 +239,8 @@ class TraceView:
             for a in d.attempts:
                 lines.extend(self._attempt_lines(a, prev))
                 prev = a
+            for link in self.bounces.get(link_key(m, d.recipient), []):
+                lines.extend(_bounce_lines(link))
         if not m.deliveries:
             lines.append(Text("  (no recipient lines in the ingested logs)", style="dim"))
         title = f"[bold]{markup_safe(m.queue_id)}[/bold] on {markup_safe(m.host)} ({markup_safe(m.mta)})"
@@ -261,10 +267,30 @@ class TraceView:
             yield self._message_panel(lk)
 
 
+def _bounce_lines(link: BounceLink) -> list[Text]:
+    verdict = link.bounce.recipient.verdict
+    accepted = any(
+        a.verdict is not None and a.verdict.reply_class is ReplyClass.SUCCESS for a in link.delivery.attempts
+    )
+    head = Text("    bounced after acceptance: " if accepted else "    bounce message: ", style="bold red")
+    head.append(visible(link.describe()))
+    lines = [head]
+    why = Text("      → ")
+    why.append(f"{verdict.reason} ({'hard' if verdict.hard_bounce else 'soft'}, {verdict.action}): ")
+    why.append(visible(_first_sentence(verdict.explanation)))
+    lines.append(why)
+    if link.bounce.recipient.suspected_filtering:
+        lines.append(Text("      suspected filtering: the address is known to be valid", style="yellow"))
+    return lines
+
+
 @db_errors
 def build_trace(store: Store, query: str, *, limit: int = 20) -> TraceView:
-    """Find ``query`` (recipient, sender, Message-ID or queue id) and build its view."""
-    return TraceView(trace(store, query, limit=limit))
+    """Find ``query`` (recipient, sender, Message-ID or queue id) and build its view, with the
+    bounce messages (when ingested) that report on its deliveries after acceptance."""
+    hits = trace(store, query, limit=limit)
+    messages = [lk.message for s in hits.stories for lk in s.messages]
+    return TraceView(hits, bounces=links_for_messages(store, messages) if messages else {})
 
 
 __all__ = ["TraceView", "build_trace"]

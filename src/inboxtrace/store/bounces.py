@@ -335,6 +335,18 @@ def bounces_for_message_id(store: Store, message_id: str, *, limit: int = 1000) 
         return [_stored(row) for row in conn.execute(q).mappings()]
 
 
+def stored_bounces(store: Store, *, since: datetime | None = None, limit: int = 10000) -> list[StoredBounce]:
+    """Stored failed recipients of bounce messages (DSNs), newest first."""
+    q = _select().where(
+        bounce_messages.c.kind == BounceKind.DSN.value, bounce_recipients.c.reply_class != "success"
+    )
+    if since is not None:
+        q = q.where(bounce_messages.c.date >= epoch(since))
+    q = q.order_by(bounce_messages.c.date.desc(), bounce_recipients.c.idx).limit(limit)
+    with store.connect() as conn:
+        return [_stored(row) for row in conn.execute(q).mappings()]
+
+
 def reason_counts(store: Store, *, since: datetime | None = None) -> dict[str, int]:
     """Failed-recipient counts per reason over stored DSNs (feedback and auto-replies excluded)."""
     q = (
