@@ -298,6 +298,7 @@ def test_cli_new_send_check_report_with_trend(
     rep = json.loads(res.stdout)
     assert [t["test_id"] for t in rep["trend"]] == [run.test.test_id]
     assert rep["trend"][0]["counts"]["inbox"] == 2
+    assert rep["trend"][0]["matrix"]["promomail"]["percent"]["tab"] == 100.0
     res = cli.invoke(app, ["placement", "report", "--db", run.db])
     assert new["test_id"] in res.stdout and run.test.test_id in res.stdout
     code, out = _main(["placement", "check", "no-such-test", "--db", run.db], capsys)

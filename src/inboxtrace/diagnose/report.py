@@ -60,6 +60,7 @@ def matrix(results: Sequence[SeedResult]) -> tuple[list[Row], Row]:
 class TrendPoint:
     test: PlacementTest
     overall: Row
+    providers: tuple[Row, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,12 @@ class PlacementReport:
             "matrix": {row.label: row.to_dict() for row in rows},
             "overall": overall.to_dict(),
             "trend": [
-                {"test_id": t.test.test_id, "created": t.test.created.isoformat(), **t.overall.to_dict()}
+                {
+                    "test_id": t.test.test_id,
+                    "created": t.test.created.isoformat(),
+                    **t.overall.to_dict(),
+                    "matrix": {row.label: row.to_dict() for row in t.providers},
+                }
                 for t in self.trend
             ],
         }
@@ -167,5 +173,9 @@ def build_report(
     results: Sequence[SeedResult],
     earlier: Sequence[tuple[PlacementTest, Sequence[SeedResult]]] = (),
 ) -> PlacementReport:
-    trend = tuple(TrendPoint(t, matrix(rs)[1]) for t, rs in earlier if rs)
-    return PlacementReport(test, tuple(results), trend)
+    trend = []
+    for t, rs in earlier:
+        if rs:
+            rows, overall = matrix(rs)
+            trend.append(TrendPoint(t, overall, tuple(rows)))
+    return PlacementReport(test, tuple(results), tuple(trend))
