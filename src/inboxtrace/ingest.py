@@ -122,7 +122,7 @@ def ingest(
     """
     from inboxtrace.logs.stats import LogStats
     from inboxtrace.store.checkpoints import FileCheckpoints
-    from inboxtrace.store.logs import LogWriter, deferred_indexes
+    from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes
     from inboxtrace.timeline import read_logs
 
     zone = _zone(tz)
@@ -145,7 +145,18 @@ def ingest(
     if not todo:
         summary.duration = time.monotonic() - started
         return summary
-    reader = read_logs(todo, format=format, stats=stats, positions=positions, jobs=jobs, tz=zone, host=host)
+    # the store's rows are made where the messages are assembled (in the parallel workers), so
+    # the parent only keys, matches and writes them
+    reader = read_logs(
+        todo,
+        format=format,
+        stats=stats,
+        positions=positions,
+        jobs=jobs,
+        tz=zone,
+        host=host,
+        transform=RowMaker(),
+    )
 
     def position_saver() -> Callable[[], None] | None:
         # everything read so far is in the batch being handed over: once it is committed, a
@@ -167,8 +178,8 @@ def ingest(
             progress(Progress(lines, writer.counts.messages, done, total or None, elapsed))
 
     with deferred_indexes(store), writer:
-        for n, msg in enumerate(reader, 1):
-            writer.add(msg)
+        for n, prepared in enumerate(reader, 1):
+            writer.add_prepared(prepared)
             if progress is not None and not n & 255:
                 now = time.monotonic()
                 if now - last_report >= progress_interval:

@@ -348,11 +348,11 @@ class LogWriter:
         self.store = store
         self.batch_size = batch_size
         self.counts = WriteCounts()
-        self._buf: list[Message] = []
+        self._buf: list[PreparedMessage] = []
         # Called when a batch is handed over for writing; may return an action to run once that
         # batch is committed (ingest saves its resume position there).
         self.on_flush: Callable[[], Callable[[], None] | None] | None = None
-        self._cls = _Classifier()
+        self._rows = RowMaker()
         self._nq_time: float | None = None
         self._nq_seen: dict[tuple[str, str], int] = {}
         stmt = store.insert(log_messages)
@@ -378,7 +378,11 @@ class LogWriter:
             self.close()
 
     def add(self, msg: Message) -> None:
-        self._buf.append(msg)
+        self.add_prepared(self._rows(msg))
+
+    def add_prepared(self, prepared: PreparedMessage) -> None:
+        """Buffer a message already turned into rows by a :class:`RowMaker` (e.g. in a worker)."""
+        self._buf.append(prepared)
         if len(self._buf) >= self.batch_size:
             self.flush()
 
@@ -414,54 +418,26 @@ class LogWriter:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _noqueue_key(self, msg: Message, first: float | None) -> str:
+    def _noqueue_key(self, host: str, nq: tuple[str, str], first: float | None) -> str:
         """A stable key for a never-queued rejection: its time, its line, and which repeat it is.
 
         Identical reject lines in the same second of the same file are distinct events (numbered
         by occurrence); the same line met again in another file (an overlapping rotation) or in
         a re-read of the same file gets the same key, so it is stored once.
         """
-        line = ""
-        source = msg.source or ""
-        for d in msg.deliveries:
-            for a in d.attempts:
-                if a.evidence is not None:
-                    line, source = a.evidence.line, a.evidence.source
-                    break
-            if line:
-                break
-        digest = _fp(msg.sender, ",".join(d.recipient for d in msg.deliveries), line)
+        source, digest = nq
         if first != self._nq_time:
             self._nq_time = first
             self._nq_seen.clear()
         n = self._nq_seen.get((source, digest), 0) + 1
         self._nq_seen[(source, digest)] = n
-        return f"{first or 0:014.3f}|{msg.host}|NOQUEUE|{digest}|{n}"
+        return f"{first or 0:014.3f}|{host}|NOQUEUE|{digest}|{n}"
 
-    def _message_row(self, msg: Message, first: float | None, last: float | None) -> dict[str, Any]:
-        return {
-            "mkey": "",
-            "mta": msg.mta,
-            "host": msg.host,
-            "queue_id": msg.queue_id,
-            "received": epoch(msg.received),
-            "completed": epoch(msg.completed),
-            "first_time": first,
-            "last_time": last,
-            "sender": msg.sender,
-            "message_id": msg.message_id,
-            "size": msg.size,
-            "nrcpt": msg.nrcpt,
-            "client_host": msg.client_host,
-            "client_ip": msg.client_ip,
-            "dsn_of": msg.dsn_of,
-            "next_hops": " ".join(msg.next_hops) or None,
-            "source": msg.source,
-        }
-
-    def _existing(self, conn: Connection, batch: Sequence[Message]) -> dict[tuple[str, str], list[_MsgRow]]:
+    def _existing(
+        self, conn: Connection, batch: Sequence[PreparedMessage]
+    ) -> dict[tuple[str, str], list[_MsgRow]]:
         found: dict[tuple[str, str], list[_MsgRow]] = {}
-        qids = sorted({m.queue_id for m in batch if not _is_noqueue(m.queue_id)})
+        qids = sorted({p[0]["queue_id"] for p in batch if p[1] is None})
         names = [c.name for c in log_messages.c]
         head = f"SELECT {', '.join(names)} FROM log_messages WHERE queue_id "
         for chunk, params in self.store.in_params(qids):
@@ -471,24 +447,23 @@ class LogWriter:
         return found
 
     def _prepare(
-        self, conn: Connection, batch: Sequence[Message]
+        self, conn: Connection, batch: Sequence[PreparedMessage]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         known = self._existing(conn, batch)
         rows: dict[str, _MsgRow] = {}
-        # (mkey, Message) pairs in batch order, each message resolved to the row it belongs to
-        resolved: list[tuple[str, Message, list[list[float]]]] = []
-        for msg in batch:
-            times = _attempt_times(msg)
-            first, last = _span(msg, times)
-            new = self._message_row(msg, first, last)
+        # (mkey, prepared) pairs in batch order, each message resolved to the row it belongs to
+        resolved: list[tuple[str, PreparedMessage]] = []
+        for prep in batch:
+            new, nq, _ = prep
+            first, last = new["first_time"], new["last_time"]
             self.counts.messages += 1
-            if _is_noqueue(msg.queue_id):
-                new["mkey"] = self._noqueue_key(msg, first)
+            if nq is not None:
+                new["mkey"] = self._noqueue_key(new["host"], nq, first)
                 if new["mkey"] not in rows:
                     rows[new["mkey"]] = _MsgRow(new, False)
-                resolved.append((new["mkey"], msg, times))
+                resolved.append((new["mkey"], prep))
                 continue
-            candidates = known.setdefault((msg.host, msg.queue_id), [])
+            candidates = known.setdefault((new["host"], new["queue_id"]), [])
             match = None
             if candidates:
                 match = next(
@@ -497,17 +472,17 @@ class LogWriter:
                 )
             if match is None:
                 # time first: keys grow with the log, so inserts append to the b-trees
-                new["mkey"] = f"{first if first is not None else 0:014.3f}|{msg.host}|{msg.queue_id}"
+                new["mkey"] = f"{first if first is not None else 0:014.3f}|{new['host']}|{new['queue_id']}"
                 match = _MsgRow(new, False)
                 candidates.append(match)
             else:
                 match.row = _merge_message(match.row, new)
             rows[match.row["mkey"]] = match
-            resolved.append((match.row["mkey"], msg, times))
+            resolved.append((match.row["mkey"], prep))
 
         # NOQUEUE rows already stored are recognised by their key
-        nq = [k for k, r in rows.items() if not r.existed and "|NOQUEUE|" in k]  # time|host|NOQUEUE|...
-        for chunk, params in self.store.in_params(nq):
+        nq_keys = [k for k, r in rows.items() if not r.existed and "|NOQUEUE|" in k]  # time|host|NOQUEUE|...
+        for chunk, params in self.store.in_params(nq_keys):
             for (k,) in conn.exec_driver_sql("SELECT mkey FROM log_messages WHERE mkey " + chunk, params):
                 rows[k].existed = True
         self.counts.new_messages += sum(1 for r in rows.values() if not r.existed)
@@ -523,10 +498,14 @@ class LogWriter:
                 old_deliv[(row["mkey"], row["recipient"])] = row
 
         deliv_rows: dict[tuple[str, str], dict[str, Any]] = {}
-        for mkey, msg, times in resolved:
-            for d, dtimes in zip(msg.deliveries, times, strict=True):
-                drow = self._delivery_row(mkey, d, dtimes, rows[mkey].row["source"])
-                key = (mkey, d.recipient)
+        for mkey, (mrow, _, drows) in resolved:
+            own, target = mrow["source"], rows[mkey].row["source"]
+            for made in drows:
+                drow = made
+                drow["mkey"] = mkey
+                if own != target:  # merged into a row of another file: evidence names its own file
+                    drow["attempts"] = _resource(drow["attempts"], own, target)
+                key = (mkey, drow["recipient"])
                 prev = deliv_rows.get(key) or old_deliv.get(key)
                 self.counts.deliveries += 1
                 if prev is None:
@@ -545,7 +524,94 @@ class LogWriter:
         changed = [row for key, row in deliv_rows.items() if old_deliv.get(key) != row]
         return msg_rows, changed
 
-    def _delivery_row(self, mkey: str, d: Delivery, times: list[float], source: str | None) -> dict[str, Any]:
+    @staticmethod
+    def _merge_delivery(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+        """One delivery from two reads: attempts united, final state from the deciding attempt."""
+        win, lose = (new, old) if _delivery_wins(old, new) else (old, new)
+        out = dict(win)
+        firsts = [t for t in (old["first_time"], new["first_time"]) if t is not None]
+        out["first_time"] = min(firsts) if firsts else None
+        for k in ("original_recipient", "dsn_queue_id", "provider", "reason", "hard_bounce"):
+            if out.get(k) is None:
+                out[k] = lose.get(k)
+        if old["attempts"] != new["attempts"]:
+            merged: dict[tuple[Any, ...], list[Any]] = {}
+            for a in json.loads(old["attempts"]) + json.loads(new["attempts"]):
+                merged.setdefault((a[0], a[1], a[5], a[2]), a)
+            attempts = sorted(merged.values(), key=lambda a: a[0])
+            out["attempts"] = _dumps(attempts)
+            out["n_attempts"] = len(attempts)
+        return out
+
+
+# A message as rows: (message row, (source, digest) for a never-queued rejection else None,
+# delivery rows). Keys ("mkey") are given by the writer. Plain values only: marshal-able, so
+# worker processes can make them.
+PreparedMessage = tuple[dict[str, Any], tuple[str, str] | None, list[dict[str, Any]]]
+
+_SOURCE, _LINE_NO = ATTEMPT_FIELDS.index("source"), ATTEMPT_FIELDS.index("line_no")
+
+
+def _resource(attempts: str, own: str | None, target: str | None) -> str:
+    """Re-express the evidence files of ``attempts`` (stored relative to ``own``) relative to ``target``."""
+    out = json.loads(attempts)
+    for a in out:
+        if a[_SOURCE] is None and a[_LINE_NO] is not None:
+            a[_SOURCE] = own
+        if a[_SOURCE] == target:
+            a[_SOURCE] = None
+    return _dumps(out)
+
+
+class RowMaker:
+    """Turns a :class:`~inboxtrace.model.Message` into the rows the store writes.
+
+    Pure but for caches, so it can run in the log reader's worker processes (``ingest`` passes
+    one to :func:`~inboxtrace.timeline.read_logs` as its ``transform``); the writer only keys,
+    matches and writes the rows.
+    """
+
+    def __init__(self) -> None:
+        self._cls = _Classifier()
+
+    def __call__(self, msg: Message) -> PreparedMessage:
+        times = _attempt_times(msg)
+        first, last = _span(msg, times)
+        source = msg.source
+        nq = None
+        if _is_noqueue(msg.queue_id):
+            line, ev_source = "", source or ""
+            for d in msg.deliveries:
+                for a in d.attempts:
+                    if a.evidence is not None:
+                        line, ev_source = a.evidence.line, a.evidence.source
+                        break
+                if line:
+                    break
+            nq = (ev_source, _fp(msg.sender, ",".join(d.recipient for d in msg.deliveries), line))
+        row = {
+            "mkey": "",
+            "mta": msg.mta,
+            "host": msg.host,
+            "queue_id": msg.queue_id,
+            "received": epoch(msg.received),
+            "completed": epoch(msg.completed),
+            "first_time": first,
+            "last_time": last,
+            "sender": msg.sender,
+            "message_id": msg.message_id,
+            "size": msg.size,
+            "nrcpt": msg.nrcpt,
+            "client_host": msg.client_host,
+            "client_ip": msg.client_ip,
+            "dsn_of": msg.dsn_of,
+            "next_hops": " ".join(msg.next_hops) or None,
+            "source": source,
+        }
+        drows = [self._delivery_row(d, t, source) for d, t in zip(msg.deliveries, times, strict=True)]
+        return row, nq, drows
+
+    def _delivery_row(self, d: Delivery, times: list[float], source: str | None) -> dict[str, Any]:
         attempts = d.attempts
         domain = _domain(d.recipient)
         status: str | None
@@ -566,7 +632,7 @@ class LogWriter:
             reason = hard = None
             status = reply = dsn = relay = None
         return {
-            "mkey": mkey,
+            "mkey": "",
             "recipient": d.recipient,
             "original_recipient": d.original_recipient,
             "rcpt_domain": domain,
@@ -588,25 +654,6 @@ class LogWriter:
                 [self._attempt_list(a, t, source) for a, t in zip(attempts, times, strict=True)]
             ),
         }
-
-    @staticmethod
-    def _merge_delivery(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-        """One delivery from two reads: attempts united, final state from the deciding attempt."""
-        win, lose = (new, old) if _delivery_wins(old, new) else (old, new)
-        out = dict(win)
-        firsts = [t for t in (old["first_time"], new["first_time"]) if t is not None]
-        out["first_time"] = min(firsts) if firsts else None
-        for k in ("original_recipient", "dsn_queue_id", "provider", "reason", "hard_bounce"):
-            if out.get(k) is None:
-                out[k] = lose.get(k)
-        if old["attempts"] != new["attempts"]:
-            merged: dict[tuple[Any, ...], list[Any]] = {}
-            for a in json.loads(old["attempts"]) + json.loads(new["attempts"]):
-                merged.setdefault((a[0], a[1], a[5], a[2]), a)
-            attempts = sorted(merged.values(), key=lambda a: a[0])
-            out["attempts"] = _dumps(attempts)
-            out["n_attempts"] = len(attempts)
-        return out
 
     def _attempt_list(self, a: Attempt, t: float, source: str | None) -> list[Any]:
         """One attempt as a list in ATTEMPT_FIELDS order.

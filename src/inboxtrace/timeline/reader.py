@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import pickle
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from multiprocessing.connection import Connection, wait
@@ -133,6 +133,7 @@ class _Options:
     default_host: str
     tz: tzinfo
     classify: Classifier | None
+    transform: Callable[[Message], Any] | None = None
 
 
 def _make(opts: _Options, orphans_partial: bool, stats: LogStats) -> tuple[Scanner, Assembler]:
@@ -161,6 +162,9 @@ def _worker(unit: _Unit, opts: _Options, conn: Connection) -> None:
         asm.clock = Clock(_reference_date(unit.path, opts.tz).date(), opts.tz)
         base = _count_newlines(unit.path, unit.start) if unit.start and not unit.compressed else 0
         sent_verdicts = 0
+        transform = opts.transform
+        builder = Builder(opts.tz)
+        builder.set_reference(unit.path, asm.clock.reference)
         stream, _ = open_binary(unit.path)
         with stream:
             if unit.start:
@@ -171,7 +175,13 @@ def _worker(unit: _Unit, opts: _Options, conn: Connection) -> None:
                 scanner.scan(block)
                 if scanner.last_ts:
                     asm.flush_idle(scanner.last_ts)
-                if asm.out:
+                if asm.out and transform is not None:  # made into the caller's rows here, in parallel
+                    stats.messages += len(asm.out)
+                    done = block.end - unit.start
+                    items = [transform(builder.build(rec, asm.verdicts)) for rec in asm.out]
+                    conn.send_bytes(b"R" + marshal.dumps((items, done)))
+                    asm.out = []
+                elif asm.out:
                     stats.messages += len(asm.out)
                     new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
                     sent_verdicts = len(asm.verdicts)
@@ -204,11 +214,12 @@ class LogReader:
         classify: Classifier | None = None,
         poll_interval: float = 0.5,
         should_stop: Any = None,
+        transform: Callable[[Message], Any] | None = None,
     ) -> None:
         if format is not None and format != "auto":
             parser_named(format)  # fail early on a bad name
         self.stats = stats if stats is not None else LogStats()
-        self._opts = _Options(format, idle_seconds, host or "localhost", tz, classify)
+        self._opts = _Options(format, idle_seconds, host or "localhost", tz, classify, transform)
         self._follow = follow
         self._positions = list(positions)
         self._jobs = max(1, jobs if jobs is not None else min(2, os.cpu_count() or 1))
@@ -240,17 +251,22 @@ class LogReader:
         self._asm: Assembler | None = None
         self._block_starts: list[tuple[int, int]] = []  # (first line no, byte offset) of the current file
         self._last_position: Position | None = None
-        self._iter: Iterator[Message] | None = None
+        self._iter: Iterator[Any] | None = None
         self._yielding_from: int | None = None
         self._unit_list: list[_Unit] = []
 
     # --- public ------------------------------------------------------------------------------
-    def __iter__(self) -> Iterator[Message]:
+    def __iter__(self) -> Iterator[Any]:
+        """Messages, or what ``transform`` made of them."""
         if self._iter is None:
-            self._iter = self._run()
+            tf = self._opts.transform
+            if tf is None:
+                self._iter = self._run()
+            else:
+                self._iter = (m.value if isinstance(m, _Made) else tf(m) for m in self._run())
         return self._iter
 
-    def __next__(self) -> Message:
+    def __next__(self) -> Any:
         return next(iter(self))
 
     @property
@@ -328,7 +344,7 @@ class LogReader:
                 return min(pos.offset, os.path.getsize(path)), ident
         return 0, ident
 
-    def _run(self) -> Iterator[Message]:
+    def _run(self) -> Iterator[Message | _Made]:
         stats = self.stats
         if self._follow:
             yield from self._run_follow(self.paths[0])
@@ -465,7 +481,7 @@ class LogReader:
                     units.append(_Unit(len(units), path, a, b, False, b - a))
         return units
 
-    def _run_parallel(self) -> Iterator[Message]:
+    def _run_parallel(self) -> Iterator[Message | _Made]:
         stats = self.stats
         stats.sources.extend(self.paths)
         units = self._units()
@@ -501,6 +517,13 @@ class LogReader:
                             error = f"{unit.path}: worker ended without a result (exit code {proc.exitcode})"
                         continue
                     table = tables[unit.index]
+                    if data[:1] == b"R":
+                        items, done = marshal.loads(data[1:])
+                        self._done_by_unit[unit.index] = done
+                        self.bytes_done = sum(self._done_by_unit.values())
+                        for item in items:
+                            yield _Made(item)
+                        continue
                     if data[:1] == b"M":
                         records, done, new_verdicts = marshal.loads(data[1:])
                         table.extend(verdict_from_tuple(t) for t in new_verdicts)
@@ -564,6 +587,15 @@ class LogReader:
                 self._last_position = Position(last, identify(last), os.path.getsize(last))
             except OSError:
                 self._last_position = None
+
+
+class _Made:
+    """What a worker's ``transform`` made of a message (handed out as is)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
 def _warm_up(opts: _Options) -> None:
@@ -659,6 +691,7 @@ def read_logs(
     classify: Classifier | None = None,
     poll_interval: float = 0.5,
     should_stop: Any = None,
+    transform: Callable[[Message], Any] | None = None,
 ) -> LogReader:
     """Read MTA logs and yield one :class:`~inboxtrace.model.Message` per (host, queue id).
 
@@ -682,6 +715,10 @@ def read_logs(
     - ``jobs``: worker processes for big plain files (default min(2, CPUs)); 1 = in-process.
     - ``host``: the host name for logs whose lines carry none (Exim's own main log).
     - ``tz``: the zone of timestamps that have none (classic syslog); default UTC.
+    - ``transform``: a function of a Message; the reader then yields ``transform(message)``
+      instead. In a parallel read it runs in the worker processes (forked: it need not be
+      picklable), so its result must be :mod:`marshal`-able (plain values, lists, dicts, tuples).
+      The store's ingest uses it to make its rows in parallel.
 
     The returned :class:`LogReader` is an iterator with ``.stats``, ``.progress`` (bytes read,
     bytes total) and ``.resume_position()``. Raises :class:`~inboxtrace.errors.InputError` for a
@@ -700,6 +737,7 @@ def read_logs(
         classify=classify,
         poll_interval=poll_interval,
         should_stop=should_stop,
+        transform=transform,
     )
 
 
