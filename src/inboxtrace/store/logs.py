@@ -25,7 +25,27 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from inboxtrace.model.log import Attempt, Delivery, FinalState, Message
+from inboxtrace.model.reply import Phase, Verdict
 from inboxtrace.store.core import Store, db_errors, metadata, register_schema
+from inboxtrace.timeline.records import (
+    A_DELAY,
+    A_DELAYS,
+    A_DSN,
+    A_LINE,
+    A_LN,
+    A_PHASE_VID,
+    A_RELAY_HOST,
+    A_RELAY_IP,
+    A_RELAY_PORT,
+    A_REPLY,
+    A_RQID,
+    A_SOURCE,
+    A_STATUS,
+    A_TLS,
+    A_TS,
+    Builder,
+    MessageRec,
+)
 
 # How far apart two parts of one message (same host and queue id) may be and still be merged:
 # a little more than Postfix's default maximal_queue_lifetime (5 days).
@@ -213,17 +233,23 @@ class _Classifier:
             self._codes = None
 
     def reason(self, attempt: Attempt) -> tuple[str | None, bool | None]:
-        if attempt.verdict is not None:
-            return attempt.verdict.reason, attempt.verdict.hard_bounce
-        if attempt.status == "sent":
+        return self.reason_of(attempt.verdict, attempt.status, attempt.reply, attempt.relay_host)
+
+    def reason_of(
+        self, verdict: Verdict | None, status: str, reply: str | None, relay_host: str | None
+    ) -> tuple[str | None, bool | None]:
+        """(reason, hard bounce) of an attempt: its verdict's, else the reply classified here."""
+        if verdict is not None:
+            return verdict.reason, verdict.hard_bounce
+        if status == "sent":
             return "delivered", False
-        if not attempt.reply or self._codes is None:
-            return ("expired", False) if attempt.status == "expired" else (None, None)
-        key = (attempt.reply, attempt.relay_host)
+        if not reply or self._codes is None:
+            return ("expired", False) if status == "expired" else (None, None)
+        key = (reply, relay_host)
         hit = self._verdicts.get(key)
         if hit is None:
             try:
-                v = self._codes.classify(attempt.reply, remote_host=attempt.relay_host)
+                v = self._codes.classify(reply, remote_host=relay_host)
                 hit = (v.reason, v.hard_bounce)
             except Exception:  # an unclassifiable reply must never stop an ingest
                 hit = (None, None)
@@ -550,6 +576,9 @@ class LogWriter:
 PreparedMessage = tuple[dict[str, Any], tuple[str, str] | None, list[dict[str, Any]]]
 
 _SOURCE, _LINE_NO = ATTEMPT_FIELDS.index("source"), ATTEMPT_FIELDS.index("line_no")
+_MIN_TS = datetime.min.replace(tzinfo=UTC).timestamp()
+_PHASES = {p: p.value for p in Phase}
+_STATE_VALUES = {s.value: s.value for s in FinalState}
 
 
 def _resource(attempts: str, own: str | None, target: str | None) -> str:
@@ -609,6 +638,139 @@ class RowMaker:
             "source": source,
         }
         drows = [self._delivery_row(d, t, source) for d, t in zip(msg.deliveries, times, strict=True)]
+        return row, nq, drows
+
+    def from_record(self, rec: MessageRec, verdicts: list[Verdict], builder: Builder) -> PreparedMessage:
+        """The same rows as ``self(builder.build(rec, verdicts))``, without making the model
+        objects first (the log reader's workers call this: a third of their time saved)."""
+        (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
+         dsn_of, hops, source, deliveries) = rec  # fmt: skip
+        clock = builder.clock(source)
+        reason_of = self._cls.reason_of
+        received = clock(received_ts) if received_ts else None
+        completed = clock(completed_ts) if completed_ts else None
+        known: list[float] = []
+        drows = []
+        nq_line: str | None = None
+        nq_source = source or ""
+        for addr, state, orig, dsn_qid, attempts in deliveries:
+            lists = []
+            for a in attempts:
+                a_source = a[A_SOURCE]
+                c = clock if a_source == source else builder.clock(a_source)
+                dt = c(a[A_TS])
+                t = dt.timestamp() if dt is not None else _MIN_TS
+                vid = a[A_PHASE_VID]
+                verdict = verdicts[vid] if vid >= 0 else None
+                status = a[A_STATUS]
+                reason, hard = reason_of(verdict, status, a[A_REPLY], a[A_RELAY_HOST])
+                phase = verdict.phase if verdict is not None else None
+                lists.append(
+                    [
+                        t,
+                        status,
+                        a[A_RELAY_HOST],
+                        a[A_RELAY_IP],
+                        a[A_RELAY_PORT],
+                        a[A_REPLY],
+                        a[A_DSN],
+                        a[A_DELAY],
+                        a[A_DELAYS],
+                        _PHASES[phase] if phase is not None else None,
+                        a[A_RQID],
+                        reason,
+                        hard,
+                        a_source if a_source != source else None,
+                        a[A_LN],
+                        None if status == "sent" else a[A_LINE],
+                        a[A_TLS],
+                    ]
+                )
+            if attempts and not nq_line:
+                nq_line, nq_source = attempts[0][A_LINE], attempts[0][A_SOURCE]
+            domain = _domain(addr)
+            if lists:
+                deciding = lists[-1]
+                first, last = lists[0][0], deciding[0]
+                known.append(first)
+                known.extend(x[0] for x in lists[1:])
+                relay = deciding[2]
+                drows.append(
+                    {
+                        "mkey": "",
+                        "recipient": addr,
+                        "original_recipient": orig,
+                        "rcpt_domain": domain,
+                        "final_state": _STATE_VALUES[state],
+                        "first_time": first,
+                        "last_time": last,
+                        "day": _day(last),
+                        "status": deciding[1],
+                        "reply": deciding[5],
+                        "dsn": deciding[6],
+                        "relay_host": relay,
+                        "reason": deciding[11],
+                        "hard_bounce": deciding[12],
+                        "provider": self._cls.provider_of(relay, domain),
+                        "dsn_queue_id": dsn_qid,
+                        "remote_queue_id": deciding[10],
+                        "n_attempts": len(lists),
+                        "attempts": _dumps(lists),
+                    }
+                )
+            else:
+                drows.append(
+                    {
+                        "mkey": "",
+                        "recipient": addr,
+                        "original_recipient": orig,
+                        "rcpt_domain": domain,
+                        "final_state": _STATE_VALUES[state],
+                        "first_time": None,
+                        "last_time": None,
+                        "day": None,
+                        "status": None,
+                        "reply": None,
+                        "dsn": None,
+                        "relay_host": None,
+                        "reason": None,
+                        "hard_bounce": None,
+                        "provider": self._cls.provider_of(None, domain),
+                        "dsn_queue_id": dsn_qid,
+                        "remote_queue_id": None,
+                        "n_attempts": 0,
+                        "attempts": "[]",
+                    }
+                )
+        r_ts = received.timestamp() if received is not None else None
+        c_ts = completed.timestamp() if completed is not None else None
+        if r_ts is not None:
+            known.append(r_ts)
+        if c_ts is not None:
+            known.append(c_ts)
+        first_t, last_t = (min(known), max(known)) if known else (None, None)
+        nq = None
+        if _is_noqueue(qid):
+            nq = (nq_source, _fp(sender, ",".join(d[0] for d in deliveries), nq_line or ""))
+        row = {
+            "mkey": "",
+            "mta": mta,
+            "host": host,
+            "queue_id": qid,
+            "received": r_ts,
+            "completed": c_ts,
+            "first_time": first_t,
+            "last_time": last_t,
+            "sender": sender,
+            "message_id": message_id,
+            "size": size,
+            "nrcpt": nrcpt,
+            "client_host": client_host,
+            "client_ip": client_ip,
+            "dsn_of": dsn_of,
+            "next_hops": " ".join(hops) or None,
+            "source": source,
+        }
         return row, nq, drows
 
     def _delivery_row(self, d: Delivery, times: list[float], source: str | None) -> dict[str, Any]:

@@ -66,6 +66,10 @@ class Builder:
         self._reference[source] = reference
         self._clocks.pop(source, None)
 
+    def clock(self, source: str) -> Clock:
+        """The clock that reads the timestamps of ``source``."""
+        return self._clock(source)
+
     def _clock(self, source: str) -> Clock:
         clock = self._clocks.get(source)
         if clock is None:
