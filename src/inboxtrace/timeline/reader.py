@@ -42,7 +42,13 @@ from inboxtrace.sources import (
     follow as follow_file,
 )
 from inboxtrace.timeline.assembler import Assembler, _Msg
-from inboxtrace.timeline.records import A_PHASE_VID, Builder, verdict_from_tuple, verdict_to_tuple
+from inboxtrace.timeline.records import (
+    A_PHASE_VID,
+    Builder,
+    MessageRec,
+    verdict_from_tuple,
+    verdict_to_tuple,
+)
 from inboxtrace.timeline.verdicts import Classifier
 
 PARALLEL_MIN_BYTES = 8 << 20  # below this a file is parsed in-process
@@ -320,6 +326,13 @@ class LogReader:
         return Position(path, ident, self._offset_of_line(path, line))
 
     # --- internals ---------------------------------------------------------------------------
+    def _emit(self, builder: Builder, rec: MessageRec, verdicts: list[Verdict]) -> Message | _Made:
+        """The message of a record, or straight the transform's result when it reads records."""
+        from_record = getattr(self._opts.transform, "from_record", None)
+        if from_record is not None:
+            return _Made(from_record(rec, verdicts, builder))
+        return builder.build(rec, verdicts)
+
     def _offset_of_line(self, path: str, line: int) -> int:
         start_line, offset = 1, 0
         for first, off in self._block_starts:
@@ -394,7 +407,7 @@ class LogReader:
                         out, asm.out = asm.out, []
                         stats.messages += len(out)
                         for rec in out:
-                            yield builder.build(rec, asm.verdicts)
+                            yield self._emit(builder, rec, asm.verdicts)
                     self._yielding_from = None
             if ident is not None and kind is None:
                 self._last_position = Position(path, ident, os.path.getsize(path))
@@ -414,15 +427,15 @@ class LogReader:
                     out, asm.out = asm.out, []
                     stats.messages += len(out)
                     for rec in out:
-                        yield builder.build(rec, asm.verdicts)
+                        yield self._emit(builder, rec, asm.verdicts)
         asm.flush()
         out, asm.out = asm.out, []
         stats.messages += len(out)
         self._current = None
         for rec in out:
-            yield builder.build(rec, asm.verdicts)
+            yield self._emit(builder, rec, asm.verdicts)
 
-    def _run_follow(self, path: str) -> Iterator[Message]:
+    def _run_follow(self, path: str) -> Iterator[Message | _Made]:
         stats = self.stats
         scanner, asm = _make(self._opts, False, stats)
         self._asm = asm
@@ -439,7 +452,7 @@ class LogReader:
                     out, asm.out = asm.out, []
                     stats.messages += len(out)
                     for rec in out:
-                        yield builder.build(rec, asm.verdicts)
+                        yield self._emit(builder, rec, asm.verdicts)
                 continue
             asm.source = fb.path
             if asm.source not in builder._reference:
@@ -457,12 +470,12 @@ class LogReader:
                 out, asm.out = asm.out, []
                 stats.messages += len(out)
                 for rec in out:
-                    yield builder.build(rec, asm.verdicts)
+                    yield self._emit(builder, rec, asm.verdicts)
         asm.flush()
         out, asm.out = asm.out, []
         stats.messages += len(out)
         for rec in out:
-            yield builder.build(rec, asm.verdicts)
+            yield self._emit(builder, rec, asm.verdicts)
 
     def _units(self) -> list[_Unit]:
         units: list[_Unit] = []
@@ -565,7 +578,7 @@ class LogReader:
                 for st in (*tails[unit.index][0], *tails[unit.index][1]):
                     _renumber(st, offset)
         carry: dict[tuple[str, str], _Msg] = {}
-        emitted: list[Message] = []
+        emitted: list[Message | _Made] = []
         for unit in units:
             opened, partials = tails[unit.index]
             for st in partials:  # closed in this unit, started earlier
@@ -573,7 +586,7 @@ class LogReader:
                 prev = carry.pop(key, None)
                 merged = _merge(prev, st) if prev is not None else st
                 closed = merged.completed_ts is not None  # else flushed as idle
-                emitted.append(builder.build(Assembler.finish(merged, closed=closed), merged_table))
+                emitted.append(self._emit(builder, Assembler.finish(merged, closed=closed), merged_table))
             for st in opened:
                 key = (st.host, st.qid)
                 prev = carry.pop(key, None)
@@ -581,10 +594,12 @@ class LogReader:
                     carry[key] = _merge(prev, st)
                 else:
                     if prev is not None:
-                        emitted.append(builder.build(Assembler.finish(prev, closed=False), merged_table))
+                        emitted.append(
+                            self._emit(builder, Assembler.finish(prev, closed=False), merged_table)
+                        )
                     carry[key] = st
         for st in carry.values():
-            emitted.append(builder.build(Assembler.finish(st, closed=False), merged_table))
+            emitted.append(self._emit(builder, Assembler.finish(st, closed=False), merged_table))
         stats.messages += len(emitted)
         yield from emitted
         last = self.paths[-1]
