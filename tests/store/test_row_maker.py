@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from inboxtrace.errors import InputError
 from inboxtrace.logs import LogStats
 from inboxtrace.logs.clock import Clock
 from inboxtrace.sources import iter_blocks
@@ -73,3 +74,32 @@ def test_parallel_rows_equal_serial_rows(tmp_path: Path, monkeypatch: pytest.Mon
         return repr(p)
 
     assert sorted(map(key, parallel)) == sorted(map(key, serial))
+
+
+class _Tag(str):
+    """A str subclass: marshal cannot carry it, the workers fall back to pickle."""
+
+
+def test_parallel_transform_results_marshal_cannot_carry(monkeypatch: pytest.MonkeyPatch) -> None:
+    log = SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log"
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+
+    def tag(m: Any) -> tuple[_Tag, int]:
+        return _Tag(m.queue_id), len(m.deliveries)
+
+    serial = sorted(tag(m) for m in read_logs([log], jobs=1))
+    parallel = list(read_logs([log], jobs=2, transform=tag))
+    assert all(type(t) is _Tag for t, _ in parallel)
+    assert sorted(parallel) == serial
+    assert len(serial) > 5
+
+
+def test_failing_transform_in_a_worker_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    log = SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log"
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+
+    def boom(m: Any) -> None:
+        raise RuntimeError(f"cannot store {m.queue_id}")
+
+    with pytest.raises(InputError, match="RuntimeError: cannot store"):
+        list(read_logs([log], jobs=2, transform=boom))

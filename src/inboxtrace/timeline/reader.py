@@ -198,7 +198,11 @@ def _worker(unit: _Unit, opts: _Options, conn: Connection) -> None:
                         items = [from_record(rec, asm.verdicts, builder) for rec in asm.out]
                     else:
                         items = [transform(builder.build(rec, asm.verdicts)) for rec in asm.out]
-                    conn.send_bytes(b"R" + marshal.dumps((items, done)))
+                    try:
+                        payload = b"R" + marshal.dumps((items, done))
+                    except ValueError:  # a value marshal cannot carry (e.g. a str subclass)
+                        payload = b"Q" + pickle.dumps((items, done), pickle.HIGHEST_PROTOCOL)
+                    conn.send_bytes(payload)
                     asm.out = []
                 elif asm.out:
                     stats.messages += len(asm.out)
@@ -543,8 +547,8 @@ class LogReader:
                             error = f"{unit.path}: worker ended without a result (exit code {proc.exitcode})"
                         continue
                     table = tables[unit.index]
-                    if data[:1] == b"R":
-                        items, done = marshal.loads(data[1:])
+                    if data[:1] in (b"R", b"Q"):
+                        items, done = (marshal.loads if data[:1] == b"R" else pickle.loads)(data[1:])
                         self._done_by_unit[unit.index] = done
                         self.bytes_done = sum(self._done_by_unit.values())
                         for item in items:
