@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import re
 
+from inboxtrace.codes.needles import needles_of
 from inboxtrace.model.reply import Phase
 
+_Entry = tuple[re.Pattern[str], Phase, tuple[str, ...]]
 
-def _compile(table: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str], Phase], ...]:
-    return tuple((re.compile(pattern, re.IGNORECASE), Phase(phase)) for pattern, phase in table)
+
+def _compile(table: tuple[tuple[str, str], ...]) -> tuple[_Entry, ...]:
+    # Each pattern carries the literals one of which every match contains (see needles.py): the
+    # regex is only searched when one of them is in the lower-cased text.
+    return tuple((re.compile(p, re.IGNORECASE), Phase(phase), needles_of(p)) for p, phase in table)
+
+
+def _first(table: tuple[_Entry, ...], text: str, low: str) -> Phase | None:
+    for pattern, phase, needles in table:
+        if needles and not any(n in low for n in needles):
+            continue
+        if pattern.search(text):
+            return phase
+    return None
 
 
 # Explicit statements of the phase (Postfix "in reply to ... command" / "while ...", Exim "after ...",
@@ -43,16 +57,10 @@ _HINTS = _compile(
 
 def stated_phase(text: str) -> Phase | None:
     """The phase only when the text states it (wrapper words), not when its wording hints at it."""
-    for pattern, phase in _EXPLICIT:
-        if pattern.search(text):
-            return phase
-    return None
+    return _first(_EXPLICIT, text, text.lower())
 
 
 def phase_of(text: str) -> Phase | None:
     """The phase stated by the wrapper words in ``text`` (or hinted by its wording), or None."""
-    for table in (_EXPLICIT, _HINTS):
-        for pattern, phase in table:
-            if pattern.search(text):
-                return phase
-    return None
+    low = text.lower()
+    return _first(_EXPLICIT, text, low) or _first(_HINTS, text, low)
