@@ -143,7 +143,13 @@ def _result(ctx: Context, findings: list[Finding]) -> CheckResult:
     return CheckResult(
         domain=ctx.domain,
         findings=ordered,
-        score=0 if any(f.code == "zone.nxdomain" for f in ordered) else score(ordered),
+        score=(
+            0
+            if any(f.code == "zone.nxdomain" for f in ordered)
+            else score(ordered)
+            if any(f.checked for f in ordered)
+            else None
+        ),
         complete=all(f.checked for f in ordered),
         records=ctx.records,
     )

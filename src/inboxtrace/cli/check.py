@@ -138,7 +138,7 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
     else:
         render(result, Console(highlight=False), verbose=verbose)
-    if fail_under is not None and result.score < fail_under:
+    if fail_under is not None and (result.score is None or result.score < fail_under):
         raise typer.Exit(3)
 
 
@@ -180,7 +180,8 @@ def _many(path: Path, options: CheckOptions) -> int | None:
                 record: dict[str, object] = {"domain": text[:300], "error": str(res)}
             else:
                 record = res.to_dict()
-                lowest = res.score if lowest is None else min(lowest, res.score)
+                mark = -1 if res.score is None else res.score  # unscored counts as failing
+                lowest = mark if lowest is None else min(lowest, mark)
             sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
             sys.stdout.flush()
             progress.advance(task)
@@ -215,11 +216,15 @@ def render(result: CheckResult, console: Console, *, verbose: bool = False) -> N
     """The human report. Every record content is shown as plain text (never parsed as markup)."""
     from rich.text import Text
 
-    colour = "green" if result.score >= 80 else "yellow" if result.score >= 50 else "red"
+    if result.score is None:
+        colour, shown = "yellow", "n/a (nothing could be checked)"
+    else:
+        colour = "green" if result.score >= 80 else "yellow" if result.score >= 50 else "red"
+        shown = f"{result.score}/100"
     head = Text.assemble(
         (_clean(result.domain), "bold"),
         "  score ",
-        (f"{result.score}/100", f"bold {colour}"),
+        (shown, f"bold {colour}"),
         ("  (incomplete: some checks could not be made)" if not result.complete else "", "yellow"),
     )
     console.print(head)

@@ -164,16 +164,15 @@ def add_sender_check(conclusions: Sequence[Conclusion], options: CheckOptions) -
             cache[domain] = check_domain(domain, options)
         res = cache[domain]
         top = [f for f in res.findings if f.severity in (Severity.ERROR, Severity.WARNING)][:5]
-        lines = [
-            f"sender check of {domain}: score {res.score}/100" + ("" if res.complete else " (incomplete)")
-        ]
+        shown = "n/a (nothing could be checked)" if res.score is None else f"{res.score}/100"
+        lines = [f"sender check of {domain}: score {shown}" + ("" if res.complete else " (incomplete)")]
         lines += [
             f"sender check: {f.severity.value}: {f.title}" + (f" ({f.found})" if f.found else "") for f in top
         ]
         if top:
-            step = f" The sender check of {domain} scores {res.score}/100; fix first: {top[0].title}. {top[0].fix}"
+            step = f" The sender check of {domain} scores {shown}; fix first: {top[0].title}. {top[0].fix}"
         else:
-            step = f" The sender check of {domain} finds no problem ({res.score}/100)."
+            step = f" The sender check of {domain} finds no problem ({shown})."
         details = {
             **c.details,
             "sender_check": {"domain": domain, "score": res.score, "top": [f.code for f in top]},

@@ -61,13 +61,16 @@ class Finding:
 class CheckResult:
     """Everything found about one domain, most harmful first, and the 0–100 score.
 
+    ``score`` is None when no check could be made at all (every DNS question timed out or failed):
+    a number would claim knowledge the check does not have.
+
     ``complete`` is False when at least one check could not be made; ``records`` holds the raw
     records seen (SPF, DMARC, MX ...) by name for reports and JSON.
     """
 
     domain: str
     findings: tuple[Finding, ...]
-    score: int
+    score: int | None
     complete: bool = True
     records: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
