@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markup import escape
 from rich.table import Table
 
 from inboxtrace.codes import CodeInfo, classify, code_info, status_info
 from inboxtrace.errors import NotAReplyError
 from inboxtrace.i18n import message
 from inboxtrace.model.reply import ReplyClass, Verdict
+from inboxtrace.safetext import markup_safe as escape
 
 _CODE_RE = re.compile(r"^[1-5]\d\d$")
 _CLASS_STYLE = {ReplyClass.SUCCESS: "green", ReplyClass.TRANSIENT: "yellow", ReplyClass.PERMANENT: "red"}

@@ -95,3 +95,10 @@ def test_replies_from_a_file(tmp_path: Path) -> None:
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert objects[0]["reason"] == "userunknown"
     assert "error" in objects[1]
+
+
+def test_terminal_control_sequences_from_the_remote_server_are_shown_not_run() -> None:
+    result = run("explain", "550 5.1.1 user unknown \x1b[31mRED\x1b]8;;http://evil.test\x07x")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    assert "\\x1b[31mRED" in result.stdout

@@ -13,9 +13,9 @@ import sys
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from inboxtrace.errors import InboxtraceError, InputError, NotAReplyError
+from inboxtrace.safetext import markup_safe as escape
 
 app = typer.Typer(
     name="inboxtrace",

@@ -144,7 +144,7 @@ def _with_progress(
 def _print_summary(s: IngestSummary, console: Console) -> None:
     from rich.table import Table
 
-    from inboxtrace.report.safe import markup_safe as escape
+    from inboxtrace.safetext import markup_safe as escape
 
     t = Table(title="Ingest summary", title_justify="left", show_header=False)
     t.add_column("what")

@@ -19,7 +19,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
 from inboxtrace.report.bounce_links import async_bounce_summary
-from inboxtrace.report.safe import markup_safe
+from inboxtrace.safetext import markup_safe
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import STATES, GroupCounts, grouped_counts, message_count, time_span
 

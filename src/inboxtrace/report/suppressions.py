@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
-from inboxtrace.report.safe import markup_safe
+from inboxtrace.safetext import markup_safe
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import Suppression, suppressions
 

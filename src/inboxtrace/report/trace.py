@@ -20,7 +20,7 @@ from rich.text import Text
 from inboxtrace.model.log import Attempt, Delivery, FinalState, Message
 from inboxtrace.model.reply import ReplyClass, Verdict
 from inboxtrace.report.bounce_links import LinkKey, link_dict, link_key, links_for_messages
-from inboxtrace.report.safe import markup_safe, visible
+from inboxtrace.safetext import markup_safe, visible
 from inboxtrace.store.bounces import BounceLink
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import Linked, Story, TraceHits, trace
