@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+
+from inboxtrace.safetext import markup_safe as escape
 
 placement_app = typer.Typer(
     help="Inbox-placement tests: where did each seed's copy land?", no_args_is_help=True

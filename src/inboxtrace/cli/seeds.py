@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+
+from inboxtrace.safetext import markup_safe as escape
 
 seeds_app = typer.Typer(help="Seed mailboxes (IMAP) used by placement tests.", no_args_is_help=True)
 

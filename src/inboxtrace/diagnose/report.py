@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markup import escape
 from rich.table import Table
 
 from inboxtrace.model.placement import PlacementTest, SeedResult
+from inboxtrace.safetext import markup_safe as escape
 
 COLUMNS = ("inbox", "tab", "spam", "trash", "archive", "other", "missing", "error")
 

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markup import escape
 
 from inboxtrace.checks.context import CheckOptions
 from inboxtrace.diagnose.conclude import BounceEvidence, Evidence, conclude
 from inboxtrace.model.check import CheckResult, Severity
 from inboxtrace.model.placement import Conclusion, ConclusionKind, PlacementTest
+from inboxtrace.safetext import markup_safe as escape
 from inboxtrace.store.core import Store
 from inboxtrace.store.placement import (
     deferrals_at,

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
-from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
@@ -21,6 +20,7 @@ from inboxtrace.model.log import Attempt, Delivery, FinalState, Message
 from inboxtrace.model.reply import ReplyClass, Verdict
 from inboxtrace.report.bounce_links import LinkKey, link_dict, link_key, links_for_messages
 from inboxtrace.safetext import markup_safe, visible
+from inboxtrace.safetext import markup_safe as escape
 from inboxtrace.store.bounces import BounceLink
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import Linked, Story, TraceHits, trace
