@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from inboxtrace.checks.context import Context, unchecked
+from inboxtrace.checks.context import Context
 from inboxtrace.checks.findings import finding
-from inboxtrace.checks.tags import TagError, parse_tags
+from inboxtrace.checks.txtrecord import tag_record
 from inboxtrace.model.check import Finding
 
 _STS_RE = re.compile(r"^v\s*=\s*STSv1\s*(;|$)", re.IGNORECASE)
@@ -20,53 +20,41 @@ MAX_POLICY_BYTES = 64 * 1024
 
 async def check(ctx: Context) -> list[Finding]:
     domain = ctx.domain
-    name = f"_mta-sts.{domain}"
-    answer = await ctx.q(name, "TXT")
-    if answer.failed:
-        return [unchecked(f"the MTA-STS record of {domain}", answer, check="mta-sts")]
-    records = [t for t in answer.texts() if _STS_RE.match(t.strip())] if answer.ok else []
-    if not records:
-        return [finding("mta-sts.missing", subject=domain, found=answer.describe(), domain=domain)]
-    if len(records) > 1:
-        return [
-            finding(
-                "mta-sts.record-invalid",
-                subject=domain,
-                found=" | ".join(records),
-                domain=domain,
-                detail="more than one v=STSv1 record",
-            )
-        ]
-    try:
-        tags = parse_tags(records[0])
-    except TagError as exc:
-        return [
-            finding(
-                "mta-sts.record-invalid", subject=domain, found=records[0], domain=domain, detail=str(exc)
-            )
-        ]
+    got = await tag_record(
+        ctx,
+        f"_mta-sts.{domain}",
+        _STS_RE,
+        what=f"the MTA-STS record of {domain}",
+        check="mta-sts",
+        missing="mta-sts.missing",
+        invalid="mta-sts.record-invalid",
+        many_detail="more than one v=STSv1 record",
+    )
+    if isinstance(got, list):
+        return got
+    record, tags = got
     if not _ID_RE.match(tags.get("id", "")):
         return [
             finding(
                 "mta-sts.record-invalid",
                 subject=domain,
-                found=records[0],
+                found=record,
                 domain=domain,
                 detail="id= must be 1-32 letters or digits",
             )
         ]
-    ctx.records["mta_sts"] = {"record": records[0]}
+    ctx.records["mta_sts"] = {"record": record}
     if not ctx.options.fetch_policies:
         return [
             finding(
                 "mta-sts.ok",
                 subject=domain,
-                found=records[0],
+                found=record,
                 domain=domain,
                 detail="record only; policy not fetched",
             )
         ]
-    return await _policy(ctx, domain, records[0])
+    return await _policy(ctx, domain, record)
 
 
 async def _policy(ctx: Context, domain: str, record: str) -> list[Finding]:
