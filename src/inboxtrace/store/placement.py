@@ -151,10 +151,15 @@ def save_sends(store: Store, test_id: str, sends: Iterable[SendResult]) -> None:
         }
         for s in sends
     ]
+    _upsert_per_address(store, placement_sends, rows)
+
+
+def _upsert_per_address(store: Store, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows keyed by (test_id, address); a row already there is replaced by the new values."""
     if not rows:
         return
     with store.begin() as conn:
-        stmt = store.insert(placement_sends)
+        stmt = store.insert(table)
         cols = [c for c in rows[0] if c not in ("test_id", "address")]
         conn.execute(
             stmt.on_conflict_do_update(
@@ -202,17 +207,7 @@ def save_results(store: Store, results: Iterable[SeedResult]) -> None:
         }
         for r in results
     ]
-    if not rows:
-        return
-    with store.begin() as conn:
-        stmt = store.insert(placement_results)
-        cols = [c for c in rows[0] if c not in ("test_id", "address")]
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["test_id", "address"], set_={c: stmt.excluded[c] for c in cols}
-            ),
-            rows,
-        )
+    _upsert_per_address(store, placement_results, rows)
 
 
 def _result(r: Any) -> SeedResult:
