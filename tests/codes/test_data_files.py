@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from inboxtrace.codes import code_info, reasons, status_info
-from inboxtrace.codes.knowledge import basic_codes, enhanced_registry, load_toml
-from inboxtrace.codes.rules import phrase_table, provider_rules, special_rules
+from inboxtrace.codes.knowledge import LazyPattern, basic_codes, enhanced_registry, load_toml
+from inboxtrace.codes.rules import all_patterns, phrase_table, provider_rules, special_rules
+from inboxtrace.errors import DataFileError
 from inboxtrace.i18n import catalog, has_message
 
 RFC5321_CODES = {
@@ -106,3 +107,17 @@ def test_data_files_are_valid_toml() -> None:
     folder = Path(__file__).resolve().parents[2] / "src" / "inboxtrace" / "codes" / "data"
     for path in folder.glob("*.toml"):
         tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def test_every_rule_and_phrase_pattern_compiles() -> None:
+    patterns = all_patterns()
+    assert len(patterns) >= len(provider_rules()) + len(special_rules()) + 25
+    for pattern in patterns:
+        pattern.validate()  # compiled lazily in normal use: a bad one must still be caught here
+
+
+def test_a_bad_pattern_names_its_data_file_when_first_used() -> None:
+    broken = LazyPattern("unclosed (group", "phrases.toml [example]")
+    with pytest.raises(DataFileError, match=r"phrases\.toml \[example\]"):
+        broken.search("any text")
+    assert LazyPattern("user unknown", "x").search("550 USER UNKNOWN") is not None

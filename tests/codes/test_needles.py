@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxtrace.codes.needles import needles_of
+from inboxtrace.codes.knowledge import load_toml
+from inboxtrace.codes.needles import needles_of, needles_of_any
 from inboxtrace.codes.rules import phrase_table, provider_rules, special_rules
 
 TABLE = Path(__file__).parent / "data" / "replies.tsv"
@@ -63,3 +64,18 @@ def test_needles_are_required_for_generated_patterns(parts: list[str]) -> None:
     for sample in ("abcd", "xabcdx", "dcba", "ab cd", "a1c", "ccc", "abab", "x", ""):
         if compiled.search(sample):
             assert not needles or any(n in sample.lower() for n in needles), (pattern, sample)
+
+
+def test_needles_of_any_equals_needles_of_the_joined_alternation() -> None:
+    data = load_toml("phrases.toml")
+    compared = 0
+    for reason in data["order"]:
+        phrases = [str(p) for p in data.get(reason, {}).get("phrases", [])]
+        if phrases:
+            joined = "|".join(f"(?:{p})" for p in phrases)
+            assert needles_of_any(phrases, 0) == needles_of(joined, 0), reason
+            compared += 1
+    assert compared >= 25
+    assert needles_of_any(["user unknown", "no such user"]) == ("no such user", "user unknown")
+    assert needles_of_any(["user unknown", "ab"]) == ()  # too short to gate on
+    assert needles_of_any(["user unknown", r"\d+"]) == ()  # no literal in every match

@@ -28,12 +28,47 @@ def load_toml(name: str) -> dict[str, Any]:
         raise DataFileError(f"codes/data/{name} is not valid TOML: {exc}") from exc
 
 
-def compile_pattern(pattern: str, where: str) -> re.Pattern[str]:
-    """Compile a case-insensitive data-file regex, naming the file on error."""
+def compile_pattern(pattern: str, where: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    """Compile a data-file regex (case-insensitive by default), naming the file on error."""
     try:
-        return re.compile(pattern, re.IGNORECASE)
+        return re.compile(pattern, flags)
     except re.error as exc:
         raise DataFileError(f"bad regular expression in {where}: {pattern!r}: {exc}") from exc
+
+
+class LazyPattern:
+    """A data-file regex compiled on its first search.
+
+    Most rules are never searched in a run (their substring gates rule them out), and compiling
+    the few hundred patterns of the data files up front costs more than a typical command's whole
+    work. :func:`validate` compiles one at once (the data-file tests do it for every pattern).
+    """
+
+    __slots__ = ("_compiled", "flags", "pattern", "where")
+
+    def __init__(self, pattern: str, where: str, flags: int = re.IGNORECASE) -> None:
+        self.pattern = pattern
+        self.where = where
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = compile_pattern(self.pattern, self.where, self.flags)
+        return self._compiled
+
+    def search(self, text: str) -> re.Match[str] | None:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self.compiled()
+        return compiled.search(text)
+
+    def validate(self) -> None:
+        """Raise :class:`DataFileError` now if the pattern does not compile."""
+        self.compiled()
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern!r})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,30 @@ def needles_of(pattern: str, flags: int = re.IGNORECASE) -> tuple[str, ...]:
     return tuple(sorted(found)) if found else ()
 
 
+_SPECIAL = frozenset("\\.^$*+?{}[]|()")
+
+
+def needles_of_any(alternatives: list[str], flags: int = re.IGNORECASE) -> tuple[str, ...]:
+    """The needles of the alternation ``(?:a)|(?:b)|...`` of ``alternatives``: the same result as
+    :func:`needles_of` on it, but a plain-text alternative is its own needle (no regex parse)."""
+    needles: set[str] = set()
+    for alternative in alternatives:
+        if not _SPECIAL.intersection(alternative):
+            if len(alternative) < _MIN_NEEDLE:
+                return ()
+            needles.add(alternative.lower())
+            continue
+        try:
+            parsed = sre_parse.parse(alternative, flags)
+        except re.error:
+            return ()
+        found = _required(list(parsed))
+        if not found:
+            return ()
+        needles |= found
+    return tuple(sorted(needles))
+
+
 def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
     """A set of needles, one of which every match of this sequence contains; None if unknown."""
     if len(items) == 1 and items[0][0] is sre_constants.BRANCH:
