@@ -79,3 +79,31 @@ def test_needles_of_any_equals_needles_of_the_joined_alternation() -> None:
     assert needles_of_any(["user unknown", "no such user"]) == ("no such user", "user unknown")
     assert needles_of_any(["user unknown", "ab"]) == ()  # too short to gate on
     assert needles_of_any(["user unknown", r"\d+"]) == ()  # no literal in every match
+
+
+_ITEMS = [("spam", "junk mail"), (), ("spamhaus",), ("user unknown", "no such user"), ("ham",), ("mail",)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["spam", "haus", "junk", " mail", "user", " unknown", "no such", " user", "x", "h"]),
+        max_size=8,
+    )
+)
+def test_gates_find_the_same_items_as_testing_each_needle(parts: list[str]) -> None:
+    from inboxtrace.codes.needles import Gates
+
+    low = "".join(parts)
+    naive = [i for i, needles in enumerate(_ITEMS) if not needles or any(n in low for n in needles)]
+    assert Gates(list(_ITEMS)).candidates(low) == naive
+
+
+def test_gates_overlapping_and_nested_needles() -> None:
+    from inboxtrace.codes.needles import Gates
+
+    gates = Gates(list(_ITEMS))
+    assert gates.candidates("listed at spamhaus") == [0, 1, 2]  # spam inside spamhaus, always, spamhaus
+    assert gates.candidates("a shame: junk mail") == [0, 1, 4, 5]  # junk mail, always, ham, mail
+    assert gates.candidates("nothing") == [1]
+    assert Gates([(), ()]).candidates("x") == [0, 1]  # no needle at all

@@ -13,6 +13,8 @@ from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+import ahocorasick
+
 _MIN_NEEDLE = 3
 
 
@@ -91,3 +93,36 @@ def _branch(av: Any) -> set[str] | None:
             return None
         needles |= sub
     return needles
+
+
+class Gates:
+    """Which of a list of gated items can match a text, found in one pass over the text.
+
+    ``needles[i]`` are item i's needles (``()``: no gate, always a candidate). :meth:`candidates`
+    gives the indexes, in order, of the items whose gate lets the lower-cased text through: the
+    same items as testing each item's needles in turn, but all needles are looked for at once
+    (an Aho-Corasick automaton: about 1 µs per reply instead of one substring test per needle).
+    """
+
+    __slots__ = ("_always", "_automaton")
+
+    def __init__(self, needles: list[tuple[str, ...]]) -> None:
+        self._always: frozenset[int] = frozenset(i for i, n in enumerate(needles) if not n)
+        by_needle: dict[str, set[int]] = {}
+        for i, item_needles in enumerate(needles):
+            for needle in item_needles:
+                by_needle.setdefault(needle, set()).add(i)
+        automaton: Any = None
+        if by_needle:
+            automaton = ahocorasick.Automaton()
+            for needle, items in by_needle.items():
+                automaton.add_word(needle, frozenset(items))
+            automaton.make_automaton()
+        self._automaton = automaton
+
+    def candidates(self, low: str) -> list[int]:
+        found = set(self._always)
+        if self._automaton is not None:
+            for _end, items in self._automaton.iter(low):
+                found |= items
+        return sorted(found)

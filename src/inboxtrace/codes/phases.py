@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import re
 
-from inboxtrace.codes.needles import needles_of
+from inboxtrace.codes.needles import Gates, needles_of
 from inboxtrace.model.reply import Phase
 
-_Entry = tuple[re.Pattern[str], Phase, tuple[str, ...]]
+_Table = tuple[tuple[tuple[re.Pattern[str], Phase], ...], Gates]
 
 
-def _compile(table: tuple[tuple[str, str], ...]) -> tuple[_Entry, ...]:
-    # Each pattern carries the literals one of which every match contains (see needles.py): the
-    # regex is only searched when one of them is in the lower-cased text.
-    return tuple((re.compile(p, re.IGNORECASE), Phase(phase), needles_of(p)) for p, phase in table)
+def _compile(table: tuple[tuple[str, str], ...]) -> _Table:
+    # Each pattern is gated by the literals one of which every match contains (see needles.py):
+    # the regex is only searched when one of them is in the lower-cased text.
+    entries = tuple((re.compile(p, re.IGNORECASE), Phase(phase)) for p, phase in table)
+    return entries, Gates([needles_of(p) for p, _ in table])
 
 
-def _first(table: tuple[_Entry, ...], text: str, low: str) -> Phase | None:
-    for pattern, phase, needles in table:
-        if needles and not any(n in low for n in needles):
-            continue
+def _first(table: _Table, text: str, low: str) -> Phase | None:
+    entries, gates = table
+    for i in gates.candidates(low):
+        pattern, phase = entries[i]
         if pattern.search(text):
             return phase
     return None

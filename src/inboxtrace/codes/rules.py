@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from inboxtrace.codes.knowledge import LazyPattern, load_toml
-from inboxtrace.codes.needles import needles_of, needles_of_any
+from inboxtrace.codes.needles import Gates, needles_of, needles_of_any
 from inboxtrace.codes.reasons import reason_info
 from inboxtrace.errors import DataFileError
 from inboxtrace.model.reply import ReplyClass
@@ -42,6 +42,12 @@ class Rule:
             low = text.lower() if low is None else low
             if not any(needle in low for needle in self.needles):
                 return False
+        return self.applies_past_gate(text, code, status, klass)
+
+    def applies_past_gate(
+        self, text: str, code: int | None, status: str | None, klass: ReplyClass | None
+    ) -> bool:
+        """:meth:`applies` for a text already known to hold one of the needles."""
         if self.codes and code is not None and code not in self.codes:
             return False
         if self.status and status is not None and status != self.status:
@@ -116,12 +122,17 @@ def all_patterns() -> list[LazyPattern]:
     return [r.pattern for r in (*provider_rules(), *special_rules())] + [p for _, p, _ in phrase_table()]
 
 
+@cache
+def _phrase_gates() -> Gates:
+    return Gates([needles for _, _, needles in phrase_table()])
+
+
 def match_phrase(text: str) -> str | None:
     """The first reason (in the vocabulary's order) whose phrases match ``text``."""
     low = text.lower()
-    for reason, pattern, needles in phrase_table():
-        if needles and not any(needle in low for needle in needles):
-            continue
+    table = phrase_table()
+    for i in _phrase_gates().candidates(low):
+        reason, pattern, _ = table[i]
         if pattern.search(low):
             return reason
     return None
@@ -148,7 +159,23 @@ def match_rule(
 ) -> Rule | None:
     """The first rule of ``rules`` that applies."""
     low = text.lower()
-    for rule in rules:
-        if rule.applies(text, code, status, klass, low):
+    for i in _gates_of(rules).candidates(low):
+        rule = rules[i]
+        if rule.applies_past_gate(text, code, status, klass):
             return rule
     return None
+
+
+_GATES: dict[int, tuple[tuple[Rule, ...], Gates]] = {}
+
+
+def _gates_of(rules: tuple[Rule, ...]) -> Gates:
+    """The gate index of a rule tuple (built once: the rule tables are cached tuples)."""
+    known = _GATES.get(id(rules))
+    if known is not None and known[0] is rules:
+        return known[1]
+    gates = Gates([rule.needles for rule in rules])
+    if len(_GATES) > 64:
+        _GATES.clear()
+    _GATES[id(rules)] = (rules, gates)
+    return gates
