@@ -9,6 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from inboxtrace.codes.needles import FirstMatch
 from inboxtrace.errors import DataFileError
 from inboxtrace.model.reply import Phase
 
@@ -33,7 +34,7 @@ class UnknownUserRule:
 
 @dataclass(frozen=True, slots=True)
 class Knowledge:
-    marks: tuple[tuple[re.Pattern[str], Phase], ...]
+    marks: FirstMatch[Phase]
     phase_rules: tuple[PhaseRule, ...]
     unknown: UnknownUserRule
     action_rules: tuple[tuple[frozenset[str], frozenset[Phase], frozenset[str], str], ...]
@@ -44,7 +45,7 @@ class Knowledge:
 
 
 def _build(raw: dict[str, Any]) -> Knowledge:
-    marks = tuple((re.compile(p["pattern"], re.I), Phase(p["phase"])) for p in raw.get("phase", []))
+    marks = FirstMatch((re.compile(p["pattern"], re.I), Phase(p["phase"])) for p in raw.get("phase", []))
     rules = tuple(
         PhaseRule(
             phases=frozenset(Phase(x) for x in r["phases"]),
@@ -139,10 +140,7 @@ def split_gave_up(text: str) -> tuple[str, str] | None:
 
 def phase_mark(text: str) -> Phase | None:
     """The SMTP phase a bounce's own words state (transcripts, vendor wording), or ``None``."""
-    for pattern, phase in knowledge().marks:
-        if pattern.search(text):
-            return phase
-    return None
+    return knowledge().marks.first(text)
 
 
 def phase_in_text(text: str) -> Phase | None:

@@ -9,13 +9,15 @@ in the lower-cased text. Rules whose form gives no such literal are always searc
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import ahocorasick
 
 _MIN_NEEDLE = 3
+T = TypeVar("T")
 
 
 def needles_of(pattern: str, flags: int = re.IGNORECASE) -> tuple[str, ...]:
@@ -126,3 +128,31 @@ class Gates:
             for _end, items in self._automaton.iter(low):
                 found |= items
         return sorted(found)
+
+
+class FirstMatch(Generic[T]):
+    """Ordered ``(regex, value)`` pairs: the value of the first regex that searches a text.
+
+    Each regex is gated by its needles (:class:`Gates`), so a text that holds none of a regex's
+    literals never runs it; the answer is the one the plain loop over the pairs would give.
+    """
+
+    __slots__ = ("_entries", "_gates")
+
+    def __init__(self, entries: Iterable[tuple[re.Pattern[str], T]]) -> None:
+        self._entries = tuple(entries)
+        self._gates = Gates([needles_of(p.pattern, p.flags) for p, _ in self._entries])
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[tuple[re.Pattern[str], T]]:
+        return iter(self._entries)
+
+    def first(self, text: str) -> T | None:
+        entries = self._entries
+        for i in self._gates.candidates(text.lower()):
+            pattern, value = entries[i]
+            if pattern.search(text):
+                return value
+        return None

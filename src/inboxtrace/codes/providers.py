@@ -6,6 +6,7 @@ import re
 from functools import cache, lru_cache
 
 from inboxtrace.codes.knowledge import compile_pattern, load_toml
+from inboxtrace.codes.needles import FirstMatch
 
 
 @cache
@@ -21,12 +22,12 @@ def _host_table() -> tuple[tuple[str, tuple[str, ...], tuple[re.Pattern[str], ..
 
 
 @cache
-def _marker_table() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _marker_table() -> FirstMatch[str]:
     markers = load_toml("providers.toml").get("markers", {})
-    return tuple(
+    return FirstMatch(
         (
-            provider,
             compile_pattern("|".join(e.lstrip("~") for e in entries), f"providers.toml markers.{provider}"),
+            provider,
         )
         for provider, entries in markers.items()
     )
@@ -53,7 +54,4 @@ def provider_for_host(host: str) -> str | None:
 
 def provider_from_text(text: str) -> str | None:
     """The provider whose characteristic markers (``- gsmtp``, ``[TSS04]`` ...) appear in ``text``."""
-    for provider, pattern in _marker_table():
-        if pattern.search(text):
-            return provider
-    return None
+    return _marker_table().first(text)

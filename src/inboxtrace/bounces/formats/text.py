@@ -18,6 +18,7 @@ from importlib import resources
 from inboxtrace.bounces.context import says_delayed
 from inboxtrace.bounces.mail import addresses, first_address
 from inboxtrace.bounces.view import Found, Mail, Parsed
+from inboxtrace.codes.needles import Gates, needles_of
 from inboxtrace.errors import DataFileError
 
 _ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
@@ -110,6 +111,12 @@ def _data() -> tuple[tuple[Family, ...], re.Pattern[str]]:
 
 def families() -> tuple[Family, ...]:
     return _data()[0]
+
+
+@cache
+def _body_gates() -> Gates:
+    """Which families' body patterns can match a text (their literals are in it)."""
+    return Gates([needles_of(f.body_re.pattern, f.body_re.flags) if f.body_re else () for f in families()])
 
 
 def split_report(body: str) -> tuple[str, str]:
@@ -227,10 +234,11 @@ def exclusions(mail: Mail) -> set[str]:
 
 def family_of(mail: Mail) -> Family | None:
     head = mail.body[:3000]
-    for fam in families():
+    body_may_match = set(_body_gates().candidates(head.lower()))
+    for i, fam in enumerate(families()):
         if fam.header and any(h in mail.msg for h in fam.header):
             return fam
-        if fam.body_re and fam.body_re.search(head):
+        if fam.body_re and i in body_may_match and fam.body_re.search(head):
             return fam
         if fam.from_re and fam.subject_re:
             if fam.from_re.search(mail.sender) and fam.subject_re.search(mail.subject):

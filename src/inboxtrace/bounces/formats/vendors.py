@@ -9,6 +9,7 @@ from functools import cache
 from importlib import resources
 
 from inboxtrace.bounces.view import Mail
+from inboxtrace.codes.needles import Gates, needles_of
 from inboxtrace.errors import DataFileError
 
 
@@ -45,15 +46,21 @@ def _vendors() -> tuple[_Vendor, ...]:
         raise DataFileError(f"bounces/data/vendors.toml: {exc}") from exc
 
 
+@cache
+def _body_gates() -> Gates:
+    return Gates([needles_of(v.body_re.pattern, v.body_re.flags) if v.body_re else () for v in _vendors()])
+
+
 def vendor_of(mail: Mail, fields: dict[str, str]) -> str | None:
     head = mail.body[:3000]
+    body_may_match = set(_body_gates().candidates(head.lower()))
     mta = fields.get("reporting-mta", "")
-    for v in _vendors():
+    for i, v in enumerate(_vendors()):
         if any(f in fields for f in v.fields) or any(h in mail.msg for h in v.headers):
             return v.name
         if v.from_re and v.from_re.search(mail.sender):
             return v.name
-        if v.body_re and v.body_re.search(head):
+        if v.body_re and i in body_may_match and v.body_re.search(head):
             return v.name
         if v.mta_re and mta and v.mta_re.search(mta):
             return v.name
