@@ -124,6 +124,7 @@ def ingest(
     """
     from inboxtrace.logs.stats import LogStats
     from inboxtrace.store.checkpoints import FileCheckpoints
+    from inboxtrace.store.log_chunks import ChunkTables
     from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes
     from inboxtrace.timeline import read_logs
 
@@ -147,46 +148,58 @@ def ingest(
     if not todo:
         summary.duration = time.monotonic() - started
         return summary
-    # the store's rows are made where the messages are assembled (in the parallel workers), so
-    # the parent only keys, matches and writes them
-    reader = read_logs(
-        todo,
-        format=format,
-        stats=stats,
-        positions=positions,
-        jobs=jobs,
-        tz=zone,
-        host=host,
-        transform=RowMaker(),
-    )
+    with contextlib.ExitStack() as stack:
+        fresh = stack.enter_context(deferred_indexes(store))
+        # the store's rows are made where the messages are assembled (in the parallel workers);
+        # into an empty SQLite store the workers also key and write them, each to a file of its
+        # own that the parent then copies in (store.log_chunks); else the parent keys, matches
+        # and writes them
+        sink = stack.enter_context(ChunkTables(writer)) if fresh and store.dialect == "sqlite" else None
+        stack.enter_context(writer)
+        stack.enter_context(_relaxed_gc())
+        reader = read_logs(
+            todo,
+            format=format,
+            stats=stats,
+            positions=positions,
+            jobs=jobs,
+            tz=zone,
+            host=host,
+            transform=RowMaker(),
+            sink=sink,
+        )
 
-    def position_saver() -> Callable[[], None] | None:
-        # everything read so far is in the batch being handed over: once it is committed, a
-        # restart may begin at the start of the oldest message still being assembled
-        pos = reader.resume_position()
-        return None if pos is None else (lambda: checkpoints.save_position(pos))
+        def position_saver() -> Callable[[], None] | None:
+            # everything read so far is in the batch being handed over: once it is committed, a
+            # restart may begin at the start of the oldest message still being assembled
+            pos = reader.resume_position()
+            return None if pos is None else (lambda: checkpoints.save_position(pos))
 
-    writer.on_flush = position_saver
-    last_report = started
+        writer.on_flush = position_saver
+        last_report = started
+        per_line = _bytes_per_line(reader.paths)
 
-    per_line = _bytes_per_line(reader.paths)
+        def report() -> None:
+            if progress is not None:
+                done, total = reader.progress
+                elapsed = time.monotonic() - started
+                # parallel workers report their line counts at the end: estimate from bytes meanwhile
+                lines = stats.lines or int(done / per_line)
+                progress(Progress(lines, writer.counts.messages, done, total or None, elapsed))
 
-    def report() -> None:
+        def tick() -> None:
+            nonlocal last_report
+            now = time.monotonic()
+            if now - last_report >= progress_interval:
+                last_report = now
+                report()
+
         if progress is not None:
-            done, total = reader.progress
-            elapsed = time.monotonic() - started
-            # parallel workers report their line counts at the end: estimate from bytes meanwhile
-            lines = stats.lines or int(done / per_line)
-            progress(Progress(lines, writer.counts.messages, done, total or None, elapsed))
-
-    with deferred_indexes(store), writer, _relaxed_gc():
+            reader.on_progress = tick  # the workers' progress, while they keep their rows
         for n, prepared in enumerate(reader, 1):
             writer.add_prepared(prepared)
             if progress is not None and not n & 255:
-                now = time.monotonic()
-                if now - last_report >= progress_interval:
-                    last_report = now
-                    report()
+                tick()
     for p in reader.paths:
         checkpoints.mark_complete(p)
     summary.duration = time.monotonic() - started

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from multiprocessing.connection import Connection, wait
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from inboxtrace.errors import InputError
 from inboxtrace.logs.clock import Clock
@@ -143,6 +143,7 @@ class _Options:
     tz: tzinfo
     classify: Classifier | None
     transform: Callable[[Message], Any] | None = None
+    sink: WorkerSink | None = None
 
 
 def _make(opts: _Options, orphans_partial: bool, stats: LogStats) -> tuple[Scanner, Assembler]:
@@ -181,6 +182,9 @@ def _worker(unit: _Unit, opts: _Options, conn: Connection) -> None:
         from_record = getattr(transform, "from_record", None)
         builder = Builder(opts.tz)
         builder.set_reference(unit.path, asm.clock.reference)
+        # with a sink, what the transform makes stays in this worker (e.g. written to a file of
+        # its own): the parent gets progress, the unfinished pieces and the sink's result only
+        sink = opts.sink.open(unit.index) if opts.sink is not None and transform is not None else None
         stream, _ = open_binary(unit.path)
         with stream:
             if unit.start:
@@ -198,6 +202,10 @@ def _worker(unit: _Unit, opts: _Options, conn: Connection) -> None:
                         items = [from_record(rec, asm.verdicts, builder) for rec in asm.out]
                     else:
                         items = [transform(builder.build(rec, asm.verdicts)) for rec in asm.out]
+                    if sink is not None:
+                        for item in items:
+                            sink.add(item)
+                        items = []
                     try:
                         payload = b"R" + marshal.dumps((items, done))
                     except ValueError:  # a value marshal cannot carry (e.g. a str subclass)
@@ -211,7 +219,8 @@ def _worker(unit: _Unit, opts: _Options, conn: Connection) -> None:
                     conn.send_bytes(b"M" + marshal.dumps((asm.out, block.end - unit.start, new_verdicts)))
                     asm.out = []
         new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
-        tail = ("t", stats, list(asm.open.values()), asm.partials, new_verdicts)
+        result = sink.close() if sink is not None else None
+        tail = ("t", stats, list(asm.open.values()), asm.partials, new_verdicts, result)
         conn.send_bytes(b"P" + pickle.dumps(tail, pickle.HIGHEST_PROTOCOL))
     except BaseException as exc:  # report, never hang the parent
         conn.send_bytes(b"P" + pickle.dumps(("e", f"{type(exc).__name__}: {exc}"), pickle.HIGHEST_PROTOCOL))
@@ -238,11 +247,12 @@ class LogReader:
         poll_interval: float = 0.5,
         should_stop: Any = None,
         transform: Callable[[Message], Any] | None = None,
+        sink: WorkerSink | None = None,
     ) -> None:
         if format is not None and format != "auto":
             parser_named(format)  # fail early on a bad name
         self.stats = stats if stats is not None else LogStats()
-        self._opts = _Options(format, idle_seconds, host or "localhost", tz, classify, transform)
+        self._opts = _Options(format, idle_seconds, host or "localhost", tz, classify, transform, sink)
         self._follow = follow
         self._positions = list(positions)
         self._jobs = max(1, jobs if jobs is not None else min(2, os.cpu_count() or 1))
@@ -277,6 +287,8 @@ class LogReader:
         self._iter: Iterator[Any] | None = None
         self._yielding_from: int | None = None
         self._unit_list: list[_Unit] = []
+        # called in a parallel read whenever a worker reports progress (``progress`` changed)
+        self.on_progress: Callable[[], None] | None = None
 
     # --- public ------------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Any]:
@@ -524,6 +536,7 @@ class LogReader:
         pending = list(units)
         running: dict[Connection, tuple[_Unit, Any]] = {}
         tails: dict[int, tuple[list[_Msg], list[_Msg]]] = {}
+        results: dict[int, Any] = {}
         tables: dict[int, list[Verdict]] = {u.index: [] for u in units}
         error: str | None = None
         try:
@@ -551,6 +564,8 @@ class LogReader:
                         items, done = (marshal.loads if data[:1] == b"R" else pickle.loads)(data[1:])
                         self._done_by_unit[unit.index] = done
                         self.bytes_done = sum(self._done_by_unit.values())
+                        if self.on_progress is not None:
+                            self.on_progress()
                         for item in items:
                             yield _Made(item)
                         continue
@@ -568,6 +583,7 @@ class LogReader:
                         stats.merge(msg[1])
                         table.extend(verdict_from_tuple(t) for t in msg[4])
                         tails[unit.index] = (msg[2], msg[3])
+                        results[unit.index] = msg[5]
                         self._done_by_unit[unit.index] = unit.size
                         self.bytes_done = sum(self._done_by_unit.values())
                     else:
@@ -579,6 +595,9 @@ class LogReader:
                 conn.close()
         if error is not None:
             raise InputError(error)
+        if self._opts.sink is not None and self._opts.transform is not None:
+            # what the workers kept is handed over before the pieces below (which may complete it)
+            self._opts.sink.merge([results[u.index] for u in units])
         # Merge the pieces of messages cut by chunk (or file) boundaries, in input order. Their
         # verdict numbers point into each worker's table: renumber them into one table first.
         merged_table: list[Verdict] = []
@@ -619,6 +638,29 @@ class LogReader:
                 self._last_position = Position(last, identify(last), os.path.getsize(last))
             except OSError:
                 self._last_position = None
+
+
+class WorkerSink(Protocol):
+    """Where the workers of a parallel read put what ``transform`` made, instead of sending it
+    to the parent (see :func:`read_logs`)."""
+
+    def open(self, index: int) -> WorkerSinkPart:
+        """Called in the worker for input piece ``index`` (0, 1, ... in input order)."""
+        ...
+
+    def merge(self, results: list[Any]) -> None:
+        """Called in the parent once every worker has ended, with what each piece's
+        ``close()`` returned, in input order; before the messages cut by piece boundaries are
+        yielded."""
+        ...
+
+
+class WorkerSinkPart(Protocol):
+    def add(self, item: Any) -> None: ...
+
+    def close(self) -> Any:
+        """Finish the piece; the result (picklable) goes to :meth:`WorkerSink.merge`."""
+        ...
 
 
 class _Made:
@@ -724,6 +766,7 @@ def read_logs(
     poll_interval: float = 0.5,
     should_stop: Any = None,
     transform: Callable[[Message], Any] | None = None,
+    sink: WorkerSink | None = None,
 ) -> LogReader:
     """Read MTA logs and yield one :class:`~inboxtrace.model.Message` per (host, queue id).
 
@@ -753,6 +796,11 @@ def read_logs(
       The store's ingest uses it to make its rows in parallel. A transform object may also
       have ``from_record(record, verdicts, builder)`` giving the same result from the compact
       record (:mod:`inboxtrace.timeline.records`); workers then use that, which is faster.
+    - ``sink``: with a ``transform``, a :class:`WorkerSink`: in a parallel read each worker hands
+      its transform results to ``sink.open(piece)`` (e.g. writes them to a file of its own)
+      instead of sending them to the parent, and the parent calls ``sink.merge(results)`` once
+      the workers have ended; only the messages cut by piece boundaries are then yielded. A
+      read that is not parallel ignores the sink (everything is yielded).
 
     The returned :class:`LogReader` is an iterator with ``.stats``, ``.progress`` (bytes read,
     bytes total) and ``.resume_position()``. Raises :class:`~inboxtrace.errors.InputError` for a
@@ -772,7 +820,8 @@ def read_logs(
         poll_interval=poll_interval,
         should_stop=should_stop,
         transform=transform,
+        sink=sink,
     )
 
 
-__all__ = ["LogReader", "order_inputs", "read_logs"]
+__all__ = ["LogReader", "WorkerSink", "WorkerSinkPart", "order_inputs", "read_logs"]

@@ -1,0 +1,261 @@
+"""Bulk load of a first ingest into an empty SQLite store: each parallel worker writes its rows.
+
+A parallel read (:func:`inboxtrace.timeline.read_logs` with a ``sink``) cuts a big log into one
+piece per core. Without a sink every worker sends its rows to the parent, which keys, matches and
+writes them one batch at a time: that serial work (and the marshalling) bounds the speed. With
+:class:`ChunkTables` as the sink each worker runs the same :class:`~inboxtrace.store.logs.LogWriter`
+on a SQLite file of its own (same tables, no trace-only indexes), so keying, matching and
+``executemany`` run in parallel; the parent then copies each file into the store with
+``INSERT ... SELECT`` (in SQLite's C code, no Python per row), in input order. Only what one worker
+could not know goes through the parent's writer, like any other batch:
+
+- messages of a piece whose (host, queue id) is already in the store from an earlier piece (a
+  queue id reused, or a message idle-flushed in one piece and continued in the next): matched
+  and merged exactly as a serial ingest would;
+- never-queued rejections whose key (time, line digest, repeat number) is already taken: the
+  repeat numbers continue after the stored ones, as they would have in one pass.
+
+The messages cut by a piece boundary are then written by the parent's writer too (the reader
+yields them after :meth:`ChunkTables.merge`). Only for SQLite stores whose log tables are empty:
+anything else (PostgreSQL, a resumed or repeated ingest) keeps the one-writer path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import astuple
+from typing import Any
+
+import sqlalchemy as sa
+
+from inboxtrace.store.core import Store, metadata
+from inboxtrace.store.logs import (
+    DEFERRABLE_INDEXES,
+    LogWriter,
+    PreparedMessage,
+    WriteCounts,
+    log_deliveries,
+    log_messages,
+)
+
+_MSG_COLS = ", ".join(c.name for c in log_messages.c)
+_DELIV_COLS = ", ".join(c.name for c in log_deliveries.c)
+
+
+def _chunk_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # a scratch file: no journal, no syncing, a small page cache (RSS); nothing to recover
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=OFF")
+    cur.execute("PRAGMA synchronous=OFF")
+    cur.execute("PRAGMA cache_size=-8192")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.close()
+
+
+class _Part:
+    """One worker's piece: a :class:`LogWriter` on a scratch SQLite file."""
+
+    def __init__(self, path: str, batch_size: int) -> None:
+        self.path = path
+        engine = sa.create_engine(f"sqlite:///{path}")
+        sa.event.listen(engine, "connect", _chunk_pragmas)
+        self.store = Store(engine, path)
+        metadata.create_all(engine, tables=[log_messages, log_deliveries])
+        with self.store.begin() as conn:
+            for table in (log_messages, log_deliveries):
+                for ix in table.indexes:
+                    if ix.name in DEFERRABLE_INDEXES:
+                        conn.execute(sa.schema.DropIndex(ix, if_exists=True))
+        self.writer = LogWriter(self.store, batch_size=batch_size)
+
+    def add(self, item: PreparedMessage) -> None:
+        self.writer.add_prepared(item)
+
+    def close(self) -> tuple[str, tuple[int, ...]]:
+        self.writer.close()
+        self.store.close()
+        return self.path, astuple(self.writer.counts)
+
+
+class ChunkTables:
+    """The :class:`~inboxtrace.timeline.reader.WorkerSink` of a bulk ingest (module docstring).
+
+    ``writer`` is the parent's writer on the (empty) store: it takes what the pieces could not
+    decide, and its ``counts`` receive the pieces' counts. Use as a context manager: the scratch
+    files (in ``directory``, default: next to the store's file) are removed on exit.
+    """
+
+    def __init__(self, writer: LogWriter, directory: str | None = None) -> None:
+        self.writer = writer
+        self.store = writer.store
+        if directory is None:
+            database = self.store.engine.url.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                directory = os.path.dirname(os.path.abspath(database))
+        self.directory = tempfile.mkdtemp(prefix=".inboxtrace-ingest.", dir=directory)
+        self.merged = 0  # pieces copied into the store
+
+    def __enter__(self) -> ChunkTables:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    # -- in the workers ---------------------------------------------------------------------------
+    def open(self, index: int) -> _Part:
+        return _Part(os.path.join(self.directory, f"piece{index}.db"), self.writer.batch_size)
+
+    # -- in the parent ----------------------------------------------------------------------------
+    def merge(self, results: list[Any]) -> None:
+        """Copy every piece into the store, in input order (see the module docstring)."""
+        self.writer.flush()
+        for result in results:
+            if result is None:  # a piece that had nothing to write
+                continue
+            path, counts = result
+            add = WriteCounts(*counts)
+            redo = self._copy(path, add)
+            c = self.writer.counts
+            c.messages += add.messages
+            c.new_messages += add.new_messages
+            c.deliveries += add.deliveries
+            c.new_deliveries += add.new_deliveries
+            c.attempts += add.attempts
+            for prepared in redo:
+                self.writer.add_prepared(prepared)
+            self.writer.flush()
+            os.unlink(path)
+            self.merged += 1
+
+    def _copy(self, path: str, counts: WriteCounts) -> list[PreparedMessage]:
+        """Copy one piece; return the messages the parent's writer must match and merge (their
+        counts taken out of ``counts``: the writer counts them again)."""
+        redo: list[PreparedMessage] = []
+        with self.store.connect() as conn:
+            conn.exec_driver_sql("ATTACH DATABASE ? AS piece", (path,))
+            try:
+                empty = conn.exec_driver_sql("SELECT 1 FROM main.log_messages LIMIT 1").first() is None
+                skip: set[str] = set()
+                if not empty:
+                    skip, redo = self._conflicts(conn, counts)
+                where = ""
+                if skip:
+                    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS piece_skip (mkey TEXT PRIMARY KEY)")
+                    conn.exec_driver_sql("DELETE FROM temp.piece_skip")
+                    conn.exec_driver_sql(
+                        "INSERT INTO temp.piece_skip VALUES (?)", [(k,) for k in sorted(skip)]
+                    )
+                    where = " WHERE mkey NOT IN (SELECT mkey FROM temp.piece_skip)"
+                conn.exec_driver_sql(
+                    f"INSERT INTO main.log_messages ({_MSG_COLS}) SELECT {_MSG_COLS} FROM piece.log_messages{where}"
+                )
+                conn.exec_driver_sql(
+                    f"INSERT INTO main.log_deliveries ({_DELIV_COLS}) "
+                    f"SELECT {_DELIV_COLS} FROM piece.log_deliveries{where}"
+                )
+                conn.commit()
+            finally:
+                conn.rollback()
+                conn.exec_driver_sql("DETACH DATABASE piece")
+        return redo
+
+    def _conflicts(self, conn: Any, counts: WriteCounts) -> tuple[set[str], list[PreparedMessage]]:
+        """Rows of the piece the store already has a say on: (keys not to copy, messages to redo).
+        Never-queued rejections with a taken key are renumbered and written here."""
+        skip: set[str] = set()
+        # 1. messages whose (host, queue id) the store has: the parent's writer matches them
+        keys = [
+            k
+            for (k,) in conn.exec_driver_sql(
+                "SELECT p.mkey FROM piece.log_messages p WHERE instr(p.mkey, '|NOQUEUE|') = 0 AND "
+                "EXISTS (SELECT 1 FROM main.log_messages m WHERE m.queue_id = p.queue_id AND m.host = p.host) "
+                "ORDER BY p.rowid"
+            )
+        ]
+        redo: list[PreparedMessage] = []
+        mnames = [c.name for c in log_messages.c]
+        dnames = [c.name for c in log_deliveries.c]
+        for key in keys:
+            mrow = dict(
+                zip(
+                    mnames,
+                    conn.exec_driver_sql(
+                        f"SELECT {_MSG_COLS} FROM piece.log_messages WHERE mkey = ?", (key,)
+                    ).one(),
+                    strict=True,
+                )
+            )
+            drows = [
+                dict(zip(dnames, r, strict=True))
+                for r in conn.exec_driver_sql(
+                    f"SELECT {_DELIV_COLS} FROM piece.log_deliveries WHERE mkey = ? ORDER BY rowid", (key,)
+                )
+            ]
+            mrow["mkey"] = ""
+            for d in drows:
+                d["mkey"] = ""
+            counts.messages -= 1
+            counts.new_messages -= 1
+            counts.deliveries -= len(drows)
+            counts.new_deliveries -= len(drows)
+            counts.attempts -= sum(d["n_attempts"] for d in drows)
+            redo.append((mrow, None, drows))
+            skip.add(key)
+        # 2. never-queued rejections whose key is taken (identical lines in one second on both
+        # sides of the cut): their repeat numbers, in the key and in the reader's made-up queue
+        # id, continue after the stored ones, as in one pass
+        taken = [
+            k
+            for (k,) in conn.exec_driver_sql(
+                "SELECT p.mkey FROM piece.log_messages p WHERE instr(p.mkey, '|NOQUEUE|') > 0 AND "
+                "EXISTS (SELECT 1 FROM main.log_messages m WHERE m.mkey = p.mkey)"
+            )
+        ]
+        copy_msg = (
+            f"INSERT INTO main.log_messages ({_MSG_COLS}) SELECT "
+            + ", ".join("?" if c in ("mkey", "queue_id") else c for c in mnames)
+            + " FROM piece.log_messages WHERE mkey = ?"
+        )
+        copy_deliv = (
+            f"INSERT INTO main.log_deliveries ({_DELIV_COLS}) SELECT ?, {', '.join(dnames[1:])} "
+            "FROM piece.log_deliveries WHERE mkey = ? ORDER BY rowid"
+        )
+        qid_offsets: dict[str, int] = {}
+        for prefix in sorted({k.rsplit("|", 1)[0] for k in taken}):
+            lo, hi = prefix + "|", prefix + "}"  # '}' sorts right after '|'
+            stored = conn.exec_driver_sql(
+                "SELECT mkey FROM main.log_messages WHERE mkey >= ? AND mkey < ?", (lo, hi)
+            ).fetchall()
+            offset = max(int(k.rsplit("|", 1)[1]) for (k,) in stored)
+            for old, qid in conn.exec_driver_sql(
+                "SELECT mkey, queue_id FROM piece.log_messages WHERE mkey >= ? AND mkey < ?", (lo, hi)
+            ).fetchall():
+                new = f"{prefix}|{int(old.rsplit('|', 1)[1]) + offset}"
+                params = {"mkey": new, "queue_id": self._next_qid(conn, qid, qid_offsets)}
+                conn.exec_driver_sql(copy_msg, (*(params[c] for c in mnames if c in params), old))
+                conn.exec_driver_sql(copy_deliv, (new, old))
+                skip.add(old)
+        return skip, redo
+
+    @staticmethod
+    def _next_qid(conn: Any, qid: str, offsets: dict[str, int]) -> str:
+        """The reader's made-up queue id of a repeated rejection (``NOQUEUE-<digest>[-n]``),
+        numbered on after the ones already stored."""
+        parts = qid.split("-")
+        if parts[0] != "NOQUEUE" or len(parts) not in (2, 3) or not parts[-1].isalnum():
+            return qid
+        base = f"NOQUEUE-{parts[1]}"
+        n = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else 1
+        if base not in offsets:
+            offsets[base] = conn.exec_driver_sql(
+                "SELECT count(*) FROM main.log_messages WHERE queue_id = ? OR "
+                "(queue_id >= ? AND queue_id < ?)",
+                (base, base + "-", base + "."),
+            ).scalar_one()
+        n += offsets[base]
+        return base if n == 1 else f"{base}-{n}"
+
+
+__all__ = ["ChunkTables"]

@@ -1,0 +1,125 @@
+"""A first ingest into an empty SQLite store, where the parallel workers write their own rows
+(``store.log_chunks``), stores exactly the rows a one-process ingest stores: on the real Postfix
+run's log, on a generated log with many messages cut by the piece boundary, and on a log made so
+that the pieces collide (queue ids reused across the cut, identical rejections in the same second
+on both sides of it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inboxtrace.ingest import IngestSummary, ingest
+from inboxtrace.store import open_store
+from inboxtrace.store.log_chunks import ChunkTables
+from inboxtrace.timeline import reader
+from tests.conftest import SHARED
+
+REAL = SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log"
+
+
+def _ingest(log: Path, db: Path, jobs: int) -> tuple[dict[str, list[tuple[Any, ...]]], IngestSummary]:
+    with open_store(f"sqlite:///{db}") as store:
+        summary = ingest([str(log)], store, jobs=jobs)
+        with store.connect() as conn:
+            rows = {
+                t: [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {t} ORDER BY 1, 2")]
+                for t in ("log_messages", "log_deliveries")
+            }
+            rows["indexes"] = sorted(
+                conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_log%'"
+                )
+            )
+    return rows, summary
+
+
+def _counts(s: IngestSummary) -> dict[str, Any]:
+    d = s.to_dict()
+    for volatile in ("duration", "lines_per_second", "store"):
+        d.pop(volatile)
+    return d
+
+
+@pytest.fixture
+def pieces(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every input is cut into pieces (small logs too); records how many pieces were copied in."""
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+    merged: list[int] = []
+    original = ChunkTables.merge
+
+    def merge(self: ChunkTables, results: list[Any]) -> None:
+        original(self, results)
+        merged.append(self.merged)
+
+    monkeypatch.setattr(ChunkTables, "merge", merge)
+    return merged
+
+
+def _same_both_ways(log: Path, tmp_path: Path, pieces: list[int]) -> dict[str, list[tuple[Any, ...]]]:
+    serial, s1 = _ingest(log, tmp_path / "serial.db", jobs=1)
+    assert pieces == []  # one process: no pieces
+    parallel, s2 = _ingest(log, tmp_path / "parallel.db", jobs=2)
+    assert pieces == [2], "the bulk path was not taken"
+    assert parallel["log_messages"] == serial["log_messages"]
+    assert parallel["log_deliveries"] == serial["log_deliveries"]
+    assert parallel["indexes"] == serial["indexes"]
+    assert _counts(s2) == _counts(s1)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".inboxtrace-ingest.")]
+    return serial
+
+
+def test_real_postfix_log(tmp_path: Path, pieces: list[int]) -> None:
+    rows = _same_both_ways(REAL, tmp_path, pieces)
+    assert len(rows["log_deliveries"]) > 10
+
+
+def test_generated_log_with_messages_across_the_cut(tmp_path: Path, pieces: list[int]) -> None:
+    log = tmp_path / "gen.log"
+    with log.open("w") as out:
+        subprocess.run(
+            [
+                sys.executable,
+                str(SHARED / "tools" / "gen_postfix_log.py"),
+                "20000",
+                "--rfc3339",
+                "--long-ids",
+            ],
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
+    rows = _same_both_ways(log, tmp_path, pieces)
+    assert len(rows["log_messages"]) > 2000
+
+
+def test_pieces_that_collide(tmp_path: Path, pieces: list[int]) -> None:
+    """The real run's log a day earlier, then the same log: every queue id of the second piece is
+    already stored by the first (distinct messages, new keys); between them identical rejections
+    in one second, cut in the middle (their repeat numbers must continue across the cut)."""
+    text = REAL.read_text()
+    earlier = text.replace("Nov 25 ", "Nov 24 ")
+    reject = next(line for line in text.splitlines() if "NOQUEUE: reject" in line)
+    burst = "".join(
+        reject.replace("Nov 25 ", "Nov 24 ").replace("16:24:13", "23:59:59") + "\n" for _ in range(40)
+    )
+    log = tmp_path / "collide.log"
+    log.write_text(earlier + burst + text)
+    half = log.stat().st_size / 2  # where the two pieces are cut (at the next line)
+    assert len(earlier) + len(reject) < half < len(earlier) + len(burst) - len(reject)
+    rows = _same_both_ways(log, tmp_path, pieces)
+    keys = [r[0] for r in rows["log_messages"]]
+    assert len(keys) == len(set(keys))
+    per_second: dict[float, int] = {}
+    per_qid: dict[str, int] = {}
+    for r in rows["log_messages"]:
+        if "|NOQUEUE|" in r[0]:
+            per_second[r[6]] = per_second.get(r[6], 0) + 1
+        else:
+            per_qid[r[3]] = per_qid.get(r[3], 0) + 1
+    assert max(per_second.values()) == 40  # the burst: 40 rejections, none lost, none doubled
+    assert min(per_qid.values()) == 2  # every queue id: once a day, two messages
