@@ -1,8 +1,9 @@
 """inboxtrace: where did the mail go after the 250 OK?
 
 The public API. Everything in ``__all__`` is stable; modules not re-exported here are internal. A
-test pins this list. The reply vocabulary, the records and the errors load eagerly; the log,
-bounce, store, check and seed layers load on first use, so ``import inboxtrace`` stays fast.
+test pins this list. The errors load eagerly; everything else (the reply vocabulary, the records,
+the log, bounce, store, check and seed layers) loads on first use, so ``import inboxtrace`` and
+each command pay only for what they use.
 """
 
 from __future__ import annotations
@@ -10,19 +11,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from inboxtrace.codes import (
-    CodeInfo,
-    ReasonInfo,
-    classify,
-    code_info,
-    find_reply,
-    parse_reply,
-    provider_for_host,
-    reason_info,
-    reasons,
-    remote_queue_id,
-    status_info,
-)
 from inboxtrace.errors import (
     AuthenticationError,
     ConfigError,
@@ -37,47 +25,60 @@ from inboxtrace.errors import (
     UnknownFormatError,
     UnreachableError,
 )
-from inboxtrace.model import (
-    Attempt,
-    AuthResult,
-    BounceKind,
-    BounceRecipient,
-    BounceReport,
-    CheckResult,
-    Conclusion,
-    ConclusionKind,
-    Delivery,
-    Evidence,
-    FinalState,
-    Finding,
-    Folder,
-    Message,
-    Phase,
-    PlacementTest,
-    Reply,
-    ReplyClass,
-    ReturnedMessage,
-    Security,
-    Seed,
-    SeedCheck,
-    SeedErrorKind,
-    SeedResult,
-    SendResult,
-    Severity,
-    Verdict,
-)
 
 if TYPE_CHECKING:
     from inboxtrace.bounces import iter_imap as iter_bounce_imap
     from inboxtrace.bounces import iter_paths as iter_bounce_paths
     from inboxtrace.bounces import mark_suspected_filtering, parse_bounce, read_bounces
     from inboxtrace.checks import CheckOptions, check_domain, check_many
+    from inboxtrace.codes import (
+        CodeInfo,
+        ReasonInfo,
+        classify,
+        code_info,
+        find_reply,
+        parse_reply,
+        provider_for_host,
+        reason_info,
+        reasons,
+        remote_queue_id,
+        status_info,
+    )
     from inboxtrace.diagnose import create_test, placement_report, run_check, send_placement
     from inboxtrace.diagnose.run import diagnose_address, diagnose_test
     from inboxtrace.ingest import IngestSummary, ingest
     from inboxtrace.ingest import follow as ingest_follow
     from inboxtrace.logs import FORMATS as LOG_FORMATS
     from inboxtrace.logs import LogStats
+    from inboxtrace.model import (
+        Attempt,
+        AuthResult,
+        BounceKind,
+        BounceRecipient,
+        BounceReport,
+        CheckResult,
+        Conclusion,
+        ConclusionKind,
+        Delivery,
+        Evidence,
+        FinalState,
+        Finding,
+        Folder,
+        Message,
+        Phase,
+        PlacementTest,
+        Reply,
+        ReplyClass,
+        ReturnedMessage,
+        Security,
+        Seed,
+        SeedCheck,
+        SeedErrorKind,
+        SeedResult,
+        SendResult,
+        Severity,
+        Verdict,
+    )
     from inboxtrace.report import (
         DeliveryReport,
         SuppressionList,
@@ -105,6 +106,44 @@ __version__ = "0.1.0"
 
 # name -> (module, attribute): loaded on first access (PEP 562).
 _LAZY: dict[str, tuple[str, str]] = {
+    "CodeInfo": ("inboxtrace.codes", "CodeInfo"),
+    "ReasonInfo": ("inboxtrace.codes", "ReasonInfo"),
+    "classify": ("inboxtrace.codes", "classify"),
+    "code_info": ("inboxtrace.codes", "code_info"),
+    "find_reply": ("inboxtrace.codes", "find_reply"),
+    "parse_reply": ("inboxtrace.codes", "parse_reply"),
+    "provider_for_host": ("inboxtrace.codes", "provider_for_host"),
+    "reason_info": ("inboxtrace.codes", "reason_info"),
+    "reasons": ("inboxtrace.codes", "reasons"),
+    "remote_queue_id": ("inboxtrace.codes", "remote_queue_id"),
+    "status_info": ("inboxtrace.codes", "status_info"),
+    "Attempt": ("inboxtrace.model", "Attempt"),
+    "AuthResult": ("inboxtrace.model", "AuthResult"),
+    "BounceKind": ("inboxtrace.model", "BounceKind"),
+    "BounceRecipient": ("inboxtrace.model", "BounceRecipient"),
+    "BounceReport": ("inboxtrace.model", "BounceReport"),
+    "CheckResult": ("inboxtrace.model", "CheckResult"),
+    "Conclusion": ("inboxtrace.model", "Conclusion"),
+    "ConclusionKind": ("inboxtrace.model", "ConclusionKind"),
+    "Delivery": ("inboxtrace.model", "Delivery"),
+    "Evidence": ("inboxtrace.model", "Evidence"),
+    "FinalState": ("inboxtrace.model", "FinalState"),
+    "Finding": ("inboxtrace.model", "Finding"),
+    "Folder": ("inboxtrace.model", "Folder"),
+    "Message": ("inboxtrace.model", "Message"),
+    "Phase": ("inboxtrace.model", "Phase"),
+    "PlacementTest": ("inboxtrace.model", "PlacementTest"),
+    "Reply": ("inboxtrace.model", "Reply"),
+    "ReplyClass": ("inboxtrace.model", "ReplyClass"),
+    "ReturnedMessage": ("inboxtrace.model", "ReturnedMessage"),
+    "Security": ("inboxtrace.model", "Security"),
+    "Seed": ("inboxtrace.model", "Seed"),
+    "SeedCheck": ("inboxtrace.model", "SeedCheck"),
+    "SeedErrorKind": ("inboxtrace.model", "SeedErrorKind"),
+    "SeedResult": ("inboxtrace.model", "SeedResult"),
+    "SendResult": ("inboxtrace.model", "SendResult"),
+    "Severity": ("inboxtrace.model", "Severity"),
+    "Verdict": ("inboxtrace.model", "Verdict"),
     "read_logs": ("inboxtrace.timeline", "read_logs"),
     "LogReader": ("inboxtrace.timeline", "LogReader"),
     "LogStats": ("inboxtrace.logs", "LogStats"),
