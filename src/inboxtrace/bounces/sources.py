@@ -16,7 +16,6 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from inboxtrace.bounces.parse import parse_bounce
 from inboxtrace.errors import AuthenticationError, ConfigError, RemoteError, TLSError, UnreachableError
@@ -191,21 +190,6 @@ def _read_one(item: RawMessage) -> BounceReport:
     return parse_bounce(item.data, item.source)
 
 
-def _read_chunk(chunk: list[RawMessage]) -> list[BounceReport]:
-    return [_read_one(item) for item in chunk]
-
-
-def _chunks(items: Iterable[RawMessage], size: int) -> Iterator[list[RawMessage]]:
-    chunk: list[RawMessage] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def read_bounces(items: Iterable[RawMessage], *, workers: int = 1) -> Iterator[BounceReport]:
     """Parse every message, in input order; unreadable ones give reports of kind ERROR.
 
@@ -217,18 +201,7 @@ def read_bounces(items: Iterable[RawMessage], *, workers: int = 1) -> Iterator[B
         for item in items:
             yield _read_one(item)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from inboxtrace.bounces.parallel import map_ordered
 
     _load_knowledge()  # once here, so that every forked worker inherits it instead of loading it
-
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        # a bounded window of chunks in flight keeps memory flat on huge mailboxes
-        pending: list[Any] = []
-        for chunk in _chunks(items, 64):
-            pending.append(pool.submit(_read_chunk, chunk))
-            if len(pending) >= workers * 4:
-                yield from pending.pop(0).result()
-        for future in pending:
-            yield from future.result()
+    yield from map_ordered(_read_one, items, workers)

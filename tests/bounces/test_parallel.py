@@ -1,0 +1,90 @@
+"""Parsing in several processes gives what one process gives, in the same order."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from inboxtrace.bounces import iter_paths, read_bounces
+from inboxtrace.bounces.parallel import map_ordered
+from inboxtrace.bounces.sources import RawMessage
+from inboxtrace.errors import InputError
+from inboxtrace.model.bounce import BounceReport
+from tests.bounces.conftest import CORPUS
+
+
+def _summary(reports: list[BounceReport]) -> list[tuple[object, ...]]:
+    return [
+        (
+            r.source,
+            r.format,
+            r.kind,
+            r.error,
+            r.digest,
+            tuple((x.recipient, x.verdict.reason, x.verdict.hard_bounce, x.status) for x in r.recipients),
+        )
+        for r in reports
+    ]
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_give_the_single_process_result_in_order(workers: int) -> None:
+    paths = sorted((CORPUS / "emails").iterdir()) + sorted((CORPUS / "not-bounces").iterdir())
+    one = list(read_bounces(iter_paths(paths), workers=1))
+    many = list(read_bounces(iter_paths(paths), workers=workers))
+    assert len(one) >= 430
+    assert _summary(many) == _summary(one)
+    assert many == one  # the whole records, verdicts and returned originals included
+
+
+def test_unreadable_items_stay_in_place() -> None:
+    items = [
+        RawMessage("a.eml", b"From: x@example.org\nSubject: hello\n\nhi\n"),
+        RawMessage("missing.eml", error="cannot read: No such file"),
+        RawMessage("junk.bin", b"\x00\x01\x02 binary"),
+    ] * 20
+    reports = list(read_bounces(items, workers=2))
+    assert [r.source for r in reports] == [i.source for i in items]
+    assert reports[1].error == "cannot read: No such file"
+    assert reports[2].error is not None and "binary" in reports[2].error
+
+
+def _slow_for_small(n: int) -> tuple[int, int]:
+    time.sleep(0.002 if n % 7 == 0 else 0)  # answers finish out of order
+    return n, os.getpid()
+
+
+def test_map_ordered_keeps_the_order_and_uses_the_workers() -> None:
+    results = list(map_ordered(_slow_for_small, range(300), 3))
+    assert [n for n, _ in results] == list(range(300))
+    pids = {pid for _, pid in results}
+    assert len(pids) == 3 and os.getpid() not in pids
+
+
+def _fails_on_13(n: int) -> int:
+    if n == 13:
+        raise ValueError("thirteen")
+    return n
+
+
+def test_a_worker_failure_is_raised_in_the_parent() -> None:
+    with pytest.raises(ValueError, match="thirteen"):
+        list(map_ordered(_fails_on_13, range(100), 2))
+
+
+def _refuses_to_read(item: RawMessage) -> BounceReport:
+    raise InputError(f"{item.source}: unreadable")
+
+
+def test_an_inboxtrace_error_keeps_its_type() -> None:
+    # the CLI turns InboxtraceErrors into a one-line message: a worker must not make them tracebacks
+    with pytest.raises(InputError, match=r"b\.eml: unreadable"):
+        list(map_ordered(_refuses_to_read, [RawMessage("b.eml", b"x")], 2))
+
+
+def test_stopping_early_ends_the_workers() -> None:
+    gen = map_ordered(_slow_for_small, range(10_000), 2)
+    assert next(gen)[0] == 0
+    gen.close()  # the consumer stops: workers are stopped, nothing hangs
