@@ -29,7 +29,7 @@ def _summary(reports: list[BounceReport]) -> list[tuple[object, ...]]:
     ]
 
 
-@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("workers", [0, 2, 3])
 def test_workers_give_the_single_process_result_in_order(workers: int) -> None:
     paths = sorted((CORPUS / "emails").iterdir()) + sorted((CORPUS / "not-bounces").iterdir())
     one = list(read_bounces(iter_paths(paths), workers=1))
@@ -88,3 +88,17 @@ def test_stopping_early_ends_the_workers() -> None:
     gen = map_ordered(_slow_for_small, range(10_000), 2)
     assert next(gen)[0] == 0
     gen.close()  # the consumer stops: workers are stopped, nothing hangs
+
+
+def test_auto_parses_a_few_messages_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from inboxtrace.bounces import parallel
+
+    def no_processes(*_args: object) -> None:
+        raise AssertionError("processes started for five messages")
+
+    monkeypatch.setattr(parallel, "map_ordered", no_processes)
+    items = [RawMessage(f"{i}.eml", b"From: x@example.org\nSubject: hi\n\nhello\n") for i in range(5)]
+    reports = list(read_bounces(items, workers=0))
+    assert [r.source for r in reports] == [i.source for i in items]
+    with pytest.raises(AssertionError, match="processes started"):  # and a big input does use them
+        list(read_bounces(items * 20, workers=0))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bz2
 import contextlib
 import gzip
+import itertools
 import lzma
 import os
 import re
@@ -33,6 +34,7 @@ _MBOX_SEP_RE = re.compile(
 _CLOSE_DELIMITER_RE = re.compile(rb"\n--[^\s-][^\n]*--\n$")
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
 _MAX_FILE = 512 * 1024 * 1024
+_AUTO_SERIAL = 48  # messages parsed in-process before workers=0 starts its processes
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,9 +195,18 @@ def _read_one(item: RawMessage) -> BounceReport:
 def read_bounces(items: Iterable[RawMessage], *, workers: int = 1) -> Iterator[BounceReport]:
     """Parse every message, in input order; unreadable ones give reports of kind ERROR.
 
-    ``workers`` > 1 parses in that many processes (messages are independent); 0 means one per CPU.
+    ``workers`` > 1 parses in that many processes (messages are independent). 0 chooses: the first
+    messages are parsed here, and when more follow, the rest in one process per CPU (a few
+    bounces do not pay for starting processes; a big mailbox uses every core).
     """
     if workers == 0:
+        it = iter(items)
+        for item in itertools.islice(it, _AUTO_SERIAL):
+            yield _read_one(item)
+        rest = next(it, None)
+        if rest is None:
+            return
+        items = itertools.chain([rest], it)
         workers = os.cpu_count() or 1
     if workers <= 1:
         for item in items:

@@ -100,8 +100,13 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
         ),
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", help="Parse in this many processes (0: one per CPU).")
-    ] = 1,
+        int,
+        typer.Option(
+            "--workers",
+            help="Parse in this many processes (0, the default: one per CPU once the input is more "
+            "than a few dozen messages).",
+        ),
+    ] = 0,
     show_all: Annotated[
         bool, typer.Option("--all", help="Also list auto-replies, feedback reports and non-bounces.")
     ] = False,
