@@ -201,14 +201,14 @@ def speed(corpus: Path, rounds: int, sisimai: bool) -> None:
     print()
     cold_rate = line("inboxtrace cold", ours_cold)
     warm_rate = line("inboxtrace warm", warm)
-    par_rate = line(f"inboxtrace cold, {cpus} procs", ours_par) if ours_par else 0.0
+    par_rate = line(f"inboxtrace cold, auto ({cpus} CPUs)", ours_par) if ours_par else 0.0
     uncached_rate = line("inboxtrace steady, 1 core", uncached)
     if sisimai:
         their_rate = line("sisimai 4 (perl)", theirs)
         steady_rate = line("sisimai 4 steady", steady_theirs)
         print(
             f"ratio cold: {cold_rate / their_rate:.2f}x   warm: {warm_rate / their_rate:.2f}x   "
-            f"cold with {cpus} processes: {par_rate / their_rate:.2f}x   (target >= 3x)\n"
+            f"cold with workers=0 (auto, {cpus} CPUs): {par_rate / their_rate:.2f}x   (target >= 3x)\n"
             f"ratio per message once loaded, no repeated-text cache, 1 core: "
             f"{uncached_rate / steady_rate:.2f}x"
         )
