@@ -163,6 +163,63 @@ def _reference_date(path: str | None, tz: tzinfo) -> datetime:
     return datetime.now(tz)
 
 
+def _work(unit: _Unit, opts: _Options) -> Iterator[bytes]:
+    """Parse one unit: the payloads for the parent (finished messages as they come, then the
+    unfinished pieces), made in a worker process (:func:`_worker`) or in the parent itself."""
+    stats = LogStats()
+    scanner, asm = _make(opts, unit.index > 0 and not unit.compressed, stats)
+    asm.source = unit.path
+    asm.clock = Clock(_reference_date(unit.path, opts.tz).date(), opts.tz)
+    base = _count_newlines(unit.path, unit.start) if unit.start and not unit.compressed else 0
+    sent_verdicts = 0
+    transform = opts.transform
+    # a transform may offer ``from_record(record, verdicts, builder)``, the same result
+    # made straight from the compact record (no model objects in between)
+    from_record = getattr(transform, "from_record", None)
+    builder = Builder(opts.tz)
+    builder.set_reference(unit.path, asm.clock.reference)
+    # with a sink, what the transform makes stays in this worker (e.g. written to a file of
+    # its own): the parent gets progress, the unfinished pieces and the sink's result only
+    sink = opts.sink.open(unit.index) if opts.sink is not None and transform is not None else None
+    stream, _ = open_binary(unit.path)
+    with stream:
+        if unit.start:
+            stream.seek(unit.start)
+        for block in iter_blocks(
+            stream, start=unit.start, end=unit.end, first_line_no=base + 1, block_size=BLOCK_SIZE
+        ):
+            scanner.scan(block)
+            if scanner.last_ts:
+                asm.flush_idle(scanner.last_ts)
+            if asm.out and transform is not None:  # made into the caller's rows here, in parallel
+                stats.messages += len(asm.out)
+                done = block.end - unit.start
+                if from_record is not None:
+                    items = [from_record(rec, asm.verdicts, builder) for rec in asm.out]
+                else:
+                    items = [transform(builder.build(rec, asm.verdicts)) for rec in asm.out]
+                if sink is not None:
+                    for item in items:
+                        sink.add(item)
+                    items = []
+                try:
+                    payload = b"R" + marshal.dumps((items, done))
+                except ValueError:  # a value marshal cannot carry (e.g. a str subclass)
+                    payload = b"Q" + pickle.dumps((items, done), pickle.HIGHEST_PROTOCOL)
+                yield payload
+                asm.out = []
+            elif asm.out:
+                stats.messages += len(asm.out)
+                new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
+                sent_verdicts = len(asm.verdicts)
+                yield b"M" + marshal.dumps((asm.out, block.end - unit.start, new_verdicts))
+                asm.out = []
+    new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
+    result = sink.close() if sink is not None else None
+    tail = ("t", stats, list(asm.open.values()), asm.partials, new_verdicts, result)
+    yield b"P" + pickle.dumps(tail, pickle.HIGHEST_PROTOCOL)
+
+
 def _worker(unit: _Unit, opts: _Options, conn: Connection) -> None:
     """Parse one unit in a child process; stream finished messages, then the unfinished pieces."""
     # What the parent had when it forked stays untouched by the collector (no copy-on-write of
@@ -170,58 +227,8 @@ def _worker(unit: _Unit, opts: _Options, conn: Connection) -> None:
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
-        stats = LogStats()
-        scanner, asm = _make(opts, unit.index > 0 and not unit.compressed, stats)
-        asm.source = unit.path
-        asm.clock = Clock(_reference_date(unit.path, opts.tz).date(), opts.tz)
-        base = _count_newlines(unit.path, unit.start) if unit.start and not unit.compressed else 0
-        sent_verdicts = 0
-        transform = opts.transform
-        # a transform may offer ``from_record(record, verdicts, builder)``, the same result
-        # made straight from the compact record (no model objects in between)
-        from_record = getattr(transform, "from_record", None)
-        builder = Builder(opts.tz)
-        builder.set_reference(unit.path, asm.clock.reference)
-        # with a sink, what the transform makes stays in this worker (e.g. written to a file of
-        # its own): the parent gets progress, the unfinished pieces and the sink's result only
-        sink = opts.sink.open(unit.index) if opts.sink is not None and transform is not None else None
-        stream, _ = open_binary(unit.path)
-        with stream:
-            if unit.start:
-                stream.seek(unit.start)
-            for block in iter_blocks(
-                stream, start=unit.start, end=unit.end, first_line_no=base + 1, block_size=BLOCK_SIZE
-            ):
-                scanner.scan(block)
-                if scanner.last_ts:
-                    asm.flush_idle(scanner.last_ts)
-                if asm.out and transform is not None:  # made into the caller's rows here, in parallel
-                    stats.messages += len(asm.out)
-                    done = block.end - unit.start
-                    if from_record is not None:
-                        items = [from_record(rec, asm.verdicts, builder) for rec in asm.out]
-                    else:
-                        items = [transform(builder.build(rec, asm.verdicts)) for rec in asm.out]
-                    if sink is not None:
-                        for item in items:
-                            sink.add(item)
-                        items = []
-                    try:
-                        payload = b"R" + marshal.dumps((items, done))
-                    except ValueError:  # a value marshal cannot carry (e.g. a str subclass)
-                        payload = b"Q" + pickle.dumps((items, done), pickle.HIGHEST_PROTOCOL)
-                    conn.send_bytes(payload)
-                    asm.out = []
-                elif asm.out:
-                    stats.messages += len(asm.out)
-                    new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
-                    sent_verdicts = len(asm.verdicts)
-                    conn.send_bytes(b"M" + marshal.dumps((asm.out, block.end - unit.start, new_verdicts)))
-                    asm.out = []
-        new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
-        result = sink.close() if sink is not None else None
-        tail = ("t", stats, list(asm.open.values()), asm.partials, new_verdicts, result)
-        conn.send_bytes(b"P" + pickle.dumps(tail, pickle.HIGHEST_PROTOCOL))
+        for payload in _work(unit, opts):
+            conn.send_bytes(payload)
     except BaseException as exc:  # report, never hang the parent
         conn.send_bytes(b"P" + pickle.dumps(("e", f"{type(exc).__name__}: {exc}"), pickle.HIGHEST_PROTOCOL))
     finally:
@@ -539,16 +546,73 @@ class LogReader:
         results: dict[int, Any] = {}
         tables: dict[int, list[Verdict]] = {u.index: [] for u in units}
         error: str | None = None
+        # With a sink the workers send little (progress, then their unfinished pieces): the
+        # parent reads one piece itself instead of waiting, one process fewer (memory).
+        sink = self._opts.sink if self._opts.transform is not None else None
+        in_parent = sink is not None
+        handed = 0  # pieces handed to the sink so far (in input order, as soon as they are done)
+
+        def handle(unit: _Unit, data: bytes) -> Iterator[Message | _Made]:
+            nonlocal error, handed
+            table = tables[unit.index]
+            if data[:1] in (b"R", b"Q"):
+                items, done = (marshal.loads if data[:1] == b"R" else pickle.loads)(data[1:])
+                self._done_by_unit[unit.index] = done
+                self.bytes_done = sum(self._done_by_unit.values())
+                if self.on_progress is not None:
+                    self.on_progress()
+                for item in items:
+                    yield _Made(item)
+                return
+            if data[:1] == b"M":
+                records, done, new_verdicts = marshal.loads(data[1:])
+                table.extend(verdict_from_tuple(t) for t in new_verdicts)
+                self._done_by_unit[unit.index] = done
+                self.bytes_done = sum(self._done_by_unit.values())
+                build = builder.build
+                for rec in records:
+                    yield build(rec, table)
+                return
+            msg = pickle.loads(data[1:])
+            if msg[0] == "t":
+                stats.merge(msg[1])
+                table.extend(verdict_from_tuple(t) for t in msg[4])
+                tails[unit.index] = (msg[2], msg[3])
+                results[unit.index] = msg[5]
+                self._done_by_unit[unit.index] = unit.size
+                self.bytes_done = sum(self._done_by_unit.values())
+                # a piece is handed over once every piece before it is: the parent copies the
+                # first piece in while a worker still reads the next one
+                while sink is not None and handed < len(units) and units[handed].index in results:
+                    sink.merge([results[units[handed].index]])
+                    handed += 1
+            else:
+                error = f"{unit.path}: {msg[1]}"
+
         try:
             while pending or running:
-                while pending and len(running) < self._jobs:
-                    unit = pending.pop(0)
+                # when the parent reads a piece itself, it takes the first one left
+                while len(pending) > in_parent and len(running) < self._jobs - in_parent:
+                    unit = pending.pop(int(in_parent))
                     recv, send = ctx.Pipe(duplex=False)
                     proc = ctx.Process(target=_worker, args=(unit, self._opts, send), daemon=True)
                     proc.start()
                     send.close()
                     running[recv] = (unit, proc)
-                for conn in wait(list(running)):
+                ready = wait(list(running), timeout=0 if in_parent and pending else None)
+                if not ready and in_parent and pending:
+                    unit = pending.pop(0)
+                    gc.freeze()  # as in a worker: the heap so far is not scanned again
+                    try:
+                        for data in _work(unit, self._opts):
+                            yield from handle(unit, data)
+                    except Exception as exc:  # as a worker would report it
+                        error = f"{unit.path}: {type(exc).__name__}: {exc}"
+                        break
+                    finally:
+                        gc.unfreeze()
+                    continue
+                for conn in ready:
                     assert isinstance(conn, Connection)
                     unit, proc = running[conn]
                     try:
@@ -559,35 +623,7 @@ class LogReader:
                         if unit.index not in tails and error is None:
                             error = f"{unit.path}: worker ended without a result (exit code {proc.exitcode})"
                         continue
-                    table = tables[unit.index]
-                    if data[:1] in (b"R", b"Q"):
-                        items, done = (marshal.loads if data[:1] == b"R" else pickle.loads)(data[1:])
-                        self._done_by_unit[unit.index] = done
-                        self.bytes_done = sum(self._done_by_unit.values())
-                        if self.on_progress is not None:
-                            self.on_progress()
-                        for item in items:
-                            yield _Made(item)
-                        continue
-                    if data[:1] == b"M":
-                        records, done, new_verdicts = marshal.loads(data[1:])
-                        table.extend(verdict_from_tuple(t) for t in new_verdicts)
-                        self._done_by_unit[unit.index] = done
-                        self.bytes_done = sum(self._done_by_unit.values())
-                        build = builder.build
-                        for rec in records:
-                            yield build(rec, table)
-                        continue
-                    msg = pickle.loads(data[1:])
-                    if msg[0] == "t":
-                        stats.merge(msg[1])
-                        table.extend(verdict_from_tuple(t) for t in msg[4])
-                        tails[unit.index] = (msg[2], msg[3])
-                        results[unit.index] = msg[5]
-                        self._done_by_unit[unit.index] = unit.size
-                        self.bytes_done = sum(self._done_by_unit.values())
-                    else:
-                        error = f"{unit.path}: {msg[1]}"
+                    yield from handle(unit, data)
         finally:
             for conn, (_, proc) in running.items():
                 proc.terminate()
@@ -595,9 +631,8 @@ class LogReader:
                 conn.close()
         if error is not None:
             raise InputError(error)
-        if self._opts.sink is not None and self._opts.transform is not None:
-            # what the workers kept is handed over before the pieces below (which may complete it)
-            self._opts.sink.merge([results[u.index] for u in units])
+        # what the pieces kept is all handed over before the messages below (which may complete it)
+        assert sink is None or handed == len(units)
         # Merge the pieces of messages cut by chunk (or file) boundaries, in input order. Their
         # verdict numbers point into each worker's table: renumber them into one table first.
         merged_table: list[Verdict] = []
@@ -645,12 +680,14 @@ class WorkerSink(Protocol):
     to the parent (see :func:`read_logs`)."""
 
     def open(self, index: int) -> WorkerSinkPart:
-        """Called in the worker for input piece ``index`` (0, 1, ... in input order)."""
+        """Called where input piece ``index`` (0, 1, ... in input order) is read: a worker
+        process, or the parent, which then reads the first piece left itself."""
         ...
 
     def merge(self, results: list[Any]) -> None:
-        """Called in the parent once every worker has ended, with what each piece's
-        ``close()`` returned, in input order; before the messages cut by piece boundaries are
+        """Called in the parent with what pieces' ``close()`` returned: every piece once, in
+        input order, as soon as it and all pieces before it have ended (so maybe while later
+        pieces are still being read); all before the messages cut by piece boundaries are
         yielded."""
         ...
 
@@ -798,9 +835,10 @@ def read_logs(
       record (:mod:`inboxtrace.timeline.records`); workers then use that, which is faster.
     - ``sink``: with a ``transform``, a :class:`WorkerSink`: in a parallel read each worker hands
       its transform results to ``sink.open(piece)`` (e.g. writes them to a file of its own)
-      instead of sending them to the parent, and the parent calls ``sink.merge(results)`` once
-      the workers have ended; only the messages cut by piece boundaries are then yielded. A
-      read that is not parallel ignores the sink (everything is yielded).
+      instead of sending them to the parent (which reads one piece itself meanwhile), and the
+      parent calls ``sink.merge(results)`` for the pieces in input order as they end; only the
+      messages cut by piece boundaries are then yielded. A read that is not parallel ignores
+      the sink (everything is yielded).
 
     The returned :class:`LogReader` is an iterator with ``.stats``, ``.progress`` (bytes read,
     bytes total) and ``.resume_position()``. Raises :class:`~inboxtrace.errors.InputError` for a
