@@ -123,3 +123,39 @@ def test_pieces_that_collide(tmp_path: Path, pieces: list[int]) -> None:
             per_qid[r[3]] = per_qid.get(r[3], 0) + 1
     assert max(per_second.values()) == 40  # the burst: 40 rejections, none lost, none doubled
     assert min(per_qid.values()) == 2  # every queue id: once a day, two messages
+
+
+def test_interrupted_bulk_ingest_completes_on_the_next_run(
+    tmp_path: Path, pieces: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped after the first piece was copied in: the next run (a store no longer empty, so the
+    one-writer path) completes it, nothing lost, nothing twice, and no scratch files left."""
+    log = tmp_path / "gen.log"
+    with log.open("w") as out:
+        subprocess.run(
+            [sys.executable, str(SHARED / "tools" / "gen_postfix_log.py"), "20000"],
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
+    serial, s1 = _ingest(log, tmp_path / "serial.db", jobs=1)
+    original = ChunkTables.merge
+
+    def merge_then_stop(self: ChunkTables, results: list[Any]) -> None:
+        original(self, results)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ChunkTables, "merge", merge_then_stop)
+    db = tmp_path / "resumed.db"
+    with pytest.raises(KeyboardInterrupt), open_store(f"sqlite:///{db}") as store:
+        ingest([str(log)], store, jobs=2)
+    with open_store(f"sqlite:///{db}") as store, store.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT count(*) FROM log_messages").scalar_one()
+    assert 0 < stored < len(serial["log_messages"])
+    monkeypatch.setattr(ChunkTables, "merge", original)
+    resumed, s2 = _ingest(log, db, jobs=2)
+    assert resumed["log_messages"] == serial["log_messages"]
+    assert resumed["log_deliveries"] == serial["log_deliveries"]
+    assert resumed["indexes"] == serial["indexes"]
+    assert s2.lines == s1.lines
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".inboxtrace-ingest.")]
