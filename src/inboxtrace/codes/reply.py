@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from inboxtrace.codes.needles import needles_of
 from inboxtrace.codes.phases import phase_of
 from inboxtrace.errors import NotAReplyError
 from inboxtrace.model.reply import Reply
@@ -64,6 +65,9 @@ _WRAPPERS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^.*?\b(?:stat|reply|reject)=(?:[A-Za-z ]+:\s*)?(?P<inner>.*)$", re.I | re.S),
 )
 
+# The literals each wrapper needs (needles.py): a text without them skips that regex.
+_WRAPPER_NEEDLES = tuple(needles_of(p.pattern, p.flags) for p in _WRAPPERS)
+
 _TRAILING_PHASE_RE = re.compile(
     r"\s*\((?:in reply to|after|while)\s[^()]*(?:\([^()]*\)[^()]*)*\)\s*$", re.IGNORECASE
 )
@@ -74,7 +78,10 @@ def _unwrap(raw: str) -> tuple[str, str | None, str | None]:
     host: str | None = None
     ip: str | None = None
     for _ in range(3):  # wrappers nest at most a few levels (Diagnostic-Code around a Postfix text)
-        for pattern in _WRAPPERS:
+        low = text.lower()
+        for pattern, needles in zip(_WRAPPERS, _WRAPPER_NEEDLES, strict=True):
+            if needles and not any(n in low for n in needles):
+                continue
             match = pattern.match(text)
             if match:
                 groups = match.groupdict()
