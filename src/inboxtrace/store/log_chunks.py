@@ -5,8 +5,9 @@ piece per core. Without a sink every worker sends its rows to the parent, which 
 writes them one batch at a time: that serial work (and the marshalling) bounds the speed. With
 :class:`ChunkTables` as the sink each worker runs the same :class:`~inboxtrace.store.logs.LogWriter`
 on a SQLite file of its own (same tables, no trace-only indexes), so keying, matching and
-``executemany`` run in parallel; the parent then copies each file into the store with
-``INSERT ... SELECT`` (in SQLite's C code, no Python per row), in input order. Only what one worker
+``executemany`` run in parallel, while the parent reads the first piece straight into the store;
+the parent then copies each file into the store with ``INSERT ... SELECT`` (in SQLite's C code,
+no Python per row), in input order. Only what one worker
 could not know goes through the parent's writer, like any other batch:
 
 - messages of a piece whose (host, queue id) is already in the store from an earlier piece (a
@@ -79,6 +80,20 @@ class _Part:
         return self.path, astuple(self.writer.counts)
 
 
+class _Direct:
+    """The first piece, read by the parent itself: written straight into the store by the
+    parent's writer (it comes first in input order: exactly what one pass does; no copy)."""
+
+    def __init__(self, writer: LogWriter) -> None:
+        self.writer = writer
+
+    def add(self, item: PreparedMessage) -> None:
+        self.writer.add_prepared(item)
+
+    def close(self) -> None:
+        self.writer.flush()
+
+
 class ChunkTables:
     """The :class:`~inboxtrace.timeline.reader.WorkerSink` of a bulk ingest (module docstring).
 
@@ -95,7 +110,8 @@ class ChunkTables:
             if database and database != ":memory:" and not database.startswith("file:"):
                 directory = os.path.dirname(os.path.abspath(database))
         self.directory = tempfile.mkdtemp(prefix=".inboxtrace-ingest.", dir=directory)
-        self.merged = 0  # pieces copied into the store
+        self.merged = 0  # pieces handed over
+        self._pid = os.getpid()
 
     def __enter__(self) -> ChunkTables:
         return self
@@ -103,8 +119,10 @@ class ChunkTables:
     def __exit__(self, *exc: object) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    # -- in the workers ---------------------------------------------------------------------------
-    def open(self, index: int) -> _Part:
+    # -- where a piece is read ---------------------------------------------------------------------
+    def open(self, index: int) -> _Part | _Direct:
+        if index == 0 and os.getpid() == self._pid and self.merged == 0:
+            return _Direct(self.writer)
         return _Part(os.path.join(self.directory, f"piece{index}.db"), self.writer.batch_size)
 
     # -- in the parent ----------------------------------------------------------------------------
@@ -112,7 +130,8 @@ class ChunkTables:
         """Copy every piece into the store, in input order (see the module docstring)."""
         self.writer.flush()
         for result in results:
-            if result is None:  # a piece that had nothing to write
+            self.merged += 1
+            if result is None:  # written straight into the store
                 continue
             path, counts = result
             add = WriteCounts(*counts)
@@ -127,7 +146,6 @@ class ChunkTables:
                 self.writer.add_prepared(prepared)
             self.writer.flush()
             os.unlink(path)
-            self.merged += 1
 
     def _copy(self, path: str, counts: WriteCounts) -> list[PreparedMessage]:
         """Copy one piece; return the messages the parent's writer must match and merge (their
