@@ -15,14 +15,18 @@ and the ratios to pflogsumm. It then compares the totals: pflogsumm's
 delivered / deferred / bounced / rejected with inboxtrace's per-recipient final states, and
 explains where they differ on purpose (pflogsumm does not count an expired message as bounced).
 
-How ingest is made fast: big plain files are cut at line boundaries into one chunk per core;
-each worker process dispatches lines with plain string tests before any regex, assembles its
-messages and makes the store's rows itself (``RowMaker.from_record``, straight from the compact
-records, no model objects), so the parent only unmarshals rows, keys and matches them against
-the store and runs ``executemany``; pieces of messages cut by a chunk boundary are merged in the
-parent. Workers freeze the heap they inherit (no copy-on-write by the collector) and both sides
-collect garbage less often. On a first ingest into an empty store the trace-only indexes are
-built once at the end.
+How ingest is made fast: big plain files are cut at line boundaries into one piece per core;
+each piece is parsed with plain string tests before any regex, its messages are assembled and
+turned into the store's rows where they are read (``RowMaker.from_record``, straight from the
+compact records, no model objects). Into an empty SQLite store (the bulk case) the pieces are
+also keyed, matched and written where they are read: the parent reads the first piece straight
+into the store while a worker process writes the next one into a scratch SQLite file, which the
+parent then copies in with one ``INSERT ... SELECT`` (``store.log_chunks``); only what the
+pieces share (messages cut by a piece boundary, queue ids met in both) goes through the parent's
+writer. Otherwise (PostgreSQL, a store that already holds logs) the workers send their rows to
+the parent, which matches them against the store and writes them. Workers freeze the heap they
+inherit (no copy-on-write by the collector) and both sides collect garbage less often. On a first
+ingest the trace-only indexes are built once at the end.
 """
 
 from __future__ import annotations
