@@ -124,14 +124,16 @@ def _merge(a: _Msg, b: _Msg) -> _Msg:
 
 def _count_newlines(path: str, upto: int) -> int:
     n = 0
-    with open(path, "rb") as f:
+    buf = bytearray(1 << 20)  # one reused buffer: no big allocation left behind in the heap
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as f:
         left = upto
         while left > 0:
-            data = f.read(min(left, 1 << 23))
-            if not data:
+            got = f.readinto(view[: min(left, len(buf))])
+            if not got:
                 break
-            n += data.count(b"\n")
-            left -= len(data)
+            n += buf.count(b"\n", 0, got)
+            left -= got
     return n
 
 
