@@ -6,6 +6,7 @@ on both sides of it)."""
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 import sys
 from pathlib import Path
@@ -22,9 +23,12 @@ from tests.conftest import SHARED
 REAL = SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log"
 
 
-def _ingest(log: Path, db: Path, jobs: int) -> tuple[dict[str, list[tuple[Any, ...]]], IngestSummary]:
+def _ingest(
+    log: Path | list[Path], db: Path, jobs: int
+) -> tuple[dict[str, list[tuple[Any, ...]]], IngestSummary]:
+    logs = log if isinstance(log, list) else [log]
     with open_store(f"sqlite:///{db}") as store:
-        summary = ingest([str(log)], store, jobs=jobs)
+        summary = ingest([str(p) for p in logs], store, jobs=jobs)
         with store.connect() as conn:
             rows = {
                 t: [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {t} ORDER BY 1, 2")]
@@ -60,11 +64,13 @@ def pieces(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return merged
 
 
-def _same_both_ways(log: Path, tmp_path: Path, pieces: list[int]) -> dict[str, list[tuple[Any, ...]]]:
+def _same_both_ways(
+    log: Path | list[Path], tmp_path: Path, pieces: list[int], n_pieces: int = 2
+) -> dict[str, list[tuple[Any, ...]]]:
     serial, s1 = _ingest(log, tmp_path / "serial.db", jobs=1)
     assert pieces == []  # one process: no pieces
     parallel, s2 = _ingest(log, tmp_path / "parallel.db", jobs=2)
-    assert pieces == [1, 2], "the bulk path was not taken (or not piece by piece)"
+    assert pieces == list(range(1, n_pieces + 1)), "the bulk path was not taken (or not piece by piece)"
     assert parallel["log_messages"] == serial["log_messages"]
     assert parallel["log_deliveries"] == serial["log_deliveries"]
     assert parallel["indexes"] == serial["indexes"]
@@ -95,6 +101,28 @@ def test_generated_log_with_messages_across_the_cut(tmp_path: Path, pieces: list
         )
     rows = _same_both_ways(log, tmp_path, pieces)
     assert len(rows["log_messages"]) > 2000
+
+
+def test_rotated_set_with_a_compressed_file(tmp_path: Path, pieces: list[int]) -> None:
+    """``mail.log.2.gz mail.log.1 mail.log``: the compressed file is one piece, each plain file
+    two; messages continue from file to file."""
+    gen = tmp_path / "gen.log"
+    with gen.open("w") as out:
+        subprocess.run(
+            [sys.executable, str(SHARED / "tools" / "gen_postfix_log.py"), "15000"],
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
+    lines = gen.read_text().splitlines(keepends=True)
+    third = len(lines) // 3
+    rotated = [tmp_path / "mail.log.2.gz", tmp_path / "mail.log.1", tmp_path / "mail.log"]
+    with gzip.open(rotated[0], "wt") as z:
+        z.writelines(lines[:third])
+    rotated[1].write_text("".join(lines[third : 2 * third]))
+    rotated[2].write_text("".join(lines[2 * third :]))
+    rows = _same_both_ways(rotated[::-1], tmp_path, pieces, n_pieces=5)
+    assert len(rows["log_messages"]) > 1500
 
 
 def test_pieces_that_collide(tmp_path: Path, pieces: list[int]) -> None:
