@@ -1,6 +1,6 @@
 """MTA log ingest speed and memory against Debian's pflogsumm, on the same generated logs.
 
-Usage: .venv/bin/python benchmarks/bench_logs.py [--lines N] [--keep DIR] [--no-ingest]
+Usage: .venv/bin/python benchmarks/bench_logs.py [--lines N] [--keep DIR] [--no-ingest] [--repeat N]
 
 For each of two logs made by ``shared/tools/gen_postfix_log.py N`` (classic syslog, short queue
 ids) and ``... --rfc3339 --long-ids``, it runs, as child processes in this same run:
@@ -41,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,22 +216,37 @@ def count_lines(path: Path) -> int:
     return n
 
 
-def bench_one(path: Path, tmp: Path, ingest: bool) -> None:
+def best_of(repeat: int, name: str, argv: Sequence[str], before: Callable[[], None] | None = None) -> Run:
+    """The fastest of ``repeat`` runs (each tool gets the same treatment), with the highest
+    memory peak seen in any of them."""
+    runs = []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        runs.append(run(name, argv))
+    best = min(runs, key=lambda r: (r.returncode != 0, r.wall))
+    best.peak_rss_kb = max(r.peak_rss_kb for r in runs)
+    best.peak_pss_kb = max(r.peak_pss_kb for r in runs)
+    return best
+
+
+def bench_one(path: Path, tmp: Path, ingest: bool, repeat: int = 1) -> None:
     lines = count_lines(path)
     print(f"\n--- {path.name}: {lines:,} lines, {path.stat().st_size / 1e6:.0f} MB")
-    ref = run("pflogsumm", ["pflogsumm", str(path)])
+    ref = best_of(repeat, "pflogsumm", ["pflogsumm", str(path)])
     runs = [ref]
     inboxtrace = shutil.which("inboxtrace") or str(Path(sys.executable).parent / "inboxtrace")
     if ingest:
         db = tmp / f"{path.stem}.db"
-        db.unlink(missing_ok=True)
         runs.append(
-            run(
+            best_of(
+                repeat,
                 "inboxtrace ingest",
                 [inboxtrace, "ingest", "--db", f"sqlite:///{db}", "--json", "-q", str(path)],
+                before=lambda: db.unlink(missing_ok=True),  # a first ingest, into a new store
             )
         )
-    parse = run("parse only (read_logs)", [sys.executable, "-c", _PARSE_ONLY, str(path)])
+    parse = best_of(repeat, "parse only (read_logs)", [sys.executable, "-c", _PARSE_ONLY, str(path)])
     runs.append(parse)
     print(
         f"  {'':26} {'wall s':>8} {'lines/s':>12} {'x pflogsumm':>12} {'CPU s':>7} {'RSS MB':>8} {'ratio':>7}"
@@ -289,6 +304,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--keep", type=Path, help="directory to generate the logs in and keep them")
     ap.add_argument("--no-ingest", action="store_true", help="measure the parse only")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run every command N times and keep each one's fastest run (a shared machine is noisy)",
+    )
     args = ap.parse_args(argv)
     if shutil.which("pflogsumm") is None:
         print("pflogsumm is not installed (apt-get install pflogsumm)", file=sys.stderr)
@@ -313,7 +334,7 @@ def main(argv: list[str]) -> int:
                         stderr=subprocess.DEVNULL,
                         check=True,
                     )
-            bench_one(path, tmp, not args.no_ingest)
+            bench_one(path, tmp, not args.no_ingest, max(1, args.repeat))
     finally:
         if args.keep is None:
             shutil.rmtree(tmp, ignore_errors=True)
