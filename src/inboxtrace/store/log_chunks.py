@@ -7,8 +7,8 @@ writes them one batch at a time: that serial work (and the marshalling) bounds t
 on a SQLite file of its own (same tables, no trace-only indexes), so keying, matching and
 ``executemany`` run in parallel, while the parent reads the first piece straight into the store;
 the parent then copies each file into the store with ``INSERT ... SELECT`` (in SQLite's C code,
-no Python per row), in input order. Only what one worker
-could not know goes through the parent's writer, like any other batch:
+no Python per row), in input order, as soon as it is done. Only what one worker could not know
+goes through the parent's writer, like any other batch:
 
 - messages of a piece whose (host, queue id) is already in the store from an earlier piece (a
   queue id reused, or a message idle-flushed in one piece and continued in the next): matched
