@@ -591,41 +591,52 @@ class LogReader:
             else:
                 error = f"{unit.path}: {msg[1]}"
 
+        def start_workers(keep: int) -> None:
+            """Give free workers the next pieces, leaving the first ``keep`` to the parent."""
+            while len(pending) > keep and len(running) < self._jobs - in_parent:
+                unit = pending.pop(keep)
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_worker, args=(unit, self._opts, send), daemon=True)
+                proc.start()
+                send.close()
+                running[recv] = (unit, proc)
+
+        def serve(timeout: float | None) -> Iterator[Message | _Made]:
+            """Take what the workers sent (waiting up to ``timeout``; None: until one sends)."""
+            nonlocal error
+            for conn in wait(list(running), timeout=timeout):
+                assert isinstance(conn, Connection)
+                unit, proc = running[conn]
+                try:
+                    data = conn.recv_bytes()
+                except EOFError:
+                    proc.join()
+                    del running[conn]
+                    if unit.index not in tails and error is None:
+                        error = f"{unit.path}: worker ended without a result (exit code {proc.exitcode})"
+                    continue
+                yield from handle(unit, data)
+
         try:
             while pending or running:
                 # when the parent reads a piece itself, it takes the first one left
-                while len(pending) > in_parent and len(running) < self._jobs - in_parent:
-                    unit = pending.pop(int(in_parent))
-                    recv, send = ctx.Pipe(duplex=False)
-                    proc = ctx.Process(target=_worker, args=(unit, self._opts, send), daemon=True)
-                    proc.start()
-                    send.close()
-                    running[recv] = (unit, proc)
-                ready = wait(list(running), timeout=0 if in_parent and pending else None)
-                if not ready and in_parent and pending:
+                start_workers(int(in_parent))
+                if in_parent and pending:
                     unit = pending.pop(0)
                     gc.freeze()  # as in a worker: the heap so far is not scanned again
                     try:
                         for data in _work(unit, self._opts):
                             yield from handle(unit, data)
+                            if running:  # meanwhile: keep the pipes drained, keep workers busy
+                                yield from serve(0)
+                                start_workers(0)
                     except Exception as exc:  # as a worker would report it
                         error = f"{unit.path}: {type(exc).__name__}: {exc}"
                         break
                     finally:
                         gc.unfreeze()
                     continue
-                for conn in ready:
-                    assert isinstance(conn, Connection)
-                    unit, proc = running[conn]
-                    try:
-                        data = conn.recv_bytes()
-                    except EOFError:
-                        proc.join()
-                        del running[conn]
-                        if unit.index not in tails and error is None:
-                            error = f"{unit.path}: worker ended without a result (exit code {proc.exitcode})"
-                        continue
-                    yield from handle(unit, data)
+                yield from serve(None)
         finally:
             for conn, (_, proc) in running.items():
                 proc.terminate()
