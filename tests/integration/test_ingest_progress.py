@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from inboxtrace.ingest import Progress, ingest
 from inboxtrace.store import open_store
+from tests.conftest import generated_log
 
 
-def test_progress_is_reported_and_the_summary_adds_up(shared_dir: Path, tmp_path: Path) -> None:
-    log = tmp_path / "mail.log"
-    with log.open("w") as f:
-        subprocess.run(
-            [sys.executable, str(shared_dir / "tools" / "gen_postfix_log.py"), "30000"],
-            stdout=f,
-            stderr=subprocess.DEVNULL,
-            check=True,
-        )
+def test_progress_is_reported_and_the_summary_adds_up(tmp_path: Path) -> None:
+    log = generated_log(tmp_path / "mail.log", 30000)
     seen: list[Progress] = []
     with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
         summary = ingest([str(log)], store, progress=seen.append, progress_interval=0.0)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,17 +13,9 @@ import pytest
 from inboxtrace.logs import LogStats
 from inboxtrace.model import FinalState, Message
 from inboxtrace.timeline import read_logs, reader
-from tests.conftest import SHARED
+from tests.conftest import SHARED, generated_log
 
-GEN = SHARED / "tools" / "gen_postfix_log.py"
-
-
-def _generate(path: Path, n: int, *args: str) -> Path:
-    with path.open("w") as out:
-        subprocess.run(
-            [sys.executable, str(GEN), str(n), *args], stdout=out, stderr=subprocess.DEVNULL, check=True
-        )
-    return path
+_generate = generated_log
 
 
 def _summary(messages: list[Message]) -> list[tuple[str, str, tuple[tuple[str, str, int], ...]]]:

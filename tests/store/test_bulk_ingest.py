@@ -7,8 +7,6 @@ on both sides of it)."""
 from __future__ import annotations
 
 import gzip
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ from inboxtrace.ingest import IngestSummary, ingest
 from inboxtrace.store import open_store
 from inboxtrace.store.log_chunks import ChunkTables
 from inboxtrace.timeline import reader
-from tests.conftest import SHARED
+from tests.conftest import SHARED, generated_log
 
 REAL = SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log"
 
@@ -85,20 +83,7 @@ def test_real_postfix_log(tmp_path: Path, pieces: list[int]) -> None:
 
 
 def test_generated_log_with_messages_across_the_cut(tmp_path: Path, pieces: list[int]) -> None:
-    log = tmp_path / "gen.log"
-    with log.open("w") as out:
-        subprocess.run(
-            [
-                sys.executable,
-                str(SHARED / "tools" / "gen_postfix_log.py"),
-                "20000",
-                "--rfc3339",
-                "--long-ids",
-            ],
-            stdout=out,
-            stderr=subprocess.DEVNULL,
-            check=True,
-        )
+    log = generated_log(tmp_path / "gen.log", 20000, "--rfc3339", "--long-ids")
     rows = _same_both_ways(log, tmp_path, pieces)
     assert len(rows["log_messages"]) > 2000
 
@@ -106,14 +91,7 @@ def test_generated_log_with_messages_across_the_cut(tmp_path: Path, pieces: list
 def test_rotated_set_with_a_compressed_file(tmp_path: Path, pieces: list[int]) -> None:
     """``mail.log.2.gz mail.log.1 mail.log``: the compressed file is one piece, each plain file
     two; messages continue from file to file."""
-    gen = tmp_path / "gen.log"
-    with gen.open("w") as out:
-        subprocess.run(
-            [sys.executable, str(SHARED / "tools" / "gen_postfix_log.py"), "15000"],
-            stdout=out,
-            stderr=subprocess.DEVNULL,
-            check=True,
-        )
+    gen = generated_log(tmp_path / "gen.log", 15000)
     lines = gen.read_text().splitlines(keepends=True)
     third = len(lines) // 3
     rotated = [tmp_path / "mail.log.2.gz", tmp_path / "mail.log.1", tmp_path / "mail.log"]
@@ -158,14 +136,7 @@ def test_interrupted_bulk_ingest_completes_on_the_next_run(
 ) -> None:
     """Stopped after the first piece was copied in: the next run (a store no longer empty, so the
     one-writer path) completes it, nothing lost, nothing twice, and no scratch files left."""
-    log = tmp_path / "gen.log"
-    with log.open("w") as out:
-        subprocess.run(
-            [sys.executable, str(SHARED / "tools" / "gen_postfix_log.py"), "20000"],
-            stdout=out,
-            stderr=subprocess.DEVNULL,
-            check=True,
-        )
+    log = generated_log(tmp_path / "gen.log", 20000)
     serial, s1 = _ingest(log, tmp_path / "serial.db", jobs=1)
     original = ChunkTables.merge
 

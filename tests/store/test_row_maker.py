@@ -3,8 +3,6 @@ do) equal the rows made from the model objects, on every real log of the shared 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from inboxtrace.sources import iter_blocks
 from inboxtrace.store.logs import RowMaker
 from inboxtrace.timeline import read_logs, reader
 from inboxtrace.timeline.records import Builder
-from tests.conftest import SHARED
+from tests.conftest import SHARED, generated_log
 
 LOGS = sorted(
     [
@@ -56,14 +54,7 @@ def test_rows_from_records_equal_rows_from_messages(path: Path) -> None:
 def test_parallel_rows_equal_serial_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Through the reader: rows made in two workers (pieces cut by the chunk boundary merged in
     the parent) equal the rows of the one-process read."""
-    log = tmp_path / "gen.log"
-    with log.open("w") as out:
-        subprocess.run(
-            [sys.executable, str(SHARED / "tools" / "gen_postfix_log.py"), "20000"],
-            stdout=out,
-            stderr=subprocess.DEVNULL,
-            check=True,
-        )
+    log = generated_log(tmp_path / "gen.log", 20000)
     monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
     maker = RowMaker()
     serial = [maker(m) for m in read_logs([log], jobs=1)]
