@@ -34,7 +34,7 @@ _MBOX_SEP_RE = re.compile(
 _CLOSE_DELIMITER_RE = re.compile(rb"\n--[^\s-][^\n]*--\n$")
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
 _MAX_FILE = 512 * 1024 * 1024
-_AUTO_SERIAL = 48  # messages parsed in-process before workers=0 starts its processes
+_AUTO_SERIAL = 48  # up to this many messages, workers=0 parses in-process
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,18 +195,18 @@ def _read_one(item: RawMessage) -> BounceReport:
 def read_bounces(items: Iterable[RawMessage], *, workers: int = 1) -> Iterator[BounceReport]:
     """Parse every message, in input order; unreadable ones give reports of kind ERROR.
 
-    ``workers`` > 1 parses in that many processes (messages are independent). 0 chooses: the first
-    messages are parsed here, and when more follow, the rest in one process per CPU (a few
-    bounces do not pay for starting processes; a big mailbox uses every core).
+    ``workers`` > 1 parses in that many processes (messages are independent). 0 chooses: a few
+    dozen messages are parsed here (starting processes would cost more), more in one process per
+    CPU (the first messages are read ahead to tell which).
     """
     if workers == 0:
         it = iter(items)
-        for item in itertools.islice(it, _AUTO_SERIAL):
-            yield _read_one(item)
-        rest = next(it, None)
-        if rest is None:
+        head = list(itertools.islice(it, _AUTO_SERIAL + 1))
+        if len(head) <= _AUTO_SERIAL:
+            for item in head:
+                yield _read_one(item)
             return
-        items = itertools.chain([rest], it)
+        items = itertools.chain(head, it)
         workers = os.cpu_count() or 1
     if workers <= 1:
         for item in items:
