@@ -10,7 +10,7 @@ import pytest
 from inboxtrace.bounces import iter_paths, read_bounces
 from inboxtrace.bounces.parallel import map_ordered
 from inboxtrace.bounces.sources import RawMessage
-from inboxtrace.errors import InputError
+from inboxtrace.errors import InboxtraceError, InputError
 from inboxtrace.model.bounce import BounceReport
 from tests.bounces.conftest import CORPUS
 
@@ -102,3 +102,14 @@ def test_auto_parses_a_few_messages_in_process(monkeypatch: pytest.MonkeyPatch) 
     assert [r.source for r in reports] == [i.source for i in items]
     with pytest.raises(AssertionError, match="processes started"):  # and a big input does use them
         list(read_bounces(items * 20, workers=0))
+
+
+def _dies_on_7(n: int) -> int:
+    if n == 7:
+        os._exit(3)  # as if the kernel had killed it
+    return n
+
+
+def test_a_worker_that_dies_gives_a_clear_error() -> None:
+    with pytest.raises(InboxtraceError, match="ended without an answer"):
+        list(map_ordered(_dies_on_7, range(100), 2))

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
+from inboxtrace.errors import InboxtraceError
+
 In = TypeVar("In")
 Out = TypeVar("Out")
 
@@ -49,7 +51,7 @@ def _pickled_error(exc: Exception) -> bytes:
     try:
         return pickle.dumps(("error", exc), pickle.HIGHEST_PROTOCOL)
     except Exception:  # an exception that does not pickle: its text
-        failure = RuntimeError(f"a bounce parsing worker failed: {type(exc).__name__}: {exc}")
+        failure = InboxtraceError(f"a bounce parsing worker failed: {type(exc).__name__}: {exc}")
         return pickle.dumps(("error", failure), pickle.HIGHEST_PROTOCOL)
 
 
@@ -57,7 +59,8 @@ def map_ordered(work: Callable[[In], Out], items: Iterable[In], workers: int) ->
     """``work(item)`` for each item, computed in ``workers`` forked processes, in input order.
 
     ``work`` runs in the children: what it needs must be loaded before this call (forked
-    children share the parent's memory). A worker that dies raises ``RuntimeError`` here.
+    children share the parent's memory). An exception in ``work`` is raised here; a worker that
+    dies raises :class:`~inboxtrace.errors.InboxtraceError`.
     """
     ctx = multiprocessing.get_context("fork")
     conns: list[Connection] = []
@@ -106,7 +109,10 @@ def _answer(conn: Connection) -> list[Any]:
     try:
         status, value = pickle.loads(conn.recv_bytes())
     except EOFError:
-        raise RuntimeError("a bounce parsing worker ended without an answer") from None
+        raise InboxtraceError(
+            "a bounce parsing worker ended without an answer (killed, or out of memory?); "
+            "--workers 1 parses in this process"
+        ) from None
     if status != "ok":
         raise value  # the worker's own exception (an InboxtraceError stays one)
     result: list[Any] = value
