@@ -107,3 +107,31 @@ def test_gates_overlapping_and_nested_needles() -> None:
     assert gates.candidates("a shame: junk mail") == [0, 1, 4, 5]  # junk mail, always, ham, mail
     assert gates.candidates("nothing") == [1]
     assert Gates([(), ()]).candidates("x") == [0, 1]  # no needle at all
+
+
+_TABLE = [
+    (r"user (?:unknown|not found)", "userunknown"),
+    (r"\bspam\b", "spam"),
+    (r"mailbox (?:is )?full|quota", "full"),
+    (r"\d{3}", "digits"),  # no needle: always tried
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["User ", "unknown", " not found", "SPAM", "spammer", " mailbox", " is full", "quota", "42", "7"]
+        ),
+        max_size=8,
+    )
+)
+def test_first_match_answers_what_the_plain_loop_answers(parts: list[str]) -> None:
+    import re
+
+    from inboxtrace.codes.needles import FirstMatch
+
+    table = [(re.compile(p, re.IGNORECASE), v) for p, v in _TABLE]
+    text = "".join(parts)
+    plain = next((v for p, v in table if p.search(text)), None)
+    assert FirstMatch(table).first(text) == plain

@@ -4,6 +4,9 @@ Most replies match none of the ~100 provider and special rules, yet a regex sear
 far more than a substring test. For each rule we work out, from its parsed form, literal strings one
 of which must appear in any text the rule matches (its "needles"), and skip the regex when none is
 in the lower-cased text. Rules whose form gives no such literal are always searched.
+
+:class:`Gates` looks for the needles of a whole table at once (Aho-Corasick), and
+:class:`FirstMatch` is an ordered table of regexes answering the first that matches, behind them.
 """
 
 from __future__ import annotations
