@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
+import dns.message
+import dns.rcode
+import dns.rrset
 import pytest
 
 from inboxtrace.checks.dnsq import DnsStatus, Resolver, parse_nameserver
@@ -84,15 +89,10 @@ def test_parse_nameserver_rejects(spec: str) -> None:
         parse_nameserver(spec)
 
 
-@pytest.fixture
-def edns_intolerant() -> Iterator[str]:
-    """An old-style server: FORMERR to any question carrying EDNS, a TXT answer otherwise."""
-    import threading
-
-    import dns.message
-    import dns.rcode
-    import dns.rrset
-
+@contextlib.contextmanager
+def _scripted_udp_server(answer: Callable[[dns.message.Message], list[bytes]]) -> Iterator[str]:
+    """A UDP DNS server on loopback sending ``answer(query)`` (wire messages) back to each
+    question; yields its "127.0.0.1:port" and stops when the block ends."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(0.2)
@@ -104,15 +104,8 @@ def edns_intolerant() -> Iterator[str]:
                 data, addr = sock.recvfrom(4096)
             except (TimeoutError, OSError):
                 continue
-            query = dns.message.from_wire(data)
-            reply = dns.message.make_response(query)
-            if query.edns >= 0:
-                reply.set_rcode(dns.rcode.FORMERR)
-            else:
-                reply.answer.append(
-                    dns.rrset.from_text(query.question[0].name, 60, "IN", "TXT", '"v=spf1 -all"')
-                )
-            sock.sendto(reply.to_wire(), addr)
+            for wire in answer(dns.message.from_wire(data)):
+                sock.sendto(wire, addr)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -122,6 +115,22 @@ def edns_intolerant() -> Iterator[str]:
         stop.set()
         thread.join(2)
         sock.close()
+
+
+@pytest.fixture
+def edns_intolerant() -> Iterator[str]:
+    """An old-style server: FORMERR to any question carrying EDNS, a TXT answer otherwise."""
+
+    def answer(query: dns.message.Message) -> list[bytes]:
+        reply = dns.message.make_response(query)
+        if query.edns >= 0:
+            reply.set_rcode(dns.rcode.FORMERR)
+        else:
+            reply.answer.append(dns.rrset.from_text(query.question[0].name, 60, "IN", "TXT", '"v=spf1 -all"'))
+        return [reply.to_wire()]
+
+    with _scripted_udp_server(answer) as server:
+        yield server
 
 
 def test_formerr_to_edns_is_asked_again_without_it(edns_intolerant: str) -> None:
@@ -138,42 +147,21 @@ def test_formerr_to_edns_is_asked_again_without_it(edns_intolerant: str) -> None
 def spoofing_server() -> Iterator[str]:
     """Answers every question twice: first for another name (same id), then correctly —
     except for names starting with "only-wrong", which only get the wrong answer."""
-    import threading
 
-    import dns.message
-    import dns.rrset
+    def answer(query: dns.message.Message) -> list[bytes]:
+        qname = query.question[0].name
+        wrong = dns.message.make_query("elsewhere.example", "TXT")
+        wrong.id = query.id
+        fake = dns.message.make_response(wrong)
+        fake.answer.append(dns.rrset.from_text("elsewhere.example.", 60, "IN", "TXT", '"forged"'))
+        if qname.to_text().startswith("only-wrong"):
+            return [fake.to_wire()]
+        reply = dns.message.make_response(query)
+        reply.answer.append(dns.rrset.from_text(qname, 60, "IN", "TXT", '"genuine"'))
+        return [fake.to_wire(), reply.to_wire()]
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                data, addr = sock.recvfrom(4096)
-            except (TimeoutError, OSError):
-                continue
-            query = dns.message.from_wire(data)
-            qname = query.question[0].name
-            wrong = dns.message.make_query("elsewhere.example", "TXT")
-            wrong.id = query.id
-            fake = dns.message.make_response(wrong)
-            fake.answer.append(dns.rrset.from_text("elsewhere.example.", 60, "IN", "TXT", '"forged"'))
-            sock.sendto(fake.to_wire(), addr)
-            if not qname.to_text().startswith("only-wrong"):
-                reply = dns.message.make_response(query)
-                reply.answer.append(dns.rrset.from_text(qname, 60, "IN", "TXT", '"genuine"'))
-                sock.sendto(reply.to_wire(), addr)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(2)
-        sock.close()
+    with _scripted_udp_server(answer) as server:
+        yield server
 
 
 def test_answers_for_another_question_are_ignored(spoofing_server: str) -> None:
