@@ -238,7 +238,45 @@ def _worker(unit: _Unit, opts: _Options, conn: Connection) -> None:
 
 
 class LogReader:
-    """Iterate over the messages of one or more MTA logs (see :func:`read_logs`)."""
+    """Read MTA logs and yield one :class:`~inboxtrace.model.Message` per (host, queue id).
+
+    ``inputs``: paths (plain, .gz, .bz2, .xz: sniffed by content), ``"-"`` for stdin, or binary
+    streams. Several paths are read oldest first (rotation order ``mail.log.2.gz, mail.log.1,
+    mail.log``, else by first timestamp) and messages continue across them.
+
+    - ``format``: ``None``/``"auto"`` picks the parser per line from the syslog program name
+      (``postfix/*``, ``exim``, ``sm-mta``...; Exim's own main log is recognised by its shape);
+      ``"postfix"``, ``"exim"`` or ``"sendmail"`` forces one. Unknown names raise UnknownFormatError.
+    - ``stats``: a :class:`~inboxtrace.logs.LogStats` filled while reading: ``lines``, ``events``,
+      ``ignored`` (kind -> count), ``unknown``, ``unknown_samples`` (first 5), ``truncated``,
+      ``recoded``, ``messages``. Complete once the iteration has ended.
+    - Messages come out when complete (Postfix ``removed``, Exim ``Completed``), when idle for
+      ``idle_seconds`` of log time (default 7 days; None: never), and at the end of the input
+      (still open: deferred recipients stay ``deferred``). Order is by completion, not arrival.
+    - ``follow=True``: one file, tailed forever like ``tail -F`` (rotation, truncation) until
+      ``should_stop()`` returns true; messages are yielded as they complete.
+    - ``positions``: saved :class:`~inboxtrace.sources.Position` s (from
+      :meth:`LogReader.resume_position`); a file whose identity matches one is read from there.
+    - ``jobs``: worker processes for big plain files (default min(2, CPUs)); 1 = in-process.
+    - ``host``: the host name for logs whose lines carry none (Exim's own main log).
+    - ``tz``: the zone of timestamps that have none (classic syslog); default UTC.
+    - ``transform``: a function of a Message; the reader then yields ``transform(message)``
+      instead. In a parallel read it runs in the worker processes (forked: it need not be
+      picklable), so its result must be :mod:`marshal`-able (plain values, lists, dicts, tuples).
+      The store's ingest uses it to make its rows in parallel. A transform object may also
+      have ``from_record(record, verdicts, builder)`` giving the same result from the compact
+      record (:mod:`inboxtrace.timeline.records`); workers then use that, which is faster.
+    - ``sink``: with a ``transform``, a :class:`WorkerSink`: in a parallel read each worker hands
+      its transform results to ``sink.open(piece)`` (e.g. writes them to a file of its own)
+      instead of sending them to the parent (which reads one piece itself meanwhile), and the
+      parent calls ``sink.merge(results)`` for the pieces in input order as they end; only the
+      messages cut by piece boundaries are then yielded. A read that is not parallel ignores
+      the sink (everything is yielded).
+
+    A reader is an iterator with ``.stats``, ``.progress`` (bytes read, bytes total) and
+    ``.resume_position()``; ``read_logs`` is this class. Raises :class:`~inboxtrace.errors.InputError` for a
+    missing or unreadable input; bad lines inside an input are counted, never raised.
+    """
 
     def __init__(
         self,
@@ -801,78 +839,9 @@ class _Prepend(io.RawIOBase):
         return n
 
 
-def read_logs(
-    inputs: Iterable[str | os.PathLike[str] | BinaryIO],
-    *,
-    format: str | None = None,
-    stats: LogStats | None = None,
-    follow: bool = False,
-    positions: Iterable[Position] = (),
-    jobs: int | None = None,
-    idle_seconds: float | None = _DEFAULT_IDLE,
-    host: str | None = None,
-    tz: tzinfo = UTC,
-    classify: Classifier | None = None,
-    poll_interval: float = 0.5,
-    should_stop: Any = None,
-    transform: Callable[[Message], Any] | None = None,
-    sink: WorkerSink | None = None,
-) -> LogReader:
-    """Read MTA logs and yield one :class:`~inboxtrace.model.Message` per (host, queue id).
-
-    ``inputs``: paths (plain, .gz, .bz2, .xz: sniffed by content), ``"-"`` for stdin, or binary
-    streams. Several paths are read oldest first (rotation order ``mail.log.2.gz, mail.log.1,
-    mail.log``, else by first timestamp) and messages continue across them.
-
-    - ``format``: ``None``/``"auto"`` picks the parser per line from the syslog program name
-      (``postfix/*``, ``exim``, ``sm-mta``...; Exim's own main log is recognised by its shape);
-      ``"postfix"``, ``"exim"`` or ``"sendmail"`` forces one. Unknown names raise UnknownFormatError.
-    - ``stats``: a :class:`~inboxtrace.logs.LogStats` filled while reading: ``lines``, ``events``,
-      ``ignored`` (kind -> count), ``unknown``, ``unknown_samples`` (first 5), ``truncated``,
-      ``recoded``, ``messages``. Complete once the iteration has ended.
-    - Messages come out when complete (Postfix ``removed``, Exim ``Completed``), when idle for
-      ``idle_seconds`` of log time (default 7 days; None: never), and at the end of the input
-      (still open: deferred recipients stay ``deferred``). Order is by completion, not arrival.
-    - ``follow=True``: one file, tailed forever like ``tail -F`` (rotation, truncation) until
-      ``should_stop()`` returns true; messages are yielded as they complete.
-    - ``positions``: saved :class:`~inboxtrace.sources.Position` s (from
-      :meth:`LogReader.resume_position`); a file whose identity matches one is read from there.
-    - ``jobs``: worker processes for big plain files (default min(2, CPUs)); 1 = in-process.
-    - ``host``: the host name for logs whose lines carry none (Exim's own main log).
-    - ``tz``: the zone of timestamps that have none (classic syslog); default UTC.
-    - ``transform``: a function of a Message; the reader then yields ``transform(message)``
-      instead. In a parallel read it runs in the worker processes (forked: it need not be
-      picklable), so its result must be :mod:`marshal`-able (plain values, lists, dicts, tuples).
-      The store's ingest uses it to make its rows in parallel. A transform object may also
-      have ``from_record(record, verdicts, builder)`` giving the same result from the compact
-      record (:mod:`inboxtrace.timeline.records`); workers then use that, which is faster.
-    - ``sink``: with a ``transform``, a :class:`WorkerSink`: in a parallel read each worker hands
-      its transform results to ``sink.open(piece)`` (e.g. writes them to a file of its own)
-      instead of sending them to the parent (which reads one piece itself meanwhile), and the
-      parent calls ``sink.merge(results)`` for the pieces in input order as they end; only the
-      messages cut by piece boundaries are then yielded. A read that is not parallel ignores
-      the sink (everything is yielded).
-
-    The returned :class:`LogReader` is an iterator with ``.stats``, ``.progress`` (bytes read,
-    bytes total) and ``.resume_position()``. Raises :class:`~inboxtrace.errors.InputError` for a
-    missing or unreadable input; bad lines inside an input are counted, never raised.
-    """
-    return LogReader(
-        inputs,
-        format=format,
-        stats=stats,
-        follow=follow,
-        positions=positions,
-        jobs=jobs,
-        idle_seconds=idle_seconds,
-        host=host,
-        tz=tz,
-        classify=classify,
-        poll_interval=poll_interval,
-        should_stop=should_stop,
-        transform=transform,
-        sink=sink,
-    )
+# The public entry point: ``read_logs(paths, **options)`` makes a LogReader (one signature, kept
+# in one place).
+read_logs = LogReader
 
 
 __all__ = ["LogReader", "WorkerSink", "WorkerSinkPart", "order_inputs", "read_logs"]
