@@ -694,54 +694,34 @@ class RowMaker:
                 first, last = lists[0][0], deciding[0]
                 known.append(first)
                 known.extend(x[0] for x in lists[1:])
-                relay = deciding[2]
-                drows.append(
-                    {
-                        "mkey": "",
-                        "recipient": addr,
-                        "original_recipient": orig,
-                        "rcpt_domain": domain,
-                        "final_state": _STATE_VALUES[state],
-                        "first_time": first,
-                        "last_time": last,
-                        "day": _day(last),
-                        "status": deciding[1],
-                        "reply": deciding[5],
-                        "dsn": deciding[6],
-                        "relay_host": relay,
-                        "reason": deciding[11],
-                        "hard_bounce": deciding[12],
-                        "provider": self._cls.provider_of(relay, domain),
-                        "dsn_queue_id": dsn_qid,
-                        "remote_queue_id": deciding[10],
-                        "n_attempts": len(lists),
-                        "attempts": _dumps(lists),
-                    }
-                )
+                day: str | None = _day(last)
+                status, relay, reply, dsn = deciding[1], deciding[2], deciding[5], deciding[6]
+                rqid, reason, hard = deciding[10], deciding[11], deciding[12]
             else:
-                drows.append(
-                    {
-                        "mkey": "",
-                        "recipient": addr,
-                        "original_recipient": orig,
-                        "rcpt_domain": domain,
-                        "final_state": _STATE_VALUES[state],
-                        "first_time": None,
-                        "last_time": None,
-                        "day": None,
-                        "status": None,
-                        "reply": None,
-                        "dsn": None,
-                        "relay_host": None,
-                        "reason": None,
-                        "hard_bounce": None,
-                        "provider": self._cls.provider_of(None, domain),
-                        "dsn_queue_id": dsn_qid,
-                        "remote_queue_id": None,
-                        "n_attempts": 0,
-                        "attempts": "[]",
-                    }
-                )
+                first = last = day = status = relay = reply = dsn = rqid = reason = hard = None
+            drows.append(
+                {
+                    "mkey": "",
+                    "recipient": addr,
+                    "original_recipient": orig,
+                    "rcpt_domain": domain,
+                    "final_state": _STATE_VALUES[state],
+                    "first_time": first,
+                    "last_time": last,
+                    "day": day,
+                    "status": status,
+                    "reply": reply,
+                    "dsn": dsn,
+                    "relay_host": relay,
+                    "reason": reason,
+                    "hard_bounce": hard,
+                    "provider": self._cls.provider_of(relay, domain),
+                    "dsn_queue_id": dsn_qid,
+                    "remote_queue_id": rqid,
+                    "n_attempts": len(lists),
+                    "attempts": _dumps(lists) if lists else "[]",
+                }
+            )
         r_ts = received.timestamp() if received is not None else None
         c_ts = completed.timestamp() if completed is not None else None
         if r_ts is not None:
