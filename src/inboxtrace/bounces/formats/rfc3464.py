@@ -86,6 +86,21 @@ def add_context(mail: Mail, found: list[Found]) -> None:
         item.context_fn = context
 
 
+def _parsed(mail: Mail, blocks: list[dict[str, str]], name: str, *, with_queue_id: bool) -> Parsed | None:
+    """The recipients of delivery-status field blocks, with context and the vendor that wrote them."""
+    found, per_message = recipients_from_blocks(blocks)
+    if not found:
+        return None
+    add_context(mail, found)
+    return Parsed(
+        format=vendor_of(mail, per_message) or name,
+        kind="dsn",
+        recipients=found,
+        reporting_mta=found[0].reporting_mta,
+        queue_id=per_message.get("x-postfix-queue-id") if with_queue_id else None,
+    )
+
+
 class Rfc3464:
     name = "rfc3464"
     description = "RFC 3464 multipart/report delivery-status (and RFC 6533 global delivery status)"
@@ -97,17 +112,7 @@ class Rfc3464:
         part = mail.dsn_part
         if part is None:
             return None
-        found, per_message = recipients_from_blocks(_blocks_of(part))
-        if not found:
-            return None
-        add_context(mail, found)
-        return Parsed(
-            format=vendor_of(mail, per_message) or self.name,
-            kind="dsn",
-            recipients=found,
-            reporting_mta=found[0].reporting_mta,
-            queue_id=per_message.get("x-postfix-queue-id"),
-        )
+        return _parsed(mail, _blocks_of(part), self.name, with_queue_id=True)
 
 
 class InlineFields:
@@ -120,13 +125,4 @@ class InlineFields:
         return bool(_INLINE_FIELDS_RE.search(mail.body))
 
     def parse(self, mail: Mail) -> Parsed | None:
-        found, per_message = recipients_from_blocks(field_blocks(mail.body))
-        if not found:
-            return None
-        add_context(mail, found)
-        return Parsed(
-            format=vendor_of(mail, per_message) or self.name,
-            kind="dsn",
-            recipients=found,
-            reporting_mta=found[0].reporting_mta,
-        )
+        return _parsed(mail, field_blocks(mail.body), self.name, with_queue_id=False)
