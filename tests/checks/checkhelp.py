@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from inboxtrace.checks import CheckOptions, check_domain
 from inboxtrace.model.check import CheckResult
 
 
@@ -177,6 +178,13 @@ info = "https://dbl.test/"
 
 def codes(result: CheckResult) -> set[str]:
     return {f.code for f in result.findings}
+
+
+def assert_findings(options: CheckOptions, domain: str, present: set[str], absent: set[str]) -> None:
+    """Check ``domain`` with ``options``: it has every finding of ``present`` and none of ``absent``."""
+    found = codes(check_domain(domain, options))
+    assert present <= found, found
+    assert not (absent & found), found
 
 
 def sign(message: bytes, key: Key, domain: str, selector: str, headers: list[str] | None = None) -> bytes:

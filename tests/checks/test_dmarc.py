@@ -8,7 +8,7 @@ import pytest
 
 from inboxtrace.checks import CheckOptions, check_domain
 from inboxtrace.checks.dmarc import validate
-from tests.checks.checkhelp import codes
+from tests.checks.checkhelp import assert_findings
 
 pytestmark = pytest.mark.dns
 
@@ -29,10 +29,7 @@ pytestmark = pytest.mark.dns
 def test_dmarc_findings(
     opts: Callable[..., CheckOptions], domain: str, present: set[str], absent: set[str]
 ) -> None:
-    result = check_domain(domain, opts(blocklists=False, probe_selectors=False))
-    found = codes(result)
-    assert present <= found, found
-    assert not (absent & found), found
+    assert_findings(opts(blocklists=False, probe_selectors=False), domain, present, absent)
 
 
 def test_only_the_unauthorized_destination_is_reported(opts: Callable[..., CheckOptions]) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from inboxtrace.checks import CheckOptions, check_domain
 from inboxtrace.checks.ptr import generic_reason
-from tests.checks.checkhelp import GENERIC_IP, GOOD_IP, MISMATCH_IP, NO_PTR_IP, codes
+from tests.checks.checkhelp import GENERIC_IP, GOOD_IP, MISMATCH_IP, NO_PTR_IP, assert_findings, codes
 
 pytestmark = pytest.mark.dns
 
@@ -33,10 +33,7 @@ pytestmark = pytest.mark.dns
 def test_infra_findings(
     opts: Callable[..., CheckOptions], domain: str, present: set[str], absent: set[str]
 ) -> None:
-    result = check_domain(domain, opts(blocklists=False, probe_selectors=False))
-    found = codes(result)
-    assert present <= found, found
-    assert not (absent & found), found
+    assert_findings(opts(blocklists=False, probe_selectors=False), domain, present, absent)
 
 
 def test_nxdomain_scores_zero(opts: Callable[..., CheckOptions]) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from inboxtrace.checks import CheckOptions, check_domain
-from tests.checks.checkhelp import GOOD_IP, PROVIDER_IP, codes
+from tests.checks.checkhelp import GOOD_IP, PROVIDER_IP, assert_findings, codes
 
 pytestmark = pytest.mark.dns
 
@@ -32,10 +32,7 @@ pytestmark = pytest.mark.dns
 def test_spf_findings(
     opts: Callable[..., CheckOptions], domain: str, present: set[str], absent: set[str]
 ) -> None:
-    result = check_domain(domain, opts(blocklists=False, probe_selectors=False))
-    found = codes(result)
-    assert present <= found, found
-    assert not (absent & found), found
+    assert_findings(opts(blocklists=False, probe_selectors=False), domain, present, absent)
 
 
 def test_lookup_count_is_reported(opts: Callable[..., CheckOptions]) -> None:
