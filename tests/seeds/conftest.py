@@ -23,24 +23,24 @@ SEEDS = {
 }
 
 
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[DovecotRig]:
+def _seed_rig() -> Iterator[DovecotRig]:
     rig = DovecotRig.start(dict.fromkeys(SEEDS, SEED_PASSWORD))
     try:
         yield rig
     finally:
         rig.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[DovecotRig]:
+    yield from _seed_rig()
 
 
 @pytest.fixture
 def fresh_dovecot() -> Iterator[DovecotRig]:
     """A Dovecot of its own, for tests that fail logins on purpose: Dovecot delays every later login
     from an IP that failed (auth penalty, up to 15 s), which would slow the shared rig for everyone."""
-    rig = DovecotRig.start(dict.fromkeys(SEEDS, SEED_PASSWORD))
-    try:
-        yield rig
-    finally:
-        rig.stop()
+    yield from _seed_rig()
 
 
 @pytest.fixture
