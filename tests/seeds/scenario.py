@@ -40,15 +40,11 @@ from tests.rigs.knot import KnotServer, knot_server
 from tests.rigs.postfix import PostfixRig
 from tests.rigs.smtp_sink import Rule, SmtpSink
 from tests.seeds.conftest import SEED_PASSWORD, seed_toml
+from tests.seeds.conftest import SEEDS as BASE_SEEDS
 from tests.seeds.milters import dkim_key, signer, verifier
 
 SEEDS = {
-    "alice@inbox.test": "inboxmail",
-    "bob@inbox.test": "inboxmail",
-    "carol@junk.test": "junkmail",
-    "dave@promo.test": "promomail",
-    "erin@bulk.test": "bulkmail",
-    "frank@discard.test": "discardmail",
+    **BASE_SEEDS,
     "grace@reject.test": "rejectmail",
     "heidi@defer.test": "defermail",
     "judy@gone.test": "gonemail",
