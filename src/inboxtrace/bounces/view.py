@@ -144,6 +144,16 @@ class Mail:
         """The human-readable text of the message, joined."""
         return "\n".join(self.texts)
 
+    @cached_property
+    def head(self) -> str:
+        """The start of :attr:`body`, where the sniffers look for a format's own wording."""
+        return self.body[:3000]
+
+    @cached_property
+    def head_lower(self) -> str:
+        """:attr:`head` lower-cased, for the substring gates in front of the sniffers' regexes."""
+        return self.head.lower()
+
 
 def _strip_html(text: str) -> str:
     import html

@@ -233,13 +233,15 @@ def exclusions(mail: Mail) -> set[str]:
 
 
 def family_of(mail: Mail) -> Family | None:
-    head = mail.body[:3000]
-    body_may_match = set(_body_gates().candidates(head.lower()))
+    body_may_match: set[int] | None = None  # worked out when a family first needs it
     for i, fam in enumerate(families()):
         if fam.header and any(h in mail.msg for h in fam.header):
             return fam
-        if fam.body_re and i in body_may_match and fam.body_re.search(head):
-            return fam
+        if fam.body_re:
+            if body_may_match is None:
+                body_may_match = set(_body_gates().candidates(mail.head_lower))
+            if i in body_may_match and fam.body_re.search(mail.head):
+                return fam
         if fam.from_re and fam.subject_re:
             if fam.from_re.search(mail.sender) and fam.subject_re.search(mail.subject):
                 return fam

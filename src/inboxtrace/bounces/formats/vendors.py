@@ -52,16 +52,18 @@ def _body_gates() -> Gates:
 
 
 def vendor_of(mail: Mail, fields: dict[str, str]) -> str | None:
-    head = mail.body[:3000]
-    body_may_match = set(_body_gates().candidates(head.lower()))
+    body_may_match: set[int] | None = None  # worked out when a vendor first needs it
     mta = fields.get("reporting-mta", "")
     for i, v in enumerate(_vendors()):
         if any(f in fields for f in v.fields) or any(h in mail.msg for h in v.headers):
             return v.name
         if v.from_re and v.from_re.search(mail.sender):
             return v.name
-        if v.body_re and i in body_may_match and v.body_re.search(head):
-            return v.name
+        if v.body_re:
+            if body_may_match is None:
+                body_may_match = set(_body_gates().candidates(mail.head_lower))
+            if i in body_may_match and v.body_re.search(mail.head):
+                return v.name
         if v.mta_re and mta and v.mta_re.search(mta):
             return v.name
     return None
