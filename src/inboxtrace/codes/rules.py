@@ -30,24 +30,9 @@ class Rule:
     source: str | None = None
     needles: tuple[str, ...] = ()  # one of these occurs in the lower-cased text of every match
 
-    def applies(
-        self,
-        text: str,
-        code: int | None,
-        status: str | None,
-        klass: ReplyClass | None,
-        low: str | None = None,
-    ) -> bool:
-        if self.needles:
-            low = text.lower() if low is None else low
-            if not any(needle in low for needle in self.needles):
-                return False
-        return self.applies_past_gate(text, code, status, klass)
-
-    def applies_past_gate(
-        self, text: str, code: int | None, status: str | None, klass: ReplyClass | None
-    ) -> bool:
-        """:meth:`applies` for a text already known to hold one of the needles."""
+    def applies(self, text: str, code: int | None, status: str | None, klass: ReplyClass | None) -> bool:
+        """Whether the rule matches ``text`` (and its code, status and class conditions hold), for a
+        text already let through by the needle gate (:func:`match_rule` gates the whole table)."""
         if self.codes and code is not None and code not in self.codes:
             return False
         if self.status and status is not None and status != self.status:
@@ -162,7 +147,7 @@ def match_rule(
     low = text.lower()
     for i in _gates_of(rules).candidates(low):
         rule = rules[i]
-        if rule.applies_past_gate(text, code, status, klass):
+        if rule.applies(text, code, status, klass):
             return rule
     return None
 
