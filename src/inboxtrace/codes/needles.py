@@ -12,7 +12,7 @@ in the lower-cased text. Rules whose form gives no such literal are always searc
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any, Generic, TypeVar
@@ -145,12 +145,6 @@ class FirstMatch(Generic[T]):
     def __init__(self, entries: Iterable[tuple[re.Pattern[str], T]]) -> None:
         self._entries = tuple(entries)
         self._gates = Gates([needles_of(p.pattern, p.flags) for p, _ in self._entries])
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __iter__(self) -> Iterator[tuple[re.Pattern[str], T]]:
-        return iter(self._entries)
 
     def first(self, text: str) -> T | None:
         entries = self._entries
