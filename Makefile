@@ -2,18 +2,30 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+LOCK   := requirements/constraints.txt
 
-.PHONY: demo test install install-dev system lint typecheck pytest bench clean
+.PHONY: demo test install install-dev system lint typecheck pytest bench clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# Every install takes the locked set (requirements/constraints.txt): a release elsewhere cannot change it.
 install: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -c $(LOCK) -e .
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -c $(LOCK) -e '.[dev]'
+
+## Re-resolve the dependencies of pyproject.toml (under requirements/caps.txt) into the lock.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install -q --upgrade pip
+	.lock-venv/bin/pip install -q -c requirements/caps.txt -e '.[dev]'
+	{ echo "# The whole resolved dependency set (runtime + dev), used by every install in the Makefile."; \
+	  echo "# Regenerate with 'make lock' after changing dependencies in pyproject.toml; never edit by hand."; \
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -vi '^inboxtrace'; } > $(LOCK)
+	rm -rf .lock-venv
 
 system:
 	bash .ci/install-system.sh
