@@ -217,9 +217,16 @@ class ConclusionKind(StrEnum):
 
     NOT_SENT = "not-sent"
     REJECTED = "rejected"
-    DEFERRED = "deferred"
+    DEFERRED = "deferred"  # still queued after temporary failures (the MTA is still trying)
+    EXPIRED = "expired"  # temporary failures only until the queue lifetime ran out: the MTA gave up
+    DISCARDED = (
+        "discarded"  # dropped on purpose by a server that said it took it (e.g. your discard transport)
+    )
     BOUNCED_AFTER_ACCEPT = "bounced-after-accept"
-    ACCEPTED_NOT_FOUND = "accepted-not-found"
+    ACCEPTED = (
+        "accepted"  # taken by the receiver with 2xx; no mailbox was searched, so where it went is unknown
+    )
+    ACCEPTED_NOT_FOUND = "accepted-not-found"  # taken with 2xx, and a searched seed mailbox has no copy
     IN_TRANSIT = "in-transit"
     SPAM = "spam"
     TAB = "tab"
