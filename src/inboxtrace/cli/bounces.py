@@ -252,7 +252,14 @@ def _print_table(reports: list[BounceReport], show_all: bool) -> None:
             style = "red" if v.hard_bounce else ("yellow" if rep.is_bounce else "cyan")
             reply = " ".join(str(x) for x in (v.reply_code, v.enhanced_status or r.status) if x)
             detail = Text(_clean(r.diagnostic or v.text, 160))
-            if r.suspected_filtering:
+            if rep.is_bounce and r.action == "delayed":
+                reason, style = "delayed (warning)", "cyan"
+                detail.append(
+                    "\nA delay warning, not a failure: the reporting server is still retrying and the "
+                    "message may still arrive.",
+                    style="dim",
+                )
+            elif r.suspected_filtering:
                 detail.append("\nsuspected filtering: ", style="bold magenta")
                 detail.append(_clean(r.filtering_explanation, 300))
             else:
@@ -276,6 +283,7 @@ class _Summary:
         self.hard: Counter[str] = Counter()
         self.kinds: Counter[str] = Counter()
         self.suspected = 0
+        self.delayed = 0  # recipients of delay warnings (DSN action "delayed"): not failures
         self.messages = 0
         self.errors = 0
 
@@ -287,6 +295,9 @@ class _Summary:
             if not rep.is_bounce:
                 continue
             for r in rep.recipients:
+                if r.action == "delayed":
+                    self.delayed += 1
+                    continue
                 self.by_reason[r.verdict.reason] += 1
                 self.hard[r.verdict.reason] += r.verdict.hard_bounce
                 self.suspected += r.suspected_filtering
@@ -307,3 +318,10 @@ class _Summary:
         if self.suspected:
             line += f"; {self.suspected} 'user unknown' for known-good addresses (suspected filtering)"
         console.print(Text(line))
+        if self.delayed:
+            console.print(
+                Text(
+                    f"{self.delayed} recipient(s) only delayed (DSN action 'delayed', a delay warning): the "
+                    "reporting server is still retrying and the message may still arrive; not counted as failed."
+                )
+            )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -154,6 +154,28 @@ def conclude(ev: Evidence, *, now: datetime, window: timedelta) -> Conclusion:
     if r is not None and r.placement not in ("missing", "error"):
         return _found(ev, r)
     evidence = _send_evidence(ev.send)
+    warnings = tuple(b for b in ev.bounces if b.recipient.action == "delayed")
+    if warnings:
+        # delay warnings say a server is still retrying: evidence of a delay, never of a failure
+        ev = replace(ev, bounces=tuple(b for b in ev.bounces if b.recipient.action != "delayed"))
+        evidence += [
+            f"delay warning (still being retried) {_bounce_line(b).removeprefix('bounce ')}" for b in warnings
+        ]
+        if not ev.deliveries and not ev.bounces and ev.send is None:
+            b = warnings[-1]
+            server = b.recipient.remote_mta or b.recipient.reporting_mta
+            return Conclusion(
+                kind=ConclusionKind.DEFERRED,
+                summary=f"delayed: {b.recipient.reporting_mta or server or 'a server'} reported at {_t(b.date)} "
+                "that it is still retrying; the message may still arrive",
+                next_step=_next("delayed", server=server or "the receiving server"),
+                evidence=tuple(evidence),
+                server=server,
+                time=b.date,
+                details={"verdict": b.recipient.verdict.to_dict(), "dsn_action": "delayed"},
+                address=ev.address,
+                provider=ev.provider,
+            )
     if r is not None:
         evidence.append(
             f"seed check at {_t(r.checked_at)}: "

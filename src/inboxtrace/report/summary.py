@@ -253,6 +253,11 @@ class DeliveryReport:
                 f" ({self.totals.get('bounced', 0)} recipients bounced at SMTP time in the logs);"
                 f" {b['not_in_logs']} match no logged delivery."
             )
+        if self.async_bounces.get("delay_warnings"):
+            yield (
+                f"Delay warnings received (DSN action 'delayed'): {num(self.async_bounces['delay_warnings'])} "
+                "recipients whose mail a server is still retrying; it may still arrive (not counted as bounces)."
+            )
         if self.advice:
             yield "[bold]What held mail back, and what to do[/bold]"
             for a in self.advice:
