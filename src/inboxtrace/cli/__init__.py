@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -28,9 +29,42 @@ app = typer.Typer(
 _registered = False
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            shown = version("inboxtrace")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            shown = "unknown (not installed)"
+        sys.stdout.write(f"inboxtrace {shown}\n")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
+    ] = False,
+) -> None:
     """Where did the mail go after the 250 OK? Replies, logs, bounces, seeds and DNS, explained."""
+
+
+def _hide_flag_types() -> None:
+    """Help shows a value type beside each option; an on/off flag takes no value, so it shows none
+    (typer would print a stray "<bool>")."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_inboxtrace", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._inboxtrace = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
 
 
 def _register_all() -> None:
@@ -44,6 +78,7 @@ def _register_all() -> None:
         register = getattr(module, "register", None)
         if callable(register):
             register(app)
+    _hide_flag_types()
     _registered = True
 
 
