@@ -222,7 +222,10 @@ def follow(
 ) -> IngestSummary:
     """Tail ``path`` into the store until ``should_stop()`` (or Ctrl-C), resuming where the last
     follow of the same path stopped; survives rotation. Finished messages are written at every
-    idle poll, and the position is saved with them."""
+    idle poll, and the position is saved with them. On stop, messages still in flight are stored
+    as they stand (deferred recipients ``deferred``), and the position saved is the first line of
+    the oldest of them: the next follow reads them again and completes the same rows, so the
+    store ends as one ingest of all the lines would have left it."""
     from inboxtrace.logs.stats import LogStats
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.logs import LogWriter
@@ -274,7 +277,10 @@ def follow(
         for msg in reader:
             writer.add(msg)
     except KeyboardInterrupt:
-        pass
+        # what is still in flight is stored as it stands (deferred, not yet removed); the saved
+        # position stays at its first line, so the next follow reads it again and completes it
+        for msg in reader.flush_open():
+            writer.add(msg)
     finally:
         writer.on_flush = None
         writer.close()

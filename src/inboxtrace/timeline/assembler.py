@@ -32,7 +32,7 @@ from inboxtrace.timeline.records import (
 )
 from inboxtrace.timeline.verdicts import VerdictCache
 
-_FINAL = {
+FINAL_BY_STATUS = {
     "sent": FinalState.DELIVERED,
     "deliverable": FinalState.DELIVERED,
     "suppressed": FinalState.DELIVERED,
@@ -46,7 +46,7 @@ _FINAL = {
 }
 
 # Which recipients a DSN of each kind reports on (by their status when it was sent).
-_DSN_FOR = {
+DSN_REPORTS_ON = {
     "non-delivery": frozenset({"bounced", "expired", "undeliverable"}),
     "delay": frozenset({"deferred"}),
     "delivery status": frozenset({"sent", "bounced", "expired"}),  # NOTIFY=SUCCESS and friends
@@ -54,6 +54,11 @@ _DSN_FOR = {
 
 # SMTP stages at which a refusal is of a whole message (not of a connection or a command).
 _MESSAGE_STAGES = frozenset({"DATA", "END-OF-MESSAGE", "BDAT", "AFTER DATA"})
+
+# A message-level fact, kept so that a later part of the message (another ingest, another file)
+# can apply it to recipients it did not see: ("expired", ts, line_no, line, source, ts) or
+# ("dsn", kind, line_no, dsn_queue_id, source, ts).
+Fact = tuple[str, str, int, str, str, str]
 
 _RELAY_IN_TEXT = ("connect to ", "lost connection with ", "conversation with ", "host ")
 
@@ -198,7 +203,7 @@ class _Msg:
         self.notes_pid: str | None = None
         self.last_ts: str = ""
         self.expired_ln: int = 0
-        self.facts: list[tuple[str, str, int, str, str]] = []
+        self.facts: list[Fact] = []
 
 
 class Assembler:
@@ -430,17 +435,17 @@ class Assembler:
         st = self._get(host, qid, ln)
         st.last_ts = ts
         st.expired_ln = ln
-        fact = ("expired", ts, ln, line, self.source)
+        fact = ("expired", ts, ln, line, self.source, ts)
         st.facts.append(fact)
         self.apply_fact(st, fact)
 
     @staticmethod
-    def apply_fact(st: _Msg, fact: tuple[str, str, int, str, str]) -> None:
+    def apply_fact(st: _Msg, fact: Fact) -> None:
         """Apply a message-level fact (expiry, DSN sent) to the recipients known so far."""
-        what, a, n, b, source = fact
+        what, a, n, b, source, _ = fact
         if what == "dsn":
             kind, dsn_qid = a, b
-            wanted = _DSN_FOR.get(kind, _DSN_FOR["non-delivery"])
+            wanted = DSN_REPORTS_ON.get(kind, DSN_REPORTS_ON["non-delivery"])
             for r in st.rcpts.values():
                 if r.status in wanted:
                     r.dsn_qid = dsn_qid
@@ -489,7 +494,7 @@ class Assembler:
     def notification(self, host: str, qid: str, ts: str, kind: str, dsn_qid: str, ln: int) -> None:
         st = self._get(host, qid, ln)
         st.last_ts = ts
-        fact = ("dsn", kind, ln, dsn_qid, self.source)
+        fact = ("dsn", kind, ln, dsn_qid, self.source, ts)
         st.facts.append(fact)
         self.apply_fact(st, fact)
         dsn = self._get(host, dsn_qid, ln)
@@ -536,7 +541,7 @@ class Assembler:
         if len(self._noqueue_seen) > 10_000:
             self._noqueue_seen.clear()
         key_id = f"NOQUEUE-{digest}" if n == 1 else f"NOQUEUE-{digest}-{n}"
-        state = "rejected" if status == "rejected" else _FINAL.get(status, FinalState.UNKNOWN).value
+        state = "rejected" if status == "rejected" else FINAL_BY_STATUS.get(status, FinalState.UNKNOWN).value
         deliveries = [(rcpt, state, None, None, [a])] if rcpt is not None else []
         self.out.append(
             (
@@ -555,6 +560,7 @@ class Assembler:
                 [],
                 self.source,
                 deliveries,
+                [],
             )
         )
 
@@ -570,7 +576,7 @@ class Assembler:
         """The record for a state; ``closed`` when the MTA said the message is gone."""
         deliveries: list[Any] = []
         for r in st.rcpts.values():
-            state = _FINAL.get(r.status or "", FinalState.UNKNOWN)
+            state = FINAL_BY_STATUS.get(r.status or "", FinalState.UNKNOWN)
             if state is FinalState.DEFERRED and closed and st.expired_ln == 0:
                 state = FinalState.UNKNOWN  # deleted from the queue while deferred (postsuper -d)
             if r.status == "tried":
@@ -578,7 +584,7 @@ class Assembler:
             deliveries.append((r.addr, state.value, r.orig, r.dsn_qid, r.attempts))
         return (
             st.mta, st.host, st.qid, st.received_ts, st.completed_ts, st.sender, st.message_id, st.size, st.nrcpt,
-            st.client_host, st.client_ip, st.dsn_of, st.hops, st.source, deliveries,
+            st.client_host, st.client_ip, st.dsn_of, st.hops, st.source, deliveries, st.facts,
         )  # fmt: skip
 
     def flush_idle(self, now_ts: str) -> None:
@@ -612,4 +618,4 @@ class Assembler:
         return min(lines) if lines else None
 
 
-__all__ = ["Assembler", "relay_from_text", "split_relay"]
+__all__ = ["DSN_REPORTS_ON", "FINAL_BY_STATUS", "Assembler", "Fact", "relay_from_text", "split_relay"]

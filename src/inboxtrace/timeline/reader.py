@@ -329,6 +329,7 @@ class LogReader:
         self._done_by_unit: dict[int, int] = {}
         self._current: tuple[str, FileIdentity | None, int] | None = None  # path, identity, line
         self._asm: Assembler | None = None
+        self._builder: Builder | None = None  # of a follow (see flush_open)
         self._block_starts: list[tuple[int, int]] = []  # (first line no, byte offset) of the current file
         self._last_position: Position | None = None
         self._iter: Iterator[Any] | None = None
@@ -509,7 +510,7 @@ class LogReader:
         stats = self.stats
         scanner, asm = _make(self._opts, False, stats)
         self._asm = asm
-        builder = Builder(self._opts.tz)
+        builder = self._builder = Builder(self._opts.tz)
         stats.sources.append(path)
         asm.source = path
         position = None
@@ -541,11 +542,28 @@ class LogReader:
                 stats.messages += len(out)
                 for rec in out:
                     yield self._emit(builder, rec, asm.verdicts)
+        yield from self._flush_open()
+
+    def flush_open(self) -> list[Any]:
+        """Stop following: the messages still being assembled, handed out as they are now (open:
+        deferred recipients stay ``deferred``, a message not yet removed has no completion),
+        while :meth:`resume_position` stays at the first line of the oldest of them, so that the
+        next follow reads them again and completes them. Call it after a Ctrl-C; a follow that
+        ends by ``should_stop`` does it itself."""
+        tf = self._opts.transform
+        made = self._flush_open()
+        return [m.value if isinstance(m, _Made) else tf(m) if tf is not None else m for m in made]
+
+    def _flush_open(self) -> list[Message | _Made]:
+        asm, builder = self._asm, self._builder
+        if asm is None or builder is None:
+            return []
+        position = self.resume_position()
         asm.flush()
         out, asm.out = asm.out, []
-        stats.messages += len(out)
-        for rec in out:
-            yield self._emit(builder, rec, asm.verdicts)
+        self.stats.messages += len(out)
+        self._last_position, self._current = position, None
+        return [self._emit(builder, rec, asm.verdicts) for rec in out]
 
     def _units(self) -> list[_Unit]:
         units: list[_Unit] = []
