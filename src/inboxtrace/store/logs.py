@@ -14,6 +14,7 @@ query functions hand back :mod:`inboxtrace.model` records with timezone-aware UT
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -464,7 +465,6 @@ class LogWriter:
         # batch is committed (ingest saves its resume position there).
         self.on_flush: Callable[[], Callable[[], None] | None] | None = None
         self._rows = RowMaker()
-        self._nq_time: float | None = None
         self._nq_seen: dict[tuple[str, str], int] = {}
         stmt = store.insert(log_messages)
         self._msg_stmt = stmt.on_conflict_do_update(
@@ -530,18 +530,21 @@ class LogWriter:
     # -- internals -----------------------------------------------------------------------------
 
     def _noqueue_key(self, host: str, nq: tuple[str, str], first: float | None) -> str:
-        """A stable key for a never-queued rejection: its time, its line, and which repeat it is.
+        """The natural key of a never-queued rejection: its time, its line, and which repeat it is.
 
         Identical reject lines in the same second of the same file are distinct events (numbered
-        by occurrence); the same line met again in another file (an overlapping rotation) or in
-        a re-read of the same file gets the same key, so it is stored once.
+        by occurrence in that file); the same line met again in another file (an overlapping
+        rotation), in a re-read of the same file or by another ingest running at the same time
+        gets the same key, so it is stored once. (A parallel read never cuts a file inside one
+        second, so the occurrences of a line are all counted by one reader.)
         """
         source, digest = nq
-        if first != self._nq_time:
-            self._nq_time = first
-            self._nq_seen.clear()
-        n = self._nq_seen.get((source, digest), 0) + 1
-        self._nq_seen[(source, digest)] = n
+        seen = self._nq_seen
+        n = seen.get((source, digest), 0) + 1
+        seen[(source, digest)] = n
+        if len(seen) > 20_000:  # forget the oldest: a repeat comes within its second
+            for old in list(itertools.islice(seen, 10_000)):
+                del seen[old]
         return f"{first or 0:014.3f}|{host}|NOQUEUE|{digest}|{n}"
 
     def _existing(

@@ -13,6 +13,7 @@ record (see :mod:`inboxtrace.timeline.records`; appended to :attr:`Assembler.out
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -237,7 +238,7 @@ class Assembler:
         self._vid: dict[int, int] = {}
         self._verdict_cache = VerdictCache(classify)
         self._tls: dict[tuple[str, str | None], str] = {}
-        self._noqueue_seen: dict[str, int] = {}
+        self._noqueue_seen: dict[tuple[str, str], int] = {}
 
     # --- helpers -----------------------------------------------------------------------------
     def _get(self, host: str, qid: str, ln: int, born: bool = False) -> _Msg:
@@ -535,11 +536,15 @@ class Assembler:
             r.attempts.append(a)
             r.status = status
             return
+        # identical lines (same second, same process, same text) are distinct events when they
+        # are in one file, and the same event when an overlapping rotation repeats them in another
         digest = hashlib.blake2b(line.encode("utf-8", "replace"), digest_size=8).hexdigest()
-        n = self._noqueue_seen.get(digest, 0) + 1
-        self._noqueue_seen[digest] = n
-        if len(self._noqueue_seen) > 10_000:
-            self._noqueue_seen.clear()
+        seen = self._noqueue_seen
+        n = seen.get((self.source, digest), 0) + 1
+        seen[(self.source, digest)] = n
+        if len(seen) > 10_000:  # forget the oldest: a repeat comes within its second
+            for old in list(itertools.islice(seen, 5_000)):
+                del seen[old]
         key_id = f"NOQUEUE-{digest}" if n == 1 else f"NOQUEUE-{digest}-{n}"
         state = "rejected" if status == "rejected" else FINAL_BY_STATUS.get(status, FinalState.UNKNOWN).value
         deliveries = [(rcpt, state, None, None, [a])] if rcpt is not None else []

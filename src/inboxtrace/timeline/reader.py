@@ -122,6 +122,28 @@ def _merge(a: _Msg, b: _Msg) -> _Msg:
     return a
 
 
+_STAMP = 15  # "Mar 14 00:01:00", or the head of "2025-03-14T00:01:00...": shared by one second's lines
+
+
+def _second_boundary(f: BinaryIO, limit: int = 1 << 20) -> int:
+    """From the start of a line, the offset of the first later line whose timestamp differs
+    (within ``limit`` bytes; else where it started): a parallel read cuts there, so that the
+    identical lines of one second (repeated rejections, numbered by occurrence) are all counted
+    by one worker."""
+    start = f.tell()
+    head = None
+    while f.tell() - start < limit:
+        at = f.tell()
+        line = f.readline()
+        if not line:
+            return at
+        if head is None:
+            head = line[:_STAMP]
+        elif line[:_STAMP] != head:
+            return at
+    return start
+
+
 def _count_newlines(path: str, upto: int) -> int:
     n = 0
     buf = bytearray(1 << 20)  # one reused buffer: no big allocation left behind in the heap
@@ -580,7 +602,7 @@ class LogReader:
                 for k in range(1, self._jobs):
                     f.seek(size * k // self._jobs)
                     f.readline()
-                    cut = f.tell()
+                    cut = _second_boundary(f)
                     if cut > cuts[-1] and cut < size:
                         cuts.append(cut)
                 cuts.append(size)
