@@ -72,6 +72,9 @@ class IngestSummary:
     skipped_sources: list[str] = field(default_factory=list)
     formats: dict[str, int] = field(default_factory=dict)
     store: str = ""
+    # inputs whose reading stopped early (truncated .gz/.xz/.bz2, read error), with the cause:
+    # what came before the damage is stored
+    damaged: list[str] = field(default_factory=list)
 
     @property
     def lines_per_second(self) -> float:
@@ -98,6 +101,7 @@ class IngestSummary:
             "skipped_sources": list(self.skipped_sources),
             "formats": dict(self.formats),
             "store": self.store,
+            "damaged": list(self.damaged),
         }
 
 
@@ -342,6 +346,7 @@ def _fill(summary: IngestSummary, stats: Any, writer: Any) -> None:
     summary.recoded = int(d.get("recoded", 0))
     summary.formats = dict(d.get("formats", {}))
     summary.sources = list(d.get("sources", [])) or summary.sources
+    summary.damaged = list(d.get("damaged", []))
     c = writer.counts
     summary.messages = c.messages
     summary.new_messages = c.new_messages

@@ -12,11 +12,14 @@ import contextlib
 import gc
 import io
 import itertools
+import lzma
 import marshal
 import multiprocessing
 import os
 import pickle
+import stat
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -144,6 +147,27 @@ def _second_boundary(f: BinaryIO, limit: int = 1 << 20) -> int:
     return start
 
 
+# What reading a damaged input raises: a truncated or corrupt .gz (EOFError, BadGzipFile, zlib.error),
+# .xz (LZMAError, EOFError), .bz2 (OSError, EOFError), or a read error of the disk (OSError).
+_DAMAGE = (EOFError, OSError, lzma.LZMAError, zlib.error)
+
+
+@contextlib.contextmanager
+def _damage(path: str, stats: LogStats) -> Iterator[None]:
+    """Stop reading ``path`` at damage, keeping what came before it: the file and the cause go to
+    ``stats.damaged`` (the caller stores what was read and says so), never a traceback."""
+    lines = stats.lines
+    try:
+        yield
+    except _DAMAGE as exc:
+        cause = str(exc) or type(exc).__name__
+        if isinstance(exc, EOFError) or "end-of-stream" in cause or "truncated" in cause.lower():
+            what = "truncated"
+        else:
+            what = "unreadable after this point"
+        stats.damaged.append(f"{path}: {what} ({cause}); read {stats.lines - lines:,} lines before it")
+
+
 def _count_newlines(path: str, upto: int) -> int:
     n = 0
     buf = bytearray(1 << 20)  # one reused buffer: no big allocation left behind in the heap
@@ -206,7 +230,7 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes]:
     # its own): the parent gets progress, the unfinished pieces and the sink's result only
     sink = opts.sink.open(unit.index) if opts.sink is not None and transform is not None else None
     stream, _ = open_binary(unit.path)
-    with stream:
+    with stream, _damage(unit.path, stats):
         if unit.start:
             stream.seek(unit.start)
         for block in iter_blocks(
@@ -328,6 +352,7 @@ class LogReader:
         self._poll = poll_interval
         self._should_stop = should_stop
         self._streams: list[BinaryIO] = []
+        self._owned: list[BinaryIO] = []  # streams this reader opened (named pipes): it closes them
         paths: list[str] = []
         for item in inputs:
             if isinstance(item, (str, os.PathLike)):
@@ -343,6 +368,16 @@ class LogReader:
                 raise InputError(f"{p}: no such file")
             if os.path.isdir(p):
                 raise InputError(f"{p}: is a directory, not a log file")
+        # a FIFO, a terminal or /dev/stdin can be read once only: read it as a stream, never
+        # sniffed or measured first (a second open of a drained FIFO waits forever)
+        pipes = [p for p in paths if not stat.S_ISREG(os.stat(p).st_mode)]
+        for p in pipes:
+            try:
+                self._streams.append(open(p, "rb"))  # noqa: SIM115 - closed once read
+            except OSError as exc:
+                raise InputError(f"{p}: cannot open: {exc.strerror or exc}") from exc
+            self._owned.append(self._streams[-1])
+        paths = [p for p in paths if p not in pipes]
         self.paths = order_inputs(paths)
         if follow and (len(self.paths) != 1 or self._streams):
             raise InputError("follow reads exactly one file")
@@ -479,7 +514,7 @@ class LogReader:
             base_line = _count_newlines(path, start) if start and kind is None else 0
             self._block_starts = []
             self._current = (path, ident if kind is None else None, base_line + 1)
-            with stream:
+            with stream, _damage(path, stats):
                 if start and kind is None:
                     stream.seek(start)
                 raw = getattr(stream, "fileobj", None) or getattr(stream, "_fp", None)
@@ -512,21 +547,29 @@ class LogReader:
             asm.clock = Clock(datetime.now(self._opts.tz).date(), self._opts.tz)
             builder.set_reference(source, asm.clock.reference)
             self._current = (source, None, 1)
-            for block in iter_blocks(_Peekable.wrap(stream)):
-                scanner.scan(block)
-                if scanner.last_ts:
-                    asm.flush_idle(scanner.last_ts)
-                if asm.out:
-                    out, asm.out = asm.out, []
-                    stats.messages += len(out)
-                    for rec in out:
-                        yield self._emit(builder, rec, asm.verdicts)
+            with _damage(source, stats), contextlib.ExitStack() as owned:
+                if stream in self._owned:
+                    owned.enter_context(stream)
+                yield from self._read_stream(stream, scanner, asm, builder)
         asm.flush()
         out, asm.out = asm.out, []
         stats.messages += len(out)
         self._current = None
         for rec in out:
             yield self._emit(builder, rec, asm.verdicts)
+
+    def _read_stream(
+        self, stream: BinaryIO, scanner: Scanner, asm: Assembler, builder: Builder
+    ) -> Iterator[Message | _Made]:
+        for block in iter_blocks(_Peekable.wrap(stream)):
+            scanner.scan(block)
+            if scanner.last_ts:
+                asm.flush_idle(scanner.last_ts)
+            if asm.out:
+                out, asm.out = asm.out, []
+                self.stats.messages += len(out)
+                for rec in out:
+                    yield self._emit(builder, rec, asm.verdicts)
 
     def _run_follow(self, path: str) -> Iterator[Message | _Made]:
         stats = self.stats
