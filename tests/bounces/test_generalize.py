@@ -1,0 +1,244 @@
+"""Bounces in shapes the corpus does not hold: the report decides, never the returned message;
+failures are never "delivered"; warnings are transient; MTA bounces marked auto-replied are bounces.
+
+Every message here is written for these tests (realistic layouts, our own names and wording).
+"""
+
+from __future__ import annotations
+
+from inboxtrace.bounces import parse_bounce
+from inboxtrace.model.bounce import BounceKind, BounceReport
+from inboxtrace.model.reply import ReplyClass
+
+
+def text_bounce(
+    body: str,
+    *,
+    sender: str = "MAILER-DAEMON@relay.sender.example (Mail Delivery System)",
+    subject: str = "Undelivered Mail Returned to Sender",
+    extra: str = "",
+) -> bytes:
+    head = (
+        f"From: {sender}\nTo: alice@sender.example\nSubject: {subject}\n"
+        f"Date: Thu, 01 Jan 2026 10:00:00 +0000\nMessage-ID: <b1@relay.sender.example>\n{extra}"
+        "MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n"
+    )
+    return (head + body).encode()
+
+
+def only(report: BounceReport) -> tuple[str, str, ReplyClass | None, bool]:
+    assert report.kind is BounceKind.DSN, report.error
+    assert len(report.recipients) == 1, [r.recipient for r in report.recipients]
+    r = report.recipients[0]
+    return r.recipient, r.verdict.reason, r.verdict.reply_class, r.verdict.hard_bounce
+
+
+POSTFIX_UNKNOWN = """This is the mail system at host relay.sender.example.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+<ops@dest.example>: host mx.dest.example[198.51.100.7] said: 550 5.1.1
+    <ops@dest.example>: Recipient address rejected: User unknown in local
+    recipient table (in reply to RCPT TO command)
+
+--- Original message follows.
+
+Received: from gw.sender.example by relay.sender.example
+X-Scanned-By: Trend Micro VirusWall
+From: alice@sender.example
+To: ops@dest.example
+Subject: Virus in the attachment you sent yesterday?
+
+Hello, was there a virus in it? Our InterScan VirusWall said nothing.
+"""
+
+
+def test_returned_message_words_never_classify() -> None:
+    # the product name and the subject of the returned message talk about viruses; the report
+    # says the address is unknown
+    assert only(parse_bounce(text_bounce(POSTFIX_UNKNOWN))) == (
+        "ops@dest.example",
+        "userunknown",
+        ReplyClass.PERMANENT,
+        True,
+    )
+
+
+def test_a_mute_report_stays_mute_whatever_the_returned_message_says() -> None:
+    body = """Your message could not be delivered.
+
+<ops@dest.example>:
+    550 Requested action not taken
+
+------ This is a copy of the message, including all the headers. ------
+
+From: alice@sender.example
+To: ops@dest.example
+Subject: Virus alert: VirusWall found a virus in your mail
+
+A virus was found in your mail by VirusWall. Mailbox full. User unknown.
+"""
+    recipient, reason, klass, _hard = only(parse_bounce(text_bounce(body)))
+    assert (recipient, reason, klass) == ("ops@dest.example", "onhold", ReplyClass.PERMANENT)
+
+
+def test_a_blank_line_before_the_headers_is_still_a_message() -> None:
+    for raw in (
+        b"\n" + text_bounce(POSTFIX_UNKNOWN),
+        b"\r\n" + text_bounce(POSTFIX_UNKNOWN).replace(b"\n", b"\r\n"),
+    ):
+        assert only(parse_bounce(raw))[:2] == ("ops@dest.example", "userunknown")
+
+
+SENDMAIL_250_FIRST = """The original message was received at Wed, 31 Dec 2025 09:00:00 GMT
+from gw.sender.example [192.0.2.10]
+
+   ----- The following addresses had permanent fatal errors -----
+<ops@dest.example>
+    (reason: 250 2.1.0 Sender ok)
+
+   ----- Transcript of session follows -----
+... while talking to mx.dest.example.:
+>>> MAIL From:<alice@sender.example> SIZE=1200
+<<< 250 2.1.0 Sender ok
+>>> RCPT To:<ops@dest.example>
+<<< 250 2.1.5 Recipient ok
+>>> DATA
+<<< 554 5.7.1 Message rejected as spam by the content filter
+"""
+
+QMAIL_250_FIRST = """Hi. This is the qmail-send program at relay.sender.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<ops@dest.example>:
+198.51.100.7 accepted the message.
+Remote host said: 250 ok 1767171600 qp 4242
+Remote host said: 552 sorry, the mailbox is over its quota
+"""
+
+
+def test_a_failure_is_never_delivered_when_a_success_reply_comes_first() -> None:
+    report = parse_bounce(text_bounce(SENDMAIL_250_FIRST, subject="Returned mail: see transcript"))
+    assert only(report)[1:3] == ("spamdetected", ReplyClass.PERMANENT)
+    report = parse_bounce(text_bounce(QMAIL_250_FIRST, subject="failure notice"))
+    assert only(report)[1:3] == ("mailboxfull", ReplyClass.PERMANENT)
+
+
+def test_a_failure_with_only_a_success_code_is_on_hold_not_delivered() -> None:
+    body = """The original message was received at Wed, 31 Dec 2025 09:00:00 GMT
+from gw.sender.example [192.0.2.10]
+
+   ----- The following addresses had permanent fatal errors -----
+<ops@dest.example>
+    (reason: 250 2.0.0 Ok)
+"""
+    report = parse_bounce(text_bounce(body, subject="Returned mail: see transcript"))
+    assert only(report)[1:4] == ("onhold", ReplyClass.PERMANENT, False)
+
+
+def test_a_verification_report_of_deliverable_stays_a_success() -> None:
+    body = """--R1
+Content-Type: text/plain
+
+This is the mail system at host relay.sender.example.
+Enclosed is the mail delivery report that you requested.
+
+--R1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; relay.sender.example
+
+Final-Recipient: rfc822; ops@dest.example
+Action: deliverable
+Status: 2.1.5
+Diagnostic-Code: smtp; 250 2.1.5 Ok
+
+--R1--
+"""
+    raw = (
+        "From: MAILER-DAEMON@relay.sender.example\nTo: alice@sender.example\n"
+        "Subject: Mail Delivery Status Report\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="R1"\n\n' + body
+    ).encode()
+    report = parse_bounce(raw)
+    assert [(r.recipient, r.verdict.reason) for r in report.recipients] == [("ops@dest.example", "delivered")]
+
+
+EXIM_WARNING = """This message was created automatically by mail delivery software.
+A message that you sent has not yet been delivered to one or more of its
+recipients after more than 24 hours on the queue on relay.sender.example.
+
+The message identifier is:     1vXyZ1-000Abc-7Q
+The subject of the message is: quarterly numbers
+
+The address to which the message has not yet been delivered is:
+
+  ops@dest.example
+    host mx.dest.example [198.51.100.7]: Connection timed out
+
+No action is required on your part. Delivery attempts will continue for
+some time, and this warning may be repeated at intervals if the message
+remains undelivered.
+"""
+
+POSTFIX_WARNING = """This is the mail system at host relay.sender.example.
+
+####################################################################
+# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #
+####################################################################
+
+Your message could not be delivered for more than 4 hour(s).
+It will be retried until it is 5 day(s) old.
+
+<ops@dest.example>: connect to mx.dest.example[198.51.100.7]:25: Connection
+    timed out
+"""
+
+
+def test_delay_warnings_are_transient_not_permanent() -> None:
+    for raw in (
+        text_bounce(
+            EXIM_WARNING,
+            sender="Mail Delivery System <Mailer-Daemon@relay.sender.example>",
+            subject="Warning: message 1vXyZ1-000Abc-7Q delayed 24 hours",
+        ),
+        text_bounce(POSTFIX_WARNING, subject="Delayed Mail (still being retried)"),
+    ):
+        report = parse_bounce(raw)
+        recipient, reason, klass, hard = only(report)
+        assert (recipient, reason, klass, hard) == (
+            "ops@dest.example",
+            "expired",
+            ReplyClass.TRANSIENT,
+            False,
+        )
+        assert report.recipients[0].action == "delayed"
+
+
+EXIM_AUTO_REPLIED = """This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  ops@dest.example
+    SMTP error from remote mail server after RCPT TO:<ops@dest.example>:
+    host mx.dest.example [198.51.100.7]: 550 5.1.1 <ops@dest.example>: no such user here
+"""
+
+
+def test_a_bounce_marked_auto_replied_is_a_bounce_not_a_vacation() -> None:
+    raw = text_bounce(
+        EXIM_AUTO_REPLIED,
+        sender="Mail Delivery System <Mailer-Daemon@relay.sender.example>",
+        subject="Mail delivery failed: returning message to sender",
+        extra="Auto-Submitted: auto-replied\n",
+    )
+    assert only(parse_bounce(raw))[:2] == ("ops@dest.example", "userunknown")
+    # a person's out-of-office with the same header stays an auto-reply
+    ooo = (
+        b"From: Ops Team <ops@dest.example>\nTo: alice@sender.example\nSubject: Out of office\n"
+        b"Auto-Submitted: auto-replied\n\nI am away until Monday.\n"
+    )
+    assert parse_bounce(ooo).kind is BounceKind.AUTOREPLY
