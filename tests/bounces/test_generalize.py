@@ -242,3 +242,94 @@ def test_a_bounce_marked_auto_replied_is_a_bounce_not_a_vacation() -> None:
         b"Auto-Submitted: auto-replied\n\nI am away until Monday.\n"
     )
     assert parse_bounce(ooo).kind is BounceKind.AUTOREPLY
+
+
+EXCHANGE_2003 = """Your message
+
+  To:      Sales Team; ops@dest.example
+  Cc:      boss@sender.example
+  Subject: report
+  Sent:    Wed, 31 Dec 2025 09:00:00 +0000
+
+did not reach the following recipient(s):
+
+ops@dest.example on Wed, 31 Dec 2025 09:05:00 +0000
+    The e-mail account does not exist at the organization this message was
+    sent to.  Check the e-mail address, or contact the recipient directly to
+    find out the correct address.
+    <mx.dest.example #5.1.1>
+"""
+
+
+def test_exchange_2003_ndr_names_the_failed_recipient_not_the_to_and_cc_lines() -> None:
+    raw = text_bounce(
+        EXCHANGE_2003,
+        sender="System Administrator <postmaster@dest.example>",
+        subject="Undeliverable: report",
+    )
+    report = parse_bounce(raw)
+    assert [(r.recipient, r.verdict.reason) for r in report.recipients] == [
+        ("ops@dest.example", "userunknown")
+    ]
+
+
+def test_help_and_list_addresses_are_not_failed_recipients() -> None:
+    body = """The message that you sent was undeliverable to the following:
+        ops@dest.example (user not found)
+
+Possible causes:
+  the address is misspelled, or the account was removed.
+  For help, write to: postmaster@dest.example
+  List questions: team-request@lists.sender.example
+
+Original message:
+
+From: alice@sender.example
+To: team@lists.sender.example, ops@dest.example
+Subject: report
+"""
+    raw = text_bounce(
+        body,
+        sender="Mail Delivery System <postmaster@gw.dest.example>",
+        subject="Message status - undeliverable",
+    )
+    assert [r.recipient for r in parse_bounce(raw).recipients] == ["ops@dest.example"]
+
+
+def _dsn(final: str, original: str = "") -> bytes:
+    return f"""From: MAILER-DAEMON@gw.sender.example
+To: alice@sender.example
+Subject: Delivery Status Notification (Failure)
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+The following message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; gw.sender.example
+
+Final-Recipient: {final}
+{original}Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 mailbox unknown
+
+--B--
+""".encode()
+
+
+def test_x400_and_encapsulated_final_recipients_are_converted() -> None:
+    cases = {
+        "X400; /C=US/ADMD= /PRMD=dest/O=dest/S=Ops/RFC-822=ops(a)dest.example/": "",
+        "x400; /C=US/ADMD= /PRMD=dest/O=dest/S=Ops/G=Anna/": "Original-Recipient: rfc822; ops@dest.example\n",
+        "rfc822; IMCEASMTP-ops+40dest+2Eexample@gw.sender.example": "",
+        "rfc822; /var/spool/mail/dest/ops": "Original-Recipient: rfc822;ops@dest.example\n",
+    }
+    for final, original in cases.items():
+        report = parse_bounce(_dsn(final, original))
+        assert [r.recipient for r in report.recipients] == ["ops@dest.example"], final
+        assert report.recipients[0].verdict.reason == "userunknown"

@@ -23,10 +23,10 @@ from inboxtrace.errors import DataFileError
 
 _ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
 # A line that starts with the address: "  a@b", "<a@b>:", "a@b... User unknown", "-- a@b",
-# "a@b<mailto:a@b>", '"a@b":'.
+# "a@b<mailto:a@b>", '"a@b":', "a@b on Wed, 31 Dec 2025 ..." (Exchange 2003).
 _LEAD_RE = re.compile(
     rf"^[\s>*-]*(?:[245]\d\d[ -]+)?[\"'(]?<?({_ADDR})>?[\"')]?\s*"
-    rf"(?:$|:|\.\.\.|\(|<mailto:|\[|,|;|\s{{2,}}|\s+-|\s+\(|\s+<|\s+\d{{3}}\s)",
+    rf"(?:$|:|\.\.\.|\(|<mailto:|\[|,|;|\s{{2,}}|\s+-|\s+\(|\s+<|\s+\d{{3}}\s|\s+on\s+\w{{3}})",
     re.ASCII,
 )
 # A line that ends on it after a colon: "User mailbox exceeds allowed size: a@b".
@@ -52,7 +52,7 @@ _DSN_FIELD_RE = re.compile(
     r"^(?:Reporting-MTA|Received-From-MTA|Final-Recipient|Original-Recipient)\s*:", re.I
 )
 _FIELDS_TO_SKIP_RE = re.compile(
-    r"^[\s>]*(?:From|Sender|Reply-To|Date|Subject|Message-Id|In-Reply-To|References|Return-Path|Received|"
+    r"^[\s>]*(?:From|Sender|Reply-To|To|Cc|Bcc|Date|Subject|Message-Id|In-Reply-To|References|Return-Path|Received|"
     r"X-[\w-]+)\s*:",
     re.IGNORECASE,
 )
@@ -252,9 +252,19 @@ def family_of(mail: Mail) -> Family | None:
     return None
 
 
+# Addresses of the mail system and of list software that reports name for help or replies
+# ("contact postmaster@...", "team-request@..."): never the failed recipient beside a real one.
+_ADMIN_RE = re.compile(
+    r"^(?:postmaster|mailer-daemon|hostmaster|abuse|[^@]*-request|owner-[^@]+|[^@]*-owner)@", re.I
+)
+
+
 def parse_text(mail: Mail, name: str, reason: str | None = None, vouches: bool = False) -> Parsed | None:
     report, original = split_report(mail.body)
     found, preamble = scan(report, exclusions(mail), transcript_first(report))
+    people = [item for item in found if not _ADMIN_RE.match(item.recipient)]
+    if people:
+        found = people
     weak = False
     if not found:
         failed = mail.msg.get("X-Failed-Recipients")
