@@ -6,6 +6,8 @@ Every message here is written for these tests (realistic layouts, our own names 
 
 from __future__ import annotations
 
+import pytest
+
 from inboxtrace.bounces import parse_bounce
 from inboxtrace.model.bounce import BounceKind, BounceReport
 from inboxtrace.model.reply import ReplyClass
@@ -333,3 +335,202 @@ def test_x400_and_encapsulated_final_recipients_are_converted() -> None:
         report = parse_bounce(_dsn(final, original))
         assert [r.recipient for r in report.recipients] == ["ops@dest.example"], final
         assert report.recipients[0].verdict.reason == "userunknown"
+
+
+# Layouts of MTAs and gateways, written in the shapes they use (our own addresses and text).
+LAYOUTS: dict[str, tuple[dict[str, str], str, list[tuple[str, str]]]] = {
+    "courier": (
+        {
+            "sender": "Courier mail server at mx.sender.example <@>",
+            "subject": "NOTICE: mail delivery status.",
+        },
+        """This is a delivery status notification from mx.sender.example,
+running the Courier mail server, version 1.1.
+
+The original message was received on Wed, 31 Dec 2025 09:00:00 +0000
+from gw.sender.example [192.0.2.10]
+
+---------------------------------------------------------------------------
+
+                           UNDELIVERABLE MAIL
+
+Your message to the following recipients cannot be delivered:
+
+<ops@dest.example>:
+    mx.dest.example [198.51.100.7]:
+>>> RCPT TO:<ops@dest.example>
+<<< 550 5.1.1 <ops@dest.example>... No such user
+
+---------------------------------------------------------------------------
+
+If your message was also sent to additional recipients, their delivery
+status is not included in this report.
+""",
+        [("ops@dest.example", "userunknown")],
+    ),
+    "interscan-mss": (
+        {"sender": "InterScan MSS <postmaster@mx.sender.example>", "subject": "Mail could not be delivered"},
+        """Sent <<< RCPT TO:<ops@dest.example>
+Received >>> 550 5.1.1 <ops@dest.example>... User unknown
+
+Unable to deliver message to <ops@dest.example>.
+Please check if address is correct.
+""",
+        [("ops@dest.example", "userunknown")],
+    ),
+    "verizon-sms": (
+        {"sender": "post_master@vtext.com", "subject": "Undeliverable Message"},
+        """Message could not be delivered to mobile.
+
+Error: No valid recipients for this MM
+
+Original Message:
+To: 5550100@vtext.com
+From: alice@sender.example
+""",
+        [("5550100@vtext.com", "userunknown")],
+    ),
+    "mail.ru": (
+        {"sender": "mailer-daemon@corp.mail.ru", "subject": "Mail failure."},
+        """This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  ops@dest.example
+    SMTP error from remote mail server after RCPT TO:<ops@dest.example>:
+    host mx.dest.example [198.51.100.7]: 550 Message was not accepted -- invalid mailbox.
+    Local mailbox ops@dest.example is unavailable: user not found
+""",
+        [("ops@dest.example", "userunknown")],
+    ),
+    "fml": (
+        {
+            "sender": "team-admin@lists.dest.example",
+            "subject": "You alice@sender.example are not member (team ML)",
+            "extra": "X-MLServer: fml [fml 8.0]\nX-ML-Name: team\n",
+        },
+        """You are not a member of this mailing list <team@lists.dest.example>.
+
+If you know the general guide of this list, please send mail with
+the mail body
+
+        guide
+
+to the address
+
+        team-ctl@lists.dest.example
+
+************************************************************
+
+From: alice@sender.example
+To: team@lists.dest.example
+Subject: hello
+""",
+        [("team@lists.dest.example", "rejected")],
+    ),
+    "oracle-messaging-server": (
+        {
+            "sender": "Internet Mail Delivery <postmaster@mx.dest.example>",
+            "subject": "Delivery Notification: Delivery has failed",
+        },
+        """This report relates to a message you sent with the following header fields:
+
+  Message-id: <m1@sender.example>
+  Date: Wed, 31 Dec 2025 09:00:00 +0000
+  From: alice@sender.example
+  To: team@sender.example
+  Subject: report
+
+Your message cannot be delivered to the following recipients:
+
+  Recipient address: ops@dest.example
+  Original address: ops@dest.example
+  Reason: Remote SMTP server has rejected address
+  Diagnostic code: smtp;550 5.1.1 unknown or illegal alias: ops@dest.example
+  Remote system: dns;mx.dest.example (TCP|192.0.2.10|41125|198.51.100.7|25)
+""",
+        [("ops@dest.example", "userunknown")],
+    ),
+    "x3-style": (
+        {
+            "sender": "Mail Delivery System <MAILER-DAEMON@mx.sender.example>",
+            "subject": "Delivery status notification",
+        },
+        """ ============================================================================
+      This is an automatically generated Delivery Status Notification.
+ ============================================================================
+
+Delivery to the following recipients failed permanently:
+
+   * ops@dest.example
+
+
+ ============================================================================
+                            Technical details:
+ ============================================================================
+
+SMTP:RCPT host 198.51.100.7: 553 5.3.0 <ops@dest.example>... No such user here
+""",
+        [("ops@dest.example", "userunknown")],
+    ),
+    "x2-style": (
+        {"sender": "MAILER-DAEMON@mx.sender.example", "subject": "failure delivery"},
+        """Unable to deliver message to the following address(es).
+
+<ops@dest.example>:
+Sorry, no mailbox here by that name. (#5.1.1)
+""",
+        [("ops@dest.example", "userunknown")],
+    ),
+    "qmail-no-host": (
+        {"sender": "MAILER-DAEMON@mx.sender.example", "subject": "failure notice"},
+        """Hi. This is the qmail-send program at mx.sender.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<ops@dest.example>:
+Sorry, I couldn't find any host named dest.example. (#5.1.2)
+""",
+        [("ops@dest.example", "hostunknown")],
+    ),
+    "qmail-german": (
+        {"sender": "MAILER-DAEMON@mx.sender.example", "subject": "failure notice"},
+        """Hallo. Hier ist das qmail-send Programm auf mx.sender.example.
+Leider konnte ich Ihre Nachricht an die folgende Adresse nicht zustellen.
+Das ist ein permanenter Fehler; ich habe aufgegeben.
+
+<ops@dest.example>:
+198.51.100.7 does not like recipient.
+Remote host said: 550 5.1.1 <ops@dest.example>: Recipient address rejected: User unknown
+Giving up on 198.51.100.7.
+""",
+        [("ops@dest.example", "userunknown")],
+    ),
+    "exchange-2007-text": (
+        {"sender": "Microsoft Exchange <postmaster@dest.example>", "subject": "Undeliverable: report"},
+        """Delivery has failed to these recipients or groups:
+
+ops@dest.example
+The e-mail address you entered couldn't be found. Please check the recipient's e-mail
+address and try to resend the message.
+
+Diagnostic information for administrators:
+
+Generating server: mx.dest.example
+
+ops@dest.example
+#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##
+""",
+        [("ops@dest.example", "userunknown")],
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_layouts_of_many_mtas_are_read(layout: str) -> None:
+    headers, body, want = LAYOUTS[layout]
+    report = parse_bounce(text_bounce(body, **headers))
+    assert report.kind is BounceKind.DSN, report.error
+    assert [(r.recipient, r.verdict.reason) for r in report.recipients] == want
+    assert all(r.verdict.reply_class is ReplyClass.PERMANENT for r in report.recipients)

@@ -40,7 +40,7 @@ _LABEL_RE = re.compile(
 )
 # A sentence ends on it in brackets: "There was an error delivering your mail to <a@b>."
 _SENTENCE_RE = re.compile(
-    rf"\b(?:(?:to|for|recipient)\s+<({_ADDR})>|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
+    rf"\b(?:(?:to|for|recipient|(?:mailing )?list)\s+<({_ADDR})>|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
     re.IGNORECASE,
 )
 _HEADERISH_RE = re.compile(
@@ -255,7 +255,8 @@ def family_of(mail: Mail) -> Family | None:
 # Addresses of the mail system and of list software that reports name for help or replies
 # ("contact postmaster@...", "team-request@..."): never the failed recipient beside a real one.
 _ADMIN_RE = re.compile(
-    r"^(?:postmaster|mailer-daemon|hostmaster|abuse|[^@]*-request|owner-[^@]+|[^@]*-owner)@", re.I
+    r"^(?:postmaster|mailer-daemon|hostmaster|abuse|[^@]*-request|[^@]*-ctl|owner-[^@]+|[^@]*-owner)@",
+    re.I,
 )
 
 
