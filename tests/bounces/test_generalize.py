@@ -534,3 +534,53 @@ def test_layouts_of_many_mtas_are_read(layout: str) -> None:
     assert report.kind is BounceKind.DSN, report.error
     assert [(r.recipient, r.verdict.reason) for r in report.recipients] == want
     assert all(r.verdict.reply_class is ReplyClass.PERMANENT for r in report.recipients)
+
+
+def _with_original(sender: str, subject: str, text: str) -> bytes:
+    return f"""From: {sender}
+To: <alice@sender.example>
+Subject: {subject}
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="XX"
+
+--XX
+Content-Type: text/plain; charset=us-ascii
+
+{text}
+--XX
+Content-Type: message/rfc822
+
+From: alice@sender.example
+To: 5550100@mms.carrier.example
+Subject: photos
+
+hi
+--XX--
+""".encode()
+
+
+def test_a_gateway_notice_without_a_bounce_sender_or_subject_is_read() -> None:
+    # carriers and gateways send from no-reply addresses with bland subjects
+    text = """Your mail sent on: Wed, 31 Dec 2025 09:00:00 +0900
+     Could not be delivered to: <5550100@mms.carrier.example>
+     As their mailbox is full.
+"""
+    report = parse_bounce(_with_original("no-reply@gw.carrier.example", "Mail", text))
+    assert [(r.recipient, r.verdict.reason) for r in report.recipients] == [
+        ("5550100@mms.carrier.example", "mailboxfull")
+    ]
+
+
+def test_a_person_writing_about_a_failed_delivery_is_not_a_bounce() -> None:
+    raw = b"""From: Bob <bob@dest.example>
+To: alice@sender.example
+Subject: Re: photos
+
+Hi Alice, your photos could not be delivered to my old address, please use this one:
+
+bob@dest.example
+
+Bob
+"""
+    report = parse_bounce(raw)
+    assert report.kind is BounceKind.NOT_BOUNCE and report.recipients == ()

@@ -309,13 +309,26 @@ class KnownText:
         return parse_text(mail, fam.name, fam.reason, fam.vouches)
 
 
-_BOUNCE_FROM_RE = re.compile(r"mailer-daemon|postmaster|mail delivery|mdaemon|mail administrator", re.I)
+_BOUNCE_FROM_RE = re.compile(r"mailer-daemon|post_?master|mail delivery|mdaemon|mail administrator", re.I)
 _BOUNCE_SUBJECT_RE = re.compile(
     r"undeliver|undelivered|delivery (?:status|fail|notification|problem|report)|returned mail|"
     r"failure notice|mail delivery|non[- ]?delivery|could not be delivered|delivery has failed|"
     r"nondeliverable|returning message|error|bounce|rejected|failed",
     re.I,
 )
+
+
+# A report that says in its first lines that delivery failed, whoever sent it and whatever its
+# subject ("no-reply@" gateways, "Re: ..." subjects of mobile carriers and list servers).
+_FAILURE_TEXT_RE = re.compile(
+    r"could not be delivered|cannot be delivered|can.t be delivered|was not delivered|"
+    r"(?:unable|failed) to deliver|undeliverable|delivery (?:has )?failed|delivery to the following|"
+    r"failed permanently|permanent (?:error|failure)|error message below",
+    re.IGNORECASE,
+)
+
+
+_NO_REPLY_RE = re.compile(r"\bno[-_.]?reply\b|\bdo[-_.]?not[-_.]?reply\b", re.IGNORECASE)
 
 
 def looks_like_bounce(mail: Mail) -> bool:
@@ -330,7 +343,12 @@ class GenericText:
     description = "unknown layout that says it is a bounce in its From or Subject"
 
     def sniff(self, mail: Mail) -> bool:
-        return looks_like_bounce(mail)
+        if looks_like_bounce(mail):
+            return True
+        # a person may write "it could not be delivered": the words count only in a message that
+        # returns the original or comes from an address nobody answers
+        machine = mail.original_part is not None or _NO_REPLY_RE.search(mail.sender) is not None
+        return machine and _FAILURE_TEXT_RE.search(mail.head) is not None
 
     def parse(self, mail: Mail) -> Parsed | None:
         return parse_text(mail, self.name)
