@@ -67,3 +67,16 @@ def test_nonexistent_user_under_a_policy_status_is_the_address() -> None:
     # "5.7.1" with a text about a dead address: the words, not the policy class of the status
     for reply in ("550 5.7.1 Nonexistent user", "550 5.7.1 user non-existent (in reply to RCPT TO command)"):
         assert classify(reply).reason == "userunknown", reply
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "550 5.7.1 You are not allowed to post to this mailing list",
+        "550 Only list members may post to team@lists.example.org",
+        "553 You do not have permission to post messages to this group",
+        "550 Posting to this list is restricted to its subscribers",
+    ],
+)
+def test_list_servers_refusing_a_post_refuse_the_sender(reply: str) -> None:
+    assert classify(reply).reason == "rejected"
