@@ -80,3 +80,22 @@ def test_nonexistent_user_under_a_policy_status_is_the_address() -> None:
 )
 def test_list_servers_refusing_a_post_refuse_the_sender(reply: str) -> None:
     assert classify(reply).reason == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        # a disabled account is not a filter: the words say suspended, with words in between
+        ("554 delivery error: This user's account has been temporarily suspended", "suspend"),
+        ("550 5.2.1 Mailbox is now administratively disabled", "suspend"),
+        # an authentication demand is a security error, not a generic policy
+        ("550 5.7.1 Client was not authenticated", "securityerror"),
+        ("530 5.7.0 Authentication required", "securityerror"),
+        # the clock ran out, in the words MTAs use
+        ("Delivery expired (message too old)", "expired"),
+        ("550 Maximum retries reached for this message", "expired"),
+        ("554 5.4.7 delivery attempts exhausted", "expired"),
+    ],
+)
+def test_suspend_security_and_expiry_in_their_own_words(reply: str, reason: str) -> None:
+    assert classify(reply).reason == reason
