@@ -584,3 +584,50 @@ Bob
 """
     report = parse_bounce(raw)
     assert report.kind is BounceKind.NOT_BOUNCE and report.recipients == ()
+
+
+AFTER_DATA = {
+    "postfix": (
+        "Undelivered Mail Returned to Sender",
+        """This is the mail system at host relay.sender.example.
+
+<ops@dest.example>: host mx.dest.example[198.51.100.7] said: 550 5.1.1
+    <ops@dest.example>... User unknown (in reply to end of DATA command)
+""",
+    ),
+    "exim": (
+        "Mail delivery failed: returning message to sender",
+        """This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  ops@dest.example
+    SMTP error from remote mail server after end of data:
+    host mx.dest.example [198.51.100.7]: 550 5.1.1 User unknown
+""",
+    ),
+    "qmail": (
+        "failure notice",
+        """Hi. This is the qmail-send program at relay.sender.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<ops@dest.example>:
+198.51.100.7 failed after I sent the message.
+Remote host said: 550 5.1.1 User unknown
+""",
+    ),
+}
+
+
+@pytest.mark.parametrize("mta", sorted(AFTER_DATA))
+def test_user_unknown_answered_after_data_is_a_filter(mta: str) -> None:
+    # the convention: a server that took every address and refused after the content was sent
+    # refused the content (filtered), whatever it calls the recipient
+    subject, body = AFTER_DATA[mta]
+    assert only(parse_bounce(text_bounce(body, subject=subject)))[:3] == (
+        "ops@dest.example",
+        "filtered",
+        ReplyClass.PERMANENT,
+    )
