@@ -631,3 +631,37 @@ def test_user_unknown_answered_after_data_is_a_filter(mta: str) -> None:
         "filtered",
         ReplyClass.PERMANENT,
     )
+
+
+def _mute_report(to_line: str) -> bytes:
+    return f"""From: MAILER-DAEMON@gw.dest.example
+To: alice@sender.example
+Subject: Undeliverable mail
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="YY"
+
+--YY
+Content-Type: text/plain; charset=utf-8
+
+Die Nachricht konnte nicht zugestellt werden.
+
+--YY
+Content-Type: message/rfc822
+
+From: alice@sender.example
+To: {to_line}
+Subject: minutes
+
+text
+--YY--
+""".encode()
+
+
+def test_a_report_naming_nobody_takes_the_returned_to_only_when_it_is_one_person() -> None:
+    assert [r.recipient for r in parse_bounce(_mute_report("Ops <ops@dest.example>")).recipients] == [
+        "ops@dest.example"
+    ]
+    for to in ("team@lists.dest.example, ops@dest.example", "team-request@lists.dest.example"):
+        report = parse_bounce(_mute_report(to))
+        assert report.recipients == ()
+        assert report.kind is BounceKind.ERROR and "no failed recipient" in (report.error or "")

@@ -208,20 +208,29 @@ def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Fo
 
 
 def returned_to(mail: Mail, original_text: str) -> str | None:
-    """The first To address of the returned message (a MIME part or the text after the marker)."""
+    """The To address of the returned message (a MIME part or the text after the marker), when it
+    names exactly one person: a To: of several addresses, a list's or the mail system's own
+    address does not say which one failed."""
+    to: str | None = None
     part = mail.original_part
     if part is not None:
         payload = part.get_payload()
         if isinstance(payload, list) and payload:
             first = payload[0]
             if hasattr(first, "get"):
-                to = first.get("To")
-                if to:
-                    return first_address(str(to))
+                value = first.get("To")
+                to = str(value) if value else None
         elif isinstance(payload, str):
             original_text = payload
-    match = re.search(r"^To:\s*(.+)$", original_text, re.MULTILINE | re.IGNORECASE)
-    return first_address(match.group(1)) if match else None
+    if to is None:
+        match = re.search(r"^To:\s*(.+)$", original_text, re.MULTILINE | re.IGNORECASE)
+        to = match.group(1) if match else None
+    if not to:
+        return None
+    named = addresses(to)
+    if len(named) > 1 or (named and _ADMIN_RE.match(named[0])):
+        return None
+    return named[0] if named else first_address(to)
 
 
 def exclusions(mail: Mail) -> set[str]:
