@@ -108,7 +108,7 @@ _SISIMAI_SCRIPT = r"""
 use strict; use warnings; use Sisimai;
 for my $f (@ARGV) {
     my $v = Sisimai->make($f, 'delivered' => 1, 'vacation' => 1) || [];
-    for my $d (@$v) { print join("\t", $f, $d->reason), "\n"; }
+    for my $d (@$v) { print join("\t", $f, $d->reason, $d->softbounce == 0 ? 1 : 0), "\n"; }
 }
 """
 
@@ -182,11 +182,32 @@ def without(families: frozenset[str], providers: frozenset[str]) -> Iterator[Non
         _clear_caches()
 
 
-def reasons_of(path: Path) -> list[str]:
-    out: list[str] = []
+# Pseudo-reasons whose hard/soft label is not about the address (as in bench_bounces).
+_NOT_SCORED_HARD = frozenset({"feedback", "vacation", "delivered", "onhold", "undefined"})
+
+
+@dataclass
+class Extra:
+    """Measures beside the reason: a failed recipient found, hard/soft agreement."""
+
+    found: int = 0
+    hard_ok: int = 0
+    hard_n: int = 0
+
+    def add(self, got: tuple[str, bool] | None, label: dict[str, object]) -> None:
+        if got is None:
+            return
+        self.found += 1
+        if str(label["reason_dec2025"]) not in _NOT_SCORED_HARD:
+            self.hard_n += 1
+            self.hard_ok += got[1] == bool(label["hardbounce"])
+
+
+def reasons_of(path: Path) -> list[tuple[str, bool]]:
+    out: list[tuple[str, bool]] = []
     for item in iter_path(path):
         report = parse_bounce(item.data, item.source)
-        out.extend(r.verdict.reason for r in report.recipients)
+        out.extend((r.verdict.reason, r.verdict.hard_bounce) for r in report.recipients)
     return out
 
 
@@ -196,19 +217,35 @@ def _index(labels: list[dict[str, object]], position: int) -> int:
 
 
 def score_files(
-    corpus: Path, labels: dict[str, list[dict[str, object]]], names: list[str], into: dict[str, Score]
+    corpus: Path,
+    labels: dict[str, list[dict[str, object]]],
+    names: list[str],
+    into: dict[str, Score],
+    extra: Extra | None = None,
 ) -> None:
     for name in names:
         got = reasons_of(corpus / "emails" / name)
-        mine = labels[name]
-        for position, label in enumerate(mine):
-            i = _index(mine, position)
-            have = got[i] if i < len(got) else "(none)"
-            want = str(label["reason_dec2025"])
-            into[fold_of(str(label["module"]))].add(have == want, f"{name}#{i + 1} {want}->{have}")
+        score_one(name, got, labels[name], into, extra)
 
 
-def sisimai_reasons(corpus: Path, names: list[str]) -> dict[str, list[str]]:
+def score_one(
+    name: str,
+    got: list[tuple[str, bool]],
+    mine: list[dict[str, object]],
+    into: dict[str, Score],
+    extra: Extra | None,
+) -> None:
+    for position, label in enumerate(mine):
+        i = _index(mine, position)
+        item = got[i] if i < len(got) else None
+        have = item[0] if item else "(none)"
+        want = str(label["reason_dec2025"])
+        into[fold_of(str(label["module"]))].add(have == want, f"{name}#{i + 1} {want}->{have}")
+        if extra is not None:
+            extra.add(item, label)
+
+
+def sisimai_reasons(corpus: Path, names: list[str]) -> dict[str, list[tuple[str, bool]]]:
     perl = shutil.which("perl")
     if (
         perl is None
@@ -220,11 +257,14 @@ def sisimai_reasons(corpus: Path, names: list[str]) -> dict[str, list[str]]:
         script = Path(tmp) / "sisimai.pl"
         script.write_text(_SISIMAI_SCRIPT)
         files = [str(corpus / "emails" / n) for n in names]
-        out = subprocess.run([perl, str(script), *files], check=True, capture_output=True, text=True)
-    got: dict[str, list[str]] = collections.defaultdict(list)
+        out = subprocess.run([perl, str(script), *files], check=False, capture_output=True, text=True)
+    if out.returncode:
+        print(f"sisimai: perl failed ({out.returncode}): {out.stderr.strip()[-500:]}")
+        sys.exit(1)
+    got: dict[str, list[tuple[str, bool]]] = collections.defaultdict(list)
     for line in out.stdout.splitlines():
-        path, reason = line.rsplit("\t", 1)
-        got[Path(path).name].append(_SISIMAI_MERGED.get(reason, reason))
+        path, reason, hard = line.rsplit("\t", 2)
+        got[Path(path).name].append((_SISIMAI_MERGED.get(reason, reason), hard == "1"))
     return got
 
 
@@ -244,22 +284,18 @@ def main() -> None:
         fold_files[fold_of(str(labels[name][0]["module"]))].append(name)
 
     whole: dict[str, Score] = collections.defaultdict(Score)
-    score_files(corpus, labels, names, whole)
+    whole_extra, held_extra, their_extra = Extra(), Extra(), Extra()
+    score_files(corpus, labels, names, whole, whole_extra)
     held: dict[str, Score] = collections.defaultdict(Score)
     for fold, files in fold_files.items():
         _modules, fams, provs = FOLDS.get(fold, (frozenset(), frozenset(), frozenset()))
         with without(fams, provs):
-            score_files(corpus, labels, files, held)
+            score_files(corpus, labels, files, held, held_extra)
     theirs: dict[str, Score] = collections.defaultdict(Score)
     if not args.no_sisimai:
         sis = sisimai_reasons(corpus, names)
         for name in names:
-            got = sis.get(name, [])
-            mine = labels[name]
-            for position, label in enumerate(mine):
-                i = _index(mine, position)
-                have = got[i] if i < len(got) else "(none)"
-                theirs[fold_of(str(label["module"]))].add(have == str(label["reason_dec2025"]), name)
+            score_one(name, sis.get(name, []), labels[name], theirs, their_extra)
 
     print(
         f"{'fold (label module families)':<34} {'n':>4} {'whole':>7} {'held-out':>9} {'sisimai':>8}  knowledge"
@@ -294,6 +330,18 @@ def main() -> None:
     if theirs:
         t = total(theirs)
         print(f"sisimai 4.25, whole corpus        : {t.ok}/{t.n} = {t.pct()}   (its own test set)")
+
+    def extras(label: str, e: Extra) -> None:
+        print(
+            f"{label:<34}: failed recipient found {e.found}/{w.n} = {100 * e.found / w.n:5.1f}%   "
+            f"permanent/temporary {e.hard_ok}/{e.hard_n} = {100 * e.hard_ok / max(e.hard_n, 1):5.1f}%"
+        )
+
+    print()
+    extras("inboxtrace, whole corpus", whole_extra)
+    extras("inboxtrace, family-held-out", held_extra)
+    if theirs:
+        extras("sisimai 4.25, whole corpus", their_extra)
     print(
         "held-out: each fold scored with its own families.toml layouts and providers.toml replies\n"
         "switched off; the generic phrases stay on (which files they were widened for is not\n"
