@@ -159,7 +159,10 @@ def message_view(store: Store, ref: str, *, diagnose: bool = True) -> MessageVie
     """The view of the stored message with id ``ref`` (from :func:`message_ref`).
 
     Raises :class:`MessageNotFound` when there is none."""
-    mkey = message_key(ref)
+    try:
+        mkey = message_key(ref)
+    except InputError:
+        raise MessageNotFound(f"no stored message has the id {ref!r}") from None
     found = message_exists(store, mkey)
     if found is None:
         raise MessageNotFound(f"no stored message has the id {ref!r}")
