@@ -168,14 +168,14 @@ def suppressions(request: Request, since: str | None = None) -> Any:
 
 def _explain(reply: str | None, codes: list[str] | None, lang: str, remote_host: str | None) -> Json:
     from inboxtrace.errors import InputError
-    from inboxtrace.explain import compare_codes, explain_reply
+    from inboxtrace.explain import compare_codes, explain_reply, is_code_list
     from inboxtrace.i18n import languages
 
     if lang not in languages():
         raise InputError(f"unknown language {lang!r}; available: {', '.join(languages())}")
     if codes:
-        if len(codes) < 2:
-            raise InputError("give two or more codes to compare")
+        if len(codes) < 2 or not is_code_list(codes):
+            raise InputError("give two or more reply codes to compare, like 550 and 554")
         return compare_codes(codes, lang=lang).to_dict()
     if not reply or not reply.strip():
         raise InputError("give a reply text, or two or more codes")
