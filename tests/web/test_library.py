@@ -126,3 +126,39 @@ def test_rate_alerts_flag_a_jump() -> None:
     alerts = rate_alerts(days)
     assert [(a.day, a.measure) for a in alerts] == [("2026-11-05", "failure_rate")]
     assert rate_alerts(days[:4]) == []
+
+
+def test_message_view_shows_where_a_seed_found_it(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from inboxtrace.diagnose.workflow import create_test
+    from inboxtrace.model.placement import SeedResult
+    from inboxtrace.store.placement import save_results
+
+    row = next(
+        r for r in search_deliveries(store, ActivityFilter(state="delivered"), limit=50).rows if r.message_id
+    )
+    test = create_test(store)
+    when = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    save_results(
+        store,
+        [
+            SeedResult(
+                test.test_id,
+                row.recipient.upper(),
+                "gmail",
+                "spam",
+                "[Gmail]/Spam",
+                when,
+                3.0,
+                when,
+                message_id=f"<{row.message_id.strip('<>')}>",
+            )
+        ],
+    )
+    view = message_view(store, row.id)
+    found = view.to_dict()["placement"][row.recipient]
+    assert [(p["test_id"], p["placement"], p["folder"]) for p in found] == [
+        (test.test_id, "spam", "[Gmail]/Spam")
+    ]
+    assert found[0]["checked_at"].startswith("2026-11-25T18:00")

@@ -101,6 +101,7 @@ class MessageView:
     trace: TraceView
     notes: dict[str, PostmasterNote] = field(default_factory=dict)
     diagnoses: dict[str, Any] = field(default_factory=dict)  # recipient -> Diagnosis
+    placements: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # recipient -> seed results
 
     def accepted(self, d: Delivery) -> bool:
         return any(
@@ -114,6 +115,7 @@ class MessageView:
             "trace": self.trace.to_dict(),
             "postmaster": {r: n.to_dict() for r, n in self.notes.items()},
             "diagnosis": {r: dg.to_dict() for r, dg in self.diagnoses.items()},
+            "placement": self.placements,
         }
 
 
@@ -180,7 +182,42 @@ def message_view(store: Store, ref: str, *, diagnose: bool = True) -> MessageVie
                 diagnoses[d.recipient] = diagnose_address(
                     store, d.recipient, since=start - timedelta(minutes=1), limit=5
                 )
-    return MessageView(ref, message, one, notes, diagnoses)
+    placements = seed_placements(store, message)
+    return MessageView(ref, message, one, notes, diagnoses, placements)
+
+
+def _iso(ts: float | None) -> str | None:
+    from inboxtrace.store.logs import from_epoch
+
+    dt = from_epoch(ts)
+    return dt.isoformat() if dt else None
+
+
+def seed_placements(store: Store, message: Message) -> dict[str, list[dict[str, Any]]]:
+    """Where placement tests found this message (same Message-ID) in the recipients' seed mailboxes."""
+    import sqlalchemy as sa
+
+    from inboxtrace.store.placement import placement_results
+
+    if not message.message_id or not message.deliveries:
+        return {}
+    bare = message.message_id.strip().strip("<>")
+    t = placement_results.c
+    rcpts = {d.recipient.lower(): d.recipient for d in message.deliveries}
+    q = sa.select(t.test_id, t.address, t.provider, t.placement, t.folder, t.arrived, t.checked_at).where(
+        t.message_id.in_([bare, f"<{bare}>"])
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    with store.connect() as conn:
+        for r in conn.execute(q):
+            rcpt = rcpts.get(str(r.address).lower())
+            if rcpt is None:
+                continue
+            out.setdefault(rcpt, []).append(
+                {"test_id": r.test_id, "provider": r.provider, "placement": r.placement, "folder": r.folder,
+                 "arrived": _iso(r.arrived), "checked_at": _iso(r.checked_at)}
+            )  # fmt: skip
+    return out
 
 
 __all__ = ["MessageNotFound", "MessageView", "PostmasterNote", "message_view", "postmaster_note"]
