@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from inboxtrace.errors import InputError
@@ -162,3 +164,28 @@ def test_message_view_shows_where_a_seed_found_it(store: Store) -> None:
         (test.test_id, "spam", "[Gmail]/Spam")
     ]
     assert found[0]["checked_at"].startswith("2026-11-25T18:00")
+
+
+def test_overview_cache_answers_at_once_and_refreshes_in_the_background(store: Store, tmp_path: Path) -> None:
+    import time
+
+    from inboxtrace.ingest import ingest
+    from inboxtrace.report.overview import OverviewCache
+
+    cache = OverviewCache(store, max_age=0.0)
+    first = cache.get(30)
+    before = first.report.recipients
+    log = tmp_path / "more.log"
+    log.write_text(
+        "Nov 25 17:30:00 mta postfix/qmgr[100]: 5A7E00001C: from=<x@sender.test>, size=10, nrcpt=1 (queue active)\n"
+        "Nov 25 17:30:01 mta postfix/smtp[102]: 5A7E00001C: to=<new@example.org>, relay=mx.example.org[192.0.2.9]:25, "
+        "delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 OK queued as 9ZZ)\n",
+        encoding="utf-8",
+    )
+    ingest([str(log)], store)
+    assert cache.get(30) is first  # stale, answered at once; a refresh starts
+    deadline = time.monotonic() + 20
+    while (now := cache.get(30)).report.recipients == before:
+        assert time.monotonic() < deadline, "the background refresh never landed"
+        time.sleep(0.05)
+    assert now.report.recipients == before + 1

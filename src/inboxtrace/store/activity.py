@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from inboxtrace.errors import InputError
 from inboxtrace.model.log import FinalState
@@ -26,6 +27,8 @@ from inboxtrace.store.logs import epoch, from_epoch, log_deliveries, log_message
 # Newest-first listing (with or without a state filter) walks these instead of sorting the table.
 sa.Index("ix_log_deliveries_last", log_deliveries.c.last_time, log_deliveries.c.mkey)
 sa.Index("ix_log_deliveries_state_last", log_deliveries.c.final_state, log_deliveries.c.last_time)
+# The store's time span (min first_time) without a full scan: the diagnosis asks for it on every page.
+sa.Index("ix_log_deliveries_first", log_deliveries.c.first_time)
 
 MAX_LIMIT = 500
 STATES = tuple(s.value for s in FinalState)
@@ -143,27 +146,48 @@ def _msgid_forms(text: str) -> list[str]:
     return [bare, f"<{bare}>"]
 
 
-def _conditions(f: ActivityFilter) -> list[Any]:
+# A sender with more messages than this is searched by walking deliveries newest first (its
+# rows are everywhere); a rarer one through the sender index, then sorted.
+POPULAR = 2000
+
+
+def _sender_condition(conn: Connection, store: Store, addr: str) -> Any:
+    m = log_messages.c
+    if store.dialect != "sqlite":
+        return sa.func.lower(m.sender) == addr  # PostgreSQL's planner has the statistics to choose
+    probe = sa.select(m.mkey).where(sa.func.lower(m.sender) == addr).offset(POPULAR).limit(1)
+    if conn.execute(probe).first() is None:
+        return sa.func.lower(m.sender) == addr
+    # `|| ''` keeps SQLite off the sender index, so it walks the newest deliveries and stops early
+    return sa.func.lower(m.sender).op("||")("") == addr
+
+
+def _alternatives(conn: Connection, store: Store, q: str | None) -> list[list[Any]]:
+    """The free search as separate conditions, each able to use its own index (an OR of them
+    could use none): one query per alternative, merged in order."""
+    d, m = log_deliveries.c, log_messages.c
+    if not q or not q.strip():
+        return [[]]
+    q = q.strip()
+    if q.startswith("<") and q.endswith(">"):
+        return [[m.message_id.in_(_msgid_forms(q))]]
+    if "@" in q:
+        addr = q.lower()
+        return [
+            [sa.func.lower(d.recipient) == addr],
+            [_sender_condition(conn, store, addr)],
+            [m.message_id.in_(_msgid_forms(q))],
+        ]
+    return [[m.queue_id == q], [m.message_id.in_(_msgid_forms(q))]]
+
+
+def _conditions(conn: Connection, store: Store, f: ActivityFilter) -> list[Any]:
     d, m = log_deliveries.c, log_messages.c
     conds: list[Any] = []
-    if f.q and f.q.strip():
-        q = f.q.strip()
-        if q.startswith("<") and q.endswith(">"):
-            conds.append(m.message_id.in_(_msgid_forms(q)))
-        elif "@" in q:
-            addr = q.lower()
-            mkeys = sa.select(log_messages.c.mkey).where(sa.func.lower(m.sender) == addr)
-            conds.append(
-                sa.or_(
-                    sa.func.lower(d.recipient) == addr, d.mkey.in_(mkeys), m.message_id.in_(_msgid_forms(q))
-                )
-            )
-        else:
-            conds.append(sa.or_(m.queue_id == q, m.message_id.in_(_msgid_forms(q))))
     if f.recipient:
         conds.append(sa.func.lower(d.recipient) == f.recipient.strip().lower())
     if f.sender:
-        conds.append(sa.func.lower(m.sender) == f.sender.strip().lower())
+        conds.append(_sender_condition(conn, store, f.sender.strip().lower()))
     if f.message_id:
         conds.append(m.message_id.in_(_msgid_forms(f.message_id)))
     if f.queue_id:
@@ -198,10 +222,12 @@ def search_deliveries(
     limit = max(1, min(int(limit), MAX_LIMIT))
     d, m = log_deliveries.c, log_messages.c
     t = d.last_time
-    conds = _conditions(f)
+    if f.state and f.state not in STATES:
+        raise InputError(f"unknown state {f.state!r}; one of: {', '.join(STATES)}")
+    after: list[Any] = []
     if cursor:
         ct, ckey, crcpt = _decode_cursor(cursor)
-        conds.append(
+        after.append(
             sa.or_(
                 t < ct,
                 sa.and_(t == ct, d.mkey < ckey),
@@ -213,15 +239,28 @@ def search_deliveries(
         *(d.reason, d.hard_bounce, d.dsn, d.reply, d.relay_host, d.remote_queue_id, d.n_attempts),
         *(m.sender, m.message_id, m.queue_id, m.host),
     ]
-    q = (
-        sa.select(*cols)
-        .select_from(log_deliveries.join(log_messages, log_messages.c.mkey == d.mkey))
-        .where(*conds)
-        .order_by(t.desc(), d.mkey.desc(), d.recipient.desc())
-        .limit(limit + 1)
-    )
+    rows: list[Any] = []
+    seen: set[tuple[str, str]] = set()
     with store.connect() as conn:
-        rows = conn.execute(q).all()
+        conds = _conditions(conn, store, f) + after
+        alternatives = _alternatives(conn, store, f.q)
+        for alt in alternatives:
+            q = (
+                sa.select(*cols)
+                .select_from(log_deliveries.join(log_messages, log_messages.c.mkey == d.mkey))
+                .where(*conds, *alt)
+                .order_by(t.desc(), d.mkey.desc(), d.recipient.desc())
+                .limit(limit + 1)
+            )
+            for r in conn.execute(q):
+                if (r.mkey, r.recipient) not in seen:
+                    seen.add((r.mkey, r.recipient))
+                    rows.append(r)
+    if len(alternatives) > 1:
+        rows.sort(
+            key=lambda r: (r.last_time if r.last_time is not None else float("-inf"), r.mkey, r.recipient),
+            reverse=True,
+        )
     out = [
         ActivityRow(
             id=message_ref(r.mkey),

@@ -129,10 +129,10 @@ def report(request: Request, since: str | None = None, until: str | None = None)
 
 @router.get("/overview", dependencies=[READ])
 def overview(request: Request, days: Annotated[int, Query(ge=1, le=366)] = 30) -> Json:
-    """The report of the last ``days`` days of the store, with rate alerts."""
-    from inboxtrace.report.overview import build_overview
-
-    return build_overview(_store(request), days=days).to_dict()
+    """The report of the last ``days`` days of the store, with rate alerts (recomputed at most
+    once a minute: ``computed_at`` says when)."""
+    overview: Json = request.app.state.overviews.get(days).to_dict()
+    return overview
 
 
 @router.get("/bounces", dependencies=[READ])

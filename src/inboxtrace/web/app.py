@@ -27,8 +27,13 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     cfg = config or WebConfig()
     store = open_store(cfg.db)
 
+    from inboxtrace.report.overview import OverviewCache
+
+    overviews = OverviewCache(store, max_age=cfg.overview_max_age)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        overviews.refresh(30)  # the first visit of the overview need not wait
         yield
         store.close()
 
@@ -44,6 +49,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.state.config = cfg
     app.state.store = store
     app.state.auth = AuthState(store, cfg.auth)
+    app.state.overviews = overviews
     app.state.metrics = Metrics()
     app.state.login_limiter = LoginLimiter(cfg.login_attempts, cfg.login_window)
     problems.install(app)

@@ -29,6 +29,7 @@ class WebConfig:
     login_attempts: int = 10  # failed sign-ins per client within login_window seconds
     login_window: float = 300.0
     poll_seconds: int = 5
+    overview_max_age: float = 60.0  # seconds an overview is shown before it is recomputed
 
 
 def is_loopback(host: str) -> bool:

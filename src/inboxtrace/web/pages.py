@@ -77,10 +77,7 @@ def message(request: Request, message_id: str) -> HTMLResponse:
 
 @router.get("/overview", dependencies=[READ])
 def overview(request: Request, days: Annotated[int, Query(ge=1, le=366)] = 30) -> HTMLResponse:
-    from inboxtrace.report.overview import build_overview
-
-    ov = build_overview(_store(request), days=days)
-    data = ov.to_dict()
+    data = request.app.state.overviews.get(days).to_dict()
     rep = data["report"]
     return page(
         request, "overview.html", ov=data, rep=rep, days=days,
