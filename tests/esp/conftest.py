@@ -25,7 +25,9 @@ def sns_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Https
     tmp = tmp_path_factory.mktemp("sns")
     with HttpsServer(tmp) as srv:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        srv.files["/SimpleNotificationService-test.pem"] = pem(make_cert("sns.amazonaws.com", key, srv.ca_key, "inboxtrace test CA"))
+        srv.files["/SimpleNotificationService-test.pem"] = pem(
+            make_cert("sns.amazonaws.com", key, srv.ca_key, "inboxtrace test CA")
+        )
         srv.files["/confirm"] = b"<ConfirmSubscriptionResponse/>"
         yield srv, SnsSigner(key, srv.url("/SimpleNotificationService-test.pem"))
 

@@ -131,7 +131,9 @@ class HttpsServer:
     def url(self, path: str) -> str:
         return f"https://localhost:{self.port}{path}"
 
-    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -14,7 +14,15 @@ from tests.esp import payloads
 
 def test_ses_bounce_record_keeps_the_provider_type_beside_the_verdict() -> None:
     ses = provider("ses", EspSettings())
-    (ev,) = ses.parse(json.dumps({"Type": "Notification", "MessageId": "sns-1", "Message": json.dumps(payloads.ses_record("Bounce"))}))
+    (ev,) = ses.parse(
+        json.dumps(
+            {
+                "Type": "Notification",
+                "MessageId": "sns-1",
+                "Message": json.dumps(payloads.ses_record("Bounce")),
+            }
+        )
+    )
     assert ev.kind == EventKind.BOUNCED
     assert ev.event_id == "sns-1/nobody@example.com"
     assert ev.provider_message_id == "0100-fake-1"
@@ -57,7 +65,12 @@ def test_mailgun_event_and_severity() -> None:
 
 def test_postmark_smtp2go_sparkpost() -> None:
     (pm,) = provider("postmark", EspSettings()).parse(json.dumps(payloads.postmark_bounce()))
-    assert (pm.kind, pm.reason, pm.hard_bounce, pm.event_id) == (EventKind.BOUNCED, "userunknown", True, "bounce-4242")
+    assert (pm.kind, pm.reason, pm.hard_bounce, pm.event_id) == (
+        EventKind.BOUNCED,
+        "userunknown",
+        True,
+        "bounce-4242",
+    )
     body = payloads.smtp2go_bounce()
     (s2g_json,) = provider("smtp2go", EspSettings()).parse(json.dumps(body))
     (s2g_form,) = provider("smtp2go", EspSettings()).parse(urlencode(body).encode())
@@ -74,12 +87,12 @@ def test_postmark_smtp2go_sparkpost() -> None:
 )
 def test_bad_bodies_are_a_clear_error_or_nothing(name: str, body: bytes) -> None:
     prov = provider(name, EspSettings())
+    outcome: list[object] | str
     try:
-        events = prov.parse(body)
+        outcome = list(prov.parse(body))
     except BadPayload as exc:
-        assert str(exc)
-    else:
-        assert events == []
+        outcome = str(exc)
+    assert outcome == [] or (isinstance(outcome, str) and outcome)
 
 
 def test_hostile_text_is_kept_as_text() -> None:

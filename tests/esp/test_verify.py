@@ -21,14 +21,18 @@ def _req(body: bytes, headers: dict[str, str] | None = None) -> WebhookRequest:
 
 
 @pytest.mark.parametrize("version", ["1", "2"])
-def test_sns_signature_versions(settings: EspSettings, sns_server: tuple[HttpsServer, SnsSigner], version: str) -> None:
+def test_sns_signature_versions(
+    settings: EspSettings, sns_server: tuple[HttpsServer, SnsSigner], version: str
+) -> None:
     _, signer = sns_server
     body = signer.notification(payloads.ses_record("Bounce"), f"sns-v{version}", version)
     parsed = provider("ses", settings).handle(_req(body))
     assert [e.reason for e in parsed.events] == ["userunknown"]
 
 
-def test_sns_tampered_message_is_refused(settings: EspSettings, sns_server: tuple[HttpsServer, SnsSigner]) -> None:
+def test_sns_tampered_message_is_refused(
+    settings: EspSettings, sns_server: tuple[HttpsServer, SnsSigner]
+) -> None:
     _, signer = sns_server
     msg = json.loads(signer.notification(payloads.ses_record("Bounce"), "sns-t"))
     msg["Message"] = msg["Message"].replace("NoEmail", "General")
@@ -36,7 +40,9 @@ def test_sns_tampered_message_is_refused(settings: EspSettings, sns_server: tupl
         provider("ses", settings).handle(_req(json.dumps(msg).encode()))
 
 
-def test_sns_certificate_host_and_scheme_are_checked(settings: EspSettings, sns_server: tuple[HttpsServer, SnsSigner]) -> None:
+def test_sns_certificate_host_and_scheme_are_checked(
+    settings: EspSettings, sns_server: tuple[HttpsServer, SnsSigner]
+) -> None:
     srv, signer = sns_server
     before = len(srv.hits)
     for url in (
@@ -59,7 +65,9 @@ def test_sns_default_host_pattern_is_strict(sns_server: tuple[HttpsServer, SnsSi
         provider("ses", strict).handle(_req(body))
 
 
-def test_sns_unknown_topic_and_unconfigured(settings: EspSettings, sns_server: tuple[HttpsServer, SnsSigner]) -> None:
+def test_sns_unknown_topic_and_unconfigured(
+    settings: EspSettings, sns_server: tuple[HttpsServer, SnsSigner]
+) -> None:
     _, signer = sns_server
     other = SnsSigner(signer.key, signer.cert_url, "arn:aws:sns:us-east-1:999999999999:someone-else")
     with pytest.raises(Forbidden, match="topic"):
@@ -68,7 +76,9 @@ def test_sns_unknown_topic_and_unconfigured(settings: EspSettings, sns_server: t
         provider("ses", EspSettings()).handle(_req(signer.notification(payloads.ses_record("Bounce"), "y")))
 
 
-def test_sns_cert_signed_by_an_untrusted_ca_is_refused(tmp_path, sns_server: tuple[HttpsServer, SnsSigner]) -> None:  # type: ignore[no-untyped-def]
+def test_sns_cert_signed_by_an_untrusted_ca_is_refused(
+    tmp_path, sns_server: tuple[HttpsServer, SnsSigner]
+) -> None:  # type: ignore[no-untyped-def]
     _, signer = sns_server
     with HttpsServer(tmp_path) as other:  # its own CA, which the verifier does not trust
         other.files["/c.pem"] = b"x"
@@ -78,13 +88,21 @@ def test_sns_cert_signed_by_an_untrusted_ca_is_refused(tmp_path, sns_server: tup
             provider("ses", s).handle(_req(evil.notification(payloads.ses_record("Bounce"), "z")))
 
 
-def test_sns_subscription_confirmation_visits_the_url(settings: EspSettings, sns_server: tuple[HttpsServer, SnsSigner]) -> None:
+def test_sns_subscription_confirmation_visits_the_url(
+    settings: EspSettings, sns_server: tuple[HttpsServer, SnsSigner]
+) -> None:
     srv, signer = sns_server
-    msg = signer.sign({
-        "Type": "SubscriptionConfirmation", "MessageId": "sub-1", "Token": "tok", "TopicArn": signer.topic,
-        "Message": "You have chosen to subscribe", "SubscribeURL": srv.url("/confirm?Action=ConfirmSubscription&Token=tok"),
-        "Timestamp": "2026-01-05T10:00:00.000Z",
-    })
+    msg = signer.sign(
+        {
+            "Type": "SubscriptionConfirmation",
+            "MessageId": "sub-1",
+            "Token": "tok",
+            "TopicArn": signer.topic,
+            "Message": "You have chosen to subscribe",
+            "SubscribeURL": srv.url("/confirm?Action=ConfirmSubscription&Token=tok"),
+            "Timestamp": "2026-01-05T10:00:00.000Z",
+        }
+    )
     parsed = provider("ses", settings).handle(_req(json.dumps(msg).encode()))
     assert parsed.note == "subscription confirmed" and not parsed.events
     assert srv.hits[-1].startswith("/confirm?Action=ConfirmSubscription")
@@ -119,7 +137,11 @@ def test_mailgun_hmac_and_replay(settings: EspSettings, store: Store) -> None:
     with pytest.raises(Forbidden):
         mg.handle(_req(mailgun_body("wrong-key", payloads.mailgun_event(), "u" * 50)))
     with pytest.raises(Forbidden, match="too old"):
-        mg.handle(_req(mailgun_body(MAILGUN_KEY, payloads.mailgun_event(), "v" * 50, ts=int(time.time()) - 2 * 86400)))
+        mg.handle(
+            _req(
+                mailgun_body(MAILGUN_KEY, payloads.mailgun_event(), "v" * 50, ts=int(time.time()) - 2 * 86400)
+            )
+        )
     tampered = json.loads(body)
     tampered["signature"]["token"] = "w" * 50
     with pytest.raises(Forbidden):
@@ -142,7 +164,9 @@ def test_mailgun_hmac_and_replay(settings: EspSettings, store: Store) -> None:
         ("sparkpost", basic("sp", "sp-secret"), {"Authorization": "Bearer sp-secret"}),
     ],
 )
-def test_basic_and_bearer(settings: EspSettings, name: str, good: dict[str, str], bad: dict[str, str]) -> None:
+def test_basic_and_bearer(
+    settings: EspSettings, name: str, good: dict[str, str], bad: dict[str, str]
+) -> None:
     body = {
         "postmark": json.dumps(payloads.postmark_bounce()),
         "smtp2go": json.dumps(payloads.smtp2go_bounce()),
@@ -162,11 +186,14 @@ def test_basic_and_bearer(settings: EspSettings, name: str, good: dict[str, str]
 
 def test_secrets_from_files_and_env(tmp_path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "key").write_text("file-secret\n")
-    s = EspSettings.from_env({
-        "INBOXTRACE_MAILGUN_SIGNING_KEY_FILE": str(tmp_path / "key"),
-        "INBOXTRACE_POSTMARK_USER": "u", "INBOXTRACE_POSTMARK_PASSWORD": "p",
-        "INBOXTRACE_SES_TOPIC_ARNS": "arn:a, arn:b",
-    })
+    s = EspSettings.from_env(
+        {
+            "INBOXTRACE_MAILGUN_SIGNING_KEY_FILE": str(tmp_path / "key"),
+            "INBOXTRACE_POSTMARK_USER": "u",
+            "INBOXTRACE_POSTMARK_PASSWORD": "p",
+            "INBOXTRACE_SES_TOPIC_ARNS": "arn:a, arn:b",
+        }
+    )
     assert s.mailgun_signing_key == "file-secret"
     assert s.ses_topic_arns == ("arn:a", "arn:b")
     assert "file-secret" not in repr(s) and "'p'" not in repr(s.basic["postmark"])
