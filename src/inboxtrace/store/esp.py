@@ -148,36 +148,52 @@ def _row(ev: EspEvent, mkey: str, now: float) -> dict[str, Any]:
 
 
 class _Keys:
-    """Finds the message an event belongs to, inside the writing transaction."""
+    """Finds the message each new event belongs to, inside the writing transaction, with one
+    lookup of the batch's Message-IDs."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, store: Store, fresh: Sequence[EspEvent]) -> None:
         self.conn = conn
-        self.dirty: set[str] = set()
         self.gone: set[str] = set()
-
-    def _by_mid(self, provider: str, mid: str) -> list[str]:
-        e = esp_events.c
-        q = sa.select(e.mkey).where(e.provider == provider, e.message_id == mid).distinct()
-        return [r[0] for r in self.conn.execute(q)]
+        # (provider, Message-ID) -> message keys already stored for it
+        self.by_mid: dict[tuple[str, str], set[str]] = {}
+        wanted: dict[str, set[str]] = {}
+        for ev in fresh:
+            if ev.message_id:
+                wanted.setdefault(ev.provider, set()).add(ev.message_id)
+        mark = "%s" if store.dialect == "postgresql" else "?"
+        for provider, mids in wanted.items():
+            for chunk, params in store.in_params(sorted(mids)):
+                sql = (
+                    f"SELECT DISTINCT message_id, mkey FROM esp_events WHERE provider = {mark} AND message_id "
+                    + chunk
+                )
+                for mid, mkey in conn.exec_driver_sql(sql, (provider, *params)):
+                    self.by_mid.setdefault((provider, mid), set()).add(mkey)
 
     def resolve(self, ev: EspEvent) -> str:
         p = ev.provider
         if ev.provider_message_id:
             key = message_key(p, ev.provider_message_id)
             if ev.message_id:
+                known = self.by_mid.setdefault((p, ev.message_id), set())
                 # events filed under the Message-ID before the provider's id was known join here
                 by_mid = message_key(p, "mid:" + (_bare(ev.message_id) or ""))
-                if by_mid in self._by_mid(p, ev.message_id):
+                if by_mid in known:
                     self.conn.execute(
                         sa.update(esp_events).where(esp_events.c.mkey == by_mid).values(mkey=key)
                     )
                     self.gone.add(by_mid)
+                    known.discard(by_mid)
+                known.add(key)
             return key
         if ev.message_id:
-            known = [k for k in self._by_mid(p, ev.message_id) if "|mid:" not in k]
-            if known:
-                return sorted(known)[0]
-            return message_key(p, "mid:" + (_bare(ev.message_id) or ""))
+            known = self.by_mid.setdefault((p, ev.message_id), set())
+            joined = sorted(k for k in known if "|mid:" not in k)
+            if joined:
+                return joined[0]
+            key = message_key(p, "mid:" + (_bare(ev.message_id) or ""))
+            known.add(key)
+            return key
         return message_key(p, "ev:" + ev.event_id)
 
 
@@ -193,6 +209,19 @@ def prune_tokens(store: Store, older_than: float) -> int:
     """Forget request tokens seen before ``older_than`` (epoch seconds)."""
     with store.begin() as conn:
         return int(conn.execute(sa.delete(esp_tokens).where(esp_tokens.c.seen < older_than)).rowcount)
+
+
+def _known_ids(conn: Connection, store: Store, events: Sequence[EspEvent]) -> set[tuple[str, str]]:
+    by_provider: dict[str, list[str]] = {}
+    for ev in events:
+        by_provider.setdefault(ev.provider, []).append(ev.event_id)
+    seen: set[tuple[str, str]] = set()
+    mark = "%s" if store.dialect == "postgresql" else "?"
+    for provider, ids in by_provider.items():
+        for chunk, params in store.in_params(ids):
+            sql = f"SELECT event_id FROM esp_events WHERE provider = {mark} AND event_id " + chunk
+            seen.update((provider, r[0]) for r in conn.exec_driver_sql(sql, (provider, *params)))
+    return seen
 
 
 @db_errors
@@ -213,15 +242,7 @@ def write_events(
             claim_token(conn, store, token[0], token[1], stamp)
         if not events:
             return out
-        e = esp_events.c
-        seen: set[tuple[str, str]] = set()
-        by_provider: dict[str, list[str]] = {}
-        for ev in events:
-            by_provider.setdefault(ev.provider, []).append(ev.event_id)
-        for provider, ids in by_provider.items():
-            for i in range(0, len(ids), 500):
-                q = sa.select(e.event_id).where(e.provider == provider, e.event_id.in_(ids[i : i + 500]))
-                seen.update((provider, r[0]) for r in conn.execute(q))
+        seen = _known_ids(conn, store, events)
         fresh: list[EspEvent] = []
         for ev in events:
             if (ev.provider, ev.event_id) in seen:
@@ -231,30 +252,49 @@ def write_events(
             fresh.append(ev)
         if not fresh:
             return out
-        keys = _Keys(conn)
+        keys = _Keys(conn, store, fresh)
         # events that carry the provider's message id first, so the others can join them
         fresh.sort(key=lambda ev: ev.provider_message_id is None)
-        stmt = store.insert(esp_events).on_conflict_do_nothing()
+        rows = []
+        dirty: set[str] = set()
         for ev in fresh:
             mkey = keys.resolve(ev)
-            keys.dirty.add(mkey)
-            out.new += int(conn.execute(stmt, _row(ev, mkey, stamp)).rowcount or 0)
-        for gone in keys.gone:  # filed under the Message-ID, now under the provider's id
-            keys.dirty.discard(gone)
-            _drop_message(conn, gone)
-        dirty = sorted(keys.dirty)
+            dirty.add(mkey)
+            rows.append(_row(ev, mkey, stamp))
+        store.bulk(conn, _insert_events(store), rows)
+        out.new = len(rows)
+        dirty -= keys.gone  # filed under the Message-ID, now under the provider's id
+        _drop_messages(conn, store, sorted(keys.gone))
+        ordered = sorted(dirty)
         if store.dialect == "postgresql":
-            for mkey in dirty:  # concurrent writers of one message take turns
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(mkey.encode())})
-        for mkey in dirty:
-            rebuild_message(conn, store, mkey)
-        out.messages = dirty
+            for mkey in ordered:  # concurrent writers of one message take turns
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(mkey.encode()),))
+        rebuild_messages(conn, store, ordered)
+        out.messages = ordered
     return out
 
 
-def _drop_message(conn: Connection, mkey: str) -> None:
-    conn.execute(sa.delete(log_deliveries).where(log_deliveries.c.mkey == mkey))
-    conn.execute(sa.delete(log_messages).where(log_messages.c.mkey == mkey))
+_INSERTS: dict[tuple[int, str], Any] = {}
+# compiled once per store by Store.bulk (its cache is keyed by the statement object)
+_INSERT_MESSAGE = sa.insert(log_messages)
+_INSERT_DELIVERY = sa.insert(log_deliveries)
+
+
+def _insert_events(store: Store) -> Any:
+    key = (id(store), "events")
+    stmt = _INSERTS.get(key)
+    if stmt is None:
+        stmt = _INSERTS[key] = store.insert(esp_events).on_conflict_do_nothing()
+        if len(_INSERTS) > 64:
+            _INSERTS.clear()
+            _INSERTS[key] = stmt
+    return stmt
+
+
+def _drop_messages(conn: Connection, store: Store, mkeys: Sequence[str]) -> None:
+    for table in ("log_deliveries", "log_messages"):
+        for chunk, params in store.in_params(mkeys):
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE mkey " + chunk, params)
 
 
 _PROVIDERS: dict[str, str | None] = {}
@@ -272,53 +312,78 @@ def _provider_of(host: str | None) -> str | None:
             _PROVIDERS[host] = None
         if len(_PROVIDERS) > 100_000:
             _PROVIDERS.clear()
-    return _PROVIDERS[host]
+    return _PROVIDERS.get(host)
 
 
 def _day(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).date().isoformat()
 
 
-def _evidence(r: Any) -> str:
-    line = f"{r.provider} {r.provider_event} event {r.event_id}"
-    if r.bounce_type:
-        line += f" ({r.provider} type: {r.bounce_type})"
+_EVENT_COLS = [c.name for c in esp_events.c if c.name not in ("raw", "received_at", "subject")]
+
+
+def _evidence(r: dict[str, Any]) -> str:
+    line = f"{r['provider']} {r['provider_event']} event {r['event_id']}"
+    if r["bounce_type"]:
+        line += f" ({r['provider']} type: {r['bounce_type']})"
     return line
 
 
 def rebuild_message(conn: Connection, store: Store, mkey: str) -> None:
     """(Re)write the log records of one ESP message from all its stored events."""
-    e = esp_events.c
-    q = sa.select(esp_events).where(e.mkey == mkey)
-    rows = sorted(conn.execute(q), key=lambda r: (r.time, _RANK.get(r.kind, -1), r.event_id))
-    _drop_message(conn, mkey)
-    if not rows:
+    rebuild_messages(conn, store, [mkey])
+
+
+def rebuild_messages(conn: Connection, store: Store, mkeys: Sequence[str]) -> None:
+    """(Re)write the log records of these ESP messages from all their stored events."""
+    if not mkeys:
         return
-    provider = rows[0].provider
-    per_rcpt: dict[str, list[Any]] = {}
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    head = f"SELECT {', '.join(_EVENT_COLS)} FROM esp_events WHERE mkey "
+    for chunk, params in store.in_params(mkeys):
+        for values in conn.exec_driver_sql(head + chunk, params):
+            r = dict(zip(_EVENT_COLS, values, strict=True))
+            grouped.setdefault(r["mkey"], []).append(r)
+    _drop_messages(conn, store, mkeys)
+    msgs: list[dict[str, Any]] = []
+    drows: list[dict[str, Any]] = []
+    for mkey in mkeys:
+        rows = grouped.get(mkey)
+        if rows:
+            rows.sort(key=lambda r: (r["time"], _RANK.get(r["kind"], -1), r["event_id"]))
+            msg, delivs = _records(mkey, rows)
+            msgs.append(msg)
+            drows.extend(delivs)
+    store.bulk(conn, _INSERT_MESSAGE, msgs)
+    store.bulk(conn, _INSERT_DELIVERY, drows)
+
+
+def _records(mkey: str, rows: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The log_messages row and log_deliveries rows of one message from its events, oldest first."""
+    provider = rows[0]["provider"]
+    per_rcpt: dict[str, list[dict[str, Any]]] = {}
     spelled: dict[str, str] = {}
     for r in rows:
-        low = r.recipient.lower()
-        spelled.setdefault(low, r.recipient)
+        low = r["recipient"].lower()
+        spelled.setdefault(low, r["recipient"])
         per_rcpt.setdefault(low, []).append(r)
-    source = f"{provider} webhook"
     drows = []
     for low, evs in per_rcpt.items():
         attempts = [
             [
-                r.time,
-                _STATUS.get(r.kind, r.kind),
-                r.relay_host,
-                r.relay_ip,
+                r["time"],
+                _STATUS.get(r["kind"], r["kind"]),
+                r["relay_host"],
+                r["relay_ip"],
                 None,
-                r.reply,
-                r.enhanced_status,
-                None,
-                None,
+                r["reply"],
+                r["enhanced_status"],
                 None,
                 None,
-                r.reason,
-                r.hard_bounce,
+                None,
+                None,
+                r["reason"],
+                None if r["hard_bounce"] is None else bool(r["hard_bounce"]),
                 None,
                 None,
                 _evidence(r),
@@ -326,27 +391,30 @@ def rebuild_message(conn: Connection, store: Store, mkey: str) -> None:
             ]
             for r in evs
         ]
-        decisive = [r for r in evs if r.kind in _STATES]
+        decisive = [r for r in evs if r["kind"] in _STATES]
         deciding = decisive[-1] if decisive else None
-        last = deciding.time if deciding is not None else evs[-1].time
+        last = deciding["time"] if deciding is not None else evs[-1]["time"]
         domain = _domain(spelled[low])
-        relay = deciding.relay_host if deciding is not None else None
+        relay = deciding["relay_host"] if deciding is not None else None
+        hard = deciding["hard_bounce"] if deciding is not None else None
         drows.append(
             {
                 "mkey": mkey,
                 "recipient": spelled[low],
                 "original_recipient": None,
                 "rcpt_domain": domain,
-                "final_state": _STATES[deciding.kind] if deciding is not None else FinalState.UNKNOWN.value,
-                "first_time": evs[0].time,
+                "final_state": _STATES[deciding["kind"]]
+                if deciding is not None
+                else FinalState.UNKNOWN.value,
+                "first_time": evs[0]["time"],
                 "last_time": last,
                 "day": _day(last),
-                "status": _STATUS.get(deciding.kind) if deciding is not None else None,
-                "reply": deciding.reply if deciding is not None else None,
-                "dsn": deciding.enhanced_status if deciding is not None else None,
+                "status": _STATUS.get(deciding["kind"]) if deciding is not None else None,
+                "reply": deciding["reply"] if deciding is not None else None,
+                "dsn": deciding["enhanced_status"] if deciding is not None else None,
                 "relay_host": relay,
-                "reason": deciding.reason if deciding is not None else None,
-                "hard_bounce": deciding.hard_bounce if deciding is not None else None,
+                "reason": deciding["reason"] if deciding is not None else None,
+                "hard_bounce": None if hard is None else bool(hard),
                 "provider": _provider_of(relay) or _provider_of(domain),
                 "dsn_queue_id": None,
                 "remote_queue_id": None,
@@ -354,8 +422,8 @@ def rebuild_message(conn: Connection, store: Store, mkey: str) -> None:
                 "attempts": _dumps(attempts),
             }
         )
-    accepted = [r.time for r in rows if r.kind == EventKind.ACCEPTED.value]
-    pmid = next((r.provider_message_id for r in rows if r.provider_message_id), None)
+    accepted = [r["time"] for r in rows if r["kind"] == EventKind.ACCEPTED.value]
+    pmid = next((r["provider_message_id"] for r in rows if r["provider_message_id"]), None)
     qid = pmid or mkey.split("|", 2)[2]
     msg = {
         "mkey": mkey,
@@ -364,20 +432,19 @@ def rebuild_message(conn: Connection, store: Store, mkey: str) -> None:
         "queue_id": _short(qid, 64),
         "received": min(accepted) if accepted else None,
         "completed": None,
-        "first_time": rows[0].time,
-        "last_time": rows[-1].time,
-        "sender": next((r.sender for r in rows if r.sender), None),
-        "message_id": next((r.message_id for r in rows if r.message_id), None),
+        "first_time": rows[0]["time"],
+        "last_time": rows[-1]["time"],
+        "sender": next((r["sender"] for r in rows if r["sender"]), None),
+        "message_id": next((r["message_id"] for r in rows if r["message_id"]), None),
         "size": None,
         "nrcpt": len(per_rcpt),
         "client_host": None,
         "client_ip": None,
         "dsn_of": None,
         "next_hops": None,
-        "source": source,
+        "source": f"{provider} webhook",
     }
-    conn.execute(sa.insert(log_messages), msg)
-    conn.execute(sa.insert(log_deliveries), drows)
+    return msg, drows
 
 
 def same_message_links(conn: Connection, row: Any) -> list[tuple[str, str]]:
@@ -428,6 +495,7 @@ __all__ = [
     "message_key",
     "prune_tokens",
     "rebuild_message",
+    "rebuild_messages",
     "same_message_links",
     "stored_events",
     "write_events",
