@@ -7,6 +7,7 @@ LOCK   := requirements/constraints.txt
 .PHONY: demo test install install-dev system lint typecheck pytest bench clean lock
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || bash .ci/install-system.sh demo
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 

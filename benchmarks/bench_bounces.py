@@ -39,7 +39,7 @@ print "$n\n";
 
 
 def default_corpus() -> Path:
-    return Path(__file__).resolve().parents[2] / "shared" / "corpus" / "bounces"
+    return Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus" / "bounces"
 
 
 def accuracy(corpus: Path, show: int, write_known: Path | None = None) -> tuple[float, int]:

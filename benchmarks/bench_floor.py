@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-GEN = REPO.parent / "shared" / "tools" / "gen_postfix_log.py"
+GEN = REPO / "tests" / "data" / "tools" / "gen_postfix_log.py"
 
 
 def read_and_split(path: Path) -> list[str]:

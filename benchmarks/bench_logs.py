@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/bench_logs.py [--lines N] [--keep DIR] [--no-ingest] [--repeat N]
 
-For each of two logs made by ``shared/tools/gen_postfix_log.py N`` (classic syslog, short queue
+For each of two logs made by ``tests/data/tools/gen_postfix_log.py N`` (classic syslog, short queue
 ids) and ``... --rfc3339 --long-ids``, it runs, as child processes in this same run:
 
 - ``pflogsumm FILE`` (the reference: totals only),
@@ -49,7 +49,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Memory is sampled this often. The sampler competes for the CPU with what it measures (a
 # multi-process run has no idle core to hide it on, pflogsumm has one): 50 ms keeps that small.
 SAMPLE_EVERY = 0.05
-GEN = REPO.parent / "shared" / "tools" / "gen_postfix_log.py"
+GEN = REPO / "tests" / "data" / "tools" / "gen_postfix_log.py"
 
 _PARSE_ONLY = r"""
 import json, sys

@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/bench_store.py [--lines N] [--no-postgres]
 
-A log of N lines from ``shared/tools/gen_postfix_log.py`` is parsed once into Message records
+A log of N lines from ``tests/data/tools/gen_postfix_log.py`` is parsed once into Message records
 (not timed); then, for SQLite (a temp file) and a real PostgreSQL 15 started for the run:
 
 - fresh write: every message into an empty store (messages/s, and the log's lines/s equivalent),
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-GEN = REPO.parent / "shared" / "tools" / "gen_postfix_log.py"
+GEN = REPO / "tests" / "data" / "tools" / "gen_postfix_log.py"
 sys.path.insert(0, str(REPO))
 
 

@@ -1,4 +1,4 @@
-"""Shared test helpers: where the repository and the read-only shared corpus are."""
+"""Shared test helpers: where the repository and its test corpus (``tests/data``) are."""
 
 from __future__ import annotations
 
@@ -9,18 +9,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# The corpora and reference files the tests read, copied into the repository with their licences
+# (tests/data/README.md says where each came from). Nothing at test time reads outside the repository.
+SHARED = REPO / "tests" / "data"
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    """The read-only ``shared/`` folder beside the repository (corpus, reference data)."""
-    assert SHARED.is_dir(), f"the shared corpus is missing at {SHARED}"
+    """The test corpus in the repository (``tests/data``: corpus, reference data, tools)."""
+    assert SHARED.is_dir(), f"the test corpus is missing at {SHARED}"
     return SHARED
 
 
 def generated_log(path: Path, lines: int, *args: str) -> Path:
-    """Write ``shared/tools/gen_postfix_log.py LINES ARGS...`` (a deterministic Postfix log) to ``path``."""
+    """Write ``tests/data/tools/gen_postfix_log.py LINES ARGS...`` (a deterministic Postfix log) to ``path``."""
     with path.open("w") as out:
         subprocess.run(
             [sys.executable, str(SHARED / "tools" / "gen_postfix_log.py"), str(lines), *args],
