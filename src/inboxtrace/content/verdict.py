@@ -97,18 +97,21 @@ def _part(f: Finding) -> str:
 
 def top_fixes(findings: list[Finding], content: ContentResult | None, n: int = 3) -> tuple[Fix, ...]:
     """The ``n`` most harmful problems: errors before warnings, bigger penalties first; SpamAssassin
-    rules adding a point or more compete as warnings worth ten times their points."""
+    rules adding a point or more compete as warnings (errors when the message scored as spam)
+    worth ten times their points."""
     ranked: list[tuple[int, float, Fix]] = []
     for f in findings:
         if f.severity.value == "info" or not f.checked or f.code in ("content.spam", "content.spam-close"):
             continue
         ranked.append((f.severity.rank, -f.penalty, Fix(_part(f), f.title, f.fix, f.found)))
     if content is not None:
+        spam = content.spam_total is not None and content.spam_total >= (content.spam_required or 5.0)
         for rule in content.rules:
             if rule.points >= MIN_RULE_POINTS:
                 how = rule.fix or "Change what the rule reacts to (see its meaning)."
                 title = f"SpamAssassin {rule.name} (+{rule.points:g}): {rule.meaning}"
-                ranked.append((1, -rule.points * 10, Fix("content", title, how, rule.description)))
+                rank = 0 if spam else 1  # in mail scored as spam the rules are errors
+                ranked.append((rank, -rule.points * 10, Fix("content", title, how, rule.description)))
     ranked.sort(key=lambda item: (item[0], item[1]))
     out: list[Fix] = []
     for _rank, _pen, fix in ranked:
