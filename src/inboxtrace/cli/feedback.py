@@ -102,14 +102,16 @@ def _print_counts(counts: FeedbackCounts) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)
     out.print(
         f"stored {counts.aggregate} aggregate, {counts.failure} failure and {counts.tlsrpt} TLS report(s); "
         f"{counts.duplicates} already stored; {len(counts.rejected)} not readable"
         + (f"; {counts.skipped_records} unreadable record(s) skipped" if counts.skipped_records else "")
     )
     for r in counts.rejected[:50]:
-        out.print(Text(f"  {_clean(r.source, 120)} [{r.kind}]: {_clean(r.reason)}", style="yellow"))
+        source = _clean(r.source, 10_000)
+        source = source if len(source) <= 160 else "…" + source[-159:]  # the end names the file
+        out.print(Text(f"  {source} [{r.kind}]: {_clean(r.reason)}", style="yellow"))
     if len(counts.rejected) > 50:
         out.print(f"  … and {len(counts.rejected) - 50} more")
 
@@ -289,7 +291,6 @@ def render_dmarc(summary: DmarcSummary, console: Console, *, top: int = 25) -> N
 
 
 def render_tls(summary: TlsSummary, console: Console) -> None:
-    from rich.table import Table
     from rich.text import Text
 
     total = summary.successful + summary.failed
@@ -307,14 +308,16 @@ def render_tls(summary: TlsSummary, console: Console) -> None:
             )
         )
     if summary.failures:
-        table = Table("receiving MX", "result type", "sessions", "reporters", "sending IPs", "detail")
+        console.print()
+        console.print(Text("Failures by receiving MX and result type:", style="bold"))
         for f in summary.failures:
-            table.add_row(
-                _clean(f["receiving_mx"], 60),
-                _clean(f["result_type"], 40),
-                str(f["sessions"]),
-                _clean(_top(f["reporters"]), 60),
-                _clean(_top(f["sending_ips"]), 60),
-                _clean("; ".join(f["details"]), 80),
+            line = Text.assemble(
+                "  ",
+                (_clean(f["receiving_mx"], 80), "bold"),
+                "  ",
+                (_clean(f["result_type"], 60), "red"),
+                f"  {f['sessions']} session(s); reported by {_clean(_top(f['reporters']), 80)}",
+                f"; from {_clean(_top(f['sending_ips']), 60)}" if f["sending_ips"] else "",
+                f"; {_clean('; '.join(f['details']), 120)}" if f["details"] else "",
             )
-        console.print(table)
+            console.print(line, soft_wrap=True)
