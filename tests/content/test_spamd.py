@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 
 import pytest
 
@@ -46,17 +45,8 @@ def test_html_only_and_broken_mime_fire_their_rules(spamd_server: SpamdServer) -
 
 
 def test_a_private_spamd_is_started_and_stopped() -> None:
-    started = time.monotonic()
     result = check_content(SPAMMY, ContentOptions(blocklists=False))
     assert result.spam_error is None and result.spam_total is not None and result.spam_total >= 5
-    assert time.monotonic() - started < 60
-
-
-def test_spamd_answers_in_under_two_seconds(spamd_server: SpamdServer) -> None:
-    spamd_server.score(newsletter())  # warm
-    started = time.monotonic()
-    spamd_server.score(newsletter())
-    assert time.monotonic() - started < 2.0
 
 
 def test_stopped_server_is_gone() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import time
 from pathlib import Path
 
 import pytest
@@ -122,8 +121,7 @@ def test_mbox_and_maildir(tmp_path: Path) -> None:
     assert kinds == ["AggregateReport", "FailureReport", "TlsReport", "AggregateReport", "FailureReport"]
 
 
-def test_billion_laughs_and_external_entities_are_refused_quickly() -> None:
-    started = time.monotonic()
+def test_billion_laughs_and_external_entities_are_refused() -> None:
     for data in (
         BILLION_LAUGHS,
         EXTERNAL_ENTITY,
@@ -132,7 +130,6 @@ def test_billion_laughs_and_external_entities_are_refused_quickly() -> None:
     ):
         item = one(data)
         assert isinstance(item, Rejected) and "DTD" in item.reason and item.kind == "aggregate"
-    assert time.monotonic() - started < 2
 
 
 def test_zip_and_gzip_bombs_are_refused() -> None:
