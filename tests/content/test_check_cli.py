@@ -158,3 +158,23 @@ def test_no_content_keeps_the_sender_report_only(
         capsys,
     )
     assert code == 0 and "content" not in json.loads(out)
+
+
+def test_check_links_dmarc_findings_to_stored_reports(
+    dbl_knot: KnotServer, dbl_file: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inboxtrace.feedback import read_blob
+    from inboxtrace.store import open_store
+    from inboxtrace.store.feedback import ingest_reports
+    from tests.reports.samples import SPOOFER, aggregate
+
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    with open_store(db) as store:
+        ingest_reports(store, read_blob(aggregate("r1", domain="shop.example"), "r1.xml"))
+    args = ["check", "shop.example", "--nameserver", dbl_knot.nameserver, "--dnsbl-file", dbl_file]
+    args += ["--no-fetch", "--no-probe", "--timeout", "1", "--tries", "1", "--db", db, "--json"]
+    code, out, _ = run(args, capsys)
+    assert code == 0
+    findings = {f["code"]: f for f in json.loads(out)["findings"]}
+    assert SPOOFER in findings["dmarc.reports-unknown-sources"]["found"]
+    assert "75.0% of 160" in findings["dmarc.reports-ok"]["title"]

@@ -140,3 +140,21 @@ def test_tables_are_added_to_an_existing_store_in_place(tmp_path: Path) -> None:
             assert conn.execute(sa.text("SELECT x FROM keep_me")).scalar_one() == 42
             version = conn.execute(sa.text("SELECT value FROM inboxtrace_meta WHERE key = 'schema:feedback'"))
             assert version.scalar_one() == "1"
+
+
+def test_sender_check_findings_from_the_reports(store: Store) -> None:
+    from inboxtrace.checks.reports import report_findings
+
+    assert [f.code for f in report_findings(store, "example.com")] == ["dmarc.reports-none"]
+    partly = record(OURS, 10, dkim="fail", spf="fail", dkim_result="fail", spf_result="fail")
+    ingest_reports(store, blobs((aggregate("a1"), "a1.xml"), (aggregate("a2", records=(partly,)), "a2.xml")))
+    found = {f.code: f for f in report_findings(store, "example.com")}
+    assert set(found) == {"dmarc.reports-unknown-sources", "dmarc.reports-partly-failing", "dmarc.reports-ok"}
+    unknown = found["dmarc.reports-unknown-sources"]
+    assert unknown.title.startswith("Receivers report 3 source(s)") and SPOOFER in unknown.found
+    assert f"{OURS} (92% pass of 130)" in found["dmarc.reports-partly-failing"].found
+    assert (
+        "120 of 170" not in found["dmarc.reports-ok"].found
+        and "70.6% of 170" in found["dmarc.reports-ok"].found
+    )
+    assert all(f.check == "dmarc" and f.penalty == 0 for f in found.values())

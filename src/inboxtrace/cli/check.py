@@ -92,6 +92,10 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     no_spamassassin: Annotated[
         bool, typer.Option("--no-spamassassin", help="Content check without SpamAssassin.")
     ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Store with DMARC reports (inboxtrace dmarc ingest): what receivers saw."),
+    ] = None,
 ) -> None:
     """Check a sending domain: SPF, DKIM, DMARC, MX, PTR, DNSSEC, MTA-STS, TLS-RPT, BIMI, blocklists,
     bulk-sender rules; findings ordered by harm, with why receivers care and how to fix, and a score."""
@@ -144,6 +148,10 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
         assert raw is not None
         domain = domain_of_message(raw)
     result = check_domain(domain, options)
+    if db is not None:
+        from inboxtrace.cli._content import with_reports
+
+        result = with_reports(result, db)
     content = None
     if raw is not None and not no_content:
         from inboxtrace.cli import _content
