@@ -3,7 +3,7 @@ reports, and SMTP TLS reports (RFC 8460).
 
 ========== ==========================================================================
 model      the report records (aggregate rows, failure reports, TLS policies/failures)
-aggregate  DMARC aggregate XML, parsed with defusedxml (no DTDs, entities or network)
+aggregate  DMARC aggregate XML: DTDs refused before parsing (no entities, nothing fetched), C parser
 failure    ARF auth-failure reports
 tlsrpt     TLS-RPT JSON
 read       files, .gz, .zip, report emails, mbox, Maildir, IMAP → reports or named rejections
@@ -21,6 +21,8 @@ Stored by :mod:`inboxtrace.store.feedback` (idempotent by report id)::
         print(dmarc_summary(store, domain="example.com").to_dict()["not_yours"])
 """
 
+from typing import TYPE_CHECKING, Any
+
 from inboxtrace.feedback.aggregate import ReportError, parse_aggregate
 from inboxtrace.feedback.model import (
     AggregateReport,
@@ -31,8 +33,20 @@ from inboxtrace.feedback.model import (
     TlsReport,
 )
 from inboxtrace.feedback.read import read_blob, read_message, read_messages, read_paths
-from inboxtrace.feedback.summary import dmarc_summary, tls_summary
 from inboxtrace.feedback.tlsrpt import parse_tlsrpt
+
+if TYPE_CHECKING:
+    from inboxtrace.feedback.summary import dmarc_summary, tls_summary
+
+
+def __getattr__(name: str) -> Any:
+    """The summaries (and the DNS and store code they need) load on first use, not with the readers."""
+    if name in ("dmarc_summary", "tls_summary"):
+        from inboxtrace.feedback import summary
+
+        return getattr(summary, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AggregateReport",

@@ -1,18 +1,22 @@
 """RFC 7489 DMARC aggregate reports (and RFC 9990's namespaced dialect), read safely.
 
-The XML goes through defusedxml with DTDs forbidden: no entity expansion (billion laughs), no
-external entities, no network. Elements are matched by local name, so the 2015 un-namespaced
-format and the ``urn:ietf:params:xml:ns:dmarc-2.0`` one read the same.
+Reports carry no DTD, so any document declaring one is refused before it is parsed: a first
+pass of expat (C, no callbacks but the DTD and entity declarations, which raise) refuses it —
+no entity expansion (billion laughs), no external entities, nothing fetched — and only then the
+C ElementTree builds the tree. That is what defusedxml does (``forbid_dtd``), at the speed of the
+C parser. Namespaces are dropped after parsing, so the 2015 un-namespaced format and the
+``urn:ietf:params:xml:ns:dmarc-2.0`` one read the same.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import NoReturn
 from xml.etree.ElementTree import Element
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
+from xml.parsers import expat
 
 from inboxtrace.feedback.model import AggregateReport, AggregateRow, AuthResult
 
@@ -25,28 +29,18 @@ class ReportError(ValueError):
     """A report that is not readable: the message says why, in one line."""
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 def _child(el: Element | None, name: str) -> Element | None:
-    if el is None:
-        return None
-    for c in el:
-        if _local(c.tag) == name:
-            return c
-    return None
+    return None if el is None else el.find(name)
 
 
 def _children(el: Element | None, name: str) -> list[Element]:
-    if el is None:
-        return []
-    return [c for c in el if _local(c.tag) == name]
+    return [] if el is None else el.findall(name)
 
 
 def _text(el: Element | None, name: str) -> str:
-    c = _child(el, name)
-    return (c.text or "").strip() if c is not None else ""
+    if el is None:
+        return ""
+    return (el.findtext(name) or "").strip()
 
 
 def _time(text: str, what: str) -> datetime:
@@ -56,63 +50,116 @@ def _time(text: str, what: str) -> datetime:
         raise ReportError(f"{what} is not a Unix time: {text[:40]!r}") from exc
 
 
+class _Declared(Exception):
+    pass
+
+
+def _refuse(*_args: object) -> NoReturn:
+    raise _Declared
+
+
+def _gate(data: bytes) -> None:
+    """Refuse a document with a DTD (or entity declarations) before anything is built from it."""
+    gate = expat.ParserCreate()
+    gate.StartDoctypeDeclHandler = _refuse
+    gate.EntityDeclHandler = _refuse
+    gate.ExternalEntityRefHandler = _refuse
+    try:
+        gate.Parse(data, True)
+    except _Declared as exc:
+        raise ReportError("refused: the XML declares a DTD or entities") from exc
+    except expat.ExpatError as exc:
+        raise ReportError(f"not well-formed XML: {exc}") from exc
+
+
 def parse_xml(data: bytes) -> Element:
-    """Parse XML bytes without DTDs or entities; raises ReportError."""
+    """Parse XML bytes without DTDs or entities, namespaces dropped; raises ReportError."""
     if len(data) > MAX_XML_BYTES:
         raise ReportError(f"XML larger than {MAX_XML_BYTES // (1024 * 1024)} MB")
+    _gate(data)
     try:
-        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        raise ReportError(f"refused: the XML declares a DTD or entities ({type(exc).__name__})") from exc
-    except ParseError as exc:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
         raise ReportError(f"not well-formed XML: {exc}") from exc
     except (ValueError, RecursionError) as exc:
         raise ReportError(f"unreadable XML: {exc}") from exc
+    if root.tag[:1] == "{":  # RFC 9990: the namespace is declared on <feedback>
+        for el in root.iter():
+            if el.tag[:1] == "{":
+                el.tag = el.tag.rsplit("}", 1)[1]
+    return root
+
+
+def _texts(el: Element | None) -> dict[str, str]:
+    """Child tag → stripped text (the first of each tag) of ``el``: one pass instead of a find each."""
+    out: dict[str, str] = {}
+    if el is not None:
+        for c in el:
+            if c.tag not in out:
+                out[c.tag] = (c.text or "").strip()
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _ip(text: str) -> str:
+    """The normalised address (reports repeat the same few sources); raises ReportError."""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError as exc:
+        raise ReportError(f"source_ip is not an IP address: {text[:60]!r}") from exc
 
 
 def _row(record: Element) -> AggregateRow:
-    row = _child(record, "row")
+    row = record.find("row")
     if row is None:
         raise ReportError("a record has no <row>")
-    ip_text = _text(row, "source_ip")
+    fields = _texts(row)
+    ip = _ip(fields.get("source_ip", ""))
     try:
-        ip = str(ipaddress.ip_address(ip_text))
+        count = int(fields.get("count", ""))
     except ValueError as exc:
-        raise ReportError(f"source_ip is not an IP address: {ip_text[:60]!r}") from exc
-    try:
-        count = int(_text(row, "count"))
-    except ValueError as exc:
-        raise ReportError(f"count is not a number: {_text(row, 'count')[:40]!r}") from exc
+        raise ReportError(f"count is not a number: {fields.get('count', '')[:40]!r}") from exc
     if count < 0:
         raise ReportError(f"negative count {count}")
-    evaluated = _child(row, "policy_evaluated")
+    evaluated = row.find("policy_evaluated")
+    policy = _texts(evaluated)
     reasons = tuple(
         (_text(r, "type").lower(), _text(r, "comment")[:500]) for r in _children(evaluated, "reason")
     )
-    ids = _child(record, "identifiers")
-    results = _child(record, "auth_results")
+    ids = _texts(record.find("identifiers"))
     auth: list[AuthResult] = []
-    for d in _children(results, "dkim"):
-        auth.append(
-            AuthResult(
-                "dkim", _text(d, "domain").lower(), _text(d, "result").lower(), selector=_text(d, "selector")
-            )
-        )
-    for s in _children(results, "spf"):
-        auth.append(
-            AuthResult(
-                "spf", _text(s, "domain").lower(), _text(s, "result").lower(), scope=_text(s, "scope").lower()
-            )
-        )
+    results = record.find("auth_results")
+    if results is not None:
+        for r in results:
+            if r.tag == "dkim":
+                d = _texts(r)
+                auth.append(
+                    AuthResult(
+                        "dkim",
+                        d.get("domain", "").lower(),
+                        d.get("result", "").lower(),
+                        selector=d.get("selector", ""),
+                    )
+                )
+            elif r.tag == "spf":
+                d = _texts(r)
+                auth.append(
+                    AuthResult(
+                        "spf",
+                        d.get("domain", "").lower(),
+                        d.get("result", "").lower(),
+                        scope=d.get("scope", "").lower(),
+                    )
+                )
     return AggregateRow(
         source_ip=ip,
         count=count,
-        disposition=_text(evaluated, "disposition").lower() or "none",
-        dkim=_text(evaluated, "dkim").lower(),
-        spf=_text(evaluated, "spf").lower(),
-        header_from=_text(ids, "header_from").lower(),
-        envelope_from=_text(ids, "envelope_from").lower(),
-        envelope_to=_text(ids, "envelope_to").lower(),
+        disposition=policy.get("disposition", "").lower() or "none",
+        dkim=policy.get("dkim", "").lower(),
+        spf=policy.get("spf", "").lower(),
+        header_from=ids.get("header_from", "").lower(),
+        envelope_from=ids.get("envelope_from", "").lower(),
+        envelope_to=ids.get("envelope_to", "").lower(),
         reasons=reasons,
         auth=tuple(auth),
     )
@@ -125,8 +172,8 @@ def parse_aggregate(data: bytes) -> AggregateReport:
     organisation, id, dates or policy domain is refused as a whole.
     """
     root = parse_xml(data)
-    if _local(root.tag) != "feedback":
-        raise ReportError(f"not a DMARC aggregate report (root element <{_local(root.tag)[:40]}>)")
+    if root.tag != "feedback":
+        raise ReportError(f"not a DMARC aggregate report (root element <{root.tag[:40]}>)")
     meta = _child(root, "report_metadata")
     if meta is None:
         raise ReportError("no <report_metadata>")

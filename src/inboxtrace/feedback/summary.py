@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from inboxtrace.checks.tags import org_domain
 from inboxtrace.store.core import Store
 from inboxtrace.store.feedback import aggregate_rows, failure_reports, report_counts, tls_rows
 
@@ -37,6 +36,8 @@ class Source:
     @property
     def provider(self) -> str:
         """The organizational domain of the source's PTR name ('' when unknown)."""
+        from inboxtrace.checks.tags import org_domain
+
         return org_domain(self.ptr) if self.ptr else ""
 
     @property
