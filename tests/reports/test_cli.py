@@ -171,3 +171,32 @@ def test_only_unreadable_inputs_exit_1(tmp_path: Path, capsys: pytest.CaptureFix
 def test_report_without_a_store_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["dmarc", "report", "--db", f"sqlite:///{tmp_path / 'none.db'}"], capsys)
     assert code == 1 and "no store" in err
+
+
+@pytest.mark.dns
+def test_report_names_sources_by_ptr_on_a_real_dns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.reports.samples import ESP, OURS
+    from tests.rigs.knot import start_knot
+
+    zones = {
+        "113.0.203.in-addr.arpa": "10 PTR mail.example.com.\n",
+        "100.51.198.in-addr.arpa": "20 PTR o1.outbound.esp-mail.test.\n",
+    }
+    knot = start_knot(zones)
+    try:
+        db = f"sqlite:///{tmp_path / 'store.db'}"
+        report = tmp_path / "r.xml"
+        report.write_bytes(aggregate("ptr-1"))
+        run(["dmarc", "ingest", str(report), "--db", db], capsys)
+        code, out, _ = run(
+            ["dmarc", "report", "--db", db, "--ptr", "--nameserver", knot.nameserver, "--json"], capsys
+        )
+    finally:
+        knot.stop()
+    assert code == 0
+    sources = {s["ip"]: s for s in json.loads(out)["sources"]}
+    assert sources[OURS]["ptr"] == "mail.example.com" and sources[OURS]["provider"] == "example.com"
+    assert sources[ESP]["provider"] == "esp-mail.test"
+    assert sources[SPOOFER]["ptr"] is None  # no PTR: unknown, not invented
