@@ -141,14 +141,29 @@ def test_cli_ingest_imap_then_files_then_report(
 
 def test_report_text_from_receivers_is_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 'store.db'}"
+    # XML 1.0 cannot carry ESC or BEL, but rich markup and C1 controls pass through a report
     hostile = aggregate(
-        "esc", org="Evil\x1b]0;owned\x07 [bold]Org[/bold]".replace("\x1b", "&#27;").replace("\x07", "&#7;")
+        "esc",
+        org="Evil [bold]Org[/bold]\u009b2J",
+        records=(
+            record(
+                SPOOFER,
+                5,
+                disposition="[red]none[/red]",
+                dkim="fail",
+                spf="fail",
+                dkim_result="fail",
+                spf_result="fail",
+            ),
+        ),
     )
     evil = tmp_path / "evil.xml"
     evil.write_bytes(hostile)
-    run(["dmarc", "ingest", str(evil), "--db", db], capsys)
+    code, out, _ = run(["dmarc", "ingest", str(evil), "--db", db], capsys)
+    assert "stored 1 aggregate" in out
     code, out, _ = run(["dmarc", "report", "--db", db], capsys)
-    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    assert code == 0 and "\u009b" not in out and "\\x9b" in out
+    assert "[red]none[/red]" in out and "[bold]Org[/bold]" in out  # shown as text, never applied
 
 
 def test_only_unreadable_inputs_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

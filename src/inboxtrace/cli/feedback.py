@@ -229,14 +229,14 @@ def render_dmarc(summary: DmarcSummary, console: Console, *, top: int = 25) -> N
     )
     for s in summary.sources[:top]:
         style = "green" if s.status == "authenticated" else "yellow" if s.status == "partly" else "red"
-        table.add_row(
-            _clean(s.ip),
-            _clean(s.ptr or ""),
-            str(s.messages),
-            _pct(s.dmarc_pass, s.messages),
-            _pct(s.spf_aligned, s.messages),
-            _pct(s.dkim_aligned, s.messages),
-            _clean(_top(s.dispositions)),
+        table.add_row(  # report contents are plain Text, never rich markup
+            Text(_clean(s.ip)),
+            Text(_clean(s.ptr or "")),
+            Text(str(s.messages)),
+            Text(_pct(s.dmarc_pass, s.messages)),
+            Text(_pct(s.spf_aligned, s.messages)),
+            Text(_pct(s.dkim_aligned, s.messages)),
+            Text(_clean(_top(s.dispositions))),
             Text(s.status, style=style),
         )
     console.print(table)
