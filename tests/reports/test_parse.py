@@ -198,3 +198,29 @@ def test_any_text_inside_the_reports_is_handled(text: str) -> None:
     else:
         with pytest.raises(ReportError, match="organization-name"):
             parse_tlsrpt(tlsrpt(org=text))
+
+
+def test_failure_report_with_the_whole_original_message() -> None:
+    raw = failure_email("<fail-9@receiver.example>")
+    original = (
+        b"From: Billing <billing@example.com>\r\nTo: victim@receiver.example\r\n"
+        b"Subject: =?utf-8?q?Rechnung_=C3=BCberf=C3=A4llig?=\r\n\r\nPay now.\r\n"
+    )
+    import email
+    import email.policy
+    from email.mime.message import MIMEMessage
+
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    parts = msg.get_payload()
+    assert isinstance(parts, list)
+    parts[-1] = MIMEMessage(email.message_from_bytes(original))
+    report = one(msg.as_bytes())
+    assert isinstance(report, FailureReport)
+    assert report.subject == "Rechnung überfällig" and report.header_from == "billing@example.com"
+    assert report.report_id == "<fail-9@receiver.example>"
+
+
+def test_arf_abuse_report_is_not_a_failure_report() -> None:
+    raw = failure_email().replace(b"Feedback-Type: auth-failure", b"Feedback-Type: abuse")
+    item = one(raw)
+    assert isinstance(item, Rejected) and "no DMARC or TLS report" in item.reason
