@@ -53,7 +53,7 @@ def test_every_option_has_help_one_spelling_and_one_description() -> None:
             assert p.help, f"{name} {p.opts[0]} has no help text"
             for opt in p.opts:
                 spellings.setdefault(opt.replace("-", ""), set()).add(opt)
-            if "--db" in p.opts:
+            if "--db" in p.opts and name != "check":  # check reads DMARC reports only from a --db given
                 db_help.add(p.help)
     assert not {k: v for k, v in spellings.items() if len(v) > 1}, "one spelling per option"
     assert len(db_help) == 1

@@ -87,6 +87,20 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     no_probe: Annotated[
         bool, typer.Option("--no-probe", help="Do not probe common DKIM selectors when none is known.")
     ] = False,
+    no_content: Annotated[
+        bool, typer.Option("--no-content", help="With --message: skip the content check and the verdict.")
+    ] = False,
+    spamd: Annotated[
+        str | None,
+        typer.Option(help="HOST:PORT of a running spamd (default: start a private one on loopback)."),
+    ] = None,
+    no_spamassassin: Annotated[
+        bool, typer.Option("--no-spamassassin", help="Content check without SpamAssassin.")
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Store with DMARC reports (inboxtrace dmarc ingest): what receivers saw."),
+    ] = None,
 ) -> None:
     """Check a sending domain: SPF, DKIM, DMARC, MX, PTR, DNSSEC, MTA-STS, TLS-RPT, BIMI, blocklists,
     bulk-sender rules; findings ordered by harm, with why receivers care and how to fix, and a score."""
@@ -141,10 +155,22 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
         assert raw is not None
         domain = domain_of_message(raw)
     result = check_domain(domain, options)
+    if db is not None:
+        from inboxtrace.cli._content import with_reports
+
+        result = with_reports(result, db)
+    content = None
+    if raw is not None and not no_content:
+        from inboxtrace.cli import _content
+
+        content = _content.run(raw, options, result, spamd=spamd, spamassassin=not no_spamassassin)
     if json_out:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
+        out = result.to_dict() | (_content.to_dict(*content) if content else {})
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, default=str) + "\n")
     else:
         render(result, Console(highlight=False), verbose=verbose)
+        if content:
+            _content.render(*content, Console(highlight=False), verbose=verbose, shown=result)
     if result.score is None:
         raise typer.Exit(exits.NOTHING_CHECKED)
     if fail_under is not None and result.score < fail_under:

@@ -100,6 +100,10 @@ def ingest(
         _print_json(summary.to_dict())
     else:
         _print_summary(summary, Console(highlight=False))
+    if summary.damaged:  # what was readable is stored; the input is still bad: say so, exit 2
+        from inboxtrace.errors import MalformedInputError
+
+        raise MalformedInputError("; ".join(summary.damaged) + " (what was readable is stored)")
     if summary.lines and summary.unknown == summary.lines:
         from inboxtrace.errors import UnknownFormatError
 

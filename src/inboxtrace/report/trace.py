@@ -39,6 +39,7 @@ RELATION_LABEL = {
     "previous-hop": "previous hop",
     "dsn": "delivery status notification about it",
     "original": "the message this notification reports on",
+    "esp": "the same message at the ESP (its webhook events)",
 }
 
 

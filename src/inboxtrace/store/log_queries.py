@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from inboxtrace.model.log import Attempt, Delivery, Evidence, FinalState, Message
 from inboxtrace.model.reply import Phase
 from inboxtrace.store.core import Store
+from inboxtrace.store.esp import same_message_links
 from inboxtrace.store.logs import ATTEMPT_FIELDS, epoch, from_epoch, log_deliveries, log_messages
 
 STATES = tuple(s.value for s in FinalState)
@@ -234,6 +235,7 @@ def _neighbours(conn: Connection, row: Any) -> list[tuple[str, str]]:
         if dq:
             for r in conn.execute(sa.select(m.mkey).where(m.host == row["host"], m.queue_id.in_(dq))):
                 out.append(("dsn", r.mkey))
+    out.extend(same_message_links(conn, row))  # the ESP's events about a message the log handed over
     if row["dsn_of"]:
         oq = (
             sa.select(m.mkey, m.first_time)
