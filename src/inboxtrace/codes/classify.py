@@ -45,7 +45,9 @@ _HANDED_OVER_RE = re.compile(
     re.IGNORECASE,
 )
 # Addresses are not evidence (a "<spam@example.com>: Relay access denied" is about relaying).
-_ADDRESS_RE = re.compile(r"<[^<>\s]*>|[^\s<>()\[\]\"']+@[^\s<>()\[\]\"']+")
+# (A match starts only where a token starts: from inside a long token without "@" the search
+# would rescan the rest of the token at every position, quadratic in its length.)
+_ADDRESS_RE = re.compile(r"<[^<>\s]*>|(?<![^\s<>()\[\]\"'])[^\s<>()\[\]\"']+@[^\s<>()\[\]\"']+")
 _TRANSIENT_ACTIONS = {"suppress-address": "retry", "check-destination": "retry"}
 
 
