@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -11,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -223,13 +224,13 @@ def _print_json(reports: list[BounceReport], show_all: bool) -> None:
             continue
         if not rep.recipients and show_all:
             out.write(
-                json.dumps(
+                json_text(
                     {"file": rep.source, "format": rep.format, "is_bounce": False, "kind": rep.kind.value}
                 )
             )
             out.write("\n")
         for row in rep.records():
-            out.write(json.dumps(row, ensure_ascii=False))
+            out.write(json_text(row))
             out.write("\n")
     out.flush()
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -135,7 +136,7 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
         domain = domain_of_message(raw)
     result = check_domain(domain, options)
     if json_out:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(json_text(result.to_dict(), default=str) + "\n")
     else:
         render(result, Console(highlight=False), verbose=verbose)
     if fail_under is not None and (result.score is None or result.score < fail_under):
@@ -182,7 +183,7 @@ def _many(path: Path, options: CheckOptions) -> int | None:
                 record = res.to_dict()
                 mark = -1 if res.score is None else res.score  # unscored counts as failing
                 lowest = mark if lowest is None else min(lowest, mark)
-            sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.write(json_text(record, default=str) + "\n")
             sys.stdout.flush()
             progress.advance(task)
 

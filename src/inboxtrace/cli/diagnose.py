@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from inboxtrace.safetext import json_text
 
 
 def register(app: typer.Typer) -> None:
@@ -86,6 +87,6 @@ def diagnose(
                 store, to, since=parse_time(since), until=parse_time(until) if until else None, window=win
             )
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(result.to_dict(), indent=2) + "\n")
     else:
         Console(highlight=False).print(result)

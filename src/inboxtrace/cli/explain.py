@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 from rich.console import Console
 
 from inboxtrace.errors import InputError
+from inboxtrace.safetext import json_text
 
 
 def register(app: typer.Typer) -> None:
@@ -49,19 +49,19 @@ def explain(
             raise InputError(f"cannot read {file}: {exc.strerror}") from None
         with stream:
             for obj in explain_lines(stream, lang=lang):
-                sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+                sys.stdout.write(json_text(obj) + "\n")
         return
     if not args:
         raise InputError("give a reply text to explain, two or more reply codes, or '-' to read stdin")
     if len(args) >= 2 and is_code_list(args):
         comparison = compare_codes(args, lang=lang)
         if as_json:
-            sys.stdout.write(json.dumps(comparison.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.write(json_text(comparison.to_dict()) + "\n")
         else:
             console.print(comparison)
         return
     result = explain_reply(" ".join(args), lang=lang, remote_host=remote_host)
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(result.to_dict()) + "\n")
     else:
         console.print(result)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+
+from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
     from inboxtrace.ingest import IngestSummary
@@ -31,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(obj, indent=2) + "\n")
 
 
 def ingest(

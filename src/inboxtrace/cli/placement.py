@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from inboxtrace.safetext import json_text
 from inboxtrace.safetext import markup_safe as escape
 
 placement_app = typer.Typer(
@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(obj, indent=2) + "\n")
 
 
 def parse_duration(text: str) -> float:
