@@ -75,6 +75,14 @@ def parse_bounce(raw: bytes, source: str = "<bytes>") -> BounceReport:
         return BounceReport(
             source=source, format="unknown", kind=BounceKind.ERROR, digest=digest, error=str(exc)
         )
+    except RecursionError:  # the standard parser recurses once per nested multipart
+        return BounceReport(
+            source=source,
+            format="unknown",
+            kind=BounceKind.ERROR,
+            digest=digest,
+            error="MIME parts nested too deeply to read (thousands of levels): not a real bounce",
+        )
     try:
         return _report(Mail(msg), source, digest)
     except InboxtraceError:
