@@ -102,3 +102,25 @@ def test_the_library_reports_damage_in_the_summary(log: Path, tmp_path: Path) ->
     assert len(summary.damaged) == 1 and summary.damaged[0].startswith(str(damaged))
     assert summary.to_dict()["damaged"] == summary.damaged
     assert summary.new_deliveries > 0
+
+
+IMPOSSIBLE = [
+    "Feb 30 25:61:99",
+    "Foo 14 00:00:00",
+    "2025-03-14T00:00:00-25:00",
+    "Feb 29 00:00:00",  # the reference year (the file's mtime, below) is not a leap year
+]
+
+
+def test_impossible_timestamps_are_unknown_lines_with_samples(tmp_path: Path) -> None:
+    body = " mx1 postfix/qmgr[9]: 4ABC123D{n}: from=<a@example.com>, size=10, nrcpt=1 (queue active)\n"
+    log = tmp_path / "mail.log"
+    log.write_text("".join(ts + body.format(n=i) for i, ts in enumerate([*IMPOSSIBLE, "Mar 14 00:00:00"])))
+    os.utime(log, (1_780_000_000, 1_780_000_000))  # June 2026
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        summary = ingest([str(log)], store)
+        assert summary.unknown == len(IMPOSSIBLE) and summary.events == 1
+        assert [s[: len(ts)] for s, ts in zip(summary.unknown_samples, IMPOSSIBLE, strict=True)] == IMPOSSIBLE
+        with store.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT queue_id FROM log_messages").fetchall()
+        assert stored == [("4ABC123D4",)]
