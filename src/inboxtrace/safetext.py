@@ -7,6 +7,8 @@
   quote, so a spreadsheet never runs a sender's text as a formula;
 - JSON: :func:`json_text` escapes every control character, C1 codes and line/paragraph
   separators included (``json.dumps`` leaves DEL and C1 raw with ``ensure_ascii=False``).
+
+All three redact configured secrets (:mod:`inboxtrace.secrets`).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from typing import Any
 
 from rich.markup import escape
 
+from inboxtrace.secrets import redact
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def visible(text: str) -> str:
-    """``text`` with control characters shown as ``\\xNN``."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` with control characters shown as ``\\xNN`` (and configured secrets redacted)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", redact(text))
 
 
 def markup_safe(text: str) -> str:
@@ -52,7 +56,7 @@ def csv_row(values: Iterable[Any]) -> list[Any]:
 
 def json_text(obj: Any, **options: Any) -> str:
     """``json.dumps(obj, ensure_ascii=False, **options)`` with every control character escaped."""
-    text = json.dumps(obj, ensure_ascii=False, **options)
+    text = redact(json.dumps(obj, ensure_ascii=False, **options))
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

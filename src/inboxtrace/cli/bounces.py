@@ -40,6 +40,7 @@ def _clean(text: str | None, limit: int = 0) -> str:
 
 def _password(env: str | None, file: Path | None) -> str:
     from inboxtrace.errors import ConfigError
+    from inboxtrace.secrets import register as register_secret
 
     if env and file:
         raise ConfigError("give either --password-env or --password-file, not both")
@@ -47,10 +48,10 @@ def _password(env: str | None, file: Path | None) -> str:
         value = os.environ.get(env)
         if value is None:
             raise ConfigError(f"environment variable {env} is not set")
-        return value
+        return register_secret(value)
     if file:
         try:
-            return file.read_text(encoding="utf-8").strip("\r\n")
+            return register_secret(file.read_text(encoding="utf-8").strip("\r\n"))
         except OSError as exc:
             raise ConfigError(f"cannot read the password file {file}: {exc.strerror}") from exc
     raise ConfigError("--imap needs a password: --password-env VAR or --password-file FILE")

@@ -75,14 +75,15 @@ def new(
 
 def _password(env: str | None, file: str | None) -> str | None:
     from inboxtrace.errors import ConfigError
+    from inboxtrace.secrets import register as register_secret
 
     if env:
         if env not in os.environ:
             raise ConfigError(f"environment variable {env} is not set")
-        return os.environ[env]
+        return register_secret(os.environ[env])
     if file:
         try:
-            return Path(file).read_text(encoding="utf-8").splitlines()[0]
+            return register_secret(Path(file).read_text(encoding="utf-8").splitlines()[0])
         except (OSError, IndexError) as exc:
             raise ConfigError(f"cannot read a password from {file}") from exc
     return None

@@ -32,6 +32,7 @@ from typing import Any
 
 from inboxtrace.errors import ConfigError
 from inboxtrace.model.placement import Security, Seed
+from inboxtrace.secrets import register as register_secret
 
 _KEYS = {
     "address", "provider", "host", "port", "security", "user", "password_env", "password_file",
@@ -167,7 +168,7 @@ def read_password(seed: Seed, environ: Mapping[str, str] | None = None) -> str:
         value = env.get(seed.password_env)
         if value is None:
             raise ConfigError(f"seed {seed.address}: environment variable {seed.password_env} is not set")
-        return value
+        return register_secret(value)
     assert seed.password_file is not None
     try:
         text = Path(seed.password_file).read_text(encoding="utf-8")
@@ -177,4 +178,4 @@ def read_password(seed: Seed, environ: Mapping[str, str] | None = None) -> str:
     line = text.splitlines()[0] if text else ""
     if not line:
         raise ConfigError(f"seed {seed.address}: password file {seed.password_file} is empty")
-    return line
+    return register_secret(line)
