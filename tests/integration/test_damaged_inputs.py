@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
 import lzma
 import os
 import subprocess
@@ -124,3 +125,37 @@ def test_impossible_timestamps_are_unknown_lines_with_samples(tmp_path: Path) ->
         with store.connect() as conn:
             stored = conn.exec_driver_sql("SELECT queue_id FROM log_messages").fetchall()
         assert stored == [("4ABC123D4",)]
+
+
+def _dsn(recipients: int, padding: int) -> bytes:
+    head = (
+        "From: MAILER-DAEMON@mx.example.com\nTo: list@example.com\nSubject: Undelivered Mail\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\nYour message could not be delivered.\n--B\n"
+        "Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n"
+    )
+    blocks = "".join(
+        f"Final-Recipient: rfc822; user{i}@example.org\nAction: failed\nStatus: 5.1.1\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 <user{i}@example.org>: User unknown\n\n"
+        for i in range(recipients)
+    )
+    tail = "--B\nContent-Type: text/plain\n\n" + ("x" * 99 + "\n") * (padding // 100) + "--B--\n"
+    return (head + blocks + tail).encode()
+
+
+def test_a_bounce_cut_at_the_size_cap_says_so(tmp_path: Path) -> None:
+    """The 8 MiB cap on one message is never silent: the report, the JSON rows and the summary
+    name the file and what was left unread."""
+    from inboxtrace.bounces import parse_bounce
+
+    small = parse_bounce(_dsn(3, 1000), "small.eml")
+    assert small.cut is None and len(small.recipients) == 3
+    big = tmp_path / "big.eml"
+    big.write_bytes(_dsn(200, 9 << 20))
+    report = parse_bounce(big.read_bytes(), str(big))
+    assert len(report.recipients) == 200 and report.cut and "8 MiB" in report.cut
+    done = _cli("bounces", "--json", str(big))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) == 200 and all(r["cut"] == report.cut for r in rows)
+    assert f"cut {big}" in " ".join(done.stderr.split()) and "1 cut at the size cap" in done.stderr

@@ -177,6 +177,8 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
             for rep in batch:
                 if rep.error:
                     err.print(f"[yellow]skipped[/yellow] {_escape(rep.source)}: {_escape(rep.error)}")
+                if rep.cut:
+                    err.print(f"[yellow]cut[/yellow] {_escape(rep.source)}: {_escape(rep.cut)}")
             summary.add(batch)
             if json_out:
                 _print_json(batch, show_all)
@@ -280,11 +282,13 @@ class _Summary:
         self.suspected = 0
         self.messages = 0
         self.errors = 0
+        self.cut = 0
 
     def add(self, reports: list[BounceReport]) -> None:
         for rep in reports:
             self.messages += 1
             self.errors += rep.error is not None
+            self.cut += rep.cut is not None
             self.kinds[rep.kind.value] += 1
             if not rep.is_bounce:
                 continue
@@ -308,4 +312,6 @@ class _Summary:
         line = f"{self.messages} message(s): " + ", ".join(parts)
         if self.suspected:
             line += f"; {self.suspected} 'user unknown' for known-good addresses (suspected filtering)"
+        if self.cut:
+            line += f"; {self.cut} cut at the size cap (read only in part)"
         console.print(Text(line))
