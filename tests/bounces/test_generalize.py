@@ -665,3 +665,36 @@ def test_a_report_naming_nobody_takes_the_returned_to_only_when_it_is_one_person
         report = parse_bounce(_mute_report(to))
         assert report.recipients == ()
         assert report.kind is BounceKind.ERROR and "no failed recipient" in (report.error or "")
+
+
+def test_a_warning_with_no_reply_text_is_still_transient() -> None:
+    exchange_delay = """This is an automatically generated Delivery Status Notification.
+
+THIS IS A WARNING MESSAGE ONLY.
+
+YOU DO NOT NEED TO RESEND YOUR MESSAGE.
+
+Delivery to the following recipients has been delayed.
+
+       ops@dest.example
+"""
+    plain_delay = """This is an automatically generated message.
+Your message has not yet been delivered to the following recipient:
+
+  ops@dest.example
+
+The server will keep trying to deliver it for 4 more days.
+"""
+    for body, subject in (
+        (exchange_delay, "Delivery Status Notification (Delay)"),
+        (plain_delay, "Warning: message delayed"),
+    ):
+        report = parse_bounce(text_bounce(body, sender="postmaster@dest.example", subject=subject))
+        assert only(report) == ("ops@dest.example", "expired", ReplyClass.TRANSIENT, False)
+        assert report.recipients[0].action == "delayed"
+
+
+def test_a_recipient_quoted_in_a_sentence_is_found() -> None:
+    body = 'The message to "ops@dest.example" could not be delivered:\nMailbox unavailable.\n'
+    report = parse_bounce(text_bounce(body, subject="Undeliverable mail"))
+    assert [r.recipient for r in report.recipients] == ["ops@dest.example"]

@@ -19,6 +19,7 @@ PLAIN_WORDS = [
     ("550 5.1.1 No mailbox here by that name", "userunknown"),
     ("550 5.1.1 BAD_RECIPIENT", "userunknown"),
     ("550 5.1.1 bad-recipient: rcpt not accepted", "userunknown"),
+    ("550 Receiver not found: opsdesk", "userunknown"),
     ("552 5.2.2 Mailbox quota usage exceeded", "mailboxfull"),
     ("452 4.2.2 Mailbox disk quota has been reached", "mailboxfull"),
     ("552 5.3.4 Message size exceeded the maximum incoming message size", "emailtoolarge"),

@@ -95,7 +95,19 @@ def verdict_for(found: Found) -> Verdict:
         verdict = force_reason(verdict, reread)
     if found.reason and found.reason != verdict.reason:
         verdict = force_reason(verdict, found.reason)
+    if found.action == "delayed" and verdict.reply_class is ReplyClass.PERMANENT:
+        verdict = _still_trying(verdict)
     return verdict
+
+
+def _still_trying(verdict: Verdict) -> Verdict:
+    """A delay warning: the MTA keeps trying, so nothing about it is permanent yet (whatever the
+    words of the last reply: a "550" seen on the way is not the end of the story)."""
+    from inboxtrace.codes import reason_info
+
+    action = reason_info(verdict.reason).default_action
+    action = {"suppress-address": "retry", "check-destination": "retry"}.get(action, action)
+    return dataclasses.replace(verdict, reply_class=ReplyClass.TRANSIENT, hard_bounce=False, action=action)
 
 
 # A bounce reports a failure: a 2xx in its text is an earlier step of the session ("250 Sender ok",

@@ -38,9 +38,10 @@ _LABEL_RE = re.compile(
     rf"[\"']?<?({_ADDR})>?",
     re.IGNORECASE,
 )
-# A sentence ends on it in brackets: "There was an error delivering your mail to <a@b>."
+# A sentence ends on it in brackets or quotes: "There was an error delivering your mail to <a@b>.",
+# 'The message to "a@b" could not be delivered'.
 _SENTENCE_RE = re.compile(
-    rf"\b(?:(?:to|for|recipient|(?:mailing )?list)\s+<({_ADDR})>|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
+    rf"\b(?:(?:to|for|recipient|(?:mailing )?list)\s+[<\"]({_ADDR})[>\"]|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
     re.IGNORECASE,
 )
 _HEADERISH_RE = re.compile(
