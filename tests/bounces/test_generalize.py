@@ -698,3 +698,50 @@ def test_a_recipient_quoted_in_a_sentence_is_found() -> None:
     body = 'The message to "ops@dest.example" could not be delivered:\nMailbox unavailable.\n'
     report = parse_bounce(text_bounce(body, subject="Undeliverable mail"))
     assert [r.recipient for r in report.recipients] == ["ops@dest.example"]
+
+
+def _gave_up_dsn(status: str, diagnostic: str) -> bytes:
+    return f"""From: MAILER-DAEMON@relay.sender.example (Mail Delivery System)
+To: alice@sender.example
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="G"
+
+--G
+Content-Type: text/plain
+
+This is the mail system at host relay.sender.example.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+--G
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; relay.sender.example
+
+Final-Recipient: rfc822; ops@dest.example
+Action: failed
+Status: {status}
+Diagnostic-Code: smtp; {diagnostic}
+
+--G--
+""".encode()
+
+
+def test_given_up_after_temporary_replies_is_permanent_and_hard_only_for_the_address() -> None:
+    # "450 4.1.1" until the queue lifetime ran out: the address is as dead as with 550
+    unknown = only(
+        parse_bounce(
+            _gave_up_dsn(
+                "4.1.1",
+                "450 4.1.1 <ops@dest.example>: Recipient address rejected: User unknown in local recipient table",
+            )
+        )
+    )
+    assert unknown == ("ops@dest.example", "userunknown", ReplyClass.PERMANENT, True)
+    # a domain that kept answering 421 may accept tomorrow: returned, but the address stands
+    refused = only(
+        parse_bounce(_gave_up_dsn("4.0.0", "421 4.0.0 mx.dest.example is not accepting mail right now"))
+    )
+    assert refused[2] is ReplyClass.PERMANENT and refused[3] is False
