@@ -745,3 +745,32 @@ def test_given_up_after_temporary_replies_is_permanent_and_hard_only_for_the_add
         parse_bounce(_gave_up_dsn("4.0.0", "421 4.0.0 mx.dest.example is not accepting mail right now"))
     )
     assert refused[2] is ReplyClass.PERMANENT and refused[3] is False
+
+
+def test_the_returned_messages_fields_quoted_in_the_report_never_classify() -> None:
+    # an NDR's summary quotes the subject; the recipient's own line says nothing more
+    exchange = """Your message
+
+  To:      ops@dest.example
+  Subject: Virus in the attachment? mailbox full? spam?
+  Sent:    Mon, 5 Jan 2026 10:00:00 +0100
+
+did not reach the following recipient(s):
+
+ops@dest.example on Mon, 5 Jan 2026 10:01:00 +0100
+"""
+    report = parse_bounce(
+        text_bounce(
+            exchange, sender="System Administrator <postmaster@dest.example>", subject="Undeliverable: Virus?"
+        )
+    )
+    assert only(report)[:2] == ("ops@dest.example", "onhold")
+    plain = """Your message could not be delivered to the following recipients.
+
+<ops@dest.example>
+
+Subject: Virus scan results for your mailbox full of spam
+"""
+    reason = only(parse_bounce(text_bounce(plain, subject="Undeliverable: Virus scan results")))[1]
+    assert reason in ("onhold", "undefined")
+    assert reason not in ("virusdetected", "mailboxfull", "spamdetected")

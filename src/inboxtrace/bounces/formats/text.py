@@ -52,6 +52,10 @@ _HEADERISH_RE = re.compile(
 _DSN_FIELD_RE = re.compile(
     r"^(?:Reporting-MTA|Received-From-MTA|Final-Recipient|Original-Recipient)\s*:", re.I
 )
+_QUOTED_FIELD_RE = re.compile(
+    r"^[\s>]*(?:Subject|Sent|Date|From|To|Cc|Bcc|Reply-To|Message-Id|In-Reply-To|References)\s*:",
+    re.IGNORECASE,
+)
 _FIELDS_TO_SKIP_RE = re.compile(
     r"^[\s>]*(?:From|Sender|Reply-To|To|Cc|Bcc|Date|Subject|Message-Id|In-Reply-To|References|Return-Path|Received|"
     r"X-[\w-]+)\s*:",
@@ -173,6 +177,10 @@ def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Fo
     for raw in report[:_REPORT_LIMIT].split("\n"):
         line = _unquote(raw)
         if not line.strip():
+            continue
+        if _QUOTED_FIELD_RE.match(line):
+            # "Subject: Virus in ...", "Sent: ...": the returned message's own fields quoted in the
+            # report say what the message was, never why it failed
             continue
         if lead_in and not in_transcript:
             if _TRANSCRIPT_RE.match(raw):
