@@ -7,6 +7,9 @@ The lines are written in the exact shapes Exim 4.9x, Postfix 3.x and Sendmail 8.
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 from inboxtrace.logs import LogStats
@@ -121,3 +124,16 @@ def test_sendmail_check_relay_rejects_are_refused_connections(tmp_path: Path) ->
     rate = next(m for m in messages if m.client_ip == "203.0.113.77")
     reply = rate.deliveries[0].attempts[0].reply
     assert reply is not None and reply.startswith("421 4.3.2")
+
+
+def test_postfix_rejections_equal_pflogsumms_count(tmp_path: Path) -> None:
+    """The real pflogsumm (Debian package) on the same lines: its "rejected" total is ours."""
+    pflogsumm = shutil.which("pflogsumm")
+    assert pflogsumm is not None, "pflogsumm is not installed (apt-get install pflogsumm)"
+    path = tmp_path / "mail.log"
+    path.write_text(POSTFIX, "utf-8")
+    out = subprocess.run([pflogsumm, str(path)], check=True, capture_output=True, text=True).stdout
+    match = re.search(r"^\s*(\d+)\s+rejected\b", out, re.M)
+    assert match is not None, out[:500]
+    messages, _stats = _read(tmp_path, POSTFIX)
+    assert len(_rejections(messages)) == int(match.group(1)) == 4
