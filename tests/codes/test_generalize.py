@@ -92,6 +92,8 @@ def test_list_servers_refusing_a_post_refuse_the_sender(reply: str) -> None:
         # an authentication demand is a security error, not a generic policy
         ("550 5.7.1 Client was not authenticated", "securityerror"),
         ("530 5.7.0 Authentication required", "securityerror"),
+        # the specific words before the generic "policy" that often follows them
+        ("550 5.7.1 Authentication required by local policy", "securityerror"),
         # the clock ran out, in the words MTAs use
         ("Delivery expired (message too old)", "expired"),
         ("550 Maximum retries reached for this message", "expired"),
