@@ -774,3 +774,14 @@ Subject: Virus scan results for your mailbox full of spam
     reason = only(parse_bounce(text_bounce(plain, subject="Undeliverable: Virus scan results")))[1]
     assert reason in ("onhold", "undefined")
     assert reason not in ("virusdetected", "mailboxfull", "spamdetected")
+
+
+def test_the_status_comment_is_the_cause_when_there_is_no_diagnostic() -> None:
+    base = _gave_up_dsn("4.0.0 (dest.example: host name lookup failure)", "x").replace(
+        b"Diagnostic-Code: smtp; x\n", b""
+    )
+    delayed = base.replace(b"Action: failed", b"Action: delayed")
+    assert only(parse_bounce(delayed))[1:3] == ("networkerror", ReplyClass.TRANSIENT)
+    # a comment that only restates the class is no cause
+    mute = _gave_up_dsn("5.0.0 (permanent failure)", "x").replace(b"Diagnostic-Code: smtp; x\n", b"")
+    assert only(parse_bounce(mute))[1] == "undefined"
