@@ -217,9 +217,9 @@ def _disagreement(
 ) -> str | None:
     if not status or not status_reason or not text_reason or status_reason == text_reason:
         return None
-    subject = status.split(".")[1]
-    if subject not in _SPECIFIC_SUBJECTS:
-        return None
+    parts = status.split(".")
+    if len(parts) != 3 or parts[1] not in _SPECIFIC_SUBJECTS or parts[2] == "0":
+        return None  # X.Y.0 is "other or undefined": a text that says more refines it, not contradicts it
     if status_reason == "userunknown" and text_reason in _FILTER_REASONS:
         return message("note.filter_in_disguise", lang, status=status)
     entry = enhanced_registry().get(status.split(".", 1)[1])
