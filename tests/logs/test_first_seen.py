@@ -24,6 +24,9 @@ EXIM = """\
 2026-01-05 03:14:03 H=mx.other.example [198.51.100.24] temporarily rejected MAIL <news@other.example>: Could not complete sender verify
 2026-01-05 03:14:04 H=(localhost) [203.0.113.50] rejected EHLO or HELO localhost: Your HELO is not a fully qualified host name
 2026-01-05 03:14:05 H=mx.promo.example [198.51.100.25] F=<deals@promo.example> rejected RCPT <anna@example.org>: relay not permitted
+2026-01-05 03:15:00 no MAIL in SMTP connection from (User) [203.0.113.45]:51234 I=[192.0.2.10]:587 D=21s C=EHLO,AUTH
+2026-01-05 03:15:02 rejected EHLO from [203.0.113.51]:40000 I=[192.0.2.10]:25: syntactically invalid argument(s): _
+2026-01-05 03:15:12 ident connection to 203.0.113.45 failed: Connection refused
 2026-01-05 04:00:00 pid 1234: SIGHUP received: re-exec daemon
 2026-01-05 04:00:01 exim 4.96 daemon started: pid=5678, no queue runs, listening for SMTP on port 25 (IPv6 and IPv4) port 587 (IPv6 and IPv4)
 """
@@ -65,6 +68,7 @@ def test_exim_auth_failures_and_restarts_are_counted_kinds_not_unknown(tmp_path:
     assert stats.unknown == 0, stats.unknown_samples
     assert stats.ignored["auth-failure"] == 3
     assert stats.ignored["exim-daemon"] == 2  # the SIGHUP and the daemon start after it
+    assert stats.ignored["exim-connection"] == 2  # no MAIL in the session, ident lookup failed
     assert stats.lines == stats.events + sum(stats.ignored.values())
 
 
@@ -76,6 +80,7 @@ def test_exim_mail_rejects_are_refused_transactions_never_deliveries_to_the_send
             ("deals@promo.example", "", "198.51.100.23"),
             ("news@other.example", "", "198.51.100.24"),
             (None, "", "203.0.113.50"),
+            (None, "", "203.0.113.51"),
             ("deals@promo.example", "anna@example.org", "198.51.100.25"),
         ],
         key=str,
