@@ -44,6 +44,11 @@ Jan  5 03:30:01 mx sm-mta[4322]: ruleset=check_relay, arg1=bad.example, arg2=203
 Jan  5 03:30:02 mx sendmail[4323]: ruleset=check_relay, arg1=[203.0.113.79], arg2=203.0.113.79, relay=host.example.com [203.0.113.79] (may be forged), reject=421 4.3.2 Too many open connections.
 Jan  5 03:30:03 mx sm-mta[4324]: 605LU3aB004324: ruleset=check_mail, arg1=<x@nowhere.example>, relay=[203.0.113.80], reject=553 5.1.8 <x@nowhere.example>... Domain of sender address x@nowhere.example does not exist
 Jan  5 03:30:04 mx sm-mta[4325]: 605LU4aB004325: ruleset=check_rcpt, arg1=<ghost@example.org>, relay=[203.0.113.81], reject=550 5.7.1 <ghost@example.org>... Relaying denied
+Jan  5 03:30:08 mx sm-mta[4333]: 605LU8aB004333: AUTH failure (LOGIN): authentication failure (-13) SASL(-13): authentication failure: checkpass failed, user=admin, relay=[203.0.113.84]
+Jan  5 03:30:09 mx sm-mta[4334]: 605LU9aB004334: <nouser@example.org>... User unknown
+Jan  5 03:30:09 mx sm-mta[4334]: 605LU9aB004334: from=<a@sender.example>, size=0, class=0, nrcpts=0, proto=ESMTP, daemon=MTA-v4, relay=mail.sender.example [198.51.100.90]
+Jan  5 03:30:11 mx sm-mta[4336]: rejecting connections on daemon MTA-v4: load average: 12
+Jan  5 03:30:12 mx sm-mta[4337]: accepting connections again for daemon MTA-v4
 """
 
 
@@ -123,9 +128,12 @@ def test_sendmail_check_relay_rejects_are_refused_connections(tmp_path: Path) ->
             (None, "", "203.0.113.79"),
             ("x@nowhere.example", "", "203.0.113.80"),
             (None, "ghost@example.org", "203.0.113.81"),
+            # refused at RCPT TO; the session's from= line names its sender and client
+            ("a@sender.example", "nouser@example.org", "198.51.100.90"),
         ],
         key=str,
     )
+    assert stats.ignored["auth-failure"] == 1 and stats.ignored["sendmail-load"] == 2
     rate = next(m for m in messages if m.client_ip == "203.0.113.77")
     reply = rate.deliveries[0].attempts[0].reply
     assert reply is not None and reply.startswith("421 4.3.2")
