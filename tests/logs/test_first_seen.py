@@ -35,6 +35,7 @@ POSTFIX = """\
 Jan  5 03:20:11 mx postfix/smtpd[2211]: NOQUEUE: reject: MAIL from unknown[203.0.113.9]: 452 4.3.1 Insufficient system storage; proto=ESMTP helo=<client.example>
 Jan  5 03:20:12 mx postfix/smtpd[2211]: NOQUEUE: reject: MAIL from mail.example.net[198.51.100.3]: 552 5.3.4 Message size exceeds fixed limit; proto=ESMTP helo=<mail.example.net>
 Jan  5 03:20:13 mx postfix/smtpd[2212]: NOQUEUE: reject: MAIL from unknown[203.0.113.10]: 553 5.7.1 <bad@spam.example>: Sender address rejected: not logged in; from=<bad@spam.example> proto=ESMTP helo=<x>
+Jan  5 03:20:13 mx postfix/smtpd[2213]: warning: unknown[203.0.113.45]: SASL LOGIN authentication failed: UGFzc3dvcmQ6
 Jan  5 03:20:14 mx postfix/smtpd[2212]: NOQUEUE: reject: RCPT from unknown[203.0.113.10]: 554 5.7.1 <x@dest.example>: Relay access denied; from=<a@spam.example> to=<x@dest.example> proto=ESMTP helo=<x>
 """
 
@@ -97,6 +98,7 @@ def test_exim_mail_rejects_are_refused_transactions_never_deliveries_to_the_send
 def test_postfix_mail_stage_rejects_without_a_recipient_are_counted(tmp_path: Path) -> None:
     messages, stats = _read(tmp_path, POSTFIX)
     assert stats.unknown == 0, stats.unknown_samples
+    assert stats.ignored["auth-failure"] == 1
     got = _rejections(messages)
     # pflogsumm counts the four reject lines; so does inboxtrace: three refused transactions
     # (no recipient was named) and one refused recipient
