@@ -102,3 +102,30 @@ def test_list_servers_refusing_a_post_refuse_the_sender(reply: str) -> None:
 )
 def test_suspend_security_and_expiry_in_their_own_words(reply: str, reason: str) -> None:
     assert classify(reply).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("550 5.1.1 Empfänger unbekannt", "userunknown"),
+        ("550 Diese E-Mail-Adresse existiert nicht", "userunknown"),
+        ("452 Das Postfach des Empfängers ist voll", "mailboxfull"),
+        ("550 Destinataire inconnu", "userunknown"),
+        ("552 La boîte aux lettres du destinataire est pleine", "mailboxfull"),
+        ("550 El buzón no existe", "userunknown"),
+        ("552 Buzón lleno", "mailboxfull"),
+        ("550 Indirizzo inesistente", "userunknown"),
+        ("552 La casella di posta è piena", "mailboxfull"),
+        ("550 Endereço inexistente", "userunknown"),
+        ("552 Caixa de correio cheia", "mailboxfull"),
+        ("550 Ontvanger bestaat niet", "userunknown"),
+        ("550 Odbiorca nie istnieje", "userunknown"),
+        ("550 Нет такого пользователя", "userunknown"),
+        ("552 Почтовый ящик переполнен", "mailboxfull"),
+        # a domain that does not exist is the domain, in every language
+        ("550 El dominio destino.example no existe", "hostunknown"),
+        ("550 Le domaine n'existe pas", "hostunknown"),
+    ],
+)
+def test_the_same_reasons_in_the_languages_servers_answer_in(reply: str, reason: str) -> None:
+    assert classify(reply).reason == reason
