@@ -785,3 +785,25 @@ def test_the_status_comment_is_the_cause_when_there_is_no_diagnostic() -> None:
     # a comment that only restates the class is no cause
     mute = _gave_up_dsn("5.0.0 (permanent failure)", "x").replace(b"Diagnostic-Code: smtp; x\n", b"")
     assert only(parse_bounce(mute))[1] == "undefined"
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "reason"),
+    [
+        ("Unzustellbar: Angebot", "Die Nachricht konnte nicht zugestellt werden.", "userunknown"),
+        ("Non remis : Offre", "Le message n'a pas pu être remis.", "userunknown"),
+        ("No se puede entregar: Oferta", "No se ha podido entregar el mensaje.", "userunknown"),
+        ("Non recapitabile: Offerta", "Non è stato possibile recapitare il messaggio.", "userunknown"),
+    ],
+)
+def test_localized_ndrs_are_bounces(subject: str, text: str, reason: str) -> None:
+    body = f"""{text}
+
+ops@dest.example
+    550 5.1.1 User unknown (in reply to RCPT TO command)
+"""
+    # neither the sender nor an English word says "bounce": the localized subject does
+    report = parse_bounce(
+        text_bounce(body, sender="Exchange Server <exchange@dest.example>", subject=subject)
+    )
+    assert only(report)[:2] == ("ops@dest.example", reason)

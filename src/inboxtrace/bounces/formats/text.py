@@ -331,7 +331,11 @@ _BOUNCE_FROM_RE = re.compile(r"mailer-daemon|post_?master|mail delivery|mdaemon|
 _BOUNCE_SUBJECT_RE = re.compile(
     r"undeliver|undelivered|delivery (?:status|fail|notification|problem|report)|returned mail|"
     r"failure notice|mail delivery|non[- ]?delivery|could not be delivered|delivery has failed|"
-    r"nondeliverable|returning message|error|bounce|rejected|failed",
+    r"nondeliverable|returning message|error|bounce|rejected|failed|"
+    # Exchange and other MTAs in the recipient's or sender's language
+    r"unzustellbar|nicht zustellbar|non remis|non distribu|retour de courrier|no se puede entregar|"
+    r"no entregado|non recapitabil|impossibile recapitare|n[aã]o (?:foi )?entregue|"
+    r"n[aã]o [eé] poss[ií]vel entregar|onbestelbaar|niedostarczaln|не доставлен|недоставленн",
     re.I,
 )
 
@@ -341,7 +345,9 @@ _BOUNCE_SUBJECT_RE = re.compile(
 _FAILURE_TEXT_RE = re.compile(
     r"could not be delivered|cannot be delivered|can.t be delivered|was not delivered|"
     r"(?:unable|failed) to deliver|undeliverable|delivery (?:has )?failed|delivery to the following|"
-    r"failed permanently|permanent (?:error|failure)|error message below",
+    r"failed permanently|permanent (?:error|failure)|error message below|"
+    r"konnte nicht zugestellt|n.a pas pu (?:être|etre) remis|no se (?:ha )?podido entregar|"
+    r"non (?:è|e) stato possibile recapitare|n[aã]o p[oô]de ser entregue|kon niet worden bezorgd",
     re.IGNORECASE,
 )
 
