@@ -22,6 +22,11 @@ PLAIN_WORDS = [
     ("550 Receiver not found: opsdesk", "userunknown"),
     ("552 5.2.2 Mailbox quota usage exceeded", "mailboxfull"),
     ("452 4.2.2 Mailbox disk quota has been reached", "mailboxfull"),
+    (
+        "Sorry, the user's maildir has overdrawn his diskspace quota, please try again later. (#4.2.2)",
+        "mailboxfull",
+    ),
+    ("The users mailfolder is over the allowed quota (size). (#5.2.2)", "mailboxfull"),
     ("552 5.3.4 Message size exceeded the maximum incoming message size", "emailtoolarge"),
     ("552 5.3.4 Your e-mail is larger than the max. allowed e-mail size", "emailtoolarge"),
 ]
