@@ -42,6 +42,8 @@ WORDS_OVER_NUMBERS = [
     ("552 Sorry, the mailbox of this user is full", "mailboxfull", "552"),
     ("552 Requested action aborted: mail-box for anna is now full", "mailboxfull", "552"),
     ("452 Too many messages stored in this mailbox", "mailboxfull", "452"),
+    ("452 Too many messages on the server for this user", "mailboxfull", "452"),
+    ("552 Disk Quota Exceeded", "mailboxfull", "552"),
     # 553 alone reads as a refused sender; qmail writes "(#5.7.1)" for relay refusals
     ("553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", "norelaying", "553"),
     # 500 alone is a syntax error; the words call the message unsolicited
