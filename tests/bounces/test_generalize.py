@@ -807,3 +807,16 @@ ops@dest.example
         text_bounce(body, sender="Exchange Server <exchange@dest.example>", subject=subject)
     )
     assert only(report)[:2] == ("ops@dest.example", reason)
+
+
+def test_a_message_given_up_on_after_connection_failures_expired() -> None:
+    for status, diagnostic in (
+        ("4.4.1", "X-Postfix; connect to mx.dest.example[198.51.100.7]:25: Connection timed out"),
+        (
+            "4.4.2",
+            "X-Postfix; lost connection with mx.dest.example[198.51.100.7] while receiving the initial server greeting",
+        ),
+        ("5.4.7", "smtp; 554 5.4.7 Delivery expired (message too old)"),
+    ):
+        raw = _gave_up_dsn(status, "x").replace(b"smtp; x", diagnostic.encode())
+        assert only(parse_bounce(raw))[1:3] == ("expired", ReplyClass.PERMANENT), status
