@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from inboxtrace.store import open_store
+from inboxtrace.store import Store, open_store
 from inboxtrace.store.auth import create_token, set_user
 from inboxtrace.web import WebConfig, create_app
 
@@ -249,3 +249,21 @@ def test_serve_refuses_a_public_address_without_auth(tmp_path: Path) -> None:
     assert r.returncode == 1
     assert "refusing to listen on 0.0.0.0 without authentication" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_the_app_serves_both_backends(store: Store) -> None:
+    """The same journey over SQLite and a real PostgreSQL: search, page, open, overview, metrics."""
+    with TestClient(create_app(WebConfig(db=store.url))) as c:
+        items = c.get("/api/v1/deliveries", params={"limit": 5}).json()
+        assert len(items["items"]) == 5
+        nxt = c.get("/api/v1/deliveries", params={"limit": 5, "cursor": items["next_cursor"]}).json()
+        assert not {i["id"] for i in items["items"]} & {i["id"] for i in nxt["items"]}
+        item = items["items"][0]
+        page = c.get(f"/messages/{item['id']}", headers={"accept": "text/html"})
+        assert page.status_code == 200
+        assert item["queue_id"] in page.text
+        ov = c.get("/api/v1/overview").json()
+        assert ov["report"]["totals"]["recipients"] == sum(
+            int(v)
+            for v in re.findall(r'^inboxtrace_deliveries\{state="\w+"\} (\d+)$', c.get("/metrics").text, re.M)
+        )
