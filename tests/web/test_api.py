@@ -267,3 +267,23 @@ def test_the_app_serves_both_backends(store: Store) -> None:
             int(v)
             for v in re.findall(r'^inboxtrace_deliveries\{state="\w+"\} (\d+)$', c.get("/metrics").text, re.M)
         )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\x00\x01\x02\xff" * 300,  # binary
+        b"From: a@b\r\nSubject: =?utf-8?B?////?=\r\n\r\n" + b"x" * 200_000,  # one huge line, broken encoding
+        "Subject: caf\u00e9\n\n\u00e9t\u00e9".encode("latin-1"),  # not UTF-8
+        b'Received: from x\r\nContent-Type: multipart/report; boundary="Z"\r\n\r\n--Z\r\n',  # truncated
+    ],
+)
+def test_uploaded_bounces_never_fail_the_server(client: TestClient, body: bytes) -> None:
+    r = client.post(
+        "/api/v1/ingest/bounces", content=body, headers={"x-csrf-token": "a", "cookie": "itx_csrf=a"}
+    )
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["messages"] >= 1
+    assert data["stored"] + data["unreadable"] + data["duplicates"] >= 0
+    assert "Traceback" not in r.text
