@@ -100,6 +100,6 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
-    for router in extra_routers():
-        app.include_router(router)
+    for router in extra_routers(store):
+        app.include_router(router, include_in_schema=False)
     return app
