@@ -160,13 +160,8 @@ def _samples(url: str, n: int) -> tuple[list[str], list[str], list[str]]:
 
     d = log_deliveries.c
     with open_store(url) as s, s.connect() as conn:
-        total = int(conn.execute(sa.select(sa.func.count()).select_from(log_deliveries)).scalar() or 0)
-        rng = random.Random(7)
-        rows = []
-        for off in sorted(rng.sample(range(total), min(n, total))):
-            r = conn.execute(sa.select(d.recipient, d.mkey, d.rcpt_domain).offset(off).limit(1)).first()
-            if r is not None:
-                rows.append(r)
+        q = sa.select(d.recipient, d.mkey, d.rcpt_domain).order_by(sa.func.random()).limit(n)
+        rows = list(conn.execute(q))
     rcpts = [r.recipient for r in rows if "@" in r.recipient]
     ids = [message_ref(r.mkey) for r in rows]
     domains = sorted({r.rcpt_domain for r in rows if r.rcpt_domain})

@@ -24,8 +24,7 @@ from inboxtrace.model.log import FinalState
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.logs import epoch, from_epoch, log_deliveries, log_messages
 
-# Newest-first listing (with or without a state filter) walks these instead of sorting the table.
-sa.Index("ix_log_deliveries_last", log_deliveries.c.last_time, log_deliveries.c.mkey)
+# Newest-first listing walks ix_log_deliveries_last_time (store/alerts.py); with a state filter, this:
 sa.Index("ix_log_deliveries_state_last", log_deliveries.c.final_state, log_deliveries.c.last_time)
 # The store's time span (min first_time) without a full scan: the diagnosis asks for it on every page.
 sa.Index("ix_log_deliveries_first", log_deliveries.c.first_time)

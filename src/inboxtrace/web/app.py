@@ -34,6 +34,8 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         overviews.refresh(30)  # the first visit of the overview need not wait
+        import inboxtrace.diagnose.run  # noqa: F401  (the message page's diagnosis: loaded once, now)
+
         yield
         store.close()
 
