@@ -11,38 +11,110 @@ The ``inboxtrace serve`` app mounts :func:`webhook_router`; it can also run on i
 
 from __future__ import annotations
 
+import asyncio
+import queue
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, InvalidStateError
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from inboxtrace.errors import InboxtraceError, StoreError
-from inboxtrace.esp.base import MAX_BODY, Provider, WebhookError, WebhookRequest
+from inboxtrace.esp.base import MAX_BODY, EspEvent, Parsed, Provider, WebhookError, WebhookRequest
 from inboxtrace.esp.config import EspSettings
 from inboxtrace.esp.mailgun import MailgunProvider
 from inboxtrace.esp.registry import all_providers
 from inboxtrace.store.core import Store
-from inboxtrace.store.esp import EspWriteResult, write_events
+from inboxtrace.store.esp import EspWriteResult, Job, write_jobs
+
+
+class Committer:
+    """One writer thread that commits the events of concurrent requests together (group commit).
+
+    Each request waits for the commit of the transaction its events went into, so a 2xx still
+    means "stored"; under load many requests share one transaction instead of queueing for the
+    store one by one. A failing group is retried request by request, so one bad request cannot
+    fail the others.
+    """
+
+    def __init__(self, store: Store, max_events: int = 5000) -> None:
+        self.store = store
+        self.max_events = max_events
+        self._queue: queue.Queue[tuple[Job, Future[EspWriteResult]]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, events: Sequence[EspEvent], token: tuple[str, str] | None) -> Future[EspWriteResult]:
+        fut: Future[EspWriteResult] = Future()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="inboxtrace-webhook-writer", daemon=True
+                )
+                self._thread.start()
+        self._queue.put(((events, token), fut))
+        return fut
+
+    def _run(self) -> None:
+        while True:
+            group = [self._queue.get()]
+            size = len(group[0][0][0])
+            while size < self.max_events:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                group.append(item)
+                size += len(item[0][0])
+            self._write(group)
+
+    def _write(self, group: list[tuple[Job, Future[EspWriteResult]]]) -> None:
+        try:
+            results = write_jobs(self.store, [job for job, _ in group])
+        except Exception as exc:
+            if len(group) > 1:
+                for item in group:
+                    self._write([item])
+                return
+            _settle(group[0][1], exc)
+            return
+        for (_, fut), result in zip(group, results, strict=True):
+            _settle(fut, result)
+
+
+def _settle(fut: Future[EspWriteResult], outcome: EspWriteResult | BaseException) -> None:
+    """Hand the outcome to the waiting request (which may have gone away: client disconnected)."""
+    if fut.done():
+        return
+    try:
+        if isinstance(outcome, BaseException):
+            fut.set_exception(outcome)
+        else:
+            fut.set_result(outcome)
+    except InvalidStateError:
+        pass
 
 
 class WebhookReceiver:
-    """Verifies, parses and stores one webhook request for one provider (no HTTP in here)."""
+    """Verifies and parses one webhook request for one provider, then has it committed."""
 
-    def __init__(self, store: Store, provider: Provider, lock: threading.Lock) -> None:
-        self.store = store
+    def __init__(self, provider: Provider, committer: Committer) -> None:
         self.provider = provider
-        self.lock = lock
+        self.committer = committer
 
-    def receive(self, request: WebhookRequest) -> tuple[EspWriteResult, str]:
+    def parse(self, request: WebhookRequest) -> tuple[Parsed, tuple[str, str] | None]:
         parsed = self.provider.handle(request)
         token = None
         if isinstance(self.provider, MailgunProvider):
             token = (self.provider.name, self.provider.token(request))
-        with self.lock:  # one writer at a time: no SQLite lock upgrades failing under load
-            result = write_events(self.store, parsed.events, token=token)
-        return result, parsed.note
+        return parsed, token
+
+    def receive(self, request: WebhookRequest) -> tuple[EspWriteResult, str]:
+        """Synchronously: verify, parse, store (for library callers outside an event loop)."""
+        parsed, token = self.parse(request)
+        return self.committer.submit(parsed.events, token).result(), parsed.note
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -61,7 +133,7 @@ def webhook_router(
     ``settings`` default to the environment (:meth:`EspSettings.from_env`).
     """
     chosen = dict(providers) if providers is not None else all_providers(settings)
-    lock = threading.Lock()
+    committer = Committer(store)
     router = APIRouter(prefix=prefix, tags=["webhooks"])
 
     def endpoint(receiver: WebhookReceiver):  # type: ignore[no-untyped-def]
@@ -78,7 +150,8 @@ def webhook_router(
                 request.headers.get("content-type", ""),
             )
             try:
-                result, note = await run_in_threadpool(receiver.receive, req)
+                parsed, token = await run_in_threadpool(receiver.parse, req)
+                result = await asyncio.wrap_future(receiver.committer.submit(parsed.events, token))
             except WebhookError as exc:
                 return _error(exc.status, str(exc))
             except StoreError:
@@ -86,8 +159,8 @@ def webhook_router(
             except InboxtraceError as exc:
                 return _error(500, type(exc).__name__)
             payload: dict[str, object] = {"ok": True, **result.to_dict()}
-            if note:
-                payload["note"] = note
+            if parsed.note:
+                payload["note"] = parsed.note
             return JSONResponse(payload)
 
         handler.__name__ = f"webhook_{receiver.provider.name}"
@@ -96,7 +169,7 @@ def webhook_router(
     for name, prov in chosen.items():
         router.add_api_route(
             f"/{name}",
-            endpoint(WebhookReceiver(store, prov, lock)),
+            endpoint(WebhookReceiver(prov, committer)),
             methods=["POST"],
             summary=f"{prov.title} event webhook",
             response_class=JSONResponse,
@@ -111,4 +184,4 @@ def webhook_app(store: Store, settings: EspSettings | None = None) -> FastAPI:
     return app
 
 
-__all__ = ["WebhookReceiver", "webhook_app", "webhook_router"]
+__all__ = ["Committer", "WebhookReceiver", "webhook_app", "webhook_router"]

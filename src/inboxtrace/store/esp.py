@@ -224,6 +224,10 @@ def _known_ids(conn: Connection, store: Store, events: Sequence[EspEvent]) -> se
     return seen
 
 
+# One webhook request's share of a group write: its events and its single-use token, if any.
+Job = tuple[Sequence[EspEvent], tuple[str, str] | None]
+
+
 @db_errors
 def write_events(
     store: Store,
@@ -235,23 +239,48 @@ def write_events(
     """Store ``events`` atomically (one transaction, committed on return) and rebuild the log
     records of every message they touch. ``token`` = (provider, token) is claimed in the same
     transaction (a replay raises :class:`~inboxtrace.esp.base.Replayed`, nothing stored)."""
+    (result,) = write_jobs(store, [(events, token)], now=now)
+    if isinstance(result, Replayed):
+        raise result
+    return result
+
+
+@db_errors
+def write_jobs(
+    store: Store, jobs: Sequence[Job], *, now: float | None = None
+) -> list[EspWriteResult | Replayed]:
+    """Store the events of several requests in one transaction (group commit), committed on
+    return; per request its result, or :class:`Replayed` when its token was already used (its
+    events are left out, the others are stored)."""
     stamp = now if now is not None else datetime.now(UTC).timestamp()
-    out = EspWriteResult(received=len(events))
+    results: list[EspWriteResult | Replayed] = []
     with store.begin() as conn:
-        if token is not None:
-            claim_token(conn, store, token[0], token[1], stamp)
-        if not events:
-            return out
-        seen = _known_ids(conn, store, events)
+        accepted: list[tuple[EspWriteResult, Sequence[EspEvent]]] = []
+        for events, token in jobs:
+            if token is not None:
+                try:
+                    claim_token(conn, store, token[0], token[1], stamp)
+                except Replayed as exc:
+                    results.append(exc)
+                    continue
+            out = EspWriteResult(received=len(events))
+            results.append(out)
+            accepted.append((out, events))
+        every = [ev for _, events in accepted for ev in events]
+        if not every:
+            return results
+        seen = _known_ids(conn, store, every)
         fresh: list[EspEvent] = []
-        for ev in events:
-            if (ev.provider, ev.event_id) in seen:
-                out.duplicates += 1
-                continue
-            seen.add((ev.provider, ev.event_id))
-            fresh.append(ev)
+        for out, events in accepted:
+            for ev in events:
+                if (ev.provider, ev.event_id) in seen:
+                    out.duplicates += 1
+                    continue
+                seen.add((ev.provider, ev.event_id))
+                fresh.append(ev)
+                out.new += 1
         if not fresh:
-            return out
+            return results
         keys = _Keys(conn, store, fresh)
         # events that carry the provider's message id first, so the others can join them
         fresh.sort(key=lambda ev: ev.provider_message_id is None)
@@ -262,7 +291,6 @@ def write_events(
             dirty.add(mkey)
             rows.append(_row(ev, mkey, stamp))
         store.bulk(conn, _insert_events(store), rows)
-        out.new = len(rows)
         dirty -= keys.gone  # filed under the Message-ID, now under the provider's id
         _drop_messages(conn, store, sorted(keys.gone))
         ordered = sorted(dirty)
@@ -270,8 +298,9 @@ def write_events(
             for mkey in ordered:  # concurrent writers of one message take turns
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(mkey.encode()),))
         rebuild_messages(conn, store, ordered)
-        out.messages = ordered
-    return out
+        for out, _ in accepted:
+            out.messages = ordered
+    return results
 
 
 _INSERTS: dict[tuple[int, str], Any] = {}
@@ -488,6 +517,7 @@ def event_count(store: Store) -> int:
 __all__ = [
     "ESP_MTA",
     "EspWriteResult",
+    "Job",
     "claim_token",
     "esp_events",
     "esp_tokens",
@@ -499,4 +529,5 @@ __all__ = [
     "same_message_links",
     "stored_events",
     "write_events",
+    "write_jobs",
 ]
