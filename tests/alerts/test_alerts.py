@@ -199,3 +199,36 @@ def test_config_object_is_reusable(config: AlertConfig) -> None:
         replace(config, window=60.0).window == 60.0
         and parse_config(tomllib.loads(RULES), "x").rules == config.rules
     )
+
+
+def test_server_loop_and_api(db: str, config: AlertConfig, receiver: Receiver) -> None:
+    import time
+
+    import httpx
+    from fastapi import FastAPI
+
+    from inboxtrace.alerts.http import AlertLoop, alerts_router
+    from tests.esp.server import LoopbackServer
+
+    with open_store(db) as store:
+        cfg = replace(config, notifiers=(Notifier("webhook", {"url": receiver.url}),))
+        # the loop evaluates at the wall clock: move the rules' window over the stored data
+        at = latest_time(store)
+        assert at is not None
+        span = time.time() - at + 900
+        cfg = replace(cfg, window=span, baseline=3600.0)
+        cfg = replace(cfg, rules=tuple(replace(r, window=None, baseline=None, factor=0.0) for r in cfg.rules))
+        loop = AlertLoop(store, cfg, interval=0.2)
+        loop.start()
+        deadline = time.monotonic() + 30
+        while loop.last is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # a few more rounds: nothing new is announced
+        loop.stop()
+        assert loop.last is not None and loop.last.active
+        assert len(receiver.posts) == 1  # announced once, not once per round
+        app = FastAPI()
+        app.include_router(alerts_router(store))
+        with LoopbackServer(app) as srv:
+            data = httpx.get(srv.url + "/api/v1/alerts", timeout=10).json()
+        assert _keys(data["active"]) == _keys(loop.last.active)

@@ -89,3 +89,26 @@ def test_garbage_is_a_4xx_not_a_crash(server: httpx.Client, store: Store) -> Non
     assert r.status_code == 413
     assert server.post("/webhooks/nosuch", content=b"{}").status_code == 404
     assert event_count(store) == 0
+
+
+def test_group_commit_keeps_each_request_apart(store: Store) -> None:
+    """Requests committed together: a replayed token fails only its own request."""
+    from inboxtrace.esp import provider
+    from inboxtrace.esp.base import Replayed
+    from inboxtrace.esp.http import Committer
+
+    mg = provider("mailgun", EspSettings())
+    committer = Committer(store)
+    futures = []
+    for i in range(20):
+        events = mg.parse({"event-data": payloads.mailgun_event(rcpt=f"g{i}@example.com", ev_id=f"g{i}")})
+        token = ("mailgun", "same-token" if i in (5, 6) else f"tok-{i}")
+        futures.append(committer.submit(events, token))
+    outcomes = []
+    for f in futures:
+        try:
+            outcomes.append(f.result(timeout=30).new)
+        except Replayed:
+            outcomes.append(-1)
+    assert outcomes.count(-1) == 1 and outcomes.count(1) == 19
+    assert event_count(store) == 19
