@@ -112,3 +112,26 @@ def test_group_commit_keeps_each_request_apart(store: Store) -> None:
             outcomes.append(-1)
     assert outcomes.count(-1) == 1 and outcomes.count(1) == 19
     assert event_count(store) == 19
+
+
+def test_inboxtrace_serve_mounts_the_webhooks(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The serve app (inboxtrace.web) stores webhook events into its own store; then the API and
+    trace show them like log deliveries."""
+    from inboxtrace.store import open_store
+    from inboxtrace.store.log_queries import trace
+    from inboxtrace.web.app import create_app
+    from inboxtrace.web.config import WebConfig
+
+    monkeypatch.setenv("INBOXTRACE_POSTMARK_USER", "pm")
+    monkeypatch.setenv("INBOXTRACE_POSTMARK_PASSWORD", "pm-secret")
+    db = f"sqlite:///{tmp_path / 'serve.db'}"
+    app = create_app(WebConfig(db=db))
+    body = json.dumps(payloads.postmark_bounce()).encode()
+    with LoopbackServer(app) as srv, httpx.Client(base_url=srv.url, timeout=20) as client:
+        assert client.post("/webhooks/postmark", content=body, headers=basic("pm", "nope")).status_code == 401
+        r = client.post("/webhooks/postmark", content=body, headers=basic("pm", "pm-secret"))
+        assert r.status_code == 200 and r.json()["new"] == 1
+    with open_store(db) as store:
+        (story,) = trace(store, "nobody@example.com").stories
+        (linked,) = story.messages
+        assert linked.message.host == "postmark" and linked.message.deliveries[0].final_state == "bounced"

@@ -21,11 +21,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from inboxtrace.errors import InboxtraceError, StoreError
+from inboxtrace.errors import ConfigError, InboxtraceError, StoreError
 from inboxtrace.esp.base import MAX_BODY, EspEvent, Parsed, Provider, WebhookError, WebhookRequest
 from inboxtrace.esp.config import EspSettings
 from inboxtrace.esp.mailgun import MailgunProvider
-from inboxtrace.esp.registry import all_providers
+from inboxtrace.esp.registry import PROVIDERS, all_providers
 from inboxtrace.store.core import Store
 from inboxtrace.store.esp import EspWriteResult, Job, write_jobs
 
@@ -121,22 +121,48 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+class _Receivers:
+    """The receivers of one app: one per provider, sharing one committer (one writer per store)."""
+
+    def __init__(self, store: Store, providers: Mapping[str, Provider]) -> None:
+        committer = Committer(store)
+        self.by_name = {n: WebhookReceiver(p, committer) for n, p in providers.items()}
+
+
 def webhook_router(
-    store: Store,
+    store: Store | None = None,
     settings: EspSettings | None = None,
     *,
     providers: Mapping[str, Provider] | None = None,
     prefix: str = "/webhooks",
 ) -> APIRouter:
-    """A router with ``POST {prefix}/{provider}`` for every registered provider, storing into ``store``.
+    """A router with ``POST {prefix}/{provider}`` for every registered provider.
 
-    ``settings`` default to the environment (:meth:`EspSettings.from_env`).
+    Events go into ``store``; without one, into the serving app's ``app.state.store`` (how
+    ``inboxtrace serve`` mounts :data:`router`). ``settings`` default to the environment
+    (:meth:`EspSettings.from_env`), read when the first webhook arrives if no store is given.
     """
-    chosen = dict(providers) if providers is not None else all_providers(settings)
-    committer = Committer(store)
+    fixed = (
+        _Receivers(store, dict(providers) if providers is not None else all_providers(settings))
+        if store
+        else None
+    )
+    lock = threading.Lock()
     router = APIRouter(prefix=prefix, tags=["webhooks"])
 
-    def endpoint(receiver: WebhookReceiver):  # type: ignore[no-untyped-def]
+    def receivers(request: Request) -> _Receivers:
+        if fixed is not None:
+            return fixed
+        state = request.app.state
+        with lock:
+            found: _Receivers | None = getattr(state, "esp_webhooks", None)
+            if found is None:
+                chosen = dict(providers) if providers is not None else all_providers(settings)
+                found = _Receivers(state.store, chosen)
+                state.esp_webhooks = found
+        return found
+
+    def endpoint(name: str):  # type: ignore[no-untyped-def]
         async def handler(request: Request) -> JSONResponse:
             declared = request.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > MAX_BODY:
@@ -150,12 +176,15 @@ def webhook_router(
                 request.headers.get("content-type", ""),
             )
             try:
+                receiver = receivers(request).by_name[name]
                 parsed, token = await run_in_threadpool(receiver.parse, req)
                 result = await asyncio.wrap_future(receiver.committer.submit(parsed.events, token))
             except WebhookError as exc:
                 return _error(exc.status, str(exc))
             except StoreError:
                 return _error(503, "the store is unavailable, retry later")
+            except ConfigError:
+                return _error(503, "webhooks are misconfigured on this server (see its configuration)")
             except InboxtraceError as exc:
                 return _error(500, type(exc).__name__)
             payload: dict[str, object] = {"ok": True, **result.to_dict()}
@@ -163,18 +192,24 @@ def webhook_router(
                 payload["note"] = parsed.note
             return JSONResponse(payload)
 
-        handler.__name__ = f"webhook_{receiver.provider.name}"
+        handler.__name__ = f"webhook_{name}"
         return handler
 
-    for name, prov in chosen.items():
+    for name in providers if providers is not None else PROVIDERS:
+        title = PROVIDERS[name].title if name in PROVIDERS else name
         router.add_api_route(
             f"/{name}",
-            endpoint(WebhookReceiver(prov, committer)),
+            endpoint(name),
             methods=["POST"],
-            summary=f"{prov.title} event webhook",
+            summary=f"{title} event webhook",
             response_class=JSONResponse,
         )
     return router
+
+
+# For ``inboxtrace serve`` (listed in inboxtrace.web.routers): stores into the app's own store,
+# credentials from the environment.
+router = webhook_router()
 
 
 def webhook_app(store: Store, settings: EspSettings | None = None) -> FastAPI:
@@ -184,4 +219,4 @@ def webhook_app(store: Store, settings: EspSettings | None = None) -> FastAPI:
     return app
 
 
-__all__ = ["Committer", "WebhookReceiver", "webhook_app", "webhook_router"]
+__all__ = ["Committer", "WebhookReceiver", "router", "webhook_app", "webhook_router"]
