@@ -10,9 +10,10 @@ Usage: .venv/bin/python benchmarks/bench_esp.py [--seconds S] [--batch N] [--con
    shape of SES/Mailgun/Postmark), every event new (distinct ids and messages). Prints events/s
    and per-request p50/p99 latency (after one second of warm-up requests, not counted). The issue's target: >= 2,000 events/s with p99 < 100 ms.
 2. Alerts: a generated Postfix log is ingested into SQLite (timed), then the shipped alert rules
-   are evaluated at the newest stored time (timed); prints the evaluation's share of the ingest
-   time (target: < 5% at 10M deliveries; the evaluation reads only the window and its baseline
-   through the index on the deliveries' final-state time, so the share falls as the store grows).
+   are evaluated at the newest stored time (timed: once computing the baselines, once a minute
+   later with the baselines cached in the store, as the server's loop does); prints their share of
+   the ingest time (target: < 5% at 10M deliveries; an evaluation reads only its window through the
+   index on the deliveries' final-state time, so the share falls as the store grows).
 
 The client and the server share the machine's two cores: the numbers are a floor.
 """
@@ -173,14 +174,19 @@ def alerts_run(lines: int) -> None:
             summary = ingest([str(log)], store)
             t_ingest = time.perf_counter() - t
             config = load_config()
+            at = latest_time(store)
             t = time.perf_counter()
-            result = evaluate(store, config, now=latest_time(store), record=False)
+            result = evaluate(store, config, now=at)
+            t_cold = time.perf_counter() - t
+            t = time.perf_counter()
+            evaluate(store, config, now=(at or 0) + 60)  # a minute later: baselines from the cache
             t_eval = time.perf_counter() - t
         n = getattr(summary, "deliveries", None)
         print(
             f"  {lines} log lines ({n if n is not None else '?'} deliveries): ingest {t_ingest:.2f} s, "
-            f"alert evaluation ({len(config.rules)} rules) {t_eval * 1000:.0f} ms = "
-            f"{100 * t_eval / t_ingest:.1f}% of the ingest; {len(result.active)} alerts active",
+            f"alert evaluation ({len(config.rules)} rules) {t_cold * 1000:.0f} ms computing the baselines "
+            f"({100 * t_cold / t_ingest:.1f}% of the ingest), then {t_eval * 1000:.0f} ms per evaluation "
+            f"({100 * t_eval / t_ingest:.1f}%); {len(result.active)} alerts active",
             flush=True,
         )
 

@@ -232,3 +232,33 @@ def test_server_loop_and_api(db: str, config: AlertConfig, receiver: Receiver) -
         with LoopbackServer(app) as srv:
             data = httpx.get(srv.url + "/api/v1/alerts", timeout=10).json()
         assert _keys(data["active"]) == _keys(loop.last.active)
+
+
+def test_baselines_are_cached_until_their_window_moves(db: str, config: AlertConfig) -> None:
+    import sqlalchemy as sa
+
+    from inboxtrace.alerts.baselines import StoredBaselines
+    from inboxtrace.alerts.metrics import Window, observe
+    from inboxtrace.store.alerts import alert_baselines
+
+    with open_store(db) as store:
+        at = latest_time(store)
+        assert at is not None
+        first = evaluate(store, config, now=at)
+        with store.connect() as conn:
+            assert {r[0] for r in conn.execute(sa.select(alert_baselines.c.rule_id))} == {
+                r.id for r in config.rules
+            }
+        rule = config.rules[0]
+        w, base = Window(at - 900, at), Window(at - 4500, at - 900)
+        with store.begin() as conn:
+            cached = StoredBaselines(conn, store)
+            again = observe(conn, rule, w, base, cached)
+            assert cached.hits == 1
+            moved = StoredBaselines(conn, store)
+            observe(conn, rule, Window(at - 300, at + 600), Window(at - 3900, at - 300), moved)
+            assert moved.hits == 0  # the window moved by 10 minutes: recomputed
+        with store.connect() as conn:
+            fresh = {o.key: o.baseline for o in observe(conn, rule, w, base)}
+        assert {o.key: o.baseline for o in again} == fresh
+        assert evaluate(store, config, now=at).active == first.active
