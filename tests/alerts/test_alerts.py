@@ -262,3 +262,21 @@ def test_baselines_are_cached_until_their_window_moves(db: str, config: AlertCon
             fresh = {o.key: o.baseline for o in observe(conn, rule, w, base)}
         assert {o.key: o.baseline for o in again} == fresh
         assert evaluate(store, config, now=at).active == first.active
+
+
+@pytest.mark.postgres
+def test_the_same_alerts_on_postgresql(logs: tuple[Path, Path, Path], config: AlertConfig, db: str) -> None:
+    from tests.rigs.postgres import PostgresRig
+
+    defaults = load_config()
+    with open_store(db) as store:
+        at = latest_time(store)
+        expected = _keys(evaluate(store, config, now=at, record=False).transitions)
+        expected_defaults = _keys(evaluate(store, defaults, now=at, record=False).transitions)
+    with PostgresRig.start() as pg, open_store(pg.create_database("alerts")) as store:
+        ingest([str(logs[0]), str(logs[1])], store)
+        assert latest_time(store) == at
+        # (the shipped rules share ids with the test rules: evaluated without recording first)
+        assert _keys(evaluate(store, defaults, now=at, record=False).transitions) == expected_defaults
+        assert _keys(evaluate(store, config, now=at).transitions) == expected
+        assert evaluate(store, config, now=at).transitions == []

@@ -199,9 +199,9 @@ class _Keys:
 
 def claim_token(conn: Connection, store: Store, provider: str, token: str, now: float) -> None:
     """Record a single-use request token; :class:`Replayed` if it was seen before."""
-    stmt = store.insert(esp_tokens).on_conflict_do_nothing()
-    result = conn.execute(stmt, {"provider": provider, "token": token[:200], "seen": now})
-    if result.rowcount == 0:
+    stmt = store.insert(esp_tokens).on_conflict_do_nothing().returning(esp_tokens.c.token)
+    claimed = conn.execute(stmt, {"provider": provider, "token": token[:200], "seen": now}).first()
+    if claimed is None:
         raise Replayed(f"{provider} request already seen (replayed token)")
 
 
