@@ -290,13 +290,13 @@ def write_jobs(
             mkey = keys.resolve(ev)
             dirty.add(mkey)
             rows.append(_row(ev, mkey, stamp))
-        store.bulk(conn, _insert_events(store), rows)
+        _insert_many(conn, store, _insert_events(store), rows)
         dirty -= keys.gone  # filed under the Message-ID, now under the provider's id
         _drop_messages(conn, store, sorted(keys.gone))
         ordered = sorted(dirty)
-        if store.dialect == "postgresql":
-            for mkey in ordered:  # concurrent writers of one message take turns
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(mkey.encode()),))
+        if store.dialect == "postgresql":  # concurrent writers of one message take turns
+            locks = sorted({zlib.crc32(mkey.encode()) for mkey in ordered})  # one order: no deadlock
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", (locks,))
         rebuild_messages(conn, store, ordered)
         for out, _ in accepted:
             out.messages = ordered
@@ -318,6 +318,13 @@ def _insert_events(store: Store) -> Any:
             _INSERTS.clear()
             _INSERTS[key] = stmt
     return stmt
+
+
+def _insert_many(conn: Connection, store: Store, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    """Many rows in one driver ``executemany`` (psycopg pipelines them on PostgreSQL)."""
+    if not rows:
+        return
+    store.bulk(conn, stmt, rows)
 
 
 def _drop_messages(conn: Connection, store: Store, mkeys: Sequence[str]) -> None:
@@ -383,8 +390,8 @@ def rebuild_messages(conn: Connection, store: Store, mkeys: Sequence[str]) -> No
             msg, delivs = _records(mkey, rows)
             msgs.append(msg)
             drows.extend(delivs)
-    store.bulk(conn, _INSERT_MESSAGE, msgs)
-    store.bulk(conn, _INSERT_DELIVERY, drows)
+    _insert_many(conn, store, _INSERT_MESSAGE, msgs)
+    _insert_many(conn, store, _INSERT_DELIVERY, drows)
 
 
 def _records(mkey: str, rows: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
