@@ -280,3 +280,76 @@ def test_the_same_alerts_on_postgresql(logs: tuple[Path, Path, Path], config: Al
         assert _keys(evaluate(store, defaults, now=at, record=False).transitions) == expected_defaults
         assert _keys(evaluate(store, config, now=at).transitions) == expected
         assert evaluate(store, config, now=at).transitions == []
+
+
+def test_sender_check_regressions(tmp_path: Path) -> None:
+    """Stored sender checks: a new blocklisting and a score drop start alerts; a clean run ends them."""
+    import time
+
+    from inboxtrace.model.check import CheckResult, Finding, Severity
+    from inboxtrace.store.check_runs import save_check
+
+    def run(store: object, score: int, listed: bool) -> None:
+        findings = (
+            (
+                Finding(
+                    "dnsbl",
+                    "dnsbl.listed",
+                    Severity.ERROR,
+                    "192.0.2.10 is listed on Spamhaus ZEN",
+                    "127.0.0.2",
+                    "why",
+                    "fix",
+                    subject="192.0.2.10",
+                    penalty=25,
+                ),
+            )
+            if listed
+            else ()
+        )
+        save_check(store, CheckResult("sender.example", findings, score))  # type: ignore[arg-type]
+
+    config = load_config()
+    with open_store(f"sqlite:///{tmp_path / 'c.db'}") as store:
+        run(store, 95, False)
+        assert evaluate(store, config).transitions == []
+        time.sleep(0.01)
+        run(store, 70, True)
+        started = evaluate(store, config).transitions
+        assert _keys(started) == {
+            ("sender-check-score-drop", "sender.example"),
+            ("sender-check-blocklisting", "sender.example: 192.0.2.10 is listed on Spamhaus ZEN"),
+        }
+        drop = next(a for a in started if a["metric"] == "check_score_drop")
+        assert drop["value"] == 25 and "Spamhaus ZEN" in drop["top_replies"][0]["reply"]
+        listing = next(a for a in started if a["metric"] == "check_blocklisting")
+        assert listing["next_step"]["action"] == "check-blocklists"
+        assert evaluate(store, config).transitions == []
+        time.sleep(0.01)
+        run(store, 95, False)
+        ended = evaluate(store, config).transitions
+        assert _keys(ended) == _keys(started) and {a["state"] for a in ended} == {"ended"}
+
+
+def test_placement_test_under_the_inbox_threshold(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from inboxtrace.model.placement import PlacementTest, SeedResult
+    from inboxtrace.store.placement import save_results, save_test
+
+    now = datetime.now(UTC)
+    placements = {
+        "a@gmail.test": "inbox",
+        "b@yahoo.test": "spam",
+        "c@outlook.test": "missing",
+        "d@gmx.test": "tab:promotions",
+    }
+    with open_store(f"sqlite:///{tmp_path / 'p.db'}") as store:
+        save_test(store, PlacementTest("T1", "tok1", now))
+        save_results(
+            store, [SeedResult("T1", a, a.split("@")[1], p, checked_at=now) for a, p in placements.items()]
+        )
+        result = evaluate(store, load_config())
+    (alert,) = [a for a in result.transitions if a["rule"] == "placement-inbox"]
+    assert alert["value"] == 25.0 and alert["counts"] == {"inbox": 1, "spam": 1, "missing": 1, "tab": 1}
+    assert {e["recipient"] for e in alert["examples"]} == {"b@yahoo.test", "c@outlook.test", "d@gmx.test"}

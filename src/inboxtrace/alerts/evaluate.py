@@ -28,6 +28,8 @@ _LABELS = {
     "complaint_rate": "complaint rate",
     "blocklisting": "new blocklisting",
     "placement_inbox": "inbox placement",
+    "check_score_drop": "sender check score drop",
+    "check_blocklisting": "blocklisted in the sender check",
 }
 
 
@@ -80,6 +82,10 @@ def _title(rule: Rule, obs: Observation, state: str) -> str:
     where = "" if obs.key == "all" else f" at {obs.key}"
     if rule.metric == "blocklisting":
         head = f"{label}{where}: named in {int(obs.value)} replies"
+    elif rule.metric == "check_blocklisting":
+        head = f"{label}: {obs.key}"
+    elif rule.metric == "check_score_drop":
+        head = f"{label}{where}: {obs.counts.get('best_before')} -> {obs.counts.get('score')} (threshold {rule.threshold:g} points)"
     else:
         unit = "%"
         head = f"{label}{where} {obs.value:.2f}{unit} (threshold {rule.threshold:g}{unit}"
@@ -93,6 +99,10 @@ def _ended_title(rule: Rule, obs: Observation) -> str:
     where = "" if obs.key == "all" else f" at {obs.key}"
     if rule.metric == "blocklisting":
         return f"ended: {_LABELS[rule.metric]}{where}: no reply names it any more"
+    if rule.metric == "check_blocklisting":
+        return f"ended: no longer listed in the latest sender check: {obs.key}"
+    if rule.metric == "check_score_drop":
+        return f"ended: sender check score{where} recovered"
     return f"ended: {_LABELS[rule.metric]}{where} back to {obs.value:.2f}% (threshold {rule.threshold:g}%)"
 
 

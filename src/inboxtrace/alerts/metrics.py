@@ -397,10 +397,10 @@ def placement_inbox(
 
     p = placement_results.c
     latest = conn.execute(
-        sa.select(p.test_id, sa.func.max(p.checked_at).label("t"))
+        sa.select(p.test_id, sa.func.max(p.checked_at).label("last_check"))
         .where(p.checked_at >= w.lo, p.checked_at < w.hi)
         .group_by(p.test_id)
-        .order_by(sa.desc("t"))
+        .order_by(sa.desc("last_check"))
         .limit(1)
     ).first()
     if latest is None:
@@ -417,13 +417,98 @@ def placement_inbox(
             "recipient": r.address,
             "host": r.provider,
             "queue_id": latest.test_id,
-            "time": latest.t,
+            "time": latest.last_check,
             "reply": r.placement,
         }
         for r in rows
         if not str(r.placement).startswith("inbox")
     ][:3]
     return [obs]
+
+
+def _latest_runs(conn: Connection, w: Window, base: Window) -> dict[str, list[Any]]:
+    """Per checked domain, its complete runs from the baseline's start to the window's end, oldest first."""
+    from inboxtrace.store.check_runs import check_runs
+
+    c = check_runs.c
+    q = (
+        sa.select(c.run_id, c.domain, c.created, c.score, c.result)
+        .where(c.created >= base.lo, c.created < w.hi, c.score.is_not(None))
+        .order_by(c.domain, c.created)
+    )
+    runs: dict[str, list[Any]] = {}
+    for r in conn.execute(q):
+        runs.setdefault(r.domain, []).append(r)
+    return runs
+
+
+def check_score_drop(
+    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+) -> list[Observation]:
+    """Points the latest sender check of a domain lost against the best run before it (in the
+    baseline period); what got worse as evidence."""
+    out = []
+    for domain, runs in _latest_runs(conn, w, base).items():
+        latest, earlier = runs[-1], runs[:-1]
+        if not earlier:
+            continue
+        best = max(earlier, key=lambda r: r.score)
+        obs = Observation(domain, float(best.score - latest.score), 1, float(best.score), 1)
+        obs.counts = {"score": latest.score, "best_before": best.score}
+
+        def errors(run: Any) -> set[str]:
+            try:
+                found = json.loads(run.result).get("findings", [])
+            except ValueError:
+                return set()
+            return {str(f.get("title")) for f in found if f.get("severity") in ("error", "warning")}
+
+        new = sorted(errors(latest) - errors(best))
+        obs.replies = [(t, 1) for t in new[:3]]
+        obs.examples = [
+            {
+                "recipient": domain,
+                "host": "sender check",
+                "queue_id": latest.run_id,
+                "time": latest.created,
+                "reply": f"score {best.score} -> {latest.score}",
+            }
+        ]
+        out.append(obs)
+    return out
+
+
+def check_blocklistings(
+    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+) -> list[Observation]:
+    """Blocklist listings in the latest sender check of each domain (one observation per listing:
+    the alert starts with the first run that shows it and ends with the first that does not)."""
+    out = []
+    for domain, runs in _latest_runs(conn, w, base).items():
+        latest = runs[-1]
+        try:
+            found = json.loads(latest.result).get("findings", [])
+        except ValueError:
+            continue
+        for f in found:
+            if f.get("code") != "dnsbl.listed":
+                continue
+            title = str(f.get("title") or f.get("subject"))
+            obs = Observation(f"{domain}: {title}", 1.0, 1)
+            obs.counts = {"listed": 1}
+            obs.replies = [(str(f.get("found") or title)[:300], 1)]
+            obs.reasons = [("blocked", 1)]
+            obs.examples = [
+                {
+                    "recipient": domain,
+                    "host": "sender check",
+                    "queue_id": latest.run_id,
+                    "time": latest.created,
+                    "reply": title,
+                }
+            ]
+            out.append(obs)
+    return out
 
 
 METRIC_FUNCS = {
@@ -433,6 +518,8 @@ METRIC_FUNCS = {
     "complaint_rate": complaint_rates,
     "blocklisting": blocklistings,
     "placement_inbox": placement_inbox,
+    "check_score_drop": check_score_drop,
+    "check_blocklisting": check_blocklistings,
 }
 
 
