@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from inboxtrace.alerts.config import AlertConfig
 from inboxtrace.alerts.evaluate import Evaluation, evaluate
@@ -23,12 +24,18 @@ from inboxtrace.store.core import Store
 log = logging.getLogger("inboxtrace.alerts")
 
 
-def alerts_router(store: Store, *, prefix: str = "/api/v1") -> APIRouter:
-    """``GET {prefix}/alerts``: the alerts active now, as last announced."""
-    router = APIRouter(prefix=prefix, tags=["alerts"])
+def alerts_router(
+    store: Store | None = None, *, prefix: str = "/api/v1", dependencies: Sequence[Any] = ()
+) -> APIRouter:
+    """``GET {prefix}/alerts``: the alerts active now, as last announced.
 
-    def list_alerts() -> dict[str, Any]:
-        return {"active": active_alerts(store)}
+    Without ``store`` it reads the serving app's ``app.state.store``; ``dependencies`` are the
+    app's own access checks (e.g. the web API's read scope), applied to the route.
+    """
+    router = APIRouter(prefix=prefix, tags=["alerts"], dependencies=list(dependencies))
+
+    def list_alerts(request: Request) -> dict[str, Any]:
+        return {"active": active_alerts(store if store is not None else request.app.state.store)}
 
     router.add_api_route("/alerts", list_alerts, methods=["GET"], summary="Active alerts")
     return router

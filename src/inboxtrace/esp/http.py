@@ -12,8 +12,10 @@ The ``inboxtrace serve`` app mounts :func:`webhook_router`; it can also run on i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, InvalidStateError
 
@@ -27,7 +29,11 @@ from inboxtrace.esp.config import EspSettings
 from inboxtrace.esp.mailgun import MailgunProvider
 from inboxtrace.esp.registry import PROVIDERS, all_providers
 from inboxtrace.store.core import Store
-from inboxtrace.store.esp import EspWriteResult, Job, write_jobs
+from inboxtrace.store.esp import EspWriteResult, Job, prune_tokens, write_jobs
+
+# How long single-use request tokens (Mailgun) are remembered: longer than the oldest signature
+# timestamp accepted (INBOXTRACE_MAILGUN_MAX_AGE, default one day).
+TOKEN_MEMORY = 3 * 86400.0
 
 
 class Committer:
@@ -39,9 +45,10 @@ class Committer:
     fail the others.
     """
 
-    def __init__(self, store: Store, max_events: int = 5000) -> None:
+    def __init__(self, store: Store, max_events: int = 5000, token_memory: float = TOKEN_MEMORY) -> None:
         self.store = store
         self.max_events = max_events
+        self.token_memory = token_memory
         self._queue: queue.Queue[tuple[Job, Future[EspWriteResult]]] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -58,8 +65,14 @@ class Committer:
         return fut
 
     def _run(self) -> None:
+        pruned = 0.0
         while True:
             group = [self._queue.get()]
+            now = time.time()
+            if now - pruned > 3600:  # forget single-use tokens older than any accepted signature
+                pruned = now
+                with contextlib.suppress(StoreError):
+                    prune_tokens(self.store, now - self.token_memory)
             size = len(group[0][0][0])
             while size < self.max_events:
                 try:
@@ -125,7 +138,8 @@ class _Receivers:
     """The receivers of one app: one per provider, sharing one committer (one writer per store)."""
 
     def __init__(self, store: Store, providers: Mapping[str, Provider]) -> None:
-        committer = Committer(store)
+        ages = [p.max_age for p in providers.values() if isinstance(p, MailgunProvider)]
+        committer = Committer(store, token_memory=max([TOKEN_MEMORY, *(2 * a for a in ages)]))
         self.by_name = {n: WebhookReceiver(p, committer) for n, p in providers.items()}
 
 

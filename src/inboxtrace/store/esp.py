@@ -205,6 +205,7 @@ def claim_token(conn: Connection, store: Store, provider: str, token: str, now: 
         raise Replayed(f"{provider} request already seen (replayed token)")
 
 
+@db_errors
 def prune_tokens(store: Store, older_than: float) -> int:
     """Forget request tokens seen before ``older_than`` (epoch seconds)."""
     with store.begin() as conn:
