@@ -9,6 +9,7 @@ import pytest
 
 from inboxtrace.cli import main
 from inboxtrace.content import ContentOptions, check_content, overall
+from inboxtrace.content.rspamd import RspamdServer
 from inboxtrace.content.spamd import SpamdServer
 from inboxtrace.model.check import CheckResult
 from tests.content.samples import SPAMMY, newsletter
@@ -63,10 +64,11 @@ def test_verdict_joins_parts_and_orders_fixes(dbl_knot: KnotServer, dbl_file: st
     assert [f.part for f in worse.fixes] == ["content"] * len(worse.fixes) and 1 <= len(worse.fixes) <= 3
 
 
-def test_check_message_json_has_content_and_verdict(
+def test_check_message_json_has_content_and_verdict(  # noqa: PLR0917 (pytest fixtures)
     dbl_knot: KnotServer,
     dbl_file: str,
     spamd_server: SpamdServer,
+    rspamd_server: RspamdServer,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -89,6 +91,8 @@ def test_check_message_json_has_content_and_verdict(
             "1",
             "--spamd",
             f"{spamd_server.host}:{spamd_server.port}",
+            "--rspamd",
+            rspamd_server.url,
             "--json",
         ],
         capsys,
@@ -100,6 +104,7 @@ def test_check_message_json_has_content_and_verdict(
     names = [r["name"] for r in data["content"]["spamassassin"]["rules"]]
     assert "GUARANTEED_100_PERCENT" in names
     assert 0 <= data["verdict"]["mark"] < 5 and len(data["verdict"]["top_fixes"]) == 3
+    assert data["content"]["rspamd"]["action"] in ("add header", "rewrite subject", "reject")
 
 
 def test_check_message_report_escapes_message_text(
