@@ -59,7 +59,7 @@ def _ingest(  # noqa: PLR0917 (the options of the ingest command, passed on)
     cafile: Path | None,
     json_out: bool,
 ) -> None:
-    from inboxtrace.cli.bounces import _password
+    from inboxtrace.cli.bounces import _imap_login
     from inboxtrace.errors import InputError
     from inboxtrace.feedback import read_messages, read_paths
     from inboxtrace.store import open_store
@@ -80,7 +80,15 @@ def _ingest(  # noqa: PLR0917 (the options of the ingest command, passed on)
                 iter_imap(
                     imap,
                     user,
-                    _password(password_env, password_file),
+                    _imap_login(
+                        user,
+                        "password",
+                        password_env=password_env,
+                        password_file=password_file,
+                        token_env=None,
+                        token_file=None,
+                        token_command=None,
+                    ),
                     folder,
                     port=port,
                     starttls=starttls,
