@@ -12,7 +12,7 @@ import importlib
 
 from fastapi import APIRouter
 
-EXTRA_ROUTERS: tuple[str, ...] = ()
+EXTRA_ROUTERS: tuple[str, ...] = ("inboxtrace.web.reports:router",)
 
 
 def extra_routers() -> list[APIRouter]:
