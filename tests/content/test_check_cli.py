@@ -183,3 +183,31 @@ def test_check_links_dmarc_findings_to_stored_reports(
     findings = {f["code"]: f for f in json.loads(out)["findings"]}
     assert SPOOFER in findings["dmarc.reports-unknown-sources"]["found"]
     assert "75.0% of 160" in findings["dmarc.reports-ok"]["title"]
+
+
+def test_content_check_through_the_web_api(dbl_knot: KnotServer, dbl_file: str, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from inboxtrace.web import WebConfig, create_app
+
+    config = WebConfig(
+        db=f"sqlite:///{tmp_path / 'web.db'}", nameservers=(dbl_knot.nameserver,), dns_timeout=1.0
+    )
+    with TestClient(create_app(config)) as client:
+        client.cookies.set("itx_csrf", "t")  # a cookie session posts with the CSRF pair
+        client.headers["x-csrf-token"] = "t"
+        answer = client.post("/api/v1/content", content=SPAMMY, params={"spamassassin": "false"})
+        assert answer.status_code == 200, answer.text
+        data = answer.json()
+        assert data["domain"] == "prizes.example"
+        assert {f["code"] for f in data["content"]["findings"]} >= {
+            "content.shortener",
+            "content.no-text-part",
+        }
+        assert 0 <= data["verdict"]["mark"] <= 10 and data["verdict"]["top_fixes"]
+        not_mail = client.post(
+            "/api/v1/content", content=b"\x00\x01 not a message", params={"spamassassin": "false"}
+        )
+        assert not_mail.status_code == 400 and not_mail.headers["content-type"].startswith(
+            "application/problem+json"
+        )

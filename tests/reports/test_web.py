@@ -50,3 +50,17 @@ def test_page_shows_sources_and_escapes_receivers_text(client: TestClient) -> No
     assert "<b>Evil</b>" not in html and "&lt;b&gt;Evil&lt;/b&gt; Org" in html
     vietnamese = client.get("/dmarc", params={"lang": "vi"}).text
     assert "Nguồn không bao giờ đạt DMARC" in vietnamese
+
+
+def test_upload_reports_through_the_api(client: TestClient) -> None:
+    client.cookies.set("itx_csrf", "t")  # a cookie session posts with the CSRF pair
+    client.headers["x-csrf-token"] = "t"
+    from tests.reports.samples import BILLION_LAUGHS, gz, zipped
+
+    first = client.post("/api/v1/ingest/reports", content=zipped("r.xml", aggregate("up-1")))
+    assert first.status_code == 200 and first.json()["aggregate"] == 1
+    again = client.post("/api/v1/ingest/reports", content=gz(aggregate("up-1")))
+    assert again.json()["duplicates"] == 1 and again.json()["aggregate"] == 0
+    evil = client.post("/api/v1/ingest/reports", content=BILLION_LAUGHS).json()
+    assert evil["rejected"][0]["kind"] == "aggregate" and "DTD" in evil["rejected"][0]["reason"]
+    assert client.post("/api/v1/ingest/reports", content=b"").status_code == 400

@@ -12,7 +12,7 @@ import importlib
 
 from fastapi import APIRouter
 
-EXTRA_ROUTERS: tuple[str, ...] = ("inboxtrace.web.reports:router",)
+EXTRA_ROUTERS: tuple[str, ...] = ("inboxtrace.web.reports:router", "inboxtrace.web.content:router")
 
 
 def extra_routers() -> list[APIRouter]:
