@@ -17,6 +17,7 @@ from inboxtrace.model.check import Finding
 
 MAX_BLOCKLIST_DOMAINS = 20
 CLOSE_TO_SPAM = 0.6  # a score above this share of the threshold is "close"
+MAX_SCAN_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,11 @@ def _spam_findings(report: spamd.SpamReport) -> list[Finding]:
 
 
 def _score(raw: bytes, options: ContentOptions) -> spamd.SpamReport:
+    if len(raw) > MAX_SCAN_BYTES:
+        raise InboxtraceError(
+            f"the message is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB: not scored "
+            "(spamc skips messages over 500 KB by default, as many receivers do)"
+        )
     if options.spamd:
         host, _, port = options.spamd.rpartition(":")
         try:
