@@ -1,0 +1,86 @@
+"""Which implementation of the hot paths is running: compiled by mypyc, or plain Python.
+
+The modules in :data:`COMPILED` are ordinary typed Python. When a C compiler is there, the package
+build (``setup.py``, which reads this tuple) also compiles them with mypyc into extension modules
+that sit beside the ``.py`` files; Python then loads the extension. Without a compiler the build
+skips that step and the same ``.py`` files run, slower. Both must give identical results: the test
+suite runs its corpora through both and compares every record.
+
+``INBOXTRACE_PURE=1`` in the environment loads the ``.py`` files even when the extensions are
+built (for tests and comparisons). It must be set before ``inboxtrace`` is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+# Hot paths chosen from the profile of a 1M-line Postfix log (see benchmarks/bench_stages.py).
+# Each must stay importable as plain Python; mypyc compiles it as it is.
+COMPILED: tuple[str, ...] = (
+    "inboxtrace.logs.scanner",
+    "inboxtrace.logs.clock",
+    "inboxtrace.logs.postfix",
+    "inboxtrace.timeline.records",
+    "inboxtrace.timeline.verdicts",
+)
+ENV_PURE = "INBOXTRACE_PURE"
+
+
+def pure_requested() -> bool:
+    """True when the environment asks for the plain Python implementation."""
+    return os.environ.get(ENV_PURE, "").strip() not in ("", "0")
+
+
+class _SourceFirst(importlib.abc.MetaPathFinder):
+    """Finds the modules of :data:`COMPILED` as their ``.py`` source, ignoring a built extension."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in COMPILED or not path:
+            return None
+        leaf = fullname.rpartition(".")[2] + ".py"
+        for entry in path:
+            candidate = os.path.join(entry, leaf)
+            if os.path.isfile(candidate):
+                return importlib.util.spec_from_file_location(fullname, candidate)
+        return None
+
+
+def select() -> None:
+    """Install the source-first finder when ``INBOXTRACE_PURE`` asks for it (once)."""
+    if pure_requested() and not any(isinstance(f, _SourceFirst) for f in sys.meta_path):
+        sys.meta_path.insert(0, _SourceFirst())
+
+
+def compiled_modules() -> list[str]:
+    """The modules of :data:`COMPILED` that are loaded from a compiled extension (imports them)."""
+    found = []
+    for name in COMPILED:
+        module = importlib.import_module(name)
+        if not (getattr(module, "__file__", None) or "").endswith(".py"):
+            found.append(name)
+    return found
+
+
+def implementation() -> str:
+    """One line for ``--version``: which implementation of the hot paths runs, and why."""
+    compiled = compiled_modules()
+    if len(compiled) == len(COMPILED):
+        return f"compiled (mypyc, {len(compiled)} modules)"
+    if compiled:
+        missing = ", ".join(sorted(set(COMPILED) - set(compiled)))
+        return f"partly compiled (mypyc, {len(compiled)} of {len(COMPILED)} modules; plain Python: {missing})"
+    if pure_requested():
+        return f"pure Python ({ENV_PURE}=1)"
+    return "pure Python (no compiled extension was built: slower)"
+
+
+__all__ = ["COMPILED", "ENV_PURE", "compiled_modules", "implementation", "pure_requested", "select"]
