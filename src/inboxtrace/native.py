@@ -7,7 +7,9 @@ skips that step and the same ``.py`` files run, slower. Both must give identical
 suite runs its corpora through both and compares every record.
 
 ``INBOXTRACE_PURE=1`` in the environment loads the ``.py`` files even when the extensions are
-built (for tests and comparisons). It must be set before ``inboxtrace`` is imported.
+built (for tests and comparisons). It must be set before ``inboxtrace`` is imported. The ``.py``
+files are loaded too when any extension is older than its source (an edited or merged checkout
+whose extensions were not rebuilt: ``make install-dev`` rebuilds them), so an edit always runs.
 """
 
 from __future__ import annotations
@@ -38,8 +40,31 @@ def pure_requested() -> bool:
     return os.environ.get(ENV_PURE, "").strip() not in ("", "0")
 
 
+def stale(root: str = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) -> list[str]:
+    """The modules of :data:`COMPILED` under ``root`` whose extension is older than their source."""
+    found = []
+    for name in COMPILED:
+        base = os.path.join(root, *name.split("."))
+        try:
+            source = os.stat(base + ".py").st_mtime
+        except OSError:
+            continue
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            try:
+                built = os.stat(base + suffix).st_mtime
+            except OSError:
+                continue
+            if built < source:
+                found.append(name)
+            break
+    return found
+
+
 class _SourceFirst(importlib.abc.MetaPathFinder):
     """Finds the modules of :data:`COMPILED` as their ``.py`` source, ignoring a built extension."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
@@ -55,9 +80,21 @@ class _SourceFirst(importlib.abc.MetaPathFinder):
 
 
 def select() -> None:
-    """Install the source-first finder when ``INBOXTRACE_PURE`` asks for it (once)."""
-    if pure_requested() and not any(isinstance(f, _SourceFirst) for f in sys.meta_path):
-        sys.meta_path.insert(0, _SourceFirst())
+    """Load the plain Python modules when ``INBOXTRACE_PURE`` asks for it or an extension is stale.
+
+    All of them or none: the compiled modules call each other inside their shared library, so one
+    stale module must not run beside the others' compiled code. Runs once, at ``import inboxtrace``.
+    """
+    if any(isinstance(f, _SourceFirst) for f in sys.meta_path):
+        return
+    if pure_requested():
+        reason = f"{ENV_PURE}=1"
+    else:
+        old = stale()
+        if not old:
+            return
+        reason = f"compiled code older than its source in {', '.join(old)}: rebuild with 'make install-dev'"
+    sys.meta_path.insert(0, _SourceFirst(reason))
 
 
 def compiled_modules() -> list[str]:
@@ -78,9 +115,10 @@ def implementation() -> str:
     if compiled:
         missing = ", ".join(sorted(set(COMPILED) - set(compiled)))
         return f"partly compiled (mypyc, {len(compiled)} of {len(COMPILED)} modules; plain Python: {missing})"
-    if pure_requested():
-        return f"pure Python ({ENV_PURE}=1)"
+    for finder in sys.meta_path:
+        if isinstance(finder, _SourceFirst):
+            return f"pure Python ({finder.reason})"
     return "pure Python (no compiled extension was built: slower)"
 
 
-__all__ = ["COMPILED", "ENV_PURE", "compiled_modules", "implementation", "pure_requested", "select"]
+__all__ = ["COMPILED", "ENV_PURE", "compiled_modules", "implementation", "pure_requested", "select", "stale"]

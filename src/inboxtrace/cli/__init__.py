@@ -28,8 +28,27 @@ app = typer.Typer(
 _registered = False
 
 
+def _print_version(value: bool) -> None:
+    if not value:
+        return
+    from importlib.metadata import version
+
+    from inboxtrace.native import implementation
+
+    print(f"inboxtrace {version('inboxtrace')}\nhot paths: {implementation()}")
+    raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    show_version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Show the version and which implementation (compiled or plain Python) runs, then exit.",
+    ),
+) -> None:
     """Where did the mail go after the 250 OK? Replies, logs, bounces, seeds and DNS, explained."""
 
 
