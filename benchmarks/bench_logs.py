@@ -293,7 +293,10 @@ def bench_one(path: Path, tmp: Path, ingest: bool, repeat: int = 1) -> None:
         "  note: pflogsumm counts 'bounced' from status=bounced lines only; a message that expired "
         "(qmgr 'status=expired, returned to sender') is a bounce to its sender but pflogsumm does "
         "not count it, so inboxtrace shows it apart as 'expired'. 'delivered' counts the recipients "
-        "whose last attempt was status=sent (DSNs Postfix sent included, as pflogsumm does)."
+        "whose last attempt was status=sent (DSNs Postfix sent included, as pflogsumm does). "
+        "'rejected' counts refused recipients plus refused transactions that named none (a MAIL- "
+        "or EHLO-stage reject, one each with the empty recipient), like pflogsumm's reject lines; "
+        "CONNECT rejects are an ignored kind."
     )
     print(f"  lines: {ours['stats']['lines']:,} = events {ours['stats']['events']:,} + ignored "
           f"{ours['stats']['ignored']:,} + unknown {ours['stats']['unknown']:,}")  # fmt: skip

@@ -3,8 +3,10 @@
 set -euo pipefail
 bin="${1:-.venv/bin}"
 here="$(cd "$(dirname "$0")" && pwd)"
-db_dir="$(mktemp -d)"
-trap 'rm -rf "$db_dir"' EXIT
+# the demo store is kept (one fixed place, rebuilt each run) so the browser can open it afterwards
+db_dir="${INBOXTRACE_DEMO_DIR:-${TMPDIR:-/tmp}/inboxtrace-demo}"
+mkdir -p "$db_dir"
+rm -f "$db_dir/demo.db" "$db_dir/demo.db-wal" "$db_dir/demo.db-shm"
 db="sqlite:///$db_dir/demo.db"
 echo "== A real Postfix log (examples/postfix/maillog) into an embedded SQLite store"
 "$bin/inboxtrace" ingest --quiet --db "$db" "$here/postfix/maillog"
@@ -26,3 +28,7 @@ while IFS= read -r line; do
 done < "$here/replies.txt"
 echo "== 250 and 550 side by side"
 "$bin/inboxtrace" explain 250 550
+echo
+echo "== The same store in the browser (Activity, message pages, Overview ...): run"
+echo "   $bin/inboxtrace serve --db $db"
+echo "   and open http://127.0.0.1:8025/"

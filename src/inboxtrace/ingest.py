@@ -72,6 +72,9 @@ class IngestSummary:
     skipped_sources: list[str] = field(default_factory=list)
     formats: dict[str, int] = field(default_factory=dict)
     store: str = ""
+    # inputs whose reading stopped early (truncated .gz/.xz/.bz2, read error), with the cause:
+    # what came before the damage is stored
+    damaged: list[str] = field(default_factory=list)
 
     @property
     def lines_per_second(self) -> float:
@@ -98,6 +101,7 @@ class IngestSummary:
             "skipped_sources": list(self.skipped_sources),
             "formats": dict(self.formats),
             "store": self.store,
+            "damaged": list(self.damaged),
         }
 
 
@@ -222,7 +226,10 @@ def follow(
 ) -> IngestSummary:
     """Tail ``path`` into the store until ``should_stop()`` (or Ctrl-C), resuming where the last
     follow of the same path stopped; survives rotation. Finished messages are written at every
-    idle poll, and the position is saved with them."""
+    idle poll, and the position is saved with them. On stop, messages still in flight are stored
+    as they stand (deferred recipients ``deferred``), and the position saved is the first line of
+    the oldest of them: the next follow reads them again and completes the same rows, so the
+    store ends as one ingest of all the lines would have left it."""
     from inboxtrace.logs.stats import LogStats
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.logs import LogWriter
@@ -274,7 +281,10 @@ def follow(
         for msg in reader:
             writer.add(msg)
     except KeyboardInterrupt:
-        pass
+        # what is still in flight is stored as it stands (deferred, not yet removed); the saved
+        # position stays at its first line, so the next follow reads it again and completes it
+        for msg in reader.flush_open():
+            writer.add(msg)
     finally:
         writer.on_flush = None
         writer.close()
@@ -336,6 +346,7 @@ def _fill(summary: IngestSummary, stats: Any, writer: Any) -> None:
     summary.recoded = int(d.get("recoded", 0))
     summary.formats = dict(d.get("formats", {}))
     summary.sources = list(d.get("sources", [])) or summary.sources
+    summary.damaged = list(d.get("damaged", []))
     c = writer.counts
     summary.messages = c.messages
     summary.new_messages = c.new_messages

@@ -190,7 +190,7 @@ def test_imap_cli_with_password_file(dovecot: DovecotRig, tmp_path: Path) -> Non
         "bounces@inbox.test",
         "--password-file",
         str(pw),
-        "--cafile",
+        "--ca-file",
         str(dovecot.ca_file),
     )
     assert result.returncode == 0, result.stderr

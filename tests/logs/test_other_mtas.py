@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from inboxtrace.logs import LogStats
@@ -94,32 +95,46 @@ def test_sendmail(tmp_path: Path) -> None:
 
 
 def test_fail2ban_rejects(tmp_path: Path) -> None:
-    """Every `reject=` line of the Sendmail corpus is a rejected message with the client's IP."""
+    """Every `reject=` line of the Sendmail corpus is a rejection with the client's IP: check_rcpt
+    refuses the recipient it names, check_relay the connection (no recipient: the empty one)."""
     path = FAIL2BAN / "sendmail-reject.log"
     lines = path.read_text("utf-8").splitlines()
     expected = [ln for ln in lines if ", reject=" in ln and "arg1=<" in ln and "check_rcpt" in ln]
+    connections = [ln for ln in lines if ", reject=" in ln and "ruleset=check_relay" in ln]
+    assert connections
     messages = list(read_logs([path]))
     rejected = [m for m in messages if m.deliveries and m.deliveries[0].final_state is FinalState.REJECTED]
-    assert len(rejected) == len(expected)
+    assert len([m for m in rejected if m.deliveries[0].recipient]) == len(expected)
+    assert len([m for m in rejected if not m.deliveries[0].recipient]) == len(connections)
     for m in rejected:
         line = m.deliveries[0].attempts[0].evidence.line  # type: ignore[union-attr]
         assert m.client_ip and f"[{m.client_ip}]" in line
 
 
 def test_fail2ban_postfix_and_exim_rejects() -> None:
-    for name, marker in (("postfix.log", ": reject: "), ("exim.log", " rejected RCPT ")):
+    """Each reject line is one rejection: of the recipient it names (``to=<...>``, ``rejected RCPT
+    <...>``), else of the whole transaction (empty recipient). Postfix CONNECT rejects stay an
+    ignored kind (postscreen/smtpd refusing the client before any transaction)."""
+    shapes = (
+        ("postfix.log", r": reject: (?!CONNECT)", r"to=<[^>]+>"),
+        ("exim.log", r" rejected (?:RCPT|MAIL|EHLO|HELO) ", r" rejected RCPT "),
+    )
+    for name, marker, names_rcpt in shapes:
         path = FAIL2BAN / name
-        want = sum(
-            1
+        lines = [
+            ln
             for ln in path.read_text("utf-8").splitlines()
-            if marker in ln and not ln.startswith("#") and ("to=<" in ln or "exim" in name)
-        )
+            if re.search(marker, ln) and not ln.startswith("#")
+        ]
+        named = sum(1 for ln in lines if re.search(names_rcpt, ln))
+        unnamed = len(lines) - named
         got = [
             m
             for m in read_logs([path])
             if m.deliveries and m.deliveries[0].final_state is FinalState.REJECTED
         ]
-        assert len(got) == want, name
+        assert len([m for m in got if m.deliveries[0].recipient]) == named, name
+        assert len([m for m in got if not m.deliveries[0].recipient]) == unnamed, name
 
 
 def test_forced_format(tmp_path: Path) -> None:

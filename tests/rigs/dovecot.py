@@ -14,6 +14,9 @@ Sieve: a global ``sieve_before`` script decides by the envelope recipient's doma
 ``DEFAULT_SIEVE``): ``junk.*`` → Junk, ``promo.*`` → Promotions, ``bulk.*`` → a "Bulk" folder with no
 SPECIAL-USE flag (name fallback), ``discard.*`` → discarded (LMTP still answers 250), else INBOX. A
 message with the header ``X-Rig-Folder: NAME`` is filed into NAME (created if needed), whatever the domain.
+
+OAuth: with ``oauth2_introspection_url`` (e.g. :class:`tests.rigs.token_server.TokenServer`), IMAP also
+offers SASL XOAUTH2 and OAUTHBEARER, checked by Dovecot's oauth2 passdb against that endpoint.
 """
 
 from __future__ import annotations
@@ -127,6 +130,7 @@ class DovecotRig:
         sieve: str = DEFAULT_SIEVE,
         root: Path | None = None,
         process_limit: int = 400,
+        oauth2_introspection_url: str | None = None,
     ) -> DovecotRig:
         if not Path(DOVECOT).exists():
             raise RuntimeError(f"{DOVECOT} not found: run .ci/install-system.sh")
@@ -141,7 +145,7 @@ class DovecotRig:
         shutil.chown(key, "root", "dovecot")
         (root / "sieve" / "before.sieve").write_text(sieve)
         rig._write_passwd()
-        (root / "dovecot.conf").write_text(rig._config(crt, key, process_limit))
+        (root / "dovecot.conf").write_text(rig._config(crt, key, process_limit, oauth2_introspection_url))
         subprocess.run(["sievec", str(root / "sieve" / "before.sieve")], check=True, capture_output=True)
         # Dovecot forks a daemon that would keep captured pipes open: send its output to a file.
         with open(root / "start.out", "wb") as out:
@@ -224,8 +228,18 @@ class DovecotRig:
                 time.sleep(0.02)
         raise RuntimeError(f"dovecot did not listen in time:\n{self.log()}")
 
-    def _config(self, crt: Path, key: Path, process_limit: int) -> str:
+    def _config(self, crt: Path, key: Path, process_limit: int, oauth2_url: str | None = None) -> str:
         r = self.root
+        mechanisms = "plain login"
+        oauth2 = ""
+        if oauth2_url:
+            # SASL XOAUTH2 / OAUTHBEARER: the token is checked by POSTing it to the introspection URL
+            mechanisms += " xoauth2 oauthbearer"
+            (r / "oauth2.conf.ext").write_text(
+                f"introspection_mode = post\nintrospection_url = {oauth2_url}\nforce_introspection = yes\n"
+                "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+            )
+            oauth2 = f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {r}/oauth2.conf.ext\n}}\n"
         return f"""\
 base_dir = {r}/run
 state_dir = {r}/state
@@ -238,7 +252,7 @@ ssl_cert = <{crt}
 ssl_key = <{key}
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_failure_delay = 0
 login_trusted_networks = 127.0.0.0/8
 first_valid_uid = 8
@@ -253,6 +267,7 @@ passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {r}/passwd
 }}
+{oauth2}
 userdb {{
   driver = static
   args = uid=mail gid=mail home={r}/mail/%d/%n

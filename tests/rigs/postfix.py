@@ -9,7 +9,8 @@ Usage::
 
 Parameters: ``relay_port`` (relayhost ``[127.0.0.1]:PORT``), ``transports`` (domain → transport,
 e.g. ``{"closed.test": "smtp:[127.0.0.1]:9"}``), ``rcpt_access`` (regexp → smtpd answer, for NOQUEUE
-rejects), ``main`` (extra main.cf settings). Queue lifetimes are short (deferred mail expires after
+rejects), ``main`` (extra main.cf settings), ``master_extra`` (more master.cf lines, e.g. the
+re-injection smtpd of a content filter). Queue lifetimes are short (deferred mail expires after
 ``queue_lifetime`` seconds) so every final state happens within a test. Every parent directory is
 0755 so the ``postfix`` user can enter it; services are not chrooted.
 """
@@ -154,6 +155,7 @@ class PostfixRig:
         timeout: int = 4,
         myhostname: str = "mta.rig.test",
         directory: Path | None = None,
+        master_extra: str = "",
     ) -> PostfixRig:
         for binary in (POSTFIX, POSTCONF):
             if not Path(binary).exists():
@@ -179,7 +181,7 @@ class PostfixRig:
             extra=main or {},
         )
         (etc / "main.cf").write_text("".join(f"{k} = {v}\n" for k, v in settings.items()))
-        (etc / "master.cf").write_text(MASTER_CF.format(smtpd_port=f"127.0.0.1:{port}"))
+        (etc / "master.cf").write_text(MASTER_CF.format(smtpd_port=f"127.0.0.1:{port}") + master_extra)
         (etc / "transport").write_text("".join(f"{k} {v}\n" for k, v in (transports or {}).items()))
         (etc / "rcpt_access").write_text("".join(f"{k} {v}\n" for k, v in (rcpt_access or {}).items()))
         # the postfix user owns the data dir; pid files and the queue are set up by postfix itself

@@ -40,14 +40,15 @@ def test_refused_at_submission_is_rejected_with_the_transcript() -> None:
     assert "S: 554 5.7.1 no" in c.evidence
 
 
-def test_expired_after_deferrals_is_deferred_with_expiry() -> None:
+def test_expired_after_deferrals_is_expired_without_retry_advice() -> None:
     ev = _ev(deliveries=(_msg(
         _a("deferred", "421 4.7.28 Gmail has detected an unusual rate of unsolicited mail"),
         _a("deferred", "421 4.7.28 Gmail has detected an unusual rate of unsolicited mail", 30),
         _a("expired", "421 4.7.28 Gmail has detected an unusual rate of unsolicited mail", 60),
         state=FinalState.EXPIRED),))  # fmt: skip
     c = conclude(ev, now=NOW, window=timedelta(minutes=15))
-    assert c.kind is ConclusionKind.DEFERRED and c.summary.startswith("expired")
+    assert c.kind is ConclusionKind.EXPIRED and c.summary.startswith("expired")
+    assert "action: retry" not in c.next_step and "gave up" in c.next_step
     assert c.time == T0  # throttled since the first deferral
 
 

@@ -130,7 +130,7 @@ def test_trace_view_json_and_terminal(store: Store) -> None:
     assert att["verdict"]["reason"] == "userunknown" and att["verdict"]["hard_bounce"] is True
     assert att["evidence"]["line_no"] == 1
     text = render(view)
-    assert "<[red]b[/red]@example.org>" in text and "BOUNCED" in text and "userunknown" in text
+    assert "<[red]b[/red]@example.org>" in text and ": bounced" in text and "userunknown" in text
     missing = build_trace(store, "nobody@example.org")
     assert not missing.found and "No stored message" in render(missing)
 

@@ -67,6 +67,8 @@ def verdict_for(found: Found) -> Verdict:
             verdict = second
     if gave_up is not None and verdict.reason in _UNDECIDED:
         verdict = force_reason(verdict, gave_up_reason)
+    if verdict.reply_class is ReplyClass.SUCCESS and _reported_failed(found):
+        verdict = _failure_of(verdict, text, context, found, host)
     phase = verdict.phase
     if phase is None and verdict.reason in phase_sensitive_reasons():
         # a transcript's ">>> DATA" is not trusted over the reply's own wording: pipelining MTAs
@@ -94,6 +96,43 @@ def verdict_for(found: Found) -> Verdict:
     if found.reason and found.reason != verdict.reason:
         verdict = force_reason(verdict, found.reason)
     return verdict
+
+
+# A bounce reports a failure: a 2xx in its text is an earlier step of the session ("250 Sender ok",
+# "250 ok ... qp 42") or a server's acceptance before a later refusal, never the verdict.
+_FAILED_ACTIONS = frozenset({"failed", "delayed", "expired"})
+
+
+def _reported_failed(found: Found) -> bool:
+    """The report says this recipient failed or waits (a DSN for "delivered", "relayed" or a
+    verification's "deliverable" reports success, as does a 2.x.x Status)."""
+    if (found.status or "").startswith("2."):
+        return False
+    return found.action is None or found.action in _FAILED_ACTIONS
+
+
+_FAILURE_CODE_RE = re.compile(r"(?<![\w.])[45]\d\d(?=[\s:-])")
+_SUCCESS_CODE_RE = re.compile(r"(?<![\w.])2\d\d(?:[ -][245]\.\d{1,3}\.\d{1,3})?(?=[\s:-]|$)")
+
+
+def _failure_of(verdict: Verdict, text: str, context: str, found: Found, host: str | None) -> Verdict:
+    """The verdict on a recipient a bounce lists as failed whose first reply was a success."""
+    from inboxtrace.codes import classify
+
+    for where in (text, context):
+        match = _FAILURE_CODE_RE.search(where) if where else None
+        if match is not None:
+            failed = classify(_reply(where[match.start() :], found), remote_host=host)
+            if failed.reply_class is not ReplyClass.SUCCESS:
+                return failed
+    # no failure code anywhere: the words alone (the success code removed), on hold when mute
+    words = _SUCCESS_CODE_RE.sub(" ", text)
+    plain = classify(_reply(words, dataclasses.replace(found, reply_code=None)), remote_host=host)
+    if plain.reply_class is ReplyClass.SUCCESS or plain.reason in ("delivered", "undefined"):
+        transient = found.action == "delayed"
+        klass = ReplyClass.TRANSIENT if transient else ReplyClass.PERMANENT
+        plain = force_reason(dataclasses.replace(plain, reply_class=klass), "onhold")
+    return plain
 
 
 def _status_for_rules(dsn: str | None, reply: str | None) -> str | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from inboxtrace.bounces.parse import parse_bounce
 from inboxtrace.errors import AuthenticationError, ConfigError, RemoteError, TLSError, UnreachableError
+from inboxtrace.imapauth import ImapLogin, Mechanism
 from inboxtrace.model.bounce import BounceKind, BounceReport
 
 # An mbox "From " envelope line, "From sender Thu Jul  2 12:05:05 2020", at the start, after a blank
@@ -114,7 +115,7 @@ def iter_paths(paths: Iterable[Path | str]) -> Iterator[RawMessage]:
 def iter_imap(
     host: str,
     user: str,
-    password: str,
+    password: str | ImapLogin,
     folder: str = "INBOX",
     *,
     port: int | None = None,
@@ -125,12 +126,16 @@ def iter_imap(
     search: str = "ALL",
     timeout: float = 30.0,
 ) -> Iterator[RawMessage]:
-    """Messages of an IMAP folder, read-only (nothing is marked seen). TLS is verified by default."""
+    """Messages of an IMAP folder, read-only (nothing is marked seen). TLS is verified by default.
+
+    ``password`` is the password, or an :class:`~inboxtrace.imapauth.ImapLogin` (XOAUTH2/OAUTHBEARER
+    with an access token); the secret never appears in an error."""
     import ssl
 
     from imapclient import IMAPClient
-    from imapclient.exceptions import IMAPClientError, LoginError
+    from imapclient.exceptions import IMAPClientError
 
+    creds = password if isinstance(password, ImapLogin) else ImapLogin(user, Mechanism.PASSWORD, password)
     context = ssl.create_default_context(cafile=cafile)
     if not verify:
         context.check_hostname = False
@@ -151,9 +156,9 @@ def iter_imap(
             except ssl.SSLError as exc:
                 raise TLSError(f"IMAP {host}: STARTTLS failed: {exc}") from exc
         try:
-            client.login(user, password)
-        except LoginError as exc:
-            raise AuthenticationError(f"IMAP {host}: login refused for {user}") from exc
+            creds.login(client)
+        except AuthenticationError as exc:
+            raise AuthenticationError(f"IMAP {host}: {exc}") from None
         try:
             client.select_folder(folder, readonly=True)
         except IMAPClientError as exc:
@@ -169,9 +174,10 @@ def iter_imap(
                 else:
                     yield RawMessage(source, error="server returned no message body")
     except (IMAPClientError, OSError) as exc:
+        text = creds.redact(str(exc))
         if isinstance(exc, ssl.SSLError):
-            raise TLSError(f"IMAP {host}: {exc}") from exc
-        raise RemoteError(f"IMAP {host}: {exc}") from exc
+            raise TLSError(f"IMAP {host}: {text}") from None
+        raise RemoteError(f"IMAP {host}: {text}") from None
     finally:
         with contextlib.suppress(IMAPClientError, OSError):
             client.logout()

@@ -18,6 +18,7 @@ dnssec     unsigned, valid and chained (DS), bogus
 mta_sts    _mta-sts TXT and the policy (HTTPS fetch optional, URL template for tests)
 tlsrpt     _smtp._tls TXT
 bimi       default._bimi TXT and its DMARC-enforcement precondition
+reports    what stored DMARC aggregate reports say about the domain (check --db)
 dnsbl      DNSBL/URIBL lookups, each list's return codes decoded (refusals are not listings)
 bulk       Gmail/Yahoo 2024 and Microsoft 2025 bulk-sender rules on a sample message
 findings   the catalog (data/findings.toml) and the 0-100 score (data/score.toml)

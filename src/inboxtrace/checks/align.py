@@ -36,6 +36,11 @@ class Alignment:
     def dmarc_pass(self) -> bool:
         return self.spf_aligned or self.dkim_aligned
 
+    @property
+    def undetermined(self) -> bool:
+        """DKIM does not align and SPF was not evaluated (no sending IP): DMARC may pass or fail."""
+        return not self.dmarc_pass and self.spf_pass is None
+
 
 def check(
     from_domain: str,
@@ -62,7 +67,21 @@ def check(
             parts.append(f"SPF {mail_from_domain} {_modes(mail_from_domain, from_domain)}, aspf={aspf}")
         out.append(finding("align.ok", subject=from_domain, found="; ".join(parts), detail="; ".join(parts)))
         return result, out
-    spf_txt = "not evaluated (no IP)" if spf_pass is None else ("pass" if spf_pass else "not pass")
+    if result.undetermined:
+        detail = (
+            "DKIM: "
+            + (
+                ", ".join(f"d={s.domain} {_modes(s.domain, from_domain)}" for s in good_sigs)
+                or "no valid signature"
+            )
+            + f", adkim={adkim}; SPF for {mail_from_domain} ({_modes(mail_from_domain, from_domain)}, aspf={aspf}) "
+            "not evaluated: no sending IP"
+        )
+        out.append(
+            finding("align.undetermined", subject=from_domain, found=detail, detail=detail, checked=False)
+        )
+        return result, out
+    spf_txt = "pass" if spf_pass else "not pass"
     detail = (
         f"SPF for {mail_from_domain}: {spf_txt} ({_modes(mail_from_domain, from_domain)}, aspf={aspf}); "
         f"DKIM: "

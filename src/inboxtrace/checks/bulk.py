@@ -43,7 +43,7 @@ def check(
     if not good:
         detail = "; ".join(f"d={s.domain}: {s.detail}" for s in sigs) or "unsigned"
         out.append(finding("bulk.dkim", subject=domain, found=detail, detail=detail))
-    if not alignment.dmarc_pass:
+    if not alignment.dmarc_pass and not alignment.undetermined:
         out.append(finding("bulk.alignment", subject=domain, found=f"From domain {domain}"))
         if domain in _freemail():
             out.append(

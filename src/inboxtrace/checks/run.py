@@ -23,7 +23,7 @@ from inboxtrace.checks import (
     zone,
 )
 from inboxtrace.checks.context import CheckOptions, Context
-from inboxtrace.checks.dnsq import Resolver
+from inboxtrace.checks.dnsq import DnsAnswer, Resolver
 from inboxtrace.checks.findings import finding, order, score
 from inboxtrace.checks.sample import Sample, parse_sample
 from inboxtrace.checks.tags import TagError
@@ -100,7 +100,10 @@ async def check_domain_async(
     # without --ip, the sample's sending address (as its receiver saw it) gets PTR and blocklists
     host_ips = ips or ((sample.received_ip,) if sample is not None and sample.received_ip else ())
 
-    exists, zone_findings = await zone.check(ctx)
+    # a name that exists whatever the domain: if even the root does not resolve, the resolver is broken
+    probe, (exists, zone_findings) = await asyncio.gather(resolver.query(".", "SOA"), zone.check(ctx))
+    if not probe.ok and (not exists or not any(f.checked for f in zone_findings)):
+        return _result(ctx, [_resolver_failed(ctx, resolver, probe)])
     findings: list[Finding] = list(zone_findings)
     if not exists:
         if host_ips:
@@ -136,6 +139,18 @@ async def check_domain_async(
     for fs in await asyncio.gather(*later):
         findings += fs
     return _result(ctx, findings)
+
+
+def _resolver_failed(ctx: Context, resolver: Resolver, probe: DnsAnswer) -> Finding:
+    servers = ", ".join(f"{h}:{p}" if p != 53 else h for h, p in resolver.servers)
+    return finding(
+        "dns.resolver-failed",
+        subject=ctx.domain,
+        found=probe.describe(),
+        checked=False,
+        probe=". SOA (the root zone)",
+        servers=servers or "the system resolver",
+    )
 
 
 def _result(ctx: Context, findings: list[Finding]) -> CheckResult:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from collections import Counter
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from inboxtrace.bounces.sources import RawMessage
+    from inboxtrace.imapauth import ImapLogin
     from inboxtrace.model.bounce import BounceReport
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -37,22 +37,39 @@ def _clean(text: str | None, limit: int = 0) -> str:
     return out
 
 
-def _password(env: str | None, file: Path | None) -> str:
+def _imap_login(
+    user: str, auth: str, *, password_env: str | None, password_file: Path | None,
+    token_env: str | None, token_file: Path | None, token_command: str | None,
+) -> ImapLogin:  # fmt: skip
+    """The IMAP login from the options: a password, or an OAuth access token (XOAUTH2/OAUTHBEARER)."""
     from inboxtrace.errors import ConfigError
+    from inboxtrace.imapauth import ImapLogin, Mechanism, SecretSource, command_argv
 
-    if env and file:
-        raise ConfigError("give either --password-env or --password-file, not both")
-    if env:
-        value = os.environ.get(env)
-        if value is None:
-            raise ConfigError(f"environment variable {env} is not set")
-        return value
-    if file:
-        try:
-            return file.read_text(encoding="utf-8").strip("\r\n")
-        except OSError as exc:
-            raise ConfigError(f"cannot read the password file {file}: {exc.strerror}") from exc
-    raise ConfigError("--imap needs a password: --password-env VAR or --password-file FILE")
+    try:
+        mech = Mechanism(auth.lower())
+    except ValueError:
+        raise ConfigError(f"--auth must be password, xoauth2 or oauthbearer, not {auth!r}") from None
+    if mech is Mechanism.PASSWORD:
+        if token_env or token_file or token_command:
+            raise ConfigError("--token-env/--token-file/--token-command need --auth xoauth2 or oauthbearer")
+        if password_env and password_file:
+            raise ConfigError("give either --password-env or --password-file, not both")
+        if not password_env and not password_file:
+            raise ConfigError("--imap needs a password: --password-env VAR or --password-file FILE")
+        source = SecretSource(env=password_env, file=str(password_file) if password_file else None)
+        return ImapLogin(user, mech, source.read("IMAP", noun="password"))
+    if password_env or password_file:
+        raise ConfigError(
+            f"--auth {mech.value} logs in with a token: use --token-env, --token-file or --token-command"
+        )
+    if sum(1 for x in (token_env, token_file, token_command) if x) != 1:
+        raise ConfigError(f"--auth {mech.value} needs one of --token-env, --token-file or --token-command")
+    source = SecretSource(
+        env=token_env,
+        file=str(token_file) if token_file else None,
+        command=command_argv(token_command, "--token-command") if token_command else (),
+    )
+    return ImapLogin(user, mech, source.read("IMAP", noun="access token"))
 
 
 def _known_good(path: Path | None) -> set[str]:
@@ -84,12 +101,36 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     password_file: Annotated[
         Path | None, typer.Option("--password-file", help="File holding the IMAP password.")
     ] = None,
+    auth: Annotated[
+        str,
+        typer.Option(
+            "--auth",
+            help="How to log in to IMAP: password, or xoauth2 / oauthbearer with an OAuth access token "
+            "(Microsoft 365, Outlook.com, Gmail).",
+        ),
+    ] = "password",
+    token_env: Annotated[
+        str | None, typer.Option("--token-env", help="Environment variable holding the OAuth access token.")
+    ] = None,
+    token_file: Annotated[
+        Path | None, typer.Option("--token-file", help="File holding the OAuth access token (first line).")
+    ] = None,
+    token_command: Annotated[
+        str | None,
+        typer.Option(
+            "--token-command",
+            help="Command printing a fresh OAuth access token (run without a shell; its first line is used).",
+        ),
+    ] = None,
     port: Annotated[int | None, typer.Option("--port", help="IMAP port (default 993, or 143).")] = None,
     starttls: Annotated[
         bool, typer.Option("--starttls", help="Plain IMAP port upgraded with STARTTLS.")
     ] = False,
     cafile: Annotated[
-        Path | None, typer.Option("--cafile", help="CA bundle to verify the IMAP server with.")
+        Path | None,
+        typer.Option(
+            "--ca-file", help="CA bundle to verify the IMAP server with (instead of the system store)."
+        ),
     ] = None,
     known_good: Annotated[
         Path | None,
@@ -128,7 +169,15 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
             iter_imap(
                 imap,
                 user,
-                _password(password_env, password_file),
+                _imap_login(
+                    user,
+                    auth,
+                    password_env=password_env,
+                    password_file=password_file,
+                    token_env=token_env,
+                    token_file=token_file,
+                    token_command=token_command,
+                ),
                 folder,
                 port=port,
                 starttls=starttls,
@@ -252,7 +301,14 @@ def _print_table(reports: list[BounceReport], show_all: bool) -> None:
             style = "red" if v.hard_bounce else ("yellow" if rep.is_bounce else "cyan")
             reply = " ".join(str(x) for x in (v.reply_code, v.enhanced_status or r.status) if x)
             detail = Text(_clean(r.diagnostic or v.text, 160))
-            if r.suspected_filtering:
+            if rep.is_bounce and r.action == "delayed":
+                reason, style = "delayed (warning)", "cyan"
+                detail.append(
+                    "\nA delay warning, not a failure: the reporting server is still retrying and the "
+                    "message may still arrive.",
+                    style="dim",
+                )
+            elif r.suspected_filtering:
                 detail.append("\nsuspected filtering: ", style="bold magenta")
                 detail.append(_clean(r.filtering_explanation, 300))
             else:
@@ -276,6 +332,7 @@ class _Summary:
         self.hard: Counter[str] = Counter()
         self.kinds: Counter[str] = Counter()
         self.suspected = 0
+        self.delayed = 0  # recipients of delay warnings (DSN action "delayed"): not failures
         self.messages = 0
         self.errors = 0
 
@@ -287,6 +344,9 @@ class _Summary:
             if not rep.is_bounce:
                 continue
             for r in rep.recipients:
+                if r.action == "delayed":
+                    self.delayed += 1
+                    continue
                 self.by_reason[r.verdict.reason] += 1
                 self.hard[r.verdict.reason] += r.verdict.hard_bounce
                 self.suspected += r.suspected_filtering
@@ -307,3 +367,10 @@ class _Summary:
         if self.suspected:
             line += f"; {self.suspected} 'user unknown' for known-good addresses (suspected filtering)"
         console.print(Text(line))
+        if self.delayed:
+            console.print(
+                Text(
+                    f"{self.delayed} recipient(s) only delayed (DSN action 'delayed', a delay warning): the "
+                    "reporting server is still retrying and the message may still arrive; not counted as failed."
+                )
+            )

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from inboxtrace.cli import exits
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -77,11 +79,28 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     ] = "https://mta-sts.{domain}/.well-known/mta-sts.txt",
     fail_under: Annotated[
         int | None,
-        typer.Option(help="Exit with status 3 when a score is below this (for CI jobs and cron)."),
+        typer.Option(
+            help="Exit with status 3 when a score is below this (for CI jobs and cron); status 4 means "
+            "nothing could be checked (DNS did not work)."
+        ),
     ] = None,
     no_probe: Annotated[
         bool, typer.Option("--no-probe", help="Do not probe common DKIM selectors when none is known.")
     ] = False,
+    no_content: Annotated[
+        bool, typer.Option("--no-content", help="With --message: skip the content check and the verdict.")
+    ] = False,
+    spamd: Annotated[
+        str | None,
+        typer.Option(help="HOST:PORT of a running spamd (default: start a private one on loopback)."),
+    ] = None,
+    no_spamassassin: Annotated[
+        bool, typer.Option("--no-spamassassin", help="Content check without SpamAssassin.")
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Store with DMARC reports (inboxtrace dmarc ingest): what receivers saw."),
+    ] = None,
 ) -> None:
     """Check a sending domain: SPF, DKIM, DMARC, MX, PTR, DNSSEC, MTA-STS, TLS-RPT, BIMI, blocklists,
     bulk-sender rules; findings ordered by harm, with why receivers care and how to fix, and a score."""
@@ -120,9 +139,11 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
         probe_selectors=not no_probe,
     )
     if from_file is not None:
-        lowest = _many(from_file, options)
+        lowest, scored = _many(from_file, options)
+        if not scored and lowest is not None:
+            raise typer.Exit(exits.NOTHING_CHECKED)
         if fail_under is not None and lowest is not None and lowest < fail_under:
-            raise typer.Exit(3)
+            raise typer.Exit(exits.NEGATIVE)
         return
     from rich.console import Console
 
@@ -134,16 +155,31 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
         assert raw is not None
         domain = domain_of_message(raw)
     result = check_domain(domain, options)
+    if db is not None:
+        from inboxtrace.cli._content import with_reports
+
+        result = with_reports(result, db)
+    content = None
+    if raw is not None and not no_content:
+        from inboxtrace.cli import _content
+
+        content = _content.run(raw, options, result, spamd=spamd, spamassassin=not no_spamassassin)
     if json_out:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
+        out = result.to_dict() | (_content.to_dict(*content) if content else {})
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, default=str) + "\n")
     else:
         render(result, Console(highlight=False), verbose=verbose)
-    if fail_under is not None and (result.score is None or result.score < fail_under):
-        raise typer.Exit(3)
+        if content:
+            _content.render(*content, Console(highlight=False), verbose=verbose, shown=result)
+    if result.score is None:
+        raise typer.Exit(exits.NOTHING_CHECKED)
+    if fail_under is not None and result.score < fail_under:
+        raise typer.Exit(exits.NEGATIVE)
 
 
-def _many(path: Path, options: CheckOptions) -> int | None:
-    """Check every domain of the file, print JSON lines; returns the lowest score seen."""
+def _many(path: Path, options: CheckOptions) -> tuple[int | None, int]:
+    """Check every domain of the file, print JSON lines; returns the lowest score seen (-1: a domain
+    nothing could be checked for) and how many domains got a score."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -161,6 +197,7 @@ def _many(path: Path, options: CheckOptions) -> int | None:
             domains.append(line.split(",")[0].strip())
     err = Console(stderr=True, highlight=False)
     invalid = 0
+    scored = 0
     lowest: int | None = None
     with Progress(
         TextColumn("checking"),
@@ -174,13 +211,14 @@ def _many(path: Path, options: CheckOptions) -> int | None:
         task = progress.add_task("check", total=len(domains))
 
         def emit(text: str, res: CheckResult | InputError) -> None:
-            nonlocal invalid, lowest
+            nonlocal invalid, lowest, scored
             if isinstance(res, InputError):
                 invalid += 1
                 record: dict[str, object] = {"domain": text[:300], "error": str(res)}
             else:
                 record = res.to_dict()
                 mark = -1 if res.score is None else res.score  # unscored counts as failing
+                scored += res.score is not None
                 lowest = mark if lowest is None else min(lowest, mark)
             sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
             sys.stdout.flush()
@@ -191,9 +229,13 @@ def _many(path: Path, options: CheckOptions) -> int | None:
                 pass
         except KeyboardInterrupt:
             err.print(f"interrupted: {int(progress.tasks[0].completed)} of {len(domains)} domain(s) checked")
-            raise typer.Exit(130) from None
+            raise typer.Exit(exits.INTERRUPTED) from None
     err.print(f"checked {len(domains) - invalid} domain(s); {invalid} line(s) were not domain names")
-    return lowest
+    if lowest is not None and not scored:
+        err.print(
+            "nothing could be checked for any domain: see the first record's findings (is DNS working?)"
+        )
+    return lowest, scored
 
 
 _PASS_SUFFIXES = (".ok", "-ok", "-pass", ".clean", ".dane")
@@ -217,7 +259,7 @@ def render(result: CheckResult, console: Console, *, verbose: bool = False) -> N
     from rich.text import Text
 
     if result.score is None:
-        colour, shown = "yellow", "n/a (nothing could be checked)"
+        colour, shown = "red", "n/a (nothing could be checked)"
     else:
         colour = "green" if result.score >= 80 else "yellow" if result.score >= 50 else "red"
         shown = f"{result.score}/100"
@@ -228,6 +270,15 @@ def render(result: CheckResult, console: Console, *, verbose: bool = False) -> N
         ("  (incomplete: some checks could not be made)" if not result.complete else "", "yellow"),
     )
     console.print(head)
+    if result.score is None:
+        # said once: what made every check impossible, no per-record noise
+        first = result.findings[0] if result.findings else None
+        if first is not None and first.code == "dns.resolver-failed":
+            console.print(Text.assemble(("✗ ", "red"), (_clean(first.title), "bold")))
+            console.print(Text.assemble(("    found: ", "dim"), _clean(first.found[:1000])))
+            console.print(Text.assemble(("    why:   ", "dim"), _clean(first.why)))
+            console.print(Text.assemble(("    fix:   ", "dim"), _clean(first.fix)))
+            return
     errors, warnings = len(result.errors), len(result.warnings)
     infos = [f for f in result.findings if f.severity.value == "info"]
     passed = sum(1 for f in infos if _passed(f.code))

@@ -40,9 +40,15 @@ def diagnose(
         str | None, typer.Option("--to", help="One recipient who says the mail never came.")
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="With --to: ISO time or e.g. 2d (ago).")
+        str | None,
+        typer.Option(
+            "--since",
+            help="With --to: only mail from this time on (ISO time or e.g. 2d ago); default: all stored.",
+        ),
     ] = None,
-    until: Annotated[str | None, typer.Option("--until", help="With --to: end of the window.")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="With --to: only mail up to this time; default: now.")
+    ] = None,
     window: Annotated[
         str, typer.Option("--window", help="How long after acceptance a copy may still be in transit.")
     ] = "15m",
@@ -59,7 +65,9 @@ def diagnose(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Give each seed (or the --to recipient) not in the inbox exactly one conclusion: not-sent, rejected,
-    deferred, bounced-after-accept, accepted-not-found, in-transit, spam, tab, filed or unknown."""
+    deferred, expired, discarded, bounced-after-accept, accepted (where it went inside the receiver is
+    unknown: no mailbox was searched), accepted-not-found (a searched seed has no copy), in-transit, spam,
+    tab, filed or unknown."""
     from inboxtrace.cli.placement import parse_duration
     from inboxtrace.diagnose.run import diagnose_address, diagnose_test
     from inboxtrace.errors import InputError
@@ -67,7 +75,7 @@ def diagnose(
 
     win = timedelta(seconds=parse_duration(window))
     if (test_id is None) == (to is None):
-        raise InputError("give a placement TEST, or --to ADDRESS --since TIME")
+        raise InputError("give a placement TEST, or --to ADDRESS (optionally with --since/--until)")
     with open_store(db) as store:
         if test_id is not None:
             options = None
@@ -80,10 +88,12 @@ def diagnose(
             )
         else:
             assert to is not None
-            if since is None:
-                raise InputError("--to needs --since (e.g. --since 2d or --since 2026-11-25T09:00)")
             result = diagnose_address(
-                store, to, since=parse_time(since), until=parse_time(until) if until else None, window=win
+                store,
+                to,
+                since=parse_time(since) if since else None,
+                until=parse_time(until) if until else None,
+                window=win,
             )
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")

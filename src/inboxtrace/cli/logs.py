@@ -98,6 +98,10 @@ def ingest(
         _print_json(summary.to_dict())
     else:
         _print_summary(summary, Console(highlight=False))
+    if summary.damaged:  # what was readable is stored; the input is still bad: say so, exit 2
+        from inboxtrace.errors import MalformedInputError
+
+        raise MalformedInputError("; ".join(summary.damaged) + " (what was readable is stored)")
 
 
 def _with_progress(

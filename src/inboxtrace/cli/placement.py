@@ -103,7 +103,12 @@ def send(
     password_file: Annotated[
         str | None, typer.Option("--password-file", help="File holding the password.")
     ] = None,
-    ca_file: Annotated[str | None, typer.Option("--ca-file", help="Extra CA to trust for TLS.")] = None,
+    ca_file: Annotated[
+        str | None,
+        typer.Option(
+            "--ca-file", help="CA bundle to verify the SMTP server with (instead of the system store)."
+        ),
+    ] = None,
     mail_from: Annotated[str | None, typer.Option("--from", help="Envelope sender (default: From:).")] = None,
     helo: Annotated[str | None, typer.Option("--helo", help="EHLO name.")] = None,
     skip: Annotated[

@@ -176,6 +176,8 @@ def _classify(parsed: Reply, remote_host: str | None, lang: str, strict: bool) -
 
     first = _first_sentence(reason, rule, lang)
     second = _disagreement(status, status_reason, text_reason, lang)
+    if second is None and not status_reason:
+        second = _code_disagreement(code, _meaningful(code_reason), text_reason, lang)
     if second is None:
         second = (
             message("note.transient_class", lang)
@@ -215,14 +217,26 @@ def _disagreement(
 ) -> str | None:
     if not status or not status_reason or not text_reason or status_reason == text_reason:
         return None
-    subject = status.split(".")[1]
-    if subject not in _SPECIFIC_SUBJECTS:
-        return None
+    parts = status.split(".")
+    if len(parts) != 3 or parts[1] not in _SPECIFIC_SUBJECTS or parts[2] == "0":
+        return None  # X.Y.0 is "other or undefined": a text that says more refines it, not contradicts it
     if status_reason == "userunknown" and text_reason in _FILTER_REASONS:
         return message("note.filter_in_disguise", lang, status=status)
     entry = enhanced_registry().get(status.split(".", 1)[1])
     title = entry.title if entry else status
     return message("note.text_wins", lang, status=status, title=title)
+
+
+def _code_disagreement(
+    code: int | None, code_reason: str | None, text_reason: str | None, lang: str
+) -> str | None:
+    """The words decided against what the basic reply code alone would mean (a "552" whose text
+    says the mailbox is full, a "500" that calls the message unsolicited): say so."""
+    if code is None or not code_reason or not text_reason or code_reason == text_reason:
+        return None
+    # what the number alone would have meant, in the reason's own words
+    title = message(f"reason.{code_reason}", lang).rstrip(".")
+    return message("note.text_wins", lang, status=str(code), title=title)
 
 
 def _accepted(parsed: Reply, provider: str | None, lang: str, note: str | None = None) -> Verdict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -87,6 +87,8 @@ class Evidence:
     logs_span: tuple[datetime | None, datetime | None] = (None, None)
     # deliveries to the same server still deferred in the window, and since when (throttling)
     peer_deferrals: tuple[int, datetime | None] = (0, None)
+    # ``diagnose --to``: the window the user asked about (no send time is known then)
+    asked: tuple[datetime | None, datetime | None] | None = None
 
 
 def _t(dt: datetime | None) -> str:
@@ -99,17 +101,30 @@ def _advice(v: Verdict) -> str:
     return f"{text} [{v.reason}, action: {v.action}]" if v.action else text
 
 
-def _verdict(attempt: Attempt) -> Verdict | None:
-    if attempt.verdict is not None:
-        return attempt.verdict
-    if not attempt.reply:
+def _reply_verdict(reply: str | None, remote_host: str | None = None) -> Verdict | None:
+    """The verdict ``inboxtrace explain`` gives for a reply (None for text that is not a reply)."""
+    if not reply:
         return None
     from inboxtrace.codes import classify
 
     try:
-        return classify(attempt.reply, remote_host=attempt.relay_host)
+        return classify(reply, remote_host=remote_host)
     except NotAReplyError:
         return None
+
+
+def _verdict(attempt: Attempt) -> Verdict | None:
+    if attempt.verdict is not None:
+        return attempt.verdict
+    return _reply_verdict(attempt.reply, attempt.relay_host)
+
+
+def _discarded(attempt: Attempt) -> bool:
+    """A "successful" delivery that went nowhere: Postfix's discard transport (``relay=none``,
+    ``postfix/discard``), whose text is the configured reason, not a server's reply."""
+    if attempt.status != "sent" or attempt.relay_ip or attempt.relay_host not in (None, "none"):
+        return False
+    return not re.match(r"\s*\d{3}\b", attempt.reply or "")
 
 
 def _line(attempt: Attempt) -> str | None:
@@ -139,18 +154,46 @@ def conclude(ev: Evidence, *, now: datetime, window: timedelta) -> Conclusion:
     if r is not None and r.placement not in ("missing", "error"):
         return _found(ev, r)
     evidence = _send_evidence(ev.send)
+    warnings = tuple(b for b in ev.bounces if b.recipient.action == "delayed")
+    if warnings:
+        # delay warnings say a server is still retrying: evidence of a delay, never of a failure
+        ev = replace(ev, bounces=tuple(b for b in ev.bounces if b.recipient.action != "delayed"))
+        evidence += [
+            f"delay warning (still being retried) {_bounce_line(b).removeprefix('bounce ')}" for b in warnings
+        ]
+        if not ev.deliveries and not ev.bounces and ev.send is None:
+            b = warnings[-1]
+            server = b.recipient.remote_mta or b.recipient.reporting_mta
+            return Conclusion(
+                kind=ConclusionKind.DEFERRED,
+                summary=f"delayed: {b.recipient.reporting_mta or server or 'a server'} reported at {_t(b.date)} "
+                "that it is still retrying; the message may still arrive",
+                next_step=_next("delayed", server=server or "the receiving server"),
+                evidence=tuple(evidence),
+                server=server,
+                time=b.date,
+                details={"verdict": b.recipient.verdict.to_dict(), "dsn_action": "delayed"},
+                address=ev.address,
+                provider=ev.provider,
+            )
     if r is not None:
         evidence.append(
             f"seed check at {_t(r.checked_at)}: "
             + (f"could not search the mailbox: {r.error}" if r.placement == "error" else "in no folder")
         )
     if ev.send is not None and not ev.send.accepted:
+        v = _reply_verdict(ev.send.reply)
+        reason = f"{v.reason}: " if v is not None else ""
         return Conclusion(
             kind=ConclusionKind.REJECTED,
-            summary=f"your SMTP server refused it at submission: {ev.send.reply}",
-            next_step="Fix the submission problem (credentials, sender address, size, policy) and send again.",
+            summary=f"your SMTP server refused it at submission: {reason}{ev.send.reply}",
+            next_step=_next(
+                "rejected-at-submission",
+                action=_advice(v) if v is not None else "Read the reply text and the transcript.",
+            ),
             evidence=(*evidence, *ev.send.transcript.splitlines()[-6:]),
             time=ev.send.sent_at,
+            details={"verdict": v.to_dict() if v is not None else None},
             address=ev.address,
             provider=ev.provider,
         )
@@ -184,10 +227,17 @@ def conclude(ev: Evidence, *, now: datetime, window: timedelta) -> Conclusion:
         and last is not None
         and (start is None or (first <= start + window + slack and last >= start - slack))
     )
+    if ev.asked is not None:
+        covered = first is not None and last is not None and _overlaps(ev.asked, (first, last), slack)
     if not covered:
         span = f"ingested logs cover {_t(first)} to {_t(last)}" if first else "no MTA logs are ingested"
+        if ev.asked is not None:
+            lo, hi = ev.asked
+            what = f"the window you asked about ({_t(lo) if lo else 'any time'} to {_t(hi) if hi else 'now'})"
+        else:
+            what = f"the send at {_t(start)}"
         missing = (
-            f"{span}, not the send at {_t(start)}; ingest your MTA log for that time "
+            f"{span}, not {what}; ingest your MTA log for that time "
             "(inboxtrace ingest /var/log/mail.log*) and bounces (inboxtrace bounces --ingest)."
         )
         if ev.send is not None and ev.send.accepted:
@@ -214,6 +264,15 @@ def conclude(ev: Evidence, *, now: datetime, window: timedelta) -> Conclusion:
             address=ev.address,
             provider=ev.provider,
         )
+    if ev.asked is not None:
+        return Conclusion(
+            kind=ConclusionKind.NOT_SENT,
+            summary=f"no message to this address in the ingested logs ({_t(first)} to {_t(last)})",
+            next_step=_next("not-sent-to"),
+            evidence=tuple(evidence),
+            address=ev.address,
+            provider=ev.provider,
+        )
     return Conclusion(
         kind=ConclusionKind.NOT_SENT,
         summary=f"no attempt to this address in the logs ({_t(first)} to {_t(last)})",
@@ -222,6 +281,13 @@ def conclude(ev: Evidence, *, now: datetime, window: timedelta) -> Conclusion:
         address=ev.address,
         provider=ev.provider,
     )
+
+
+def _overlaps(
+    asked: tuple[datetime | None, datetime | None], span: tuple[datetime, datetime], slack: timedelta
+) -> bool:
+    lo, hi = asked
+    return (lo is None or span[1] >= lo - slack) and (hi is None or span[0] <= hi + slack)
 
 
 def _auth_advice(r: SeedResult) -> tuple[str, str | None]:
@@ -296,32 +362,53 @@ def _bounce_line(b: BounceEvidence) -> str:
 
 
 def _from_logs(ev: Evidence, evidence: list[str], *, now: datetime, window: timedelta) -> Conclusion:
-    msg, dl = _pick(ev)
+    chain = follow_hops(_pick(ev), ev.deliveries)
+    msg, dl = chain[-1]
+    for m, d in chain:
+        for a in d.attempts[-8:]:
+            line = _line(a)
+            evidence.append(
+                line or f"log {m.host} {m.queue_id}: {_t(a.time)} status={a.status} {a.reply or ''}".strip()
+            )
     attempts = dl.attempts
-    for a in attempts[-8:]:
-        line = _line(a)
-        evidence.append(
-            line or f"log {msg.host} {msg.queue_id}: {_t(a.time)} status={a.status} {a.reply or ''}".strip()
-        )
     last = dl.last_attempt
+    hops = [m.queue_id for m, _ in chain]
+    base: dict[str, Any] = {"queue_id": msg.queue_id, "host": msg.host}
+    if len(hops) > 1:
+        base["queues"] = hops  # the message passed these queues (content filter, relay hops), in order
     accepted = next((a for a in attempts if _accepted(a)), None)
+    if accepted is not None and _discarded(accepted):
+        return _discard(ev, evidence, msg, accepted, base)
     bounce = _bounce_after(ev, msg, accepted.time if accepted else None)
     if accepted is not None:
         server = accepted.relay_host or accepted.relay_ip or "the receiving server"
         qid = accepted.remote_queue_id or remote_queue_id(accepted.reply)
-        details: dict[str, Any] = {"queue_id": msg.queue_id, "host": msg.host, "reply": accepted.reply}
+        code = (accepted.reply or "250").split(" ", 1)[0]
+        details: dict[str, Any] = {**base, "reply": accepted.reply}
         if bounce is not None:
             evidence.append(_bounce_line(bounce))
             v = bounce.recipient.verdict
             return Conclusion(
                 kind=ConclusionKind.BOUNCED_AFTER_ACCEPT,
-                summary=f"accepted with 250 by {server} at {_t(accepted.time)}, bounced later "
+                summary=f"accepted with {code} by {server} at {_t(accepted.time)}, bounced later "
                 f"by {bounce.recipient.reporting_mta or bounce.recipient.remote_mta or 'the receiver'}: "
                 f"{v.reason} ({bounce.recipient.status or v.enhanced_status or ''} {v.text})".rstrip(),
                 next_step=_next("bounced-after-accept", server=server, action=_advice(v)),
                 evidence=tuple(evidence), server=server, time=accepted.time, remote_queue_id=qid,
-                details={**details, "verdict": v.to_dict()}, address=ev.address,
-            provider=ev.provider,
+                details={**details, "verdict": v.to_dict()}, address=ev.address, provider=ev.provider,
+            )  # fmt: skip
+        qid_text = f" (their id {qid})" if qid else ""
+        qid_quote = f" their id {qid}," if qid else ""
+        searched = ev.result is not None and ev.result.placement == "missing"
+        if not searched:
+            # no mailbox was searched (or it could not be): the 250 is all the evidence there is
+            return Conclusion(
+                kind=ConclusionKind.ACCEPTED,
+                summary=f"accepted with {code} by {server} at {_t(accepted.time)}{qid_text}; where it went "
+                "inside the receiver is unknown",
+                next_step=_next("accepted", server=server, time=_t(accepted.time), qid_quote=qid_quote),
+                evidence=tuple(evidence), server=server, time=accepted.time, remote_queue_id=qid,
+                details=details, address=ev.address, provider=ev.provider,
             )  # fmt: skip
         reference = ev.result.checked_at if ev.result and ev.result.checked_at else now
         if reference - accepted.time < window:
@@ -331,31 +418,27 @@ def _from_logs(ev: Evidence, evidence: list[str], *, now: datetime, window: time
                 f"{window.total_seconds():.0f}s window is still open",
                 next_step=_next("in-transit", server=server, time=_t(accepted.time), test=ev.test_id or "TEST"),
                 evidence=tuple(evidence), server=server, time=accepted.time, remote_queue_id=qid,
-                details=details, address=ev.address,
-            provider=ev.provider,
+                details=details, address=ev.address, provider=ev.provider,
             )  # fmt: skip
-        qid_text = f" (their queue id {qid})" if qid else ""
         return Conclusion(
             kind=ConclusionKind.ACCEPTED_NOT_FOUND,
-            summary=f"accepted with {(accepted.reply or '250').split(' ', 1)[0]} by {server} at "
-            f"{_t(accepted.time)}{qid_text}, no bounce, in no folder"
+            summary=f"accepted with {code} by {server} at {_t(accepted.time)}{qid_text}, no bounce, in no "
+            "folder of the seed mailbox"
             + (f" at {_t(ev.result.checked_at)}" if ev.result and ev.result.checked_at else ""),
             next_step=_next("accepted-not-found", server=server, time=_t(accepted.time), qid_text=qid_text,
-                            qid_quote=f" queue id {qid}," if qid else ""),
+                            qid_quote=qid_quote),
             evidence=tuple(evidence), server=server, time=accepted.time, remote_queue_id=qid,
-            details=details, address=ev.address,
-            provider=ev.provider,
+            details=details, address=ev.address, provider=ev.provider,
         )  # fmt: skip
     if last is None:
         return Conclusion(
             kind=ConclusionKind.UNKNOWN, summary=f"the log knows the message ({msg.host} {msg.queue_id}) but no attempt",
             next_step=_next("unknown", missing="the delivery attempts: ingest the rest of the log"),
-            evidence=tuple(evidence), address=ev.address,
-            provider=ev.provider,
+            evidence=tuple(evidence), address=ev.address, provider=ev.provider,
         )  # fmt: skip
     verdict = _verdict(last)
     server = last.relay_host or last.relay_ip or msg.host
-    details = {"queue_id": msg.queue_id, "host": msg.host, "verdict": verdict.to_dict() if verdict else None}
+    details = {**base, "verdict": verdict.to_dict() if verdict else None}
     action = _advice(verdict) if verdict else "Read the reply text."
     if dl.final_state in (FinalState.BOUNCED, FinalState.REJECTED) and (last.reply or "").lstrip()[:1] != "4":
         return Conclusion(
@@ -371,10 +454,16 @@ def _from_logs(ev: Evidence, evidence: list[str], *, now: datetime, window: time
     ]
     since = temp[0].time if temp else last.time
     if dl.final_state in (FinalState.EXPIRED, FinalState.BOUNCED):
+        why = (
+            f"The last reply meant: {verdict.reason} ({_first_sentence(verdict.explanation)})"
+            if verdict
+            else ""
+        )
         return Conclusion(
-            kind=ConclusionKind.DEFERRED,
-            summary=f"expired: only temporary failures from {server} since {_t(since)}, then the MTA gave up",
-            next_step=_next("expired", server=server, since=_t(since), action=action),
+            kind=ConclusionKind.EXPIRED,
+            summary=f"expired: only temporary failures from {server} since {_t(since)}, then your MTA gave up "
+            f"at {_t(last.time)}",
+            next_step=_next("expired", server=server, since=_t(since), action=why).rstrip(),
             evidence=tuple(evidence), server=server, time=since, details=details, address=ev.address,
             provider=ev.provider,
         )  # fmt: skip
@@ -401,8 +490,64 @@ def _from_logs(ev: Evidence, evidence: list[str], *, now: datetime, window: time
         summary=f"the log says {dl.final_state.value} ({last.status}) for {msg.host} {msg.queue_id}",
         next_step=_next("unknown", missing="a decisive delivery attempt in the ingested logs"),
         evidence=tuple(evidence), server=server, time=last.time, details=details, address=ev.address,
-            provider=ev.provider,
+        provider=ev.provider,
     )  # fmt: skip
+
+
+def _first_sentence(text: str) -> str:
+    head = text.strip().split(". ", 1)[0]
+    return head.rstrip(".")
+
+
+def _discard(
+    ev: Evidence, evidence: list[str], msg: Message, attempt: Attempt, details: dict[str, Any]
+) -> Conclusion:
+    # the attempt is in the log of msg.host, one of your own servers (you ingested its log)
+    how = f"discard transport, reason '{attempt.reply}'" if attempt.reply else "discard transport"
+    fix = (
+        f"Look at what routes this address to 'discard:' on {msg.host} (transport_maps, header_checks or "
+        "access maps with DISCARD, a milter or content filter) and change it if the mail should go out."
+    )
+    return Conclusion(
+        kind=ConclusionKind.DISCARDED,
+        summary=f"discarded by your own server {msg.host} at {_t(attempt.time)} ({how}): it never reached "
+        "the recipient's server",
+        next_step=_next("discarded", who=f"Your own server {msg.host}", how=how, fix=fix),
+        evidence=tuple(evidence), server=msg.host, time=attempt.time, details={**details, "reply": attempt.reply},
+        address=ev.address, provider=ev.provider,
+    )  # fmt: skip
+
+
+def follow_hops(
+    start: tuple[Message, Delivery], deliveries: Sequence[tuple[Message, Delivery]]
+) -> list[tuple[Message, Delivery]]:
+    """The queues one message passed for one recipient, from ``start`` on: an accepted attempt whose reply
+    names the queue id of another logged delivery to the same recipient (a content filter re-injecting on
+    127.0.0.1:10025, a relay whose log is ingested) hands the story on to that delivery."""
+    chain = [start]
+    seen = {id(start[0])}
+    while len(chain) <= 8:
+        dl = chain[-1][1]
+        acc = next((a for a in dl.attempts if _accepted(a)), None)
+        qid = (acc.remote_queue_id or remote_queue_id(acc.reply)) if acc is not None else None
+        if not qid:
+            break
+        rcpts = {dl.recipient.lower(), (dl.original_recipient or "").lower()} - {""}
+        nxt = next(
+            (
+                (m, d)
+                for m, d in deliveries
+                if m.queue_id == qid
+                and id(m) not in seen
+                and {d.recipient.lower(), (d.original_recipient or "").lower()} & rcpts
+            ),
+            None,
+        )
+        if nxt is None:
+            break
+        seen.add(id(nxt[0]))
+        chain.append(nxt)
+    return chain
 
 
 def _pick(ev: Evidence) -> tuple[Message, Delivery]:

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console, ConsoleOptions, RenderResult
 
 from inboxtrace.checks.context import CheckOptions
-from inboxtrace.diagnose.conclude import BounceEvidence, Evidence, conclude
+from inboxtrace.diagnose.conclude import BounceEvidence, Evidence, conclude, follow_hops
 from inboxtrace.model.check import CheckResult, Severity
 from inboxtrace.model.placement import Conclusion, ConclusionKind, PlacementTest
 from inboxtrace.safetext import markup_safe as escape
@@ -136,6 +136,7 @@ class Diagnosis:
         colour = {
             ConclusionKind.SPAM: "red", ConclusionKind.REJECTED: "red", ConclusionKind.ACCEPTED_NOT_FOUND: "red",
             ConclusionKind.BOUNCED_AFTER_ACCEPT: "red", ConclusionKind.DEFERRED: "yellow",
+            ConclusionKind.EXPIRED: "red", ConclusionKind.DISCARDED: "red", ConclusionKind.ACCEPTED: "cyan",
             ConclusionKind.IN_TRANSIT: "yellow", ConclusionKind.TAB: "yellow", ConclusionKind.INBOX: "green",
         }  # fmt: skip
         for c in self.conclusions:
@@ -228,30 +229,41 @@ def diagnose_address(
     store: Store,
     address: str,
     *,
-    since: datetime,
+    since: datetime | None = None,
     until: datetime | None = None,
     window: timedelta = DEFAULT_WINDOW,
     now: datetime | None = None,
     limit: int = 20,
 ) -> Diagnosis:
     """One conclusion per message logged to a recipient who says "I never got it" (or one saying why
-    nothing is known), from the logs and bounces."""
+    nothing is known), from the logs and bounces; without ``since``, over everything stored.
+
+    A message that passed several queues (a content filter's re-injection, relays whose logs are
+    ingested) gets one conclusion, from its last known hop."""
     now = now or datetime.now(UTC)
-    title = f"Diagnosis of {address} since {since:%Y-%m-%d %H:%M %Z}"
-    found = deliveries_to(store, address, since=since - SLACK, until=until)
-    if not found:
-        return Diagnosis(
-            title, (conclude(gather(store, address, since=since, until=until), now=now, window=window),)
-        )
+    title = f"Diagnosis of {address}"
+    if since is not None:
+        title += f" since {since:%Y-%m-%d %H:%M %Z}"
+    if until is not None:
+        title += f" until {until:%Y-%m-%d %H:%M %Z}"
+    found = deliveries_to(store, address, since=since - SLACK if since else None, until=until)
     span = _span(store)
+    if not found:
+        ev = replace(
+            gather(store, address, since=since, until=until, span=span), sent_at=None, asked=(since, until)
+        )
+        return Diagnosis(title, (conclude(ev, now=now, window=window),))
+    later = {id(m) for start in found for m, _ in follow_hops(start, found)[1:]}
+    starts = [md for md in found if id(md[0]) not in later]
     out = []
-    for msg, dl in found[-limit:]:
+    for msg, dl in starts[-limit:]:
+        chain = tuple(follow_hops((msg, dl), found))
         first = dl.attempts[0].time if dl.attempts else msg.received
         ev = _evidence(
-            store, address, ((msg, dl),), provider=None, test=None, send=None, result=None,
+            store, address, chain, provider=None, test=None, send=None, result=None,
             sent_at=msg.received or first, until=until, span=span,
         )  # fmt: skip
         c = conclude(ev, now=now, window=window)
         out.append(replace(c, details={**c.details, "message_id": msg.message_id, "queue_id": msg.queue_id}))
-    more = f" (the last {limit} of {len(found)} messages)" if len(found) > limit else ""
+    more = f" (the last {limit} of {len(starts)} messages)" if len(starts) > limit else ""
     return Diagnosis(title + more, tuple(out))

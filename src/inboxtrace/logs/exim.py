@@ -83,6 +83,21 @@ def _relay(rest: str) -> str | None:
     return out
 
 
+def _reject(sink: EventSink, host: str, ts: str, action: str, m: re.Match[str], ln: int, line: str) -> None:
+    """One SMTP-time refusal. Only ``rejected RCPT <a>`` names a recipient: the address of
+    ``rejected MAIL <a>`` is the sender, and a refusal at MAIL, HELO/EHLO or connection time is one
+    refused transaction (recipient ``""``), never a delivery to anyone."""
+    stage = m["stage"]
+    sender, rcpt = m["from"], m["to"]
+    if stage != "RCPT":
+        if stage == "MAIL" and rcpt is not None:
+            sender = sender or rcpt
+        rcpt = ""
+    sink.reject(
+        host, None, ts, action, stage, m["host"] or None, m["ip"], sender, rcpt, m["text"] or "", ln, line
+    )
+
+
 class EximParser:
     """Turns Exim main-log messages into sink events."""
 
@@ -105,11 +120,14 @@ class EximParser:
             m = _REJECT.match(msg)
             if m:
                 action = "reject" if " temporarily rejected " not in msg else "defer"
-                sink.reject(
-                    host, None, ts, action, m["stage"], m["host"] or None, m["ip"], m["from"], m["to"],
-                    m["text"] or "", ln, line,
-                )  # fmt: skip
+                _reject(sink, host, ts, action, m, ln, line)
                 return True
+        if " authenticator failed for " in msg:
+            # "dovecot_login authenticator failed for (x) [ip]:port: 535 Incorrect authentication
+            # data (set_id=...)": a failed SMTP AUTH (often a password-guessing run), no mail
+            return "auth-failure"
+        if msg.startswith("pid ") and " SIGHUP received" in msg:  # "pid 812: SIGHUP received: re-exec daemon"
+            return "exim-daemon"
         for prefix, kind in _IGNORE_PREFIXES:
             if msg.startswith(prefix):
                 return kind
@@ -180,10 +198,7 @@ class EximParser:
             if rm is None:  # "F=<a> H=h [ip] P=esmtp rejected by local_scan(): text" / "rejected after DATA"
                 return self._whole_message_reject(host, ts, rest, ln, line, sink)
             if rm:
-                sink.reject(
-                    host, None, ts, "reject", rm["stage"], rm["host"] or None, rm["ip"], rm["from"], rm["to"],
-                    rm["text"] or "", ln, line,
-                )  # fmt: skip
+                _reject(sink, host, ts, "reject", rm, ln, line)
                 return True
         if rest.startswith("Completed"):
             sink.removed(host, qid, ts, ln)

@@ -270,6 +270,11 @@ class PostfixParser:
                 text = body
         sender = _between(kv, "from=<", ">") if kv else None
         rcpt = _between(kv, "to=<", ">") if kv else None
+        if rcpt is None and qid is None:
+            # "NOQUEUE: reject: MAIL from h[ip]: 452 4.3.1 Insufficient system storage": a refused
+            # transaction that named no recipient (pflogsumm counts it among its rejects): one
+            # rejection with the empty recipient, never a recipient made up from the sender
+            rcpt = ""
         sink.reject(
             host, qid, ts, action, stage, client_host, client_ip, sender, rcpt, text.strip(), ln, line
         )

@@ -70,6 +70,8 @@ class SendmailParser:
     def handle(
         self, daemon: str, ts: str, host: str, pid: str | None, msg: str, ln: int, line: str, sink: EventSink
     ) -> bool | str:
+        if msg.startswith("ruleset=") and ", reject=" in msg:  # refused before a queue id was given
+            return self._reject(host, ts, msg, ln, line, sink)
         i = msg.find(": ")
         if i < 0 or not _QID_FULL(msg, 0, i):
             for prefix, kind in _IGNORE:
@@ -110,23 +112,7 @@ class SendmailParser:
             )  # fmt: skip
             return True
         if rest.startswith("ruleset=") and ", reject=" in rest:
-            kv = _kv(rest)
-            relay = kv.get("relay", "")
-            b = relay.find("[")
-            client_host = relay[:b].strip() or None if b >= 0 else relay or None
-            client_ip = relay[b + 1 : relay.find("]", b)] if b >= 0 else None
-            arg1 = kv.get("arg1", "").strip("<>")
-            ruleset = kv.get("ruleset", "")
-            stage = {"check_rcpt": "RCPT", "check_mail": "MAIL", "check_relay": "CONNECT"}.get(
-                ruleset, ruleset
-            )
-            text = rest[rest.find(", reject=") + 9 :]
-            sender = arg1 if stage == "MAIL" else None
-            rcpt_addr = arg1 if stage == "RCPT" else None
-            sink.reject(
-                host, None, ts, "reject", stage, client_host, client_ip, sender, rcpt_addr, text, ln, line
-            )
-            return True
+            return self._reject(host, ts, rest, ln, line, sink)
         j = rest.find(": DSN: ")
         if j > 0 and _QID_FULL(rest, 0, j):
             sink.notification(host, qid, ts, "non-delivery", rest[:j], ln)
@@ -135,6 +121,29 @@ class SendmailParser:
             if rest.startswith(prefix):
                 return kind
         return "sendmail-other"
+
+    @staticmethod
+    def _reject(host: str, ts: str, rest: str, ln: int, line: str, sink: EventSink) -> bool:
+        """``ruleset=check_rcpt|check_mail|check_relay, arg1=..., relay=..., reject=NNN text``.
+
+        Only check_rcpt names a recipient (arg1). check_mail's arg1 is the sender and check_relay
+        refuses the connection itself (``reject=421 4.3.2 Connection rate limit exceeded.``): one
+        refused transaction each, counted with the empty recipient, never as a delivery.
+        """
+        kv = _kv(rest)
+        relay = kv.get("relay", "")
+        b = relay.find("[")
+        client_host = relay[:b].strip() or None if b >= 0 else relay or None
+        client_ip = relay[b + 1 : relay.find("]", b)] if b >= 0 else None
+        arg1 = kv.get("arg1", "").strip("<>")
+        ruleset = kv.get("ruleset", "")
+        stage = {"check_rcpt": "RCPT", "check_mail": "MAIL", "check_relay": "CONNECT"}.get(ruleset, ruleset)
+        text = rest[rest.find(", reject=") + 9 :]
+        sender = arg1 if stage == "MAIL" else None
+        rcpt = arg1 if stage == "RCPT" else ""
+        action = "defer" if text.startswith("4") else "reject"
+        sink.reject(host, None, ts, action, stage, client_host, client_ip, sender, rcpt, text, ln, line)
+        return True
 
 
 __all__ = ["DESCRIPTION", "NAME", "SendmailParser"]

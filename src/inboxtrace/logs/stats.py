@@ -16,7 +16,9 @@ class LogStats:
     ``truncated`` counts lines cut at the length cap and ``recoded`` lines that were not UTF-8
     (read as Latin-1); both are also counted in one of the three buckets. ``messages`` is the
     number of :class:`~inboxtrace.model.Message` records produced. ``formats`` counts lines per
-    MTA parser that handled them; ``sources`` lists the inputs in the order read.
+    MTA parser that handled them; ``sources`` lists the inputs in the order read. ``damaged``
+    names each input whose reading stopped early (a truncated or corrupt .gz/.xz/.bz2, a read
+    error) and why: what came before the damage was read and counted.
     """
 
     lines: int = 0
@@ -29,6 +31,7 @@ class LogStats:
     messages: int = 0
     formats: dict[str, int] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)
 
     def add_unknown(self, line: str) -> None:
         self.unknown += 1
@@ -53,6 +56,7 @@ class LogStats:
         self.messages += other.messages
         for k, v in other.formats.items():
             self.formats[k] = self.formats.get(k, 0) + v
+        self.damaged.extend(other.damaged)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary with the public keys lines, events, ignored, unknown, unknown_samples."""
@@ -68,6 +72,7 @@ class LogStats:
             "messages": self.messages,
             "formats": dict(self.formats),
             "sources": list(self.sources),
+            "damaged": list(self.damaged),
         }
 
 

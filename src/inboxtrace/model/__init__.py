@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from inboxtrace.model.bounce import BounceKind, BounceRecipient, BounceReport, ReturnedMessage
     from inboxtrace.model.check import CheckResult, Finding, Severity
-    from inboxtrace.model.log import Attempt, Delivery, Evidence, FinalState, Message
+    from inboxtrace.model.log import Attempt, Delivery, Evidence, FinalState, Message, MessageFact
     from inboxtrace.model.placement import (
         AuthResult,
         Conclusion,
@@ -44,6 +44,7 @@ _LAZY: dict[str, str] = {
     "Finding": "check",
     "Folder": "placement",
     "Message": "log",
+    "MessageFact": "log",
     "Phase": "reply",
     "PlacementTest": "placement",
     "Reply": "reply",
@@ -89,6 +90,7 @@ __all__ = [
     "Finding",
     "Folder",
     "Message",
+    "MessageFact",
     "Phase",
     "PlacementTest",
     "Reply",

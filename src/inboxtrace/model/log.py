@@ -70,6 +70,20 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageFact:
+    """Something the MTA logged about a whole message that bears on its recipients: it expired
+    (``kind="expired"``) or a DSN was sent about it (``kind="dsn"``, ``dsn_kind`` like
+    ``non-delivery`` or ``delay``, and the DSN's queue id). Kept so that a later part of the
+    message (a rotated file, a resumed ingest) can apply it to recipients it did not see."""
+
+    kind: str
+    time: datetime
+    evidence: Evidence
+    dsn_kind: str | None = None
+    dsn_queue_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """One message as one MTA host saw it: keyed by (host, queue id)."""
 
@@ -88,3 +102,4 @@ class Message:
     dsn_of: str | None = None  # for a DSN the MTA generated: queue id of the message it reports on
     next_hops: tuple[str, ...] = field(default=())  # remote queue ids from "queued as X"
     source: str | None = None  # file the message was read from
+    facts: tuple[MessageFact, ...] = ()  # expiry and DSN lines, in log order

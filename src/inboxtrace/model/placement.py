@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from inboxtrace.imapauth import SecretSource
+
 
 class Security(StrEnum):
     """How the IMAP connection is protected."""
@@ -24,7 +26,9 @@ class Security(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Seed:
-    """One seed mailbox. The password is read at connect time from ``password_env``/``password_file``."""
+    """One seed mailbox. The secret is read at connect time: the password from ``password_env`` /
+    ``password_file``, or with ``auth`` ``xoauth2``/``oauthbearer`` the OAuth access token from
+    ``token_env`` / ``token_file`` / ``token_command``."""
 
     address: str
     provider: str
@@ -38,6 +42,10 @@ class Seed:
     folders: tuple[tuple[str, str], ...] = ()  # folder name → placement override ("spam", "tab:x")
     timeout: float = 20.0
     authserv_ids: tuple[str, ...] = ()  # trust only Authentication-Results from these receivers
+    auth: str = "password"  # password, xoauth2 or oauthbearer
+    token_env: str | None = None
+    token_file: str | None = None
+    token_command: tuple[str, ...] = ()
 
     @property
     def login(self) -> str:
@@ -52,10 +60,23 @@ class Seed:
             "port": self.port,
             "security": self.security.value,
             "user": self.login,
-            "password_source": (
-                f"env:{self.password_env}" if self.password_env else f"file:{self.password_file}"
+            "auth": self.auth,
+            **(
+                {
+                    "password_source": (
+                        f"env:{self.password_env}" if self.password_env else f"file:{self.password_file}"
+                    )
+                }
+                if self.auth == "password"
+                else {"token_source": self.secret_source().describe()}
             ),
         }
+
+    def secret_source(self) -> SecretSource:
+        """Where the password (or, with OAuth, the access token) is read from."""
+        if self.auth == "password":
+            return SecretSource(env=self.password_env, file=self.password_file)
+        return SecretSource(env=self.token_env, file=self.token_file, command=self.token_command)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,9 +238,16 @@ class ConclusionKind(StrEnum):
 
     NOT_SENT = "not-sent"
     REJECTED = "rejected"
-    DEFERRED = "deferred"
+    DEFERRED = "deferred"  # still queued after temporary failures (the MTA is still trying)
+    EXPIRED = "expired"  # temporary failures only until the queue lifetime ran out: the MTA gave up
+    DISCARDED = (
+        "discarded"  # dropped on purpose by a server that said it took it (e.g. your discard transport)
+    )
     BOUNCED_AFTER_ACCEPT = "bounced-after-accept"
-    ACCEPTED_NOT_FOUND = "accepted-not-found"
+    ACCEPTED = (
+        "accepted"  # taken by the receiver with 2xx; no mailbox was searched, so where it went is unknown
+    )
+    ACCEPTED_NOT_FOUND = "accepted-not-found"  # taken with 2xx, and a searched seed mailbox has no copy
     IN_TRANSIT = "in-transit"
     SPAM = "spam"
     TAB = "tab"

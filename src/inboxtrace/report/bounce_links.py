@@ -21,6 +21,7 @@ from inboxtrace.store.bounces import (
     async_bounce_count,
     bounces_for_message_id,
     bounces_for_recipient,
+    delay_warning_count,
     join_bounces,
     reason_counts,
     stored_bounces,
@@ -123,5 +124,6 @@ def async_bounce_summary(store: Store, *, since: datetime | None = None, limit: 
         "after_acceptance_by_reason": dict(after.most_common()),
         "at_smtp_time": smtp_time,
         "not_in_logs": len(bounces) - len(matched),
+        "delay_warnings": delay_warning_count(store, since=since),
         "by_reason": dict(Counter(reason_counts(store, since=since)).most_common()),
     }

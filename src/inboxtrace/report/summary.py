@@ -19,6 +19,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
 from inboxtrace.report.bounce_links import async_bounce_summary
+from inboxtrace.report.numbers import num
 from inboxtrace.safetext import markup_safe
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import STATES, GroupCounts, grouped_counts, message_count, time_span
@@ -124,6 +125,10 @@ class DeliveryReport:
     last: datetime | None = None
     top: int = 15
     advice: list[Advice] = field(default_factory=list)
+    # Notices the MTA generated about other mail (null sender ``<>``: bounces, delay warnings), by
+    # final state: reported apart, never in the totals or rates above.
+    notices: dict[str, int] = field(default_factory=dict)
+    notice_messages: int = 0
     # Bounce messages received after acceptance (``inboxtrace bounces --ingest``), counted apart
     # from the SMTP-time rejections above: {"recipients": n, "by_reason": {...}}.
     async_bounces: dict[str, Any] = field(default_factory=dict)
@@ -150,6 +155,11 @@ class DeliveryReport:
             },
             **{name: [r.to_dict() for r in rows] for name, rows in self.sections.items()},
             "advice": [a.to_dict() for a in self.advice],
+            "server_notices": {
+                "messages": self.notice_messages,
+                "recipients": sum(self.notices.values()),
+                **{s: self.notices.get(s, 0) for s in STATES},
+            },
             "smtp_time_rejections": self.totals.get("bounced", 0),
             "bounce_messages": dict(self.async_bounces),
         }
@@ -175,9 +185,28 @@ class DeliveryReport:
         span = ""
         if self.first and self.last:
             span = f" from {self.first:%Y-%m-%d %H:%M} to {self.last:%Y-%m-%d %H:%M} UTC"
-        yield f"[bold]Delivery report[/bold]: {self.recipients} recipients in {self.messages} messages{span}"
+        if self.since or self.until:
+            window = (f"from {self.since:%Y-%m-%d %H:%M} UTC" if self.since else "from the start") + (
+                f" to {self.until:%Y-%m-%d %H:%M} UTC" if self.until else " on"
+            )
+            yield (
+                f"[bold]Delivery report[/bold] {window}: {num(self.recipients)} recipients in "
+                f"{num(self.messages)} messages"
+            )
+        else:
+            yield (
+                f"[bold]Delivery report[/bold]: {num(self.recipients)} recipients in "
+                f"{num(self.messages)} messages{span}"
+            )
         if not self.recipients:
-            yield "[dim]Nothing stored yet: run `inboxtrace ingest FILE...` first.[/dim]"
+            if self.first is None:
+                yield "[dim]Nothing stored yet: run `inboxtrace ingest FILE...` first.[/dim]"
+            elif self.since or self.until:
+                covers = span.strip().removeprefix("from ")
+                yield f"No sent mail falls in this window: the store covers {covers}."
+            else:
+                yield "No sent mail is stored (only notices the server generated, below)."
+            yield from self._notice_lines()
             return
         t = Table(title="Final state (per recipient)", title_justify="left")
         t.add_column("state")
@@ -186,7 +215,7 @@ class DeliveryReport:
         for s in STATES:
             n = self.totals.get(s, 0)
             if n or s != "unknown":
-                t.add_row(f"[{STATE_STYLE[s]}]{s}[/]", str(n), f"{100 * _rate(n, self.recipients):.1f}%")
+                t.add_row(f"[{STATE_STYLE[s]}]{s}[/]", num(n), f"{100 * _rate(n, self.recipients):.1f}%")
         yield t
         titles = {name: title for name, _, title in SECTIONS}
         for name, rows in self.sections.items():
@@ -203,13 +232,14 @@ class DeliveryReport:
             for r in shown:
                 t.add_row(
                     markup_safe(r.key),
-                    str(r.total),
-                    *(str(r.counts.get(st, 0) or "") for st in states),
+                    num(r.total),
+                    *(num(r.counts.get(st, 0)) if r.counts.get(st) else "" for st in states),
                     f"{100 * _rate(r.counts.get('delivered', 0), r.total):.1f}",
                 )
             if len(shown) < len(rows):
                 t.caption = f"{len(rows) - len(shown)} more not shown (see --json or --csv)"
             yield t
+        yield from self._notice_lines()
         if self.async_bounces.get("recipients"):
             b = self.async_bounces
             later = ", ".join(
@@ -223,6 +253,11 @@ class DeliveryReport:
                 f" ({self.totals.get('bounced', 0)} recipients bounced at SMTP time in the logs);"
                 f" {b['not_in_logs']} match no logged delivery."
             )
+        if self.async_bounces.get("delay_warnings"):
+            yield (
+                f"Delay warnings received (DSN action 'delayed'): {num(self.async_bounces['delay_warnings'])} "
+                "recipients whose mail a server is still retrying; it may still arrive (not counted as bounces)."
+            )
         if self.advice:
             yield "[bold]What held mail back, and what to do[/bold]"
             for a in self.advice:
@@ -232,6 +267,17 @@ class DeliveryReport:
                     f"  [bold]{markup_safe(a.reason)}[/bold] ({a.recipients} recipients, {kind}{gave_up}): "
                     f"{markup_safe(a.meaning)} [dim]→ {markup_safe(a.action)}[/dim]"
                 )
+
+    def _notice_lines(self) -> Iterator[str]:
+        n = sum(self.notices.values())
+        if not n:
+            return
+        states = ", ".join(f"{num(self.notices[s])} {s}" for s in STATES if self.notices.get(s))
+        yield (
+            f"[bold]Notices your server generated[/bold] (null sender <>: bounces and delay warnings it "
+            f"sent about other mail), not counted above: {num(self.notice_messages)} messages to "
+            f"{num(n)} recipients ({states})."
+        )
 
 
 @db_errors
@@ -247,7 +293,10 @@ def build_report(
     }
     sections["by_day"].sort(key=lambda r: r.key)
     first, last = time_span(store)
+    notices = grouped_counts(store, "final_state", since=since, until=until, notices=True)
     return DeliveryReport(
+        notices={g.key: g.total for g in notices},
+        notice_messages=message_count(store, since=since, until=until, notices=True),
         advice=advice_for(sections["by_reason"]),
         totals=totals,
         messages=message_count(store, since=since, until=until),

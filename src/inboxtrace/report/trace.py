@@ -39,6 +39,7 @@ RELATION_LABEL = {
     "previous-hop": "previous hop",
     "dsn": "delivery status notification about it",
     "original": "the message this notification reports on",
+    "esp": "the same message at the ESP (its webhook events)",
 }
 
 
@@ -229,7 +230,7 @@ class TraceView:
             if d.original_recipient and d.original_recipient != d.recipient:
                 row.append(f" (originally <{visible(d.original_recipient)}>)")
             row.append(": ")
-            row.append(d.final_state.value.upper(), style=STATE_STYLE.get(d.final_state, ""))
+            row.append(d.final_state.value, style=f"bold {STATE_STYLE.get(d.final_state, '')}".strip())
             n = len(d.attempts)
             row.append(f"  after {n} attempt{'s' if n != 1 else ''}")
             if d.dsn_queue_id:

@@ -18,12 +18,18 @@
     folders = { "Promotions" = "tab:promotions", "Quarantine" = "spam" }
     authserv_id = "mx.google.com"  # optional: trust only Authentication-Results by this receiver
 
-Passwords may not be written inline: a seed list is shared and printed; secrets are not.
+    [[seed]]                       # Microsoft 365 / Outlook.com and Gmail: OAuth 2.0 instead of a password
+    address = "seed2@outlook.com"
+    host = "outlook.office365.com"
+    auth = "xoauth2"               # or "oauthbearer" (RFC 7628)
+    token_env = "SEED2_TOKEN"      # or token_file = "secrets/seed2.token", or a helper that prints a
+                                   # fresh access token: token_command = ["oauth2-helper", "seed2"]
+
+Passwords and tokens may not be written inline: a seed list is shared and printed; secrets are not.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -31,12 +37,15 @@ from pathlib import Path
 from typing import Any
 
 from inboxtrace.errors import ConfigError
+from inboxtrace.imapauth import ImapLogin, Mechanism, command_argv
 from inboxtrace.model.placement import Security, Seed
 
 _KEYS = {
     "address", "provider", "host", "port", "security", "user", "password_env", "password_file",
-    "ca_file", "folders", "timeout", "allow_plain", "authserv_id",
+    "ca_file", "folders", "timeout", "allow_plain", "authserv_id", "auth", "token_env", "token_file",
+    "token_command",
 }  # fmt: skip
+_SECRET_KEYS = ("password_env", "password_file", "token_env", "token_file", "token_command")
 _DEFAULT_PORT = {Security.TLS: 993, Security.STARTTLS: 143, Security.PLAIN: 143}
 _PLACEMENT = re.compile(r"^(inbox|spam|trash|archive|all|skip|tab:[\w.-]+|other:.+)$")
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -76,10 +85,10 @@ def parse_seeds(data: Mapping[str, Any], *, base: Path | None = None) -> tuple[S
         layers = [defaults, prov if isinstance(prov, dict) else {}, entry]
         merged: dict[str, Any] = {}
         for layer in layers:
-            if "password_env" in layer or "password_file" in layer:
-                # the most specific layer naming a password source decides it alone
-                merged.pop("password_env", None)
-                merged.pop("password_file", None)
+            if any(k in layer for k in _SECRET_KEYS):
+                # the most specific layer naming a secret source decides it alone
+                for k in _SECRET_KEYS:
+                    merged.pop(k, None)
             merged.update(layer)
         seed = _seed(merged, n, base)
         key = seed.address.lower()
@@ -95,6 +104,10 @@ def _seed(m: dict[str, Any], n: int, base: Path | None) -> Seed:
     if "password" in m:
         raise ConfigError(
             f'{where}: inline \'password\' is not allowed; use password_env = "VAR" or password_file = "path"'
+        )
+    if "token" in m:
+        raise ConfigError(
+            f"{where}: an inline 'token' is not allowed; use token_env, token_file or token_command"
         )
     unknown = sorted(set(m) - _KEYS)
     if unknown:
@@ -117,9 +130,28 @@ def _seed(m: dict[str, Any], n: int, base: Path | None) -> Seed:
     port = m.get("port", _DEFAULT_PORT[security])
     if not isinstance(port, int) or not 0 < port < 65536:
         raise ConfigError(f"{where}: 'port' must be an integer 1-65535")
+    auth = str(m.get("auth", "password")).lower()
+    if auth not in ("password", "xoauth2", "oauthbearer"):
+        raise ConfigError(f"{where}: 'auth' must be password, xoauth2 or oauthbearer")
     env, file = m.get("password_env"), m.get("password_file")
-    if not env and not file:
-        raise ConfigError(f"{where}: set password_env or password_file")
+    token_env, token_file = m.get("token_env"), m.get("token_file")
+    command = command_argv(m["token_command"], where) if m.get("token_command") else ()
+    if auth == "password":
+        if not env and not file:
+            raise ConfigError(
+                f'{where}: set password_env or password_file (or auth = "xoauth2" with a token)'
+            )
+        if token_env or token_file or command:
+            raise ConfigError(f'{where}: token_* keys need auth = "xoauth2" or "oauthbearer"')
+    else:
+        if sum(1 for x in (token_env, token_file, command) if x) != 1:
+            raise ConfigError(
+                f"{where}: auth = {auth!r} needs exactly one of token_env, token_file, token_command"
+            )
+        if env or file:
+            raise ConfigError(
+                f"{where}: auth = {auth!r} logs in with a token, not password_env/password_file"
+            )
     folders = m.get("folders", {})
     if not isinstance(folders, dict):
         raise ConfigError(f"{where}: 'folders' must be a table of folder name = placement")
@@ -150,6 +182,10 @@ def _seed(m: dict[str, Any], n: int, base: Path | None) -> Seed:
         folders=tuple((str(k), str(v)) for k, v in folders.items()),
         timeout=float(timeout),
         authserv_ids=tuple(a.lower() for a in authserv),
+        auth=auth,
+        token_env=str(token_env) if token_env else None,
+        token_file=_path(token_file, base) if token_file else None,
+        token_command=command,
     )
 
 
@@ -160,21 +196,13 @@ def _path(value: Any, base: Path | None) -> str:
     return str(p)
 
 
+def seed_login(seed: Seed, environ: Mapping[str, str] | None = None) -> ImapLogin:
+    """How to log in to the seed: its user, mechanism and the secret read from its source now."""
+    noun = "password" if seed.auth == "password" else "access token"
+    secret = seed.secret_source().read(f"seed {seed.address}", environ, noun=noun)
+    return ImapLogin(seed.login, Mechanism(seed.auth), secret)
+
+
 def read_password(seed: Seed, environ: Mapping[str, str] | None = None) -> str:
-    """The seed's password from its environment variable or file (first line, newline stripped)."""
-    env = os.environ if environ is None else environ
-    if seed.password_env:
-        value = env.get(seed.password_env)
-        if value is None:
-            raise ConfigError(f"seed {seed.address}: environment variable {seed.password_env} is not set")
-        return value
-    assert seed.password_file is not None
-    try:
-        text = Path(seed.password_file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"seed {seed.address}: cannot read password file {seed.password_file}: "
-                          f"{exc.strerror or exc}") from exc  # fmt: skip
-    line = text.splitlines()[0] if text else ""
-    if not line:
-        raise ConfigError(f"seed {seed.address}: password file {seed.password_file} is empty")
-    return line
+    """The seed's secret (password or access token) from its source."""
+    return seed_login(seed, environ).secret

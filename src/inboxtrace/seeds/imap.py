@@ -27,7 +27,7 @@ from inboxtrace.errors import (
     UnreachableError,
 )
 from inboxtrace.model.placement import Folder, Security, Seed
-from inboxtrace.seeds.config import read_password
+from inboxtrace.seeds.config import seed_login
 from inboxtrace.seeds.folders import assign_roles
 
 
@@ -135,7 +135,7 @@ def _decode(x: Any) -> str:
 
 def connect(seed: Seed, *, environ: Mapping[str, str] | None = None) -> SeedSession:
     """Connect and log in to a seed mailbox, or raise a mapped error."""
-    password = read_password(seed, environ)
+    creds = seed_login(seed, environ)
     ctx = tls_context(seed.ca_file)
     client: IMAPClient | None = None
     try:
@@ -147,7 +147,7 @@ def connect(seed: Seed, *, environ: Mapping[str, str] | None = None) -> SeedSess
                 if not client.has_capability("STARTTLS"):
                     raise TLSError(f"{seed.host}:{seed.port}: the server does not offer STARTTLS")
                 client.starttls(ctx)
-        client.login(seed.login, password)
+        creds.login(client)
         return SeedSession(seed, client)
     except BaseException as exc:
         if client is not None:
@@ -155,7 +155,10 @@ def connect(seed: Seed, *, environ: Mapping[str, str] | None = None) -> SeedSess
                 client.shutdown()
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
-        raise map_error(exc, seed) from exc
+        if isinstance(exc, AuthenticationError):
+            raise AuthenticationError(f"{seed.host}:{seed.port}: {exc}") from None
+        err = map_error(exc, seed)
+        raise type(err)(creds.redact(str(err))) from None
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import bz2
 import gzip
 import lzma
 import os
+import zlib
 from pathlib import Path
 from typing import BinaryIO
 
@@ -57,15 +58,53 @@ def open_binary(path: str | os.PathLike[str]) -> tuple[BinaryIO, str | None]:
     if kind is None:
         return raw, None
     if kind == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb"), kind  # type: ignore[return-value]
+        return _Salvaging(gzip.GzipFile(fileobj=raw, mode="rb")), kind  # type: ignore[return-value]
     if kind == "bzip2":
-        return bz2.BZ2File(raw, "rb"), kind  # type: ignore[return-value]
+        return _Salvaging(bz2.BZ2File(raw, "rb")), kind  # type: ignore[return-value]
     if kind == "xz":
-        return lzma.LZMAFile(raw, "rb"), kind  # type: ignore[return-value]
+        return _Salvaging(lzma.LZMAFile(raw, "rb")), kind  # type: ignore[return-value]
     raw.close()
     raise UnknownFormatError(
         f"{p}: {kind}-compressed; decompress it first (e.g. `zstd -d`) and pass the result"
     )
+
+
+class _Salvaging:
+    """A decompressing stream whose ``read(n)`` hands out what it decompressed before damage (a
+    truncated or corrupt file) and raises the error at the next read, so a reader keeps the
+    readable start of a damaged .gz/.xz/.bz2. Everything else is the wrapped stream's."""
+
+    def __init__(self, stream: gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile) -> None:
+        self._stream = stream
+        self._error: BaseException | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        parts: list[bytes] = []
+        got = 0
+        try:
+            while n < 0 or got < n:
+                data = self._stream.read1(n - got if n >= 0 else 1 << 20)
+                if not data:
+                    break
+                parts.append(data)
+                got += len(data)
+        except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+            if not parts:
+                raise
+            self._error = exc
+        return b"".join(parts)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+    def __enter__(self) -> _Salvaging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stream.close()
 
 
 __all__ = ["open_binary", "sniff_compression"]

@@ -336,9 +336,11 @@ def bounces_for_message_id(store: Store, message_id: str, *, limit: int = 1000) 
 
 
 def stored_bounces(store: Store, *, since: datetime | None = None, limit: int = 10000) -> list[StoredBounce]:
-    """Stored failed recipients of bounce messages (DSNs), newest first."""
+    """Stored failed recipients of bounce messages (DSNs), newest first (delay warnings are not failures)."""
     q = _select().where(
-        bounce_messages.c.kind == BounceKind.DSN.value, bounce_recipients.c.reply_class != "success"
+        bounce_messages.c.kind == BounceKind.DSN.value,
+        bounce_recipients.c.reply_class != "success",
+        _not_delayed(),
     )
     if since is not None:
         q = q.where(bounce_messages.c.date >= epoch(since))
@@ -347,12 +349,30 @@ def stored_bounces(store: Store, *, since: datetime | None = None, limit: int = 
         return [_stored(row) for row in conn.execute(q).mappings()]
 
 
+def _not_delayed() -> Any:
+    """Not a delay warning (DSN action "delayed": the reporting server is still retrying)."""
+    return sa.or_(bounce_recipients.c.dsn_action.is_(None), bounce_recipients.c.dsn_action != "delayed")
+
+
+def delay_warning_count(store: Store, *, since: datetime | None = None) -> int:
+    """Recipients of stored delay warnings (DSN action "delayed"): reported apart from failures."""
+    q = (
+        sa.select(sa.func.count())
+        .select_from(bounce_recipients.join(bounce_messages))
+        .where(bounce_messages.c.kind == BounceKind.DSN.value, bounce_recipients.c.dsn_action == "delayed")
+    )
+    if since is not None:
+        q = q.where(bounce_messages.c.date >= epoch(since))
+    with store.connect() as conn:
+        return int(conn.execute(q).scalar() or 0)
+
+
 def reason_counts(store: Store, *, since: datetime | None = None) -> dict[str, int]:
     """Failed-recipient counts per reason over stored DSNs (feedback and auto-replies excluded)."""
     q = (
         sa.select(bounce_recipients.c.reason, sa.func.count())
         .select_from(bounce_recipients.join(bounce_messages))
-        .where(bounce_messages.c.kind == BounceKind.DSN.value)
+        .where(bounce_messages.c.kind == BounceKind.DSN.value, _not_delayed())
         .group_by(bounce_recipients.c.reason)
     )
     if since is not None:
@@ -463,7 +483,11 @@ def async_bounce_count(store: Store, *, since: datetime | None = None) -> int:
     q = (
         sa.select(sa.func.count())
         .select_from(bounce_recipients.join(bounce_messages))
-        .where(bounce_messages.c.kind == BounceKind.DSN.value, bounce_recipients.c.reply_class != "success")
+        .where(
+            bounce_messages.c.kind == BounceKind.DSN.value,
+            bounce_recipients.c.reply_class != "success",
+            _not_delayed(),
+        )
     )
     if since is not None:
         q = q.where(bounce_messages.c.date >= epoch(since))

@@ -65,6 +65,16 @@ def register_schema(name: str, version: int) -> None:
     SCHEMAS[name] = version
 
 
+# In-place upgrades: (group, version) -> the step that brings its tables from ``version`` to the next.
+UPGRADES: dict[tuple[str, int], Callable[[Connection], None]] = {}
+
+
+def register_upgrade(name: str, from_version: int, step: Callable[[Connection], None]) -> None:
+    """Declare how a store whose ``name`` tables are at ``from_version`` is upgraded in place to
+    ``from_version + 1`` (run inside one transaction by :func:`open_store`)."""
+    UPGRADES[(name, from_version)] = step
+
+
 ENV_VAR = "INBOXTRACE_DB"
 _SUPPORTED = ("sqlite", "postgresql")
 
@@ -231,12 +241,34 @@ def _check_schemas(store: Store) -> None:
             conn.execute(store.insert(inboxtrace_meta).on_conflict_do_nothing(), missing)
     for name, version in SCHEMAS.items():
         have = found.get(f"schema:{name}")
+        if have is not None and have != str(version) and _upgrade(store, name, have, version):
+            continue
         if have is not None and have != str(version):
             store.close()
             raise StoreError(
                 f"the store {store.url} holds {name} tables of schema version {have}, this inboxtrace "
                 f"uses version {version}: ingest into a new store (--db) and re-ingest the logs"
             )
+
+
+def _upgrade(store: Store, name: str, have: str, version: int) -> bool:
+    """Upgrade the ``name`` tables from version ``have`` to ``version`` in place, if every step is
+    known; False (nothing changed) otherwise."""
+    if not have.isdigit() or int(have) > version:
+        return False
+    steps = [UPGRADES.get((name, v)) for v in range(int(have), version)]
+    if any(step is None for step in steps):
+        return False
+    with store.begin() as conn:
+        for step in steps:
+            assert step is not None
+            step(conn)
+        conn.execute(
+            sa.update(inboxtrace_meta)
+            .where(inboxtrace_meta.c.key == f"schema:{name}")
+            .values(value=str(version))
+        )
+    return True
 
 
 def open_store(url: str | None = None, *, create: bool = True, must_exist: bool = False) -> Store:
@@ -299,4 +331,5 @@ __all__ = [
     "normalize_url",
     "open_store",
     "register_schema",
+    "register_upgrade",
 ]

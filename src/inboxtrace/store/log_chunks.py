@@ -13,8 +13,8 @@ goes through the parent's writer, like any other batch:
 - messages of a piece whose (host, queue id) is already in the store from an earlier piece (a
   queue id reused, or a message idle-flushed in one piece and continued in the next): matched
   and merged exactly as a serial ingest would;
-- never-queued rejections whose key (time, line digest, repeat number) is already taken: the
-  repeat numbers continue after the stored ones, as they would have in one pass.
+- never-queued rejections whose natural key (time, line digest, repeat number in its file) is
+  already taken: the same event (another ingest at the same time, an overlapping rotation), not copied.
 
 The messages cut by a piece boundary are then written by the parent's writer too (the reader
 yields them after :meth:`ChunkTables.merge`). Only for SQLite stores whose log tables are empty:
@@ -185,7 +185,7 @@ class ChunkTables:
 
     def _conflicts(self, conn: Any, counts: WriteCounts) -> tuple[set[str], list[PreparedMessage]]:
         """Rows of the piece the store already has a say on: (keys not to copy, messages to redo).
-        Never-queued rejections with a taken key are renumbered and written here."""
+        Never-queued rejections whose key is taken are the same event: not copied."""
         skip: set[str] = set()
         # 1. messages whose (host, queue id) the store has: the parent's writer matches them
         keys = [
@@ -225,59 +225,17 @@ class ChunkTables:
             counts.attempts -= sum(d["n_attempts"] for d in drows)
             redo.append((mrow, None, drows))
             skip.add(key)
-        # 2. never-queued rejections whose key is taken (identical lines in one second on both
-        # sides of the cut): their repeat numbers, in the key and in the reader's made-up queue
-        # id, continue after the stored ones, as in one pass
-        taken = [
+        # 2. never-queued rejections whose natural key is taken: the same event, stored by an
+        # ingest running at the same time or read from another file of an overlapping rotation
+        # (a parallel read never cuts one second's lines apart, so no repeat is cut off)
+        skip.update(
             k
             for (k,) in conn.exec_driver_sql(
                 "SELECT p.mkey FROM piece.log_messages p WHERE instr(p.mkey, '|NOQUEUE|') > 0 AND "
                 "EXISTS (SELECT 1 FROM main.log_messages m WHERE m.mkey = p.mkey)"
             )
-        ]
-        copy_msg = (
-            f"INSERT INTO main.log_messages ({_MSG_COLS}) SELECT "
-            + ", ".join("?" if c in ("mkey", "queue_id") else c for c in mnames)
-            + " FROM piece.log_messages WHERE mkey = ?"
         )
-        copy_deliv = (
-            f"INSERT INTO main.log_deliveries ({_DELIV_COLS}) SELECT ?, {', '.join(dnames[1:])} "
-            "FROM piece.log_deliveries WHERE mkey = ? ORDER BY rowid"
-        )
-        qid_offsets: dict[str, int] = {}
-        for prefix in sorted({k.rsplit("|", 1)[0] for k in taken}):
-            lo, hi = prefix + "|", prefix + "}"  # '}' sorts right after '|'
-            stored = conn.exec_driver_sql(
-                "SELECT mkey FROM main.log_messages WHERE mkey >= ? AND mkey < ?", (lo, hi)
-            ).fetchall()
-            offset = max(int(k.rsplit("|", 1)[1]) for (k,) in stored)
-            for old, qid in conn.exec_driver_sql(
-                "SELECT mkey, queue_id FROM piece.log_messages WHERE mkey >= ? AND mkey < ?", (lo, hi)
-            ).fetchall():
-                new = f"{prefix}|{int(old.rsplit('|', 1)[1]) + offset}"
-                params = {"mkey": new, "queue_id": self._next_qid(conn, qid, qid_offsets)}
-                conn.exec_driver_sql(copy_msg, (*(params[c] for c in mnames if c in params), old))
-                conn.exec_driver_sql(copy_deliv, (new, old))
-                skip.add(old)
         return skip, redo
-
-    @staticmethod
-    def _next_qid(conn: Any, qid: str, offsets: dict[str, int]) -> str:
-        """The reader's made-up queue id of a repeated rejection (``NOQUEUE-<digest>[-n]``),
-        numbered on after the ones already stored."""
-        parts = qid.split("-")
-        if parts[0] != "NOQUEUE" or len(parts) not in (2, 3) or not parts[-1].isalnum():
-            return qid
-        base = f"NOQUEUE-{parts[1]}"
-        n = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else 1
-        if base not in offsets:
-            offsets[base] = conn.exec_driver_sql(
-                "SELECT count(*) FROM main.log_messages WHERE queue_id = ? OR "
-                "(queue_id >= ? AND queue_id < ?)",
-                (base, base + "-", base + "."),
-            ).scalar_one()
-        n += offsets[base]
-        return base if n == 1 else f"{base}-{n}"
 
 
 __all__ = ["ChunkTables"]

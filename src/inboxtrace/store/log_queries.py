@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from inboxtrace.model.log import Attempt, Delivery, Evidence, FinalState, Message
 from inboxtrace.model.reply import Phase
 from inboxtrace.store.core import Store
+from inboxtrace.store.esp import same_message_links
 from inboxtrace.store.logs import ATTEMPT_FIELDS, epoch, from_epoch, log_deliveries, log_messages
 
 STATES = tuple(s.value for s in FinalState)
@@ -232,6 +233,7 @@ def _neighbours(conn: Connection, row: Any) -> list[tuple[str, str]]:
         if dq:
             for r in conn.execute(sa.select(m.mkey).where(m.host == row["host"], m.queue_id.in_(dq))):
                 out.append(("dsn", r.mkey))
+    out.extend(same_message_links(conn, row))  # the ESP's events about a message the log handed over
     if row["dsn_of"]:
         oq = (
             sa.select(m.mkey, m.first_time)
@@ -316,11 +318,25 @@ def _window(col: Any, since: datetime | None, until: datetime | None) -> list[An
     return conds
 
 
+def _null_sender() -> Any:
+    """Messages with the null sender ``<>``: notices the MTA generated about other mail (DSNs)."""
+    return sa.select(log_messages.c.mkey).where(log_messages.c.sender == "")
+
+
 def grouped_counts(
-    store: Store, by: str, *, since: datetime | None = None, until: datetime | None = None
+    store: Store,
+    by: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    notices: bool = False,
 ) -> list[GroupCounts]:
     """Recipient counts by final state, grouped by ``reason``, ``rcpt_domain``, ``provider``, ``day``
-    or ``final_state`` (one group per state); deliveries whose final state falls in [since, until)."""
+    or ``final_state`` (one group per state); deliveries whose final state falls in [since, until).
+
+    Mail from the null sender (``from=<>``: bounces and delay notices the MTA generated about other
+    mail) is never counted with the sent mail: ``notices=True`` counts only those, else they are left out.
+    """
     d = log_deliveries.c
     cols = {
         "reason": d.reason,
@@ -335,8 +351,8 @@ def grouped_counts(
     col = cols[by]
     q = sa.select(col, d.final_state, sa.func.count()).group_by(col, d.final_state)
     conds = _window(d.last_time, since, until)
-    if conds:
-        q = q.where(*conds)
+    conds.append(d.mkey.in_(_null_sender()) if notices else d.mkey.not_in(_null_sender()))
+    q = q.where(*conds)
     groups: dict[str, GroupCounts] = {}
     with store.connect() as conn:
         for key, state, n in conn.execute(q):
@@ -346,9 +362,20 @@ def grouped_counts(
     return sorted(groups.values(), key=lambda g: (-g.total, g.key))
 
 
-def message_count(store: Store, *, since: datetime | None = None, until: datetime | None = None) -> int:
+def message_count(
+    store: Store, *, since: datetime | None = None, until: datetime | None = None, notices: bool = False
+) -> int:
+    """Queued messages whose first activity falls in [since, until): the sent mail, or with
+    ``notices=True`` only the null-sender notices the MTA generated."""
     m = log_messages.c
-    q = sa.select(sa.func.count()).select_from(log_messages).where(~m.queue_id.like("NOQUEUE%"))
+    q = (
+        sa.select(sa.func.count())
+        .select_from(log_messages)
+        .where(
+            ~m.queue_id.like("NOQUEUE%"),
+            (m.sender == "") if notices else sa.or_(m.sender.is_(None), m.sender != ""),
+        )
+    )
     conds = _window(m.first_time, since, until)
     if conds:
         q = q.where(*conds)

@@ -14,6 +14,7 @@ query functions hand back :mod:`inboxtrace.model` records with timezone-aware UT
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,9 +25,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from inboxtrace.model.log import Attempt, Delivery, FinalState, Message
+from inboxtrace.model.log import Attempt, Delivery, FinalState, Message, MessageFact
 from inboxtrace.model.reply import Phase, Verdict
-from inboxtrace.store.core import Store, db_errors, metadata, register_schema
+from inboxtrace.store.core import Store, db_errors, metadata, register_schema, register_upgrade
+from inboxtrace.timeline.assembler import DSN_REPORTS_ON, FINAL_BY_STATUS
 from inboxtrace.timeline.records import (
     A_DELAY,
     A_DELAYS,
@@ -53,7 +55,7 @@ MERGE_WINDOW = 7 * 86400.0
 # Two parts that both know the arrival time are the same message only if these agree this closely.
 RECEIVED_TOLERANCE = 120.0
 
-register_schema("logs", 2)
+register_schema("logs", 3)
 
 log_messages = sa.Table(
     "log_messages",
@@ -75,11 +77,24 @@ log_messages = sa.Table(
     sa.Column("dsn_of", sa.String(64)),
     sa.Column("next_hops", sa.Text),  # space-separated remote queue ids
     sa.Column("source", sa.Text),
+    # message-level facts a later part of the message may need (expiry, DSN sent), JSON list of
+    # [kind, time, line_no, source, x, y]: ["expired", t, n, source, line, null] or
+    # ["dsn", t, n, source, dsn kind, dsn queue id]
+    sa.Column("facts", sa.Text),
     sa.Index("ix_log_messages_qid", "queue_id"),
     sa.Index("ix_log_messages_msgid", "message_id"),
     sa.Index("ix_log_messages_sender", sa.func.lower(sa.column("sender"))),
     sa.Index("ix_log_messages_dsn_of", "dsn_of"),
 )
+
+
+def _add_facts_column(conn: Connection) -> None:
+    """Version 2 -> 3: ``log_messages.facts`` (stores of version 2 have none: no facts known)."""
+    if "facts" not in {c["name"] for c in sa.inspect(conn).get_columns("log_messages")}:
+        conn.exec_driver_sql("ALTER TABLE log_messages ADD COLUMN facts TEXT")
+
+
+register_upgrade("logs", 2, _add_facts_column)
 
 log_deliveries = sa.Table(
     "log_deliveries",
@@ -346,8 +361,79 @@ def _merge_message(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         elif k == "next_hops":
             hops = dict.fromkeys((out[k] or "").split() + (v or "").split())
             out[k] = " ".join(hops) or None
+        elif k == "facts":
+            out[k] = _merge_facts(out.get(k), v)
         elif out.get(k) is None:
             out[k] = v
+    return out
+
+
+def _merge_facts(a: str | None, b: str | None) -> str | None:
+    """The union of two ``facts`` columns, in time order (the same fact read twice counts once)."""
+    if not a or not b or a == b:
+        return a or b
+    merged: dict[tuple[Any, ...], list[Any]] = {}
+    for f in json.loads(a) + json.loads(b):
+        merged.setdefault((f[0], f[1], f[2], f[3]), f)
+    return _dumps(sorted(merged.values(), key=lambda f: (f[1], f[2])))
+
+
+def derive_delivery(
+    drow: dict[str, Any],
+    facts: str | None,
+    closed: bool,
+    source: str | None,
+    provider_of: Callable[[str | None, str | None], str | None],
+) -> dict[str, Any]:
+    """A delivery row recomputed from its attempts and its message's facts, as one pass over
+    all the lines would have made it: an expiry logged in another part of the message (another
+    ingest, another file) ends the recipients that were deferred before it; a DSN logged there
+    names its queue id on the recipients it reports on; a message removed from the queue while a
+    recipient was deferred, without an expiry, leaves that recipient ``unknown``."""
+    attempts = sorted(json.loads(drow["attempts"]), key=lambda a: a[0])
+    if not attempts:
+        return drow
+    dsn_qid = drow["dsn_queue_id"]
+    fact_list = json.loads(facts) if facts else []
+    expired = False
+    for kind, t, ln, f_source, x, y in fact_list:
+        prior = [a for a in attempts if a[0] <= t]
+        last = prior[-1] if prior else None
+        if kind == "expired":
+            expired = True
+            if last is None or last[1] not in ("deferred", "tried"):
+                continue
+            reason, hard = (last[11], last[12]) if last[5] is not None else ("expired", False)
+            rec = [t, "expired", last[2], last[3], last[4], last[5], last[6], None, None, last[9], None,
+                   reason, hard, None if f_source == source else f_source, ln, x, None]  # fmt: skip
+            attempts.insert(len(prior), rec)
+        elif last is not None and last[1] in DSN_REPORTS_ON.get(x, DSN_REPORTS_ON["non-delivery"]):
+            dsn_qid = y
+    deciding = attempts[-1]
+    status = deciding[1]
+    state = FINAL_BY_STATUS.get(status, FinalState.UNKNOWN)
+    if state is FinalState.DEFERRED and closed and not expired:
+        state = FinalState.UNKNOWN
+    if status == "tried":
+        state = FinalState.UNKNOWN if closed else FinalState.DEFERRED
+    out = dict(drow)
+    out.update(
+        final_state=state.value,
+        first_time=attempts[0][0],
+        last_time=deciding[0],
+        day=_day(deciding[0]),
+        status=status,
+        reply=deciding[5],
+        dsn=deciding[6],
+        relay_host=deciding[2],
+        reason=deciding[11],
+        hard_bounce=deciding[12],
+        provider=provider_of(deciding[2], drow["rcpt_domain"]),
+        dsn_queue_id=dsn_qid,
+        remote_queue_id=deciding[10],
+        n_attempts=len(attempts),
+        attempts=_dumps(attempts),
+    )
     return out
 
 
@@ -379,7 +465,6 @@ class LogWriter:
         # batch is committed (ingest saves its resume position there).
         self.on_flush: Callable[[], Callable[[], None] | None] | None = None
         self._rows = RowMaker()
-        self._nq_time: float | None = None
         self._nq_seen: dict[tuple[str, str], int] = {}
         stmt = store.insert(log_messages)
         self._msg_stmt = stmt.on_conflict_do_update(
@@ -445,18 +530,21 @@ class LogWriter:
     # -- internals -----------------------------------------------------------------------------
 
     def _noqueue_key(self, host: str, nq: tuple[str, str], first: float | None) -> str:
-        """A stable key for a never-queued rejection: its time, its line, and which repeat it is.
+        """The natural key of a never-queued rejection: its time, its line, and which repeat it is.
 
         Identical reject lines in the same second of the same file are distinct events (numbered
-        by occurrence); the same line met again in another file (an overlapping rotation) or in
-        a re-read of the same file gets the same key, so it is stored once.
+        by occurrence in that file); the same line met again in another file (an overlapping
+        rotation), in a re-read of the same file or by another ingest running at the same time
+        gets the same key, so it is stored once. (A parallel read never cuts a file inside one
+        second, so the occurrences of a line are all counted by one reader.)
         """
         source, digest = nq
-        if first != self._nq_time:
-            self._nq_time = first
-            self._nq_seen.clear()
-        n = self._nq_seen.get((source, digest), 0) + 1
-        self._nq_seen[(source, digest)] = n
+        seen = self._nq_seen
+        n = seen.get((source, digest), 0) + 1
+        seen[(source, digest)] = n
+        if len(seen) > 20_000:  # forget the oldest: a repeat comes within its second
+            for old in list(itertools.islice(seen, 10_000)):
+                del seen[old]
         return f"{first or 0:014.3f}|{host}|NOQUEUE|{digest}|{n}"
 
     def _existing(
@@ -479,6 +567,7 @@ class LogWriter:
         rows: dict[str, _MsgRow] = {}
         # (mkey, prepared) pairs in batch order, each message resolved to the row it belongs to
         resolved: list[tuple[str, PreparedMessage]] = []
+        merged: set[str] = set()  # messages met in more than one part: their deliveries are recomputed
         for prep in batch:
             new, nq, _ = prep
             first, last = new["first_time"], new["last_time"]
@@ -503,6 +592,7 @@ class LogWriter:
                 candidates.append(match)
             else:
                 match.row = _merge_message(match.row, new)
+                merged.add(match.row["mkey"])
             rows[match.row["mkey"]] = match
             resolved.append((match.row["mkey"], prep))
 
@@ -543,12 +633,34 @@ class LogWriter:
                     self.counts.attempts += drow["n_attempts"] - before
                 deliv_rows[key] = drow
 
+        self._rederive(merged, rows, old_deliv, deliv_rows)
         # a re-read of known lines changes nothing: leave those rows alone (no rewrite)
         msg_rows = [
             r.row for r in rows.values() if not r.existed or (r.stored is not None and r.row != r.stored)
         ]
         changed = [row for key, row in deliv_rows.items() if old_deliv.get(key) != row]
         return msg_rows, changed
+
+    def _rederive(
+        self,
+        merged: set[str],
+        rows: dict[str, _MsgRow],
+        old_deliv: dict[tuple[str, str], dict[str, Any]],
+        deliv_rows: dict[tuple[str, str], dict[str, Any]],
+    ) -> None:
+        """Recompute every delivery of a message met in several parts from the union of its
+        attempts and facts (:func:`derive_delivery`), into ``deliv_rows``."""
+        if not merged:
+            return
+        provider_of = self._rows.provider_of
+        for key in [k for k in old_deliv if k[0] in merged and k not in deliv_rows]:
+            deliv_rows[key] = old_deliv[key]
+        for key, drow in deliv_rows.items():
+            if key[0] in merged:
+                m = rows[key[0]].row
+                deliv_rows[key] = derive_delivery(
+                    drow, m.get("facts"), m["completed"] is not None, m["source"], provider_of
+                )
 
     @staticmethod
     def _merge_delivery(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -592,6 +704,13 @@ def _resource(attempts: str, own: str | None, target: str | None) -> str:
     return _dumps(out)
 
 
+def _fact_list(f: MessageFact) -> list[Any]:
+    """A fact as stored in ``log_messages.facts``."""
+    if f.kind == "expired":
+        return [f.kind, _ts(f.time), f.evidence.line_no, f.evidence.source, f.evidence.line, None]
+    return [f.kind, _ts(f.time), f.evidence.line_no, f.evidence.source, f.dsn_kind, f.dsn_queue_id]
+
+
 class RowMaker:
     """Turns a :class:`~inboxtrace.model.Message` into the rows the store writes.
 
@@ -602,6 +721,10 @@ class RowMaker:
 
     def __init__(self) -> None:
         self._cls = _Classifier()
+
+    def provider_of(self, relay_host: str | None, domain: str | None) -> str | None:
+        """The provider by the relay (MX) name, else by the recipient's domain."""
+        return self._cls.provider_of(relay_host, domain)
 
     def __call__(self, msg: Message) -> PreparedMessage:
         times = _attempt_times(msg)
@@ -636,6 +759,7 @@ class RowMaker:
             "dsn_of": msg.dsn_of,
             "next_hops": " ".join(msg.next_hops) or None,
             "source": source,
+            "facts": _dumps([_fact_list(f) for f in msg.facts]) if msg.facts else None,
         }
         drows = [self._delivery_row(d, t, source) for d, t in zip(msg.deliveries, times, strict=True)]
         return row, nq, drows
@@ -644,7 +768,7 @@ class RowMaker:
         """The same rows as ``self(builder.build(rec, verdicts))``, without making the model
         objects first (the log reader's workers call this: a third of their time saved)."""
         (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
-         dsn_of, hops, source, deliveries) = rec  # fmt: skip
+         dsn_of, hops, source, deliveries, facts) = rec  # fmt: skip
         clock = builder.clock(source)
         reason_of = self._cls.reason_of
         received = clock(received_ts) if received_ts else None
@@ -750,8 +874,21 @@ class RowMaker:
             "dsn_of": dsn_of,
             "next_hops": " ".join(hops) or None,
             "source": source,
+            "facts": self._facts(facts, builder, source) if facts else None,
         }
         return row, nq, drows
+
+    @staticmethod
+    def _facts(facts: list[Any], builder: Builder, source: str) -> str:
+        """The ``facts`` column of a record's facts (see :data:`log_messages`)."""
+        out = []
+        for kind, a, ln, b, f_source, ts in facts:
+            dt = builder.clock(f_source)(ts)
+            t = dt.timestamp() if dt is not None else _MIN_TS
+            out.append(
+                [kind, t, ln, f_source, b, None] if kind == "expired" else [kind, t, ln, f_source, a, b]
+            )
+        return _dumps(out)
 
     def _delivery_row(self, d: Delivery, times: list[float], source: str | None) -> dict[str, Any]:
         attempts = d.attempts

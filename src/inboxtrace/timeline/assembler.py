@@ -13,6 +13,7 @@ record (see :mod:`inboxtrace.timeline.records`; appended to :attr:`Assembler.out
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +33,7 @@ from inboxtrace.timeline.records import (
 )
 from inboxtrace.timeline.verdicts import VerdictCache
 
-_FINAL = {
+FINAL_BY_STATUS = {
     "sent": FinalState.DELIVERED,
     "deliverable": FinalState.DELIVERED,
     "suppressed": FinalState.DELIVERED,
@@ -46,7 +47,7 @@ _FINAL = {
 }
 
 # Which recipients a DSN of each kind reports on (by their status when it was sent).
-_DSN_FOR = {
+DSN_REPORTS_ON = {
     "non-delivery": frozenset({"bounced", "expired", "undeliverable"}),
     "delay": frozenset({"deferred"}),
     "delivery status": frozenset({"sent", "bounced", "expired"}),  # NOTIFY=SUCCESS and friends
@@ -54,6 +55,11 @@ _DSN_FOR = {
 
 # SMTP stages at which a refusal is of a whole message (not of a connection or a command).
 _MESSAGE_STAGES = frozenset({"DATA", "END-OF-MESSAGE", "BDAT", "AFTER DATA"})
+
+# A message-level fact, kept so that a later part of the message (another ingest, another file)
+# can apply it to recipients it did not see: ("expired", ts, line_no, line, source, ts) or
+# ("dsn", kind, line_no, dsn_queue_id, source, ts).
+Fact = tuple[str, str, int, str, str, str]
 
 _RELAY_IN_TEXT = ("connect to ", "lost connection with ", "conversation with ", "host ")
 
@@ -198,7 +204,7 @@ class _Msg:
         self.notes_pid: str | None = None
         self.last_ts: str = ""
         self.expired_ln: int = 0
-        self.facts: list[tuple[str, str, int, str, str]] = []
+        self.facts: list[Fact] = []
 
 
 class Assembler:
@@ -232,7 +238,7 @@ class Assembler:
         self._vid: dict[int, int] = {}
         self._verdict_cache = VerdictCache(classify)
         self._tls: dict[tuple[str, str | None], str] = {}
-        self._noqueue_seen: dict[str, int] = {}
+        self._noqueue_seen: dict[tuple[str, str], int] = {}
 
     # --- helpers -----------------------------------------------------------------------------
     def _get(self, host: str, qid: str, ln: int, born: bool = False) -> _Msg:
@@ -430,17 +436,17 @@ class Assembler:
         st = self._get(host, qid, ln)
         st.last_ts = ts
         st.expired_ln = ln
-        fact = ("expired", ts, ln, line, self.source)
+        fact = ("expired", ts, ln, line, self.source, ts)
         st.facts.append(fact)
         self.apply_fact(st, fact)
 
     @staticmethod
-    def apply_fact(st: _Msg, fact: tuple[str, str, int, str, str]) -> None:
+    def apply_fact(st: _Msg, fact: Fact) -> None:
         """Apply a message-level fact (expiry, DSN sent) to the recipients known so far."""
-        what, a, n, b, source = fact
+        what, a, n, b, source, _ = fact
         if what == "dsn":
             kind, dsn_qid = a, b
-            wanted = _DSN_FOR.get(kind, _DSN_FOR["non-delivery"])
+            wanted = DSN_REPORTS_ON.get(kind, DSN_REPORTS_ON["non-delivery"])
             for r in st.rcpts.values():
                 if r.status in wanted:
                     r.dsn_qid = dsn_qid
@@ -489,7 +495,7 @@ class Assembler:
     def notification(self, host: str, qid: str, ts: str, kind: str, dsn_qid: str, ln: int) -> None:
         st = self._get(host, qid, ln)
         st.last_ts = ts
-        fact = ("dsn", kind, ln, dsn_qid, self.source)
+        fact = ("dsn", kind, ln, dsn_qid, self.source, ts)
         st.facts.append(fact)
         self.apply_fact(st, fact)
         dsn = self._get(host, dsn_qid, ln)
@@ -530,13 +536,17 @@ class Assembler:
             r.attempts.append(a)
             r.status = status
             return
+        # identical lines (same second, same process, same text) are distinct events when they
+        # are in one file, and the same event when an overlapping rotation repeats them in another
         digest = hashlib.blake2b(line.encode("utf-8", "replace"), digest_size=8).hexdigest()
-        n = self._noqueue_seen.get(digest, 0) + 1
-        self._noqueue_seen[digest] = n
-        if len(self._noqueue_seen) > 10_000:
-            self._noqueue_seen.clear()
+        seen = self._noqueue_seen
+        n = seen.get((self.source, digest), 0) + 1
+        seen[(self.source, digest)] = n
+        if len(seen) > 10_000:  # forget the oldest: a repeat comes within its second
+            for old in list(itertools.islice(seen, 5_000)):
+                del seen[old]
         key_id = f"NOQUEUE-{digest}" if n == 1 else f"NOQUEUE-{digest}-{n}"
-        state = "rejected" if status == "rejected" else _FINAL.get(status, FinalState.UNKNOWN).value
+        state = "rejected" if status == "rejected" else FINAL_BY_STATUS.get(status, FinalState.UNKNOWN).value
         deliveries = [(rcpt, state, None, None, [a])] if rcpt is not None else []
         self.out.append(
             (
@@ -555,6 +565,7 @@ class Assembler:
                 [],
                 self.source,
                 deliveries,
+                [],
             )
         )
 
@@ -570,7 +581,7 @@ class Assembler:
         """The record for a state; ``closed`` when the MTA said the message is gone."""
         deliveries: list[Any] = []
         for r in st.rcpts.values():
-            state = _FINAL.get(r.status or "", FinalState.UNKNOWN)
+            state = FINAL_BY_STATUS.get(r.status or "", FinalState.UNKNOWN)
             if state is FinalState.DEFERRED and closed and st.expired_ln == 0:
                 state = FinalState.UNKNOWN  # deleted from the queue while deferred (postsuper -d)
             if r.status == "tried":
@@ -578,7 +589,7 @@ class Assembler:
             deliveries.append((r.addr, state.value, r.orig, r.dsn_qid, r.attempts))
         return (
             st.mta, st.host, st.qid, st.received_ts, st.completed_ts, st.sender, st.message_id, st.size, st.nrcpt,
-            st.client_host, st.client_ip, st.dsn_of, st.hops, st.source, deliveries,
+            st.client_host, st.client_ip, st.dsn_of, st.hops, st.source, deliveries, st.facts,
         )  # fmt: skip
 
     def flush_idle(self, now_ts: str) -> None:
@@ -612,4 +623,4 @@ class Assembler:
         return min(lines) if lines else None
 
 
-__all__ = ["Assembler", "relay_from_text", "split_relay"]
+__all__ = ["DSN_REPORTS_ON", "FINAL_BY_STATUS", "Assembler", "Fact", "relay_from_text", "split_relay"]

@@ -12,11 +12,14 @@ import contextlib
 import gc
 import io
 import itertools
+import lzma
 import marshal
 import multiprocessing
 import os
 import pickle
+import stat
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -122,6 +125,49 @@ def _merge(a: _Msg, b: _Msg) -> _Msg:
     return a
 
 
+_STAMP = 15  # "Mar 14 00:01:00", or the head of "2025-03-14T00:01:00...": shared by one second's lines
+
+
+def _second_boundary(f: BinaryIO, limit: int = 1 << 20) -> int:
+    """From the start of a line, the offset of the first later line whose timestamp differs
+    (within ``limit`` bytes; else where it started): a parallel read cuts there, so that the
+    identical lines of one second (repeated rejections, numbered by occurrence) are all counted
+    by one worker."""
+    start = f.tell()
+    head = None
+    while f.tell() - start < limit:
+        at = f.tell()
+        line = f.readline()
+        if not line:
+            return at
+        if head is None:
+            head = line[:_STAMP]
+        elif line[:_STAMP] != head:
+            return at
+    return start
+
+
+# What reading a damaged input raises: a truncated or corrupt .gz (EOFError, BadGzipFile, zlib.error),
+# .xz (LZMAError, EOFError), .bz2 (OSError, EOFError), or a read error of the disk (OSError).
+_DAMAGE = (EOFError, OSError, lzma.LZMAError, zlib.error)
+
+
+@contextlib.contextmanager
+def _damage(path: str, stats: LogStats) -> Iterator[None]:
+    """Stop reading ``path`` at damage, keeping what came before it: the file and the cause go to
+    ``stats.damaged`` (the caller stores what was read and says so), never a traceback."""
+    lines = stats.lines
+    try:
+        yield
+    except _DAMAGE as exc:
+        cause = str(exc) or type(exc).__name__
+        if isinstance(exc, EOFError) or "end-of-stream" in cause or "truncated" in cause.lower():
+            what = "truncated"
+        else:
+            what = "unreadable after this point"
+        stats.damaged.append(f"{path}: {what} ({cause}); read {stats.lines - lines:,} lines before it")
+
+
 def _count_newlines(path: str, upto: int) -> int:
     n = 0
     buf = bytearray(1 << 20)  # one reused buffer: no big allocation left behind in the heap
@@ -184,7 +230,7 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes]:
     # its own): the parent gets progress, the unfinished pieces and the sink's result only
     sink = opts.sink.open(unit.index) if opts.sink is not None and transform is not None else None
     stream, _ = open_binary(unit.path)
-    with stream:
+    with stream, _damage(unit.path, stats):
         if unit.start:
             stream.seek(unit.start)
         for block in iter_blocks(
@@ -306,6 +352,7 @@ class LogReader:
         self._poll = poll_interval
         self._should_stop = should_stop
         self._streams: list[BinaryIO] = []
+        self._owned: list[BinaryIO] = []  # streams this reader opened (named pipes): it closes them
         paths: list[str] = []
         for item in inputs:
             if isinstance(item, (str, os.PathLike)):
@@ -321,6 +368,16 @@ class LogReader:
                 raise InputError(f"{p}: no such file")
             if os.path.isdir(p):
                 raise InputError(f"{p}: is a directory, not a log file")
+        # a FIFO, a terminal or /dev/stdin can be read once only: read it as a stream, never
+        # sniffed or measured first (a second open of a drained FIFO waits forever)
+        pipes = [p for p in paths if not stat.S_ISREG(os.stat(p).st_mode)]
+        for p in pipes:
+            try:
+                self._streams.append(open(p, "rb"))  # noqa: SIM115 - closed once read
+            except OSError as exc:
+                raise InputError(f"{p}: cannot open: {exc.strerror or exc}") from exc
+            self._owned.append(self._streams[-1])
+        paths = [p for p in paths if p not in pipes]
         self.paths = order_inputs(paths)
         if follow and (len(self.paths) != 1 or self._streams):
             raise InputError("follow reads exactly one file")
@@ -329,6 +386,7 @@ class LogReader:
         self._done_by_unit: dict[int, int] = {}
         self._current: tuple[str, FileIdentity | None, int] | None = None  # path, identity, line
         self._asm: Assembler | None = None
+        self._builder: Builder | None = None  # of a follow (see flush_open)
         self._block_starts: list[tuple[int, int]] = []  # (first line no, byte offset) of the current file
         self._last_position: Position | None = None
         self._iter: Iterator[Any] | None = None
@@ -456,7 +514,7 @@ class LogReader:
             base_line = _count_newlines(path, start) if start and kind is None else 0
             self._block_starts = []
             self._current = (path, ident if kind is None else None, base_line + 1)
-            with stream:
+            with stream, _damage(path, stats):
                 if start and kind is None:
                     stream.seek(start)
                 raw = getattr(stream, "fileobj", None) or getattr(stream, "_fp", None)
@@ -489,15 +547,10 @@ class LogReader:
             asm.clock = Clock(datetime.now(self._opts.tz).date(), self._opts.tz)
             builder.set_reference(source, asm.clock.reference)
             self._current = (source, None, 1)
-            for block in iter_blocks(_Peekable.wrap(stream)):
-                scanner.scan(block)
-                if scanner.last_ts:
-                    asm.flush_idle(scanner.last_ts)
-                if asm.out:
-                    out, asm.out = asm.out, []
-                    stats.messages += len(out)
-                    for rec in out:
-                        yield self._emit(builder, rec, asm.verdicts)
+            with _damage(source, stats), contextlib.ExitStack() as owned:
+                if stream in self._owned:
+                    owned.enter_context(stream)
+                yield from self._read_stream(stream, scanner, asm, builder)
         asm.flush()
         out, asm.out = asm.out, []
         stats.messages += len(out)
@@ -505,11 +558,24 @@ class LogReader:
         for rec in out:
             yield self._emit(builder, rec, asm.verdicts)
 
+    def _read_stream(
+        self, stream: BinaryIO, scanner: Scanner, asm: Assembler, builder: Builder
+    ) -> Iterator[Message | _Made]:
+        for block in iter_blocks(_Peekable.wrap(stream)):
+            scanner.scan(block)
+            if scanner.last_ts:
+                asm.flush_idle(scanner.last_ts)
+            if asm.out:
+                out, asm.out = asm.out, []
+                self.stats.messages += len(out)
+                for rec in out:
+                    yield self._emit(builder, rec, asm.verdicts)
+
     def _run_follow(self, path: str) -> Iterator[Message | _Made]:
         stats = self.stats
         scanner, asm = _make(self._opts, False, stats)
         self._asm = asm
-        builder = Builder(self._opts.tz)
+        builder = self._builder = Builder(self._opts.tz)
         stats.sources.append(path)
         asm.source = path
         position = None
@@ -541,11 +607,28 @@ class LogReader:
                 stats.messages += len(out)
                 for rec in out:
                     yield self._emit(builder, rec, asm.verdicts)
+        yield from self._flush_open()
+
+    def flush_open(self) -> list[Any]:
+        """Stop following: the messages still being assembled, handed out as they are now (open:
+        deferred recipients stay ``deferred``, a message not yet removed has no completion),
+        while :meth:`resume_position` stays at the first line of the oldest of them, so that the
+        next follow reads them again and completes them. Call it after a Ctrl-C; a follow that
+        ends by ``should_stop`` does it itself."""
+        tf = self._opts.transform
+        made = self._flush_open()
+        return [m.value if isinstance(m, _Made) else tf(m) if tf is not None else m for m in made]
+
+    def _flush_open(self) -> list[Message | _Made]:
+        asm, builder = self._asm, self._builder
+        if asm is None or builder is None:
+            return []
+        position = self.resume_position()
         asm.flush()
         out, asm.out = asm.out, []
-        stats.messages += len(out)
-        for rec in out:
-            yield self._emit(builder, rec, asm.verdicts)
+        self.stats.messages += len(out)
+        self._last_position, self._current = position, None
+        return [self._emit(builder, rec, asm.verdicts) for rec in out]
 
     def _units(self) -> list[_Unit]:
         units: list[_Unit] = []
@@ -562,7 +645,7 @@ class LogReader:
                 for k in range(1, self._jobs):
                     f.seek(size * k // self._jobs)
                     f.readline()
-                    cut = f.tell()
+                    cut = _second_boundary(f)
                     if cut > cuts[-1] and cut < size:
                         cuts.append(cut)
                 cuts.append(size)

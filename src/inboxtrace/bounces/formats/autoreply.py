@@ -12,6 +12,7 @@ _SUBJECT_RE = re.compile(
     r"vacation|abwesenheit|absence|autoreply|autorespons)",
     re.IGNORECASE,
 )
+_MTA_SENDER_RE = re.compile(r"mailer-daemon|mail delivery (?:system|subsystem)", re.IGNORECASE)
 _HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Never", "X-Mail-Autoreply")
 # A few auto-replies say the mailbox is gone: that is worth a different reason than vacation.
 _GONE_RE = re.compile(
@@ -26,12 +27,19 @@ class AutoReply:
     description = "RFC 3834 auto-reply (vacation, out of office): not a bounce"
 
     def sniff(self, mail: Mail) -> bool:
+        if _SUBJECT_RE.search(mail.subject):
+            return True
+        if "X-Failed-Recipients" in mail.msg or _MTA_SENDER_RE.search(mail.sender):
+            # MTAs mark their bounces "Auto-Submitted: auto-replied" too (Exim, Exchange, Postfix
+            # with some setups): the mail system's own sender or a failed-recipients header says
+            # bounce (a mere "postmaster@" sender does not: people answer from it)
+            return False
+        if mail.content_type == "multipart/report":
+            return False
         auto = (mail.msg.get("Auto-Submitted") or "").strip().lower()
         if auto.startswith("auto-replied"):
             return True
-        if any(h in mail.msg for h in _HEADERS):
-            return True
-        return bool(_SUBJECT_RE.search(mail.subject))
+        return any(h in mail.msg for h in _HEADERS)
 
     def parse(self, mail: Mail) -> Parsed | None:
         who = first_address(mail.sender) or first_address(str(mail.msg.get("Reply-To", "")))

@@ -88,6 +88,55 @@ def strip_type(value: str | None) -> str | None:
     return value or None
 
 
+# RFC 2156 writes an Internet address inside an X.400 O/R address as "RFC-822=local(a)domain",
+# with "(a)" for "@" and other specials as "(xx)" hex pairs or "(q)", "(p)", "(b)", "(l)", "(r)"
+_X400_RFC822_RE = re.compile(r"(?:^|/)RFC-?822=([^/]+)", re.IGNORECASE)
+_X400_SPECIALS = {"a": "@", "p": "%", "b": "!", "q": '"', "u": "_", "l": "(", "r": ")"}
+_X400_ESCAPE_RE = re.compile(r"\((a|p|b|q|u|l|r|[0-9a-f]{2,3})\)", re.IGNORECASE)
+# Exchange encapsulates foreign addresses: "IMCEASMTP-ops+40dest+2Eexample@gw.example"
+# ("+40" is "@", "+2E" is ".": hex bytes after "+")
+_IMCEA_RE = re.compile(r"^IMCEA(?:SMTP|INVALID)-([^@]+)@", re.IGNORECASE)
+
+
+def _x400_unescape(value: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1).lower()
+        if code in _X400_SPECIALS:
+            return _X400_SPECIALS[code]
+        try:
+            return chr(int(code, 16))
+        except ValueError:
+            return match.group(0)
+
+    return _X400_ESCAPE_RE.sub(one, value)
+
+
+def recipient_address(value: str | None) -> str | None:
+    """A Final-/Original-Recipient value as an Internet address where it holds one.
+
+    ``rfc822; <a@b>`` -> ``a@b``; an X.400 O/R address carrying ``RFC-822=a(a)b`` -> ``a@b``;
+    Exchange's ``IMCEASMTP-a+40b@gw`` -> ``a@b``. An X.400 address without an Internet address in
+    it gives ``None`` (the caller then uses the other recipient field).
+    """
+    if value is None:
+        return None
+    kind = value.split(";", 1)[0].strip().lower() if ";" in value else ""
+    address = strip_type(value)
+    if address is None:
+        return None
+    x400 = _X400_RFC822_RE.search(address)
+    if x400 is not None:
+        return _x400_unescape(x400.group(1)).strip() or None
+    if kind == "x400" or address.startswith("/"):
+        return None
+    imcea = _IMCEA_RE.match(address)
+    if imcea is not None:
+        decoded = re.sub(r"\+([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), imcea.group(1))
+        if "@" in decoded:
+            return decoded
+    return address
+
+
 def split_diagnostic(value: str | None) -> tuple[str | None, str]:
     """``smtp; 550 5.1.1 user unknown`` -> (``smtp``, ``550 5.1.1 user unknown``)."""
     if not value:
@@ -101,7 +150,9 @@ def split_diagnostic(value: str | None) -> tuple[str | None, str]:
 
 def found_from_fields(rcpt: dict[str, str], msg: dict[str, str]) -> Found | None:
     """A :class:`Found` from RFC 3464 per-recipient fields (and the per-message ones)."""
-    final = strip_type(rcpt.get("final-recipient")) or strip_type(rcpt.get("original-recipient"))
+    final = recipient_address(rcpt.get("final-recipient")) or recipient_address(
+        rcpt.get("original-recipient")
+    )
     if not final:
         return None
     dtype, diag = split_diagnostic(rcpt.get("diagnostic-code"))
@@ -111,7 +162,7 @@ def found_from_fields(rcpt: dict[str, str], msg: dict[str, str]) -> Found | None
     code_match = re.match(r"\s*([245]\d\d)\b", diag) if dtype in (None, "smtp", "x-smtp") else None
     return Found(
         recipient=final,
-        original_recipient=strip_type(rcpt.get("original-recipient")),
+        original_recipient=recipient_address(rcpt.get("original-recipient")),
         action=(rcpt.get("action") or "").strip().lower() or None,
         status=status_match.group(0) if status_match else None,
         reply_code=int(code_match.group(1)) if code_match else None,

@@ -23,10 +23,10 @@ from inboxtrace.errors import DataFileError
 
 _ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
 # A line that starts with the address: "  a@b", "<a@b>:", "a@b... User unknown", "-- a@b",
-# "a@b<mailto:a@b>", '"a@b":'.
+# "a@b<mailto:a@b>", '"a@b":', "a@b on Wed, 31 Dec 2025 ..." (Exchange 2003).
 _LEAD_RE = re.compile(
     rf"^[\s>*-]*(?:[245]\d\d[ -]+)?[\"'(]?<?({_ADDR})>?[\"')]?\s*"
-    rf"(?:$|:|\.\.\.|\(|<mailto:|\[|,|;|\s{{2,}}|\s+-|\s+\(|\s+<|\s+\d{{3}}\s)",
+    rf"(?:$|:|\.\.\.|\(|<mailto:|\[|,|;|\s{{2,}}|\s+-|\s+\(|\s+<|\s+\d{{3}}\s|\s+on\s+\w{{3}})",
     re.ASCII,
 )
 # A line that ends on it after a colon: "User mailbox exceeds allowed size: a@b".
@@ -40,7 +40,7 @@ _LABEL_RE = re.compile(
 )
 # A sentence ends on it in brackets: "There was an error delivering your mail to <a@b>."
 _SENTENCE_RE = re.compile(
-    rf"\b(?:(?:to|for|recipient)\s+<({_ADDR})>|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
+    rf"\b(?:(?:to|for|recipient|(?:mailing )?list)\s+<({_ADDR})>|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
     re.IGNORECASE,
 )
 _HEADERISH_RE = re.compile(
@@ -52,7 +52,7 @@ _DSN_FIELD_RE = re.compile(
     r"^(?:Reporting-MTA|Received-From-MTA|Final-Recipient|Original-Recipient)\s*:", re.I
 )
 _FIELDS_TO_SKIP_RE = re.compile(
-    r"^[\s>]*(?:From|Sender|Reply-To|Date|Subject|Message-Id|In-Reply-To|References|Return-Path|Received|"
+    r"^[\s>]*(?:From|Sender|Reply-To|To|Cc|Bcc|Date|Subject|Message-Id|In-Reply-To|References|Return-Path|Received|"
     r"X-[\w-]+)\s*:",
     re.IGNORECASE,
 )
@@ -208,20 +208,29 @@ def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Fo
 
 
 def returned_to(mail: Mail, original_text: str) -> str | None:
-    """The first To address of the returned message (a MIME part or the text after the marker)."""
+    """The To address of the returned message (a MIME part or the text after the marker), when it
+    names exactly one person: a To: of several addresses, a list's or the mail system's own
+    address does not say which one failed."""
+    to: str | None = None
     part = mail.original_part
     if part is not None:
         payload = part.get_payload()
         if isinstance(payload, list) and payload:
             first = payload[0]
             if hasattr(first, "get"):
-                to = first.get("To")
-                if to:
-                    return first_address(str(to))
+                value = first.get("To")
+                to = str(value) if value else None
         elif isinstance(payload, str):
             original_text = payload
-    match = re.search(r"^To:\s*(.+)$", original_text, re.MULTILINE | re.IGNORECASE)
-    return first_address(match.group(1)) if match else None
+    if to is None:
+        match = re.search(r"^To:\s*(.+)$", original_text, re.MULTILINE | re.IGNORECASE)
+        to = match.group(1) if match else None
+    if not to:
+        return None
+    named = addresses(to)
+    if len(named) > 1 or (named and _ADMIN_RE.match(named[0])):
+        return None
+    return named[0] if named else first_address(to)
 
 
 def exclusions(mail: Mail) -> set[str]:
@@ -252,9 +261,20 @@ def family_of(mail: Mail) -> Family | None:
     return None
 
 
+# Addresses of the mail system and of list software that reports name for help or replies
+# ("contact postmaster@...", "team-request@..."): never the failed recipient beside a real one.
+_ADMIN_RE = re.compile(
+    r"^(?:postmaster|mailer-daemon|hostmaster|abuse|[^@]*-request|[^@]*-ctl|owner-[^@]+|[^@]*-owner)@",
+    re.I,
+)
+
+
 def parse_text(mail: Mail, name: str, reason: str | None = None, vouches: bool = False) -> Parsed | None:
     report, original = split_report(mail.body)
     found, preamble = scan(report, exclusions(mail), transcript_first(report))
+    people = [item for item in found if not _ADMIN_RE.match(item.recipient)]
+    if people:
+        found = people
     weak = False
     if not found:
         failed = mail.msg.get("X-Failed-Recipients")
@@ -298,13 +318,26 @@ class KnownText:
         return parse_text(mail, fam.name, fam.reason, fam.vouches)
 
 
-_BOUNCE_FROM_RE = re.compile(r"mailer-daemon|postmaster|mail delivery|mdaemon|mail administrator", re.I)
+_BOUNCE_FROM_RE = re.compile(r"mailer-daemon|post_?master|mail delivery|mdaemon|mail administrator", re.I)
 _BOUNCE_SUBJECT_RE = re.compile(
     r"undeliver|undelivered|delivery (?:status|fail|notification|problem|report)|returned mail|"
     r"failure notice|mail delivery|non[- ]?delivery|could not be delivered|delivery has failed|"
     r"nondeliverable|returning message|error|bounce|rejected|failed",
     re.I,
 )
+
+
+# A report that says in its first lines that delivery failed, whoever sent it and whatever its
+# subject ("no-reply@" gateways, "Re: ..." subjects of mobile carriers and list servers).
+_FAILURE_TEXT_RE = re.compile(
+    r"could not be delivered|cannot be delivered|can.t be delivered|was not delivered|"
+    r"(?:unable|failed) to deliver|undeliverable|delivery (?:has )?failed|delivery to the following|"
+    r"failed permanently|permanent (?:error|failure)|error message below",
+    re.IGNORECASE,
+)
+
+
+_NO_REPLY_RE = re.compile(r"\bno[-_.]?reply\b|\bdo[-_.]?not[-_.]?reply\b", re.IGNORECASE)
 
 
 def looks_like_bounce(mail: Mail) -> bool:
@@ -319,7 +352,12 @@ class GenericText:
     description = "unknown layout that says it is a bounce in its From or Subject"
 
     def sniff(self, mail: Mail) -> bool:
-        return looks_like_bounce(mail)
+        if looks_like_bounce(mail):
+            return True
+        # a person may write "it could not be delivered": the words count only in a message that
+        # returns the original or comes from an address nobody answers
+        machine = mail.original_part is not None or _NO_REPLY_RE.search(mail.sender) is not None
+        return machine and _FAILURE_TEXT_RE.search(mail.head) is not None
 
     def parse(self, mail: Mail) -> Parsed | None:
         return parse_text(mail, self.name)

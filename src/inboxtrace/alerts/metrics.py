@@ -1,0 +1,414 @@
+"""The numbers alert rules are judged on, read from the store for one window and its baseline.
+
+Every metric yields :class:`Observation` records, one per group key (all, a receiving provider, a
+recipient or sender domain, a blocklist, a placement test), each with its evidence: counts, the
+most frequent replies, example messages and the next step the reply vocabulary gives.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from inboxtrace.alerts.config import Rule
+from inboxtrace.store.logs import log_deliveries, log_messages
+
+_FAILED = ("bounced", "expired")
+_DECIDED = ("delivered", "bounced", "expired")
+# a delivery decided by its only attempt: that attempt was not a deferral
+_SINGLE_FINAL = frozenset({"delivered", "bounced", "expired", "rejected"})
+# blocklists named in replies: "blocked using zen.spamhaus.org", "listed on b.barracudacentral.org" ...
+_LIST_NAMES = re.compile(
+    r"\b(spamhaus|spamcop|barracuda(?:central)?|sorbs|uceprotect|psbl|mailspike|invaluement|surbl|"
+    r"spamrats|hostkarma|backscatterer|truncate\.gbudb|cbl\.abuseat|0spam|senderscore)\b",
+    re.IGNORECASE,
+)
+_LIST_ZONE = re.compile(
+    r"(?:blocked using|listed (?:in|on|at|by)|found (?:in|on)|rbl|dnsbl|blocklist|blacklist)\W{0,3}"
+    r"([a-z0-9-]+(?:\.[a-z0-9-]+)+)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class Window:
+    lo: float
+    hi: float
+
+
+@dataclass(slots=True)
+class Observation:
+    """One rule's value for one group key in the window, with what proves it."""
+
+    key: str
+    value: float  # the rate (percent) or count the rule compares
+    volume: int  # what the rate is taken over (deliveries decided, attempts, deliveries, results)
+    baseline: float | None = None
+    baseline_volume: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    replies: list[tuple[str, int]] = field(default_factory=list)
+    reasons: list[tuple[str, int]] = field(default_factory=list)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _group_col(by: str) -> Any:
+    d = log_deliveries.c
+    return {"provider": d.provider, "rcpt_domain": d.rcpt_domain, "all": sa.literal("all")}.get(by)
+
+
+def _sender_domain(sender: str | None) -> str:
+    if not sender or "@" not in sender:
+        return "(none)"
+    return sender.rpartition("@")[2].strip(">").lower() or "(none)"
+
+
+def _state_counts(conn: Connection, by: str, w: Window) -> dict[str, Counter[str]]:
+    """{group key: Counter({final_state: n, "hard": n})} for deliveries whose final state is in ``w``."""
+    d, m = log_deliveries.c, log_messages.c
+    where = (d.last_time >= w.lo, d.last_time < w.hi)
+    out: dict[str, Counter[str]] = {}
+    if by == "sender_domain":
+        q = (
+            sa.select(m.sender, d.final_state, d.hard_bounce, sa.func.count())
+            .select_from(log_deliveries.join(log_messages, d.mkey == m.mkey))
+            .where(*where)
+            .group_by(m.sender, d.final_state, d.hard_bounce)
+        )
+        rows: Iterable[Any] = ((_sender_domain(s), st, h, n) for s, st, h, n in conn.execute(q))
+    else:
+        col = _group_col(by)
+        q = sa.select(col, d.final_state, d.hard_bounce, sa.func.count()).where(*where)
+        q = q.group_by(col, d.final_state, d.hard_bounce)
+        rows = conn.execute(q)
+    for key, state, hard, n in rows:
+        c = out.setdefault(str(key) if key is not None else "(unknown)", Counter())
+        c[state] += int(n)
+        if hard and state in _FAILED:
+            c["hard"] += int(n)
+    return out
+
+
+def _filter(by: str, key: str) -> list[Any]:
+    d, m = log_deliveries.c, log_messages.c
+    if by == "all":
+        return []
+    if by == "sender_domain":
+        return [sa.func.lower(m.sender).like(f"%@{key}")] if key != "(none)" else [m.sender.is_(None)]
+    col = d.provider if by == "provider" else d.rcpt_domain
+    return [col.is_(None)] if key == "(unknown)" else [col == key]
+
+
+def _evidence(
+    conn: Connection, by: str, key: str, w: Window, *, states: tuple[str, ...], obs: Observation
+) -> None:
+    d, m = log_deliveries.c, log_messages.c
+    q = (
+        sa.select(
+            d.recipient,
+            d.reply,
+            d.reason,
+            d.relay_host,
+            d.last_time,
+            d.final_state,
+            m.queue_id,
+            m.host,
+            m.message_id,
+        )
+        .select_from(log_deliveries.join(log_messages, d.mkey == m.mkey))
+        .where(d.last_time >= w.lo, d.last_time < w.hi, d.final_state.in_(states), *_filter(by, key))
+        .order_by(d.last_time.desc())
+        .limit(2000)
+    )
+    replies: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for r in conn.execute(q):
+        if r.reply:
+            replies[r.reply[:300]] += 1
+        if r.reason:
+            reasons[r.reason] += 1
+        if len(obs.examples) < 3:
+            obs.examples.append(
+                {
+                    "recipient": r.recipient,
+                    "queue_id": r.queue_id,
+                    "host": r.host,
+                    "message_id": r.message_id,
+                    "time": r.last_time,
+                    "state": r.final_state,
+                    "reply": r.reply,
+                }
+            )
+    obs.replies = replies.most_common(3)
+    obs.reasons = reasons.most_common(3)
+
+
+def bounce_rates(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Observation]:
+    hard_only = rule.metric == "hard_bounce_rate"
+    now, before = _state_counts(conn, rule.by, w), _state_counts(conn, rule.by, base)
+
+    def rate(c: Counter[str]) -> tuple[float, int]:
+        total = sum(c[s] for s in _DECIDED)
+        failed = c["hard"] if hard_only else sum(c[s] for s in _FAILED)
+        return (100.0 * failed / total if total else 0.0), total
+
+    out = []
+    for key, c in now.items():
+        value, volume = rate(c)
+        b = before.get(key)
+        bval, bvol = rate(b) if b else (None, 0)
+        counts = {s: c[s] for s in ("delivered", "bounced", "expired", "deferred", "rejected") if c[s]}
+        if c["hard"]:
+            counts["hard_bounces"] = c["hard"]
+        out.append(Observation(key, value, volume, bval, bvol, counts))
+    return out
+
+
+def _throttled(attempt: list[Any]) -> bool:
+    reply = attempt[5] or ""
+    dsn = attempt[6] or ""
+    return (
+        attempt[11] == "ratelimited"
+        or dsn.startswith("4.7.")
+        or reply.startswith("421")
+        or " 4.7." in reply[:12]
+    )
+
+
+def throttling(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Observation]:
+    """Deferred attempts with throttling replies (421, 4.7.x, reason ratelimited), per group, as a
+    share of all attempts of the deliveries active in the window."""
+
+    def scan(
+        win: Window,
+    ) -> tuple[dict[str, list[int]], dict[str, Counter[str]], dict[str, list[dict[str, Any]]]]:
+        d, m = log_deliveries.c, log_messages.c
+        col = m.sender if rule.by == "sender_domain" else _group_col(rule.by)
+        q = (
+            sa.select(col, d.n_attempts, d.attempts, d.final_state, d.recipient, m.queue_id, m.host)
+            .select_from(log_deliveries.join(log_messages, d.mkey == m.mkey))
+            .where(d.last_time >= win.lo, d.last_time < win.hi)
+        )
+        totals: dict[str, list[int]] = {}
+        replies: dict[str, Counter[str]] = {}
+        examples: dict[str, list[dict[str, Any]]] = {}
+        for key, n, attempts, state, rcpt, qid, host in conn.execute(q):
+            k = (
+                _sender_domain(key)
+                if rule.by == "sender_domain"
+                else (str(key) if key is not None else "(unknown)")
+            )
+            t = totals.setdefault(k, [0, 0])
+            t[0] += int(n or 0)
+            if (n or 0) > 1 or state not in _SINGLE_FINAL:
+                for a in json.loads(attempts or "[]"):
+                    if a[1] == "deferred" and win.lo <= a[0] < win.hi and _throttled(a):
+                        t[1] += 1
+                        replies.setdefault(k, Counter())[(a[5] or "")[:300]] += 1
+                        ex = examples.setdefault(k, [])
+                        if len(ex) < 3:
+                            ex.append(
+                                {
+                                    "recipient": rcpt,
+                                    "queue_id": qid,
+                                    "host": host,
+                                    "time": a[0],
+                                    "reply": a[5],
+                                }
+                            )
+        return totals, replies, examples
+
+    now, replies, examples = scan(w)
+    before, _, _ = scan(base)
+    out = []
+    for key, (attempts, throttled) in now.items():
+        value = 100.0 * throttled / attempts if attempts else 0.0
+        b = before.get(key)
+        bval = 100.0 * b[1] / b[0] if b and b[0] else None
+        obs = Observation(
+            key, value, attempts, bval, b[0] if b else 0, {"attempts": attempts, "throttled": throttled}
+        )
+        obs.replies = replies.get(key, Counter()).most_common(3)
+        obs.reasons = [("ratelimited", throttled)] if throttled else []
+        obs.examples = examples.get(key, [])
+        out.append(obs)
+    return out
+
+
+def complaint_rates(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Observation]:
+    """Spam complaints reported by ESPs ÷ deliveries they reported, in the window."""
+    from inboxtrace.store.esp import esp_events
+
+    e = esp_events.c
+    col = {"provider": e.provider, "rcpt_domain": e.rcpt_domain, "sender_domain": e.sender}.get(
+        rule.by, sa.literal("all")
+    )
+
+    def counts(win: Window) -> dict[str, Counter[str]]:
+        q = (
+            sa.select(col, e.kind, sa.func.count())
+            .where(e.time >= win.lo, e.time < win.hi, e.kind.in_(["delivered", "complained"]))
+            .group_by(col, e.kind)
+        )
+        out: dict[str, Counter[str]] = {}
+        for key, kind, n in conn.execute(q):
+            k = _sender_domain(key) if rule.by == "sender_domain" else str(key)
+            out.setdefault(k, Counter())[kind] += int(n)
+        return out
+
+    now, before = counts(w), counts(base)
+    out = []
+    for key, c in now.items():
+        value = 100.0 * c["complained"] / c["delivered"] if c["delivered"] else 0.0
+        b = before.get(key)
+        bval = 100.0 * b["complained"] / b["delivered"] if b and b["delivered"] else None
+        obs = Observation(key, value, c["delivered"], bval, b["delivered"] if b else 0, dict(c))
+        q = (
+            sa.select(e.recipient, e.provider, e.provider_message_id, e.time, e.bounce_type)
+            .where(e.time >= w.lo, e.time < w.hi, e.kind == "complained")
+            .order_by(e.time.desc())
+            .limit(3)
+        )
+        obs.examples = [
+            {
+                "recipient": r.recipient,
+                "host": r.provider,
+                "queue_id": r.provider_message_id,
+                "time": r.time,
+                "reply": f"complaint ({r.bounce_type})" if r.bounce_type else "complaint",
+            }
+            for r in conn.execute(q)
+        ]
+        obs.reasons = [("feedback", c["complained"])] if c["complained"] else []
+        out.append(obs)
+    return out
+
+
+def list_names(reply: str) -> set[str]:
+    """Blocklists a reply names (lower-cased zone or list name)."""
+    found = {m.group(1).lower().rstrip(".") for m in _LIST_ZONE.finditer(reply)}
+    found = {f for f in found if "." in f and not f.startswith(("http", "www."))}
+    if not found:
+        found = {m.group(1).lower() for m in _LIST_NAMES.finditer(reply)}
+    return found
+
+
+def blocklistings(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Observation]:
+    """Blocklists named by the receivers' replies in the window; ``baseline`` is how often the
+    baseline period named them (a listing is new when that is 0)."""
+    d, m = log_deliveries.c, log_messages.c
+
+    def scan(win: Window, keep: bool) -> tuple[Counter[str], dict[str, Observation]]:
+        q = (
+            sa.select(d.reply, d.recipient, d.last_time, d.final_state, d.reason, m.queue_id, m.host)
+            .select_from(log_deliveries.join(log_messages, d.mkey == m.mkey))
+            .where(
+                d.last_time >= win.lo,
+                d.last_time < win.hi,
+                d.final_state.in_(["bounced", "deferred", "expired", "rejected"]),
+                d.reply.is_not(None),
+            )
+        )
+        seen: Counter[str] = Counter()
+        obs: dict[str, Observation] = {}
+        for r in conn.execute(q):
+            names = (
+                list_names(r.reply)
+                if r.reason in ("blocked", "badreputation", "spamdetected", "rejected", "securityerror", None)
+                or "block" in r.reply.lower()
+                else set()
+            )
+            for name in names:
+                seen[name] += 1
+                if keep:
+                    o = obs.setdefault(name, Observation(name, 0, 0))
+                    if len(o.examples) < 3:
+                        o.examples.append(
+                            {
+                                "recipient": r.recipient,
+                                "queue_id": r.queue_id,
+                                "host": r.host,
+                                "time": r.last_time,
+                                "state": r.final_state,
+                                "reply": r.reply,
+                            }
+                        )
+                    o.replies.append((r.reply[:300], 1))
+        return seen, obs
+
+    now, obs = scan(w, True)
+    before, _ = scan(base, False)
+    out = []
+    for name, n in now.items():
+        o = obs[name]
+        o.value, o.volume = float(n), n
+        o.baseline, o.baseline_volume = float(before.get(name, 0)), before.get(name, 0)
+        o.counts = {"replies_naming_it": n, "in_baseline": before.get(name, 0)}
+        o.replies = Counter(r for r, _ in o.replies).most_common(3)
+        o.reasons = [("blocked", n)]
+        out.append(o)
+    return out
+
+
+def placement_inbox(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Observation]:
+    """The inbox share of the latest placement test checked in the window."""
+    from inboxtrace.store.placement import placement_results
+
+    p = placement_results.c
+    latest = conn.execute(
+        sa.select(p.test_id, sa.func.max(p.checked_at).label("t"))
+        .where(p.checked_at >= w.lo, p.checked_at < w.hi)
+        .group_by(p.test_id)
+        .order_by(sa.desc("t"))
+        .limit(1)
+    ).first()
+    if latest is None:
+        return []
+    rows = conn.execute(
+        sa.select(p.address, p.provider, p.placement).where(p.test_id == latest.test_id)
+    ).all()
+    placements = Counter(str(r.placement).split(":")[0] for r in rows)
+    total = sum(placements.values())
+    value = 100.0 * placements["inbox"] / total if total else 0.0
+    obs = Observation("latest", value, total, None, 0, dict(placements))
+    obs.examples = [
+        {
+            "recipient": r.address,
+            "host": r.provider,
+            "queue_id": latest.test_id,
+            "time": latest.t,
+            "reply": r.placement,
+        }
+        for r in rows
+        if not str(r.placement).startswith("inbox")
+    ][:3]
+    return [obs]
+
+
+METRIC_FUNCS = {
+    "bounce_rate": bounce_rates,
+    "hard_bounce_rate": bounce_rates,
+    "throttling": throttling,
+    "complaint_rate": complaint_rates,
+    "blocklisting": blocklistings,
+    "placement_inbox": placement_inbox,
+}
+
+
+def observe(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Observation]:
+    return METRIC_FUNCS[rule.metric](conn, rule, w, base)
+
+
+def add_evidence(conn: Connection, rule: Rule, obs: Observation, w: Window) -> None:
+    """Top replies and examples for a firing bounce-rate observation (the others collect their own)."""
+    if rule.metric in ("bounce_rate", "hard_bounce_rate"):
+        _evidence(conn, rule.by, obs.key, w, states=_FAILED, obs=obs)
+
+
+__all__ = ["METRIC_FUNCS", "Observation", "Window", "add_evidence", "list_names", "observe"]

@@ -1,0 +1,76 @@
+// inboxtrace web: small enhancements; every page works without this file.
+(function () {
+  "use strict";
+
+  // Activity: fetch the first page's rows again every few seconds, so new events show up.
+  var rows = document.querySelector("tbody[data-live]");
+  if (rows) {
+    var url = rows.getAttribute("data-live");
+    var every = Math.max(2, parseInt(rows.getAttribute("data-poll"), 10) || 5) * 1000;
+    var poll = function () {
+      if (document.hidden) { return; }
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html === null) { return; }
+          // the fragment is server-rendered and escaped; parse it as a table body, no scripts run
+          var tpl = document.createElement("template");
+          tpl.innerHTML = "<table><tbody>" + html + "</tbody></table>";
+          var fresh = tpl.content.querySelector("tbody");
+          if (fresh && fresh.innerHTML !== rows.innerHTML) {
+            rows.replaceChildren.apply(rows, Array.prototype.slice.call(fresh.childNodes));
+            rows.setAttribute("data-updated", String(Date.now()));
+          }
+        })
+        .catch(function () { /* offline for a moment: try again next time */ });
+    };
+    setInterval(poll, every);
+  }
+
+  // Message page: copy "what to send the receiver's postmaster".
+  document.querySelectorAll("button[data-copy]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var el = document.getElementById(btn.getAttribute("data-copy"));
+      if (!el) { return; }
+      var text = el.textContent;
+      var done = function () { btn.setAttribute("data-copied", "1"); };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(done, function () { select(el); });
+      } else { select(el); done(); }
+    });
+  });
+  function select(el) {
+    var range = document.createRange();
+    range.selectNodeContents(el);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+
+  // Ingest: show upload progress, refuse a file over the limit before sending it.
+  var form = document.getElementById("upload");
+  if (form && window.XMLHttpRequest && window.FormData) {
+    form.addEventListener("submit", function (ev) {
+      var input = form.querySelector("input[type=file]");
+      var max = parseInt(input.getAttribute("data-max"), 10);
+      if (input.files.length && input.files[0].size > max) {
+        ev.preventDefault();
+        input.setCustomValidity("too large");
+        input.reportValidity();
+        return;
+      }
+      ev.preventDefault();
+      var bar = form.querySelector("progress");
+      bar.hidden = false;
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.upload.onprogress = function (e) { if (e.lengthComputable) { bar.value = 100 * e.loaded / e.total; } };
+      xhr.onload = function () {
+        var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+        var main = doc.querySelector("main");
+        if (main) { document.querySelector("main").replaceWith(document.importNode(main, true)); }
+      };
+      xhr.send(new FormData(form));
+    });
+  }
+})();

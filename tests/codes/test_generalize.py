@@ -1,0 +1,101 @@
+"""Reply texts in wordings the phrase tables were not written from: the words decide, the number
+only when the words say nothing, and the explanation says when they disagree.
+
+The replies are written for these tests in the shapes real servers use (Postfix, qmail, Exim,
+Exchange, hosted mail), with other names, addresses and word orders.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from inboxtrace.codes import classify
+
+PLAIN_WORDS = [
+    # the reason is in plain words; nothing should fall back to on hold / undefined
+    ("550 5.1.1 The mailbox anna.k@dest.example does not exist", "userunknown"),
+    ("550 5.1.1 Recipient account anna.k does not exist here", "userunknown"),
+    ("550 5.1.1 No mail box available for this user", "userunknown"),
+    ("550 5.1.1 No mailbox here by that name", "userunknown"),
+    ("550 5.1.1 BAD_RECIPIENT", "userunknown"),
+    ("550 5.1.1 bad-recipient: rcpt not accepted", "userunknown"),
+    ("552 5.2.2 Mailbox quota usage exceeded", "mailboxfull"),
+    ("452 4.2.2 Mailbox disk quota has been reached", "mailboxfull"),
+    ("552 5.3.4 Message size exceeded the maximum incoming message size", "emailtoolarge"),
+    ("552 5.3.4 Your e-mail is larger than the max. allowed e-mail size", "emailtoolarge"),
+]
+
+
+@pytest.mark.parametrize(("reply", "reason"), PLAIN_WORDS)
+def test_plain_words_decide(reply: str, reason: str) -> None:
+    assert classify(reply).reason == reason
+
+
+WORDS_OVER_NUMBERS = [
+    # the number alone would say "message too large"; the words say the mailbox is full
+    ("552 Sorry, the mailbox of this user is full", "mailboxfull", "552"),
+    ("552 Requested action aborted: mail-box for anna is now full", "mailboxfull", "552"),
+    ("452 Too many messages stored in this mailbox", "mailboxfull", "452"),
+    # 553 alone reads as a refused sender; qmail writes "(#5.7.1)" for relay refusals
+    ("553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", "norelaying", "553"),
+    # 500 alone is a syntax error; the words call the message unsolicited
+    ("500 Your message appears to be unsolicited bulk e-mail", "spamdetected", "500"),
+]
+
+
+@pytest.mark.parametrize(("reply", "reason", "code"), WORDS_OVER_NUMBERS)
+def test_words_win_over_the_number_and_the_explanation_says_so(reply: str, reason: str, code: str) -> None:
+    verdict = classify(reply)
+    assert verdict.reason == reason
+    assert f"The code {code} says" in verdict.explanation
+    assert "the text wins" in verdict.explanation
+
+
+def test_no_disagreement_note_when_the_number_and_words_agree() -> None:
+    verdict = classify("552 Message size exceeds the limit of this server")
+    assert verdict.reason == "emailtoolarge"
+    assert "the text wins" not in verdict.explanation
+
+
+def test_many_messages_per_hour_is_still_a_rate() -> None:
+    # the mailbox exception must not swallow real rate limits
+    assert classify("452 4.3.2 Too many messages from your IP, slow down").reason == "ratelimited"
+    assert classify("421 Too many messages in this session").reason == "ratelimited"
+
+
+def test_nonexistent_user_under_a_policy_status_is_the_address() -> None:
+    # "5.7.1" with a text about a dead address: the words, not the policy class of the status
+    for reply in ("550 5.7.1 Nonexistent user", "550 5.7.1 user non-existent (in reply to RCPT TO command)"):
+        assert classify(reply).reason == "userunknown", reply
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "550 5.7.1 You are not allowed to post to this mailing list",
+        "550 Only list members may post to team@lists.example.org",
+        "553 You do not have permission to post messages to this group",
+        "550 Posting to this list is restricted to its subscribers",
+    ],
+)
+def test_list_servers_refusing_a_post_refuse_the_sender(reply: str) -> None:
+    assert classify(reply).reason == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        # a disabled account is not a filter: the words say suspended, with words in between
+        ("554 delivery error: This user's account has been temporarily suspended", "suspend"),
+        ("550 5.2.1 Mailbox is now administratively disabled", "suspend"),
+        # an authentication demand is a security error, not a generic policy
+        ("550 5.7.1 Client was not authenticated", "securityerror"),
+        ("530 5.7.0 Authentication required", "securityerror"),
+        # the clock ran out, in the words MTAs use
+        ("Delivery expired (message too old)", "expired"),
+        ("550 Maximum retries reached for this message", "expired"),
+        ("554 5.4.7 delivery attempts exhausted", "expired"),
+    ],
+)
+def test_suspend_security_and_expiry_in_their_own_words(reply: str, reason: str) -> None:
+    assert classify(reply).reason == reason

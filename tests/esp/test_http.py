@@ -1,0 +1,91 @@
+"""The webhook endpoints on a real uvicorn server on loopback, with real signatures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from inboxtrace.esp import EspSettings
+from inboxtrace.esp.http import webhook_app
+from inboxtrace.store.core import Store
+from inboxtrace.store.esp import esp_events, event_count
+from tests.esp import payloads
+from tests.esp.conftest import MAILGUN_KEY
+from tests.esp.keys import HttpsServer, SendGridSigner, SnsSigner, basic, mailgun_body
+from tests.esp.server import LoopbackServer
+
+
+@pytest.fixture
+def server(store: Store, settings: EspSettings) -> Iterator[httpx.Client]:
+    with (
+        LoopbackServer(webhook_app(store, settings)) as srv,
+        httpx.Client(base_url=srv.url, timeout=20) as client,
+    ):
+        yield client
+
+
+def test_each_provider_stores_signed_requests_and_refuses_bad_ones(
+    server: httpx.Client,
+    store: Store,
+    sns_server: tuple[HttpsServer, SnsSigner],
+    sendgrid_signer: SendGridSigner,
+) -> None:
+    _, sns = sns_server
+    sg_body = json.dumps(payloads.sendgrid_batch()).encode()
+    requests = {
+        "ses": (
+            sns.notification(payloads.ses_record("Bounce"), "sns-http-1"),
+            {"x-amz-sns-message-type": "Notification"},
+        ),
+        "sendgrid": (sg_body, sendgrid_signer.headers(sg_body)),
+        "mailgun": (mailgun_body(MAILGUN_KEY, payloads.mailgun_event(), "h" * 50), {}),
+        "postmark": (json.dumps(payloads.postmark_bounce()).encode(), basic("pm", "pm-secret")),
+        "smtp2go": (json.dumps(payloads.smtp2go_bounce()).encode(), {"Authorization": "Bearer s2g-token"}),
+        "sparkpost": (json.dumps(payloads.sparkpost_batch()).encode(), basic("sp", "sp-secret")),
+    }
+    bad = {
+        "ses": (requests["ses"][0].replace(b"NoEmail", b"General"), {}),
+        "sendgrid": (sg_body + b" ", sendgrid_signer.headers(sg_body)),
+        "mailgun": (mailgun_body("not-the-key", payloads.mailgun_event(), "i" * 50), {}),
+        "postmark": (requests["postmark"][0], basic("pm", "guess")),
+        "smtp2go": (requests["smtp2go"][0], {}),
+        "sparkpost": (requests["sparkpost"][0], {"Authorization": "Bearer nope"}),
+    }
+    for name, (body, headers) in bad.items():
+        r = server.post(f"/webhooks/{name}", content=body, headers=headers)
+        assert r.status_code in (401, 403), (name, r.status_code, r.text)
+    assert event_count(store) == 0
+    expected = {"ses": 1, "sendgrid": 4, "mailgun": 1, "postmark": 1, "smtp2go": 1, "sparkpost": 3}
+    for name, (body, headers) in requests.items():
+        r = server.post(f"/webhooks/{name}", content=body, headers=headers)
+        assert r.status_code == 200, (name, r.text)
+        assert r.json()["new"] == expected[name]
+    assert event_count(store) == sum(expected.values())
+    # a provider's retry of the same request: 200, nothing added; a Mailgun token used twice: 406
+    r = server.post("/webhooks/sendgrid", content=sg_body, headers=sendgrid_signer.headers(sg_body))
+    assert (r.status_code, r.json()["new"], r.json()["duplicates"]) == (200, 0, 4)
+    r = server.post("/webhooks/mailgun", content=requests["mailgun"][0])
+    assert r.status_code == 406
+    with store.connect() as conn:
+        providers = dict(
+            conn.execute(
+                sa.select(esp_events.c.provider, sa.func.count()).group_by(esp_events.c.provider)
+            ).all()
+        )
+    assert providers == expected
+
+
+def test_garbage_is_a_4xx_not_a_crash(server: httpx.Client, store: Store) -> None:
+    auth = basic("pm", "pm-secret")
+    for body in (b"", b"\x00\xff" * 100, b"{" * 100000, b"[1,2,3]", b'{"RecordType": 5}'):
+        r = server.post("/webhooks/postmark", content=body, headers=auth)
+        assert r.status_code in (200, 400, 413), r.text
+        assert "Traceback" not in r.text
+    r = server.post("/webhooks/postmark", content=b"x" * (9 * 1024 * 1024), headers=auth)
+    assert r.status_code == 413
+    assert server.post("/webhooks/nosuch", content=b"{}").status_code == 404
+    assert event_count(store) == 0
