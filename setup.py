@@ -8,6 +8,7 @@ the package installs as plain Python, which gives the same results, slower; ``in
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import shutil
 import sys
@@ -51,16 +52,25 @@ def ext_modules() -> list[Any]:
         return []
     from mypyc.build import mypycify
 
-    paths = [str(Path("src", *name.split(".")).with_suffix(".py")) for name in compiled_modules()]
+    modules = compiled_modules()
+    paths = [str(Path("src", *name.split(".")).with_suffix(".py")) for name in modules]
     cwd = os.getcwd()
     os.chdir(HERE)  # mypy reads its configuration ([tool.mypy] of pyproject.toml) from here
     try:
         # The build environment has mypy but not the runtime dependencies: their types are Any here
         # (the project's own mypy run checks them), and only the compiled modules' own errors count.
         options = ["--ignore-missing-imports", "--follow-imports=silent", "--no-warn-unused-ignores"]
-        return list(mypycify([*options, *paths], opt_level="3", group_name="inboxtrace._native"))
+        extensions = list(mypycify([*options, *paths], opt_level="3", group_name="inboxtrace._native"))
     finally:
         os.chdir(cwd)
+    # What was compiled, by content: inboxtrace.native loads the .py of a module edited since.
+    record = SRC / "inboxtrace" / "_native_build.txt"
+    digests = [
+        f"{hashlib.sha256((HERE / p).read_bytes()).hexdigest()} {m}\n"
+        for p, m in zip(paths, modules, strict=True)
+    ]
+    record.write_text("".join(digests), encoding="ascii")
+    return extensions
 
 
 setup(ext_modules=ext_modules())

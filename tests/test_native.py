@@ -155,19 +155,54 @@ def test_both_implementations_read_every_log_corpus_alike(log_corpora: list[Path
     assert total > 5000  # the generated logs alone hold thousands of messages
 
 
-def test_an_extension_older_than_its_source_is_stale(tmp_path: Path) -> None:
+def test_an_extension_built_from_other_source_is_stale(tmp_path: Path) -> None:
+    import hashlib
     import importlib.machinery
 
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    fresh, old = native.COMPILED[0], native.COMPILED[1]
-    for name, ext_time, src_time in ((fresh, 2000, 1000), (old, 1000, 2000)):
+    fresh, edited, unrecorded, plain = native.COMPILED[:4]
+    record = []
+    for name in (fresh, edited, unrecorded, plain):
         base = tmp_path.joinpath(*name.split("."))
         base.parent.mkdir(parents=True, exist_ok=True)
-        for path, when in (
-            (base.with_name(base.name + ".py"), src_time),
-            (base.with_name(base.name + suffix), ext_time),
-        ):
-            path.write_bytes(b"")
-            os.utime(path, (when, when))
-    assert native.stale(str(tmp_path)) == [old]
+        source = f"# {name}\n".encode()
+        base.with_name(base.name + ".py").write_bytes(source)
+        if name != plain:  # a module without an extension runs its source: never stale
+            base.with_name(base.name + suffix).write_bytes(b"")
+        if name in (fresh, edited):
+            record.append(f"{hashlib.sha256(source).hexdigest()} {name}\n")
+    (tmp_path / "inboxtrace" / native.BUILD_RECORD).write_text("".join(record))
+    base = tmp_path.joinpath(*edited.split("."))
+    edited_py = base.with_name(base.name + ".py")
+    edited_py.write_bytes(b"# edited after the build\n")
+    later = (tmp_path / "inboxtrace" / native.BUILD_RECORD).stat().st_mtime + 10
+    os.utime(edited_py, (later, later))
+    assert native.stale(str(tmp_path)) == [edited, unrecorded]
     assert native.stale(str(REPO / "src")) == []  # this checkout's extensions are up to date
+
+
+_DUMP_BOUNCES = r"""
+import json, sys
+from pathlib import Path
+from inboxtrace.bounces import iter_path, read_bounces
+from inboxtrace.native import implementation
+print(json.dumps({"implementation": implementation()}))
+for folder in sys.argv[1:]:
+    for path in sorted(Path(folder).iterdir()):
+        reports = [repr(r) for r in read_bounces(iter_path(path), workers=1)]
+        print(json.dumps({"path": str(path), "reports": reports}))
+"""
+
+
+def test_both_implementations_read_the_bounce_corpus_alike() -> None:
+    corpus = SHARED / "corpus" / "bounces"
+    args = [str(corpus / "emails"), str(corpus / "not-bounces")]
+    compiled = _run(_DUMP_BOUNCES, args, pure=False)
+    pure = _run(_DUMP_BOUNCES, args, pure=True)
+    assert str(compiled[0]["implementation"]).startswith("compiled")
+    assert str(pure[0]["implementation"]).startswith("pure Python")
+    assert len(compiled) == len(pure) > 400
+    for c, p in zip(compiled[1:], pure[1:], strict=True):
+        assert c["path"] == p["path"]
+        assert c["reports"] == p["reports"], c["path"]
+        assert c["reports"], c["path"]  # every file gives a report (a bounce, or why it is none)

@@ -8,8 +8,8 @@ suite runs its corpora through both and compares every record.
 
 ``INBOXTRACE_PURE=1`` in the environment loads the ``.py`` files even when the extensions are
 built (for tests and comparisons). It must be set before ``inboxtrace`` is imported. The ``.py``
-files are loaded too when any extension is older than its source (an edited or merged checkout
-whose extensions were not rebuilt: ``make install-dev`` rebuilds them), so an edit always runs.
+files are loaded too when any extension was built from another version of its source (an edited
+or merged checkout not rebuilt yet: ``make install-dev`` rebuilds), so an edit always runs.
 """
 
 from __future__ import annotations
@@ -40,23 +40,39 @@ def pure_requested() -> bool:
     return os.environ.get(ENV_PURE, "").strip() not in ("", "0")
 
 
+BUILD_RECORD = "_native_build.txt"  # written by setup.py: "sha256 module" of each compiled source
+
+
 def stale(root: str = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) -> list[str]:
-    """The modules of :data:`COMPILED` under ``root`` whose extension is older than their source."""
+    """The modules of :data:`COMPILED` under ``root`` whose extension was built from other source.
+
+    ``setup.py`` records the SHA-256 of each source it compiles; a module whose ``.py`` no longer
+    has that digest (edited or merged since), or an extension without a record, is stale.
+    """
+    record = os.path.join(root, "inboxtrace", BUILD_RECORD)
+    try:
+        recorded_at = os.stat(record).st_mtime
+        with open(record, encoding="ascii") as f:
+            pairs = [line.split() for line in f]
+    except (OSError, ValueError):
+        recorded_at, pairs = 0.0, []
+    built = {pair[1]: pair[0] for pair in pairs if len(pair) == 2}
     found = []
     for name in COMPILED:
         base = os.path.join(root, *name.split("."))
+        if not any(os.path.exists(base + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES):
+            continue
         try:
-            source = os.stat(base + ".py").st_mtime
+            if name in built and os.stat(base + ".py").st_mtime <= recorded_at:
+                continue  # not touched since the build: no need to read it
+            with open(base + ".py", "rb") as f:
+                source = f.read()
         except OSError:
             continue
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-            try:
-                built = os.stat(base + suffix).st_mtime
-            except OSError:
-                continue
-            if built < source:
-                found.append(name)
-            break
+        import hashlib
+
+        if built.get(name) != hashlib.sha256(source).hexdigest():
+            found.append(name)
     return found
 
 
@@ -93,7 +109,7 @@ def select() -> None:
         old = stale()
         if not old:
             return
-        reason = f"compiled code older than its source in {', '.join(old)}: rebuild with 'make install-dev'"
+        reason = f"the compiled {', '.join(old)} was built from other source: rebuild with 'make install-dev'"
     sys.meta_path.insert(0, _SourceFirst(reason))
 
 
@@ -121,4 +137,13 @@ def implementation() -> str:
     return "pure Python (no compiled extension was built: slower)"
 
 
-__all__ = ["COMPILED", "ENV_PURE", "compiled_modules", "implementation", "pure_requested", "select", "stale"]
+__all__ = [
+    "BUILD_RECORD",
+    "COMPILED",
+    "ENV_PURE",
+    "compiled_modules",
+    "implementation",
+    "pure_requested",
+    "select",
+    "stale",
+]
