@@ -15,7 +15,6 @@ or merged checkout not rebuilt yet: ``make install-dev`` rebuilds), so an edit a
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
@@ -76,8 +75,11 @@ def stale(root: str = os.path.dirname(os.path.dirname(os.path.abspath(__file__))
     return found
 
 
-class _SourceFirst(importlib.abc.MetaPathFinder):
-    """Finds the modules of :data:`COMPILED` as their ``.py`` source, ignoring a built extension."""
+class _SourceFirst:
+    """Finds the modules of :data:`COMPILED` as their ``.py`` source, ignoring a built extension.
+
+    A meta path finder (it needs no base class: importing ``importlib.abc`` costs more than the rest
+    of ``import inboxtrace``)."""
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
