@@ -36,7 +36,7 @@ def why_not_compiled() -> str | None:
     """Why the extension cannot be built here (None: it can)."""
     if os.environ.get("INBOXTRACE_PURE", "").strip() not in ("", "0"):
         return "INBOXTRACE_PURE is set"
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         return f"no C compiler ({compiler}; Debian: apt-get install build-essential)"
     include = sysconfig.get_paths()["include"]
