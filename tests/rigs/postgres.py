@@ -40,6 +40,7 @@ class PostgresRig:
         self._user = user
         self.data_dir = directory / "data"
         self.socket_dir = directory / "run"
+        self._opts = ""
 
     @property
     def url(self) -> str:
@@ -81,6 +82,7 @@ class PostgresRig:
             f"-p {rig.port} -k {rig.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off"
         )
+        rig._opts = opts
         res = _as_server_user(
             [
                 str(PG_BIN / "pg_ctl"),
@@ -135,6 +137,33 @@ class PostgresRig:
         self.psql(f'DROP DATABASE IF EXISTS "{name}"')
         self.psql(f'CREATE DATABASE "{name}"')
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+    def restart(self, down_for: float = 0.0) -> None:
+        """Restart the server on the same port: ``pg_ctl stop -m fast`` (open connections are cut),
+        ``down_for`` seconds with no server, then start it again with the same options."""
+        pg_ctl = str(PG_BIN / "pg_ctl")
+        res = _as_server_user([pg_ctl, "-D", str(self.data_dir), "-m", "fast", "-w", "stop"], self._user)
+        if res.returncode != 0:
+            raise RuntimeError(f"pg_ctl stop failed: {res.stdout}{res.stderr}")
+        time.sleep(down_for)
+        res = _as_server_user(
+            [
+                pg_ctl,
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.dir / "server.log"),
+                "-o",
+                self._opts,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+            self._user,
+        )
+        if res.returncode != 0:
+            raise RuntimeError(f"pg_ctl start failed: {res.stdout}{res.stderr}")
 
     def stop(self) -> None:
         if self.data_dir.exists():

@@ -66,36 +66,14 @@ def ingest(
     from inboxtrace.store import open_store
 
     err = Console(stderr=True, highlight=False)
-    with open_store(db) as store:
-        if follow:
-            from inboxtrace.ingest import follow as run_follow
-
-            if len(files) != 1 or files[0] == "-":
-                from inboxtrace.errors import InputError
-
-                raise InputError("--follow takes exactly one log file path")
-            with _sigterm_as_interrupt() as stopped:
-                summary = run_follow(
-                    files[0],
-                    store,
-                    format=fmt,
-                    tz=tz,
-                    host=host,
-                    should_stop=lambda: bool(stopped),
-                    on_batch=None
-                    if (quiet or as_json)
-                    else (
-                        lambda s: err.print(f"[dim]{s.lines:,} lines, {s.messages:,} messages stored[/dim]")
-                    ),
-                )
-            if stopped:
-                err.print(
-                    f"stopped by {stopped[0]}: the position in {files[0]} is saved; the next --follow resumes there"
-                )
-        elif quiet or as_json or not err.is_terminal:
-            summary = run_ingest(files, store, format=fmt, tz=tz, host=host, resume=not reread)
-        else:
-            summary = _with_progress(files, store, fmt, err, tz=tz, host=host, resume=not reread)
+    if follow:
+        summary = _follow(files, db, fmt, err, tz=tz, host=host, quiet=quiet or as_json)
+    else:
+        with open_store(db) as store:
+            if quiet or as_json or not err.is_terminal:
+                summary = run_ingest(files, store, format=fmt, tz=tz, host=host, resume=not reread)
+            else:
+                summary = _with_progress(files, store, fmt, err, tz=tz, host=host, resume=not reread)
     if as_json:
         _print_json(summary.to_dict())
     else:
@@ -112,6 +90,48 @@ def ingest(
             f"{', '.join(summary.sources) or ', '.join(files)} is a Postfix, Exim or Sendmail line "
             "(use --format to force one)"
         )
+
+
+def _follow(
+    files: list[str],
+    db: str | None,
+    fmt: str | None,
+    err: Console,
+    *,
+    tz: str | None,
+    host: str | None,
+    quiet: bool,
+) -> IngestSummary:
+    """``ingest --follow``: an agent (:mod:`inboxtrace.agent`) that retries a lost database with
+    backoff and resumes from its saved position."""
+    from inboxtrace.agent import run_agent
+    from inboxtrace.errors import InputError, StoreError
+    from inboxtrace.safetext import markup_safe as escape
+
+    if len(files) != 1 or files[0] == "-":
+        raise InputError("--follow takes exactly one log file path")
+
+    def on_retry(exc: StoreError, wait: float) -> None:
+        err.print(f"[yellow]{escape(str(exc))}[/yellow]: retrying in {wait:.1f} s")
+
+    with _sigterm_as_interrupt() as stopped:
+        summary = run_agent(
+            files[0],
+            db,
+            format=fmt,
+            tz=tz,
+            host=host,
+            should_stop=lambda: bool(stopped),
+            on_retry=on_retry,
+            on_batch=None
+            if quiet
+            else (lambda s: err.print(f"[dim]{s.lines:,} lines, {s.messages:,} messages stored[/dim]")),
+        )
+    if stopped:
+        err.print(
+            f"stopped by {stopped[0]}: the position in {escape(files[0])} is saved; the next --follow resumes there"
+        )
+    return summary
 
 
 @contextlib.contextmanager
