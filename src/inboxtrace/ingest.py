@@ -118,6 +118,7 @@ def ingest(
     jobs: int | None = None,
     tz: str | None = None,
     host: str | None = None,
+    defer_indexes: bool = True,
 ) -> IngestSummary:
     """Read ``paths`` (``-`` = stdin) and store their timelines; see the module docstring.
 
@@ -125,6 +126,8 @@ def ingest(
     previous read was interrupted (or that has grown since) continues from the saved position.
     ``tz``: the time zone (IANA name) of timestamps that carry none (classic syslog), default UTC;
     ``host``: the host name for logs whose lines carry none (Exim's own main log).
+    ``defer_indexes=False``: keep the trace indexes during a first load (when other ingests write
+    the same store at the same time, as the pieces of a backfill do).
     """
     from inboxtrace.logs.stats import LogStats
     from inboxtrace.store.checkpoints import FileCheckpoints
@@ -154,7 +157,7 @@ def ingest(
         summary.duration = time.monotonic() - started
         return summary
     with contextlib.ExitStack() as stack:
-        fresh = stack.enter_context(deferred_indexes(store))
+        fresh = stack.enter_context(deferred_indexes(store)) if defer_indexes else False
         # the store's rows are made where the messages are assembled (in the parallel workers);
         # into an empty SQLite store the workers also key and write them, each to a file of its
         # own that the parent then copies in (store.log_chunks); else the parent keys, matches

@@ -60,14 +60,32 @@ def ingest(
     host: Annotated[
         str | None, typer.Option("--host", help="Host name for logs whose lines carry none (Exim main log).")
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Backfill on a Dask cluster (tcp://HOST:8786) or local processes (local[:N]), one rotated "
+            "set per task, into a PostgreSQL --db. Default: $INBOXTRACE_CLUSTER.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Read MTA logs into the store: per-message, per-recipient timelines (idempotent, resumable)."""
+    from inboxtrace.execution import cluster_address
     from inboxtrace.ingest import ingest as run_ingest
     from inboxtrace.store import open_store
 
     err = Console(stderr=True, highlight=False)
+    where = None if follow else cluster_address(cluster)
     if follow:
         summary = _follow(files, db, fmt, err, tz=tz, host=host, quiet=quiet or as_json)
+    elif where is not None:
+        from inboxtrace.backfill import backfill
+        from inboxtrace.store.core import default_url
+
+        summary = backfill(
+            files, db or default_url(), cluster=where, format=fmt, tz=tz, host=host, resume=not reread
+        )
     else:
         with open_store(db) as store:
             if quiet or as_json or not err.is_terminal:

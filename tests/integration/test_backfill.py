@@ -1,0 +1,124 @@
+"""Backfills on a Dask cluster (issue 15): ``inboxtrace ingest --cluster tcp://...`` spreads the
+rotated sets of several hosts over the workers of a real Dask ``LocalCluster`` (2 worker
+processes on loopback), writing into the real PostgreSQL rig; the rows equal a one-process ingest."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from inboxtrace.errors import ConfigError
+from inboxtrace.execution import runner
+from inboxtrace.ingest import ingest
+from inboxtrace.store import open_store
+from tests.conftest import generated_log
+from tests.integration.test_split_ingests import rows
+from tests.rigs.postgres import PostgresRig
+
+pytestmark = pytest.mark.postgres
+
+CODE = "import sys; from inboxtrace.cli import main; sys.argv[0] = 'inboxtrace'; main()"
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[PostgresRig]:
+    with PostgresRig.start() as rig:
+        yield rig
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Three hosts' rotated sets: mail.log.2.gz, mail.log.1, mail.log (cut mid-message)."""
+    base = tmp_path_factory.mktemp("archive")
+    files: list[str] = []
+    for i in range(3):
+        d = base / f"mx{i}"
+        d.mkdir()
+        text = generated_log(base / f"gen{i}.log", 4_000, "--seed", str(7 + i)).read_text()
+        lines = text.replace(" mx1 postfix/", f" mx{i} postfix/").splitlines(keepends=True)
+        a, b = len(lines) // 3, 2 * len(lines) // 3
+        with gzip.open(d / "mail.log.2.gz", "wt") as f:
+            f.writelines(lines[:a])
+        (d / "mail.log.1").write_text("".join(lines[a:b]))
+        (d / "mail.log").write_text("".join(lines[b:]))
+        files += [str(d / "mail.log"), str(d / "mail.log.1"), str(d / "mail.log.2.gz")]
+    return files
+
+
+def test_backfill_on_a_dask_local_cluster_equals_one_ingest(
+    pg: PostgresRig, archive: list[str], tmp_path: Path
+) -> None:
+    from distributed import LocalCluster
+
+    url = pg.create_database("backfill")
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                CODE,
+                "ingest",
+                "--json",
+                "--db",
+                url,
+                "--cluster",
+                cluster.scheduler_address,
+                *archive,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+    assert res.returncode == 0, res.stderr
+    ref = f"sqlite:///{tmp_path / 'ref.db'}"
+    with open_store(ref) as store:
+        one = ingest(archive, store, jobs=1)
+        expected = rows(store)
+    with open_store(url) as store:
+        got = rows(store)
+    assert len(expected) > 2000
+    assert got == expected
+    assert f'"lines": {one.lines}' in res.stdout
+
+
+def test_backfill_in_local_processes_and_inline(archive: list[str], tmp_path: Path) -> None:
+    from inboxtrace.backfill import backfill
+
+    ref = f"sqlite:///{tmp_path / 'ref.db'}"
+    with open_store(ref) as store:
+        ingest(archive, store, jobs=1)
+        expected = rows(store)
+    inline = f"sqlite:///{tmp_path / 'inline.db'}"
+    summary = backfill(archive, inline, cluster="inline")
+    with open_store(inline) as store:
+        assert rows(store) == expected
+    assert len(summary.sources) == len(archive)
+    with pytest.raises(Exception, match="PostgreSQL"):  # a SQLite file is no store for a cluster
+        backfill(archive, f"sqlite:///{tmp_path / 'x.db'}", cluster="local:2")
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+@pytest.mark.parametrize("where", ["inline", "local:2"])
+def test_runner_runs_every_piece_once(where: str) -> None:
+    with runner(where) as run:
+        got = dict(run.map(_square, list(range(20))))
+    assert got == {i: i * i for i in range(20)}
+
+
+def test_runner_refuses_what_is_not_a_cluster() -> None:
+    with pytest.raises(ConfigError, match="not a cluster"):
+        runner("mycluster")
+    with pytest.raises(ConfigError, match="local processes"):
+        runner("local:zero")
