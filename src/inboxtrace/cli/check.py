@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from inboxtrace.cli import exits
+from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -188,7 +188,7 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
         )
     if json_out:
         out = result.to_dict() | (_content.to_dict(*content) if content else {})
-        sys.stdout.write(json.dumps(out, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(json_text(out, default=str) + "\n")
     else:
         render(result, Console(highlight=False), verbose=verbose)
         if content:
@@ -242,7 +242,7 @@ def _many(path: Path, options: CheckOptions) -> tuple[int | None, int]:
                 mark = -1 if res.score is None else res.score  # unscored counts as failing
                 scored += res.score is not None
                 lowest = mark if lowest is None else min(lowest, mark)
-            sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.write(json_text(record, default=str) + "\n")
             sys.stdout.flush()
             progress.advance(task)
 
