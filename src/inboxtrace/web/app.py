@@ -103,5 +103,5 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     for router in extra_routers(store):
-        app.include_router(router, include_in_schema=False)
+        app.include_router(router)
     return app
