@@ -43,7 +43,20 @@ def content_check(store: Store) -> APIRouter:
     return router
 
 
-EXTRA_ROUTERS: tuple[Callable[[Store], APIRouter], ...] = (esp_webhooks, feedback_reports, content_check)
+def alerts_api(store: Store) -> APIRouter:
+    """``GET /api/v1/alerts``: the alert rules' active alerts (:mod:`inboxtrace.alerts`), read scope."""
+    from inboxtrace.alerts.http import alerts_router
+    from inboxtrace.web.api import READ
+
+    return alerts_router(store, dependencies=[READ])
+
+
+EXTRA_ROUTERS: tuple[Callable[[Store], APIRouter], ...] = (
+    esp_webhooks,
+    feedback_reports,
+    content_check,
+    alerts_api,
+)
 
 
 def extra_routers(store: Store) -> list[APIRouter]:
