@@ -1,0 +1,135 @@
+"""Past one machine: ingest throughput into SQLite and PostgreSQL, and a Dask backfill on 1 and 2
+workers, with a paper estimate of the cluster that backfills one billion lines in an hour.
+
+Usage: .venv/bin/python benchmarks/bench_scale.py [--lines N] [--hosts H]
+
+A log of N lines per host from ``tests/data/tools/gen_postfix_log.py`` (host names rewritten, so
+the H hosts are distinct) is written once. Then, in the same run:
+
+- pflogsumm (Debian's) over one host's log: the reference (it stores nothing);
+- one-process ``ingest`` of one host's log into SQLite and into a real PostgreSQL 15 (lines/s);
+- ``ingest --cluster`` (inboxtrace.backfill) of all H hosts into PostgreSQL on a Dask
+  LocalCluster of 1, then 2 worker processes (one thread each): lines/s and the 2/1 speed-up;
+- the estimate: workers (and 8-worker machines) for 10^9 lines/hour at the measured 1-worker rate.
+
+On a shared, busy machine the numbers move from run to run; the ratios in one run are what count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+GEN = REPO / "tests" / "data" / "tools" / "gen_postfix_log.py"
+sys.path.insert(0, str(REPO))
+
+
+def _logs(base: Path, lines: int, hosts: int) -> list[Path]:
+    out = []
+    for i in range(hosts):
+        d = base / f"mx{i}"
+        d.mkdir()
+        text = subprocess.run(
+            [sys.executable, str(GEN), str(lines), "--seed", str(40 + i)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        (d / "mail.log").write_text(text.replace(" mx1 postfix/", f" mx{i} postfix/"))
+        out.append(d / "mail.log")
+    return out
+
+
+def _ingest(url: str, paths: list[Path]) -> float:
+    from inboxtrace.ingest import ingest
+    from inboxtrace.store import open_store
+
+    with open_store(url) as store:
+        t = time.perf_counter()
+        ingest([str(p) for p in paths], store)
+        return time.perf_counter() - t
+
+
+def _warm_up(url: str) -> None:
+    import inboxtrace.backfill  # noqa: F401
+    from inboxtrace import codes
+    from inboxtrace.store import open_store
+
+    codes.classify("550 5.1.1 no such user")
+    open_store(url).close()
+
+
+def _backfill(url: str, paths: list[Path], workers: int) -> float:
+    from distributed import Client, LocalCluster
+
+    from inboxtrace.backfill import backfill
+
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.run(_warm_up, url)  # imports and knowledge loaded in every worker, not timed
+        t = time.perf_counter()
+        backfill([str(p) for p in paths], url, cluster=cluster.scheduler_address)
+        return time.perf_counter() - t
+
+
+def main() -> None:
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=100_000, help="lines per host")
+    ap.add_argument("--hosts", type=int, default=4)
+    args = ap.parse_args()
+    from tests.rigs.postgres import PostgresRig
+
+    base = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    try:
+        logs = _logs(base, args.lines, args.hosts)
+        one = logs[:1]
+        print(f"{args.hosts} hosts x {args.lines:,} lines")
+        if shutil.which("pflogsumm"):
+            t = time.perf_counter()
+            subprocess.run(["pflogsumm", str(one[0])], stdout=subprocess.DEVNULL, check=True)
+            t = time.perf_counter() - t
+            print(
+                f"  pflogsumm, one host           {t:6.2f} s {args.lines / t:10,.0f} lines/s (stores nothing)"
+            )
+        t_sqlite = _ingest(f"sqlite:///{base / 'one.db'}", one)
+        print(f"  ingest, one host, SQLite      {t_sqlite:6.2f} s {args.lines / t_sqlite:10,.0f} lines/s")
+        with PostgresRig.start() as pg:
+            t_pg = _ingest(pg.create_database("one"), one)
+            print(
+                f"  ingest, one host, PostgreSQL  {t_pg:6.2f} s {args.lines / t_pg:10,.0f} lines/s "
+                f"({t_sqlite / t_pg:.2f}x SQLite's speed)"
+            )
+            total = args.lines * args.hosts
+            rates = {}
+            for workers in (1, 2):
+                t = _backfill(pg.create_database(f"dask{workers}"), logs, workers)
+                rates[workers] = total / t
+                print(f"  backfill, Dask, {workers} worker(s)     {t:6.2f} s {rates[workers]:10,.0f} lines/s")
+            print(f"  speed-up 1 -> 2 workers: {rates[2] / rates[1]:.2f}x")
+        per_worker = rates[1]
+        need = math.ceil(1e9 / 3600 / per_worker)
+        print(
+            f"  estimate: 10^9 lines in one hour = {1e9 / 3600:,.0f} lines/s = {need} workers at "
+            f"{per_worker:,.0f} lines/s each (~{math.ceil(need / 8)} machines of 8 workers), if the "
+            "PostgreSQL server keeps up with the writes"
+        )
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
