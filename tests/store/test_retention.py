@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -159,3 +160,27 @@ def test_prune_command(store_url: str, tmp_path: Path) -> None:
         check=False,
     )
     assert bad.returncode == 2 and "not an age" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_web_server_applies_retention_daily(store_url: str, tmp_path: Path) -> None:
+    """``serve --retention-days N``: the app prunes when it starts and then once a day."""
+    from fastapi.testclient import TestClient
+
+    from inboxtrace.web.app import create_app
+    from inboxtrace.web.config import WebConfig
+
+    with open_store(store_url) as store:
+        _fill(store, tmp_path)
+    age = (datetime.now(UTC) - (T0 + timedelta(days=10))).days
+    app = create_app(WebConfig(db=store_url, auth=False, retention_days=age))
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with open_store(store_url) as store:
+                if _rows(store)[0] == ["NEW1", "NEW2", "OLD1"]:
+                    break
+            time.sleep(0.2)
+    with open_store(store_url) as store:
+        assert _rows(store)[0] == ["NEW1", "NEW2", "OLD1"]
+        assert {s.address for s in suppressions(store)} == {"eve@example.org", "frank@example.org"}

@@ -50,6 +50,14 @@ def serve(
     ] = None,
     max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="Largest accepted upload.")] = 64,
     workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 1,
+    retention_days: Annotated[
+        int | None,
+        typer.Option(
+            "--retention-days",
+            help="Prune timelines older than this many days, daily (as inboxtrace prune).",
+            min=1,
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app and the HTTP API (/api/v1) over the store; binds 127.0.0.1 by default."""
     import uvicorn
@@ -78,6 +86,7 @@ def serve(
     os.environ["INBOXTRACE_WEB_CONFIG"] = _config_json(
         db, auth=None if not (no_auth or require_auth) else require_auth, secure=bool(tls_cert) or behind_tls,
         seeds=seeds, nameservers=tuple(nameserver or ()), max_upload_mb=max_upload_mb,
+        retention_days=retention_days,
     )  # fmt: skip
     scheme = "https" if tls_cert else "http"
     shown = f"[{host}]" if ":" in host else host
@@ -104,6 +113,7 @@ def _config_json(
     seeds: str | None,
     nameservers: tuple[str, ...],
     max_upload_mb: int,
+    retention_days: int | None = None,
 ) -> str:
     import json
 
@@ -115,6 +125,7 @@ def _config_json(
             "seeds": seeds,
             "nameservers": list(nameservers),
             "max_upload": max_upload_mb * 1024 * 1024,
+            "retention_days": retention_days,
         }
     )
 

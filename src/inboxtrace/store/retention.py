@@ -133,4 +133,42 @@ def _prune_bounces(store: Store, cutoff: float, *, dry_run: bool, batch: int) ->
                 conn.execute(sa.delete(bounce_messages).where(b.digest.in_(digests)))
 
 
-__all__ = ["PruneCounts", "prune"]
+class DailyPrune:
+    """A background thread that applies :func:`prune` with a fixed age now and then every
+    ``interval`` seconds (a day), for a server (``inboxtrace serve --retention-days N``). A failed
+    prune (the database away for a moment) is tried again at the next turn; ``stop()`` ends it."""
+
+    def __init__(self, store: Store, days: float, interval: float = 86400.0) -> None:
+        import threading
+
+        self.store, self.days, self.interval = store, days, interval
+        self.runs = 0  # prunes done
+        self.last: PruneCounts | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="inboxtrace-prune", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        from datetime import UTC, timedelta
+
+        from inboxtrace.errors import InboxtraceError
+
+        while not self._stop.is_set():
+            try:
+                self.last = prune(self.store, datetime.now(UTC) - timedelta(days=self.days))
+                self.runs += 1
+            except InboxtraceError:
+                pass  # tried again at the next turn
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+
+def start_daily_prune(store: Store, days: float | None, interval: float = 86400.0) -> DailyPrune | None:
+    """A :class:`DailyPrune` when ``days`` is set (and positive), else None."""
+    return DailyPrune(store, days, interval) if days else None
+
+
+__all__ = ["DailyPrune", "PruneCounts", "prune", "start_daily_prune"]

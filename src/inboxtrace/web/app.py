@@ -38,7 +38,12 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         from inboxtrace.alerts.http import start_alert_loop
 
         alerts = start_alert_loop(store)  # the alert rules, evaluated continuously (off: interval 0)
+        from inboxtrace.store.retention import start_daily_prune
+
+        pruner = start_daily_prune(store, cfg.retention_days)  # retention, applied daily (off: None)
         yield
+        if pruner is not None:
+            pruner.stop()
         if alerts is not None:
             alerts.stop()
         store.close()

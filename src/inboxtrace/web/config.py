@@ -30,6 +30,7 @@ class WebConfig:
     login_window: float = 300.0
     poll_seconds: int = 5
     overview_max_age: float = 60.0  # seconds an overview is shown before it is recomputed
+    retention_days: float | None = None  # prune timelines older than this, daily (None: keep all)
 
 
 def is_loopback(host: str) -> bool:

@@ -19,6 +19,7 @@ def _config() -> WebConfig:
         seeds=raw.get("seeds"),
         nameservers=tuple(raw.get("nameservers") or ()),
         max_upload=int(raw.get("max_upload") or 64 * 1024 * 1024),
+        retention_days=raw.get("retention_days"),
     )
 
 
