@@ -598,8 +598,9 @@ class LogReader:
             if asm.source not in builder._reference:
                 asm.clock = Clock(datetime.now(self._opts.tz).date(), self._opts.tz)
                 builder.set_reference(fb.path, asm.clock.reference)
-            if self._current is not None and self._current[1] != fb.identity:
-                # rotated (or truncated): the old file is read to its end. What is still open from
+            was = self._current[1] if self._current is not None else None
+            if was is not None and (was.dev, was.ino) != (fb.identity.dev, fb.identity.ino):
+                # rotated (another inode): the old file is read to its end. What is still open from
                 # it is handed out now, as a stop would, so the resume position moves into the new
                 # file without losing it to a crash; its later lines are merged in by the store.
                 yield from self._flush_open()
