@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from inboxtrace.cli.logs import DbOption
+from inboxtrace.cli.options import DbOption
 from inboxtrace.safetext import json_text
 
 RulesOption = Annotated[

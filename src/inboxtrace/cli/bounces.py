@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from inboxtrace.cli.options import DbOption
 from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON lines, one per recipient.")] = False,
     ingest: Annotated[bool, typer.Option("--ingest", help="Store the bounces (idempotent).")] = False,
-    db: Annotated[str | None, typer.Option("--db", help="Store URL (default: $INBOXTRACE_DB).")] = None,
+    db: DbOption = None,
     imap: Annotated[str | None, typer.Option("--imap", help="Read an IMAP mailbox on this host.")] = None,
     user: Annotated[str | None, typer.Option("--user", help="IMAP user name.")] = None,
     folder: Annotated[str, typer.Option("--folder", help="IMAP folder.")] = "INBOX",

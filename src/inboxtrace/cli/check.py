@@ -97,6 +97,13 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     no_spamassassin: Annotated[
         bool, typer.Option("--no-spamassassin", help="Content check without SpamAssassin.")
     ] = False,
+    rspamd: Annotated[
+        str | None,
+        typer.Option(help="URL of a running rspamd worker (default: http://127.0.0.1:11333 if up)."),
+    ] = None,
+    start_rspamd: Annotated[
+        bool, typer.Option("--start-rspamd", help="Start a private rspamd for the check (takes ~30 s).")
+    ] = False,
     db: Annotated[
         str | None,
         typer.Option("--db", help="Store with DMARC reports (inboxtrace dmarc ingest): what receivers saw."),
@@ -163,7 +170,15 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     if raw is not None and not no_content:
         from inboxtrace.cli import _content
 
-        content = _content.run(raw, options, result, spamd=spamd, spamassassin=not no_spamassassin)
+        content = _content.run(
+            raw,
+            options,
+            result,
+            spamd=spamd,
+            spamassassin=not no_spamassassin,
+            rspamd=rspamd,
+            start_rspamd=start_rspamd,
+        )
     if json_out:
         out = result.to_dict() | (_content.to_dict(*content) if content else {})
         sys.stdout.write(json_text(out, default=str) + "\n")

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from inboxtrace.cli.options import DbOption
 from inboxtrace.safetext import json_text
 
 
@@ -62,7 +63,7 @@ def diagnose(
     nameserver: Annotated[
         list[str] | None, typer.Option("--nameserver", help="DNS server for --check-sender (HOST[:PORT]).")
     ] = None,
-    db: Annotated[str | None, typer.Option("--db", help="Store URL or file.", show_default=False)] = None,
+    db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Give each seed (or the --to recipient) not in the inbox exactly one conclusion: not-sent, rejected,

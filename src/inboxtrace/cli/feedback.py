@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from inboxtrace.cli.options import DbOption
 from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 dmarc_app = typer.Typer(help="DMARC aggregate and failure reports: store them, then see who sends as you.")
 tlsrpt_app = typer.Typer(help="SMTP TLS reports (TLS-RPT): store them, then see where TLS failed.")
 
-DbOption = Annotated[str | None, typer.Option("--db", help="Store URL (default: $INBOXTRACE_DB).")]
 PathsArg = Annotated[
     list[str] | None,
     typer.Argument(
@@ -144,7 +144,10 @@ def _ingest_command(  # noqa: PLR0917 (typer maps each parameter to an option)
         bool, typer.Option("--starttls", help="Plain IMAP port upgraded with STARTTLS.")
     ] = False,
     cafile: Annotated[
-        Path | None, typer.Option("--cafile", help="CA bundle to verify the IMAP server with.")
+        Path | None,
+        typer.Option(
+            "--ca-file", help="CA bundle to verify the IMAP server with (instead of the system store)."
+        ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:

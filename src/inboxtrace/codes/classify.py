@@ -39,6 +39,7 @@ _FILTER_REASONS = frozenset(
     }
 )
 # Status subjects specific enough that a different reason in the text is a real disagreement.
+_WORD_RE = re.compile(r"[^\W\d_]")  # a letter: the reply has text beyond its codes
 _SPECIFIC_SUBJECTS = frozenset({"1", "2", "3"})
 _HANDED_OVER_RE = re.compile(
     r"queued|accepted for delivery|message accepted|\bOK id=|\s-\s?gsmtp|queued mail for delivery|"
@@ -159,12 +160,15 @@ def _classify(parsed: Reply, remote_host: str | None, lang: str, strict: bool) -
         return _accepted(parsed, provider, lang)
 
     evidence = _ADDRESS_RE.sub(" ", text)
-    rule: Rule | None = match_rule(provider_rules(), evidence, code, status, klass)
-    if rule is None:
-        rule = match_rule(special_rules(), evidence, code, status, klass)
+    rule: Rule | None = None
+    wordy = _WORD_RE.search(evidence) is not None  # a bare "550" or "5.1.1" has no text to match
+    if wordy:
+        rule = match_rule(provider_rules(), evidence, code, status, klass)
+        if rule is None:
+            rule = match_rule(special_rules(), evidence, code, status, klass)
     if rule is not None and rule.reply_class is ReplyClass.SUCCESS and klass is None:
         return _accepted(parsed, provider, lang, note=rule.note)
-    text_reason = rule.reason if rule else match_phrase(evidence)
+    text_reason = rule.reason if rule else (match_phrase(evidence) if wordy else None)
     if strict and code is None and status is None and text_reason is None:
         shown = parsed.raw.strip().splitlines()[0][:80]
         raise NotAReplyError(
