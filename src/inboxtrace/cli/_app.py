@@ -37,7 +37,9 @@ def _version(value: bool) -> None:
             shown = version("inboxtrace")
         except PackageNotFoundError:  # run from a source tree that was never installed
             shown = "unknown (not installed)"
-        sys.stdout.write(f"inboxtrace {shown}\n")
+        from inboxtrace.native import implementation
+
+        sys.stdout.write(f"inboxtrace {shown}\nhot paths: {implementation()}\n")
         raise typer.Exit()
 
 
@@ -45,7 +47,12 @@ def _version(value: bool) -> None:
 def _root(
     show_version: Annotated[
         bool,
-        typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
+        typer.Option(
+            "--version",
+            help="Print the version and which implementation of the hot paths runs (compiled or plain Python), then exit.",
+            callback=_version,
+            is_eager=True,
+        ),
     ] = False,
 ) -> None:
     """Where did the mail go after the 250 OK? Replies, logs, bounces, seeds and DNS, explained."""

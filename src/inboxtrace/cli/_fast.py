@@ -7,7 +7,6 @@ and the full app handles it, so behaviour and messages stay those of the app.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -94,6 +93,7 @@ def run_explain(
     from inboxtrace.errors import InputError
     from inboxtrace.explain import compare_codes, explain_lines, explain_reply, is_code_list
     from inboxtrace.i18n import languages
+    from inboxtrace.safetext import json_text
 
     stdout = out or sys.stdout
     if lang not in languages():
@@ -106,20 +106,20 @@ def run_explain(
             raise InputError(f"cannot read {file}: {exc.strerror}") from None
         with stream:
             for obj in explain_lines(stream, lang=lang):
-                stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+                stdout.write(json_text(obj) + "\n")
         return
     if not args:
         raise InputError("give a reply text to explain, two or more reply codes, or '-' to read stdin")
     if len(args) >= 2 and is_code_list(args):
         comparison = compare_codes(args, lang=lang)
         if as_json:
-            stdout.write(json.dumps(comparison.to_dict(), ensure_ascii=False) + "\n")
+            stdout.write(json_text(comparison.to_dict()) + "\n")
         else:
             _console(out).print(comparison)
         return
     result = explain_reply(" ".join(args), lang=lang, remote_host=remote_host)
     if as_json:
-        stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        stdout.write(json_text(result.to_dict()) + "\n")
     else:
         _console(out).print(result)
 

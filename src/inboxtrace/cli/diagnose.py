@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 from rich.console import Console
 
 from inboxtrace.cli.options import DbOption
+from inboxtrace.safetext import json_text
 
 
 def register(app: typer.Typer) -> None:
@@ -98,6 +98,6 @@ def diagnose(
                 window=win,
             )
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(result.to_dict(), indent=2) + "\n")
     else:
         Console(highlight=False).print(result)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,6 +11,7 @@ import typer
 from rich.console import Console
 
 from inboxtrace.cli.options import DbOption
+from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
     from inboxtrace.ingest import IngestSummary
@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(obj, indent=2) + "\n")
 
 
 def ingest(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import typer
 from rich.console import Console
 
 from inboxtrace.cli.options import DbOption
+from inboxtrace.safetext import json_text
 from inboxtrace.safetext import markup_safe as escape
 
 placement_app = typer.Typer(
@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(obj, indent=2) + "\n")
 
 
 def parse_duration(text: str) -> float:
@@ -70,14 +70,15 @@ def new(
 
 def _password(env: str | None, file: str | None) -> str | None:
     from inboxtrace.errors import ConfigError
+    from inboxtrace.secrets import register as register_secret
 
     if env:
         if env not in os.environ:
             raise ConfigError(f"environment variable {env} is not set")
-        return os.environ[env]
+        return register_secret(os.environ[env])
     if file:
         try:
-            return Path(file).read_text(encoding="utf-8").splitlines()[0]
+            return register_secret(Path(file).read_text(encoding="utf-8").splitlines()[0])
         except (OSError, IndexError) as exc:
             raise ConfigError(f"cannot read a password from {file}") from exc
     return None

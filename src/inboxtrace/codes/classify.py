@@ -10,6 +10,7 @@ disguise, not a dead address.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from inboxtrace.codes.accept import remote_queue_id
@@ -46,7 +47,9 @@ _HANDED_OVER_RE = re.compile(
     re.IGNORECASE,
 )
 # Addresses are not evidence (a "<spam@example.com>: Relay access denied" is about relaying).
-_ADDRESS_RE = re.compile(r"<[^<>\s]*>|[^\s<>()\[\]\"']+@[^\s<>()\[\]\"']+")
+# (A match starts only where a token starts: from inside a long token without "@" the search
+# would rescan the rest of the token at every position, quadratic in its length.)
+_ADDRESS_RE = re.compile(r"<[^<>\s]*>|(?<![^\s<>()\[\]\"'])[^\s<>()\[\]\"']+@[^\s<>()\[\]\"']+")
 _TRANSIENT_ACTIONS = {"suppress-address": "retry", "check-destination": "retry"}
 
 
@@ -60,7 +63,13 @@ def classify(reply: Reply | str, *, remote_host: str | None = None, lang: str = 
     """
     if isinstance(reply, str):
         key, originals = _templated(reply)
-        verdict = _classify_text(key, remote_host, lang)
+        try:
+            verdict = _classify_text(key, remote_host, lang)
+        except NotAReplyError as exc:
+            if not originals:
+                raise
+            # the message quotes the text it was given: the input, not its template
+            raise NotAReplyError(_QUOTED_PLACEHOLDER_RE.sub(_put_back(originals), str(exc))) from None
         return _restored(verdict, originals) if originals else verdict
     return _classify(reply, remote_host, lang, strict=False)
 
@@ -71,6 +80,15 @@ def classify(reply: Reply | str, *, remote_host: str | None = None, lang: str = 
 _VARIABLE_RE = re.compile(r"(?<![\w.+=@-])(?=[\w.+=-]*[\d@])[\w.+=@-]{6,}")
 _IPV4_RE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _PLACEHOLDER_RE = re.compile("\x02(\\d+)\x02")
+_QUOTED_PLACEHOLDER_RE = re.compile(r"\\x02(\d+)\\x02")  # a placeholder inside a repr()
+
+
+def _put_back(originals: list[str]) -> Callable[[re.Match[str]], str]:
+    def back(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return originals[index] if index < len(originals) else ""
+
+    return back
 
 
 def _templated(text: str) -> tuple[str, list[str]]:
@@ -95,10 +113,7 @@ def _templated(text: str) -> tuple[str, list[str]]:
 
 
 def _restored(verdict: Verdict, originals: list[str]) -> Verdict:
-    def back(match: re.Match[str]) -> str:
-        index = int(match.group(1))
-        return originals[index] if index < len(originals) else ""
-
+    back = _put_back(originals)
     explanation = verdict.explanation
     if "\x02" in explanation:
         explanation = _PLACEHOLDER_RE.sub(back, explanation)

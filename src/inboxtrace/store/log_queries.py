@@ -387,8 +387,11 @@ def message_count(
 
 def time_span(store: Store) -> tuple[datetime | None, datetime | None]:
     d = log_deliveries.c
+    # two scalar subqueries: each min/max alone is one index lookup (together, SQLite scans the table)
+    lo_q = sa.select(sa.func.min(d.first_time)).scalar_subquery()
+    hi_q = sa.select(sa.func.max(d.last_time)).scalar_subquery()
     with store.connect() as conn:
-        lo, hi = conn.execute(sa.select(sa.func.min(d.first_time), sa.func.max(d.last_time))).one()
+        lo, hi = conn.execute(sa.select(lo_q, hi_q)).one()
     return from_epoch(lo), from_epoch(hi)
 
 
