@@ -11,7 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from inboxtrace.cli import get_app
-from inboxtrace.errors import UnknownFormatError
 from inboxtrace.ingest import ingest
 from inboxtrace.store import open_store
 from inboxtrace.store.logs import LogWriter
@@ -199,12 +198,12 @@ def test_stdin_and_bad_input(postfix_run: ScenarioRun, db: str, tmp_path: Path) 
     junk.write_bytes(
         b"\x00\xff\xfe binary junk\n" * 50 + b"Nov 25 10:00:00 h postfix/smtp[1]: truncated to=<"
     )
-    # not a mail log at all: the summary accounts for every line, and the command fails (exit 2)
-    result = runner.invoke(get_app(), ["ingest", "--db", db, "--json", str(junk)])
-    assert isinstance(result.exception, UnknownFormatError), result.output
-    summary = json.loads(result.stdout)
-    assert summary["lines"] == 51 and summary["unknown"] + summary["ignored"] == 51
-    from inboxtrace.cli import main
+    # not a log at all: every line counted, and an error with its documented exit code, never a silent 0
+    from inboxtrace.cli import exits, main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["ingest", "--db", db, "--json", str(junk)])
+    assert exc.value.code == exits.BAD_INPUT
 
     with pytest.raises(SystemExit) as exc:
         main(["ingest", "--db", db, str(tmp_path / "missing.log")])
