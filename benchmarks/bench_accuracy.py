@@ -130,7 +130,7 @@ class Score:
 
 
 def default_corpus() -> Path:
-    return Path(__file__).resolve().parents[2] / "shared" / "corpus" / "bounces"
+    return Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus" / "bounces"
 
 
 def load_labels(corpus: Path) -> dict[str, list[dict[str, object]]]:

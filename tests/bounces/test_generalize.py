@@ -665,3 +665,158 @@ def test_a_report_naming_nobody_takes_the_returned_to_only_when_it_is_one_person
         report = parse_bounce(_mute_report(to))
         assert report.recipients == ()
         assert report.kind is BounceKind.ERROR and "no failed recipient" in (report.error or "")
+
+
+def test_a_warning_with_no_reply_text_is_still_transient() -> None:
+    exchange_delay = """This is an automatically generated Delivery Status Notification.
+
+THIS IS A WARNING MESSAGE ONLY.
+
+YOU DO NOT NEED TO RESEND YOUR MESSAGE.
+
+Delivery to the following recipients has been delayed.
+
+       ops@dest.example
+"""
+    plain_delay = """This is an automatically generated message.
+Your message has not yet been delivered to the following recipient:
+
+  ops@dest.example
+
+The server will keep trying to deliver it for 4 more days.
+"""
+    for body, subject in (
+        (exchange_delay, "Delivery Status Notification (Delay)"),
+        (plain_delay, "Warning: message delayed"),
+    ):
+        report = parse_bounce(text_bounce(body, sender="postmaster@dest.example", subject=subject))
+        assert only(report) == ("ops@dest.example", "expired", ReplyClass.TRANSIENT, False)
+        assert report.recipients[0].action == "delayed"
+
+
+def test_a_recipient_quoted_in_a_sentence_is_found() -> None:
+    body = 'The message to "ops@dest.example" could not be delivered:\nMailbox unavailable.\n'
+    report = parse_bounce(text_bounce(body, subject="Undeliverable mail"))
+    assert [r.recipient for r in report.recipients] == ["ops@dest.example"]
+
+
+def _gave_up_dsn(status: str, diagnostic: str) -> bytes:
+    return f"""From: MAILER-DAEMON@relay.sender.example (Mail Delivery System)
+To: alice@sender.example
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="G"
+
+--G
+Content-Type: text/plain
+
+This is the mail system at host relay.sender.example.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+--G
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; relay.sender.example
+
+Final-Recipient: rfc822; ops@dest.example
+Action: failed
+Status: {status}
+Diagnostic-Code: smtp; {diagnostic}
+
+--G--
+""".encode()
+
+
+def test_given_up_after_temporary_replies_is_permanent_and_hard_only_for_the_address() -> None:
+    # "450 4.1.1" until the queue lifetime ran out: the address is as dead as with 550
+    unknown = only(
+        parse_bounce(
+            _gave_up_dsn(
+                "4.1.1",
+                "450 4.1.1 <ops@dest.example>: Recipient address rejected: User unknown in local recipient table",
+            )
+        )
+    )
+    assert unknown == ("ops@dest.example", "userunknown", ReplyClass.PERMANENT, True)
+    # a domain that kept answering 421 may accept tomorrow: returned, but the address stands
+    refused = only(
+        parse_bounce(_gave_up_dsn("4.0.0", "421 4.0.0 mx.dest.example is not accepting mail right now"))
+    )
+    assert refused[2] is ReplyClass.PERMANENT and refused[3] is False
+
+
+def test_the_returned_messages_fields_quoted_in_the_report_never_classify() -> None:
+    # an NDR's summary quotes the subject; the recipient's own line says nothing more
+    exchange = """Your message
+
+  To:      ops@dest.example
+  Subject: Virus in the attachment? mailbox full? spam?
+  Sent:    Mon, 5 Jan 2026 10:00:00 +0100
+
+did not reach the following recipient(s):
+
+ops@dest.example on Mon, 5 Jan 2026 10:01:00 +0100
+"""
+    report = parse_bounce(
+        text_bounce(
+            exchange, sender="System Administrator <postmaster@dest.example>", subject="Undeliverable: Virus?"
+        )
+    )
+    assert only(report)[:2] == ("ops@dest.example", "onhold")
+    plain = """Your message could not be delivered to the following recipients.
+
+<ops@dest.example>
+
+Subject: Virus scan results for your mailbox full of spam
+"""
+    reason = only(parse_bounce(text_bounce(plain, subject="Undeliverable: Virus scan results")))[1]
+    assert reason in ("onhold", "undefined")
+    assert reason not in ("virusdetected", "mailboxfull", "spamdetected")
+
+
+def test_the_status_comment_is_the_cause_when_there_is_no_diagnostic() -> None:
+    base = _gave_up_dsn("4.0.0 (dest.example: host name lookup failure)", "x").replace(
+        b"Diagnostic-Code: smtp; x\n", b""
+    )
+    delayed = base.replace(b"Action: failed", b"Action: delayed")
+    assert only(parse_bounce(delayed))[1:3] == ("networkerror", ReplyClass.TRANSIENT)
+    # a comment that only restates the class is no cause
+    mute = _gave_up_dsn("5.0.0 (permanent failure)", "x").replace(b"Diagnostic-Code: smtp; x\n", b"")
+    assert only(parse_bounce(mute))[1] == "undefined"
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "reason"),
+    [
+        ("Unzustellbar: Angebot", "Die Nachricht konnte nicht zugestellt werden.", "userunknown"),
+        ("Non remis : Offre", "Le message n'a pas pu être remis.", "userunknown"),
+        ("No se puede entregar: Oferta", "No se ha podido entregar el mensaje.", "userunknown"),
+        ("Non recapitabile: Offerta", "Non è stato possibile recapitare il messaggio.", "userunknown"),
+    ],
+)
+def test_localized_ndrs_are_bounces(subject: str, text: str, reason: str) -> None:
+    body = f"""{text}
+
+ops@dest.example
+    550 5.1.1 User unknown (in reply to RCPT TO command)
+"""
+    # neither the sender nor an English word says "bounce": the localized subject does
+    report = parse_bounce(
+        text_bounce(body, sender="Exchange Server <exchange@dest.example>", subject=subject)
+    )
+    assert only(report)[:2] == ("ops@dest.example", reason)
+
+
+def test_a_message_given_up_on_after_connection_failures_expired() -> None:
+    for status, diagnostic in (
+        ("4.4.1", "X-Postfix; connect to mx.dest.example[198.51.100.7]:25: Connection timed out"),
+        (
+            "4.4.2",
+            "X-Postfix; lost connection with mx.dest.example[198.51.100.7] while receiving the initial server greeting",
+        ),
+        ("5.4.7", "smtp; 554 5.4.7 Delivery expired (message too old)"),
+    ):
+        raw = _gave_up_dsn(status, "x").replace(b"smtp; x", diagnostic.encode())
+        assert only(parse_bounce(raw))[1:3] == ("expired", ReplyClass.PERMANENT), status

@@ -19,8 +19,14 @@ PLAIN_WORDS = [
     ("550 5.1.1 No mailbox here by that name", "userunknown"),
     ("550 5.1.1 BAD_RECIPIENT", "userunknown"),
     ("550 5.1.1 bad-recipient: rcpt not accepted", "userunknown"),
+    ("550 Receiver not found: opsdesk", "userunknown"),
     ("552 5.2.2 Mailbox quota usage exceeded", "mailboxfull"),
     ("452 4.2.2 Mailbox disk quota has been reached", "mailboxfull"),
+    (
+        "Sorry, the user's maildir has overdrawn his diskspace quota, please try again later. (#4.2.2)",
+        "mailboxfull",
+    ),
+    ("The users mailfolder is over the allowed quota (size). (#5.2.2)", "mailboxfull"),
     ("552 5.3.4 Message size exceeded the maximum incoming message size", "emailtoolarge"),
     ("552 5.3.4 Your e-mail is larger than the max. allowed e-mail size", "emailtoolarge"),
 ]
@@ -36,6 +42,8 @@ WORDS_OVER_NUMBERS = [
     ("552 Sorry, the mailbox of this user is full", "mailboxfull", "552"),
     ("552 Requested action aborted: mail-box for anna is now full", "mailboxfull", "552"),
     ("452 Too many messages stored in this mailbox", "mailboxfull", "452"),
+    ("452 Too many messages on the server for this user", "mailboxfull", "452"),
+    ("552 Disk Quota Exceeded", "mailboxfull", "552"),
     # 553 alone reads as a refused sender; qmail writes "(#5.7.1)" for relay refusals
     ("553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", "norelaying", "553"),
     # 500 alone is a syntax error; the words call the message unsolicited
@@ -91,6 +99,8 @@ def test_list_servers_refusing_a_post_refuse_the_sender(reply: str) -> None:
         # an authentication demand is a security error, not a generic policy
         ("550 5.7.1 Client was not authenticated", "securityerror"),
         ("530 5.7.0 Authentication required", "securityerror"),
+        # the specific words before the generic "policy" that often follows them
+        ("550 5.7.1 Authentication required by local policy", "securityerror"),
         # the clock ran out, in the words MTAs use
         ("Delivery expired (message too old)", "expired"),
         ("550 Maximum retries reached for this message", "expired"),
@@ -98,4 +108,31 @@ def test_list_servers_refusing_a_post_refuse_the_sender(reply: str) -> None:
     ],
 )
 def test_suspend_security_and_expiry_in_their_own_words(reply: str, reason: str) -> None:
+    assert classify(reply).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("550 5.1.1 Empfänger unbekannt", "userunknown"),
+        ("550 Diese E-Mail-Adresse existiert nicht", "userunknown"),
+        ("452 Das Postfach des Empfängers ist voll", "mailboxfull"),
+        ("550 Destinataire inconnu", "userunknown"),
+        ("552 La boîte aux lettres du destinataire est pleine", "mailboxfull"),
+        ("550 El buzón no existe", "userunknown"),
+        ("552 Buzón lleno", "mailboxfull"),
+        ("550 Indirizzo inesistente", "userunknown"),
+        ("552 La casella di posta è piena", "mailboxfull"),
+        ("550 Endereço inexistente", "userunknown"),
+        ("552 Caixa de correio cheia", "mailboxfull"),
+        ("550 Ontvanger bestaat niet", "userunknown"),
+        ("550 Odbiorca nie istnieje", "userunknown"),
+        ("550 Нет такого пользователя", "userunknown"),
+        ("552 Почтовый ящик переполнен", "mailboxfull"),
+        # a domain that does not exist is the domain, in every language
+        ("550 El dominio destino.example no existe", "hostunknown"),
+        ("550 Le domaine n'existe pas", "hostunknown"),
+    ],
+)
+def test_the_same_reasons_in_the_languages_servers_answer_in(reply: str, reason: str) -> None:
     assert classify(reply).reason == reason

@@ -95,20 +95,25 @@ def test_sendmail(tmp_path: Path) -> None:
 
 
 def test_fail2ban_rejects(tmp_path: Path) -> None:
-    """Every `reject=` line of the Sendmail corpus is a rejection with the client's IP: check_rcpt
-    refuses the recipient it names, check_relay the connection (no recipient: the empty one)."""
+    """Every refusal line of the Sendmail corpus is one rejection: check_rcpt and a local
+    "<x@y>... No such user here" refuse the recipient they name, check_relay the connection (no
+    recipient: the empty one); a ruleset line carries the client's IP."""
     path = FAIL2BAN / "sendmail-reject.log"
     lines = path.read_text("utf-8").splitlines()
-    expected = [ln for ln in lines if ", reject=" in ln and "arg1=<" in ln and "check_rcpt" in ln]
+    named = [ln for ln in lines if ", reject=" in ln and "arg1=<" in ln and "check_rcpt" in ln]
+    local = [ln for ln in lines if ">... " in ln and "ruleset=" not in ln]
     connections = [ln for ln in lines if ", reject=" in ln and "ruleset=check_relay" in ln]
-    assert connections
+    assert named and local and connections
     messages = list(read_logs([path]))
-    rejected = [m for m in messages if m.deliveries and m.deliveries[0].final_state is FinalState.REJECTED]
-    assert len([m for m in rejected if m.deliveries[0].recipient]) == len(expected)
-    assert len([m for m in rejected if not m.deliveries[0].recipient]) == len(connections)
-    for m in rejected:
-        line = m.deliveries[0].attempts[0].evidence.line  # type: ignore[union-attr]
-        assert m.client_ip and f"[{m.client_ip}]" in line
+    rejected = [(m, d) for m in messages for d in m.deliveries if d.final_state is FinalState.REJECTED]
+    assert len([d for _m, d in rejected if d.recipient]) == len(named) + len(local)
+    assert len([d for _m, d in rejected if not d.recipient]) == len(connections)
+    for m, d in rejected:
+        line = d.attempts[0].evidence.line  # type: ignore[union-attr]
+        if "ruleset=" in line:
+            assert m.client_ip and f"[{m.client_ip}]" in line
+        else:
+            assert f"<{d.recipient}>... " in line and d.attempts[0].reply == line.split(">... ", 1)[1]
 
 
 def test_fail2ban_postfix_and_exim_rejects() -> None:

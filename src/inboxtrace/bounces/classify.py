@@ -23,7 +23,7 @@ _ASKS_STATED = frozenset({"userunknown"})
 _CUT_REPLY_RE = re.compile(r"[245]\d\d-[^\n]*$")  # "552-5.7.0 first line" and nothing after it
 _MAX_TEXT = 4000
 _MAX_CONTEXT = 1500  # the human text around a mute diagnostic: its first paragraphs say enough
-_ADDRESS_RE = re.compile(r"\S+@\S+")
+_ADDRESS_RE = re.compile(r"(?<!\S)\S+@\S+")  # from token starts only: linear in the text
 _NOT_WORDS = " \t*<>:;,.-()[]\"'"
 
 
@@ -95,7 +95,41 @@ def verdict_for(found: Found) -> Verdict:
         verdict = force_reason(verdict, reread)
     if found.reason and found.reason != verdict.reason:
         verdict = force_reason(verdict, found.reason)
+    if found.action == "delayed" and verdict.reply_class is ReplyClass.PERMANENT:
+        verdict = _still_trying(verdict)
+    elif found.action in _GAVE_UP_ACTIONS and verdict.reply_class is ReplyClass.TRANSIENT:
+        verdict = _gave_up(verdict)
     return verdict
+
+
+_GAVE_UP_ACTIONS = frozenset({"failed", "expired"})
+
+
+def _gave_up(verdict: Verdict) -> Verdict:
+    """The report says the MTA stopped trying ("Action: failed") after a temporary reply: the
+    message is returned for good, so the failure is permanent for it. The address is dead only
+    when the status is about the address (X.1.x: "450 4.1.1 user unknown" until the queue
+    lifetime ran out); a domain that kept refusing with "421 4.0.0" may accept tomorrow."""
+    from inboxtrace.codes import reason_info
+
+    info = reason_info(verdict.reason)
+    about_address = (verdict.enhanced_status or "")[1:4] == ".1."
+    return dataclasses.replace(
+        verdict,
+        reply_class=ReplyClass.PERMANENT,
+        hard_bounce=info.hard and about_address,
+        action=info.default_action if about_address else verdict.action,
+    )
+
+
+def _still_trying(verdict: Verdict) -> Verdict:
+    """A delay warning: the MTA keeps trying, so nothing about it is permanent yet (whatever the
+    words of the last reply: a "550" seen on the way is not the end of the story)."""
+    from inboxtrace.codes import reason_info
+
+    action = reason_info(verdict.reason).default_action
+    action = {"suppress-address": "retry", "check-destination": "retry"}.get(action, action)
+    return dataclasses.replace(verdict, reply_class=ReplyClass.TRANSIENT, hard_bounce=False, action=action)
 
 
 # A bounce reports a failure: a 2xx in its text is an earlier step of the session ("250 Sender ok",

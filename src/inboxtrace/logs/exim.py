@@ -30,6 +30,8 @@ _REJECT = re.compile(
 )
 _IGNORE_PREFIXES = (
     ("SMTP connection from", "exim-connection"),
+    ("no MAIL in SMTP connection from", "exim-connection"),
+    ("ident connection to", "exim-connection"),
     ("SMTP protocol", "exim-protocol"),
     ("Start queue run", "exim-queue-run"),
     ("End queue run", "exim-queue-run"),
@@ -126,8 +128,11 @@ class EximParser:
             # "dovecot_login authenticator failed for (x) [ip]:port: 535 Incorrect authentication
             # data (set_id=...)": a failed SMTP AUTH (often a password-guessing run), no mail
             return "auth-failure"
-        if msg.startswith("pid ") and " SIGHUP received" in msg:  # "pid 812: SIGHUP received: re-exec daemon"
+        if msg.startswith("pid ") and " received" in msg and ": SIG" in msg:
+            # "pid 812: SIGHUP received: re-exec daemon", "pid 812: SIGTERM received: daemon exiting"
             return "exim-daemon"
+        if msg.startswith("rejected ") and " from " in msg:
+            return self._greeting_reject(host, ts, msg, ln, line, sink)
         for prefix, kind in _IGNORE_PREFIXES:
             if msg.startswith(prefix):
                 return kind
@@ -207,6 +212,24 @@ class EximParser:
             if rest.startswith(prefix):
                 return kind
         return "exim-message-other"
+
+    @staticmethod
+    def _greeting_reject(host: str, ts: str, msg: str, ln: int, line: str, sink: EventSink) -> bool | str:
+        """``rejected EHLO from [ip]:port I=...: syntactically invalid argument(s): _``: the client
+        was refused before any transaction (one refusal, no recipient)."""
+        stage = msg[9:].split(" ", 1)[0]
+        if stage not in ("EHLO", "HELO", "connection"):
+            return False
+        hm = _HOST.search(msg)
+        ip = msg[msg.find("[") + 1 : msg.find("]")] if "[" in msg and "]" in msg else None
+        end = msg.find("]")
+        colon = msg.find(": ", end if end >= 0 else 0)
+        text = msg[colon + 2 :] if colon >= 0 else ""
+        sink.reject(
+            host, None, ts, "reject", stage, hm["name"] if hm else None, (hm["ip"] if hm else None) or ip,
+            None, "", text, ln, line,
+        )  # fmt: skip
+        return True
 
     @staticmethod
     def _whole_message_reject(host: str, ts: str, rest: str, ln: int, line: str, sink: EventSink) -> bool:

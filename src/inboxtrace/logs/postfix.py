@@ -163,6 +163,10 @@ class PostfixParser:
         elif _TLS_MARK in msg and daemon in _DELIVERY_AGENTS:
             sink.tls(host, pid, msg)
             return True
+        elif msg.startswith("warning: ") and " authentication failed" in msg:
+            # "warning: unknown[203.0.113.45]: SASL LOGIN authentication failed: UGFzc3dvcmQ6":
+            # a failed SMTP AUTH (often password guessing), the same kind as Exim's and Sendmail's
+            return "auth-failure"
         kind = ignored_kind(self._ignore, daemon, msg)
         return kind if kind is not None else False
 

@@ -33,6 +33,10 @@ _IGNORE = (
     ("discarded", "sendmail-discard"),
     ("headers too large", "sendmail-warning"),
     ("SYSERR", "error"),
+    ("AUTH failure", "auth-failure"),
+    ("rejecting connections on daemon", "sendmail-load"),
+    ("accepting connections again", "sendmail-load"),
+    ("rejecting commands from", "sendmail-pre-greeting"),
     ("Authentication-Warning", "warning"),
     ("<", "sendmail-other"),
 )
@@ -113,6 +117,12 @@ class SendmailParser:
             return True
         if rest.startswith("ruleset=") and ", reject=" in rest:
             return self._reject(host, ts, rest, ln, line, sink)
+        if rest.startswith("<") and ">... " in rest:
+            # "<nouser@example.org>... User unknown": a recipient refused at RCPT TO (the message
+            # may still arrive for its other recipients, or never: nrcpts=0)
+            e = rest.find(">... ")
+            sink.reject(host, qid, ts, "reject", "RCPT", None, None, None, rest[1:e], rest[e + 5 :], ln, line)
+            return True
         j = rest.find(": DSN: ")
         if j > 0 and _QID_FULL(rest, 0, j):
             sink.notification(host, qid, ts, "non-delivery", rest[:j], ln)

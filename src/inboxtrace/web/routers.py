@@ -23,7 +23,21 @@ def esp_webhooks(store: Store) -> APIRouter:
     return webhook_router(store)
 
 
-EXTRA_ROUTERS: tuple[Callable[[Store], APIRouter], ...] = (esp_webhooks,)
+def feedback_reports(store: Store) -> APIRouter:
+    """DMARC aggregate/failure and TLS-RPT report pages and API (:mod:`inboxtrace.web.reports`)."""
+    from inboxtrace.web.reports import router
+
+    return router
+
+
+def content_check(store: Store) -> APIRouter:
+    """The content check of a message (:mod:`inboxtrace.web.content`)."""
+    from inboxtrace.web.content import router
+
+    return router
+
+
+EXTRA_ROUTERS: tuple[Callable[[Store], APIRouter], ...] = (esp_webhooks, feedback_reports, content_check)
 
 
 def extra_routers(store: Store) -> list[APIRouter]:

@@ -148,6 +148,12 @@ def split_diagnostic(value: str | None) -> tuple[str | None, str]:
     return None, " ".join(value.split())
 
 
+# A status comment that only restates the class ("(permanent failure)") says nothing of the cause.
+_CLASS_ONLY_RE = re.compile(
+    r"^\(\s*(?:(?:permanent|temporary|transient|persistent)\s+(?:failure|error))?\s*\)$", re.I
+)
+
+
 def found_from_fields(rcpt: dict[str, str], msg: dict[str, str]) -> Found | None:
     """A :class:`Found` from RFC 3464 per-recipient fields (and the per-message ones)."""
     final = recipient_address(rcpt.get("final-recipient")) or recipient_address(
@@ -158,6 +164,12 @@ def found_from_fields(rcpt: dict[str, str], msg: dict[str, str]) -> Found | None
     dtype, diag = split_diagnostic(rcpt.get("diagnostic-code"))
     status = rcpt.get("status", "").strip()
     status_match = re.search(r"[245]\.\d{1,3}\.\d{1,3}", status)
+    if not diag and status_match is not None:
+        # "Status: 4.0.0 (cat.example.net: host name lookup failure)": without a Diagnostic-Code
+        # the comment after the status is the reporting MTA's only word on the cause
+        comment = status[status_match.end() :].strip()
+        if comment.startswith("(") and comment.endswith(")") and not _CLASS_ONLY_RE.match(comment):
+            diag = " ".join(comment[1:-1].split())
     # only an SMTP diagnostic starts with a reply code ("x-unix; 255" is a program's exit status)
     code_match = re.match(r"\s*([245]\d\d)\b", diag) if dtype in (None, "smtp", "x-smtp") else None
     return Found(

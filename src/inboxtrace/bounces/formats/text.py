@@ -38,9 +38,10 @@ _LABEL_RE = re.compile(
     rf"[\"']?<?({_ADDR})>?",
     re.IGNORECASE,
 )
-# A sentence ends on it in brackets: "There was an error delivering your mail to <a@b>."
+# A sentence ends on it in brackets or quotes: "There was an error delivering your mail to <a@b>.",
+# 'The message to "a@b" could not be delivered'.
 _SENTENCE_RE = re.compile(
-    rf"\b(?:(?:to|for|recipient|(?:mailing )?list)\s+<({_ADDR})>|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
+    rf"\b(?:(?:to|for|recipient|(?:mailing )?list)\s+[<\"]({_ADDR})[>\"]|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
     re.IGNORECASE,
 )
 _HEADERISH_RE = re.compile(
@@ -50,6 +51,10 @@ _HEADERISH_RE = re.compile(
 )
 _DSN_FIELD_RE = re.compile(
     r"^(?:Reporting-MTA|Received-From-MTA|Final-Recipient|Original-Recipient)\s*:", re.I
+)
+_QUOTED_FIELD_RE = re.compile(
+    r"^[\s>]*(?:Subject|Sent|Date|From|To|Cc|Bcc|Reply-To|Message-Id|In-Reply-To|References)\s*:",
+    re.IGNORECASE,
 )
 _FIELDS_TO_SKIP_RE = re.compile(
     r"^[\s>]*(?:From|Sender|Reply-To|To|Cc|Bcc|Date|Subject|Message-Id|In-Reply-To|References|Return-Path|Received|"
@@ -172,6 +177,10 @@ def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Fo
     for raw in report[:_REPORT_LIMIT].split("\n"):
         line = _unquote(raw)
         if not line.strip():
+            continue
+        if _QUOTED_FIELD_RE.match(line):
+            # "Subject: Virus in ...", "Sent: ...": the returned message's own fields quoted in the
+            # report say what the message was, never why it failed
             continue
         if lead_in and not in_transcript:
             if _TRANSCRIPT_RE.match(raw):
@@ -322,7 +331,11 @@ _BOUNCE_FROM_RE = re.compile(r"mailer-daemon|post_?master|mail delivery|mdaemon|
 _BOUNCE_SUBJECT_RE = re.compile(
     r"undeliver|undelivered|delivery (?:status|fail|notification|problem|report)|returned mail|"
     r"failure notice|mail delivery|non[- ]?delivery|could not be delivered|delivery has failed|"
-    r"nondeliverable|returning message|error|bounce|rejected|failed",
+    r"nondeliverable|returning message|error|bounce|rejected|failed|"
+    # Exchange and other MTAs in the recipient's or sender's language
+    r"unzustellbar|nicht zustellbar|non remis|non distribu|retour de courrier|no se puede entregar|"
+    r"no entregado|non recapitabil|impossibile recapitare|n[aã]o (?:foi )?entregue|"
+    r"n[aã]o [eé] poss[ií]vel entregar|onbestelbaar|niedostarczaln|не доставлен|недоставленн",
     re.I,
 )
 
@@ -332,7 +345,9 @@ _BOUNCE_SUBJECT_RE = re.compile(
 _FAILURE_TEXT_RE = re.compile(
     r"could not be delivered|cannot be delivered|can.t be delivered|was not delivered|"
     r"(?:unable|failed) to deliver|undeliverable|delivery (?:has )?failed|delivery to the following|"
-    r"failed permanently|permanent (?:error|failure)|error message below",
+    r"failed permanently|permanent (?:error|failure)|error message below|"
+    r"konnte nicht zugestellt|n.a pas pu (?:être|etre) remis|no se (?:ha )?podido entregar|"
+    r"non (?:è|e) stato possibile recapitare|n[aã]o p[oô]de ser entregue|kon niet worden bezorgd",
     re.IGNORECASE,
 )
 
