@@ -66,7 +66,10 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0
-    assert re.fullmatch(r"inboxtrace \d+\.\d+\.\d+\S*\n", capsys.readouterr().out)
+    assert re.fullmatch(
+        r"inboxtrace \d+\.\d+\.\d+\S*\nhot paths: ((partly )?compiled \(mypyc, .*\)|pure Python \(.*\))\n",
+        capsys.readouterr().out,
+    )
 
 
 def test_numbers_have_one_format(tmp_path: Path) -> None:
