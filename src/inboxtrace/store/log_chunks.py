@@ -193,6 +193,9 @@ class ChunkTables:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             conn.exec_driver_sql("ATTACH DATABASE ? AS piece", (path,))
             try:
+                # the write lock before looking at what the store has: another ingest running at
+                # the same time cannot commit rows between the check and the copy
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
                 empty = conn.exec_driver_sql("SELECT 1 FROM main.log_messages LIMIT 1").first() is None
                 skip: set[str] = set()
                 if not empty:
