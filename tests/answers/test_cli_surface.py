@@ -66,7 +66,11 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0
-    assert re.fullmatch(r"inboxtrace \d+\.\d+\.\d+\S*\n", capsys.readouterr().out)
+    # the version, then which implementation of the hot paths runs (inboxtrace.native)
+    assert re.fullmatch(
+        r"inboxtrace \d+\.\d+\.\d+\S*\nhot paths: (compiled|partly compiled|pure Python) \(.*\)\n",
+        capsys.readouterr().out,
+    )
 
 
 def test_numbers_have_one_format(tmp_path: Path) -> None:
