@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import json
+import time
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -353,3 +354,41 @@ def test_placement_test_under_the_inbox_threshold(tmp_path: Path) -> None:
     (alert,) = [a for a in result.transitions if a["rule"] == "placement-inbox"]
     assert alert["value"] == 25.0 and alert["counts"] == {"inbox": 1, "spam": 1, "missing": 1, "tab": 1}
     assert {e["recipient"] for e in alert["examples"]} == {"b@yahoo.test", "c@outlook.test", "d@gmx.test"}
+
+
+def test_serve_shows_the_active_alerts(db: str, config: AlertConfig) -> None:
+    import httpx
+
+    from inboxtrace.web.app import create_app
+    from inboxtrace.web.config import WebConfig
+    from tests.esp.server import LoopbackServer
+
+    with open_store(db) as store:
+        active = evaluate(store, config, now=latest_time(store)).active
+    assert active
+    with LoopbackServer(create_app(WebConfig(db=db))) as srv:
+        data = httpx.get(srv.url + "/api/v1/alerts", timeout=10).json()
+    assert _keys(data["active"]) == _keys(active)
+    with LoopbackServer(create_app(WebConfig(db=db, auth=True))) as srv:
+        r = httpx.get(srv.url + "/api/v1/alerts", timeout=10)
+    assert r.status_code == 401  # the web API's read scope applies
+
+
+def test_server_alert_loop_settings(db: str, tmp_path: Path) -> None:
+    from inboxtrace.alerts.http import start_alert_loop
+
+    with open_store(db) as store:
+        assert start_alert_loop(store, {"INBOXTRACE_ALERTS_INTERVAL": "0"}) is None
+        assert start_alert_loop(store, {"INBOXTRACE_ALERTS_INTERVAL": "soon"}) is None
+        bad = tmp_path / "bad.toml"
+        bad.write_text("[[rule]]\nmetric = 'nope'\n")
+        assert start_alert_loop(store, {"INBOXTRACE_ALERTS": str(bad)}) is None
+        loop = start_alert_loop(store, {"INBOXTRACE_ALERTS_INTERVAL": "3600"})
+        assert loop is not None
+        try:
+            deadline = time.monotonic() + 30
+            while loop.last is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert loop.last is not None and {r.id for r in loop.config.rules} >= {"bounce-rate"}
+        finally:
+            loop.stop()

@@ -66,9 +66,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0
-    # the version, then which implementation of the hot paths runs (inboxtrace.native)
     assert re.fullmatch(
-        r"inboxtrace \d+\.\d+\.\d+\S*\nhot paths: (compiled|partly compiled|pure Python) \(.*\)\n",
+        r"inboxtrace \d+\.\d+\.\d+\S*\nhot paths: ((partly )?compiled \(mypyc, .*\)|pure Python \(.*\))\n",
         capsys.readouterr().out,
     )
 

@@ -211,3 +211,31 @@ def test_content_check_through_the_web_api(dbl_knot: KnotServer, dbl_file: str, 
         assert not_mail.status_code == 400 and not_mail.headers["content-type"].startswith(
             "application/problem+json"
         )
+
+
+def test_content_page_form(dbl_knot: KnotServer, tmp_path: Path) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from inboxtrace.web import WebConfig, create_app
+
+    config = WebConfig(
+        db=f"sqlite:///{tmp_path / 'web.db'}", nameservers=(dbl_knot.nameserver,), dns_timeout=1.0
+    )
+    with TestClient(create_app(config)) as client:
+        form = client.get("/content").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token is not None
+        # a look-alike display name (Cyrillic а) carrying markup: named in a finding, shown escaped
+        hostile = '"P\u0430ypal<script>alert(1)</script>" <winner@prizes.example>'
+        pasted = SPAMMY.decode().replace("WINNER NOTICE <winner@prizes.example>", hostile)
+        answer = client.post("/content", data={"csrf_token": token.group(1), "message": pasted})
+        assert answer.status_code == 200, answer.text[-500:]
+        html = answer.text
+        assert "/10</strong>" in html and "SpamAssassin" in html and "GUARANTEED_100_PERCENT" in html
+        assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        empty = client.post("/content", data={"csrf_token": token.group(1), "message": " "})
+        assert empty.status_code == 400
+        forged = client.post("/content", data={"csrf_token": "wrong", "message": pasted})
+        assert forged.status_code in (400, 403)

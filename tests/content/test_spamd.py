@@ -113,3 +113,26 @@ def test_every_explained_rule_exists_in_the_installed_rules() -> None:
     defined = set(re.findall(r"^\s*(?:header|body|rawbody|uri|full|meta|describe)\s+(\w+)", text, re.M))
     missing = sorted(set(rule_meanings()) - defined)
     assert not missing, missing
+
+
+@pytest.mark.dns
+def test_network_tests_when_asked_use_the_given_resolver() -> None:
+    """SpamAssassin's URI blocklist rule fires from a Spamhaus DBL zone served by a local Knot."""
+    from tests.rigs.knot import start_knot
+
+    listed = "inboxtrace-listed-for-tests.com"
+    # the DBL is asked about the whole host name (its rules do not trim to the registered domain)
+    knot = start_knot({"dbl.spamhaus.org": f"{listed} A 127.0.1.2\nwww.{listed} A 127.0.1.2\n"})
+    try:
+        raw = newsletter(
+            html="<html><body><p>" + "Our catalogue news for this month, with the new parts. " * 6 + "</p>"
+            f'<p><a href="https://www.{listed}/offer">offer</a></p>'
+            '<p><a href="https://shop.example/u/1">Unsubscribe</a></p></body></html>'
+        )
+        online = ContentOptions(spamassassin_network=True, nameservers=(knot.nameserver,), blocklists=False)
+        names = {r.name for r in check_content(raw, online).rules}
+        assert "URIBL_DBL_SPAM" in names
+        offline = {r.name for r in check_content(raw, ContentOptions(blocklists=False)).rules}
+        assert "URIBL_DBL_SPAM" not in offline  # network tests stay off unless asked
+    finally:
+        knot.stop()

@@ -198,9 +198,12 @@ def test_stdin_and_bad_input(postfix_run: ScenarioRun, db: str, tmp_path: Path) 
     junk.write_bytes(
         b"\x00\xff\xfe binary junk\n" * 50 + b"Nov 25 10:00:00 h postfix/smtp[1]: truncated to=<"
     )
-    summary = cli_json("ingest", "--db", db, "--json", str(junk))
-    assert summary["lines"] == 51 and summary["unknown"] + summary["ignored"] == 51
-    from inboxtrace.cli import main
+    # not a log at all: every line counted, and an error with its documented exit code, never a silent 0
+    from inboxtrace.cli import exits, main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["ingest", "--db", db, "--json", str(junk)])
+    assert exc.value.code == exits.BAD_INPUT
 
     with pytest.raises(SystemExit) as exc:
         main(["ingest", "--db", db, str(tmp_path / "missing.log")])

@@ -40,7 +40,9 @@ def test_api_matches_the_library(client: TestClient) -> None:
     assert tls["failed_sessions"] == 12 and tls["failures"][0]["receiving_mx"] == "mx2.example.com"
     bad = client.get("/api/v1/dmarc", params={"since": "the day before"})
     assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
-    assert "/api/v1/dmarc" in client.get("/api/v1/openapi.json").json()["paths"]
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/dmarc" in paths and "/api/v1/tlsrpt" in paths
+    assert not any(p.startswith("/webhooks/") for p in paths)
 
 
 def test_page_shows_sources_and_escapes_receivers_text(client: TestClient) -> None:

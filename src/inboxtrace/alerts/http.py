@@ -8,8 +8,9 @@ sends what started or ended to the configured notifiers (each alert once per sta
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -81,4 +82,32 @@ class AlertLoop:
             self._thread.join(30)
 
 
-__all__ = ["AlertLoop", "alerts_router"]
+INTERVAL_ENV = "INBOXTRACE_ALERTS_INTERVAL"
+
+
+def start_alert_loop(store: Store, environ: Mapping[str, str] | None = None) -> AlertLoop | None:
+    """The server's alert loop, started: rules from ``$INBOXTRACE_ALERTS`` (else the shipped
+    defaults), every ``$INBOXTRACE_ALERTS_INTERVAL`` seconds (default 60; 0 turns it off).
+    A rules file that cannot be read is logged and leaves the loop off (the server still runs)."""
+    from inboxtrace.alerts.config import ENV_VAR, load_config
+
+    env = os.environ if environ is None else environ
+    raw = env.get(INTERVAL_ENV, "60")
+    try:
+        interval = float(raw)
+    except ValueError:
+        log.warning("%s must be a number of seconds, not %r: alerts off", INTERVAL_ENV, raw)
+        return None
+    if interval <= 0:
+        return None
+    try:
+        config = load_config(env.get(ENV_VAR) or None)
+    except InboxtraceError as exc:
+        log.warning("alert rules not loaded (%s): alerts off", exc)
+        return None
+    loop = AlertLoop(store, config, interval)
+    loop.start()
+    return loop
+
+
+__all__ = ["INTERVAL_ENV", "AlertLoop", "alerts_router", "start_alert_loop"]

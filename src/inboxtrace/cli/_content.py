@@ -24,6 +24,7 @@ def run(
     spamassassin: bool,
     rspamd: str | None = None,
     start_rspamd: bool = False,
+    spamassassin_network: bool = False,
 ) -> tuple[ContentResult, Verdict]:
     """Check the content of ``raw`` with the sender check's resolver options; join the verdict."""
     from inboxtrace.content import ContentOptions, check_content, overall
@@ -35,6 +36,7 @@ def run(
             spamd=spamd,
             rspamd=rspamd,
             start_rspamd=start_rspamd,
+            spamassassin_network=spamassassin_network,
             blocklists=options.blocklists,
             dnsbl_file=options.dnsbl_file,
             nameservers=options.nameservers,

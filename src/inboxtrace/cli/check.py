@@ -104,6 +104,12 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     start_rspamd: Annotated[
         bool, typer.Option("--start-rspamd", help="Start a private rspamd for the check (takes ~30 s).")
     ] = False,
+    spamassassin_network: Annotated[
+        bool,
+        typer.Option(
+            "--spamassassin-network", help="Let SpamAssassin ask DNS blocklists (through --nameserver)."
+        ),
+    ] = False,
     db: Annotated[
         str | None,
         typer.Option("--db", help="Store with DMARC reports (inboxtrace dmarc ingest): what receivers saw."),
@@ -178,6 +184,7 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
             spamassassin=not no_spamassassin,
             rspamd=rspamd,
             start_rspamd=start_rspamd,
+            spamassassin_network=spamassassin_network,
         )
     if json_out:
         out = result.to_dict() | (_content.to_dict(*content) if content else {})

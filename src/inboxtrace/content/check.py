@@ -26,7 +26,8 @@ class ContentOptions:
 
     ``spamd``: ``HOST:PORT`` of a running spamd; without it a private spamd is started for the
     check (and stopped) when ``start_spamd`` is true and SpamAssassin is installed.
-    ``spamassassin=False`` skips SpamAssassin. rspamd scores too when ``rspamd`` (the URL of its
+    ``spamassassin=False`` skips SpamAssassin; ``spamassassin_network`` turns on its DNS tests in the
+    private spamd (asking ``nameservers``). rspamd scores too when ``rspamd`` (the URL of its
     normal worker) is given, when ``start_rspamd`` asks for a private one (slow to start), or when
     ``probe_rspamd`` finds one answering at http://127.0.0.1:11333. The resolver and blocklist options are those of the
     sender check (``nameservers``, ``timeout``, ``tries``, ``dnsbl_file``, ``blocklists``).
@@ -36,6 +37,7 @@ class ContentOptions:
     spamd: str | None = None
     start_spamd: bool = True
     spamd_timeout: float = 60.0
+    spamassassin_network: bool = False
     rspamd: str | None = None
     start_rspamd: bool = False
     probe_rspamd: bool = True
@@ -151,7 +153,9 @@ def _score(raw: bytes, options: ContentOptions) -> spamd.SpamReport:
             raise InboxtraceError(f"--spamd must be HOST:PORT, not {options.spamd!r}") from exc
     if not options.start_spamd:
         raise InboxtraceError("no spamd given and starting one is turned off")
-    with spamd.SpamdServer.start(timeout=options.spamd_timeout) as server:
+    with spamd.SpamdServer.start(
+        timeout=options.spamd_timeout, network=options.spamassassin_network, nameservers=options.nameservers
+    ) as server:
         return server.score(raw)
 
 

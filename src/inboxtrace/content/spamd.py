@@ -32,14 +32,14 @@ _STATUS = re.compile(r"^SPAMD/[\d.]+\s+(\d+)\s*(.*)$")
 _RULE_LINE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+([A-Z0-9_]{2,})\s+(.*)$")
 _CONTINUED = re.compile(r"^\s{10,}(\S.*)$")
 _LOCAL_CF = """\
-# written by inboxtrace for a private spamd: offline, no learning, a plain report
+# written by inboxtrace for a private spamd: no learning, a plain report
 use_bayes 0
 bayes_auto_learn 0
-skip_rbl_checks 1
-dns_available no
 clear_report_template
 report _SUMMARY_
 """
+_OFFLINE_CF = "skip_rbl_checks 1\ndns_available no\n"
+_NETWORK_CF = "skip_rbl_checks 0\ndns_available yes\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +129,14 @@ def ping(host: str, port: int, timeout: float = 2.0) -> bool:
         return False
 
 
+def _dns_server(spec: str) -> str:
+    """``HOST[:PORT]`` (``[v6]:PORT`` too) as SpamAssassin's ``dns_server`` wants it."""
+    from inboxtrace.checks.dnsq import parse_nameserver
+
+    host, port = parse_nameserver(spec)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -152,8 +160,18 @@ class SpamdServer:
         self.workdir = workdir
 
     @classmethod
-    def start(cls, *, timeout: float = 60.0, rules_dir: str | None = None) -> SpamdServer:
-        """Start spamd and wait until it answers PING; raises RemoteError when it cannot start."""
+    def start(
+        cls,
+        *,
+        timeout: float = 60.0,
+        rules_dir: str | None = None,
+        network: bool = False,
+        nameservers: tuple[str, ...] = (),
+    ) -> SpamdServer:
+        """Start spamd and wait until it answers PING; raises RemoteError when it cannot start.
+
+        ``network`` turns SpamAssassin's DNS tests on (blocklists of IPs and of link domains),
+        asking ``nameservers`` (``HOST[:PORT]``; default: the system's resolvers)."""
         binary = available()
         if binary is None:
             raise RemoteError("SpamAssassin is not installed (no spamd): apt-get install spamassassin spamd")
@@ -166,7 +184,10 @@ class SpamdServer:
         site.mkdir()
         for pre in sorted(Path(SITE_DIR).glob("*.pre")) + sorted(Path(rules).glob("*.pre")):
             shutil.copy(pre, site / pre.name)
-        (site / "local.cf").write_text(_LOCAL_CF)
+        local = _LOCAL_CF + (_NETWORK_CF if network else _OFFLINE_CF)
+        for ns in nameservers if network else ():
+            local += f"dns_server {_dns_server(ns)}\n"
+        (site / "local.cf").write_text(local)
         port = _free_port()
         args = [
             binary,
@@ -178,7 +199,7 @@ class SpamdServer:
             f"127.0.0.1:{port}",
             "-A",
             "127.0.0.1",
-            "-L",
+            *(() if network else ("-L",)),
             "-x",
             "-m",
             "2",

@@ -152,8 +152,7 @@ def webhook_router(
 ) -> APIRouter:
     """A router with ``POST {prefix}/{provider}`` for every registered provider.
 
-    Events go into ``store``; without one, into the serving app's ``app.state.store`` (how
-    ``inboxtrace serve`` mounts :data:`router`). ``settings`` default to the environment
+    Events go into ``store``; without one, into the serving app's ``app.state.store``. ``settings`` default to the environment
     (:meth:`EspSettings.from_env`), read when the first webhook arrives if no store is given.
     """
     fixed = (
@@ -221,11 +220,6 @@ def webhook_router(
     return router
 
 
-# For ``inboxtrace serve`` (listed in inboxtrace.web.routers): stores into the app's own store,
-# credentials from the environment.
-router = webhook_router()
-
-
 def webhook_app(store: Store, settings: EspSettings | None = None) -> FastAPI:
     """A FastAPI app serving only the webhook endpoints."""
     app = FastAPI(title="inboxtrace webhooks", docs_url=None, redoc_url=None, openapi_url=None)
@@ -233,4 +227,4 @@ def webhook_app(store: Store, settings: EspSettings | None = None) -> FastAPI:
     return app
 
 
-__all__ = ["Committer", "WebhookReceiver", "router", "webhook_app", "webhook_router"]
+__all__ = ["Committer", "WebhookReceiver", "webhook_app", "webhook_router"]

@@ -35,8 +35,12 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         overviews.refresh(30)  # the first visit of the overview need not wait
         import inboxtrace.diagnose.run  # noqa: F401  (the message page's diagnosis: loaded once, now)
+        from inboxtrace.alerts.http import start_alert_loop
 
+        alerts = start_alert_loop(store)  # the alert rules, evaluated continuously (off: interval 0)
         yield
+        if alerts is not None:
+            alerts.stop()
         store.close()
 
     app = FastAPI(
@@ -103,5 +107,5 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     for router in extra_routers(store):
-        app.include_router(router, include_in_schema=False)
+        app.include_router(router)
     return app

@@ -1,20 +1,24 @@
 """The content check on the web: ``POST /api/v1/content`` with a sample message as the body answers
 what ``inboxtrace check --message sample.eml --json`` prints (the sender check of its From domain,
-the content check, the verdict out of 10). Mounted through :data:`inboxtrace.web.routers.EXTRA_ROUTERS`."""
+the content check, the verdict out of 10); the ``/content`` page takes a file or pasted message and
+shows the same. Mounted through :data:`inboxtrace.web.routers.EXTRA_ROUTERS`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
 
 from inboxtrace.web.problems import problem_responses
 from inboxtrace.web.reports import UPLOAD_BODY
 from inboxtrace.web.security import require
 
 MAX_MESSAGE = 50 * 1024 * 1024
-router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 413, 422, 503))
+router = APIRouter()
+api = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 413, 422, 503))
+pages = APIRouter(include_in_schema=False)
 
 
 def _check(request: Request, path: Path, spamassassin: bool, blocklists: bool) -> dict[str, Any]:
@@ -52,7 +56,7 @@ def _check(request: Request, path: Path, spamassassin: bool, blocklists: bool) -
     return out
 
 
-@router.post(
+@api.post(
     "/content",
     dependencies=[Depends(require("write"))],
     openapi_extra=UPLOAD_BODY,
@@ -74,3 +78,59 @@ async def content_check(
         return await run_in_threadpool(_check, request, path, spamassassin, blocklists)
     finally:
         path.unlink(missing_ok=True)
+
+
+@pages.get("/content", dependencies=[Depends(require("read", page=True))])
+def content_form(request: Request) -> HTMLResponse:
+    from inboxtrace.web.render import page
+
+    return page(request, "content.html", result=None, error=None)
+
+
+@pages.post("/content")
+async def content_page(
+    request: Request, _p: Annotated[object, Depends(require("write", page=True))]
+) -> HTMLResponse:
+    """The form: a message file or pasted text, checked like ``check --message``."""
+    import tempfile
+
+    from starlette.concurrency import run_in_threadpool
+
+    from inboxtrace.errors import InboxtraceError
+    from inboxtrace.web.render import page
+    from inboxtrace.web.security import check_form_csrf
+
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        raise HTTPException(411, "the upload needs a Content-Length")
+    if int(declared) > MAX_MESSAGE + 65536:
+        raise HTTPException(413, f"the message is larger than {MAX_MESSAGE // (1024 * 1024)} MB")
+    form = await request.form(max_files=1, max_fields=5)
+    await check_form_csrf(request)
+    upload = form.get("file")
+    raw = b""
+    if upload is not None and not isinstance(upload, str):
+        raw = await upload.read(MAX_MESSAGE + 1)
+    if not raw:
+        pasted = form.get("message")
+        raw = pasted.replace("\r\n", "\n").encode("utf-8") if isinstance(pasted, str) else b""
+    if not raw.strip():
+        return page(
+            request, "content.html", status=400, result=None, error="give a message file or paste one"
+        )
+    if len(raw) > MAX_MESSAGE:
+        raise HTTPException(413, f"the message is larger than {MAX_MESSAGE // (1024 * 1024)} MB")
+    with tempfile.NamedTemporaryFile(prefix="inboxtrace-content-", delete=False) as tmp:
+        tmp.write(raw)
+    path = Path(tmp.name)
+    try:
+        result = await run_in_threadpool(_check, request, path, True, True)
+    except InboxtraceError as exc:
+        return page(request, "content.html", status=400, result=None, error=str(exc))
+    finally:
+        path.unlink(missing_ok=True)
+    return page(request, "content.html", result=result, error=None)
+
+
+router.include_router(api)
+router.include_router(pages)
