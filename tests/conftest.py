@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,17 @@ REPO = Path(__file__).resolve().parents[1]
 # The corpora and reference files the tests read, copied into the repository with their licences
 # (tests/data/README.md says where each came from). Nothing at test time reads outside the repository.
 SHARED = REPO / "tests" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _forget_registered_secrets() -> Iterator[None]:
+    """Every secret inboxtrace reads is registered process-wide and redacted from then on: a test's
+    password ("x") must not garble the output of the tests after it."""
+    from inboxtrace import secrets
+
+    saved = list(secrets._variants)
+    yield
+    secrets._variants[:] = saved
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,8 @@ COMPILED: tuple[str, ...] = (
     "inboxtrace.logs.scanner",
     "inboxtrace.logs.clock",
     "inboxtrace.logs.postfix",
+    "inboxtrace.logs.exim",
+    "inboxtrace.logs.sendmail",
     "inboxtrace.timeline.records",
     "inboxtrace.timeline.verdicts",
 )

@@ -31,9 +31,15 @@ def _spellings(secret: str) -> set[str]:
     return out
 
 
+# Shorter secrets are not redacted by the registry (a one-letter "password" would blank that letter
+# in every message); the login that uses one still keeps it out of its own errors (imapauth).
+MIN_LENGTH = 4
+
+
 def register(secret: str) -> str:
-    """Remember ``secret`` (returned unchanged) so it is redacted from now on; empty is ignored."""
-    if secret:
+    """Remember ``secret`` (returned unchanged) so it is redacted from now on; a secret shorter
+    than :data:`MIN_LENGTH` is ignored."""
+    if len(secret) >= MIN_LENGTH:
         for v in _spellings(secret):
             if v and v not in _variants:
                 _variants.append(v)
@@ -51,4 +57,4 @@ def redact(text: str) -> str:
     return text
 
 
-__all__ = ["MASK", "redact", "register"]
+__all__ = ["MASK", "MIN_LENGTH", "redact", "register"]

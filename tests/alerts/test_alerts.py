@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import html
 import json
 import time
 import tomllib
@@ -369,6 +370,12 @@ def test_serve_shows_the_active_alerts(db: str, config: AlertConfig) -> None:
     with LoopbackServer(create_app(WebConfig(db=db))) as srv:
         data = httpx.get(srv.url + "/api/v1/alerts", timeout=10).json()
     assert _keys(data["active"]) == _keys(active)
+    with LoopbackServer(create_app(WebConfig(db=db))) as srv:
+        page = httpx.get(srv.url + "/overview", timeout=30).text
+    for alert in active:  # the overview page names every active alert and its next step
+        assert html.escape(alert["title"], quote=False) in page
+        if alert["next_step"] and alert["next_step"].get("action"):
+            assert html.escape(alert["next_step"]["action"], quote=False) in page
     with LoopbackServer(create_app(WebConfig(db=db, auth=True))) as srv:
         r = httpx.get(srv.url + "/api/v1/alerts", timeout=10)
     assert r.status_code == 401  # the web API's read scope applies

@@ -24,6 +24,7 @@ from inboxtrace.seeds.send import SmtpOptions, send_test
 from inboxtrace.seeds.token import new_test
 from inboxtrace.store import open_store
 from inboxtrace.store.placement import deliveries_to
+from tests.answers.conftest import EXAMPLE_LOG
 from tests.rigs import free_port
 from tests.rigs.postfix import PostfixRig
 from tests.rigs.smtp_sink import SmtpSink
@@ -168,3 +169,15 @@ def test_one_state_name_everywhere_and_no_retry_after_the_mta_gave_up(example_db
     (c,) = d["conclusions"]  # type: ignore[misc]
     assert c["conclusion"] == "expired"
     assert "retry" not in c["next_step"].lower() and "gave up" in c["next_step"]
+
+
+def test_a_noqueue_refusal_is_named_as_the_senders_own_server(example_db: str) -> None:
+    line = next(ln for ln in EXAMPLE_LOG.read_text().splitlines() if "NOQUEUE: reject" in ln)
+    reply = re.search(r": (\d{3} \d\.\d\.\d .*?); from=", line)
+    assert reply is not None
+    d = _diagnose(example_db, "--to", "blocked@example.com")
+    (c,) = d["conclusions"]  # type: ignore[misc]
+    assert c["conclusion"] == "rejected"
+    assert "your server mta when it was handed over" in c["summary"]
+    assert c["next_step"].startswith("Your own SMTP server refused it")
+    assert c["details"]["verdict"]["reason"] == classify(reply.group(1)).reason

@@ -159,3 +159,19 @@ def test_a_bounce_cut_at_the_size_cap_says_so(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(rows) == 200 and all(r["cut"] == report.cut for r in rows)
     assert f"cut {big}" in " ".join(done.stderr.split()) and "1 cut at the size cap" in done.stderr
+
+
+def test_a_truncated_gzip_on_stdin_keeps_its_readable_start(log: Path, whole: int, tmp_path: Path) -> None:
+    packed = gzip.compress(log.read_bytes())
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    code = "import sys; from inboxtrace.cli import main; sys.argv[0] = 'inboxtrace'; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "ingest", "--db", url, "--quiet", "-"],
+        input=packed[: len(packed) // 2],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert b"truncated" in done.stderr and b"Traceback" not in done.stderr
+    assert whole * 0.2 < _deliveries(url) < whole

@@ -91,6 +91,10 @@ def test_errors_are_problem_json(client: TestClient) -> None:
     assert r.json()["title"] == "Invalid parameters"
     r = client.post("/api/v1/explain", json={"reply": "hello there"})
     assert r.status_code == 400
+    for when in ("99999999999d", "9999-12-31T23:59:59-12:00", "yesterday"):
+        r = client.get("/api/v1/deliveries", params={"since": when})
+        assert r.status_code == 400, when
+        assert r.headers["content-type"].startswith("application/problem+json")
 
 
 def test_explain_suppressions_csv_metrics_health(client: TestClient) -> None:

@@ -203,3 +203,12 @@ def test_popular_addresses_take_the_time_walk_with_the_same_answer(
     by_walk = [search_deliveries(store, f, limit=5).rows for f in queries]
     assert by_walk == by_index
     assert all(by_index)
+
+
+def test_message_diagnosis_is_about_that_message(store: Store) -> None:
+    rows = search_deliveries(store, ActivityFilter(q="newsletter@sender.test"), limit=100).rows
+    row = next(r for r in rows if r.recipient == "newsletter@sender.test")
+    view = message_view(store, row.id)
+    conclusions = view.diagnoses[row.recipient].conclusions
+    assert conclusions
+    assert {c.details.get("queue_id") for c in conclusions} == {row.queue_id}

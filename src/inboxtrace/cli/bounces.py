@@ -241,8 +241,8 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     summary.print(err if json_out else Console(highlight=False))
     if ingest:
         err.print(
-            f"stored {stored['stored']} new bounce message(s), {stored['recipients']} recipient(s); "
-            f"{stored['duplicates']} already stored"
+            f"stored {stored['stored']:,} new bounce message(s), {stored['recipients']:,} recipient(s); "
+            f"{stored['duplicates']:,} already stored"
         )
     if summary.messages and summary.errors == summary.messages:
         sys.exit(2)
@@ -366,10 +366,10 @@ class _Summary:
         table.add_column("recipients", justify="right")
         table.add_column("hard", justify="right")
         for reason, n in self.by_reason.most_common():
-            table.add_row(Text(reason), str(n), str(self.hard[reason]))
+            table.add_row(Text(reason), f"{n:,}", f"{self.hard[reason]:,}")
         console.print(table)
-        parts = [f"{n} {kind}" for kind, n in sorted(self.kinds.items())]
-        line = f"{self.messages} message(s): " + ", ".join(parts)
+        parts = [f"{n:,} {kind}" for kind, n in sorted(self.kinds.items())]
+        line = f"{self.messages:,} message(s): " + ", ".join(parts)
         if self.suspected:
             line += f"; {self.suspected} 'user unknown' for known-good addresses (suspected filtering)"
         if self.cut:
@@ -378,7 +378,7 @@ class _Summary:
         if self.delayed:
             console.print(
                 Text(
-                    f"{self.delayed} recipient(s) only delayed (DSN action 'delayed', a delay warning): the "
+                    f"{self.delayed:,} recipient(s) only delayed (DSN action 'delayed', a delay warning): the "
                     "reporting server is still retrying and the message may still arrive; not counted as failed."
                 )
             )

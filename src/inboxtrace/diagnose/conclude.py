@@ -441,11 +441,13 @@ def _from_logs(ev: Evidence, evidence: list[str], *, now: datetime, window: time
     details = {**base, "verdict": verdict.to_dict() if verdict else None}
     action = _advice(verdict) if verdict else "Read the reply text."
     if dl.final_state in (FinalState.BOUNCED, FinalState.REJECTED) and (last.reply or "").lstrip()[:1] != "4":
+        own = msg.queue_id.upper().startswith("NOQUEUE")  # refused by the logging server's smtpd itself
+        where = f"your server {msg.host} when it was handed over (NOQUEUE, never queued)" if own else server
         return Conclusion(
             kind=ConclusionKind.REJECTED,
-            summary=f"refused by {server} at {_t(last.time)}: "
+            summary=f"refused by {where} at {_t(last.time)}: "
             + (f"{verdict.reason}: {verdict.text}" if verdict else (last.reply or last.status)),
-            next_step=_next("rejected", server=server, action=action),
+            next_step=_next("rejected-at-submission" if own else "rejected", server=server, action=action),
             evidence=tuple(evidence), server=server, time=last.time, details=details, address=ev.address,
             provider=ev.provider,
         )  # fmt: skip

@@ -8,7 +8,7 @@ the message page and ``inboxtrace trace QUEUEID`` show the same thing); the diag
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -182,13 +182,16 @@ def message_view(store: Store, ref: str, *, diagnose: bool = True) -> MessageVie
             # this message's deliveries (later mail to the same address has its own page); bounce
             # messages that came after it are still joined
             for d in message.deliveries[:20]:
-                diagnoses[d.recipient] = diagnose_address(
+                dg = diagnose_address(
                     store,
                     d.recipient,
                     since=start - timedelta(minutes=1),
                     until=end + timedelta(minutes=1),
                     limit=5,
                 )
+                # the conclusions about this very message, when the diagnosis can tell them apart
+                own = tuple(c for c in dg.conclusions if c.details.get("queue_id") == message.queue_id)
+                diagnoses[d.recipient] = replace(dg, conclusions=own) if own else dg
     placements = seed_placements(store, message)
     return MessageView(ref, message, one, notes, diagnoses, placements)
 

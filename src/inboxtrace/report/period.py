@@ -16,16 +16,18 @@ def parse_when(text: str | None, *, now: datetime | None = None) -> datetime | N
     if text is None or not text.strip():
         return None
     m = _AGE.match(text)
-    if m:
-        ref = now or datetime.now(UTC)
-        return ref - timedelta(seconds=float(m[1]) * _UNITS[m[2].lower()])
     try:
+        if m:
+            ref = now or datetime.now(UTC)
+            return ref - timedelta(seconds=float(m[1]) * _UNITS[m[2].lower()])
         dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        return dt.astimezone(UTC)
     except ValueError:
         raise InputError(f"not a date, date-time or age (like 7d): {text!r}") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    except OverflowError:  # an age or a date beyond what a date can hold (year 1 to 9999)
+        raise InputError(f"out of the range of dates: {text!r}") from None
 
 
 __all__ = ["parse_when"]

@@ -69,6 +69,11 @@ def open_binary(path: str | os.PathLike[str]) -> tuple[BinaryIO, str | None]:
     )
 
 
+def salvaging(stream: gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile) -> BinaryIO:
+    """``stream`` wrapped so that its readable start survives damage (see :class:`_Salvaging`)."""
+    return _Salvaging(stream)  # type: ignore[return-value]
+
+
 class _Salvaging:
     """A decompressing stream whose ``read(n)`` hands out what it decompressed before damage (a
     truncated or corrupt file) and raises the error at the next read, so a reader keeps the
@@ -107,4 +112,4 @@ class _Salvaging:
         self._stream.close()
 
 
-__all__ = ["open_binary", "sniff_compression"]
+__all__ = ["open_binary", "salvaging", "sniff_compression"]

@@ -8,12 +8,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import operator
 import os
 import pkgutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar
@@ -275,6 +276,25 @@ def _upgrade(store: Store, name: str, have: str, version: int) -> bool:
 _SCHEMA_LOCK = 0x1B0C_7ACE
 
 
+@contextlib.contextmanager
+def schema_lock(store: Store) -> Iterator[None]:
+    """Hold the store's schema lock: on PostgreSQL an advisory lock, so that table and index DDL
+    of concurrent processes (creating a store, a bulk load's deferred indexes) runs one at a time
+    (concurrent ``CREATE ... IF NOT EXISTS`` collide in PostgreSQL's catalogs). SQLite runs DDL
+    under its own database lock: nothing to do."""
+    if store.dialect != "postgresql":
+        yield
+        return
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({_SCHEMA_LOCK})")
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK})")
+            conn.commit()
+
+
 def _create(store: Store) -> None:
     """Create missing tables and indexes, record or upgrade the schema versions: exactly once when
     several processes open a new store at the same moment (first ingests started together).
@@ -284,17 +304,10 @@ def _create(store: Store) -> None:
     process ("already exists", "duplicate column") is done again, and then finds it there.
     """
     if store.dialect == "postgresql":
-        with store.engine.connect() as conn:
-            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_SCHEMA_LOCK})")
-            try:
-                metadata.create_all(conn)
-                conn.commit()
-                _ensure_indexes(store)
-                _check_schemas(store)
-            finally:
-                conn.rollback()
-                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK})")
-                conn.commit()
+        with schema_lock(store):
+            metadata.create_all(store.engine)
+            _ensure_indexes(store)
+            _check_schemas(store)
         return
     for attempt in range(10):
         try:
@@ -367,4 +380,5 @@ __all__ = [
     "open_store",
     "register_schema",
     "register_upgrade",
+    "schema_lock",
 ]

@@ -193,6 +193,9 @@ class ChunkTables:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             conn.exec_driver_sql("ATTACH DATABASE ? AS piece", (path,))
             try:
+                # the write lock before looking at what the store has: another ingest running at
+                # the same time cannot commit rows between the check and the copy
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
                 empty = conn.exec_driver_sql("SELECT 1 FROM main.log_messages LIMIT 1").first() is None
                 skip: set[str] = set()
                 if not empty:
@@ -264,13 +267,20 @@ class ChunkTables:
         # 2. never-queued rejections whose natural key is taken: the same event, stored by an
         # ingest running at the same time or read from another file of an overlapping rotation
         # (a parallel read never cuts one second's lines apart, so no repeat is cut off)
-        skip.update(
+        taken = [
             k
             for (k,) in conn.exec_driver_sql(
                 "SELECT p.mkey FROM piece.log_messages p WHERE instr(p.mkey, '|NOQUEUE|') > 0 AND "
                 "EXISTS (SELECT 1 FROM main.log_messages m WHERE m.mkey = p.mkey)"
             )
-        )
+        ]
+        for key in taken:  # read, not new: counted as a re-read would count them
+            n = conn.exec_driver_sql(
+                "SELECT count(*) FROM piece.log_deliveries WHERE mkey = ?", (key,)
+            ).scalar_one()
+            counts.new_messages -= 1
+            counts.new_deliveries -= n
+        skip.update(taken)
         return skip, redo
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 
 from inboxtrace.model.log import Attempt, Delivery, FinalState, Message, MessageFact
 from inboxtrace.model.reply import Phase, Verdict
-from inboxtrace.store.core import Store, db_errors, metadata, register_schema, register_upgrade
+from inboxtrace.store.core import Store, db_errors, metadata, register_schema, register_upgrade, schema_lock
 from inboxtrace.timeline.assembler import DSN_REPORTS_ON, FINAL_BY_STATUS
 from inboxtrace.timeline.records import (
     A_DELAY,
@@ -180,13 +180,13 @@ def deferred_indexes(store: Store) -> Iterator[bool]:
     indexes = [
         ix for t in (log_messages, log_deliveries) for ix in t.indexes if ix.name in DEFERRABLE_INDEXES
     ]
-    with store.begin() as conn:
+    with schema_lock(store), store.begin() as conn:
         for ix in indexes:
             conn.execute(sa.schema.DropIndex(ix, if_exists=True))
     try:
         yield True
     finally:
-        with store.begin() as conn:
+        with schema_lock(store), store.begin() as conn:  # another ingest may be rebuilding them too
             for ix in indexes:
                 conn.execute(sa.schema.CreateIndex(ix, if_not_exists=True))
 

@@ -901,16 +901,17 @@ class _Peekable:
         import lzma
 
         from inboxtrace.sources import sniff_compression
+        from inboxtrace.sources.compression import salvaging
 
         head = stream.read(8)
         rest = io.BufferedReader(_Prepend(head, stream))
         kind = sniff_compression(head)
         if kind == "gzip":
-            return gzip.GzipFile(fileobj=rest)  # type: ignore[return-value]
+            return salvaging(gzip.GzipFile(fileobj=rest))
         if kind == "bzip2":
-            return bz2.BZ2File(rest)  # type: ignore[return-value]
+            return salvaging(bz2.BZ2File(rest))
         if kind == "xz":
-            return lzma.LZMAFile(rest)  # type: ignore[return-value]
+            return salvaging(lzma.LZMAFile(rest))
         return rest
 
 

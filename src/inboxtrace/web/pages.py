@@ -77,10 +77,12 @@ def message(request: Request, message_id: str) -> HTMLResponse:
 
 @router.get("/overview", dependencies=[READ])
 def overview(request: Request, days: Annotated[int, Query(ge=1, le=366)] = 30) -> HTMLResponse:
+    from inboxtrace.store.alerts import active_alerts
+
     data = request.app.state.overviews.get(days).to_dict()
     rep = data["report"]
     return page(
-        request, "overview.html", ov=data, rep=rep, days=days,
+        request, "overview.html", ov=data, rep=rep, days=days, rule_alerts=active_alerts(_store(request)),
         by_day=charts.day_columns(rep.get("by_day", [])),
         by_provider=charts.share_rows(rep.get("by_provider", [])[:12]),
         states=charts.CHART_STATES,
