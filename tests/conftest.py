@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.rigs.postgres import PostgresRig
 
 REPO = Path(__file__).resolve().parents[1]
 # The corpora and reference files the tests read, copied into the repository with their licences
@@ -43,3 +46,23 @@ def generated_log(path: Path, lines: int, *args: str) -> Path:
             check=True,
         )
     return path
+
+
+# The two store backends a store-writing test runs on: SQLite (a temp file) and a real PostgreSQL.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+_db_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresRig]:
+    """One real PostgreSQL for the whole session (tests/rigs/postgres.py); a database per test."""
+    with PostgresRig.start() as pg:
+        yield pg
+
+
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path, prefix: str) -> str:
+    """A fresh, empty store's URL for a fixture parametrized over :data:`BACKENDS`."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / f'{prefix}.db'}"
+    pg: PostgresRig = request.getfixturevalue("postgres")
+    return pg.create_database(f"{prefix}{next(_db_names)}")

@@ -22,26 +22,12 @@ from inboxtrace.store.bounces import (
 from inboxtrace.store.core import Store, open_store
 from inboxtrace.store.logs import write_messages
 from tests.bounces.samples import dsn, vacation
-from tests.rigs.postgres import PostgresRig
+from tests.conftest import BACKENDS, backend_url
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresRig]:
-    rig = PostgresRig.start()
-    try:
-        yield rig
-    finally:
-        rig.stop()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'it.db'}"
-    else:
-        rig: PostgresRig = request.getfixturevalue("postgres")
-        url = rig.create_database(f"b{abs(hash(request.node.name)) % 10**8}")
-    with open_store(url) as s:
+    with open_store(backend_url(request, tmp_path, "b")) as s:
         yield s
 
 

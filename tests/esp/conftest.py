@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,29 +9,16 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from inboxtrace.esp.config import BasicCredentials, EspSettings
 from inboxtrace.store import open_store
 from inboxtrace.store.core import Store
+from tests.conftest import BACKENDS, backend_url
 from tests.esp.keys import HttpsServer, SendGridSigner, SnsSigner, make_cert, pem
-from tests.rigs.postgres import PostgresRig
 
 MAILGUN_KEY = "key-test-signing-0123456789abcdef"
 
 
-_db_names = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresRig]:
-    with PostgresRig.start() as pg:
-        yield pg
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """Every store-writing ESP test runs on SQLite and on a real PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'esp.db'}"
-    else:
-        url = request.getfixturevalue("postgres").create_database(f"esp{next(_db_names)}")
-    with open_store(url) as s:
+    with open_store(backend_url(request, tmp_path, "esp")) as s:
         yield s
 
 

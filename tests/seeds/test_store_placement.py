@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -26,24 +25,12 @@ from inboxtrace.store.placement import (
     save_test,
     seeds_of_test,
 )
-from tests.rigs.postgres import PostgresRig
-
-_names = itertools.count(1)
+from tests.conftest import BACKENDS, backend_url
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresRig]:
-    with PostgresRig.start() as pg:
-        yield pg
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = request.getfixturevalue("postgres").create_database(f"seeds{next(_names)}")
-    with open_store(url) as s:
+    with open_store(backend_url(request, tmp_path, "seeds")) as s:
         yield s
 
 

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from inboxtrace.store import Store, open_store
-from tests.rigs.postgres import PostgresRig
-
-_db_names = itertools.count(1)
+from tests.conftest import BACKENDS, backend_url
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresRig]:
-    with PostgresRig.start() as pg:
-        yield pg
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    pg: PostgresRig = request.getfixturevalue("postgres")
-    return pg.create_database(f"t{next(_db_names)}")
+    return backend_url(request, tmp_path, "t")
 
 
 @pytest.fixture

@@ -33,19 +33,13 @@ def example_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-@pytest.fixture(scope="session")
-def web_postgres() -> Iterator[PostgresRig]:
-    with PostgresRig.start() as pg:
-        yield pg
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh store of the example log that a test may write to (SQLite, then PostgreSQL)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'store.db'}"
     else:
-        pg: PostgresRig = request.getfixturevalue("web_postgres")
+        pg: PostgresRig = request.getfixturevalue("postgres")
         url = pg.create_database(f"web{next(_names)}")
     fill(url)
     with open_store(url) as s:
