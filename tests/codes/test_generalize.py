@@ -74,7 +74,11 @@ def test_many_messages_per_hour_is_still_a_rate() -> None:
 def test_nonexistent_user_under_a_policy_status_is_the_address() -> None:
     # "5.7.1" with a text about a dead address: the words, not the policy class of the status
     for reply in ("550 5.7.1 Nonexistent user", "550 5.7.1 user non-existent (in reply to RCPT TO command)"):
-        assert classify(reply).reason == "userunknown", reply
+        verdict = classify(reply)
+        assert verdict.reason == "userunknown", reply
+        assert "The code 5.7.1 says" in verdict.explanation and "the text wins" in verdict.explanation
+    # a policy status with a policy-like text (spam) is no disagreement worth a note
+    assert "the text wins" not in classify("554 5.7.1 Message rejected as spam").explanation
 
 
 @pytest.mark.parametrize(
