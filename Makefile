@@ -53,3 +53,4 @@ bench: install-dev system
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	find src -name "*.so" -delete

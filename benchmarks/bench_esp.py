@@ -8,11 +8,12 @@ Usage: .venv/bin/python benchmarks/bench_esp.py [--seconds S] [--batch N] [--con
    keeps C keep-alive connections busy for S seconds with signed SendGrid requests (ECDSA,
    verified by the server) of N events each (SendGrid batches; N=1 is the one-event-per-request
    shape of SES/Mailgun/Postmark), every event new (distinct ids and messages). Prints events/s
-   and per-request p50/p99 latency. The issue's target: >= 2,000 events/s with p99 < 100 ms.
+   and per-request p50/p99 latency (after one second of warm-up requests, not counted). The issue's target: >= 2,000 events/s with p99 < 100 ms.
 2. Alerts: a generated Postfix log is ingested into SQLite (timed), then the shipped alert rules
-   are evaluated at the newest stored time (timed); prints the evaluation's share of the ingest
-   time (target: < 5% at 10M deliveries; the evaluation reads only the window and its baseline
-   through the index on the deliveries' final-state time, so the share falls as the store grows).
+   are evaluated at the newest stored time (timed: once computing the baselines, once a minute
+   later with the baselines cached in the store, as the server's loop does); prints their share of
+   the ingest time (target: < 5% at 10M deliveries; an evaluation reads only its window through the
+   index on the deliveries' final-state time, so the share falls as the store grows).
 
 The client and the server share the machine's two cores: the numbers are a floor.
 """
@@ -128,24 +129,24 @@ def webhook_run(db: str, label: str, seconds: float, batch: int, connections: in
     proc = _serve(db, port, signer.public_b64)
     try:
         _wait(port)
+
+        async def drive(until: float, lat: list[float], status: list[int]) -> None:
+            await asyncio.gather(*(_connection(port, bodies, until, lat, status) for _ in range(connections)))
+
+        # warm-up (not counted): the first requests load the reply vocabulary and compile statements
+        warm: list[int] = []
+        asyncio.run(drive(time.perf_counter() + 1.0, [], warm))
         lat: list[float] = []
         status: list[int] = []
         start = time.perf_counter()
-        deadline = start + seconds
-
-        async def main() -> None:
-            await asyncio.gather(
-                *(_connection(port, bodies, deadline, lat, status) for _ in range(connections))
-            )
-
-        asyncio.run(main())
+        asyncio.run(drive(start + seconds, lat, status))
         elapsed = time.perf_counter() - start
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
     ok = sum(1 for s in status if s == 200)
     with open_store(db) as store:
-        stored = event_count(store)
+        stored = event_count(store) - sum(1 for s in warm if s == 200) * batch
     lat.sort()
     p50 = statistics.median(lat) * 1000 if lat else 0.0
     p99 = lat[int(len(lat) * 0.99) - 1] * 1000 if lat else 0.0
@@ -173,14 +174,19 @@ def alerts_run(lines: int) -> None:
             summary = ingest([str(log)], store)
             t_ingest = time.perf_counter() - t
             config = load_config()
+            at = latest_time(store)
             t = time.perf_counter()
-            result = evaluate(store, config, now=latest_time(store), record=False)
+            result = evaluate(store, config, now=at)
+            t_cold = time.perf_counter() - t
+            t = time.perf_counter()
+            evaluate(store, config, now=(at or 0) + 60)  # a minute later: baselines from the cache
             t_eval = time.perf_counter() - t
         n = getattr(summary, "deliveries", None)
         print(
             f"  {lines} log lines ({n if n is not None else '?'} deliveries): ingest {t_ingest:.2f} s, "
-            f"alert evaluation ({len(config.rules)} rules) {t_eval * 1000:.0f} ms = "
-            f"{100 * t_eval / t_ingest:.1f}% of the ingest; {len(result.active)} alerts active",
+            f"alert evaluation ({len(config.rules)} rules) {t_cold * 1000:.0f} ms computing the baselines "
+            f"({100 * t_cold / t_ingest:.1f}% of the ingest), then {t_eval * 1000:.0f} ms per evaluation "
+            f"({100 * t_eval / t_ingest:.1f}%); {len(result.active)} alerts active",
             flush=True,
         )
 

@@ -25,6 +25,9 @@ from inboxtrace.errors import (
     UnknownFormatError,
     UnreachableError,
 )
+from inboxtrace.native import select as _select_implementation
+
+_select_implementation()  # INBOXTRACE_PURE=1: plain Python even where the hot paths are compiled
 
 if TYPE_CHECKING:
     from inboxtrace.bounces import iter_imap as iter_bounce_imap

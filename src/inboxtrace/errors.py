@@ -23,7 +23,15 @@ from __future__ import annotations
 
 
 class InboxtraceError(Exception):
-    """Root of every error raised on purpose by inboxtrace."""
+    """Root of every error raised on purpose by inboxtrace. Its message never holds a configured
+    secret (:mod:`inboxtrace.secrets`): a server that echoes a password cannot leak it here."""
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str):
+            from inboxtrace.secrets import redact
+
+            args = (redact(args[0]), *args[1:])
+        super().__init__(*args)
 
 
 class NotAReplyError(InboxtraceError, ValueError):

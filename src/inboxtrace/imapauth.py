@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from inboxtrace.errors import AuthenticationError, ConfigError
+from inboxtrace.secrets import register as register_secret
 
 COMMAND_TIMEOUT = 60.0  # seconds a token command may take
 
@@ -52,7 +53,11 @@ class SecretSource:
         return "none"
 
     def read(self, what: str, environ: Mapping[str, str] | None = None, *, noun: str = "password") -> str:
-        """The secret; ``what`` names its owner in errors (e.g. "seed a@b.test"), ``noun`` the secret."""
+        """The secret; ``what`` names its owner in errors (e.g. "seed a@b.test"), ``noun`` the secret.
+        It is registered (:mod:`inboxtrace.secrets`): no error or output shows it from then on."""
+        return register_secret(self._read(what, environ, noun=noun))
+
+    def _read(self, what: str, environ: Mapping[str, str] | None, *, noun: str) -> str:
         env = os.environ if environ is None else environ
         if self.env:
             value = env.get(self.env)

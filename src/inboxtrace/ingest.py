@@ -136,6 +136,7 @@ def ingest(
     started = time.monotonic()
     summary = IngestSummary(store=store.url)
     checkpoints = FileCheckpoints(store)
+    _clean_scratch(store)
     todo: list[str] = []
     positions = []
     for p in paths:
@@ -305,6 +306,15 @@ def _relaxed_gc() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*saved)
+
+
+def _clean_scratch(store: Store) -> None:
+    """Remove the scratch folders a killed bulk ingest left beside a SQLite store."""
+    from inboxtrace.store.log_chunks import remove_stale_scratch
+
+    database = store.engine.url.database or ""
+    if store.dialect == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
+        remove_stale_scratch(os.path.dirname(os.path.abspath(database)))
 
 
 def _zone(name: str | None) -> tzinfo:

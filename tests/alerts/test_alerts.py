@@ -199,3 +199,157 @@ def test_config_object_is_reusable(config: AlertConfig) -> None:
         replace(config, window=60.0).window == 60.0
         and parse_config(tomllib.loads(RULES), "x").rules == config.rules
     )
+
+
+def test_server_loop_and_api(db: str, config: AlertConfig, receiver: Receiver) -> None:
+    import time
+
+    import httpx
+    from fastapi import FastAPI
+
+    from inboxtrace.alerts.http import AlertLoop, alerts_router
+    from tests.esp.server import LoopbackServer
+
+    with open_store(db) as store:
+        cfg = replace(config, notifiers=(Notifier("webhook", {"url": receiver.url}),))
+        # the loop evaluates at the wall clock: move the rules' window over the stored data
+        at = latest_time(store)
+        assert at is not None
+        span = time.time() - at + 900
+        cfg = replace(cfg, window=span, baseline=3600.0)
+        cfg = replace(cfg, rules=tuple(replace(r, window=None, baseline=None, factor=0.0) for r in cfg.rules))
+        loop = AlertLoop(store, cfg, interval=0.2)
+        loop.start()
+        deadline = time.monotonic() + 30
+        while loop.last is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # a few more rounds: nothing new is announced
+        loop.stop()
+        assert loop.last is not None and loop.last.active
+        assert len(receiver.posts) == 1  # announced once, not once per round
+        app = FastAPI()
+        app.include_router(alerts_router(store))
+        with LoopbackServer(app) as srv:
+            data = httpx.get(srv.url + "/api/v1/alerts", timeout=10).json()
+        assert _keys(data["active"]) == _keys(loop.last.active)
+
+
+def test_baselines_are_cached_until_their_window_moves(db: str, config: AlertConfig) -> None:
+    import sqlalchemy as sa
+
+    from inboxtrace.alerts.baselines import StoredBaselines
+    from inboxtrace.alerts.metrics import Window, observe
+    from inboxtrace.store.alerts import alert_baselines
+
+    with open_store(db) as store:
+        at = latest_time(store)
+        assert at is not None
+        first = evaluate(store, config, now=at)
+        with store.connect() as conn:
+            assert {r[0] for r in conn.execute(sa.select(alert_baselines.c.rule_id))} == {
+                r.id for r in config.rules
+            }
+        rule = config.rules[0]
+        w, base = Window(at - 900, at), Window(at - 4500, at - 900)
+        with store.begin() as conn:
+            cached = StoredBaselines(conn, store)
+            again = observe(conn, rule, w, base, cached)
+            assert cached.hits == 1
+            moved = StoredBaselines(conn, store)
+            observe(conn, rule, Window(at - 300, at + 600), Window(at - 3900, at - 300), moved)
+            assert moved.hits == 0  # the window moved by 10 minutes: recomputed
+        with store.connect() as conn:
+            fresh = {o.key: o.baseline for o in observe(conn, rule, w, base)}
+        assert {o.key: o.baseline for o in again} == fresh
+        assert evaluate(store, config, now=at).active == first.active
+
+
+@pytest.mark.postgres
+def test_the_same_alerts_on_postgresql(logs: tuple[Path, Path, Path], config: AlertConfig, db: str) -> None:
+    from tests.rigs.postgres import PostgresRig
+
+    defaults = load_config()
+    with open_store(db) as store:
+        at = latest_time(store)
+        expected = _keys(evaluate(store, config, now=at, record=False).transitions)
+        expected_defaults = _keys(evaluate(store, defaults, now=at, record=False).transitions)
+    with PostgresRig.start() as pg, open_store(pg.create_database("alerts")) as store:
+        ingest([str(logs[0]), str(logs[1])], store)
+        assert latest_time(store) == at
+        # (the shipped rules share ids with the test rules: evaluated without recording first)
+        assert _keys(evaluate(store, defaults, now=at, record=False).transitions) == expected_defaults
+        assert _keys(evaluate(store, config, now=at).transitions) == expected
+        assert evaluate(store, config, now=at).transitions == []
+
+
+def test_sender_check_regressions(tmp_path: Path) -> None:
+    """Stored sender checks: a new blocklisting and a score drop start alerts; a clean run ends them."""
+    import time
+
+    from inboxtrace.model.check import CheckResult, Finding, Severity
+    from inboxtrace.store.check_runs import save_check
+
+    def run(store: object, score: int, listed: bool) -> None:
+        findings = (
+            (
+                Finding(
+                    "dnsbl",
+                    "dnsbl.listed",
+                    Severity.ERROR,
+                    "192.0.2.10 is listed on Spamhaus ZEN",
+                    "127.0.0.2",
+                    "why",
+                    "fix",
+                    subject="192.0.2.10",
+                    penalty=25,
+                ),
+            )
+            if listed
+            else ()
+        )
+        save_check(store, CheckResult("sender.example", findings, score))  # type: ignore[arg-type]
+
+    config = load_config()
+    with open_store(f"sqlite:///{tmp_path / 'c.db'}") as store:
+        run(store, 95, False)
+        assert evaluate(store, config).transitions == []
+        time.sleep(0.01)
+        run(store, 70, True)
+        started = evaluate(store, config).transitions
+        assert _keys(started) == {
+            ("sender-check-score-drop", "sender.example"),
+            ("sender-check-blocklisting", "sender.example: 192.0.2.10 is listed on Spamhaus ZEN"),
+        }
+        drop = next(a for a in started if a["metric"] == "check_score_drop")
+        assert drop["value"] == 25 and "Spamhaus ZEN" in drop["top_replies"][0]["reply"]
+        listing = next(a for a in started if a["metric"] == "check_blocklisting")
+        assert listing["next_step"]["action"] == "check-blocklists"
+        assert evaluate(store, config).transitions == []
+        time.sleep(0.01)
+        run(store, 95, False)
+        ended = evaluate(store, config).transitions
+        assert _keys(ended) == _keys(started) and {a["state"] for a in ended} == {"ended"}
+
+
+def test_placement_test_under_the_inbox_threshold(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from inboxtrace.model.placement import PlacementTest, SeedResult
+    from inboxtrace.store.placement import save_results, save_test
+
+    now = datetime.now(UTC)
+    placements = {
+        "a@gmail.test": "inbox",
+        "b@yahoo.test": "spam",
+        "c@outlook.test": "missing",
+        "d@gmx.test": "tab:promotions",
+    }
+    with open_store(f"sqlite:///{tmp_path / 'p.db'}") as store:
+        save_test(store, PlacementTest("T1", "tok1", now))
+        save_results(
+            store, [SeedResult("T1", a, a.split("@")[1], p, checked_at=now) for a, p in placements.items()]
+        )
+        result = evaluate(store, load_config())
+    (alert,) = [a for a in result.transitions if a["rule"] == "placement-inbox"]
+    assert alert["value"] == 25.0 and alert["counts"] == {"inbox": 1, "spam": 1, "missing": 1, "tab": 1}
+    assert {e["recipient"] for e in alert["examples"]} == {"b@yahoo.test", "c@outlook.test", "d@gmx.test"}

@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,10 +18,12 @@ from inboxtrace.codes import classify
 from inboxtrace.diagnose.conclude import Evidence, conclude
 from inboxtrace.diagnose.run import diagnose_address
 from inboxtrace.ingest import ingest
-from inboxtrace.model.placement import ConclusionKind
+from inboxtrace.model.log import FinalState
+from inboxtrace.model.placement import ConclusionKind, SeedResult, SendResult
 from inboxtrace.seeds.send import SmtpOptions, send_test
 from inboxtrace.seeds.token import new_test
 from inboxtrace.store import open_store
+from inboxtrace.store.placement import deliveries_to
 from tests.rigs import free_port
 from tests.rigs.postfix import PostfixRig
 from tests.rigs.smtp_sink import SmtpSink
@@ -78,6 +80,25 @@ def test_one_conclusion_per_message_across_the_content_filter_hop(filter_run: st
         one = diagnose_address(store, "ok@example.org")
     assert [x.kind for x in one.conclusions] == [ConclusionKind.ACCEPTED]
     assert one.conclusions[0].remote_queue_id == "SINK000001"  # the receiver's id, not the filter's
+
+
+@pytest.mark.postfix
+def test_the_placement_form_follows_the_hop_from_the_submission_queue_id(filter_run: str) -> None:
+    """`diagnose TEST` starts from the queue id the submission got: the content filter's queue."""
+    with open_store(filter_run) as store:
+        found = deliveries_to(store, "reject@example.org")
+    first = next(m for m, d in found if d.final_state is FinalState.DELIVERED)  # handed to the filter
+    assert len(found) == 2
+    send = SendResult(
+        "reject@example.org", True, 250, f"250 2.0.0 Ok: queued as {first.queue_id}",
+        first.received or datetime.now(UTC), first.queue_id, "<cf.1@sender.test>",
+    )  # fmt: skip
+    seed = SeedResult("T", "reject@example.org", "example", "missing", checked_at=datetime.now(UTC))
+    ev = Evidence(address="reject@example.org", send=send, result=seed, deliveries=tuple(found),
+                  sent_at=send.sent_at, logs_span=(send.sent_at - timedelta(minutes=1), datetime.now(UTC)))  # fmt: skip
+    c = conclude(ev, now=datetime.now(UTC), window=timedelta(0))
+    assert c.kind is ConclusionKind.REJECTED and c.details["verdict"]["reason"] == "userunknown"
+    assert c.details["queues"][0] == first.queue_id
 
 
 @pytest.mark.postfix

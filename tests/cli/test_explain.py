@@ -102,3 +102,11 @@ def test_terminal_control_sequences_from_the_remote_server_are_shown_not_run() -
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout
     assert "\\x1b[31mRED" in result.stdout
+
+
+def test_a_non_reply_is_quoted_as_given_not_as_its_template() -> None:
+    """Numbers, addresses and ids are templated before classifying; the error quotes the input."""
+    for text in ("123456", "hello 1234567 foo@example.com"):
+        result = run("explain", text)
+        assert result.returncode == 2
+        assert repr(text) in result.stderr and "\\x02" not in result.stderr

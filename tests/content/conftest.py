@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from inboxtrace.content.rspamd import RspamdServer
 from inboxtrace.content.spamd import SpamdServer
 from tests.rigs.knot import KnotServer, start_knot
 
@@ -50,3 +51,12 @@ def dbl_file(tmp_path_factory: pytest.TempPathFactory) -> str:
     path: Path = tmp_path_factory.mktemp("dbl") / "lists.toml"
     path.write_text(DBL)
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def rspamd_server() -> Iterator[RspamdServer]:
+    server = RspamdServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()

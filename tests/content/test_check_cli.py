@@ -9,6 +9,7 @@ import pytest
 
 from inboxtrace.cli import main
 from inboxtrace.content import ContentOptions, check_content, overall
+from inboxtrace.content.rspamd import RspamdServer
 from inboxtrace.content.spamd import SpamdServer
 from inboxtrace.model.check import CheckResult
 from tests.content.samples import SPAMMY, newsletter
@@ -63,10 +64,11 @@ def test_verdict_joins_parts_and_orders_fixes(dbl_knot: KnotServer, dbl_file: st
     assert [f.part for f in worse.fixes] == ["content"] * len(worse.fixes) and 1 <= len(worse.fixes) <= 3
 
 
-def test_check_message_json_has_content_and_verdict(
+def test_check_message_json_has_content_and_verdict(  # noqa: PLR0917 (pytest fixtures)
     dbl_knot: KnotServer,
     dbl_file: str,
     spamd_server: SpamdServer,
+    rspamd_server: RspamdServer,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -89,6 +91,8 @@ def test_check_message_json_has_content_and_verdict(
             "1",
             "--spamd",
             f"{spamd_server.host}:{spamd_server.port}",
+            "--rspamd",
+            rspamd_server.url,
             "--json",
         ],
         capsys,
@@ -100,6 +104,7 @@ def test_check_message_json_has_content_and_verdict(
     names = [r["name"] for r in data["content"]["spamassassin"]["rules"]]
     assert "GUARANTEED_100_PERCENT" in names
     assert 0 <= data["verdict"]["mark"] < 5 and len(data["verdict"]["top_fixes"]) == 3
+    assert data["content"]["rspamd"]["action"] in ("add header", "rewrite subject", "reject")
 
 
 def test_check_message_report_escapes_message_text(
@@ -178,3 +183,31 @@ def test_check_links_dmarc_findings_to_stored_reports(
     findings = {f["code"]: f for f in json.loads(out)["findings"]}
     assert SPOOFER in findings["dmarc.reports-unknown-sources"]["found"]
     assert "75.0% of 160" in findings["dmarc.reports-ok"]["title"]
+
+
+def test_content_check_through_the_web_api(dbl_knot: KnotServer, dbl_file: str, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from inboxtrace.web import WebConfig, create_app
+
+    config = WebConfig(
+        db=f"sqlite:///{tmp_path / 'web.db'}", nameservers=(dbl_knot.nameserver,), dns_timeout=1.0
+    )
+    with TestClient(create_app(config)) as client:
+        client.cookies.set("itx_csrf", "t")  # a cookie session posts with the CSRF pair
+        client.headers["x-csrf-token"] = "t"
+        answer = client.post("/api/v1/content", content=SPAMMY, params={"spamassassin": "false"})
+        assert answer.status_code == 200, answer.text
+        data = answer.json()
+        assert data["domain"] == "prizes.example"
+        assert {f["code"] for f in data["content"]["findings"]} >= {
+            "content.shortener",
+            "content.no-text-part",
+        }
+        assert 0 <= data["verdict"]["mark"] <= 10 and data["verdict"]["top_fixes"]
+        not_mail = client.post(
+            "/api/v1/content", content=b"\x00\x01 not a message", params={"spamassassin": "false"}
+        )
+        assert not_mail.status_code == 400 and not_mail.headers["content-type"].startswith(
+            "application/problem+json"
+        )

@@ -146,3 +146,33 @@ def test_huge_line_and_binary_do_not_raise() -> None:
     )
     check_content(raw, OFFLINE)
     check_content(b"\x00\xff\xfe" * 100_000, OFFLINE)
+
+
+def test_scripts_that_belong_together_are_not_a_trick() -> None:
+    for name in (
+        "やまだ商店 <news@shop.example>",
+        "山田ストア <news@shop.example>",
+        "Müller Straße <news@shop.example>",
+    ):
+        assert "content.from-confusable" not in codes(newsletter(from_=name)), name
+
+
+def test_text_part_spelling_out_links_is_not_a_mismatch() -> None:
+    links = "".join(
+        f"Item {n}: https://shop.example/catalogue/item/{n}?utm_source=news&utm_medium=email\n"
+        for n in range(15)
+    )
+    html_links = "".join(
+        f'<p><a href="https://shop.example/catalogue/item/{n}">Item {n}:</a></p>' for n in range(15)
+    )
+    raw = newsletter(
+        text="This month in the catalogue.\n" + links + "Unsubscribe: https://shop.example/u/1\n",
+        html=f"<html><body><p>This month in the catalogue.</p>{html_links}<a href='https://shop.example/u/1'>Unsubscribe</a></body></html>",
+    )
+    assert "content.text-html-mismatch" not in codes(raw)
+
+
+def test_a_huge_message_is_not_sent_to_spamassassin() -> None:
+    big = newsletter(html="<html><body>" + "<p>catalogue line</p>" * 200_000 + "</body></html>")
+    result = check_content(big, ContentOptions(blocklists=False, spamd="127.0.0.1:9"))
+    assert result.spam_error and "larger than 2 MB" in result.spam_error

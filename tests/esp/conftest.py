@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,13 +11,28 @@ from inboxtrace.esp.config import BasicCredentials, EspSettings
 from inboxtrace.store import open_store
 from inboxtrace.store.core import Store
 from tests.esp.keys import HttpsServer, SendGridSigner, SnsSigner, make_cert, pem
+from tests.rigs.postgres import PostgresRig
 
 MAILGUN_KEY = "key-test-signing-0123456789abcdef"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with open_store(f"sqlite:///{tmp_path / 'esp.db'}") as s:
+_db_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresRig]:
+    with PostgresRig.start() as pg:
+        yield pg
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Every store-writing ESP test runs on SQLite and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'esp.db'}"
+    else:
+        url = request.getfixturevalue("postgres").create_database(f"esp{next(_db_names)}")
+    with open_store(url) as s:
         yield s
 
 

@@ -89,3 +89,49 @@ def test_garbage_is_a_4xx_not_a_crash(server: httpx.Client, store: Store) -> Non
     assert r.status_code == 413
     assert server.post("/webhooks/nosuch", content=b"{}").status_code == 404
     assert event_count(store) == 0
+
+
+def test_group_commit_keeps_each_request_apart(store: Store) -> None:
+    """Requests committed together: a replayed token fails only its own request."""
+    from inboxtrace.esp import provider
+    from inboxtrace.esp.base import Replayed
+    from inboxtrace.esp.http import Committer
+
+    mg = provider("mailgun", EspSettings())
+    committer = Committer(store)
+    futures = []
+    for i in range(20):
+        events = mg.parse({"event-data": payloads.mailgun_event(rcpt=f"g{i}@example.com", ev_id=f"g{i}")})
+        token = ("mailgun", "same-token" if i in (5, 6) else f"tok-{i}")
+        futures.append(committer.submit(events, token))
+    outcomes = []
+    for f in futures:
+        try:
+            outcomes.append(f.result(timeout=30).new)
+        except Replayed:
+            outcomes.append(-1)
+    assert outcomes.count(-1) == 1 and outcomes.count(1) == 19
+    assert event_count(store) == 19
+
+
+def test_inboxtrace_serve_mounts_the_webhooks(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The serve app (inboxtrace.web) stores webhook events into its own store; then the API and
+    trace show them like log deliveries."""
+    from inboxtrace.store import open_store
+    from inboxtrace.store.log_queries import trace
+    from inboxtrace.web.app import create_app
+    from inboxtrace.web.config import WebConfig
+
+    monkeypatch.setenv("INBOXTRACE_POSTMARK_USER", "pm")
+    monkeypatch.setenv("INBOXTRACE_POSTMARK_PASSWORD", "pm-secret")
+    db = f"sqlite:///{tmp_path / 'serve.db'}"
+    app = create_app(WebConfig(db=db))
+    body = json.dumps(payloads.postmark_bounce()).encode()
+    with LoopbackServer(app) as srv, httpx.Client(base_url=srv.url, timeout=20) as client:
+        assert client.post("/webhooks/postmark", content=body, headers=basic("pm", "nope")).status_code == 401
+        r = client.post("/webhooks/postmark", content=body, headers=basic("pm", "pm-secret"))
+        assert r.status_code == 200 and r.json()["new"] == 1
+    with open_store(db) as store:
+        (story,) = trace(store, "nobody@example.com").stories
+        (linked,) = story.messages
+        assert linked.message.host == "postmark" and linked.message.deliveries[0].final_state == "bounced"

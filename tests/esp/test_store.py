@@ -6,6 +6,7 @@ import itertools
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from inboxtrace.esp import EspSettings, provider
@@ -150,3 +151,15 @@ def test_schema_added_to_an_existing_store(tmp_path: Path) -> None:
         with store.connect() as conn:
             after = conn.execute(sa.select(sa.func.count()).select_from(log_deliveries)).scalar()
         assert after == before + 4
+
+
+def test_single_use_tokens_are_forgotten_only_when_old(store: Store) -> None:
+    from inboxtrace.esp.base import Replayed
+    from inboxtrace.store.esp import prune_tokens
+
+    write_events(store, [], token=("mailgun", "old"), now=1000.0)
+    write_events(store, [], token=("mailgun", "new"), now=5000.0)
+    assert prune_tokens(store, 2000.0) == 1
+    write_events(store, [], token=("mailgun", "old"), now=6000.0)  # forgotten: usable again
+    with pytest.raises(Replayed):
+        write_events(store, [], token=("mailgun", "new"), now=6000.0)

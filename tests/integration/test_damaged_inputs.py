@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
 import lzma
 import os
 import subprocess
@@ -102,3 +103,59 @@ def test_the_library_reports_damage_in_the_summary(log: Path, tmp_path: Path) ->
     assert len(summary.damaged) == 1 and summary.damaged[0].startswith(str(damaged))
     assert summary.to_dict()["damaged"] == summary.damaged
     assert summary.new_deliveries > 0
+
+
+IMPOSSIBLE = [
+    "Feb 30 25:61:99",
+    "Foo 14 00:00:00",
+    "2025-03-14T00:00:00-25:00",
+    "Feb 29 00:00:00",  # the reference year (the file's mtime, below) is not a leap year
+]
+
+
+def test_impossible_timestamps_are_unknown_lines_with_samples(tmp_path: Path) -> None:
+    body = " mx1 postfix/qmgr[9]: 4ABC123D{n}: from=<a@example.com>, size=10, nrcpt=1 (queue active)\n"
+    log = tmp_path / "mail.log"
+    log.write_text("".join(ts + body.format(n=i) for i, ts in enumerate([*IMPOSSIBLE, "Mar 14 00:00:00"])))
+    os.utime(log, (1_780_000_000, 1_780_000_000))  # June 2026
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        summary = ingest([str(log)], store)
+        assert summary.unknown == len(IMPOSSIBLE) and summary.events == 1
+        assert [s[: len(ts)] for s, ts in zip(summary.unknown_samples, IMPOSSIBLE, strict=True)] == IMPOSSIBLE
+        with store.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT queue_id FROM log_messages").fetchall()
+        assert stored == [("4ABC123D4",)]
+
+
+def _dsn(recipients: int, padding: int) -> bytes:
+    head = (
+        "From: MAILER-DAEMON@mx.example.com\nTo: list@example.com\nSubject: Undelivered Mail\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\nYour message could not be delivered.\n--B\n"
+        "Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n"
+    )
+    blocks = "".join(
+        f"Final-Recipient: rfc822; user{i}@example.org\nAction: failed\nStatus: 5.1.1\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 <user{i}@example.org>: User unknown\n\n"
+        for i in range(recipients)
+    )
+    tail = "--B\nContent-Type: text/plain\n\n" + ("x" * 99 + "\n") * (padding // 100) + "--B--\n"
+    return (head + blocks + tail).encode()
+
+
+def test_a_bounce_cut_at_the_size_cap_says_so(tmp_path: Path) -> None:
+    """The 8 MiB cap on one message is never silent: the report, the JSON rows and the summary
+    name the file and what was left unread."""
+    from inboxtrace.bounces import parse_bounce
+
+    small = parse_bounce(_dsn(3, 1000), "small.eml")
+    assert small.cut is None and len(small.recipients) == 3
+    big = tmp_path / "big.eml"
+    big.write_bytes(_dsn(200, 9 << 20))
+    report = parse_bounce(big.read_bytes(), str(big))
+    assert len(report.recipients) == 200 and report.cut and "8 MiB" in report.cut
+    done = _cli("bounces", "--json", str(big))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) == 200 and all(r["cut"] == report.cut for r in rows)
+    assert f"cut {big}" in " ".join(done.stderr.split()) and "1 cut at the size cap" in done.stderr

@@ -151,3 +151,50 @@ def test_follow_stopped_and_restarted_with_a_rotation(
             prev = cut
             follow(str(log), store, should_stop=_stop_after_reading(), poll_interval=0.01)
         assert rows(store) == one_pass
+
+
+def test_follow_stopped_by_ctrl_c_stores_what_is_in_flight(
+    lines: list[str], one_pass: Rows, tmp_path: Path
+) -> None:
+    """Ctrl-C (SIGINT) on ``ingest --follow``: messages still in flight are stored as they stand,
+    the next follow completes them, and the store ends as one pass over all the lines."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    log = tmp_path / "mail.log"
+    log.write_text("".join(lines[:9000]))
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    open_store(url).close()
+    code = "import sys; from inboxtrace.cli import main; sys.argv[0] = 'inboxtrace'; main()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "ingest", "--follow", "--quiet", "--db", url, str(log)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        seen, steady = -1, 0
+        while steady < 10:  # the follow has read everything: the store stops growing
+            time.sleep(0.2)
+            with open_store(url) as store, store.connect() as conn:
+                n = conn.exec_driver_sql("SELECT count(*) FROM log_messages").scalar_one()
+            steady = steady + 1 if n == seen and n > 0 else 0
+            seen = n
+            assert proc.poll() is None, proc.communicate()[1]
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err.decode()
+    with open_store(url) as store:
+        with store.connect() as conn:
+            deferred = conn.exec_driver_sql(
+                "SELECT count(*) FROM log_deliveries WHERE final_state = 'deferred'"
+            ).scalar_one()
+        assert deferred > 0  # stored as in flight, not dropped
+        with log.open("a") as f:
+            f.writelines(lines[9000:])
+        follow(str(log), store, should_stop=_stop_after_reading(), poll_interval=0.01)
+        assert rows(store) == one_pass

@@ -94,7 +94,7 @@ def test_cli_ingest_imap_then_files_then_report(
     db = f"sqlite:///{tmp_path / 'store.db'}"
     monkeypatch.setenv("DMARC_PW", "s3cret")
     imap = ["--imap", mailbox.host, "--port", str(mailbox.imaps_port), "--user", "dmarc@inbox.test"]
-    imap += ["--password-env", "DMARC_PW", "--cafile", str(mailbox.ca_file)]
+    imap += ["--password-env", "DMARC_PW", "--ca-file", str(mailbox.ca_file)]
     code, out, _ = run(["dmarc", "ingest", *imap, "--db", db, "--json"], capsys)
     assert code == 0
     counts = json.loads(out)

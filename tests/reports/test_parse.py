@@ -224,3 +224,18 @@ def test_arf_abuse_report_is_not_a_failure_report() -> None:
     raw = failure_email().replace(b"Feedback-Type: auth-failure", b"Feedback-Type: abuse")
     item = one(raw)
     assert isinstance(item, Rejected) and "no DMARC or TLS report" in item.reason
+
+
+@pytest.mark.parametrize(
+    ("encoding", "codec"), [("windows-1252", "cp1252"), ("UTF-16", "utf-16"), ("ISO-8859-1", "latin-1")]
+)
+def test_declared_encodings(encoding: str, codec: str) -> None:
+    text = aggregate(org="Empfänger GmbH").decode().replace('encoding="UTF-8"', f'encoding="{encoding}"')
+    report = one(text.encode(codec))
+    assert isinstance(report, AggregateReport) and report.org_name == "Empfänger GmbH"
+
+
+def test_a_dtd_in_utf16_is_refused_too() -> None:
+    text = BILLION_LAUGHS.decode().replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    item = one(text.encode("utf-16"))
+    assert isinstance(item, Rejected) and "DTD" in item.reason

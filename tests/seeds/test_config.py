@@ -135,4 +135,6 @@ def test_the_example_seed_list_is_valid(tmp_path: Path) -> None:
     own = seeds["seed@example.org"]
     assert (own.security, own.port, own.login) == (Security.STARTTLS, 143, "seed")
     assert dict(own.folders)["Newsletters"] == "skip"
-    assert seeds["my.seed@outlook.com"].password_file == str(tmp_path / "secrets/outlook-seed")
+    outlook = seeds["my.seed@outlook.com"]  # Microsoft takes no passwords over IMAP: OAuth
+    assert (outlook.auth, outlook.token_command[0]) == ("xoauth2", "my-oauth2-helper")
+    assert seeds["my.seed.2@gmail.com"].token_file == str(tmp_path / "secrets/gmail-seed-2.token")

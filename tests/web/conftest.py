@@ -1,7 +1,9 @@
-"""A store filled from the bundled example log (real Postfix output) for the web tests."""
+"""Stores filled from the bundled example log (real Postfix output) for the web tests: SQLite
+files, and databases on a real PostgreSQL 15 for the library tests."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,13 +11,16 @@ import pytest
 
 from inboxtrace.ingest import ingest
 from inboxtrace.store import Store, open_store
+from tests.rigs.postgres import PostgresRig
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_LOG = REPO / "examples" / "postfix" / "maillog"
+_names = itertools.count(1)
 
 
-def fill(db: Path) -> Path:
-    with open_store(f"sqlite:///{db}") as store:
+def fill(db: Path | str) -> Path | str:
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
+    with open_store(url) as store:
         ingest([str(EXAMPLE_LOG)], store)
     return db
 
@@ -23,12 +28,25 @@ def fill(db: Path) -> Path:
 @pytest.fixture(scope="session")
 def example_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite store holding the example log (read-only use: copy it to write)."""
-    return fill(tmp_path_factory.mktemp("webstore") / "example.db")
+    db = tmp_path_factory.mktemp("webstore") / "example.db"
+    fill(db)
+    return db
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh store of the example log that a test may write to."""
-    db = fill(tmp_path / "store.db")
-    with open_store(f"sqlite:///{db}") as s:
+@pytest.fixture(scope="session")
+def web_postgres() -> Iterator[PostgresRig]:
+    with PostgresRig.start() as pg:
+        yield pg
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store of the example log that a test may write to (SQLite, then PostgreSQL)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        pg: PostgresRig = request.getfixturevalue("web_postgres")
+        url = pg.create_database(f"web{next(_names)}")
+    fill(url)
+    with open_store(url) as s:
         yield s

@@ -11,6 +11,7 @@ and bounce messages is shown as text and never runs. Screenshots of every page a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -306,3 +307,49 @@ def test_upload_a_log_from_the_page(served: tuple[str, Path], page: Page, tmp_pa
     page.click("form#upload button[type=submit]")
     expect(page.locator("#ingest-result")).to_contain_text("lines", timeout=30000)
     shot(page, "ingest-done")
+
+
+def test_sign_in_in_the_browser_when_auth_is_on(browser: Browser, tmp_path: Path) -> None:
+    from inboxtrace.store.auth import set_user
+
+    db = tmp_path / "auth.db"
+    with open_store(f"sqlite:///{db}") as store:
+        ingest([str(REPO / "examples" / "postfix" / "maillog")], store)
+        set_user(store, "ana", "correct horse battery", "read")
+    port = free_port()
+    exe = str(Path(sys.executable).parent / "inboxtrace")
+    proc = subprocess.Popen([exe, "serve", "--db", str(db), "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    ctx = browser.new_context()
+    try:
+        _wait_http(base + "/healthz")
+        pg = ctx.new_page()
+        pg.goto(base + "/overview")
+        expect(pg).to_have_url(re.compile(r"/login\?next=%2Foverview"))
+        shot(pg, "login")
+        pg.fill("input[name=username]", "ana")
+        pg.fill("input[name=password]", "wrong password!")
+        pg.click("main form button[type=submit]")
+        expect(pg.locator("p.error")).to_contain_text("did not match")
+        pg.fill("input[name=username]", "ana")
+        pg.fill("input[name=password]", "correct horse battery")
+        pg.click("main form button[type=submit]")
+        expect(pg).to_have_url(base + "/overview")
+        cookie = next(c for c in ctx.cookies() if c["name"] == "itx_session")
+        assert cookie["httpOnly"]
+        assert cookie["sameSite"] == "Strict"
+        # a read-only user cannot create a placement test
+        pg.goto(base + "/placement")
+        pg.fill("input[name=note]", "x")
+        pg.click("main form button[type=submit]")
+        expect(pg.locator("main h1")).to_contain_text("Forbidden")
+        pg.goto(base + "/activity")
+        pg.click("header form button[type=submit]")  # sign out
+        expect(pg).to_have_url(re.compile(r"/login"))
+        pg.goto(base + "/activity")
+        expect(pg).to_have_url(re.compile(r"/login\?next="))
+    finally:
+        ctx.close()
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -189,3 +189,17 @@ def test_overview_cache_answers_at_once_and_refreshes_in_the_background(store: S
         assert time.monotonic() < deadline, "the background refresh never landed"
         time.sleep(0.05)
     assert now.report.recipients == before + 1
+
+
+def test_popular_addresses_take_the_time_walk_with_the_same_answer(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inboxtrace.store import activity
+
+    queries = [ActivityFilter(q="newsletter@sender.test"), ActivityFilter(sender="newsletter@sender.test"),
+               ActivityFilter(recipient="tempfail@example.com")]  # fmt: skip
+    by_index = [search_deliveries(store, f, limit=5).rows for f in queries]
+    monkeypatch.setattr(activity, "POPULAR", 0)  # every address counts as popular
+    by_walk = [search_deliveries(store, f, limit=5).rows for f in queries]
+    assert by_walk == by_index
+    assert all(by_index)

@@ -25,6 +25,8 @@ METRICS = (
     "complaint_rate",
     "blocklisting",
     "placement_inbox",
+    "check_score_drop",
+    "check_blocklisting",
 )
 GROUPS = ("all", "provider", "rcpt_domain", "sender_domain")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from inboxtrace.alerts.baselines import StoredBaselines
 from inboxtrace.alerts.config import AlertConfig, Rule
 from inboxtrace.alerts.metrics import Observation, Window, add_evidence, observe
 from inboxtrace.store.alerts import load_state, save_state
@@ -27,6 +28,8 @@ _LABELS = {
     "complaint_rate": "complaint rate",
     "blocklisting": "new blocklisting",
     "placement_inbox": "inbox placement",
+    "check_score_drop": "sender check score drop",
+    "check_blocklisting": "blocklisted in the sender check",
 }
 
 
@@ -79,6 +82,10 @@ def _title(rule: Rule, obs: Observation, state: str) -> str:
     where = "" if obs.key == "all" else f" at {obs.key}"
     if rule.metric == "blocklisting":
         head = f"{label}{where}: named in {int(obs.value)} replies"
+    elif rule.metric == "check_blocklisting":
+        head = f"{label}: {obs.key}"
+    elif rule.metric == "check_score_drop":
+        head = f"{label}{where}: {obs.counts.get('best_before')} -> {obs.counts.get('score')} (threshold {rule.threshold:g} points)"
     else:
         unit = "%"
         head = f"{label}{where} {obs.value:.2f}{unit} (threshold {rule.threshold:g}{unit}"
@@ -92,6 +99,10 @@ def _ended_title(rule: Rule, obs: Observation) -> str:
     where = "" if obs.key == "all" else f" at {obs.key}"
     if rule.metric == "blocklisting":
         return f"ended: {_LABELS[rule.metric]}{where}: no reply names it any more"
+    if rule.metric == "check_blocklisting":
+        return f"ended: no longer listed in the latest sender check: {obs.key}"
+    if rule.metric == "check_score_drop":
+        return f"ended: sender check score{where} recovered"
     return f"ended: {_LABELS[rule.metric]}{where} back to {obs.value:.2f}% (threshold {rule.threshold:g}%)"
 
 
@@ -141,13 +152,14 @@ def evaluate(
     out = Evaluation(at)
     with store.begin() as conn:
         state = load_state(conn)
+        baselines = StoredBaselines(conn, store, save=record)
         updates: list[dict[str, Any]] = []
         seen: set[tuple[str, str]] = set()
         for rule in config.rules:
             length = rule.window or config.window
             w = Window(at - length, at)
             base = Window(at - length - (rule.baseline or config.baseline), at - length)
-            observed = observe(conn, rule, w, base)
+            observed = observe(conn, rule, w, base, baselines)
             for obs in observed:
                 if not firing(rule, obs):
                     continue

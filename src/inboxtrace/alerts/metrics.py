@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,17 @@ _LIST_ZONE = re.compile(
 class Window:
     lo: float
     hi: float
+
+
+# per group key: (value, volume) over a baseline window
+BaselineValues = dict[str, tuple[float, int]]
+# (rule, baseline window, how to compute it) -> the values, computed or from a cache
+Baselines = Callable[["Rule", Window, Callable[[Window], BaselineValues]], BaselineValues]
+
+
+def computed(rule: Rule, base: Window, compute: Callable[[Window], BaselineValues]) -> BaselineValues:
+    """No cache: compute the baseline now."""
+    return compute(base)
 
 
 @dataclass(slots=True)
@@ -149,20 +160,25 @@ def _evidence(
     obs.reasons = reasons.most_common(3)
 
 
-def bounce_rates(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Observation]:
+def bounce_rates(
+    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+) -> list[Observation]:
     hard_only = rule.metric == "hard_bounce_rate"
-    now, before = _state_counts(conn, rule.by, w), _state_counts(conn, rule.by, base)
 
     def rate(c: Counter[str]) -> tuple[float, int]:
         total = sum(c[s] for s in _DECIDED)
         failed = c["hard"] if hard_only else sum(c[s] for s in _FAILED)
         return (100.0 * failed / total if total else 0.0), total
 
+    now = _state_counts(conn, rule.by, w)
+    before = baselines(
+        rule, base, lambda win: {k: rate(c) for k, c in _state_counts(conn, rule.by, win).items()}
+    )
+
     out = []
     for key, c in now.items():
         value, volume = rate(c)
-        b = before.get(key)
-        bval, bvol = rate(b) if b else (None, 0)
+        bval, bvol = before.get(key, (None, 0))
         counts = {s: c[s] for s in ("delivered", "bounced", "expired", "deferred", "rejected") if c[s]}
         if c["hard"]:
             counts["hard_bounces"] = c["hard"]
@@ -181,7 +197,9 @@ def _throttled(attempt: list[Any]) -> bool:
     )
 
 
-def throttling(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Observation]:
+def throttling(
+    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+) -> list[Observation]:
     """Deferred attempts with throttling replies (421, 4.7.x, reason ratelimited), per group, as a
     share of all attempts of the deliveries active in the window."""
 
@@ -225,14 +243,17 @@ def throttling(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Ob
         return totals, replies, examples
 
     now, replies, examples = scan(w)
-    before, _, _ = scan(base)
+    before = baselines(
+        rule,
+        base,
+        lambda win: {k: ((100.0 * t[1] / t[0]) if t[0] else 0.0, t[0]) for k, t in scan(win)[0].items()},
+    )
     out = []
     for key, (attempts, throttled) in now.items():
         value = 100.0 * throttled / attempts if attempts else 0.0
-        b = before.get(key)
-        bval = 100.0 * b[1] / b[0] if b and b[0] else None
+        bval, bvol = before.get(key, (None, 0))
         obs = Observation(
-            key, value, attempts, bval, b[0] if b else 0, {"attempts": attempts, "throttled": throttled}
+            key, value, attempts, bval if bvol else None, bvol, {"attempts": attempts, "throttled": throttled}
         )
         obs.replies = replies.get(key, Counter()).most_common(3)
         obs.reasons = [("ratelimited", throttled)] if throttled else []
@@ -241,7 +262,9 @@ def throttling(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Ob
     return out
 
 
-def complaint_rates(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Observation]:
+def complaint_rates(
+    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+) -> list[Observation]:
     """Spam complaints reported by ESPs ÷ deliveries they reported, in the window."""
     from inboxtrace.store.esp import esp_events
 
@@ -262,13 +285,20 @@ def complaint_rates(conn: Connection, rule: Rule, w: Window, base: Window) -> li
             out.setdefault(k, Counter())[kind] += int(n)
         return out
 
-    now, before = counts(w), counts(base)
+    now = counts(w)
+    before = baselines(
+        rule,
+        base,
+        lambda win: {
+            k: ((100.0 * c["complained"] / c["delivered"]) if c["delivered"] else 0.0, c["delivered"])
+            for k, c in counts(win).items()
+        },
+    )
     out = []
     for key, c in now.items():
         value = 100.0 * c["complained"] / c["delivered"] if c["delivered"] else 0.0
-        b = before.get(key)
-        bval = 100.0 * b["complained"] / b["delivered"] if b and b["delivered"] else None
-        obs = Observation(key, value, c["delivered"], bval, b["delivered"] if b else 0, dict(c))
+        bval, bvol = before.get(key, (None, 0))
+        obs = Observation(key, value, c["delivered"], bval if bvol else None, bvol, dict(c))
         q = (
             sa.select(e.recipient, e.provider, e.provider_message_id, e.time, e.bounce_type)
             .where(e.time >= w.lo, e.time < w.hi, e.kind == "complained")
@@ -299,7 +329,9 @@ def list_names(reply: str) -> set[str]:
     return found
 
 
-def blocklistings(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Observation]:
+def blocklistings(
+    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+) -> list[Observation]:
     """Blocklists named by the receivers' replies in the window; ``baseline`` is how often the
     baseline period named them (a listing is new when that is 0)."""
     d, m = log_deliveries.c, log_messages.c
@@ -343,29 +375,32 @@ def blocklistings(conn: Connection, rule: Rule, w: Window, base: Window) -> list
         return seen, obs
 
     now, obs = scan(w, True)
-    before, _ = scan(base, False)
+    before = baselines(rule, base, lambda win: {k: (float(n), n) for k, n in scan(win, False)[0].items()})
     out = []
     for name, n in now.items():
         o = obs[name]
         o.value, o.volume = float(n), n
-        o.baseline, o.baseline_volume = float(before.get(name, 0)), before.get(name, 0)
-        o.counts = {"replies_naming_it": n, "in_baseline": before.get(name, 0)}
+        seen_before = before.get(name, (0.0, 0))[1]
+        o.baseline, o.baseline_volume = float(seen_before), seen_before
+        o.counts = {"replies_naming_it": n, "in_baseline": seen_before}
         o.replies = Counter(r for r, _ in o.replies).most_common(3)
         o.reasons = [("blocked", n)]
         out.append(o)
     return out
 
 
-def placement_inbox(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Observation]:
+def placement_inbox(
+    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+) -> list[Observation]:
     """The inbox share of the latest placement test checked in the window."""
     from inboxtrace.store.placement import placement_results
 
     p = placement_results.c
     latest = conn.execute(
-        sa.select(p.test_id, sa.func.max(p.checked_at).label("t"))
+        sa.select(p.test_id, sa.func.max(p.checked_at).label("last_check"))
         .where(p.checked_at >= w.lo, p.checked_at < w.hi)
         .group_by(p.test_id)
-        .order_by(sa.desc("t"))
+        .order_by(sa.desc("last_check"))
         .limit(1)
     ).first()
     if latest is None:
@@ -382,13 +417,98 @@ def placement_inbox(conn: Connection, rule: Rule, w: Window, base: Window) -> li
             "recipient": r.address,
             "host": r.provider,
             "queue_id": latest.test_id,
-            "time": latest.t,
+            "time": latest.last_check,
             "reply": r.placement,
         }
         for r in rows
         if not str(r.placement).startswith("inbox")
     ][:3]
     return [obs]
+
+
+def _latest_runs(conn: Connection, w: Window, base: Window) -> dict[str, list[Any]]:
+    """Per checked domain, its complete runs from the baseline's start to the window's end, oldest first."""
+    from inboxtrace.store.check_runs import check_runs
+
+    c = check_runs.c
+    q = (
+        sa.select(c.run_id, c.domain, c.created, c.score, c.result)
+        .where(c.created >= base.lo, c.created < w.hi, c.score.is_not(None))
+        .order_by(c.domain, c.created)
+    )
+    runs: dict[str, list[Any]] = {}
+    for r in conn.execute(q):
+        runs.setdefault(r.domain, []).append(r)
+    return runs
+
+
+def check_score_drop(
+    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+) -> list[Observation]:
+    """Points the latest sender check of a domain lost against the best run before it (in the
+    baseline period); what got worse as evidence."""
+    out = []
+    for domain, runs in _latest_runs(conn, w, base).items():
+        latest, earlier = runs[-1], runs[:-1]
+        if not earlier:
+            continue
+        best = max(earlier, key=lambda r: r.score)
+        obs = Observation(domain, float(best.score - latest.score), 1, float(best.score), 1)
+        obs.counts = {"score": latest.score, "best_before": best.score}
+
+        def errors(run: Any) -> set[str]:
+            try:
+                found = json.loads(run.result).get("findings", [])
+            except ValueError:
+                return set()
+            return {str(f.get("title")) for f in found if f.get("severity") in ("error", "warning")}
+
+        new = sorted(errors(latest) - errors(best))
+        obs.replies = [(t, 1) for t in new[:3]]
+        obs.examples = [
+            {
+                "recipient": domain,
+                "host": "sender check",
+                "queue_id": latest.run_id,
+                "time": latest.created,
+                "reply": f"score {best.score} -> {latest.score}",
+            }
+        ]
+        out.append(obs)
+    return out
+
+
+def check_blocklistings(
+    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+) -> list[Observation]:
+    """Blocklist listings in the latest sender check of each domain (one observation per listing:
+    the alert starts with the first run that shows it and ends with the first that does not)."""
+    out = []
+    for domain, runs in _latest_runs(conn, w, base).items():
+        latest = runs[-1]
+        try:
+            found = json.loads(latest.result).get("findings", [])
+        except ValueError:
+            continue
+        for f in found:
+            if f.get("code") != "dnsbl.listed":
+                continue
+            title = str(f.get("title") or f.get("subject"))
+            obs = Observation(f"{domain}: {title}", 1.0, 1)
+            obs.counts = {"listed": 1}
+            obs.replies = [(str(f.get("found") or title)[:300], 1)]
+            obs.reasons = [("blocked", 1)]
+            obs.examples = [
+                {
+                    "recipient": domain,
+                    "host": "sender check",
+                    "queue_id": latest.run_id,
+                    "time": latest.created,
+                    "reply": title,
+                }
+            ]
+            out.append(obs)
+    return out
 
 
 METRIC_FUNCS = {
@@ -398,11 +518,15 @@ METRIC_FUNCS = {
     "complaint_rate": complaint_rates,
     "blocklisting": blocklistings,
     "placement_inbox": placement_inbox,
+    "check_score_drop": check_score_drop,
+    "check_blocklisting": check_blocklistings,
 }
 
 
-def observe(conn: Connection, rule: Rule, w: Window, base: Window) -> list[Observation]:
-    return METRIC_FUNCS[rule.metric](conn, rule, w, base)
+def observe(
+    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+) -> list[Observation]:
+    return METRIC_FUNCS[rule.metric](conn, rule, w, base, baselines)
 
 
 def add_evidence(conn: Connection, rule: Rule, obs: Observation, w: Window) -> None:
@@ -411,4 +535,14 @@ def add_evidence(conn: Connection, rule: Rule, obs: Observation, w: Window) -> N
         _evidence(conn, rule.by, obs.key, w, states=_FAILED, obs=obs)
 
 
-__all__ = ["METRIC_FUNCS", "Observation", "Window", "add_evidence", "list_names", "observe"]
+__all__ = [
+    "METRIC_FUNCS",
+    "BaselineValues",
+    "Baselines",
+    "Observation",
+    "Window",
+    "add_evidence",
+    "computed",
+    "list_names",
+    "observe",
+]

@@ -33,7 +33,7 @@ def summary_line(alerts: Sequence[dict[str, Any]]) -> str:
 
 def render_text(alert: dict[str, Any]) -> str:
     """One alert as plain text lines (control characters of remote texts made visible)."""
-    lines = [f"[{alert.get('severity', '')}] {alert.get('title', '')}"]
+    lines = [visible(f"[{alert.get('severity', '')}] {alert.get('title', '')}")]
     window = alert.get("window") or {}
     lines.append(f"  window: {window.get('from')} .. {window.get('to')}")
     counts = alert.get("counts") or {}

@@ -23,7 +23,7 @@ _ASKS_STATED = frozenset({"userunknown"})
 _CUT_REPLY_RE = re.compile(r"[245]\d\d-[^\n]*$")  # "552-5.7.0 first line" and nothing after it
 _MAX_TEXT = 4000
 _MAX_CONTEXT = 1500  # the human text around a mute diagnostic: its first paragraphs say enough
-_ADDRESS_RE = re.compile(r"\S+@\S+")
+_ADDRESS_RE = re.compile(r"(?<!\S)\S+@\S+")  # from token starts only: linear in the text
 _NOT_WORDS = " \t*<>:;,.-()[]\"'"
 
 

@@ -22,8 +22,9 @@ from inboxtrace.errors import MalformedInputError
 _HEADER_LINE_RE = re.compile(rb"^(?:From |[A-Za-z][A-Za-z0-9_-]{0,75}[ \t]*:)")
 _ADDR_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
 # What a bounce says sits in its first parts; a huge returned original (attachments) after them is
-# not read past this point (the reading stays linear and bounded; the report is unaffected).
-_MAX_BYTES = 8 * 1024 * 1024
+# not read past this point (the reading stays linear and bounded); a report of a message cut here
+# says so (BounceReport.cut).
+MAX_BYTES = 8 * 1024 * 1024
 _ENC_WORD = "=?"
 
 
@@ -49,8 +50,8 @@ def looks_like_mail(raw: bytes) -> str | None:
 
 def parse_mail(raw: bytes) -> Message:
     """Parse normalised bytes; raise :class:`MalformedInputError` for what is not mail at all."""
-    if len(raw) > _MAX_BYTES:
-        raw = raw[:_MAX_BYTES]
+    if len(raw) > MAX_BYTES:
+        raw = raw[:MAX_BYTES]
     why = looks_like_mail(raw)
     if why:
         raise MalformedInputError(why)

@@ -9,7 +9,7 @@ from email.message import Message
 from inboxtrace.bounces.classify import verdict_for
 from inboxtrace.bounces.formats import REGISTRY
 from inboxtrace.bounces.formats.text import looks_like_bounce
-from inboxtrace.bounces.mail import first_address, header, normalise, parse_date, parse_mail
+from inboxtrace.bounces.mail import MAX_BYTES, first_address, header, normalise, parse_date, parse_mail
 from inboxtrace.bounces.original import returned_message
 from inboxtrace.bounces.view import Found, Mail, Parsed
 from inboxtrace.errors import InboxtraceError
@@ -70,13 +70,22 @@ def parse_bounce(raw: bytes, source: str = "<bytes>") -> BounceReport:
     """Read one message. Unreadable input gives a report of kind ERROR with the reason in ``error``."""
     digest = hashlib.sha256(raw).hexdigest()
     try:
-        msg = parse_mail(normalise(raw))
+        data = normalise(raw)
+        msg = parse_mail(data)
     except InboxtraceError as exc:
         return BounceReport(
             source=source, format="unknown", kind=BounceKind.ERROR, digest=digest, error=str(exc)
         )
+    except RecursionError:  # the standard parser recurses once per nested multipart
+        return BounceReport(
+            source=source,
+            format="unknown",
+            kind=BounceKind.ERROR,
+            digest=digest,
+            error="MIME parts nested too deeply to read (thousands of levels): not a real bounce",
+        )
     try:
-        return _report(Mail(msg), source, digest)
+        report = _report(Mail(msg), source, digest)
     except InboxtraceError:
         raise
     except Exception as exc:  # a parser bug on hostile input must not end the run
@@ -87,6 +96,13 @@ def parse_bounce(raw: bytes, source: str = "<bytes>") -> BounceReport:
             digest=digest,
             error=f"could not read this message ({type(exc).__name__}: {exc})",
         )
+    if len(data) > MAX_BYTES:  # say what the cap left out, never cut silently
+        report = dataclasses.replace(
+            report,
+            cut=f"read the first {MAX_BYTES >> 20} MiB of {len(data) / (1 << 20):.1f} MiB: recipients and "
+            "text after that are not reported",
+        )
+    return report
 
 
 def _report(mail: Mail, source: str, digest: str) -> BounceReport:

@@ -1,66 +1,44 @@
-"""The ``inboxtrace`` command: a thin typer app over library functions.
+"""The ``inboxtrace`` command: a thin typer app over library functions (:mod:`inboxtrace.cli._app`).
 
-Each module in this package that defines ``register(app: typer.Typer) -> None`` adds its
-commands; modules are found at start-up, so a new command group is one new file. Command
-modules import their heavy dependencies inside the command functions to keep start-up fast.
+This module stays small so that a command typed by hand answers at once: ``inboxtrace explain ...``
+with plain arguments runs without loading the typer app (:mod:`inboxtrace.cli._fast`); everything
+else, ``--help`` included, goes through the full app.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
+from typing import TYPE_CHECKING, Any
 
-import typer
-from rich.console import Console
-
-from inboxtrace.errors import InboxtraceError, InputError, NotAReplyError
-from inboxtrace.safetext import markup_safe as escape
-
-app = typer.Typer(
-    name="inboxtrace",
-    help="Where did the mail go after the 250 OK? Replies, logs, bounces, seeds and DNS, explained.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-_registered = False
-
-
-@app.callback()
-def _root() -> None:
-    """Where did the mail go after the 250 OK? Replies, logs, bounces, seeds and DNS, explained."""
-
-
-def _register_all() -> None:
-    global _registered
-    if _registered:
-        return
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        register = getattr(module, "register", None)
-        if callable(register):
-            register(app)
-    _registered = True
+if TYPE_CHECKING:
+    import typer
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script; turns inboxtrace errors into one-line messages."""
-    _register_all()
-    try:
-        app(args=argv)
-    except (NotAReplyError, InputError) as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
-        sys.exit(2)
-    except InboxtraceError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
-        sys.exit(1)
+    from inboxtrace.cli._fast import try_fast
+
+    args = sys.argv[1:] if argv is None else argv
+    if try_fast(args):
+        return
+    from inboxtrace.cli._app import main as full
+
+    full(argv)
 
 
 def get_app() -> typer.Typer:
     """The fully registered app (for tests using typer's CliRunner)."""
-    _register_all()
-    return app
+    from inboxtrace.cli._app import get_app as full
+
+    return full()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from inboxtrace.cli._app import app
+
+        return app
+    raise AttributeError(name)
+
+
+__all__ = ["get_app", "main"]

@@ -16,7 +16,14 @@ _MARK = {"error": "✗", "warning": "!", "info": "✓"}
 
 
 def run(
-    raw: bytes, options: CheckOptions, sender: CheckResult | None, *, spamd: str | None, spamassassin: bool
+    raw: bytes,
+    options: CheckOptions,
+    sender: CheckResult | None,
+    *,
+    spamd: str | None,
+    spamassassin: bool,
+    rspamd: str | None = None,
+    start_rspamd: bool = False,
 ) -> tuple[ContentResult, Verdict]:
     """Check the content of ``raw`` with the sender check's resolver options; join the verdict."""
     from inboxtrace.content import ContentOptions, check_content, overall
@@ -26,6 +33,8 @@ def run(
         ContentOptions(
             spamassassin=spamassassin,
             spamd=spamd,
+            rspamd=rspamd,
+            start_rspamd=start_rspamd,
             blocklists=options.blocklists,
             dnsbl_file=options.dnsbl_file,
             nameservers=options.nameservers,
@@ -90,6 +99,24 @@ def render(
             )
             if rule.fix and rule.points > 0:
                 console.print(Text.assemble(("         fix: ", "dim"), visible(rule.fix)))
+    if content.rspamd is not None:
+        r = content.rspamd
+        console.print(
+            Text.assemble(
+                "rspamd ",
+                (f"{r.total:g}", "bold red" if r.spam else "bold green"),
+                f" (action {r.action or '?'}; reject at {r.required:g})",
+            )
+        )
+        for hit in r.rules:
+            if hit.points == 0 and not verbose:
+                continue
+            style = "red" if hit.points >= 1 else "yellow" if hit.points > 0 else "dim"
+            console.print(
+                Text.assemble(
+                    (f"  {hit.points:+5.1f} ", style), (f"{hit.name:24} ", "bold"), visible(hit.description)
+                )
+            )
     already = {(f.code, f.subject, f.found) for f in shown.findings} if shown is not None else set()
     for f in content.findings:
         if (f.code, f.subject, f.found) in already:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
-from inboxtrace.cli.logs import DbOption
+from inboxtrace.cli.options import DbOption
+from inboxtrace.safetext import json_text
 
 RulesOption = Annotated[
     str | None,
@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.write(json_text(obj, indent=2, default=str) + "\n")
 
 
 def _at(value: str | None, store: Any) -> float | None:

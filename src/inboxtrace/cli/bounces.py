@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections import Counter
@@ -10,6 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from inboxtrace.cli.options import DbOption
+from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -91,7 +93,7 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON lines, one per recipient.")] = False,
     ingest: Annotated[bool, typer.Option("--ingest", help="Store the bounces (idempotent).")] = False,
-    db: Annotated[str | None, typer.Option("--db", help="Store URL (default: $INBOXTRACE_DB).")] = None,
+    db: DbOption = None,
     imap: Annotated[str | None, typer.Option("--imap", help="Read an IMAP mailbox on this host.")] = None,
     user: Annotated[str | None, typer.Option("--user", help="IMAP user name.")] = None,
     folder: Annotated[str, typer.Option("--folder", help="IMAP folder.")] = "INBOX",
@@ -224,6 +226,8 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
             for rep in batch:
                 if rep.error:
                     err.print(f"[yellow]skipped[/yellow] {_escape(rep.source)}: {_escape(rep.error)}")
+                if rep.cut:
+                    err.print(f"[yellow]cut[/yellow] {_escape(rep.source)}: {_escape(rep.cut)}")
             summary.add(batch)
             if json_out:
                 _print_json(batch, show_all)
@@ -272,13 +276,13 @@ def _print_json(reports: list[BounceReport], show_all: bool) -> None:
             continue
         if not rep.recipients and show_all:
             out.write(
-                json.dumps(
+                json_text(
                     {"file": rep.source, "format": rep.format, "is_bounce": False, "kind": rep.kind.value}
                 )
             )
             out.write("\n")
         for row in rep.records():
-            out.write(json.dumps(row, ensure_ascii=False))
+            out.write(json_text(row))
             out.write("\n")
     out.flush()
 
@@ -335,11 +339,13 @@ class _Summary:
         self.delayed = 0  # recipients of delay warnings (DSN action "delayed"): not failures
         self.messages = 0
         self.errors = 0
+        self.cut = 0
 
     def add(self, reports: list[BounceReport]) -> None:
         for rep in reports:
             self.messages += 1
             self.errors += rep.error is not None
+            self.cut += rep.cut is not None
             self.kinds[rep.kind.value] += 1
             if not rep.is_bounce:
                 continue
@@ -366,6 +372,8 @@ class _Summary:
         line = f"{self.messages} message(s): " + ", ".join(parts)
         if self.suspected:
             line += f"; {self.suspected} 'user unknown' for known-good addresses (suspected filtering)"
+        if self.cut:
+            line += f"; {self.cut} cut at the size cap (read only in part)"
         console.print(Text(line))
         if self.delayed:
             console.print(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from inboxtrace.cli import exits
+from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -97,6 +97,13 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     no_spamassassin: Annotated[
         bool, typer.Option("--no-spamassassin", help="Content check without SpamAssassin.")
     ] = False,
+    rspamd: Annotated[
+        str | None,
+        typer.Option(help="URL of a running rspamd worker (default: http://127.0.0.1:11333 if up)."),
+    ] = None,
+    start_rspamd: Annotated[
+        bool, typer.Option("--start-rspamd", help="Start a private rspamd for the check (takes ~30 s).")
+    ] = False,
     db: Annotated[
         str | None,
         typer.Option("--db", help="Store with DMARC reports (inboxtrace dmarc ingest): what receivers saw."),
@@ -163,10 +170,18 @@ def check(  # noqa: PLR0917 (typer maps each parameter to an option)
     if raw is not None and not no_content:
         from inboxtrace.cli import _content
 
-        content = _content.run(raw, options, result, spamd=spamd, spamassassin=not no_spamassassin)
+        content = _content.run(
+            raw,
+            options,
+            result,
+            spamd=spamd,
+            spamassassin=not no_spamassassin,
+            rspamd=rspamd,
+            start_rspamd=start_rspamd,
+        )
     if json_out:
         out = result.to_dict() | (_content.to_dict(*content) if content else {})
-        sys.stdout.write(json.dumps(out, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(json_text(out, default=str) + "\n")
     else:
         render(result, Console(highlight=False), verbose=verbose)
         if content:
@@ -220,7 +235,7 @@ def _many(path: Path, options: CheckOptions) -> tuple[int | None, int]:
                 mark = -1 if res.score is None else res.score  # unscored counts as failing
                 scored += res.score is not None
                 lowest = mark if lowest is None else min(lowest, mark)
-            sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.write(json_text(record, default=str) + "\n")
             sys.stdout.flush()
             progress.advance(task)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from inboxtrace.cli.options import DbOption
+from inboxtrace.safetext import json_text
 
 
 def register(app: typer.Typer) -> None:
@@ -61,7 +63,7 @@ def diagnose(
     nameserver: Annotated[
         list[str] | None, typer.Option("--nameserver", help="DNS server for --check-sender (HOST[:PORT]).")
     ] = None,
-    db: Annotated[str | None, typer.Option("--db", help="Store URL or file.", show_default=False)] = None,
+    db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Give each seed (or the --to recipient) not in the inbox exactly one conclusion: not-sent, rejected,
@@ -96,6 +98,6 @@ def diagnose(
                 window=win,
             )
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(result.to_dict(), indent=2) + "\n")
     else:
         Console(highlight=False).print(result)

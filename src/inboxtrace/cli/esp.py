@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from inboxtrace.cli.logs import DbOption
+from inboxtrace.cli.options import DbOption
 
 events_app = typer.Typer(
     help="ESP events (SES, SendGrid, Mailgun, Postmark, SMTP2GO, SparkPost).", no_args_is_help=True

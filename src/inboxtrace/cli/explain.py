@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-
-from inboxtrace.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
@@ -35,33 +30,6 @@ def explain(
     ] = None,
 ) -> None:
     """Explain an SMTP reply: class, reason, hard/soft bounce, what to do. Two or more codes: compare them."""
-    from inboxtrace.explain import compare_codes, explain_lines, explain_reply, is_code_list
-    from inboxtrace.i18n import languages
+    from inboxtrace.cli._fast import run_explain
 
-    if lang not in languages():
-        raise InputError(f"unknown language {lang!r}; available: {', '.join(languages())}")
-    console = Console(highlight=False)
-    args = reply or []
-    if file is not None or args == ["-"]:
-        try:
-            stream = file.open(encoding="utf-8", errors="replace") if file else sys.stdin
-        except OSError as exc:
-            raise InputError(f"cannot read {file}: {exc.strerror}") from None
-        with stream:
-            for obj in explain_lines(stream, lang=lang):
-                sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-        return
-    if not args:
-        raise InputError("give a reply text to explain, two or more reply codes, or '-' to read stdin")
-    if len(args) >= 2 and is_code_list(args):
-        comparison = compare_codes(args, lang=lang)
-        if as_json:
-            sys.stdout.write(json.dumps(comparison.to_dict(), ensure_ascii=False) + "\n")
-        else:
-            console.print(comparison)
-        return
-    result = explain_reply(" ".join(args), lang=lang, remote_host=remote_host)
-    if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-    else:
-        console.print(result)
+    run_explain(reply or [], file=file, as_json=as_json, lang=lang, remote_host=remote_host)

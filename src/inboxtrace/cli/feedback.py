@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from inboxtrace.cli.options import DbOption
+from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,7 +23,6 @@ if TYPE_CHECKING:
 dmarc_app = typer.Typer(help="DMARC aggregate and failure reports: store them, then see who sends as you.")
 tlsrpt_app = typer.Typer(help="SMTP TLS reports (TLS-RPT): store them, then see where TLS failed.")
 
-DbOption = Annotated[str | None, typer.Option("--db", help="Store URL (default: $INBOXTRACE_DB).")]
 PathsArg = Annotated[
     list[str] | None,
     typer.Argument(
@@ -99,7 +100,7 @@ def _ingest(  # noqa: PLR0917 (the options of the ingest command, passed on)
     with open_store(db) as store:
         counts = ingest_reports(store, items())
     if json_out:
-        sys.stdout.write(json.dumps(counts.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(counts.to_dict()) + "\n")
     else:
         _print_counts(counts)
     if counts.rejected and not (counts.aggregate or counts.failure or counts.tlsrpt or counts.duplicates):
@@ -143,7 +144,10 @@ def _ingest_command(  # noqa: PLR0917 (typer maps each parameter to an option)
         bool, typer.Option("--starttls", help="Plain IMAP port upgraded with STARTTLS.")
     ] = False,
     cafile: Annotated[
-        Path | None, typer.Option("--cafile", help="CA bundle to verify the IMAP server with.")
+        Path | None,
+        typer.Option(
+            "--ca-file", help="CA bundle to verify the IMAP server with (instead of the system store)."
+        ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
@@ -179,7 +183,7 @@ def dmarc_report(  # noqa: PLR0917 (typer maps each parameter to an option)
             store, domain=domain, since=parse_when(since), ptr=ptr, nameservers=tuple(nameserver or ())
         )
     if json_out:
-        sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(json_text(summary.to_dict(), default=str) + "\n")
         return
     from rich.console import Console
 
@@ -201,7 +205,7 @@ def tlsrpt_report(
     with open_store(db, must_exist=True) as store:
         summary = tls_summary(store, domain=domain, since=parse_when(since))
     if json_out:
-        sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(json_text(summary.to_dict(), default=str) + "\n")
         return
     from rich.console import Console
 

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
+from inboxtrace.cli.options import DbOption
+from inboxtrace.safetext import json_text
+
 if TYPE_CHECKING:
     from inboxtrace.ingest import IngestSummary
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Database URL (sqlite:///FILE, postgresql://...) or a file path. "
-        "Default: $INBOXTRACE_DB or a SQLite file in your data directory.",
-        show_default=False,
-    ),
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -31,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(obj, indent=2) + "\n")
 
 
 def ingest(
@@ -80,16 +74,24 @@ def ingest(
                 from inboxtrace.errors import InputError
 
                 raise InputError("--follow takes exactly one log file path")
-            summary = run_follow(
-                files[0],
-                store,
-                format=fmt,
-                tz=tz,
-                host=host,
-                on_batch=None
-                if (quiet or as_json)
-                else (lambda s: err.print(f"[dim]{s.lines} lines, {s.messages} messages stored[/dim]")),
-            )
+            with _sigterm_as_interrupt() as stopped:
+                summary = run_follow(
+                    files[0],
+                    store,
+                    format=fmt,
+                    tz=tz,
+                    host=host,
+                    should_stop=lambda: bool(stopped),
+                    on_batch=None
+                    if (quiet or as_json)
+                    else (
+                        lambda s: err.print(f"[dim]{s.lines:,} lines, {s.messages:,} messages stored[/dim]")
+                    ),
+                )
+            if stopped:
+                err.print(
+                    f"stopped by {stopped[0]}: the position in {files[0]} is saved; the next --follow resumes there"
+                )
         elif quiet or as_json or not err.is_terminal:
             summary = run_ingest(files, store, format=fmt, tz=tz, host=host, resume=not reread)
         else:
@@ -102,6 +104,39 @@ def ingest(
         from inboxtrace.errors import MalformedInputError
 
         raise MalformedInputError("; ".join(summary.damaged) + " (what was readable is stored)")
+    if summary.lines and summary.unknown == summary.lines:
+        from inboxtrace.errors import UnknownFormatError
+
+        raise UnknownFormatError(
+            f"not a mail log inboxtrace can read: none of the {summary.lines:,} lines of "
+            f"{', '.join(summary.sources) or ', '.join(files)} is a Postfix, Exim or Sendmail line "
+            "(use --format to force one)"
+        )
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[list[str]]:
+    """While following, SIGTERM (systemd stop, kill) ends the follow cleanly: at the next pause of the
+    log the rows read so far are written and the position saved (a second SIGTERM stops at once, as
+    Ctrl-C does). Yields a list that names the signal once it came."""
+    import signal
+
+    got: list[str] = []
+
+    def on_term(signum: int, frame: object) -> None:
+        if got:
+            raise KeyboardInterrupt
+        got.append("SIGTERM")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread (an embedding caller): leave signals alone
+        yield got
+        return
+    try:
+        yield got
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _with_progress(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -11,18 +10,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from inboxtrace.cli.options import DbOption
+from inboxtrace.safetext import json_text
 from inboxtrace.safetext import markup_safe as escape
 
 placement_app = typer.Typer(
     help="Inbox-placement tests: where did each seed's copy land?", no_args_is_help=True
 )
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Store URL or file (default: $INBOXTRACE_DB or the user data dir).", show_default=False
-    ),
-]
 SeedsOption = Annotated[
     str | None, typer.Option("--seeds", help="Seed list (TOML); default: the one the test was made with.")
 ]
@@ -33,7 +28,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(obj, indent=2) + "\n")
 
 
 def parse_duration(text: str) -> float:
@@ -56,7 +51,7 @@ def new(
     seeds: Annotated[str | None, typer.Option("--seeds", help="Seed list (TOML) the test is for.")] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note shown in reports.")] = None,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Create a test with a unique token and print how to include it in a campaign."""
     from inboxtrace.diagnose.workflow import create_test
@@ -75,14 +70,15 @@ def new(
 
 def _password(env: str | None, file: str | None) -> str | None:
     from inboxtrace.errors import ConfigError
+    from inboxtrace.secrets import register as register_secret
 
     if env:
         if env not in os.environ:
             raise ConfigError(f"environment variable {env} is not set")
-        return os.environ[env]
+        return register_secret(os.environ[env])
     if file:
         try:
-            return Path(file).read_text(encoding="utf-8").splitlines()[0]
+            return register_secret(Path(file).read_text(encoding="utf-8").splitlines()[0])
         except (OSError, IndexError) as exc:
             raise ConfigError(f"cannot read a password from {file}") from exc
     return None
@@ -117,7 +113,7 @@ def send(
     pause: Annotated[float, typer.Option("--pause", help="Seconds between recipients (rate limits).")] = 0.0,
     seeds: SeedsOption = None,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Send the message to every seed through your SMTP server and record each reply and transcript."""
     from inboxtrace.diagnose.workflow import send_placement
@@ -160,7 +156,7 @@ def check(
     ] = None,
     seeds: SeedsOption = None,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Find every seed's copy (polling until all are found or the window closes) and store the result."""
     from inboxtrace.cli.diagnose import parse_time
@@ -175,17 +171,30 @@ def check(
             err.print(f"[dim]{found}/{len(results)} found[/dim]")
 
     with open_store(db) as store:
-        run_check(
+        results = run_check(
             store, test_id, seed_file=seeds, wait=parse_duration(wait), interval=parse_duration(interval),
             per_host=per_host, progress=progress, sent_at=parse_time(sent_at) if sent_at else None,
         )  # fmt: skip
         report = placement_report(store, test_id, trend=0)
+    failed = [r for r in results if r.placement == "error"]
+    if results and len(failed) == len(results):
+        from inboxtrace.errors import RemoteError
+
+        first = failed[0]
+        raise RemoteError(
+            f"no seed could be searched ({len(failed)} of {len(results)} failed); "
+            f"{first.address}: {first.error}" + (" (and the others)" if len(failed) > 1 else "")
+        )
     if as_json:
         _json(report.to_dict())
         return
     con = Console(highlight=False)
     con.print(report)
-    elsewhere = sum(1 for r in report.results if r.placement != "inbox")
+    elsewhere = sum(1 for r in report.results if r.placement not in ("inbox", "error"))
+    if failed:
+        con.print(
+            f"{len(failed)} seed(s) could not be searched (see 'error' above): fix them with inboxtrace seeds check"
+        )
     if elsewhere:
         con.print(
             f"{elsewhere} seed(s) not in the inbox: inboxtrace diagnose {escape(test_id)} explains each "
@@ -199,7 +208,7 @@ def report(
     *,
     trend: Annotated[int, typer.Option("--trend", help="How many earlier tests to compare.")] = 10,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="One CSV row per seed.")] = False,
 ) -> None:
     """Seed-by-seed results, the provider × placement matrix, and the trend over earlier tests."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from inboxtrace.safetext import json_text
 from inboxtrace.safetext import markup_safe as escape
 
 seeds_app = typer.Typer(help="Seed mailboxes (IMAP) used by placement tests.", no_args_is_help=True)
@@ -46,7 +46,7 @@ def check(
     failed = sum(1 for r in results if not r.ok)
     if as_json:
         out = {"seeds": [r.to_dict() for r in results], "ok": len(results) - failed, "failed": failed}
-        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(out, indent=2) + "\n")
     else:
         con = Console(highlight=False)
         table = Table(title=f"{len(results)} seeds, {failed} failed", title_justify="left")

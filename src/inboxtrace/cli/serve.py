@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from inboxtrace.cli.logs import DbOption
+from inboxtrace.cli.options import DbOption
 
 tokens_app = typer.Typer(
     help="API tokens for the web app and HTTP API (only a hash is stored).", no_args_is_help=True

@@ -10,6 +10,7 @@ disguise, not a dead address.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from inboxtrace.codes.accept import remote_queue_id
@@ -40,6 +41,7 @@ _FILTER_REASONS = frozenset(
 # Reasons about the mailbox itself: a policy status (X.7.x) with such a text disagrees with it.
 _MAILBOX_REASONS = frozenset({"userunknown", "hostunknown", "mailboxfull", "suspend", "hasmoved"})
 # Status subjects specific enough that a different reason in the text is a real disagreement.
+_WORD_RE = re.compile(r"[^\W\d_]")  # a letter: the reply has text beyond its codes
 _SPECIFIC_SUBJECTS = frozenset({"1", "2", "3"})
 _HANDED_OVER_RE = re.compile(
     r"queued|accepted for delivery|message accepted|\bOK id=|\s-\s?gsmtp|queued mail for delivery|"
@@ -47,7 +49,9 @@ _HANDED_OVER_RE = re.compile(
     re.IGNORECASE,
 )
 # Addresses are not evidence (a "<spam@example.com>: Relay access denied" is about relaying).
-_ADDRESS_RE = re.compile(r"<[^<>\s]*>|[^\s<>()\[\]\"']+@[^\s<>()\[\]\"']+")
+# (A match starts only where a token starts: from inside a long token without "@" the search
+# would rescan the rest of the token at every position, quadratic in its length.)
+_ADDRESS_RE = re.compile(r"<[^<>\s]*>|(?<![^\s<>()\[\]\"'])[^\s<>()\[\]\"']+@[^\s<>()\[\]\"']+")
 _TRANSIENT_ACTIONS = {"suppress-address": "retry", "check-destination": "retry"}
 
 
@@ -61,7 +65,13 @@ def classify(reply: Reply | str, *, remote_host: str | None = None, lang: str = 
     """
     if isinstance(reply, str):
         key, originals = _templated(reply)
-        verdict = _classify_text(key, remote_host, lang)
+        try:
+            verdict = _classify_text(key, remote_host, lang)
+        except NotAReplyError as exc:
+            if not originals:
+                raise
+            # the message quotes the text it was given: the input, not its template
+            raise NotAReplyError(_QUOTED_PLACEHOLDER_RE.sub(_put_back(originals), str(exc))) from None
         return _restored(verdict, originals) if originals else verdict
     return _classify(reply, remote_host, lang, strict=False)
 
@@ -72,6 +82,15 @@ def classify(reply: Reply | str, *, remote_host: str | None = None, lang: str = 
 _VARIABLE_RE = re.compile(r"(?<![\w.+=@-])(?=[\w.+=-]*[\d@])[\w.+=@-]{6,}")
 _IPV4_RE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _PLACEHOLDER_RE = re.compile("\x02(\\d+)\x02")
+_QUOTED_PLACEHOLDER_RE = re.compile(r"\\x02(\d+)\\x02")  # a placeholder inside a repr()
+
+
+def _put_back(originals: list[str]) -> Callable[[re.Match[str]], str]:
+    def back(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return originals[index] if index < len(originals) else ""
+
+    return back
 
 
 def _templated(text: str) -> tuple[str, list[str]]:
@@ -96,10 +115,7 @@ def _templated(text: str) -> tuple[str, list[str]]:
 
 
 def _restored(verdict: Verdict, originals: list[str]) -> Verdict:
-    def back(match: re.Match[str]) -> str:
-        index = int(match.group(1))
-        return originals[index] if index < len(originals) else ""
-
+    back = _put_back(originals)
     explanation = verdict.explanation
     if "\x02" in explanation:
         explanation = _PLACEHOLDER_RE.sub(back, explanation)
@@ -146,12 +162,15 @@ def _classify(parsed: Reply, remote_host: str | None, lang: str, strict: bool) -
         return _accepted(parsed, provider, lang)
 
     evidence = _ADDRESS_RE.sub(" ", text)
-    rule: Rule | None = match_rule(provider_rules(), evidence, code, status, klass)
-    if rule is None:
-        rule = match_rule(special_rules(), evidence, code, status, klass)
+    rule: Rule | None = None
+    wordy = _WORD_RE.search(evidence) is not None  # a bare "550" or "5.1.1" has no text to match
+    if wordy:
+        rule = match_rule(provider_rules(), evidence, code, status, klass)
+        if rule is None:
+            rule = match_rule(special_rules(), evidence, code, status, klass)
     if rule is not None and rule.reply_class is ReplyClass.SUCCESS and klass is None:
         return _accepted(parsed, provider, lang, note=rule.note)
-    text_reason = rule.reason if rule else match_phrase(evidence)
+    text_reason = rule.reason if rule else (match_phrase(evidence) if wordy else None)
     if strict and code is None and status is None and text_reason is None:
         shown = parsed.raw.strip().splitlines()[0][:80]
         raise NotAReplyError(

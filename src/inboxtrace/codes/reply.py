@@ -68,8 +68,10 @@ _WRAPPERS: tuple[re.Pattern[str], ...] = (
 # The literals each wrapper needs (needles.py): a text without them skips that regex.
 _WRAPPER_NEEDLES = tuple(needles_of(p.pattern, p.flags) for p in _WRAPPERS)
 
+# (The leading blanks are matched from their first one only: tried at each blank of a long run
+# of them, the search would rescan the rest of the run every time, quadratic in its length.)
 _TRAILING_PHASE_RE = re.compile(
-    r"\s*\((?:in reply to|after|while)\s[^()]*(?:\([^()]*\)[^()]*)*\)\s*$", re.IGNORECASE
+    r"(?<!\s)\s*\((?:in reply to|after|while)\s[^()]*(?:\([^()]*\)[^()]*)*\)\s*$", re.IGNORECASE
 )
 
 

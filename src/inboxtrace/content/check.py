@@ -17,6 +17,7 @@ from inboxtrace.model.check import Finding
 
 MAX_BLOCKLIST_DOMAINS = 20
 CLOSE_TO_SPAM = 0.6  # a score above this share of the threshold is "close"
+MAX_SCAN_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,9 @@ class ContentOptions:
 
     ``spamd``: ``HOST:PORT`` of a running spamd; without it a private spamd is started for the
     check (and stopped) when ``start_spamd`` is true and SpamAssassin is installed.
-    ``spamassassin=False`` skips SpamAssassin. The resolver and blocklist options are those of the
+    ``spamassassin=False`` skips SpamAssassin. rspamd scores too when ``rspamd`` (the URL of its
+    normal worker) is given, when ``start_rspamd`` asks for a private one (slow to start), or when
+    ``probe_rspamd`` finds one answering at http://127.0.0.1:11333. The resolver and blocklist options are those of the
     sender check (``nameservers``, ``timeout``, ``tries``, ``dnsbl_file``, ``blocklists``).
     """
 
@@ -33,6 +36,9 @@ class ContentOptions:
     spamd: str | None = None
     start_spamd: bool = True
     spamd_timeout: float = 60.0
+    rspamd: str | None = None
+    start_rspamd: bool = False
+    probe_rspamd: bool = True
     blocklists: bool = True
     dnsbl_file: str | None = None
     nameservers: tuple[str, ...] = ()
@@ -72,6 +78,8 @@ class ContentResult:
     rules: tuple[ExplainedRule, ...] = ()
     spam_error: str | None = None
     link_domains: tuple[str, ...] = field(default_factory=tuple)
+    rspamd: spamd.SpamReport | None = None
+    rspamd_error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +93,18 @@ class ContentResult:
                 "rules": [r.to_dict() for r in self.rules],
             },
             "spamassassin_error": self.spam_error,
+            "rspamd": None
+            if self.rspamd is None
+            else {
+                "score": self.rspamd.total,
+                "required": self.rspamd.required,
+                "action": self.rspamd.action,
+                "rules": [
+                    {"name": r.name, "points": r.points, "description": r.description}
+                    for r in self.rspamd.rules
+                ],
+            },
+            "rspamd_error": self.rspamd_error,
             "link_domains": list(self.link_domains),
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -118,6 +138,11 @@ def _spam_findings(report: spamd.SpamReport) -> list[Finding]:
 
 
 def _score(raw: bytes, options: ContentOptions) -> spamd.SpamReport:
+    if len(raw) > MAX_SCAN_BYTES:
+        raise InboxtraceError(
+            f"the message is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB: not scored "
+            "(spamc skips messages over 500 KB by default, as many receivers do)"
+        )
     if options.spamd:
         host, _, port = options.spamd.rpartition(":")
         try:
@@ -128,6 +153,35 @@ def _score(raw: bytes, options: ContentOptions) -> spamd.SpamReport:
         raise InboxtraceError("no spamd given and starting one is turned off")
     with spamd.SpamdServer.start(timeout=options.spamd_timeout) as server:
         return server.score(raw)
+
+
+def _rspamd(raw: bytes, options: ContentOptions) -> tuple[spamd.SpamReport | None, str | None]:
+    """(report, None), or (None, why) when rspamd was asked for and failed, or (None, None)."""
+    from inboxtrace.content import rspamd
+
+    try:
+        if options.rspamd:
+            return rspamd.score(raw, options.rspamd), None
+        if options.start_rspamd:
+            with rspamd.RspamdServer.start() as server:
+                return server.score(raw), None
+        if options.probe_rspamd and rspamd.available() and rspamd.ping(rspamd.DEFAULT_URL, timeout=0.5):
+            return rspamd.score(raw, rspamd.DEFAULT_URL), None
+    except InboxtraceError as exc:
+        return None, str(exc)
+    return None, None
+
+
+def _rspamd_finding(report: spamd.SpamReport) -> Finding:
+    shown = f"{report.total:g} points, action {report.action or '?'}"
+    code = {
+        "reject": "content.rspamd-reject",
+        "add header": "content.rspamd-spam",
+        "rewrite subject": "content.rspamd-spam",
+        "greylist": "content.rspamd-greylist",
+        "soft reject": "content.rspamd-greylist",
+    }.get(report.action, "content.rspamd-clean")
+    return finding(code, found=shown)
 
 
 async def blocklisted(domains: tuple[str, ...], options: ContentOptions) -> list[Finding]:
@@ -184,6 +238,11 @@ def check_content(raw: bytes, options: ContentOptions | None = None) -> ContentR
             total, required = report.total, report.required
             rules = explain_rules(report)
             findings += _spam_findings(report)
+    rspamd_report, rspamd_error = _rspamd(raw, options)
+    if rspamd_report is not None:
+        findings.append(_rspamd_finding(rspamd_report))
+    elif rspamd_error is not None:
+        findings.append(finding("content.rspamd-unavailable", found=rspamd_error, checked=False))
     if not any(f.severity.value != "info" for f in findings if f.check == "content"):
         findings.append(finding("content.ok"))
     return ContentResult(
@@ -195,4 +254,6 @@ def check_content(raw: bytes, options: ContentOptions | None = None) -> ContentR
         rules=rules,
         spam_error=error,
         link_domains=domains,
+        rspamd=rspamd_report,
+        rspamd_error=rspamd_error,
     )

@@ -18,6 +18,9 @@ _ADDRESS_IN_NAME = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)", re.UNICODE)
 _UNSUB_WORDS = ("unsubscribe", "opt out", "opt-out", "abmelden", "désinscri", "desinscri", "darse de baja")
 _URI_IN_BRACKETS = re.compile(r"<([^<>]*)>")
 _ONE_CLICK = re.compile(r"^\s*List-Unsubscribe\s*=\s*One-Click\s*$", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|mailto:)\S+", re.IGNORECASE)
+# look-alike letters come from these alphabets; Japanese or Korean names mix scripts legitimately
+_CONFUSABLE = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC"})
 _SHOWN_URL = re.compile(r"^(?:https?://)?((?:[\w-]+\.)+[a-z]{2,})(?:[/:?#]|$)", re.IGNORECASE)
 
 
@@ -32,7 +35,7 @@ def structure(body: Body) -> list[Finding]:
     if body.problems:
         out.append(finding("content.broken-mime", found="; ".join(dict.fromkeys(body.problems))[:800]))
     html_words = words(body.html_text)
-    plain_words = words(body.plain_text)
+    plain_words = words(_URL.sub(" ", body.plain_text))  # a text part spells out its links
     if body.html and not body.plain:
         out.append(finding("content.no-text-part", found=f"{len(body.html)} HTML part(s), no text/plain"))
     elif body.html and plain_words and len(html_words) >= 20:
@@ -176,7 +179,7 @@ def sender(body: Body) -> list[Finding]:
     if hidden:
         problems.append(f"hidden characters {', '.join(hidden[:5])} in From")
     for word in name.split():
-        scripts = _scripts(word)
+        scripts = _scripts(word) & _CONFUSABLE
         if len(scripts) > 1:
             problems.append(f"{word[:40]!r} mixes {' and '.join(sorted(scripts))} letters")
             break
@@ -186,7 +189,7 @@ def sender(body: Body) -> list[Finding]:
     except UnicodeError:
         shown_domain = domain
     for label in shown_domain.split("."):
-        scripts = _scripts(label)
+        scripts = _scripts(label) & _CONFUSABLE
         if len(scripts) > 1:
             problems.append(f"domain label {label[:40]!r} mixes {' and '.join(sorted(scripts))} letters")
     if problems:

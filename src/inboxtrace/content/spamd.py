@@ -60,6 +60,7 @@ class SpamReport:
     spam: bool
     rules: tuple[RuleHit, ...] = field(default_factory=tuple)
     engine: str = "spamassassin"
+    action: str = ""  # rspamd's action (no action, greylist, add header, rewrite subject, reject)
 
 
 def parse_reply(reply: bytes) -> SpamReport:

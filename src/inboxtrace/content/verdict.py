@@ -13,6 +13,16 @@ from inboxtrace.content.knowledge import load
 from inboxtrace.model.check import CheckResult, Finding
 
 MIN_RULE_POINTS = 1.0  # a SpamAssassin rule adding less is not a "top fix"
+# the engines' overall verdicts: their rules are the fixes
+_SCORE_CODES = frozenset(
+    {
+        "content.spam",
+        "content.spam-close",
+        "content.rspamd-reject",
+        "content.rspamd-spam",
+        "content.rspamd-greylist",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +111,7 @@ def top_fixes(findings: list[Finding], content: ContentResult | None, n: int = 3
     worth ten times their points."""
     ranked: list[tuple[int, float, Fix]] = []
     for f in findings:
-        if f.severity.value == "info" or not f.checked or f.code in ("content.spam", "content.spam-close"):
+        if f.severity.value == "info" or not f.checked or f.code in _SCORE_CODES:
             continue
         ranked.append((f.severity.rank, -f.penalty, Fix(_part(f), f.title, f.fix, f.found)))
     if content is not None:
@@ -112,6 +122,14 @@ def top_fixes(findings: list[Finding], content: ContentResult | None, n: int = 3
                 title = f"SpamAssassin {rule.name} (+{rule.points:g}): {rule.meaning}"
                 rank = 0 if spam else 1  # in mail scored as spam the rules are errors
                 ranked.append((rank, -rule.points * 10, Fix("content", title, how, rule.description)))
+        if content.rspamd is not None:
+            for hit in content.rspamd.rules:
+                if hit.points >= MIN_RULE_POINTS:
+                    title = f"rspamd {hit.name} (+{hit.points:g}): {hit.description or 'see rspamd documentation'}"
+                    how = "Change what the rspamd symbol reacts to."
+                    ranked.append(
+                        (0 if content.rspamd.spam else 1, -hit.points * 10, Fix("content", title, how))
+                    )
     ranked.sort(key=lambda item: (item[0], item[1]))
     out: list[Fix] = []
     for _rank, _pen, fix in ranked:

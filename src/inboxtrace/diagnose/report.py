@@ -13,6 +13,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
 from inboxtrace.model.placement import PlacementTest, SeedResult
+from inboxtrace.safetext import csv_row
 from inboxtrace.safetext import markup_safe as escape
 
 COLUMNS = ("inbox", "tab", "spam", "trash", "archive", "other", "missing", "error")
@@ -97,11 +98,11 @@ class PlacementReport:
                     "dmarc", "error"])  # fmt: skip
         for r in self.results:
             auth = {a.method: a.result for a in r.auth}
-            w.writerow([
+            w.writerow(csv_row([
                 r.test_id, r.provider, r.address, r.placement, r.folder or "",
                 r.arrived.isoformat() if r.arrived else "", "" if r.delay is None else f"{r.delay:.0f}",
                 auth.get("spf", ""), auth.get("dkim", ""), auth.get("dmarc", ""), r.error or "",
-            ])  # fmt: skip
+            ]))  # fmt: skip
         return out.getvalue()
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

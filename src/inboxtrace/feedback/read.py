@@ -126,7 +126,9 @@ def read_blob(data: bytes, source: str, *, depth: int = 0, hint: str = "") -> It
             yield from read_blob(gunzip(data), source, depth=depth + 1, hint=hint or source)
             return
         start = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-        if start.startswith(b"<"):
+        if start.startswith(b"<") or data.startswith(
+            (b"\xff\xfe<", b"\xfe\xff\x00<", b"\xff\xfe", b"\xfe\xff")
+        ):
             kind = "aggregate"
             yield parse_aggregate(data)
             return

@@ -5,13 +5,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from inboxtrace.errors import UnknownFormatError
+from inboxtrace.logs import exim, postfix, sendmail
 from inboxtrace.logs.events import EventSink
-from inboxtrace.logs.exim import EximParser
-from inboxtrace.logs.postfix import PostfixParser
-from inboxtrace.logs.sendmail import SendmailParser
 
 
 class LogParser(Protocol):
@@ -29,19 +28,25 @@ class LogParser(Protocol):
         """Report the events of one log message to ``sink``."""
 
 
-_FACTORIES = (PostfixParser, EximParser, SendmailParser)
-FORMATS: tuple[str, ...] = tuple(f.name for f in _FACTORIES)
+# (name, factory): the names are the modules' NAME, not read off the classes, because a parser
+# compiled by mypyc (inboxtrace.native) has its ``name`` on instances only.
+_FACTORIES: tuple[tuple[str, Callable[[], LogParser]], ...] = (
+    (postfix.NAME, postfix.PostfixParser),
+    (exim.NAME, exim.EximParser),
+    (sendmail.NAME, sendmail.SendmailParser),
+)
+FORMATS: tuple[str, ...] = tuple(name for name, _ in _FACTORIES)
 
 
 def all_parsers() -> list[LogParser]:
     """A fresh instance of every registered parser, in dispatch order."""
-    return [f() for f in _FACTORIES]
+    return [f() for _, f in _FACTORIES]
 
 
 def parser_named(name: str) -> LogParser:
     """The parser for ``--format NAME``; raises :class:`UnknownFormatError` for other names."""
-    for f in _FACTORIES:
-        if f.name == name:
+    for known, f in _FACTORIES:
+        if known == name:
             return f()
     raise UnknownFormatError(f"unknown log format {name!r}; known: {', '.join(FORMATS)} (or auto)")
 

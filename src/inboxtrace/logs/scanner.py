@@ -89,6 +89,7 @@ class Scanner:
         handled = 0  # lines handled by last_parser since it took over
         ln = block.first_line_no - 1
         quick = self._quick
+        valid = getattr(sink, "clock", None)  # the sink's Clock (cached per text): None = not a time
         n_connect = n_disconnect = 0
         for line in block.lines:
             ln += 1
@@ -118,7 +119,9 @@ class Scanner:
                     continue
                 ts, host, tag, msg = env
                 parts = [host, tag, msg]
-            if len(parts) != 3:
+            if len(parts) != 3 or (valid is not None and valid(ts) is None):
+                # (an impossible time, "Feb 30 25:61:99", month "Foo", offset -25:00, is no
+                # event: never stored as year 1)
                 stats.add_unknown(line)
                 continue
             host, tag, msg = parts

@@ -73,6 +73,7 @@ class BounceReport:
     queue_id: str | None = None  # queue id of the DSN on the reporting MTA, when it says
     digest: str = ""  # sha256 of the raw bytes: the identity used for idempotent ingest
     error: str | None = None  # why the input could not be read (kind is ERROR)
+    cut: str | None = None  # what a size cap left unread (None: the whole message was read)
 
     @property
     def is_bounce(self) -> bool:
@@ -108,6 +109,7 @@ class BounceReport:
                     "verp_recipient": orig.verp_recipient if orig else None,
                     "tracking": dict(orig.tracking) if orig else {},
                     "bounce_date": self.date.isoformat() if self.date else None,
+                    "cut": self.cut,
                 }
             )
             out.append(row)

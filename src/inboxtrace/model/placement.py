@@ -215,6 +215,7 @@ class SeedResult:
     received: tuple[str, ...] = ()
     message_id: str | None = None
     error: str | None = None
+    error_kind: str | None = None  # a SeedErrorKind value when placement is "error"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -230,6 +231,7 @@ class SeedResult:
             "received": list(self.received),
             "message_id": self.message_id,
             "error": self.error,
+            "error_kind": self.error_kind,
         }
 
 

@@ -177,10 +177,17 @@ def message_view(store: Store, ref: str, *, diagnose: bool = True) -> MessageVie
 
         times = [a.time for d in message.deliveries for a in d.attempts]
         start = message.received or (min(times) if times else None)
+        end = max([*times, *([message.completed] if message.completed else []), *([start] if start else [])])
         if start is not None:
+            # this message's deliveries (later mail to the same address has its own page); bounce
+            # messages that came after it are still joined
             for d in message.deliveries[:20]:
                 diagnoses[d.recipient] = diagnose_address(
-                    store, d.recipient, since=start - timedelta(minutes=1), limit=5
+                    store,
+                    d.recipient,
+                    since=start - timedelta(minutes=1),
+                    until=end + timedelta(minutes=1),
+                    limit=5,
                 )
     placements = seed_placements(store, message)
     return MessageView(ref, message, one, notes, diagnoses, placements)

@@ -100,10 +100,11 @@ def build_overview(store: Store, *, days: int = 30, until: datetime | None = Non
 
 
 class OverviewCache:
-    """Overviews kept for ``max_age`` seconds. Counting a large store takes seconds (every
-    grouping reads every recipient of the period), so a page is answered from the last result and
-    a stale one is recomputed in the background (one refresh at a time per period); only the very
-    first request of a period waits for the computation."""
+    """Overviews kept for ``max_age`` seconds, or ten times as long as computing one took (so a
+    big store is not recounted all the time). Counting a large store takes seconds (every grouping
+    reads every recipient of the period), so a page is answered from the last result and a stale
+    one is recomputed in the background (one refresh at a time per period); only a request that
+    finds no result at all waits for one."""
 
     def __init__(self, store: Store, *, max_age: float = 60.0) -> None:
         self.store = store
@@ -111,6 +112,7 @@ class OverviewCache:
         self._done: dict[int, tuple[float, Overview]] = {}
         self._running: set[int] = set()
         self._lock = threading.Lock()
+        self._compute_lock = threading.Lock()
 
     def _compute(self, days: int) -> Overview:
         try:
@@ -133,18 +135,26 @@ class OverviewCache:
         ).start()
 
     def _quiet_compute(self, days: int) -> None:
-        with contextlib.suppress(InboxtraceError):  # a failed refresh keeps the last result
-            self._compute(days)
+        first = days not in self._done
+        with contextlib.ExitStack() as stack:
+            if first:  # a request arriving meanwhile waits for this instead of counting again
+                stack.enter_context(self._compute_lock)
+            with contextlib.suppress(InboxtraceError):  # a failed refresh keeps the last result
+                self._compute(days)
 
     def get(self, days: int = 30) -> Overview:
         with self._lock:
             cached = self._done.get(days)
         if cached is None:
-            with self._lock:
-                self._running.add(days)
-            return self._compute(days)
+            with self._compute_lock:  # one first computation; later callers take its result
+                with self._lock:
+                    cached = self._done.get(days)
+                if cached is None:
+                    with self._lock:
+                        self._running.add(days)
+                    return self._compute(days)
         at, ov = cached
-        if time.monotonic() - at > self.max_age:
+        if time.monotonic() - at > max(self.max_age, 10 * ov.seconds):
             self.refresh(days)
         return ov
 

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from inboxtrace.report.bounce_links import async_bounce_summary
 from inboxtrace.report.numbers import num
-from inboxtrace.safetext import markup_safe
+from inboxtrace.safetext import csv_row, markup_safe
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import STATES, GroupCounts, grouped_counts, message_count, time_span
 
@@ -178,7 +178,7 @@ class DeliveryReport:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         for row in self.csv_rows():
-            w.writerow(row)
+            w.writerow(csv_row(row))
         return buf.getvalue()
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

@@ -11,16 +11,11 @@ from typing import Any
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
-from inboxtrace.safetext import markup_safe
+from inboxtrace.safetext import csv_cell, markup_safe
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import Suppression, suppressions
 
 CSV_HEADER = ("address", "last_bounce", "reason", "dsn", "bounces", "relay_host", "reply")
-
-
-def _csv_safe(value: str) -> str:
-    """Neutralise spreadsheet formulas in attacker-controlled text (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +44,7 @@ class SuppressionList:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(CSV_HEADER)
         for r in self.rows():
-            w.writerow([_csv_safe(str(r[h])) if r[h] is not None else "" for h in CSV_HEADER])
+            w.writerow([csv_cell(str(r[h])) if r[h] is not None else "" for h in CSV_HEADER])
         return buf.getvalue()
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

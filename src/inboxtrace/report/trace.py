@@ -161,6 +161,7 @@ class TraceView:
             "kind": self.hits.kind,
             "found": self.found,
             "truncated": self.hits.truncated,
+            "matched": self.hits.matched,
             "stories": [
                 {"messages": [self._message_dict(lk) for lk in s.messages]} for s in self.hits.stories
             ],
@@ -215,7 +216,7 @@ class TraceView:
             ("client", f"{m.client_host or ''}[{m.client_ip}]" if m.client_ip else m.client_host),
             ("left the queue", f"{m.completed:%Y-%m-%d %H:%M:%S}" if m.completed else None),
             ("reports on", m.dsn_of),
-            ("handed to", " ".join(m.next_hops) or None),
+            ("handed to", " ".join(dict.fromkeys(m.next_hops)) or None),
             ("source", m.source),
         ]
         t = Text()
@@ -254,10 +255,14 @@ class TraceView:
         if not self.found:
             yield Text(f"No stored message matches {visible(self.hits.query)!r}.", style="yellow")
             return
-        n = len(self.hits.stories)
+        n, m = len(self.hits.stories), self.hits.matched
+        note = ""
+        if self.hits.truncated:
+            note = f" (the {m:,} most recent matching messages; more exist: use --limit to see more)"
+        elif m > n:
+            note = f" ({m:,} matching messages; the hops and notices of one message are one story)"
         yield Text(
-            f"{n} {'story' if n == 1 else 'stories'} for {self.hits.kind} {visible(self.hits.query)}"
-            + (" (more exist; use --limit)" if self.hits.truncated else ""),
+            f"{n:,} {'story' if n == 1 else 'stories'} for {self.hits.kind} {visible(self.hits.query)}{note}",
             style="bold",
         )
         for s in self.hits.stories:

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from imapclient.exceptions import IMAPClientError
 
 from inboxtrace.errors import InboxtraceError
-from inboxtrace.model.placement import PlacementTest, Seed, SeedResult
+from inboxtrace.model.placement import PlacementTest, Seed, SeedErrorKind, SeedResult
+from inboxtrace.seeds.check import error_kind
 from inboxtrace.seeds.folders import knowledge, placement_for, search_order
 from inboxtrace.seeds.headers import copy_facts
 from inboxtrace.seeds.imap import session
@@ -18,6 +19,7 @@ from inboxtrace.seeds.pool import DEFAULT_PER_HOST, DEFAULT_TOTAL, run_per_seed
 
 MISSING = "missing"
 ERROR = "error"
+_PERMANENT = {SeedErrorKind.AUTH.value, SeedErrorKind.CONFIG.value, SeedErrorKind.TLS.value}
 
 
 def locate(
@@ -68,7 +70,10 @@ def locate(
                     message_id=facts.message_id,
                 )
     except InboxtraceError as exc:
-        return SeedResult(test.test_id, seed.address, seed.provider, ERROR, checked_at=now, error=str(exc))
+        return SeedResult(
+            test.test_id, seed.address, seed.provider, ERROR, checked_at=now, error=str(exc),
+            error_kind=error_kind(exc).value,
+        )  # fmt: skip
     return SeedResult(test.test_id, seed.address, seed.provider, MISSING, checked_at=now)
 
 
@@ -87,7 +92,8 @@ def check_placement(
 ) -> list[SeedResult]:
     """Poll every seed concurrently until every copy is found or ``wait`` seconds have passed.
 
-    Seeds that are found are not searched again; the others are retried every ``interval`` seconds.
+    Seeds that are found are not searched again; the others are retried every ``interval`` seconds,
+    except a seed that cannot log in (credentials refused, bad configuration, TLS failure).
     With ``awaited`` (the addresses the test was really sent to), the others are searched once and
     not waited for.
     The result keeps seed order: found copies with their folder, else ``missing`` (or ``error`` with the
@@ -107,7 +113,12 @@ def check_placement(
         )
         for r in found:
             latest[r.address.lower()] = r
-        pending = [s for s, r in zip(pending, found, strict=True) if r.placement in (MISSING, ERROR)]
+        # a seed that cannot log in (or is misconfigured, or fails TLS) will not do better later
+        pending = [
+            s
+            for s, r in zip(pending, found, strict=True)
+            if r.placement == MISSING or (r.placement == ERROR and r.error_kind not in _PERMANENT)
+        ]
         if wanted is not None:
             pending = [s for s in pending if s.address.lower() in wanted]
         if progress:

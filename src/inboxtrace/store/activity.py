@@ -24,11 +24,12 @@ from inboxtrace.model.log import FinalState
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.logs import epoch, from_epoch, log_deliveries, log_messages
 
-# Newest-first listing (with or without a state filter) walks these instead of sorting the table.
-sa.Index("ix_log_deliveries_last", log_deliveries.c.last_time, log_deliveries.c.mkey)
+# Newest-first listing walks ix_log_deliveries_last_time (store/alerts.py); with a state filter, this:
 sa.Index("ix_log_deliveries_state_last", log_deliveries.c.final_state, log_deliveries.c.last_time)
 # The store's time span (min first_time) without a full scan: the diagnosis asks for it on every page.
 sa.Index("ix_log_deliveries_first", log_deliveries.c.first_time)
+# The diagnosis looks a recipient up by address or original address (an OR: both sides need an index).
+sa.Index("ix_log_deliveries_orcpt", sa.func.lower(log_deliveries.c.original_recipient))
 
 MAX_LIMIT = 500
 STATES = tuple(s.value for s in FinalState)
@@ -146,26 +147,34 @@ def _msgid_forms(text: str) -> list[str]:
     return [bare, f"<{bare}>"]
 
 
-# A sender with more messages than this is searched by walking deliveries newest first (its
-# rows are everywhere); a rarer one through the sender index, then sorted.
-POPULAR = 2000
+# An address (sender or recipient) with more rows than this is searched by walking deliveries
+# newest first (its rows are everywhere); a rarer one through its index, then sorted.
+POPULAR = 1000
+
+
+def _address_condition(conn: Connection, store: Store, column: Any, addr: str) -> Any:
+    """``lower(column) == addr``, written so SQLite picks the faster plan for this address."""
+    if store.dialect != "sqlite":
+        return sa.func.lower(column) == addr  # PostgreSQL's planner has the statistics to choose
+    probe = sa.select(sa.literal(1)).where(sa.func.lower(column) == addr).offset(POPULAR).limit(1)
+    if conn.execute(probe).first() is None:
+        return sa.func.lower(column) == addr
+    # `|| ''` keeps SQLite off the address index, so it walks the newest deliveries and stops early
+    return sa.func.lower(column).op("||")("") == addr
 
 
 def _sender_condition(conn: Connection, store: Store, addr: str) -> Any:
-    m = log_messages.c
-    if store.dialect != "sqlite":
-        return sa.func.lower(m.sender) == addr  # PostgreSQL's planner has the statistics to choose
-    probe = sa.select(m.mkey).where(sa.func.lower(m.sender) == addr).offset(POPULAR).limit(1)
-    if conn.execute(probe).first() is None:
-        return sa.func.lower(m.sender) == addr
-    # `|| ''` keeps SQLite off the sender index, so it walks the newest deliveries and stops early
-    return sa.func.lower(m.sender).op("||")("") == addr
+    return _address_condition(conn, store, log_messages.c.sender, addr)
+
+
+def _recipient_condition(conn: Connection, store: Store, addr: str) -> Any:
+    return _address_condition(conn, store, log_deliveries.c.recipient, addr)
 
 
 def _alternatives(conn: Connection, store: Store, q: str | None) -> list[list[Any]]:
     """The free search as separate conditions, each able to use its own index (an OR of them
     could use none): one query per alternative, merged in order."""
-    d, m = log_deliveries.c, log_messages.c
+    m = log_messages.c
     if not q or not q.strip():
         return [[]]
     q = q.strip()
@@ -174,7 +183,7 @@ def _alternatives(conn: Connection, store: Store, q: str | None) -> list[list[An
     if "@" in q:
         addr = q.lower()
         return [
-            [sa.func.lower(d.recipient) == addr],
+            [_recipient_condition(conn, store, addr)],
             [_sender_condition(conn, store, addr)],
             [m.message_id.in_(_msgid_forms(q))],
         ]
@@ -185,7 +194,7 @@ def _conditions(conn: Connection, store: Store, f: ActivityFilter) -> list[Any]:
     d, m = log_deliveries.c, log_messages.c
     conds: list[Any] = []
     if f.recipient:
-        conds.append(sa.func.lower(d.recipient) == f.recipient.strip().lower())
+        conds.append(_recipient_condition(conn, store, f.recipient.strip().lower()))
     if f.sender:
         conds.append(_sender_condition(conn, store, f.sender.strip().lower()))
     if f.message_id:

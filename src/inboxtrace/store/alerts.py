@@ -40,6 +40,19 @@ alert_state = sa.Table(
 )
 
 
+# Per rule, the values of its last baseline window: the baseline is long (days) and moves slowly,
+# so it is recomputed only when its window has moved on (see inboxtrace.alerts.baselines).
+alert_baselines = sa.Table(
+    "alert_baselines",
+    metadata,
+    sa.Column("rule_id", sa.String(64), primary_key=True),
+    sa.Column("signature", sa.String(200), nullable=False),
+    sa.Column("lo", sa.Float, nullable=False),
+    sa.Column("hi", sa.Float, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class StateRow:
     rule_id: str
@@ -83,4 +96,12 @@ def active_alerts(store: Store) -> list[dict[str, Any]]:
         return [json.loads(r.payload) for r in conn.execute(q) if r.payload]
 
 
-__all__ = ["StateRow", "active_alerts", "alert_state", "ix_deliveries_last_time", "load_state", "save_state"]
+__all__ = [
+    "StateRow",
+    "active_alerts",
+    "alert_baselines",
+    "alert_state",
+    "ix_deliveries_last_time",
+    "load_state",
+    "save_state",
+]

@@ -271,6 +271,43 @@ def _upgrade(store: Store, name: str, have: str, version: int) -> bool:
     return True
 
 
+# The PostgreSQL advisory lock that makes creating (or upgrading) the tables one process's job.
+_SCHEMA_LOCK = 0x1B0C_7ACE
+
+
+def _create(store: Store) -> None:
+    """Create missing tables and indexes, record or upgrade the schema versions: exactly once when
+    several processes open a new store at the same moment (first ingests started together).
+
+    PostgreSQL: under an advisory lock, so the others wait and then find everything there (no
+    "duplicate key ... pg_type_typname_nsp_index"). SQLite: a step that lost the race to another
+    process ("already exists", "duplicate column") is done again, and then finds it there.
+    """
+    if store.dialect == "postgresql":
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_SCHEMA_LOCK})")
+            try:
+                metadata.create_all(conn)
+                conn.commit()
+                _ensure_indexes(store)
+                _check_schemas(store)
+            finally:
+                conn.rollback()
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK})")
+                conn.commit()
+        return
+    for attempt in range(10):
+        try:
+            metadata.create_all(store.engine)
+            _ensure_indexes(store)
+            _check_schemas(store)
+            return
+        except sa.exc.OperationalError as exc:
+            text = str(exc)
+            if attempt == 9 or ("already exists" not in text and "duplicate column" not in text):
+                raise
+
+
 def open_store(url: str | None = None, *, create: bool = True, must_exist: bool = False) -> Store:
     """Open the store at ``url`` (default: :func:`default_url`), creating missing tables.
 
@@ -311,9 +348,7 @@ def open_store(url: str | None = None, *, create: bool = True, must_exist: bool 
     if create:
         _import_store_modules()
         try:
-            metadata.create_all(engine)
-            _ensure_indexes(store)
-            _check_schemas(store)
+            _create(store)
         except sa.exc.SQLAlchemyError as exc:
             engine.dispose()
             orig = getattr(exc, "orig", None)

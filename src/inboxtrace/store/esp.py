@@ -199,12 +199,13 @@ class _Keys:
 
 def claim_token(conn: Connection, store: Store, provider: str, token: str, now: float) -> None:
     """Record a single-use request token; :class:`Replayed` if it was seen before."""
-    stmt = store.insert(esp_tokens).on_conflict_do_nothing()
-    result = conn.execute(stmt, {"provider": provider, "token": token[:200], "seen": now})
-    if result.rowcount == 0:
+    stmt = store.insert(esp_tokens).on_conflict_do_nothing().returning(esp_tokens.c.token)
+    claimed = conn.execute(stmt, {"provider": provider, "token": token[:200], "seen": now}).first()
+    if claimed is None:
         raise Replayed(f"{provider} request already seen (replayed token)")
 
 
+@db_errors
 def prune_tokens(store: Store, older_than: float) -> int:
     """Forget request tokens seen before ``older_than`` (epoch seconds)."""
     with store.begin() as conn:
@@ -224,6 +225,10 @@ def _known_ids(conn: Connection, store: Store, events: Sequence[EspEvent]) -> se
     return seen
 
 
+# One webhook request's share of a group write: its events and its single-use token, if any.
+Job = tuple[Sequence[EspEvent], tuple[str, str] | None]
+
+
 @db_errors
 def write_events(
     store: Store,
@@ -235,23 +240,48 @@ def write_events(
     """Store ``events`` atomically (one transaction, committed on return) and rebuild the log
     records of every message they touch. ``token`` = (provider, token) is claimed in the same
     transaction (a replay raises :class:`~inboxtrace.esp.base.Replayed`, nothing stored)."""
+    (result,) = write_jobs(store, [(events, token)], now=now)
+    if isinstance(result, Replayed):
+        raise result
+    return result
+
+
+@db_errors
+def write_jobs(
+    store: Store, jobs: Sequence[Job], *, now: float | None = None
+) -> list[EspWriteResult | Replayed]:
+    """Store the events of several requests in one transaction (group commit), committed on
+    return; per request its result, or :class:`Replayed` when its token was already used (its
+    events are left out, the others are stored)."""
     stamp = now if now is not None else datetime.now(UTC).timestamp()
-    out = EspWriteResult(received=len(events))
+    results: list[EspWriteResult | Replayed] = []
     with store.begin() as conn:
-        if token is not None:
-            claim_token(conn, store, token[0], token[1], stamp)
-        if not events:
-            return out
-        seen = _known_ids(conn, store, events)
+        accepted: list[tuple[EspWriteResult, Sequence[EspEvent]]] = []
+        for events, token in jobs:
+            if token is not None:
+                try:
+                    claim_token(conn, store, token[0], token[1], stamp)
+                except Replayed as exc:
+                    results.append(exc)
+                    continue
+            out = EspWriteResult(received=len(events))
+            results.append(out)
+            accepted.append((out, events))
+        every = [ev for _, events in accepted for ev in events]
+        if not every:
+            return results
+        seen = _known_ids(conn, store, every)
         fresh: list[EspEvent] = []
-        for ev in events:
-            if (ev.provider, ev.event_id) in seen:
-                out.duplicates += 1
-                continue
-            seen.add((ev.provider, ev.event_id))
-            fresh.append(ev)
+        for out, events in accepted:
+            for ev in events:
+                if (ev.provider, ev.event_id) in seen:
+                    out.duplicates += 1
+                    continue
+                seen.add((ev.provider, ev.event_id))
+                fresh.append(ev)
+                out.new += 1
         if not fresh:
-            return out
+            return results
         keys = _Keys(conn, store, fresh)
         # events that carry the provider's message id first, so the others can join them
         fresh.sort(key=lambda ev: ev.provider_message_id is None)
@@ -261,17 +291,17 @@ def write_events(
             mkey = keys.resolve(ev)
             dirty.add(mkey)
             rows.append(_row(ev, mkey, stamp))
-        store.bulk(conn, _insert_events(store), rows)
-        out.new = len(rows)
+        _insert_many(conn, store, _insert_events(store), rows)
         dirty -= keys.gone  # filed under the Message-ID, now under the provider's id
         _drop_messages(conn, store, sorted(keys.gone))
         ordered = sorted(dirty)
-        if store.dialect == "postgresql":
-            for mkey in ordered:  # concurrent writers of one message take turns
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(mkey.encode()),))
+        if store.dialect == "postgresql":  # concurrent writers of one message take turns
+            locks = sorted({zlib.crc32(mkey.encode()) for mkey in ordered})  # one order: no deadlock
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", (locks,))
         rebuild_messages(conn, store, ordered)
-        out.messages = ordered
-    return out
+        for out, _ in accepted:
+            out.messages = ordered
+    return results
 
 
 _INSERTS: dict[tuple[int, str], Any] = {}
@@ -289,6 +319,13 @@ def _insert_events(store: Store) -> Any:
             _INSERTS.clear()
             _INSERTS[key] = stmt
     return stmt
+
+
+def _insert_many(conn: Connection, store: Store, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    """Many rows in one driver ``executemany`` (psycopg pipelines them on PostgreSQL)."""
+    if not rows:
+        return
+    store.bulk(conn, stmt, rows)
 
 
 def _drop_messages(conn: Connection, store: Store, mkeys: Sequence[str]) -> None:
@@ -354,8 +391,8 @@ def rebuild_messages(conn: Connection, store: Store, mkeys: Sequence[str]) -> No
             msg, delivs = _records(mkey, rows)
             msgs.append(msg)
             drows.extend(delivs)
-    store.bulk(conn, _INSERT_MESSAGE, msgs)
-    store.bulk(conn, _INSERT_DELIVERY, drows)
+    _insert_many(conn, store, _INSERT_MESSAGE, msgs)
+    _insert_many(conn, store, _INSERT_DELIVERY, drows)
 
 
 def _records(mkey: str, rows: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -488,6 +525,7 @@ def event_count(store: Store) -> int:
 __all__ = [
     "ESP_MTA",
     "EspWriteResult",
+    "Job",
     "claim_token",
     "esp_events",
     "esp_tokens",
@@ -499,4 +537,5 @@ __all__ = [
     "same_message_links",
     "stored_events",
     "write_events",
+    "write_jobs",
 ]

@@ -94,6 +94,40 @@ class _Direct:
         self.writer.flush()
 
 
+_SCRATCH = ".inboxtrace-ingest."
+
+
+def remove_stale_scratch(directory: str | None) -> list[str]:
+    """Remove the scratch folders (``.inboxtrace-ingest.<pid>.*``) in ``directory`` whose ingest is
+    no longer running (killed before it could clean up); returns what was removed. A folder of a
+    live process, or one whose owner cannot be told, is left alone."""
+    removed: list[str] = []
+    try:
+        names = os.listdir(directory or tempfile.gettempdir())
+    except OSError:
+        return removed
+    for name in names:
+        if not name.startswith(_SCRATCH):
+            continue
+        pid = name[len(_SCRATCH) :].split(".", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        path = os.path.join(directory or tempfile.gettempdir(), name)
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
 class ChunkTables:
     """The :class:`~inboxtrace.timeline.reader.WorkerSink` of a bulk ingest (module docstring).
 
@@ -109,7 +143,9 @@ class ChunkTables:
             database = self.store.engine.url.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
                 directory = os.path.dirname(os.path.abspath(database))
-        self.directory = tempfile.mkdtemp(prefix=".inboxtrace-ingest.", dir=directory)
+        remove_stale_scratch(directory)
+        # the owner's pid in the name: a later run removes what a killed one left (see below)
+        self.directory = tempfile.mkdtemp(prefix=f"{_SCRATCH}{os.getpid()}.", dir=directory)
         self.merged = 0  # pieces handed over
         self._pid = os.getpid()
 
@@ -238,4 +274,4 @@ class ChunkTables:
         return skip, redo
 
 
-__all__ = ["ChunkTables"]
+__all__ = ["ChunkTables", "remove_stale_scratch"]

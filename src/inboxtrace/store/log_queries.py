@@ -46,7 +46,8 @@ class TraceHits:
     query: str
     kind: str  # recipient, sender, message-id, queue-id, none
     stories: tuple[Story, ...] = ()
-    truncated: bool = False
+    truncated: bool = False  # more messages match than the limit
+    matched: int = 0  # matching messages found (hops and notices of one message make one story)
 
 
 # --- rows → records ---------------------------------------------------------------------------
@@ -165,10 +166,11 @@ def _find(conn: Connection, query: str, limit: int) -> tuple[str, list[tuple[str
             sa.select(d.mkey, d.recipient)
             .where(sa.or_(sa.func.lower(d.recipient) == addr, sa.func.lower(d.original_recipient) == addr))
             .order_by(d.last_time.desc())
-            .limit(limit + 1)
         )
         hits: dict[str, list[str]] = {}
-        for mk, rcpt in conn.execute(rq):
+        for mk, rcpt in conn.execute(rq):  # up to limit + 1 distinct messages: is there more?
+            if mk not in hits and len(hits) > limit:
+                break
             hits.setdefault(mk, []).append(rcpt)
         sq = (
             sa.select(m.mkey)
@@ -286,7 +288,7 @@ def trace(store: Store, query: str, *, limit: int = 20) -> TraceHits:
         linked = [Linked(rel, loaded[k], rc) for rel, k, rc in s if k in loaded]
         linked.sort(key=lambda lk: epoch(lk.message.received or _first_time(lk.message)) or 0.0)
         out.append(Story(tuple(linked)))
-    return TraceHits(query, kind, tuple(out), truncated)
+    return TraceHits(query, kind, tuple(out), truncated, matched=len(hits))
 
 
 def _first_time(msg: Message) -> datetime | None:
@@ -385,8 +387,11 @@ def message_count(
 
 def time_span(store: Store) -> tuple[datetime | None, datetime | None]:
     d = log_deliveries.c
+    # two scalar subqueries: each min/max alone is one index lookup (together, SQLite scans the table)
+    lo_q = sa.select(sa.func.min(d.first_time)).scalar_subquery()
+    hi_q = sa.select(sa.func.max(d.last_time)).scalar_subquery()
     with store.connect() as conn:
-        lo, hi = conn.execute(sa.select(sa.func.min(d.first_time), sa.func.max(d.last_time))).one()
+        lo, hi = conn.execute(sa.select(lo_q, hi_q)).one()
     return from_epoch(lo), from_epoch(hi)
 
 

@@ -54,6 +54,7 @@ from inboxtrace.timeline.records import (
     verdict_to_tuple,
 )
 from inboxtrace.timeline.verdicts import Classifier
+from inboxtrace.workers import die_with_parent
 
 PARALLEL_MIN_BYTES = 8 << 20  # below this a file is parsed in-process
 BLOCK_SIZE = 1 << 20  # bytes read at a time (bigger blocks cost memory, not speed)
@@ -268,8 +269,11 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes]:
     yield b"P" + pickle.dumps(tail, pickle.HIGHEST_PROTOCOL)
 
 
-def _worker(unit: _Unit, opts: _Options, conn: Connection) -> None:
+def _worker(unit: _Unit, opts: _Options, conn: Connection, parent: int, inherited: list[Connection]) -> None:
     """Parse one unit in a child process; stream finished messages, then the unfinished pieces."""
+    die_with_parent(parent)
+    for other in inherited:  # the parent's reading ends (this pipe's, the others'), copied by fork:
+        other.close()  # with them closed, a write to a dead parent fails instead of blocking
     # What the parent had when it forked stays untouched by the collector (no copy-on-write of
     # its pages), and the parser's many short-lived containers are collected less often (~7%).
     gc.freeze()
@@ -717,7 +721,9 @@ class LogReader:
             while len(pending) > keep and len(running) < self._jobs - in_parent:
                 unit = pending.pop(keep)
                 recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_worker, args=(unit, self._opts, send), daemon=True)
+                proc = ctx.Process(
+                    target=_worker, args=(unit, self._opts, send, os.getpid(), [recv, *running]), daemon=True
+                )
                 proc.start()
                 send.close()
                 running[recv] = (unit, proc)

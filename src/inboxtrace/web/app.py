@@ -34,6 +34,8 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         overviews.refresh(30)  # the first visit of the overview need not wait
+        import inboxtrace.diagnose.run  # noqa: F401  (the message page's diagnosis: loaded once, now)
+
         yield
         store.close()
 
@@ -100,6 +102,6 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
-    for router in extra_routers():
-        app.include_router(router)
+    for router in extra_routers(store):
+        app.include_router(router, include_in_schema=False)
     return app

@@ -1,0 +1,76 @@
+"""Build step of the package: compile the hot paths of ``inboxtrace.native.COMPILED`` with mypyc.
+
+Everything else about the package is in pyproject.toml. Without a C compiler (or Python headers)
+the package installs as plain Python, which gives the same results, slower; ``inboxtrace
+--version`` says which one runs. ``INBOXTRACE_PURE=1`` at build time skips the compilation too.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import shutil
+import sys
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+from setuptools import setup
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE / "src"
+
+
+def compiled_modules() -> list[str]:
+    """The tuple ``COMPILED`` of src/inboxtrace/native.py, read without importing the package."""
+    tree = ast.parse((SRC / "inboxtrace" / "native.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "COMPILED":
+            assert node.value is not None
+            return list(ast.literal_eval(node.value))
+    raise SystemExit("setup.py: no COMPILED tuple in src/inboxtrace/native.py")
+
+
+def why_not_compiled() -> str | None:
+    """Why the extension cannot be built here (None: it can)."""
+    if os.environ.get("INBOXTRACE_PURE", "").strip() not in ("", "0"):
+        return "INBOXTRACE_PURE is set"
+    compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        return f"no C compiler ({compiler}; Debian: apt-get install build-essential)"
+    include = sysconfig.get_paths()["include"]
+    if not (Path(include) / "Python.h").is_file():
+        return f"no Python headers in {include} (Debian: apt-get install python3-dev)"
+    return None
+
+
+def ext_modules() -> list[Any]:
+    reason = why_not_compiled()
+    if reason is not None:
+        print(f"inboxtrace: installing the plain Python implementation: {reason}", file=sys.stderr)
+        return []
+    from mypyc.build import mypycify
+
+    modules = compiled_modules()
+    paths = [str(Path("src", *name.split(".")).with_suffix(".py")) for name in modules]
+    cwd = os.getcwd()
+    os.chdir(HERE)  # mypy reads its configuration ([tool.mypy] of pyproject.toml) from here
+    try:
+        # The build environment has mypy but not the runtime dependencies: their types are Any here
+        # (the project's own mypy run checks them), and only the compiled modules' own errors count.
+        options = ["--ignore-missing-imports", "--follow-imports=silent", "--no-warn-unused-ignores"]
+        extensions = list(mypycify([*options, *paths], opt_level="3", group_name="inboxtrace._native"))
+    finally:
+        os.chdir(cwd)
+    # What was compiled, by content: inboxtrace.native loads the .py of a module edited since.
+    record = SRC / "inboxtrace" / "_native_build.txt"
+    digests = [
+        f"{hashlib.sha256((HERE / p).read_bytes()).hexdigest()} {m}\n"
+        for p, m in zip(paths, modules, strict=True)
+    ]
+    record.write_text("".join(digests), encoding="ascii")
+    return extensions
+
+
+setup(ext_modules=ext_modules())

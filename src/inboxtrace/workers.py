@@ -1,0 +1,29 @@
+"""Worker processes that never outlive the process that started them.
+
+A forked worker of a killed parent (``kill -9``, out of memory) would go on parsing and then block
+for ever writing to a pipe nobody reads, holding the database and its memory. :func:`die_with_parent`,
+called first thing in a worker, asks Linux to kill it when its parent dies (``PR_SET_PDEATHSIG``)
+and exits at once if the parent is already gone; elsewhere it only does the latter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this (forked) process die when the process ``parent_pid`` does."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # died before the request took effect
+        os._exit(1)
+
+
+__all__ = ["die_with_parent"]

@@ -1,0 +1,208 @@
+"""The compiled hot paths (inboxtrace.native): built here, selectable, and equal to plain Python.
+
+Every corpus the log tests read goes through both implementations, each in its own process (the
+choice is made at import), and every message record and every count must be equal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from inboxtrace import native
+from tests.conftest import REPO, SHARED, generated_log
+from tests.logs.test_other_mtas import EXIM_MAINLOG, SENDMAIL
+
+LOGS = SHARED / "corpus" / "logs"
+
+# Reads each log named on the command line (one process, in order) and prints one JSON line per
+# log: its messages (repr of the frozen records) and its counts.
+_DUMP = r"""
+import json, sys
+from inboxtrace.logs import LogStats
+from inboxtrace.native import implementation
+from inboxtrace.timeline.reader import LogReader
+print(json.dumps({"implementation": implementation()}))
+for path in sys.argv[1:]:
+    stats = LogStats()
+    messages = [repr(m) for m in LogReader([path], stats=stats, jobs=1)]
+    print(json.dumps({"path": path, "messages": messages, "stats": stats.to_dict()}, sort_keys=True))
+"""
+
+
+def _run(code: str, args: list[str], *, pure: bool) -> list[dict[str, object]]:
+    env = {k: v for k, v in os.environ.items() if k != native.ENV_PURE}
+    if pure:
+        env[native.ENV_PURE] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def _grok_log(path: Path) -> Path:
+    """The grok test cases' Postfix messages as one syslog file (program from the case's name)."""
+    import yaml
+
+    lines = []
+    for i, case in enumerate(sorted((LOGS / "grok-cases").glob("*.yaml"))):
+        data = yaml.safe_load(case.read_text("utf-8"))
+        program = case.stem.rsplit("_", 1)[0].replace("_", "/")
+        lines.append(
+            f"Mar 14 00:{i // 60 % 60:02d}:{i % 60:02d} mx postfix/{program}[{100 + i}]: {data['data']}"
+        )
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
+
+
+def _junk_log(path: Path) -> Path:
+    """Real lines cut short, bytes that are not UTF-8, a huge line and blank lines, mixed in."""
+    rng = random.Random(14)
+    real = (LOGS / "postfix-real-run" / "postfix.log").read_bytes().splitlines()
+    out: list[bytes] = []
+    for line in real:
+        out.append(line[: rng.randrange(1, len(line) + 1)] if rng.random() < 0.3 else line)
+        if rng.random() < 0.1:
+            out.append(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 120))))
+        if rng.random() < 0.05:
+            out.append(b"")
+    out.append(b"Mar 14 00:00:01 mx postfix/smtp[1]: ABC123: to=<" + b"x" * 200_000 + b">, status=sent")
+    path.write_bytes(b"\n".join(out) + b"\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def log_corpora(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    tmp = tmp_path_factory.mktemp("native-logs")
+    (tmp / "exim_mainlog").write_text(EXIM_MAINLOG, "utf-8")
+    (tmp / "sendmail.log").write_text(SENDMAIL, "utf-8")
+    return [
+        LOGS / "postfix-real-run" / "postfix.log",
+        *sorted((LOGS / "small").glob("*.log")),
+        *sorted((LOGS / "fail2ban").glob("*.log")),
+        tmp / "exim_mainlog",
+        tmp / "sendmail.log",
+        _grok_log(tmp / "grok.log"),
+        _junk_log(tmp / "junk.log"),
+        generated_log(tmp / "generated.log", 20_000),
+        generated_log(tmp / "generated-rfc3339.log", 20_000, "--rfc3339", "--long-ids"),
+    ]
+
+
+def test_the_hot_paths_are_compiled_in_this_environment() -> None:
+    # The test environment is built by `make install-dev` with build-essential installed: a build
+    # that silently fell back to plain Python must fail here, not pass slower.
+    if native.pure_requested():
+        assert native.compiled_modules() == []
+    else:
+        assert native.compiled_modules() == list(native.COMPILED), native.implementation()
+
+
+def test_inboxtrace_pure_selects_the_python_source() -> None:
+    code = (
+        "import importlib, json; from inboxtrace import native; "
+        "print(json.dumps([importlib.import_module(m).__file__ for m in native.COMPILED]))"
+    )
+    (files,) = _run(f"{code}", [], pure=True)
+    assert isinstance(files, list)
+    assert files and all(str(f).endswith(".py") for f in files)
+    (compiled,) = _run(f"{code}", [], pure=False)
+    assert isinstance(compiled, list)
+    assert not any(str(f).endswith(".py") for f in compiled)
+
+
+def test_version_says_which_implementation_runs() -> None:
+    for pure, expected in ((False, "hot paths: compiled (mypyc"), (True, "hot paths: pure Python")):
+        env = {k: v for k, v in os.environ.items() if k != native.ENV_PURE}
+        if pure:
+            env[native.ENV_PURE] = "1"
+        done = subprocess.run(
+            [sys.executable, "-c", "from inboxtrace.cli import main; main(['--version'])"],
+            check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("inboxtrace ")
+        assert expected in done.stdout
+
+
+def test_both_implementations_read_every_log_corpus_alike(log_corpora: list[Path]) -> None:
+    args = [str(p) for p in log_corpora]
+    compiled = _run(_DUMP, args, pure=False)
+    pure = _run(_DUMP, args, pure=True)
+    assert str(compiled[0]["implementation"]).startswith("compiled")
+    assert str(pure[0]["implementation"]).startswith("pure Python")
+    assert len(compiled) == len(pure) == len(args) + 1
+    total = 0
+    for c, p in zip(compiled[1:], pure[1:], strict=True):
+        assert c["path"] == p["path"]
+        assert c["stats"] == p["stats"], c["path"]
+        c_messages, p_messages = c["messages"], p["messages"]
+        assert isinstance(c_messages, list) and isinstance(p_messages, list)
+        assert len(c_messages) == len(p_messages), c["path"]
+        for a, b in zip(c_messages, p_messages, strict=True):
+            assert a == b, c["path"]
+        total += len(c_messages)
+    assert total > 5000  # the generated logs alone hold thousands of messages
+
+
+def test_an_extension_built_from_other_source_is_stale(tmp_path: Path) -> None:
+    import hashlib
+    import importlib.machinery
+
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    fresh, edited, unrecorded, plain = native.COMPILED[:4]
+    record = []
+    for name in (fresh, edited, unrecorded, plain):
+        base = tmp_path.joinpath(*name.split("."))
+        base.parent.mkdir(parents=True, exist_ok=True)
+        source = f"# {name}\n".encode()
+        base.with_name(base.name + ".py").write_bytes(source)
+        if name != plain:  # a module without an extension runs its source: never stale
+            base.with_name(base.name + suffix).write_bytes(b"")
+        if name in (fresh, edited):
+            record.append(f"{hashlib.sha256(source).hexdigest()} {name}\n")
+    (tmp_path / "inboxtrace" / native.BUILD_RECORD).write_text("".join(record))
+    base = tmp_path.joinpath(*edited.split("."))
+    edited_py = base.with_name(base.name + ".py")
+    edited_py.write_bytes(b"# edited after the build\n")
+    later = (tmp_path / "inboxtrace" / native.BUILD_RECORD).stat().st_mtime + 10
+    os.utime(edited_py, (later, later))
+    assert native.stale(str(tmp_path)) == [edited, unrecorded]
+    assert native.stale(str(REPO / "src")) == []  # this checkout's extensions are up to date
+
+
+_DUMP_BOUNCES = r"""
+import json, sys
+from pathlib import Path
+from inboxtrace.bounces import iter_path, read_bounces
+from inboxtrace.native import implementation
+print(json.dumps({"implementation": implementation()}))
+for folder in sys.argv[1:]:
+    for path in sorted(Path(folder).iterdir()):
+        reports = [repr(r) for r in read_bounces(iter_path(path), workers=1)]
+        print(json.dumps({"path": str(path), "reports": reports}))
+"""
+
+
+def test_both_implementations_read_the_bounce_corpus_alike() -> None:
+    corpus = SHARED / "corpus" / "bounces"
+    args = [str(corpus / "emails"), str(corpus / "not-bounces")]
+    compiled = _run(_DUMP_BOUNCES, args, pure=False)
+    pure = _run(_DUMP_BOUNCES, args, pure=True)
+    assert str(compiled[0]["implementation"]).startswith("compiled")
+    assert str(pure[0]["implementation"]).startswith("pure Python")
+    assert len(compiled) == len(pure) > 400
+    for c, p in zip(compiled[1:], pure[1:], strict=True):
+        assert c["path"] == p["path"]
+        assert c["reports"] == p["reports"], c["path"]
+        assert c["reports"], c["path"]  # every file gives a report (a bounce, or why it is none)
