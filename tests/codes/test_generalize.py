@@ -44,7 +44,9 @@ WORDS_OVER_NUMBERS = [
     ("452 Too many messages stored in this mailbox", "mailboxfull", "452"),
     ("452 Too many messages on the server for this user", "mailboxfull", "452"),
     ("552 Disk Quota Exceeded", "mailboxfull", "552"),
-    # 553 alone reads as a refused sender; qmail writes "(#5.7.1)" for relay refusals
+    # 553 alone reads as a refused sender; qmail writes "(#5.7.1)" for relay refusals and for
+    # mailboxes it does not have
+    ("553 sorry, user mail-box not found (#5.7.1)", "userunknown", "553"),
     ("553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", "norelaying", "553"),
     # 500 alone is a syntax error; the words call the message unsolicited
     ("500 Your message appears to be unsolicited bulk e-mail", "spamdetected", "500"),
