@@ -44,7 +44,9 @@ WORDS_OVER_NUMBERS = [
     ("452 Too many messages stored in this mailbox", "mailboxfull", "452"),
     ("452 Too many messages on the server for this user", "mailboxfull", "452"),
     ("552 Disk Quota Exceeded", "mailboxfull", "552"),
-    # 553 alone reads as a refused sender; qmail writes "(#5.7.1)" for relay refusals
+    # 553 alone reads as a refused sender; qmail writes "(#5.7.1)" for relay refusals and for
+    # mailboxes it does not have
+    ("553 sorry, user mail-box not found (#5.7.1)", "userunknown", "553"),
     ("553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", "norelaying", "553"),
     # 500 alone is a syntax error; the words call the message unsolicited
     ("500 Your message appears to be unsolicited bulk e-mail", "spamdetected", "500"),
@@ -74,7 +76,11 @@ def test_many_messages_per_hour_is_still_a_rate() -> None:
 def test_nonexistent_user_under_a_policy_status_is_the_address() -> None:
     # "5.7.1" with a text about a dead address: the words, not the policy class of the status
     for reply in ("550 5.7.1 Nonexistent user", "550 5.7.1 user non-existent (in reply to RCPT TO command)"):
-        assert classify(reply).reason == "userunknown", reply
+        verdict = classify(reply)
+        assert verdict.reason == "userunknown", reply
+        assert "The code 5.7.1 says" in verdict.explanation and "the text wins" in verdict.explanation
+    # a policy status with a policy-like text (spam) is no disagreement worth a note
+    assert "the text wins" not in classify("554 5.7.1 Message rejected as spam").explanation
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,8 @@ _FILTER_REASONS = frozenset(
         "ratelimited",
     }
 )
+# Reasons about the mailbox itself: a policy status (X.7.x) with such a text disagrees with it.
+_MAILBOX_REASONS = frozenset({"userunknown", "hostunknown", "mailboxfull", "suspend", "hasmoved"})
 # Status subjects specific enough that a different reason in the text is a real disagreement.
 _WORD_RE = re.compile(r"[^\W\d_]")  # a letter: the reply has text beyond its codes
 _SPECIFIC_SUBJECTS = frozenset({"1", "2", "3"})
@@ -237,8 +239,10 @@ def _disagreement(
     if not status or not status_reason or not text_reason or status_reason == text_reason:
         return None
     parts = status.split(".")
-    if len(parts) != 3 or parts[1] not in _SPECIFIC_SUBJECTS or parts[2] == "0":
+    if len(parts) != 3 or parts[2] == "0":
         return None  # X.Y.0 is "other or undefined": a text that says more refines it, not contradicts it
+    if parts[1] not in _SPECIFIC_SUBJECTS and not (parts[1] == "7" and text_reason in _MAILBOX_REASONS):
+        return None  # X.7.x (policy, security) covers most texts, but not a dead or full mailbox
     if status_reason == "userunknown" and text_reason in _FILTER_REASONS:
         return message("note.filter_in_disguise", lang, status=status)
     entry = enhanced_registry().get(status.split(".", 1)[1])
