@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from inboxtrace.cli.options import DbOption
+from inboxtrace.cli.options import (
+    DbOption,
+    ImapCaFileOption,
+    ImapPasswordEnvOption,
+    ImapPasswordFileOption,
+    ImapPortOption,
+    ImapStartTlsOption,
+)
 from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
@@ -97,12 +104,8 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     imap: Annotated[str | None, typer.Option("--imap", help="Read an IMAP mailbox on this host.")] = None,
     user: Annotated[str | None, typer.Option("--user", help="IMAP user name.")] = None,
     folder: Annotated[str, typer.Option("--folder", help="IMAP folder.")] = "INBOX",
-    password_env: Annotated[
-        str | None, typer.Option("--password-env", help="Environment variable holding the IMAP password.")
-    ] = None,
-    password_file: Annotated[
-        Path | None, typer.Option("--password-file", help="File holding the IMAP password.")
-    ] = None,
+    password_env: ImapPasswordEnvOption = None,
+    password_file: ImapPasswordFileOption = None,
     auth: Annotated[
         str,
         typer.Option(
@@ -124,16 +127,9 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
             help="Command printing a fresh OAuth access token (run without a shell; its first line is used).",
         ),
     ] = None,
-    port: Annotated[int | None, typer.Option("--port", help="IMAP port (default 993, or 143).")] = None,
-    starttls: Annotated[
-        bool, typer.Option("--starttls", help="Plain IMAP port upgraded with STARTTLS.")
-    ] = False,
-    cafile: Annotated[
-        Path | None,
-        typer.Option(
-            "--ca-file", help="CA bundle to verify the IMAP server with (instead of the system store)."
-        ),
-    ] = None,
+    port: ImapPortOption = None,
+    starttls: ImapStartTlsOption = False,
+    cafile: ImapCaFileOption = None,
     known_good: Annotated[
         Path | None,
         typer.Option(

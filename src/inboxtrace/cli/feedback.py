@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from inboxtrace.cli.options import DbOption
+from inboxtrace.cli.options import (
+    DbOption,
+    ImapCaFileOption,
+    ImapPasswordEnvOption,
+    ImapPasswordFileOption,
+    ImapPortOption,
+    ImapStartTlsOption,
+)
 from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
@@ -133,22 +140,11 @@ def _ingest_command(  # noqa: PLR0917 (typer maps each parameter to an option)
     ] = None,
     user: Annotated[str | None, typer.Option("--user", help="IMAP user name.")] = None,
     folder: Annotated[str, typer.Option("--folder", help="IMAP folder.")] = "INBOX",
-    password_env: Annotated[
-        str | None, typer.Option("--password-env", help="Environment variable holding the IMAP password.")
-    ] = None,
-    password_file: Annotated[
-        Path | None, typer.Option("--password-file", help="File holding the IMAP password.")
-    ] = None,
-    port: Annotated[int | None, typer.Option("--port", help="IMAP port (default 993, or 143).")] = None,
-    starttls: Annotated[
-        bool, typer.Option("--starttls", help="Plain IMAP port upgraded with STARTTLS.")
-    ] = False,
-    cafile: Annotated[
-        Path | None,
-        typer.Option(
-            "--ca-file", help="CA bundle to verify the IMAP server with (instead of the system store)."
-        ),
-    ] = None,
+    password_env: ImapPasswordEnvOption = None,
+    password_file: ImapPasswordFileOption = None,
+    port: ImapPortOption = None,
+    starttls: ImapStartTlsOption = False,
+    cafile: ImapCaFileOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
     """Store DMARC aggregate, DMARC failure and TLS reports (any of them, found by their format);

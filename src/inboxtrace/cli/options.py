@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,4 +17,27 @@ DbOption = Annotated[
     ),
 ]
 
-__all__ = ["DbOption"]
+# Reading a mailbox over IMAP (bounces, DMARC and TLS reports).
+ImapPasswordEnvOption = Annotated[
+    str | None, typer.Option("--password-env", help="Environment variable holding the IMAP password.")
+]
+ImapPasswordFileOption = Annotated[
+    Path | None, typer.Option("--password-file", help="File holding the IMAP password.")
+]
+ImapPortOption = Annotated[int | None, typer.Option("--port", help="IMAP port (default 993, or 143).")]
+ImapStartTlsOption = Annotated[
+    bool, typer.Option("--starttls", help="Plain IMAP port upgraded with STARTTLS.")
+]
+ImapCaFileOption = Annotated[
+    Path | None,
+    typer.Option("--ca-file", help="CA bundle to verify the IMAP server with (instead of the system store)."),
+]
+
+__all__ = [
+    "DbOption",
+    "ImapCaFileOption",
+    "ImapPasswordEnvOption",
+    "ImapPasswordFileOption",
+    "ImapPortOption",
+    "ImapStartTlsOption",
+]
