@@ -1,0 +1,90 @@
+"""Notices written in the language of the person who sent the mail: the reason comes from the words
+in that language (stems and word order in ``codes/data/phrases.toml``), not from knowing the
+service that wrote them.
+
+Every notice here is written for these tests: a list server that refused a post, in the shape
+hosted list services use (greeting, one sentence saying the list may not exist or the sender may
+not post, a short list of possible causes), with our own names and wording in each language.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from inboxtrace.bounces import parse_bounce
+from tests.bounces.test_generalize import only, text_bounce
+
+LIST = "team-notes@lists.dest.example"
+
+# (language, the refusal sentence) — each says "the list may not exist, or you may not post to it"
+REFUSED_POSTS = [
+    (
+        "de",
+        "Die Liste (team-notes) gibt es vielleicht nicht, oder Sie sind nicht berechtigt, dort Nachrichten zu posten.",
+    ),
+    ("de", "Sie haben keine Berechtigung, Beiträge in dieser Gruppe zu veröffentlichen."),
+    (
+        "fr",
+        "La liste (team-notes) n'existe peut-être plus, ou vous n'êtes pas autorisé à y publier des messages.",
+    ),
+    (
+        "es",
+        "Es posible que la lista (team-notes) no exista o que no tengas permiso para publicar mensajes en ella.",
+    ),
+    ("es", "Puede que usted no esté autorizado para enviar mensajes a esta lista."),
+    ("pt", "A lista (team-notes) pode não existir ou você não tem permissão para postar mensagens nela."),
+    ("it", "La lista (team-notes) potrebbe non esistere oppure non hai il permesso di pubblicare messaggi."),
+    (
+        "nl",
+        "De lijst (team-notes) bestaat misschien niet, of je hebt geen toestemming om er berichten te plaatsen.",
+    ),
+    ("pl", "Lista (team-notes) może nie istnieć albo nie masz uprawnień do publikowania w niej wiadomości."),
+    ("cs", "Seznam (team-notes) možná neexistuje, nebo nemáte oprávnění do něj odesílat zprávy."),
+    ("ru", "Возможно, список (team-notes) не существует или у вас нет прав на публикацию сообщений в нём."),
+    ("uk", "Можливо, списку (team-notes) не існує, або ви не маєте права надсилати до нього повідомлення."),
+    ("vi", "Danh sách (team-notes) có thể không tồn tại hoặc bạn không có quyền gửi thư vào đó."),
+    ("tr", "Liste (team-notes) mevcut olmayabilir veya bu listeye ileti gönderme izniniz olmayabilir."),
+    (
+        "id",
+        "Milis (team-notes) mungkin tidak ada, atau Anda tidak memiliki izin untuk mengirim pesan ke sana.",
+    ),
+    ("ja", "メーリングリスト（team-notes）が存在しないか、このリストに投稿する権限がありません。"),
+    ("zh", "邮件列表（team-notes）可能不存在，或者您无权在该列表中发布邮件。"),
+    ("zh-tw", "郵件清單（team-notes）可能不存在，或是您沒有權限在這個清單發佈訊息。"),
+    ("ko", "메일링 리스트(team-notes)가 없거나 이 리스트에 메시지를 게시할 권한이 없습니다."),
+    ("ar", "قد لا تكون القائمة (team-notes) موجودة، أو ليس لديك إذن بنشر الرسائل فيها."),
+    ("he", "ייתכן שהרשימה (team-notes) לא קיימת, או שאין לך הרשאה לפרסם בה הודעות."),
+    ("fa", "شاید فهرست (team-notes) وجود نداشته باشد یا مجوز ارسال پیام به آن را ندارید."),
+    ("hi", "हो सकता है कि सूची (team-notes) मौजूद न हो, या आपको उसमें संदेश भेजने की अनुमति नहीं है."),
+]
+
+
+def _notice(sentence: str) -> bytes:
+    body = (
+        f"Hello alice@sender.example,\n\n{sentence}\n\n"
+        " * The list name may be misspelled.\n * The list may have been removed.\n\n"
+        "--\nlists.dest.example\n\n----- Original message -----\n\n"
+        f"From: alice@sender.example\nTo: {LIST}\nSubject: minutes\n\nHere are the minutes.\n"
+    )
+    return text_bounce(
+        body,
+        sender="Mail Delivery Subsystem <mailer-daemon@lists.dest.example>",
+        subject="Delivery Status Notification (Failure)",
+        extra=f"X-Failed-Recipients: {LIST}\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"), REFUSED_POSTS, ids=[f"{i}-{x[0]}" for i, x in enumerate(REFUSED_POSTS)]
+)
+def test_a_refused_post_is_a_refused_sender_in_every_language(lang: str, sentence: str) -> None:
+    # "the list may not exist" is said too: the refusal of the poster is what the notice reports
+    recipient, reason, _klass, hard = only(parse_bounce(_notice(sentence)))
+    assert (recipient, reason, hard) == (LIST, "rejected", False), lang
+
+
+def test_a_list_that_only_does_not_exist_is_not_a_refused_post() -> None:
+    # the same shape without the "may not post" part: the words say the address is unknown
+    sentence = "La liste (team-notes) n'existe pas sur ce serveur : adresse inconnue."
+    _recipient, reason, _klass, _hard = only(parse_bounce(_notice(sentence)))
+    assert reason != "rejected"
