@@ -248,3 +248,68 @@ def test_sendmail_mute_exit_status_with_a_stated_system_cause() -> None:
         b"<tora@example.org>... Insufficient permission",
     )
     assert _one(stated).verdict.reason == "systemerror"
+
+
+def _notice(body: str) -> bytes:
+    """A human-text notice of an MTA no family knows: no SMTP reply, no status, no phase."""
+    return f"""From: "Mail Administrator" <postmaster@gw.example.org>
+To: news@sender.example.com
+Subject: Message not delivered
+
+{body}
+
+------ Original message follows ------
+
+From: news@sender.example.com
+To: tora@example.org
+Subject: News
+""".encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        # the system says where it looked the address up: a verdict on the address itself
+        (
+            "Delivery failed for tora@example.org:\n  User tora not listed in the staff directory.",
+            "userunknown",
+        ),
+        ("tora@example.org\n    The recipient name is not recognized.", "userunknown"),
+        ("Could not deliver to tora@example.org. No valid recipients in this message.", "userunknown"),
+        (
+            "We could not deliver your message to <tora@example.org>. Please check that the address "
+            "is correct.",
+            "userunknown",
+        ),
+        ("Invalid mail user id: tora@example.org", "userunknown"),
+        # a bare "user unknown" with no status and no phase: the convention reads a filter in it
+        ("Delivery failed for tora@example.org:\n  [User unknown]", "filtered"),
+    ],
+)
+def test_words_naming_the_lookup_vouch_for_unknown_user(body: str, reason: str) -> None:
+    assert _one(_notice(body)).verdict.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "reason"),
+    [
+        # the report states the phase, in each MTA's words: after the content, a filter answered
+        ("smtp; 550 5.1.1 User tora not listed in directory (in reply to end of DATA command)", "filtered"),
+        (
+            "X-Postfix; host mx.example.org[192.0.2.7] said: 550 User unknown (in reply to end of "
+            "DATA command)",
+            "filtered",
+        ),
+        (
+            "smtp; SMTP error from remote mail server after end of data: 550 tora@example.org: No such user",
+            "filtered",
+        ),
+        ("smtp; 550 5.1.1 User unknown (in reply to RCPT TO command)", "userunknown"),
+        (
+            "smtp; SMTP error from remote mail server after RCPT TO:<tora@example.org>: 550 No such user",
+            "userunknown",
+        ),
+    ],
+)
+def test_the_stated_phase_decides_unknown_user_whoever_reports_it(diagnostic: str, reason: str) -> None:
+    assert _one(_dsn(diagnostic, status="5.0.0")).verdict.reason == reason

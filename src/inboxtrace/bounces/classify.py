@@ -14,6 +14,7 @@ from inboxtrace.bounces.context import (
     reason_in_phase,
     reason_undecided,
     split_gave_up,
+    states_lookup,
 )
 from inboxtrace.bounces.view import Found
 from inboxtrace.model.reply import Phase, Reply, ReplyClass, Verdict
@@ -80,7 +81,8 @@ def verdict_for(found: Found) -> Verdict:
         verdict.reason,
         phase,
         _status_for_rules(found.status, verdict.enhanced_status),
-        vouched=found.vouched,
+        vouched=found.vouched
+        or (verdict.reason in _ASKS_STATED and states_lookup(text, context, verdict.text)),
         text=text,
         provider=verdict.provider,
         # only a "user unknown" at RCPT TO asks whether the phase was stated (a few text scans)

@@ -30,6 +30,7 @@ class UnknownUserRule:
     phases: frozenset[Phase]
     reasons: frozenset[str]
     becomes: str
+    looked_up: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ def _build(raw: dict[str, Any]) -> Knowledge:
         phases=frozenset(Phase(x) for x in u["trusted_phases"]),
         reasons=frozenset(u["reasons"]),
         becomes=str(u["becomes"]),
+        looked_up=re.compile(u["looked_up"], re.I) if u.get("looked_up") else None,
     )
     actions = tuple(
         (
@@ -136,6 +138,13 @@ def split_gave_up(text: str) -> tuple[str, str] | None:
     if match is None:
         return None
     return (text[: match.start()] + " " + text[match.end() :]).strip(), becomes
+
+
+def states_lookup(*texts: str) -> bool:
+    """The words say the address was looked up and not found (a directory, an address book), or
+    ask the sender to check it: a verdict on the address itself, without a status or a phase."""
+    pattern = knowledge().unknown.looked_up
+    return pattern is not None and any(pattern.search(t) for t in texts if t)
 
 
 def phase_mark(text: str) -> Phase | None:
