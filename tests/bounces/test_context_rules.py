@@ -304,6 +304,15 @@ def test_words_naming_the_lookup_vouch_for_unknown_user(body: str, reason: str) 
             "smtp; SMTP error from remote mail server after end of data: 550 tora@example.org: No such user",
             "filtered",
         ),
+        # a CHUNKING client's last chunk is the end of the content
+        (
+            "smtp; SMTP error from remote mail server after BDAT 2048 LAST: 550 5.1.1 "
+            "<tora@example.org>: user unknown",
+            "filtered",
+        ),
+        ("smtp; 550 Unknown recipient tora@example.org, in response to end of data", "filtered"),
+        ("smtp; 550 No such user (rejected during the DATA phase)", "filtered"),
+        ("smtp; 550 No such user (rejected during the RCPT TO phase)", "userunknown"),
         ("smtp; 550 5.1.1 User unknown (in reply to RCPT TO command)", "userunknown"),
         (
             "smtp; SMTP error from remote mail server after RCPT TO:<tora@example.org>: 550 No such user",
