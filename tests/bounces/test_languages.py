@@ -88,3 +88,42 @@ def test_a_list_that_only_does_not_exist_is_not_a_refused_post() -> None:
     sentence = "La liste (team-notes) n'existe pas sur ce serveur : adresse inconnue."
     _recipient, reason, _klass, _hard = only(parse_bounce(_notice(sentence)))
     assert reason != "rejected"
+
+
+JAPANESE_REPORT = (
+    "This is the mail system at host relay.sender.example.\n\n"
+    "<tora@dest.example.jp>: host mx.dest.example.jp[192.0.2.7] said: 550 5.1.1\n"
+    "    宛先のメールアドレスは存在しません (in reply to RCPT TO command)\n"
+)
+
+
+@pytest.mark.parametrize("actual", ["euc-jp", "shift_jis", "iso-2022-jp"])
+def test_japanese_text_under_a_wrong_charset_label_is_still_read(actual: str) -> None:
+    # the part says ISO-2022-JP (7-bit) but carries EUC-JP or Shift_JIS bytes, as Japanese
+    # gateways often send: the words are read in the encoding that fits, not replaced by U+FFFD
+    head = (
+        "From: MAILER-DAEMON@relay.sender.example\nTo: alice@sender.example\n"
+        "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+        'Content-Type: text/plain; charset="ISO-2022-JP"\nContent-Transfer-Encoding: 7bit\n\n'
+    )
+    raw = head.encode() + JAPANESE_REPORT.encode(actual)
+    report = parse_bounce(raw)
+    recipient, reason, _klass, _hard = only(report)
+    assert (recipient, reason) == ("tora@dest.example.jp", "userunknown")
+    assert "存在しません" in report.recipients[0].verdict.text
+
+
+def test_japanese_words_alone_decide_the_reason() -> None:
+    # no enhanced status: the Japanese words say the mailbox is full (the number 552 alone would
+    # mean a message too big)
+    body = (
+        "This is the mail system at host relay.sender.example.\n\n"
+        "<tora@dest.example.jp>: host mx.dest.example.jp[192.0.2.7] said: 552\n"
+        "    受信者のメールボックスが満杯です (in reply to RCPT TO command)\n"
+    )
+    head = (
+        "From: MAILER-DAEMON@relay.sender.example\nTo: alice@sender.example\n"
+        "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+        'Content-Type: text/plain; charset="UTF-8"\nContent-Transfer-Encoding: 8bit\n\n'
+    )
+    assert only(parse_bounce(head.encode() + body.encode()))[1] == "mailboxfull"
