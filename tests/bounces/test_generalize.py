@@ -820,3 +820,30 @@ def test_a_message_given_up_on_after_connection_failures_expired() -> None:
     ):
         raw = _gave_up_dsn(status, "x").replace(b"smtp; x", diagnostic.encode())
         assert only(parse_bounce(raw))[1:3] == ("expired", ReplyClass.PERMANENT), status
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Your message to ops@dest.example could not be delivered.",
+        "The mail sent to ops@dest.example, was not delivered",
+        "We could not deliver your message to ops@dest.example",
+        "The system was unable to deliver the mail to: ops@dest.example",
+        "Your e-mail wasn't delivered to ops@dest.example because of the reason below.",
+        "Delivery to ops@dest.example failed after the receiving server refused it.",
+    ],
+)
+def test_a_failed_recipient_named_bare_inside_a_sentence_is_found(sentence: str) -> None:
+    body = f"{sentence}\nReason: the recipient's mailbox is full\n"
+    recipient, reason, klass, _hard = only(parse_bounce(text_bounce(body, subject="Returned mail")))
+    assert (recipient, reason, klass) == ("ops@dest.example", "mailboxfull", ReplyClass.PERMANENT)
+
+
+def test_a_delivered_recipient_named_in_a_sentence_is_not_a_failure() -> None:
+    # the same words without the failure: a relay's success note beside the failed recipient
+    body = (
+        "Delivery to team@dest.example succeeded.\n\n"
+        "Your message to ops@dest.example could not be delivered.\nReason: mailbox is full\n"
+    )
+    report = parse_bounce(text_bounce(body, subject="Returned mail"))
+    assert [r.recipient for r in report.recipients] == ["ops@dest.example"]

@@ -39,9 +39,17 @@ _LABEL_RE = re.compile(
     re.IGNORECASE,
 )
 # A sentence ends on it in brackets or quotes: "There was an error delivering your mail to <a@b>.",
-# 'The message to "a@b" could not be delivered'.
+# 'The message to "a@b" could not be delivered'; or names it bare between the words that say the
+# delivery failed: "Your message to a@b could not be delivered", "We could not deliver your
+# message to a@b", "It wasn't delivered to a@b", "Delivery to a@b failed".
 _SENTENCE_RE = re.compile(
-    rf"\b(?:(?:to|for|recipient|(?:mailing )?list)\s+[<\"]({_ADDR})[>\"]|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
+    rf"(?:\b(?:to|for|recipient|(?:mailing )?list)\s+[<\"]({_ADDR})[>\"]"
+    rf"|(?:\bundeliverable|\bundelivered|(?:\bnot|n.t) (?:be |been )?delivered) to:?\s+<?({_ADDR})>?"
+    rf"|\b(?:message|mail|e-?mail) (?:sent |addressed )?(?:to|for) <?({_ADDR})>?,? (?:could not|couldn.t|"
+    rf"cannot|can.t|was not|wasn.t|has not been|will not be) (?:be )?delivered"
+    rf"|\b(?:could not|couldn.t|cannot|can.t|unable to|failed to) deliver (?:(?:the |your |this )?"
+    rf"(?:message|mail|e-?mail) )?to:?\s+<?({_ADDR})>?"
+    rf"|\bdelivery to <?({_ADDR})>? (?:has )?(?:failed|was not possible|is not possible))",
     re.IGNORECASE,
 )
 _HEADERISH_RE = re.compile(
