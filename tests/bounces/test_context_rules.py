@@ -282,6 +282,12 @@ Subject: News
             "userunknown",
         ),
         ("Invalid mail user id: tora@example.org", "userunknown"),
+        (
+            "tora@example.org\nThe e-mail address you entered couldn't be found. Please check the "
+            "recipient's e-mail address and try to resend the message.",
+            "userunknown",
+        ),
+        ("tora@example.org\nThis address wasn't found. It may have been misspelled.", "userunknown"),
         # a bare "user unknown" with no status and no phase: the convention reads a filter in it
         ("Delivery failed for tora@example.org:\n  [User unknown]", "filtered"),
     ],

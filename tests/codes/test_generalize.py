@@ -154,6 +154,14 @@ def test_the_same_reasons_in_the_languages_servers_answer_in(reply: str, reason:
         ("550 帳戶不存在，請確認地址", "userunknown"),
         ("550 수신자 주소를 찾을 수 없습니다", "userunknown"),
         ("550 Địa chỉ email không tồn tại", "userunknown"),
+        # "not found" after the noun, in English and the languages servers answer in
+        ("550 5.1.1 The e-mail address you entered couldn't be found", "userunknown"),
+        ("550 The recipient you specified was not found", "userunknown"),
+        ("550 L'adresse du destinataire est introuvable", "userunknown"),
+        ("550 La dirección de correo no se encuentra en este servidor", "userunknown"),
+        ("550 O endereço do destinatário não foi encontrado", "userunknown"),
+        ("550 L'indirizzo del destinatario non è stato trovato", "userunknown"),
+        ("550 Het adres van de ontvanger is niet gevonden", "userunknown"),
         # the mailbox is full
         ("552 受信者のメールボックスが満杯です", "mailboxfull"),
         ("552 收件人邮箱空间不足", "mailboxfull"),
