@@ -162,6 +162,9 @@ def test_the_same_reasons_in_the_languages_servers_answer_in(reply: str, reason:
         ("550 O endereço do destinatário não foi encontrado", "userunknown"),
         ("550 L'indirizzo del destinatario non è stato trovato", "userunknown"),
         ("550 Het adres van de ontvanger is niet gevonden", "userunknown"),
+        # a plural is the same word ("policies")
+        ("554 Email rejected due to security policies", "securityerror"),
+        ("550 5.7.1 Rejected by our mail policies", "policyviolation"),
         # the mailbox is full
         ("552 受信者のメールボックスが満杯です", "mailboxfull"),
         ("552 收件人邮箱空间不足", "mailboxfull"),
