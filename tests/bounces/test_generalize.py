@@ -831,11 +831,19 @@ def test_a_message_given_up_on_after_connection_failures_expired() -> None:
         "The system was unable to deliver the mail to: ops@dest.example",
         "Your e-mail wasn't delivered to ops@dest.example because of the reason below.",
         "Delivery to ops@dest.example failed after the receiving server refused it.",
+        # in the languages the failure words know
+        "Ihre Nachricht an ops@dest.example konnte nicht zugestellt werden.",
+        "Votre message à ops@dest.example n'a pas pu être remis.",
+        "Su mensaje para ops@dest.example no se pudo entregar.",
+        "Il messaggio per ops@dest.example non può essere recapitato.",
+        "Письмо для ops@dest.example не удалось доставить.",
+        "ops@dest.example 宛のメッセージは送信できませんでした。",
     ],
 )
 def test_a_failed_recipient_named_bare_inside_a_sentence_is_found(sentence: str) -> None:
     body = f"{sentence}\nReason: the recipient's mailbox is full\n"
-    recipient, reason, klass, _hard = only(parse_bounce(text_bounce(body, subject="Returned mail")))
+    raw = text_bounce(body, subject="Returned mail").replace(b"charset=us-ascii", b"charset=utf-8")
+    recipient, reason, klass, _hard = only(parse_bounce(raw))
     assert (recipient, reason, klass) == ("ops@dest.example", "mailboxfull", ReplyClass.PERMANENT)
 
 
@@ -847,3 +855,41 @@ def test_a_delivered_recipient_named_in_a_sentence_is_not_a_failure() -> None:
     )
     report = parse_bounce(text_bounce(body, subject="Returned mail"))
     assert [r.recipient for r in report.recipients] == ["ops@dest.example"]
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Zustellung verzögert",
+            "Die Zustellung an folgende Empfänger wurde verzögert:\n\nops@dest.example\n\n"
+            "Der Server wird weiterhin versuchen, die Nachricht zuzustellen.\n",
+        ),
+        (
+            "Remise retardée",
+            "La remise du message aux destinataires suivants est retardée :\n\nops@dest.example\n\n"
+            "Le serveur continuera d'essayer de remettre ce message.\n",
+        ),
+        (
+            "Entrega retrasada",
+            "La entrega a los siguientes destinatarios se ha retrasado:\n\nops@dest.example\n",
+        ),
+        (
+            "Entrega atrasada",
+            "A entrega para ops@dest.example foi atrasada. O servidor continuará tentando.\n",
+        ),
+        ("Consegna ritardata", "La consegna a ops@dest.example è stata ritardata.\n"),
+        ("配信遅延のお知らせ", "以下のあて先への配信が遅延しています。\n\nops@dest.example\n"),
+        ("投递延迟", "您的邮件投递延迟，系统将继续尝试发送到：\n\nops@dest.example\n"),
+        (
+            "Mail delivery delayed",
+            "Your message to ops@dest.example has been delayed.\nWe will try again later.\n",
+        ),
+    ],
+)
+def test_delay_warnings_in_other_words_and_languages_are_transient(subject: str, body: str) -> None:
+    raw = text_bounce(body, subject=subject).replace(b"charset=us-ascii", b"charset=utf-8")
+    report = parse_bounce(raw)
+    recipient, _reason, klass, hard = only(report)
+    assert (recipient, klass, hard) == ("ops@dest.example", ReplyClass.TRANSIENT, False)
+    assert report.recipients[0].action == "delayed"

@@ -49,7 +49,9 @@ _SENTENCE_RE = re.compile(
     rf"cannot|can.t|was not|wasn.t|has not been|will not be) (?:be )?delivered"
     rf"|\b(?:could not|couldn.t|cannot|can.t|unable to|failed to) deliver (?:(?:the |your |this )?"
     rf"(?:message|mail|e-?mail) )?to:?\s+<?({_ADDR})>?"
-    rf"|\bdelivery to <?({_ADDR})>? (?:has )?(?:failed|was not possible|is not possible))",
+    rf"|\bdelivery to <?({_ADDR})>? (?:has )?(?:failed|was not possible|is not possible)"
+    # a warning names the recipient the same way: "Your message to a@b has been delayed"
+    rf"|\b(?:message|mail|e-?mail|delivery) (?:sent )?(?:to|for) <?({_ADDR})>?,? (?:has been |is |was )?delayed)",
     re.IGNORECASE,
 )
 _HEADERISH_RE = re.compile(
@@ -203,6 +205,8 @@ def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Fo
                 if found and found.lower() not in exclude:
                     addr = found
                     break
+            if addr is None:
+                addr = _named_in_failure_sentence(line, exclude)
         if addr is not None:
             key = addr.lower()
             if key not in blocks:
@@ -222,6 +226,15 @@ def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Fo
             blocks[current].append(line.strip())
     found = [Found(recipient=a, diagnostic=" ".join(blocks[a.lower()])) for a in order]
     return found, " ".join(preamble + pending)
+
+
+def _named_in_failure_sentence(line: str, exclude: set[str]) -> str | None:
+    """The one address of a sentence that says, in any language the failure and warning words
+    know, that delivery failed or is delayed ("La consegna a a@b è stata ritardata")."""
+    named = [a for a in addresses(line) if a.lower() not in exclude]
+    if len(named) != 1 or _ADMIN_RE.match(named[0]):
+        return None
+    return named[0] if _FAILURE_TEXT_RE.search(line) or says_delayed(line) else None
 
 
 def returned_to(mail: Mail, original_text: str) -> str | None:
@@ -355,7 +368,11 @@ _FAILURE_TEXT_RE = re.compile(
     r"(?:unable|failed) to deliver|undeliverable|delivery (?:has )?failed|delivery to the following|"
     r"failed permanently|permanent (?:error|failure)|error message below|"
     r"konnte nicht zugestellt|n.a pas pu (?:être|etre) remis|no se (?:ha )?podido entregar|"
-    r"non (?:è|e) stato possibile recapitare|n[aã]o p[oô]de ser entregue|kon niet worden bezorgd",
+    r"non (?:è|e) stato possibile recapitare|n[aã]o p[oô]de ser entregue|kon niet worden bezorgd|"
+    r"nicht zugestellt werden|no (?:se )?(?:pudo|puede) (?:ser )?entregar|"
+    r"n[aã]o (?:p[oô]de|foi poss[ií]vel) (?:ser )?entreg|non (?:può|puo) essere recapitat|"
+    r"не (?:удалось|может быть) доставить|не доставлено|"
+    r"(?:送信|配信)できませんでした|无法(?:发送|投递|送达)|無法(?:傳送|投遞|送達)",
     re.IGNORECASE,
 )
 
