@@ -893,3 +893,26 @@ def test_delay_warnings_in_other_words_and_languages_are_transient(subject: str,
     recipient, _reason, klass, hard = only(report)
     assert (recipient, klass, hard) == ("ops@dest.example", ReplyClass.TRANSIENT, False)
     assert report.recipients[0].action == "delayed"
+
+
+def test_a_person_writing_that_a_mail_failed_is_not_a_bounce_of_that_address() -> None:
+    # the same sentences from a person (no mail-system sender, no returned message, not
+    # Auto-Submitted): the addresses they name are not failed recipients of a bounce
+    raw = (
+        b"From: Bob Smith <bob@sender.example>\nTo: alice@sender.example\n"
+        b"Subject: Re: error in the invoice\nDate: Thu, 01 Jan 2026 10:00:00 +0000\n"
+        b"Message-ID: <p1@sender.example>\n\nHi Alice,\n\n"
+        b"I sent it to carol@dest.example yesterday but it could not be delivered, can you check?\n"
+        b"And my mail to dan@dest.example was delayed too.\n\nBob\n"
+    )
+    report = parse_bounce(raw)
+    assert report.kind is not BounceKind.DSN
+    assert report.recipients == ()
+    # the same words from a mail system are a report
+    machine = raw.replace(
+        b"Bob Smith <bob@sender.example>", b"Mail Delivery System <MAILER-DAEMON@sender.example>"
+    )
+    assert [r.recipient for r in parse_bounce(machine).recipients] == [
+        "carol@dest.example",
+        "dan@dest.example",
+    ]

@@ -39,18 +39,22 @@ _LABEL_RE = re.compile(
     re.IGNORECASE,
 )
 # A sentence ends on it in brackets or quotes: "There was an error delivering your mail to <a@b>.",
-# 'The message to "a@b" could not be delivered'; or names it bare between the words that say the
-# delivery failed: "Your message to a@b could not be delivered", "We could not deliver your
-# message to a@b", "It wasn't delivered to a@b", "Delivery to a@b failed".
+# 'The message to "a@b" could not be delivered'.
 _SENTENCE_RE = re.compile(
-    rf"(?:\b(?:to|for|recipient|(?:mailing )?list)\s+[<\"]({_ADDR})[>\"]"
-    rf"|(?:\bundeliverable|\bundelivered|(?:\bnot|n.t) (?:be |been )?delivered) to:?\s+<?({_ADDR})>?"
+    rf"\b(?:(?:to|for|recipient|(?:mailing )?list)\s+[<\"]({_ADDR})[>\"]|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
+    re.IGNORECASE,
+)
+# In a report a mail system wrote, a sentence names it bare between the words that say the delivery
+# failed or waits: "Your message to a@b could not be delivered", "We could not deliver your message
+# to a@b", "It wasn't delivered to a@b", "Delivery to a@b failed", "Your message to a@b has been
+# delayed" (a person writes the same words about a message of theirs: see ``scan``).
+_FAILED_SENTENCE_RE = re.compile(
+    rf"(?:(?:\bnot|n.t) (?:be |been )?delivered to:?\s+<?({_ADDR})>?"
     rf"|\b(?:message|mail|e-?mail) (?:sent |addressed )?(?:to|for) <?({_ADDR})>?,? (?:could not|couldn.t|"
     rf"cannot|can.t|was not|wasn.t|has not been|will not be) (?:be )?delivered"
     rf"|\b(?:could not|couldn.t|cannot|can.t|unable to|failed to) deliver (?:(?:the |your |this )?"
     rf"(?:message|mail|e-?mail) )?to:?\s+<?({_ADDR})>?"
     rf"|\bdelivery to <?({_ADDR})>? (?:has )?(?:failed|was not possible|is not possible)"
-    # a warning names the recipient the same way: "Your message to a@b has been delayed"
     rf"|\b(?:message|mail|e-?mail|delivery) (?:sent )?(?:to|for) <?({_ADDR})>?,? (?:has been |is |was )?delayed)",
     re.IGNORECASE,
 )
@@ -173,10 +177,14 @@ def transcript_first(report: str) -> bool:
     )
 
 
-def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Found], str]:
+def scan(
+    report: str, exclude: set[str], lead_in: bool = False, machine: bool = True
+) -> tuple[list[Found], str]:
     """Recipients in order with the text that follows each, and the preamble before the first.
 
     With ``lead_in`` the text *before* each recipient's line (after the transcript starts) is its.
+    ``machine``: the message was written by a mail system, so an address in any sentence that says
+    delivery failed is a recipient (a person's "I sent it to bob@... but it was not delivered" is not).
     """
     blocks: dict[str, list[str]] = {}
     order: list[str] = []
@@ -205,7 +213,7 @@ def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Fo
                 if found and found.lower() not in exclude:
                     addr = found
                     break
-            if addr is None:
+            if addr is None and machine:
                 addr = _named_in_failure_sentence(line, exclude)
         if addr is not None:
             key = addr.lower()
@@ -231,6 +239,10 @@ def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Fo
 def _named_in_failure_sentence(line: str, exclude: set[str]) -> str | None:
     """The one address of a sentence that says, in any language the failure and warning words
     know, that delivery failed or is delayed ("La consegna a a@b è stata ritardata")."""
+    match = _FAILED_SENTENCE_RE.search(line)
+    found = match and match.group(match.lastindex or 1)
+    if found and found.lower() not in exclude:
+        return found
     named = [a for a in addresses(line) if a.lower() not in exclude]
     if len(named) != 1 or _ADMIN_RE.match(named[0]):
         return None
@@ -301,7 +313,8 @@ _ADMIN_RE = re.compile(
 
 def parse_text(mail: Mail, name: str, reason: str | None = None, vouches: bool = False) -> Parsed | None:
     report, original = split_report(mail.body)
-    found, preamble = scan(report, exclusions(mail), transcript_first(report))
+    machine = name != GenericText.name or _machine_written(mail)
+    found, preamble = scan(report, exclusions(mail), transcript_first(report), machine)
     people = [item for item in found if not _ADMIN_RE.match(item.recipient)]
     if people:
         found = people
@@ -378,6 +391,18 @@ _FAILURE_TEXT_RE = re.compile(
 
 
 _NO_REPLY_RE = re.compile(r"\bno[-_.]?reply\b|\bdo[-_.]?not[-_.]?reply\b", re.IGNORECASE)
+
+
+def _machine_written(mail: Mail) -> bool:
+    """A mail system wrote it: its sender is one, it returns the original, or it says it was sent
+    automatically (RFC 3834 Auto-Submitted) — a subject with "error" in it is not enough."""
+    auto = str(mail.msg.get("Auto-Submitted", "no")).strip().lower()
+    return bool(
+        _BOUNCE_FROM_RE.search(mail.sender)
+        or _NO_REPLY_RE.search(mail.sender)
+        or mail.original_part is not None
+        or not auto.startswith("no")
+    )
 
 
 def looks_like_bounce(mail: Mail) -> bool:
