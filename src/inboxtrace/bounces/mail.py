@@ -124,7 +124,11 @@ def part_text(part: Message) -> str:
     charset = _charset(part.get_content_charset())
     # a label that does not fit the bytes is common in East Asian mail ("ISO-2022-JP" over EUC-JP
     # or Shift_JIS bytes): the encodings used for the same language are tried before damage
-    for candidate in (charset, "utf-8", *_SAME_LANGUAGE.get(_codec_name(charset), ())):
+    try:
+        return payload.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        pass
+    for candidate in ("utf-8", *_SAME_LANGUAGE.get(_codec_name(charset), ())):
         try:
             return payload.decode(candidate)
         except (UnicodeDecodeError, LookupError):

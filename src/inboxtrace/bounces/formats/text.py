@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from inboxtrace.bounces.context import says_delayed
+from inboxtrace.bounces.context import knowledge, says_delayed
 from inboxtrace.bounces.mail import addresses, first_address
 from inboxtrace.bounces.view import Found, Mail, Parsed
-from inboxtrace.codes.needles import Gates, needles_of
+from inboxtrace.codes.needles import FirstMatch, Gates, needles_of
 from inboxtrace.errors import DataFileError
 
 _ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
@@ -239,6 +239,8 @@ def scan(
 def _named_in_failure_sentence(line: str, exclude: set[str]) -> str | None:
     """The one address of a sentence that says, in any language the failure and warning words
     know, that delivery failed or is delayed ("La consegna a a@b è stata ritardata")."""
+    if not _failure_words().first(line):
+        return None
     match = _FAILED_SENTENCE_RE.search(line)
     found = match and match.group(match.lastindex or 1)
     if found and found.lower() not in exclude:
@@ -247,6 +249,14 @@ def _named_in_failure_sentence(line: str, exclude: set[str]) -> str | None:
     if len(named) != 1 or _ADMIN_RE.match(named[0]):
         return None
     return named[0] if _FAILURE_TEXT_RE.search(line) or says_delayed(line) else None
+
+
+@cache
+def _failure_words() -> FirstMatch[bool]:
+    """Gate: a line without one of these words says nothing of a failed or delayed delivery."""
+    delayed = knowledge().delayed
+    entries = [(_FAILED_SENTENCE_RE, True), (_FAILURE_TEXT_RE, True)]
+    return FirstMatch(entries + ([] if delayed is None else list(delayed.entries)))
 
 
 def returned_to(mail: Mail, original_text: str) -> str | None:
