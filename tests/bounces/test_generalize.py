@@ -916,3 +916,27 @@ def test_a_person_writing_that_a_mail_failed_is_not_a_bounce_of_that_address() -
         "carol@dest.example",
         "dan@dest.example",
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        # an address-type prefix before the address (Exchange-style "[SMTP:...]")
+        (
+            "Message delivery to the following recipients failed:\n\n[SMTP:ops@dest.example]\nThe mailbox is full.\n",
+            "mailboxfull",
+        ),
+        # a numeric date after "on" (Exchange in a locale that writes dates with digits)
+        (
+            "The following recipient(s) cannot be reached:\n\n"
+            "      ops@dest.example on 1/2/2026 10:00 AM\n            550 5.1.1 User unknown\n",
+            "userunknown",
+        ),
+        # the address, then a word of failure and the reply
+        ("<ops@dest.example> Failed: 550 5.2.2 <ops@dest.example>: mailbox full\n", "mailboxfull"),
+        ("ops@dest.example Error: 550 5.1.1 no such user here\n", "userunknown"),
+    ],
+)
+def test_more_ways_a_report_lists_the_failed_address(body: str, reason: str) -> None:
+    recipient, got, _klass, _hard = only(parse_bounce(text_bounce(body, subject="Undeliverable: hi")))
+    assert (recipient, got) == ("ops@dest.example", reason)

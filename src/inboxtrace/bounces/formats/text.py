@@ -23,11 +23,14 @@ from inboxtrace.errors import DataFileError
 
 _ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
 # A line that starts with the address: "  a@b", "<a@b>:", "a@b... User unknown", "-- a@b",
-# "a@b<mailto:a@b>", '"a@b":', "a@b on Wed, 31 Dec 2025 ..." (Exchange 2003).
+# "a@b<mailto:a@b>", '"a@b":', "a@b on Wed, 31 Dec 2025 ..." or "a@b on 1/2/2026 ..." (Exchange),
+# with an address-type prefix ("[SMTP:a@b]", "rfc822;a@b"), or followed by a word of failure
+# ("<a@b> Failed: 550 ...", "a@b Error: ...").
 _LEAD_RE = re.compile(
-    rf"^[\s>*-]*(?:[245]\d\d[ -]+)?[\"'(]?<?({_ADDR})>?[\"')]?\s*"
-    rf"(?:$|:|\.\.\.|\(|<mailto:|\[|,|;|\s{{2,}}|\s+-|\s+\(|\s+<|\s+\d{{3}}\s|\s+on\s+\w{{3}})",
-    re.ASCII,
+    rf"^[\s>*-]*(?:[245]\d\d[ -]+)?(?:\[?(?:smtp|rfc822)[:;]\s*)?[\"'(]?<?({_ADDR})>?[\"')\]]?\s*"
+    rf"(?:$|:|\.\.\.|\(|<mailto:|\[|,|;|\s{{2,}}|\s+-|\s+\(|\s+<|\s+\d{{3}}\s|\s+on\s+(?:\w{{3}}|\d)"
+    rf"|\s+(?:failed|failure|error|rejected|refused|undeliverable|bounced|unknown|reason)\b)",
+    re.ASCII | re.IGNORECASE,
 )
 # A line that ends on it after a colon: "User mailbox exceeds allowed size: a@b".
 _TRAILING_RE = re.compile(rf"^[^@\n]{{3,120}}:\s*[\"']?<?({_ADDR})>?[\"']?\.?\s*$")
