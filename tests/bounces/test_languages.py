@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from inboxtrace.bounces import parse_bounce
+from inboxtrace.model.bounce import BounceKind
 from tests.bounces.test_generalize import only, text_bounce
 
 LIST = "team-notes@lists.dest.example"
@@ -127,3 +128,51 @@ def test_japanese_words_alone_decide_the_reason() -> None:
         'Content-Type: text/plain; charset="UTF-8"\nContent-Transfer-Encoding: 8bit\n\n'
     )
     assert only(parse_bounce(head.encode() + body.encode()))[1] == "mailboxfull"
+
+
+LABELED = [
+    # (subject, body): a notice in the reader's language that names the recipient after a label
+    (
+        "Messaggio non recapitato",
+        "Il messaggio non è stato recapitato.\n\nDestinatario: {rcpt}\nMotivo: casella piena\n",
+    ),
+    (
+        "Mensagem não entregue",
+        "Não foi possível entregar a mensagem.\n\nDestinatário: {rcpt}\nMotivo: caixa cheia\n",
+    ),
+    (
+        "Письмо не доставлено",
+        "Ваше письмо не удалось доставить.\n\nПолучатель: {rcpt}\nПричина: ящик переполнен\n",
+    ),
+    ("配信エラー", "メールを配信できませんでした。\n\n宛先: {rcpt}\n理由: メールボックスが満杯です\n"),
+    ("退信通知", "您的邮件无法投递。\n\n收件人：{rcpt}\n原因：收件人邮箱空间不足\n"),
+    (
+        "메일 반송 안내",
+        "메일을 전송하지 못했습니다.\n\n받는 사람: {rcpt}\n사유: 받는 사람의 메일함이 가득 찼습니다\n",
+    ),
+    (
+        "Thư bị trả lại",
+        "Không thể gửi thư của bạn.\n\nNgười nhận: {rcpt}\nLý do: hộp thư người nhận đã đầy\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("subject", "body"), LABELED, ids=[s for s, _ in LABELED])
+def test_a_notice_in_the_readers_language_names_its_recipient_after_a_label(subject: str, body: str) -> None:
+    # the sender is no mail-system name: the subject says what the message is
+    raw = text_bounce(
+        body.format(rcpt="ops@dest.example"), subject=subject, sender="Service <service@relay.sender.example>"
+    ).replace(b"charset=us-ascii", b"charset=utf-8")
+    recipient, reason, _klass, _hard = only(parse_bounce(raw))
+    assert (recipient, reason) == ("ops@dest.example", "mailboxfull")
+
+
+def test_a_shop_mail_about_returning_goods_is_not_a_bounce() -> None:
+    # "返送" (send back) and "trả lại" (give back) name returns of goods too: not bounce words
+    for subject in ("商品の返送について", "Hướng dẫn trả lại hàng"):
+        raw = text_bounce(
+            "Please send the item back to returns@shop.example.\n",
+            subject=subject,
+            sender="Shop <orders@shop.example>",
+        ).replace(b"charset=us-ascii", b"charset=utf-8")
+        assert parse_bounce(raw).kind is BounceKind.NOT_BOUNCE

@@ -37,7 +37,10 @@ _TRAILING_RE = re.compile(rf"^[^@\n]{{3,120}}:\s*[\"']?<?({_ADDR})>?[\"']?\.?\s*
 # A label introduces it: "Unknown user: a@b", "Did not reach the following recipient: a@b".
 _LABEL_RE = re.compile(
     rf"^[\s>*-]*[^@\n]{{0,70}}?(?:recipient|address|addressee|rcpt(?: to)?|user|mailbox|to|"
-    rf"destinataire|empf(?:ä|ae)nger|envelope-to|e-?mail)s?(?:\(s\))?[^:=@\n]{{0,20}}[:=]\s*"
+    rf"destinataire|empf(?:ä|ae)nger|envelope-to|e-?mail|"
+    # the same label in the languages reports are written in
+    rf"destinat[aá]rio|ontvanger|odbiorca|получател[ья]|адресат|宛先|受信者|收件人|收件者|받는 ?사람|"
+    rf"수신자|người nhận)s?(?:\(s\))?[^:=：@\n]{{0,20}}[:=：]\s*"
     rf"[\"']?<?({_ADDR})>?",
     re.IGNORECASE,
 )
@@ -382,7 +385,9 @@ _BOUNCE_SUBJECT_RE = re.compile(
     # Exchange and other MTAs in the recipient's or sender's language
     r"unzustellbar|nicht zustellbar|non remis|non distribu|retour de courrier|no se puede entregar|"
     r"no entregado|non recapitabil|impossibile recapitare|n[aã]o (?:foi )?entregue|"
-    r"n[aã]o [eé] poss[ií]vel entregar|onbestelbaar|niedostarczaln|не доставлен|недоставленн",
+    r"n[aã]o [eé] poss[ií]vel entregar|onbestelbaar|niedostarczaln|не доставлен|недоставленн|"
+    r"non recapitat|non consegnat|(?:配信|送信|配送)エラー|エラーメール|退信|无法投递|無法投遞|未送达|"
+    r"메일 반송|반송된 메일|반송 메일|thư bị trả lại|không gửi được thư|không thể gửi thư",
     re.I,
 )
 
