@@ -10,6 +10,7 @@ import pytest
 
 from inboxtrace.bounces import parse_bounce
 from inboxtrace.model.bounce import BounceRecipient
+from inboxtrace.model.reply import Phase
 
 
 def _dsn(diagnostic: str, *, status: str, action: str = "failed", remote: str = "mx.example.org") -> bytes:
@@ -328,3 +329,53 @@ def test_words_naming_the_lookup_vouch_for_unknown_user(body: str, reason: str) 
 )
 def test_the_stated_phase_decides_unknown_user_whoever_reports_it(diagnostic: str, reason: str) -> None:
     assert _one(_dsn(diagnostic, status="5.0.0")).verdict.reason == reason
+
+
+TWO_PHASES = b"""From: MAILER-DAEMON@mx1.sender.example.com (Mail Delivery System)
+To: news@sender.example.com
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mx1.sender.example.com.
+
+<tora@example.org>: host mx.example.org[192.0.2.7] said: 550 User unknown (in
+    reply to RCPT TO command)
+
+<mike@example.net>: host mx.example.net[192.0.2.8] said: 550 User unknown (in
+    reply to end of DATA command)
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx1.sender.example.com
+X-Postfix-Sender: rfc822; news@sender.example.com
+
+Final-Recipient: rfc822; tora@example.org
+Action: failed
+Status: 5.0.0
+Remote-MTA: dns; mx.example.org
+Diagnostic-Code: smtp; 550 User unknown
+
+Final-Recipient: rfc822; mike@example.net
+Action: failed
+Status: 5.0.0
+Remote-MTA: dns; mx.example.net
+Diagnostic-Code: smtp; 550 User unknown
+
+--B--
+"""
+
+
+def test_the_phase_stated_in_the_text_part_decides_each_recipient_of_a_dsn() -> None:
+    # Postfix states the phase only in the human-readable part, per recipient: the same "550 User
+    # unknown" is the address at RCPT TO and a filter's answer after the content
+    report = parse_bounce(TWO_PHASES, "t.eml")
+    got = [(r.recipient, r.verdict.reason, r.verdict.phase) for r in report.recipients]
+    assert got == [
+        ("tora@example.org", "userunknown", Phase.RCPT),
+        ("mike@example.net", "filtered", Phase.END_OF_DATA),
+    ]
