@@ -10,7 +10,7 @@ import pytest
 
 from inboxtrace.bounces import parse_bounce
 from inboxtrace.model.bounce import BounceRecipient
-from inboxtrace.model.reply import Phase
+from inboxtrace.model.reply import Phase, ReplyClass
 
 
 def _dsn(diagnostic: str, *, status: str, action: str = "failed", remote: str = "mx.example.org") -> bytes:
@@ -379,3 +379,21 @@ def test_the_phase_stated_in_the_text_part_decides_each_recipient_of_a_dsn() -> 
         ("tora@example.org", "userunknown", Phase.RCPT),
         ("mike@example.net", "filtered", Phase.END_OF_DATA),
     ]
+
+
+def test_qmail_giving_up_after_a_temporary_failure_is_final_but_not_a_dead_address() -> None:
+    reply = (
+        "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
+        "I'm not going to try again; this message has been in the queue too long."
+    )
+    verdict = _one(_qmail(reply)).verdict
+    assert (verdict.reason, verdict.reply_class, verdict.hard_bounce) == (
+        "networkerror",
+        ReplyClass.PERMANENT,
+        False,
+    )
+
+
+def test_a_refusal_at_the_greeting_refuses_the_client() -> None:
+    reply = "Connected to 192.0.2.7 but greeting failed.\nRemote host said: 554 mx.example.org ESMTP not accepting messages"
+    assert _one(_qmail(reply)).verdict.reason == "blocked"

@@ -107,7 +107,10 @@ def verdict_for(found: Found) -> Verdict:
         verdict = force_reason(verdict, found.reason)
     if found.action == "delayed" and verdict.reply_class is ReplyClass.PERMANENT:
         verdict = _still_trying(verdict)
-    elif found.action in _GAVE_UP_ACTIONS and verdict.reply_class is ReplyClass.TRANSIENT:
+    elif (
+        found.action in _GAVE_UP_ACTIONS or (found.action is None and gave_up is not None)
+    ) and verdict.reply_class is ReplyClass.TRANSIENT:
+        # the report says the MTA stopped trying (DSN action, or its own "not going to try again")
         verdict = _gave_up(verdict)
     return verdict
 
