@@ -320,7 +320,7 @@ def test_words_naming_the_lookup_vouch_for_unknown_user(body: str, reason: str) 
         ("smtp; 550 Unknown recipient tora@example.org, in response to end of data", "filtered"),
         ("smtp; 550 No such user (rejected during the DATA phase)", "filtered"),
         (
-            "smtp; SMTP error from remote mail server after pipelined end of data: 550 No such user",
+            "smtp; SMTP error from remote mail server after pipelined end of data: 550 5.1.1 No such user",
             "filtered",
         ),
         ("smtp; 550 No such user (rejected during the RCPT TO phase)", "userunknown"),
