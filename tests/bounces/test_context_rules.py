@@ -12,9 +12,8 @@ from inboxtrace.bounces import parse_bounce
 from inboxtrace.model.bounce import BounceRecipient
 from inboxtrace.model.reply import Phase, ReplyClass
 
-
-def _dsn(diagnostic: str, *, status: str, action: str = "failed", remote: str = "mx.example.org") -> bytes:
-    return f"""From: MAILER-DAEMON@mx1.sender.example.com (Mail Delivery System)
+# The head of a Postfix DSN up to its human-readable text (each test adds the rest).
+_POSTFIX_HEAD = """From: MAILER-DAEMON@mx1.sender.example.com (Mail Delivery System)
 To: news@sender.example.com
 Subject: Undelivered Mail Returned to Sender
 MIME-Version: 1.0
@@ -24,7 +23,11 @@ Content-Type: multipart/report; report-type=delivery-status; boundary="B"
 Content-Type: text/plain; charset=us-ascii
 
 This is the mail system at host mx1.sender.example.com.
+"""
 
+
+def _dsn(diagnostic: str, *, status: str, action: str = "failed", remote: str = "mx.example.org") -> bytes:
+    return f"""{_POSTFIX_HEAD}
 --B
 Content-Type: message/delivery-status
 
@@ -335,17 +338,9 @@ def test_the_stated_phase_decides_unknown_user_whoever_reports_it(diagnostic: st
     assert _one(_dsn(diagnostic, status="5.0.0")).verdict.reason == reason
 
 
-TWO_PHASES = b"""From: MAILER-DAEMON@mx1.sender.example.com (Mail Delivery System)
-To: news@sender.example.com
-Subject: Undelivered Mail Returned to Sender
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="B"
-
---B
-Content-Type: text/plain; charset=us-ascii
-
-This is the mail system at host mx1.sender.example.com.
-
+TWO_PHASES = (
+    _POSTFIX_HEAD
+    + """
 <tora@example.org>: host mx.example.org[192.0.2.7] said: 550 User unknown (in
     reply to RCPT TO command)
 
@@ -372,6 +367,7 @@ Diagnostic-Code: smtp; 550 User unknown
 
 --B--
 """
+).encode()
 
 
 def test_the_phase_stated_in_the_text_part_decides_each_recipient_of_a_dsn() -> None:
