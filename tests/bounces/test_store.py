@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from inboxtrace.bounces import mark_suspected_filtering, parse_bounce
 from inboxtrace.model.log import Attempt, Delivery, FinalState, Message
@@ -19,16 +15,9 @@ from inboxtrace.store.bounces import (
     known_good_addresses,
     reason_counts,
 )
-from inboxtrace.store.core import Store, open_store
+from inboxtrace.store.core import Store
 from inboxtrace.store.logs import write_messages
 from tests.bounces.samples import dsn, vacation
-from tests.conftest import BACKENDS, backend_url
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with open_store(backend_url(request, tmp_path, "b")) as s:
-        yield s
 
 
 def _log_message(recipient: str, state: FinalState = FinalState.DELIVERED) -> Message:
