@@ -13,10 +13,12 @@ import typer
 from inboxtrace.cli.options import (
     DbOption,
     ImapCaFileOption,
+    ImapFolderOption,
     ImapPasswordEnvOption,
     ImapPasswordFileOption,
     ImapPortOption,
     ImapStartTlsOption,
+    ImapUserOption,
 )
 from inboxtrace.safetext import json_text
 
@@ -66,8 +68,8 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     ingest: Annotated[bool, typer.Option("--ingest", help="Store the bounces (idempotent).")] = False,
     db: DbOption = None,
     imap: Annotated[str | None, typer.Option("--imap", help="Read an IMAP mailbox on this host.")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="IMAP user name.")] = None,
-    folder: Annotated[str, typer.Option("--folder", help="IMAP folder.")] = "INBOX",
+    user: ImapUserOption = None,
+    folder: ImapFolderOption = "INBOX",
     password_env: ImapPasswordEnvOption = None,
     password_file: ImapPasswordFileOption = None,
     auth: Annotated[

@@ -11,10 +11,12 @@ import typer
 from inboxtrace.cli.options import (
     DbOption,
     ImapCaFileOption,
+    ImapFolderOption,
     ImapPasswordEnvOption,
     ImapPasswordFileOption,
     ImapPortOption,
     ImapStartTlsOption,
+    ImapUserOption,
 )
 from inboxtrace.safetext import json_text
 
@@ -127,8 +129,8 @@ def _ingest_command(  # noqa: PLR0917 (typer maps each parameter to an option)
     imap: Annotated[
         str | None, typer.Option("--imap", help="Read the reports from this IMAP server.")
     ] = None,
-    user: Annotated[str | None, typer.Option("--user", help="IMAP user name.")] = None,
-    folder: Annotated[str, typer.Option("--folder", help="IMAP folder.")] = "INBOX",
+    user: ImapUserOption = None,
+    folder: ImapFolderOption = "INBOX",
     password_env: ImapPasswordEnvOption = None,
     password_file: ImapPasswordFileOption = None,
     port: ImapPortOption = None,
