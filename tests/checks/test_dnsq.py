@@ -133,3 +133,15 @@ def test_answers_for_another_question_are_ignored(spoofing_server: str) -> None:
     texts, status, error = asyncio.run(go())
     assert texts == ["genuine"]
     assert status is DnsStatus.ERROR and "another question" in error
+
+
+@pytest.mark.parametrize("dnssec", [False, True])  # the lean wire client, and dnspython's
+def test_a_cname_into_another_zone_is_followed(knot: KnotServer, dnssec: bool) -> None:
+    async def go() -> tuple[DnsStatus, tuple[str, ...], int]:
+        async with Resolver([knot.nameserver], timeout=2.0, tries=1) as res:
+            answer = await res.query("alias.mxalias.test", "A", dnssec=dnssec)
+            return answer.status, answer.cname_chain, len(answer.records)
+
+    status, chain, records = asyncio.run(go())
+    assert status is DnsStatus.OK and records >= 1
+    assert [c.rstrip(".") for c in chain] == ["mail.good.test"]
