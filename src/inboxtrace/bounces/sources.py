@@ -66,21 +66,57 @@ def split_mbox(data: bytes, source: str) -> Iterator[RawMessage]:
         yield RawMessage(f"{source}#{n + 1}", body)
 
 
-def _read_file(path: Path) -> RawMessage | bytes:
+def _read_file(path: str) -> RawMessage | bytes:
+    """The bytes of a file (decompressed by its suffix), or an item saying why not: one open, one
+    ``fstat`` (a mailbox of many small files spends its time here, not in the reading)."""
     try:
-        if path.stat().st_size > _MAX_FILE:
-            return RawMessage(str(path), error=f"file too large ({path.stat().st_size} bytes)")
-        data = path.read_bytes()
-        opener = _OPENERS.get(path.suffix.lower())
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > _MAX_FILE:
+                return RawMessage(path, error=f"file too large ({size} bytes)")
+            data = f.read()
+        opener = _OPENERS.get(os.path.splitext(path)[1].lower())
         if opener is not None:
             data = opener(data)
     except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
-        return RawMessage(str(path), error=f"cannot read: {exc}")
+        return RawMessage(path, error=f"cannot read: {exc}")
     return data
 
 
 def _is_maildir(path: Path) -> bool:
     return (path / "cur").is_dir() and (path / "new").is_dir()
+
+
+def _maildir_files(path: Path) -> list[str]:
+    """The message files of a Maildir, ``cur`` then ``new``, each by name (the order of sorted paths)."""
+    files: list[str] = []
+    for sub in ("cur", "new"):
+        with os.scandir(path / sub) as entries:
+            files.extend(sorted(e.path for e in entries if e.is_file()))
+    return files
+
+
+def _tree_files(root: str) -> list[str]:
+    """The files under ``root``, at any depth, without names starting with a dot, in the order of
+    their sorted paths; symbolic links to files count, links to directories are not followed."""
+    found: list[tuple[tuple[str, ...], str]] = []
+
+    def walk(directory: str, parts: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(directory) as entries:
+                listed = list(entries)
+        except PermissionError:
+            return
+        for entry in listed:
+            here = (*parts, entry.name)
+            if entry.is_dir() and not entry.is_symlink():
+                walk(entry.path, here)
+            elif entry.is_file() and not entry.name.startswith("."):
+                found.append((here, entry.path))
+
+    walk(root, ())
+    found.sort()
+    return [path for _parts, path in found]
 
 
 def iter_path(path: Path | str) -> Iterator[RawMessage]:
@@ -90,21 +126,22 @@ def iter_path(path: Path | str) -> Iterator[RawMessage]:
         return
     path = Path(path)
     if path.is_dir():
-        if _is_maildir(path):
-            files = sorted(p for sub in ("new", "cur") for p in (path / sub).iterdir() if p.is_file())
-        else:
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        files = _maildir_files(path) if _is_maildir(path) else _tree_files(str(path))
         for file in files:
-            yield from iter_path(file)
+            yield from _file_messages(file)
         return
     if not path.exists():
         yield RawMessage(str(path), error="no such file or directory")
         return
+    yield from _file_messages(str(path))
+
+
+def _file_messages(path: str) -> Iterator[RawMessage]:
     data = _read_file(path)
     if isinstance(data, RawMessage):
         yield data
         return
-    yield from split_mbox(data, str(path))
+    yield from split_mbox(data, path)
 
 
 def iter_paths(paths: Iterable[Path | str]) -> Iterator[RawMessage]:
