@@ -36,6 +36,7 @@ _CLOSE_DELIMITER_RE = re.compile(rb"\n--[^\s-][^\n]*--\n$")
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
 _MAX_FILE = 512 * 1024 * 1024
 _AUTO_SERIAL = 48  # up to this many messages, workers=0 parses in-process
+_CHUNK = 16  # messages per piece of parallel work: small enough to keep every core busy to the end
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,27 +236,41 @@ def _read_one(item: RawMessage) -> BounceReport:
     return parse_bounce(item.data, item.source)
 
 
-def read_bounces(items: Iterable[RawMessage], *, workers: int = 1) -> Iterator[BounceReport]:
+def _read_chunk(chunk: list[RawMessage]) -> list[BounceReport]:
+    """One piece of parallel work: a few messages (a piece per message would cost more to send)."""
+    return [_read_one(item) for item in chunk]
+
+
+def _chunks(items: Iterable[RawMessage]) -> Iterator[list[RawMessage]]:
+    it = iter(items)
+    while chunk := list(itertools.islice(it, _CHUNK)):
+        yield chunk
+
+
+def read_bounces(
+    items: Iterable[RawMessage], *, workers: int = 1, cluster: str | None = None
+) -> Iterator[BounceReport]:
     """Parse every message, in input order; unreadable ones give reports of kind ERROR.
 
-    ``workers`` > 1 parses in that many processes (messages are independent). 0 chooses: a few
-    dozen messages are parsed here (starting processes would cost more), more in one process per
-    CPU (the first messages are read ahead to tell which).
+    ``workers`` > 1 parses in that many local processes (messages are independent), forked from
+    this one after it loaded the knowledge. 0 chooses: a few dozen messages are parsed here
+    (starting processes would cost more), more in one process per CPU (the first messages are
+    read ahead to tell which). ``cluster`` (a Dask scheduler address, see
+    :mod:`inboxtrace.execution`) parses on that cluster's workers instead.
     """
-    if workers == 0:
-        it = iter(items)
-        head = list(itertools.islice(it, _AUTO_SERIAL + 1))
-        if len(head) <= _AUTO_SERIAL:
-            for item in head:
+    from inboxtrace.execution import runner
+
+    if cluster is None:
+        if workers == 0:
+            it = iter(items)
+            head = list(itertools.islice(it, _AUTO_SERIAL + 1))
+            items = itertools.chain(head, it)
+            workers = 1 if len(head) <= _AUTO_SERIAL else (os.cpu_count() or 1)
+        if workers <= 1:
+            for item in items:
                 yield _read_one(item)
             return
-        items = itertools.chain(head, it)
-        workers = os.cpu_count() or 1
-    if workers <= 1:
-        for item in items:
-            yield _read_one(item)
-        return
-    from inboxtrace.bounces.parallel import map_ordered
-
-    _load_knowledge()  # once here, so that every forked worker inherits it instead of loading it
-    yield from map_ordered(_read_one, items, workers)
+        _load_knowledge()  # once here, so that every forked worker inherits it instead of loading it
+    with runner(cluster or f"local:{workers}", inherit=True) as run:
+        for reports in run.imap(_read_chunk, _chunks(items)):
+            yield from reports
