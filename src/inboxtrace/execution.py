@@ -126,14 +126,14 @@ class Runner(Generic[In, Out]):
     ) -> Generator[Out, None, None]:
         """``work(piece)`` for every piece, in input order, read lazily from ``pieces``.
 
-        At most ``ahead`` pieces (default: two per worker) are submitted and not yet handed out, so
+        At most ``ahead`` pieces (default: four per worker) are submitted and not yet handed out, so
         memory stays flat on a huge input and every worker has the next piece ready."""
         if self.kind == "inline":
             for piece in pieces:
                 yield work(piece)
             return
         pool = self._executor()
-        limit = ahead or 2 * self.workers_count
+        limit = ahead or 4 * self.workers_count
         flight: collections.deque[Future[Out]] = collections.deque()
         it = iter(pieces)
         try:
