@@ -29,6 +29,7 @@ from typing import Any, Generic, TypeVar
 from inboxtrace.errors import ConfigError, InboxtraceError
 
 ENV_VAR = "INBOXTRACE_CLUSTER"
+_DIED = "a worker process ended without an answer (killed, or out of memory?)"
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -113,10 +114,13 @@ class Runner(Generic[In, Out]):
                 yield i, work(piece)
             return
         pool = self._executor()
-        futures: dict[Future[Out], int] = {pool.submit(work, p): i for i, p in enumerate(pieces)}
+        futures: dict[Future[Out], int] = {}
         try:
+            futures.update((pool.submit(work, p), i) for i, p in enumerate(pieces))
             for fut in as_completed(futures):
-                yield futures[fut], _result(fut)
+                yield futures[fut], fut.result()
+        except BrokenProcessPool:
+            raise InboxtraceError(_DIED) from None
         finally:
             for fut in futures:
                 fut.cancel()
@@ -140,21 +144,14 @@ class Runner(Generic[In, Out]):
             for piece in it:
                 flight.append(pool.submit(work, piece))
                 if len(flight) >= limit:
-                    yield _result(flight.popleft())
+                    yield flight.popleft().result()
             while flight:
-                yield _result(flight.popleft())
+                yield flight.popleft().result()
+        except BrokenProcessPool:
+            raise InboxtraceError(_DIED) from None
         finally:
             for fut in flight:
                 fut.cancel()
-
-
-def _result(fut: Future[Out]) -> Out:
-    try:
-        return fut.result()
-    except BrokenProcessPool:
-        raise InboxtraceError(
-            "a worker process ended without an answer (killed, or out of memory?)"
-        ) from None
 
 
 def runner(where: str | None = None, *, inherit: bool = False) -> Runner[Any, Any]:

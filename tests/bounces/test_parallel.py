@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from types import GeneratorType
 from typing import TypeVar
 
@@ -46,6 +47,28 @@ def test_workers_give_the_single_process_result_in_order(workers: int) -> None:
     assert len(one) >= 430
     assert _summary(many) == _summary(one)
     assert many == one  # the whole records, verdicts and returned originals included
+
+
+def test_workers_read_the_files_themselves_in_order(tmp_path: Path) -> None:
+    """iter_paths hands read_bounces the file names: mboxes, a missing path and plain files mixed
+    give, from the workers, what one process reading them gives."""
+    from tests.bounces.samples import dsn, vacation
+
+    folder = tmp_path / "box"
+    folder.mkdir()
+    for i in range(60):
+        (folder / f"{i:03d}.eml").write_bytes(dsn(f"r{i}@example.org"))
+    mbox = tmp_path / "more.mbox"
+    parts = [dsn("a@example.org"), vacation(), dsn("b@example.org")]
+    mbox.write_bytes(b"".join(b"From MAILER-DAEMON  Thu Jan  1 10:05:00 2026\n" + p + b"\n" for p in parts))
+    paths = [folder, tmp_path / "missing.eml", mbox, folder / "007.eml"]
+    one = list(read_bounces(iter_paths(paths), workers=1))
+    many = list(read_bounces(iter_paths(paths), workers=2))
+    assert [r.source for r in one][60:63] == [str(tmp_path / "missing.eml"), f"{mbox}#1", f"{mbox}#2"]
+    assert len(one) == 65 and many == one
+    assert list(iter_paths(paths)) != [] and [r.source for r in read_bounces(iter_paths(paths))] == [
+        r.source for r in one
+    ]
 
 
 def test_unreadable_items_stay_in_place() -> None:

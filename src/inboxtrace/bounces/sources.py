@@ -36,7 +36,7 @@ _CLOSE_DELIMITER_RE = re.compile(rb"\n--[^\s-][^\n]*--\n$")
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
 _MAX_FILE = 512 * 1024 * 1024
 _AUTO_SERIAL = 48  # up to this many messages, workers=0 parses in-process
-_CHUNK = 48  # messages per piece of parallel work: few pieces to send, small enough to end together
+_CHUNK = 48  # messages (or files) per piece of parallel work: few to send, small enough to end together
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,21 +120,20 @@ def _tree_files(root: str) -> list[str]:
     return [path for _parts, path in found]
 
 
-def iter_path(path: Path | str) -> Iterator[RawMessage]:
-    """Messages in a file (single message or mbox), a Maildir, or a directory tree; ``-`` is stdin."""
+def _units(path: Path | str) -> Iterator[RawMessage | str]:
+    """What ``path`` holds, in order: the names of the message files to read, or items already read
+    (stdin) or saying why nothing can be (a missing path)."""
     if str(path) == "-":
         yield from split_mbox(sys.stdin.buffer.read(), "<stdin>")
         return
     path = Path(path)
     if path.is_dir():
-        files = _maildir_files(path) if _is_maildir(path) else _tree_files(str(path))
-        for file in files:
-            yield from _file_messages(file)
+        yield from _maildir_files(path) if _is_maildir(path) else _tree_files(str(path))
         return
     if not path.exists():
         yield RawMessage(str(path), error="no such file or directory")
         return
-    yield from _file_messages(str(path))
+    yield str(path)
 
 
 def _file_messages(path: str) -> Iterator[RawMessage]:
@@ -145,9 +144,47 @@ def _file_messages(path: str) -> Iterator[RawMessage]:
     yield from split_mbox(data, path)
 
 
-def iter_paths(paths: Iterable[Path | str]) -> Iterator[RawMessage]:
-    for path in paths:
-        yield from iter_path(path)
+def _messages(units: Iterable[RawMessage | str]) -> Iterator[RawMessage]:
+    for unit in units:
+        if isinstance(unit, str):
+            yield from _file_messages(unit)
+        else:
+            yield unit
+
+
+def iter_path(path: Path | str) -> Iterator[RawMessage]:
+    """Messages in a file (single message or mbox), a Maildir, or a directory tree; ``-`` is stdin."""
+    return _messages(_units(path))
+
+
+class MessageFiles(Iterator[RawMessage]):
+    """The messages of some paths, read in order as they are iterated (what :func:`iter_paths` gives).
+
+    :func:`read_bounces` with workers does not iterate it: it hands each worker the names of the
+    files to read (:meth:`units`), so that the reading too is spread over the workers.
+    """
+
+    def __init__(self, paths: Iterable[Path | str]) -> None:
+        self._paths = paths
+        self._read: Iterator[RawMessage] | None = None
+
+    def units(self) -> Iterator[RawMessage | str]:
+        """File names to read, and the items already read (stdin) or in error, in order."""
+        if self._read is not None:
+            raise RuntimeError("the messages are being read already")
+        self._read = iter(())
+        for path in self._paths:
+            yield from _units(path)
+
+    def __next__(self) -> RawMessage:
+        if self._read is None:
+            self._read = _messages(u for path in self._paths for u in _units(path))
+        return next(self._read)
+
+
+def iter_paths(paths: Iterable[Path | str]) -> MessageFiles:
+    """The messages of each path in turn (see :func:`iter_path`)."""
+    return MessageFiles(paths)
 
 
 def iter_imap(
@@ -236,12 +273,13 @@ def _read_one(item: RawMessage) -> BounceReport:
     return parse_bounce(item.data, item.source)
 
 
-def _read_chunk(chunk: list[RawMessage]) -> list[BounceReport]:
-    """One piece of parallel work: a few messages (a piece per message would cost more to send)."""
-    return [_read_one(item) for item in chunk]
+def _read_chunk(chunk: list[RawMessage | str]) -> list[BounceReport]:
+    """One piece of parallel work: a few messages, or files to read (a piece per message would cost
+    more to send)."""
+    return [_read_one(item) for item in _messages(chunk)]
 
 
-def _chunks(items: Iterable[RawMessage]) -> Iterator[list[RawMessage]]:
+def _chunks(items: Iterable[RawMessage | str]) -> Iterator[list[RawMessage | str]]:
     it = iter(items)
     while chunk := list(itertools.islice(it, _CHUNK)):
         yield chunk
@@ -253,24 +291,25 @@ def read_bounces(
     """Parse every message, in input order; unreadable ones give reports of kind ERROR.
 
     ``workers`` > 1 parses in that many local processes (messages are independent), forked from
-    this one after it loaded the knowledge. 0 chooses: a few dozen messages are parsed here
-    (starting processes would cost more), more in one process per CPU (the first messages are
-    read ahead to tell which). ``cluster`` (a Dask scheduler address, see
-    :mod:`inboxtrace.execution`) parses on that cluster's workers instead.
+    this one after it loaded the knowledge; the files of :func:`iter_paths` are read by the workers
+    too. 0 chooses: a few dozen messages are parsed here (starting processes would cost more), more
+    in one process per CPU (the first messages are read ahead to tell which). ``cluster`` (a Dask
+    scheduler address, see :mod:`inboxtrace.execution`) parses on that cluster's workers instead.
     """
     from inboxtrace.execution import runner
 
+    units: Iterable[RawMessage | str] = items.units() if isinstance(items, MessageFiles) else items
     if cluster is None:
         if workers == 0:
-            it = iter(items)
+            it = iter(units)
             head = list(itertools.islice(it, _AUTO_SERIAL + 1))
-            items = itertools.chain(head, it)
+            units = itertools.chain(head, it)
             workers = 1 if len(head) <= _AUTO_SERIAL else (os.cpu_count() or 1)
         if workers <= 1:
-            for item in items:
+            for item in _messages(units):
                 yield _read_one(item)
             return
         _load_knowledge()  # once here, so that every forked worker inherits it instead of loading it
     with runner(cluster or f"local:{workers}", inherit=True) as run:
-        for reports in run.imap(_read_chunk, _chunks(items)):
+        for reports in run.imap(_read_chunk, _chunks(units)):
             yield from reports

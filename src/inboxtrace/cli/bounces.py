@@ -201,7 +201,9 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     shown: list[BounceReport] = []
     try:
         # in batches, so a mailbox of any size streams (JSON lines come out as they are read)
-        for raw_batch in _batches(read_bounces(items(), workers=workers), 500):
+        # files alone are handed to the workers unread (they read them too)
+        messages = sources[0] if len(sources) == 1 else items()
+        for raw_batch in _batches(read_bounces(messages, workers=workers), 500):
             batch = raw_batch
             batch_good = good
             if store is not None:
