@@ -6,22 +6,23 @@ set, so one bad input never ends the run.
 
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
+import importlib
 import itertools
-import lzma
 import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inboxtrace.bounces.parse import parse_bounce
 from inboxtrace.errors import AuthenticationError, ConfigError, RemoteError, TLSError, UnreachableError
-from inboxtrace.imapauth import ImapLogin, Mechanism
 from inboxtrace.model.bounce import BounceKind, BounceReport
+
+if TYPE_CHECKING:
+    from inboxtrace.imapauth import ImapLogin
 
 # An mbox "From " envelope line, "From sender Thu Jul  2 12:05:05 2020", at the start, after a blank
 # line, or right after a message's closing MIME boundary (some tools omit the blank line there).
@@ -33,7 +34,7 @@ _MBOX_SEP_RE = re.compile(
 )
 # a closing MIME boundary ("--b--", not a line of dashes) just before a separator
 _CLOSE_DELIMITER_RE = re.compile(rb"\n--[^\s-][^\n]*--\n$")
-_OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
+_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}  # suffix -> module (imported when met)
 _MAX_FILE = 512 * 1024 * 1024
 _AUTO_SERIAL = 48  # up to this many messages, workers=0 parses in-process
 _CHUNK = 48  # messages (or files) per piece of parallel work: few to send, small enough to end together
@@ -76,11 +77,15 @@ def _read_file(path: str) -> RawMessage | bytes:
             if size > _MAX_FILE:
                 return RawMessage(path, error=f"file too large ({size} bytes)")
             data = f.read()
-        opener = _OPENERS.get(os.path.splitext(path)[1].lower())
-        if opener is not None:
-            data = opener(data)
-    except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         return RawMessage(path, error=f"cannot read: {exc}")
+    kind = _COMPRESSED.get(os.path.splitext(path)[1].lower())
+    if kind is not None:
+        module = importlib.import_module(kind)
+        try:
+            data = module.decompress(data)
+        except (OSError, EOFError, ValueError, getattr(module, "LZMAError", OSError)) as exc:
+            return RawMessage(path, error=f"cannot read: {exc}")
     return data
 
 
@@ -209,6 +214,8 @@ def iter_imap(
 
     from imapclient import IMAPClient
     from imapclient.exceptions import IMAPClientError
+
+    from inboxtrace.imapauth import ImapLogin, Mechanism
 
     creds = password if isinstance(password, ImapLogin) else ImapLogin(user, Mechanism.PASSWORD, password)
     context = ssl.create_default_context(cafile=cafile)
