@@ -146,6 +146,14 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
             "than a few dozen messages).",
         ),
     ] = 0,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Parse on a Dask cluster (tcp://HOST:8786) or in local processes (local[:N]) "
+            "instead; default: $INBOXTRACE_CLUSTER, else --workers.",
+        ),
+    ] = None,
     show_all: Annotated[
         bool, typer.Option("--all", help="Also list auto-replies, feedback reports and non-bounces.")
     ] = False,
@@ -154,6 +162,7 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     soft, the reply and what to do; then a summary by reason."""
     from inboxtrace.bounces import iter_imap, iter_paths, mark_suspected_filtering, read_bounces
     from inboxtrace.errors import InputError
+    from inboxtrace.execution import cluster_address
 
     if not paths and not imap:
         raise InputError("give PATH... (or '-' for stdin) or --imap HOST")
@@ -203,7 +212,8 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
         # in batches, so a mailbox of any size streams (JSON lines come out as they are read)
         # files alone are handed to the workers unread (they read them too)
         messages = sources[0] if len(sources) == 1 else items()
-        for raw_batch in _batches(read_bounces(messages, workers=workers), 500):
+        parsed = read_bounces(messages, workers=workers, cluster=cluster_address(cluster))
+        for raw_batch in _batches(parsed, 500):
             batch = raw_batch
             batch_good = good
             if store is not None:
