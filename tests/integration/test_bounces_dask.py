@@ -18,7 +18,12 @@ def test_bounces_on_a_dask_local_cluster_equal_one_process(tmp_path: Path) -> No
     one = list(read_bounces(iter_paths(paths), workers=1))
     in_memory = [RawMessage(f"m{i}.eml", p.read_bytes()) for i, p in enumerate(paths[:60])]
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        # port 0: the scheduler's HTTP server (always started) on a free port, not 8787 (another run may hold it)
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
     ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         on_dask = list(read_bounces(iter_paths(paths), cluster=cluster.scheduler_address))
