@@ -298,14 +298,17 @@ def read_bounces(
     """Parse every message, in input order; unreadable ones give reports of kind ERROR.
 
     ``workers`` > 1 parses in that many local processes (messages are independent), forked from
-    this one after it loaded the knowledge; the files of :func:`iter_paths` are read by the workers
-    too. 0 chooses: a few dozen messages are parsed here (starting processes would cost more), more
-    in one process per CPU (the first messages are read ahead to tell which). ``cluster`` (a Dask
-    scheduler address, see :mod:`inboxtrace.execution`) parses on that cluster's workers instead.
+    this one after it loaded the knowledge; they also read the files of :func:`iter_paths`. 0
+    chooses: a few dozen messages are parsed here (starting processes would cost more), more in
+    one process per CPU (the first messages are read ahead to tell which). ``cluster`` (a Dask
+    scheduler address, see :mod:`inboxtrace.execution`) parses on that cluster's workers instead,
+    sent the messages (they may not see this machine's files).
     """
     from inboxtrace.execution import runner
 
-    units: Iterable[RawMessage | str] = items.units() if isinstance(items, MessageFiles) else items
+    # local workers read the files themselves; a cluster's may not see this machine's: send them data
+    here = cluster is None or "://" not in cluster
+    units: Iterable[RawMessage | str] = items.units() if here and isinstance(items, MessageFiles) else items
     if cluster is None:
         if workers == 0:
             it = iter(units)
