@@ -112,6 +112,14 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
             "than a few dozen messages).",
         ),
     ] = 0,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Parse on a Dask cluster (tcp://HOST:8786) or in local processes (local[:N]) "
+            "instead; default: $INBOXTRACE_CLUSTER, else --workers.",
+        ),
+    ] = None,
     show_all: Annotated[
         bool, typer.Option("--all", help="Also list auto-replies, feedback reports and non-bounces.")
     ] = False,
@@ -121,6 +129,7 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     from inboxtrace.bounces import iter_paths, mark_suspected_filtering, read_bounces
     from inboxtrace.cli.imap import imap_messages
     from inboxtrace.errors import InputError
+    from inboxtrace.execution import cluster_address
 
     if not paths and not imap:
         raise InputError("give PATH... (or '-' for stdin) or --imap HOST")
@@ -163,7 +172,10 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     shown: list[BounceReport] = []
     try:
         # in batches, so a mailbox of any size streams (JSON lines come out as they are read)
-        for raw_batch in _batches(read_bounces(items(), workers=workers), 500):
+        # files alone are handed to the workers unread (they read them too)
+        messages = sources[0] if len(sources) == 1 else items()
+        parsed = read_bounces(messages, workers=workers, cluster=cluster_address(cluster))
+        for raw_batch in _batches(parsed, 500):
             batch = raw_batch
             batch_good = good
             if store is not None:
