@@ -104,6 +104,12 @@ def _serve(db: str, port: int, key: str) -> subprocess.Popen[bytes]:
     )
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) the process used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _wait(port: int) -> None:
     import socket
 
@@ -138,9 +144,11 @@ def webhook_run(db: str, label: str, seconds: float, batch: int, connections: in
         asyncio.run(drive(time.perf_counter() + 1.0, [], warm))
         lat: list[float] = []
         status: list[int] = []
+        cpu0 = _cpu_seconds(proc.pid)
         start = time.perf_counter()
         asyncio.run(drive(start + seconds, lat, status))
         elapsed = time.perf_counter() - start
+        cpu = _cpu_seconds(proc.pid) - cpu0
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
@@ -152,7 +160,8 @@ def webhook_run(db: str, label: str, seconds: float, batch: int, connections: in
     p99 = lat[int(len(lat) * 0.99) - 1] * 1000 if lat else 0.0
     print(
         f"  {label:<10} batch {batch:>3}: {ok * batch / elapsed:8.0f} events/s ({ok / elapsed:6.0f} requests/s), "
-        f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms; {ok} requests answered 200, {stored} events stored"
+        f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms; server CPU {1000 * cpu / max(ok, 1):.2f} ms per request "
+        f"({1000 * cpu / max(ok * batch, 1):.2f} per event); {ok} requests answered 200, {stored} events stored"
         f"{'' if stored == ok * batch else ' (MISMATCH)'}",
         flush=True,
     )

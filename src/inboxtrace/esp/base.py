@@ -165,6 +165,9 @@ class Provider(ABC):
 
     name: str = ""
     title: str = ""
+    # whether handling a request may wait on the network (fetching a signing certificate,
+    # confirming a subscription): such requests are handled off the server's event loop
+    blocking: bool = False
 
     @abstractmethod
     def verify(self, request: WebhookRequest) -> None:
