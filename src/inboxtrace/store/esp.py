@@ -15,10 +15,11 @@ under its Message-ID, and joins the provider's message of that Message-ID when o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import operator
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -156,9 +157,24 @@ class _Db:
 
     def __init__(self, conn: Connection, store: Store) -> None:
         self.store = store
-        self.mark = "%s" if store.dialect == "postgresql" else "?"
+        self.postgres = store.dialect == "postgresql"
+        self.mark = "%s" if self.postgres else "?"
         self.cur = conn.connection.cursor()
+        self.driver: Any = conn.connection.driver_connection
         self.error: type[Exception] = store.engine.dialect.loaded_dbapi.Error
+
+    @contextlib.contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """On PostgreSQL, the statements inside go to the server together (one round trip up to
+        the first result read); elsewhere a no-op."""
+        if not self.postgres:
+            yield
+            return
+        try:
+            with self.driver.pipeline():
+                yield
+        except self.error as exc:
+            raise _store_error(exc) from exc
 
     def rows(self, sql: str, params: Sequence[Any]) -> list[Any]:
         try:
@@ -342,9 +358,6 @@ def write_jobs(
         fresh.sort(key=lambda ev: ev.provider_message_id is None)
         rows = [_row(ev, keys.resolve(ev), stamp) for ev in fresh]
         ordered = sorted({r["mkey"] for r in rows} - keys.gone)  # gone: now filed under the provider's id
-        if store.dialect == "postgresql":  # concurrent writers of one message take turns
-            locks = sorted({zlib.crc32(mkey.encode()) for mkey in ordered})  # one order: no deadlock
-            db.run("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", (locks,))
         _rebuild(db, ordered, rows, keys.gone)
         for out, _ in accepted:
             out.messages = ordered
@@ -401,14 +414,17 @@ def _rebuild(db: _Db, mkeys: Sequence[str], fresh: Sequence[dict[str, Any]], gon
     first time costs no read of its records and no delete."""
     grouped: dict[str, dict[str, dict[str, Any]]] = {}
     head = f"SELECT {', '.join(_EVENT_COLS)} FROM esp_events WHERE mkey "
-    for values in db.where_in(head, mkeys):
+    with db.pipeline():
+        if db.postgres:  # concurrent writers of one message take turns
+            locks = sorted({zlib.crc32(mkey.encode()) for mkey in mkeys})  # one order: no deadlock
+            db.run("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", (locks,))
+        stored = db.where_in(head, mkeys)
+    for values in stored:
         r = dict(zip(_EVENT_COLS, values, strict=True))
         grouped.setdefault(r["mkey"], {})[r["event_id"]] = r
     stale = sorted(gone | grouped.keys())
     for r in fresh:  # a concurrent writer may have stored the same event: one copy
         grouped.setdefault(r["mkey"], {}).setdefault(r["event_id"], r)
-    db.insert(esp_events, fresh, skip_stored=True)
-    db.delete_messages(stale)
     msgs: list[dict[str, Any]] = []
     drows: list[dict[str, Any]] = []
     for mkey in mkeys:
@@ -418,8 +434,11 @@ def _rebuild(db: _Db, mkeys: Sequence[str], fresh: Sequence[dict[str, Any]], gon
             msg, delivs = _records(mkey, rows)
             msgs.append(msg)
             drows.extend(delivs)
-    db.insert(log_messages, msgs)
-    db.insert(log_deliveries, drows)
+    with db.pipeline():
+        db.insert(esp_events, fresh, skip_stored=True)
+        db.delete_messages(stale)
+        db.insert(log_messages, msgs)
+        db.insert(log_deliveries, drows)
 
 
 def _records(mkey: str, rows: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
