@@ -152,7 +152,7 @@ def evaluate(
     out = Evaluation(at)
     with store.begin() as conn:
         state = load_state(conn)
-        baselines = StoredBaselines(conn, store, save=record)
+        baselines = StoredBaselines(conn, store, save=record, at=at)
         updates: list[dict[str, Any]] = []
         seen: set[tuple[str, str]] = set()
         for rule in config.rules:
