@@ -162,10 +162,8 @@ class WebhookReceiver:
 
     def parse(self, request: WebhookRequest) -> tuple[Parsed, tuple[str, str] | None]:
         parsed = self.provider.handle(request)
-        token = None
-        if isinstance(self.provider, MailgunProvider):
-            token = (self.provider.name, self.provider.token(request))
-        return parsed, token
+        token = self.provider.token(request)
+        return parsed, (self.provider.name, token) if token is not None else None
 
     def receive(self, request: WebhookRequest) -> tuple[EspWriteResult, str]:
         """Synchronously: verify, parse, store (for library callers outside an event loop)."""
