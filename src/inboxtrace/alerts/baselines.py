@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from inboxtrace.alerts.config import Rule
-from inboxtrace.alerts.metrics import BaselineValues, Window
+from inboxtrace.alerts.metrics import BaselineValues, Tallies, Window, add_tallies
 from inboxtrace.store.alerts import alert_baselines, alert_buckets
 from inboxtrace.store.core import Store
 
@@ -119,14 +119,76 @@ class StoredBaselines:
                 fresh.append({"kind": kind, "start": start, "counted": self.at, "data": data})
             start += HOUR
         if self.save and fresh:
-            stmt = self.store.insert(alert_buckets)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["kind", "start"], set_={c: stmt.excluded[c] for c in ("counted", "data")}
-            )
-            self.conn.execute(stmt, fresh)
+            _upsert(self.conn, self.store, fresh)
             # hours no baseline of this kind reaches any more
             self.conn.execute(sa.delete(alert_buckets).where(b.kind == kind, b.start < first - 30 * 86400))
         return combine(rule.metric, parts)
 
 
-__all__ = ["BUCKETED", "SETTLE", "StoredBaselines", "combine"]
+MINUTE = 60.0
+# windows from half an hour to a day long are summed from minute counts (longer ones, rare, are
+# counted from their rows)
+BUCKETED_WINDOW = (1800.0, 86400.0)
+# a minute counted this long after its end is final
+SETTLE_MINUTE = 120.0
+
+
+class StoredWindows:
+    """A :data:`~inboxtrace.alerts.metrics.Windows` provider: a window of half an hour to a day is
+    the sum of whole minutes, each counted once and kept in ``alert_buckets``, plus the two
+    partial minutes at its ends counted from the rows. An evaluation a minute after the last one
+    counts the minute that passed, the partial ones and those not yet final (counted less than
+    :data:`SETTLE_MINUTE` after their end), whatever the window's length and the store's size."""
+
+    def __init__(self, conn: Connection, store: Store, *, save: bool = True, at: float | None = None) -> None:
+        self.conn = conn
+        self.store = store
+        self.save = save
+        self.at = time.time() if at is None else at
+        self.minutes_counted = 0
+
+    def __call__(self, rule: Rule, w: Window, compute: Callable[[Window], Tallies]) -> Tallies:
+        if not BUCKETED_WINDOW[0] <= w.hi - w.lo <= BUCKETED_WINDOW[1]:
+            return compute(w)
+        first = math.ceil(w.lo / MINUTE) * MINUTE
+        last = math.floor(w.hi / MINUTE) * MINUTE
+        kind = f"{rule.metric}|{rule.by}|minute"
+        b = alert_buckets.c
+        q = sa.select(b.start, b.counted, b.data).where(b.kind == kind, b.start >= first, b.start < last)
+        stored = {r.start: r for r in self.conn.execute(q)}
+        parts = [compute(Window(w.lo, first)), compute(Window(last, w.hi))]
+        fresh = []
+        start = first
+        while start < last:
+            found = stored.get(start)
+            if found is not None and found.counted >= start + MINUTE + SETTLE_MINUTE:
+                parts.append(json.loads(found.data))
+            else:
+                values = compute(Window(start, start + MINUTE))
+                self.minutes_counted += 1
+                parts.append(values)
+                fresh.append({"kind": kind, "start": start, "counted": self.at, "data": json.dumps(values)})
+            start += MINUTE
+        if self.save and fresh:
+            _upsert(self.conn, self.store, fresh)
+            self.conn.execute(sa.delete(alert_buckets).where(b.kind == kind, b.start < first - 86400))
+        return add_tallies(parts)
+
+
+def _upsert(conn: Connection, store: Store, rows: list[dict[str, object]]) -> None:
+    stmt = store.insert(alert_buckets)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["kind", "start"], set_={c: stmt.excluded[c] for c in ("counted", "data")}
+    )
+    conn.execute(stmt, rows)
+
+
+__all__ = [
+    "BUCKETED",
+    "BUCKETED_WINDOW",
+    "SETTLE",
+    "SETTLE_MINUTE",
+    "StoredBaselines",
+    "StoredWindows",
+    "combine",
+]
