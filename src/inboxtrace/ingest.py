@@ -130,6 +130,7 @@ def ingest(
     the same store at the same time, as the pieces of a backfill do).
     """
     from inboxtrace.logs.stats import LogStats
+    from inboxtrace.store import rollup
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.log_chunks import ChunkTables
     from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes
@@ -153,6 +154,7 @@ def ingest(
         todo.append(p)
     stats = LogStats()
     writer = LogWriter(store, batch_size=batch_size)
+    writer.on_write = rollup.mark_days
     if not todo:
         summary.duration = time.monotonic() - started
         return summary
@@ -210,6 +212,11 @@ def ingest(
                 tick()
     for p in reader.paths:
         checkpoints.mark_complete(p)
+    # a first load into an empty store (rows copied in bulk, unmarked) is counted once at the end
+    if fresh:
+        rollup.rebuild(store)
+    else:
+        rollup.refresh(store)
     summary.duration = time.monotonic() - started
     report()
     _fill(summary, stats, writer)
@@ -235,6 +242,7 @@ def follow(
     the oldest of them: the next follow reads them again and completes the same rows, so the
     store ends as one ingest of all the lines would have left it."""
     from inboxtrace.logs.stats import LogStats
+    from inboxtrace.store import rollup
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.logs import LogWriter
     from inboxtrace.timeline import read_logs
@@ -246,6 +254,7 @@ def follow(
     saved = checkpoints.load_follow(name)
     stats = LogStats()
     writer = LogWriter(store, batch_size=500)
+    writer.on_write = rollup.mark_days
     stop = should_stop or (lambda: False)
     holder: dict[str, Any] = {}
 

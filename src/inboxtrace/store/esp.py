@@ -29,6 +29,7 @@ from inboxtrace.esp.base import DECISIVE, EspEvent, EventKind, Replayed
 from inboxtrace.model.log import FinalState
 from inboxtrace.store.core import Store, db_errors, metadata, register_schema
 from inboxtrace.store.logs import log_deliveries, log_messages
+from inboxtrace.store.rollup import mark_messages
 
 register_schema("esp", 1)
 
@@ -299,6 +300,7 @@ def write_jobs(
             locks = sorted({zlib.crc32(mkey.encode()) for mkey in ordered})  # one order: no deadlock
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", (locks,))
         rebuild_messages(conn, store, ordered)
+        mark_messages(conn, store, ordered)  # the overview's rollup recounts their days
         for out, _ in accepted:
             out.messages = ordered
     return results
