@@ -63,6 +63,8 @@ rollup_dirty = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("day", sa.String(10), nullable=False),
+    # ids never reused after a refresh empties the table: the last one counts the writes (write_counter)
+    sqlite_autoincrement=True,
 )
 
 _DIMENSIONS = ("reason", "rcpt_domain", "provider")
@@ -176,6 +178,18 @@ def refresh(store: Store) -> int:
     return len(days)
 
 
+@db_errors
+def write_counter(store: Store) -> int:
+    """A number that grows with every committed write batch that changed deliveries (the last id
+    handed to a rollup mark): one cheap lookup, for a page that shows new events as they come."""
+    with store.connect() as conn:
+        if store.dialect == "postgresql":
+            sql = "SELECT coalesce(pg_sequence_last_value('rollup_dirty_id_seq'), 0)"
+        else:
+            sql = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'rollup_dirty'"
+        return int(conn.exec_driver_sql(sql).scalar() or 0)
+
+
 @dataclass(slots=True)
 class RollupCounts:
     """Recipients by final state, per day and per reason, domain and provider, over some days."""
@@ -225,4 +239,5 @@ __all__ = [
     "rebuild",
     "refresh",
     "rollup_dirty",
+    "write_counter",
 ]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
 from inboxtrace.errors import InboxtraceError, InputError
 from inboxtrace.store.activity import STATES, ActivityPage, search_deliveries
@@ -65,6 +65,20 @@ def activity_rows(request: Request) -> HTMLResponse:
     """The first page's table rows alone (what the page's script polls for new events)."""
     _params, result, _error = _activity(request, None)
     return page(request, "activity_rows.html", rows=result.rows)
+
+
+@router.get("/activity/events", dependencies=[READ])
+async def activity_events(request: Request) -> StreamingResponse:
+    """Server-Sent Events: ``change`` each time a writer (``ingest --follow``, webhooks, an upload)
+    has committed new events to the store; the Activity page then fetches its rows again. The
+    store is asked once a second (one index lookup) per open page; a stream ends after a few
+    minutes and the browser opens the next one by itself."""
+    from inboxtrace.web.live import store_changes
+
+    cfg = request.app.state.config
+    stream = store_changes(_store(request), request.is_disconnected, every=cfg.live_seconds)
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
 
 @router.get("/messages/{message_id}", dependencies=[READ])
