@@ -24,9 +24,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from inboxtrace.feedback import read_blob
 from inboxtrace.ingest import ingest
 from inboxtrace.store import open_store
 from inboxtrace.store.bounces import ingest_bounces
+from inboxtrace.store.feedback import ingest_reports
+from tests.reports.samples import SPOOFER, aggregate
 from tests.rigs.knot import free_port, knot_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -108,6 +111,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, dns: str) -> Iterator[tuple
     with open_store(f"sqlite:///{db}") as store:
         ingest([str(REPO / "examples" / "postfix" / "maillog"), str(xss_log)], store)
         ingest_bounces(store, list(read_bounces(iter_paths([bounce]))))
+        ingest_reports(store, read_blob(aggregate("r1", domain="sender.test"), "r1.xml"))
     port = free_port()
     exe = str(Path(sys.executable).parent / "inboxtrace")
     proc = subprocess.Popen(
@@ -230,7 +234,13 @@ def test_journey_run_a_sender_check(served: tuple[str, Path], page: Page) -> Non
     expect(page.locator("h1 .score")).to_contain_text("/100")
     assert page.locator("section.finding").count() > 0
     expect(page.locator("table.list")).to_contain_text("sender.test")
+    # the stored DMARC aggregate report about the domain: a finding, and the reports section
+    expect(page.locator("section.finding", has_text="dmarc.reports-unknown-sources")).to_contain_text(SPOOFER)
+    expect(page.locator("#reports")).to_contain_text("160 message(s)")
+    expect(page.locator("#reports")).to_contain_text(SPOOFER)
     shot(page, "check")
+    page.click("#reports a")
+    expect(page.locator("h1")).to_contain_text("DMARC")
 
 
 def test_journey_placement_test_and_matrix(served: tuple[str, Path], page: Page) -> None:

@@ -199,8 +199,10 @@ def explain_get(
 
 
 def run_check(request: Request, domain: str, ip: str | None, selector: str | None) -> Any:
-    """Run a sender check with the server's resolvers and keep it in the history."""
+    """Run a sender check with the server's resolvers, add what the stored DMARC aggregate reports
+    say about the domain (as ``check --db``), and keep it in the history."""
     from inboxtrace.checks import CheckOptions, check_domain
+    from inboxtrace.checks.reports import with_report_findings
     from inboxtrace.checks.run import normalize_domain, normalize_ip
     from inboxtrace.store.check_runs import save_check
 
@@ -210,7 +212,7 @@ def run_check(request: Request, domain: str, ip: str | None, selector: str | Non
         ips=ips, selectors=(selector,) if selector else (), nameservers=cfg.nameservers,
         timeout=cfg.dns_timeout, fetch_policies=False,
     )  # fmt: skip
-    result = check_domain(normalize_domain(domain), opts)
+    result = with_report_findings(check_domain(normalize_domain(domain), opts), _store(request))
     return save_check(_store(request), result, ip=ips[0] if ips else None)
 
 

@@ -206,7 +206,12 @@ def check_page(request: Request, check_id: str) -> HTMLResponse:
     history = [r.to_dict() for r in check_history(_store(request), run["domain"], limit=20)]
     order = {"error": 0, "warning": 1, "info": 2}
     findings = sorted(run["result"]["findings"], key=lambda f: (order.get(f["severity"], 3), -f["penalty"]))
-    return page(request, "check.html", run=run, findings=findings, history=history)
+    from inboxtrace.feedback import dmarc_summary, tls_summary
+
+    store = _store(request)  # what receivers reported about the domain (inboxtrace dmarc/tlsrpt ingest)
+    dmarc = dmarc_summary(store, domain=run["domain"]).to_dict()
+    tls = tls_summary(store, domain=run["domain"]).to_dict()
+    return page(request, "check.html", run=run, findings=findings, history=history, dmarc=dmarc, tls=tls)
 
 
 @router.get("/explain", dependencies=[READ])
