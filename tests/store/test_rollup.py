@@ -113,8 +113,8 @@ def test_rollup_follows_split_ingests_resume_follow_and_prune(store: Store, tmp_
     live.touch()
     _follow(live, store, lines[b:])
     with store.connect() as conn:
-        marked = conn.execute(sa.select(sa.func.count()).select_from(rollup.rollup_dirty)).scalar()
-    assert marked, "follow marked no day for the rollup"
+        deltas = conn.execute(sa.select(sa.func.count()).select_from(rollup.rollup_delta)).scalar()
+    assert deltas, "follow left no delta for the rollup"
     days_before = {g.key for g in grouped_counts(store, "day")}
     assert len(days_before) >= 2, "the log should end its deliveries on two days"
     _assert_equals_scratch(store)
@@ -146,3 +146,38 @@ def test_a_store_without_a_rollup_is_counted_on_first_read(tmp_path: Path) -> No
         assert rep.recipients == sum(
             next(g for g in grouped_counts(store, "day") if g.key == day).counts.values()
         )
+
+
+def test_rollup_follows_esp_events_in_any_order_and_a_late_join(store: Store, tmp_path: Path) -> None:
+    """ESP webhooks rewrite a message's rows at every event (and move an event filed under its
+    Message-ID to the provider's id when that arrives): the rollup keeps step."""
+    import itertools
+    import json
+
+    from inboxtrace.esp import EspSettings, provider
+    from inboxtrace.store.esp import write_events
+    from tests.esp import payloads
+
+    log = tmp_path / "mail.log"
+    log.write_text("".join(_late_evening_log(tmp_path)[:3000]))
+    ingest([str(log)], store)
+    ses = provider("ses", EspSettings())
+    for n, order in enumerate(itertools.permutations(["Send", "DeliveryDelay", "Delivery", "Bounce"])):
+        for kind in order:
+            body = {
+                "Type": "Notification",
+                "MessageId": f"p{n}-{kind}",
+                "Message": json.dumps(payloads.ses_record(kind, msg=f"perm-{n}")),
+            }
+            write_events(store, ses.parse(body))
+        if n % 6 == 5:
+            _assert_equals_scratch(store)
+    sg = provider("sendgrid", EspSettings())
+    late = {"email": "a@example.com", "timestamp": payloads.T0 + 100, "event": "bounce", "type": "bounce",
+            "smtp-id": "<j.1@sender.example>", "sg_event_id": "b1", "reason": "550 5.1.1 user unknown"}  # fmt: skip
+    write_events(store, sg.parse(json.dumps([late])))  # filed under the Message-ID for now
+    _assert_equals_scratch(store)
+    done = {"email": "a@example.com", "timestamp": payloads.T0, "event": "delivered", "sg_event_id": "d1",
+            "smtp-id": "<j.1@sender.example>", "sg_message_id": "j1.filter", "response": "250 2.0.0 OK"}  # fmt: skip
+    write_events(store, sg.parse(json.dumps([done])))  # now under the provider's id: the old one goes
+    _assert_equals_scratch(store)

@@ -29,7 +29,7 @@ from inboxtrace.esp.base import DECISIVE, EspEvent, EventKind, Replayed
 from inboxtrace.model.log import FinalState
 from inboxtrace.store.core import Store, db_errors, metadata, register_schema
 from inboxtrace.store.logs import log_deliveries, log_messages
-from inboxtrace.store.rollup import mark_messages
+from inboxtrace.store.rollup import counting
 
 register_schema("esp", 1)
 
@@ -294,13 +294,13 @@ def write_jobs(
             rows.append(_row(ev, mkey, stamp))
         _insert_many(conn, store, _insert_events(store), rows)
         dirty -= keys.gone  # filed under the Message-ID, now under the provider's id
-        _drop_messages(conn, store, sorted(keys.gone))
         ordered = sorted(dirty)
         if store.dialect == "postgresql":  # concurrent writers of one message take turns
             locks = sorted({zlib.crc32(mkey.encode()) for mkey in ordered})  # one order: no deadlock
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", (locks,))
-        rebuild_messages(conn, store, ordered)
-        mark_messages(conn, store, ordered)  # the overview's rollup recounts their days
+        with counting(conn, [*ordered, *keys.gone]):  # the overview's rollup counts the change
+            _drop_messages(conn, store, sorted(keys.gone))
+            rebuild_messages(conn, store, ordered)
         for out, _ in accepted:
             out.messages = ordered
     return results

@@ -5,25 +5,26 @@ recipient of the period). The rollup holds, per UTC day of the final state, the 
 recipients for each (null-sender notice or not, final state, reason, receiving domain, provider),
 and per day the number of messages: a 30-day overview reads a few thousand rollup rows.
 
-How it stays equal to the rows:
+How it stays equal to the rows, whatever writes them:
 
-- Writers note the days they changed (:func:`mark_days`: the old and the new day of every
-  delivery they rewrote) in ``rollup_dirty``, inside their own transaction, so a crash cannot lose
-  a mark. The table has no unique key: writers never wait for each other on it.
-- :func:`refresh` takes the marks (``DELETE ... RETURNING``) and recounts exactly those days from
-  the rows with ``INSERT ... SELECT ... GROUP BY`` over ``last_time`` ranges (an index), in one
-  transaction. Marks committed after its ``DELETE`` stay for the next refresh, and their rows are
-  recounted then. PostgreSQL: refreshes take turns under an advisory lock.
-- A store without a rollup yet (made before it existed) is counted from scratch once
-  (:func:`rebuild`); a bulk load into an empty store does the same at its end.
+- A writer wraps its change of some messages' rows in :func:`counting` (in its own transaction):
+  before the change, the counts of those messages' rows as stored are added to ``rollup_delta``
+  with a minus sign (``INSERT ... SELECT ... GROUP BY`` over the messages' keys, an index); after
+  it, the counts of their new rows with a plus sign. The deltas commit (or roll back) with the
+  rows, cost what the batch costs, and writers never wait for each other on them (no unique key).
+- :func:`refresh` takes the committed deltas (``DELETE ... RETURNING``) and adds them to the
+  rollup. Sums commute: a delta committed meanwhile is simply added by the next refresh.
+- A store without a rollup yet (made before it existed), a bulk load into an empty store (rows
+  copied in without deltas) and :func:`rebuild` count it from scratch, in one snapshot.
 - Readers call :func:`refresh` first, so what they read includes every committed write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -31,21 +32,21 @@ from sqlalchemy.engine import Connection
 from inboxtrace.store.core import Store, db_errors, inboxtrace_meta, metadata
 from inboxtrace.store.logs import log_deliveries, log_messages
 
-VERSION = "1"
+VERSION = "2"
 _META_KEY = "rollup"
-_LOCK = 0x1B0C_0011  # PostgreSQL advisory lock: one refresh at a time
+_LOCK = 0x1B0C_0011  # PostgreSQL advisory lock: one refresh or rebuild at a time
+NONE = ""  # an unknown reason, domain or provider in the rollup (its keys are never NULL)
 
 delivery_rollup = sa.Table(
     "delivery_rollup",
     metadata,
-    sa.Column("day", sa.String(10), nullable=False),
-    sa.Column("notice", sa.Boolean, nullable=False),  # null-sender mail (DSNs the MTA generated)
-    sa.Column("final_state", sa.String(16), nullable=False),
-    sa.Column("reason", sa.String(40)),
-    sa.Column("rcpt_domain", sa.String(255)),
-    sa.Column("provider", sa.String(40)),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("notice", sa.Boolean, primary_key=True),  # null-sender mail (DSNs the MTA generated)
+    sa.Column("final_state", sa.String(16), primary_key=True),
+    sa.Column("reason", sa.String(40), primary_key=True),
+    sa.Column("rcpt_domain", sa.String(255), primary_key=True),
+    sa.Column("provider", sa.String(40), primary_key=True),
     sa.Column("recipients", sa.BigInteger, nullable=False),
-    sa.Index("ix_delivery_rollup_day", "day"),
 )
 
 message_rollup = sa.Table(
@@ -58,81 +59,106 @@ message_rollup = sa.Table(
     sa.Column("messages", sa.BigInteger, nullable=False),
 )
 
-rollup_dirty = sa.Table(
-    "rollup_dirty",
+# Changes not yet added to the rollup: kind "r" (recipients, all the columns) or "m" (messages
+# per day and notice). Ids are never reused (the last one counts the writes: write_counter).
+rollup_delta = sa.Table(
+    "rollup_delta",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(1), nullable=False),
     sa.Column("day", sa.String(10), nullable=False),
-    # ids never reused after a refresh empties the table: the last one counts the writes (write_counter)
+    sa.Column("notice", sa.Boolean, nullable=False),
+    sa.Column("final_state", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(40), nullable=False),
+    sa.Column("rcpt_domain", sa.String(255), nullable=False),
+    sa.Column("provider", sa.String(40), nullable=False),
+    sa.Column("n", sa.BigInteger, nullable=False),
     sqlite_autoincrement=True,
 )
 
-_DIMENSIONS = ("reason", "rcpt_domain", "provider")
+_KEYS = ("day", "notice", "final_state", "reason", "rcpt_domain", "provider")
 
 
-def _day_bounds(day: str) -> tuple[float, float]:
-    start = datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp()
-    return start, start + 86400.0
-
-
-def mark_days(conn: Connection, days: Iterable[str | None]) -> None:
-    """Note, inside the writer's transaction, that the deliveries of ``days`` changed."""
-    rows = [{"day": d} for d in sorted({d for d in days if d})]
-    if rows:
-        conn.execute(sa.insert(rollup_dirty), rows)
-
-
-def mark_messages(conn: Connection, store: Store, mkeys: Iterable[str]) -> None:
-    """Note the days spanned by these (just written) messages: a message's deliveries end within
-    its span, and a rewrite that only adds events only widens it, so their old days are in it too."""
-    days: set[str] = set()
-    keys = sorted(set(mkeys))
-    for chunk, params in store.in_params(keys):
-        sql = "SELECT first_time, last_time FROM log_messages WHERE mkey " + chunk
-        for lo, hi in conn.exec_driver_sql(sql, params):
-            if lo is None and hi is None:
-                continue
-            first = _to_date(lo if lo is not None else hi)
-            last = _to_date(hi if hi is not None else lo)
-            while first <= last and len(days) < 4000:
-                days.add(first.isoformat())
-                first += timedelta(days=1)
-    mark_days(conn, days)
-
-
-def _to_date(ts: float) -> date:
-    return datetime.fromtimestamp(ts, UTC).date()
-
-
-def _notice() -> sa.ColumnElement[bool]:
-    return sa.func.coalesce(log_messages.c.sender == "", sa.false())
-
-
-def _count_days(conn: Connection, ranges: list[tuple[float, float]] | None) -> None:
-    """Insert the counts of the deliveries whose final state falls in ``ranges`` (None: all)."""
+def _key_columns() -> list[Any]:
     d, m = log_deliveries.c, log_messages.c
-    notice = _notice().label("notice")
+    return [
+        d.day,
+        sa.func.coalesce(m.sender == "", sa.false()).label("notice"),
+        d.final_state,
+        sa.func.coalesce(d.reason, NONE).label("reason"),
+        sa.func.coalesce(d.rcpt_domain, NONE).label("rcpt_domain"),
+        sa.func.coalesce(d.provider, NONE).label("provider"),
+    ]
+
+
+def _counts(where: Sequence[Any], sign: int) -> tuple[Any, Any]:
+    """The (recipients, messages) counts of the deliveries matching ``where``, times ``sign``."""
+    d, m = log_deliveries.c, log_messages.c
     joined = log_deliveries.join(log_messages, m.mkey == d.mkey)
-    where: list[sa.ColumnElement[bool]] = [d.day.is_not(None)]
-    if ranges is not None:
-        where.append(sa.or_(*(sa.and_(d.last_time >= lo, d.last_time < hi) for lo, hi in ranges)))
-    cols = (d.day, notice, d.final_state, d.reason, d.rcpt_domain, d.provider)
-    counts = sa.select(*cols, sa.func.count()).select_from(joined).where(*where).group_by(*cols)
-    names = ["day", "notice", "final_state", "reason", "rcpt_domain", "provider", "recipients"]
-    conn.execute(sa.insert(delivery_rollup).from_select(names, counts))
+    keys = _key_columns()
+    every = [d.day.is_not(None), *where]
+    rcpts = (
+        sa.select(*keys, (sign * sa.func.count()).label("n"))
+        .select_from(joined)
+        .where(*every)
+        .group_by(*keys)
+    )
+    day, notice = keys[0], keys[1]
     queued = ~m.queue_id.like("NOQUEUE%")
     msgs = (
-        sa.select(d.day, notice, sa.func.count(sa.distinct(d.mkey)))
+        sa.select(day, notice, (sign * sa.func.count(sa.distinct(d.mkey))).label("n"))
         .select_from(joined)
-        .where(*where, queued)
-        .group_by(d.day, notice)
+        .where(*every, queued)
+        .group_by(day, notice)
     )
-    conn.execute(sa.insert(message_rollup).from_select(["day", "notice", "messages"], msgs))
+    return rcpts, msgs
 
 
-def _lock(conn: Connection, store: Store) -> None:
-    if store.dialect == "postgresql":
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK})")
+def _add_deltas(conn: Connection, where: Sequence[Any], sign: int) -> None:
+    rcpts, msgs = _counts(where, sign)
+    cols = [*_KEYS, "n", "kind"]
+    conn.execute(sa.insert(rollup_delta).from_select(cols, rcpts.add_columns(sa.literal("r"))))
+    per_day = msgs.subquery()
+    blank = [sa.literal(NONE) for _ in range(4)]
+    rows = sa.select(per_day.c.day, per_day.c.notice, *blank, per_day.c.n, sa.literal("m"))
+    conn.execute(sa.insert(rollup_delta).from_select(cols, rows))
+
+
+@contextlib.contextmanager
+def counting(conn: Connection, mkeys: Sequence[str]) -> Iterator[None]:
+    """Wrap a change of the rows of the messages ``mkeys`` inside the writer's transaction: their
+    counts as stored go to the rollup's deltas with a minus sign before, with a plus sign after."""
+    keys = sorted(set(mkeys))
+    if not keys:
+        yield
+        return
+    chunks = [keys[i : i + 500] for i in range(0, len(keys), 500)]
+    for chunk in chunks:
+        _add_deltas(conn, [log_deliveries.c.mkey.in_(chunk)], -1)
+    yield
+    for chunk in chunks:
+        _add_deltas(conn, [log_deliveries.c.mkey.in_(chunk)], +1)
+
+
+@contextlib.contextmanager
+def _exclusive(store: Store, *, snapshot: bool) -> Iterator[Connection]:
+    """A transaction that is the only refresh or rebuild running; ``snapshot``: all its reads see
+    one moment (PostgreSQL REPEATABLE READ; SQLite: writers wait from its first write on)."""
+    with store.engine.connect() as conn:
+        if store.dialect != "postgresql":
+            with conn.begin():
+                yield conn
+            return
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({_LOCK})")
+        conn.commit()
+        try:
+            if snapshot:
+                conn.execution_options(isolation_level="REPEATABLE READ")  # this connection, until returned
+            with conn.begin():
+                yield conn
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_LOCK})")
+            conn.commit()
 
 
 def _built(conn: Connection) -> bool:
@@ -140,53 +166,78 @@ def _built(conn: Connection) -> bool:
     return conn.execute(q).scalar() == VERSION
 
 
-def _rebuild(conn: Connection, store: Store) -> None:
-    conn.execute(sa.delete(rollup_dirty))
-    conn.execute(sa.delete(delivery_rollup))
-    conn.execute(sa.delete(message_rollup))
-    _count_days(conn, None)
-    conn.execute(sa.delete(inboxtrace_meta).where(inboxtrace_meta.c.key == _META_KEY))
-    conn.execute(sa.insert(inboxtrace_meta).values(key=_META_KEY, value=VERSION))
-
-
 @db_errors
 def rebuild(store: Store) -> None:
     """Count the rollup from scratch (a store made before it existed, a bulk load, on demand)."""
-    with store.begin() as conn:
-        _lock(conn, store)
-        _rebuild(conn, store)
+    with _exclusive(store, snapshot=True) as conn:
+        conn.execute(sa.delete(rollup_delta))  # first: on SQLite, writers wait from here on
+        conn.execute(sa.delete(delivery_rollup))
+        conn.execute(sa.delete(message_rollup))
+        rcpts, msgs = _counts([], +1)
+        conn.execute(sa.insert(delivery_rollup).from_select([*_KEYS, "recipients"], rcpts))
+        conn.execute(sa.insert(message_rollup).from_select(["day", "notice", "messages"], msgs))
+        conn.execute(sa.delete(inboxtrace_meta).where(inboxtrace_meta.c.key == _META_KEY))
+        conn.execute(sa.insert(inboxtrace_meta).values(key=_META_KEY, value=VERSION))
+
+
+def _upsert(conn: Connection, store: Store, table: sa.Table, column: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    stmt = store.insert(table)
+    keys = [c.name for c in table.primary_key]
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=keys, set_={column: table.c[column] + stmt.excluded[column]}
+        ),
+        rows,
+    )
+    conn.execute(sa.delete(table).where(table.c[column] == 0))
 
 
 @db_errors
 def refresh(store: Store) -> int:
-    """Recount the days writers marked since the last refresh (all of it if the store has no
-    rollup yet); returns how many days were recounted (-1: rebuilt from scratch)."""
-    with store.begin() as conn:
-        _lock(conn, store)
-        if not _built(conn):
-            _rebuild(conn, store)
-            return -1
-        if conn.execute(sa.select(rollup_dirty.c.id).limit(1)).first() is None:
-            return 0
-        taken = conn.execute(sa.delete(rollup_dirty).returning(rollup_dirty.c.day)).scalars()
-        days = sorted(set(taken))
-        for i in range(0, len(days), 200):
-            part = days[i : i + 200]
-            conn.execute(sa.delete(delivery_rollup).where(delivery_rollup.c.day.in_(part)))
-            conn.execute(sa.delete(message_rollup).where(message_rollup.c.day.in_(part)))
-            _count_days(conn, [_day_bounds(day) for day in part])
-    return len(days)
+    """Add the deltas writers committed since the last refresh to the rollup (count it from
+    scratch if the store has none yet); returns how many deltas were added (-1: rebuilt)."""
+    with store.connect() as conn:
+        built = _built(conn)
+        pending = built and conn.execute(sa.select(rollup_delta.c.id).limit(1)).first() is not None
+    if not built:
+        rebuild(store)
+        return -1
+    if not pending:
+        return 0
+    with _exclusive(store, snapshot=False) as conn:
+        t = rollup_delta.c
+        taken = conn.execute(
+            sa.delete(rollup_delta).returning(
+                t.kind, t.day, t.notice, t.final_state, t.reason, t.rcpt_domain, t.provider, t.n
+            )
+        ).all()
+        rcpts: dict[tuple[Any, ...], int] = {}
+        msgs: dict[tuple[Any, ...], int] = {}
+        for kind, day, notice, state, reason, domain, provider, n in taken:
+            if kind == "m":
+                mkey = (day, bool(notice))
+                msgs[mkey] = msgs.get(mkey, 0) + int(n)
+            else:
+                rkey = (day, bool(notice), state, reason, domain, provider)
+                rcpts[rkey] = rcpts.get(rkey, 0) + int(n)
+        _upsert(conn, store, delivery_rollup, "recipients",
+                [dict(zip((*_KEYS, "recipients"), (*k, n), strict=True)) for k, n in sorted(rcpts.items()) if n])  # fmt: skip
+        _upsert(conn, store, message_rollup, "messages",
+                [{"day": k[0], "notice": k[1], "messages": n} for k, n in sorted(msgs.items()) if n])  # fmt: skip
+    return len(taken)
 
 
 @db_errors
 def write_counter(store: Store) -> int:
-    """A number that grows with every committed write batch that changed deliveries (the last id
-    handed to a rollup mark): one cheap lookup, for a page that shows new events as they come."""
+    """A number that grows with every committed write that changed deliveries (the last id handed
+    to a rollup delta): one cheap lookup, for a page that shows new events as they come."""
     with store.connect() as conn:
         if store.dialect == "postgresql":
-            sql = "SELECT coalesce(pg_sequence_last_value('rollup_dirty_id_seq'), 0)"
+            sql = "SELECT coalesce(pg_sequence_last_value('rollup_delta_id_seq'), 0)"
         else:
-            sql = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'rollup_dirty'"
+            sql = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'rollup_delta'"
         return int(conn.exec_driver_sql(sql).scalar() or 0)
 
 
@@ -202,6 +253,9 @@ class RollupCounts:
 def _add(target: dict[str, dict[str, int]], key: str, state: str, n: int) -> None:
     counts = target.setdefault(key, {})
     counts[state] = counts.get(state, 0) + n
+
+
+_DIMENSIONS = ("reason", "rcpt_domain", "provider")
 
 
 @db_errors
@@ -224,20 +278,19 @@ def read(store: Store, first_day: str, last_day: str, *, notices: bool = False) 
             out.totals[state] = out.totals.get(state, 0) + count
             _add(out.by["day"], day, state, count)
             for dim, key in zip(_DIMENSIONS, (reason, domain, provider), strict=True):
-                _add(out.by[dim], key if key is not None else "(none)", state, count)
+                _add(out.by[dim], key if key != NONE else "(none)", state, count)
         out.messages = int(conn.execute(mq).scalar() or 0)
     return out
 
 
 __all__ = [
     "RollupCounts",
+    "counting",
     "delivery_rollup",
-    "mark_days",
-    "mark_messages",
     "message_rollup",
     "read",
     "rebuild",
     "refresh",
-    "rollup_dirty",
+    "rollup_delta",
     "write_counter",
 ]
