@@ -365,7 +365,9 @@ def test_upload_a_log_from_the_page(served: tuple[str, Path], page: Page, tmp_pa
     page.goto(base + "/ingest")
     page.set_input_files("input[type=file]", str(log))
     page.click("form#upload button[type=submit]")
-    expect(page.locator("#ingest-result")).to_contain_text("lines", timeout=30000)
+    expect(page).to_have_url(re.compile(r"/ingest/jobs/[\w-]+$"), timeout=30000)  # the upload's job
+    expect(page.locator("#ingest-job")).to_have_attribute("data-state", "done", timeout=30000)
+    expect(page.locator("#ingest-result")).to_contain_text("lines")
     shot(page, "ingest-done")
 
 

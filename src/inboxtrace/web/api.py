@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from inboxtrace.report.period import parse_when
@@ -333,39 +334,6 @@ async def save_upload(request: Request, limit: int) -> Path:
     return Path(tmp.name)
 
 
-def ingest_log_file(request: Request, path: Path, name: str) -> Json:
-    """Ingest one uploaded log file (plain or compressed); the summary as JSON."""
-    from inboxtrace.ingest import ingest
-
-    summary = ingest([str(path)], _store(request), resume=False)
-    data: Json = summary.to_dict()
-    data["upload"] = name
-    return data
-
-
-def ingest_bounce_file(request: Request, path: Path, name: str) -> Json:
-    """Parse one uploaded message or mailbox of bounces and store them; counts and reasons."""
-    from collections import Counter
-
-    from inboxtrace.bounces import iter_paths, read_bounces
-    from inboxtrace.store.bounces import ingest_bounces
-
-    reports = list(read_bounces(iter_paths([path])))
-    counts = ingest_bounces(_store(request), [r for r in reports if not r.error])
-    errors = [r.error for r in reports if r.error]
-    reasons = Counter(rc.verdict.reason for r in reports for rc in r.recipients)
-    return {
-        "upload": name,
-        "messages": len(reports),
-        "stored": counts.stored,
-        "duplicates": counts.duplicates,
-        "recipients": counts.recipients,
-        "unreadable": len(errors),
-        "errors": errors[:10],
-        "by_reason": dict(reasons.most_common()),
-    }
-
-
 _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -374,32 +342,58 @@ _UPLOAD_BODY: dict[str, Any] = {
 }
 
 
+Wait = Annotated[
+    bool,
+    Query(
+        description="Answer when the file is ingested (the summary); false: at once, 202 with the job to follow."
+    ),
+]
+
+
+async def _upload(request: Request, kind: str, wait: bool) -> Any:
+    from starlette.concurrency import run_in_threadpool
+
+    from inboxtrace.store.ingest_jobs import get_job
+    from inboxtrace.uploads import start_upload
+
+    store = _store(request)
+    path = await save_upload(request, request.app.state.config.max_upload)
+    job_id = await run_in_threadpool(start_upload, store, path, kind, "upload", background=not wait)
+    job = get_job(store, job_id)
+    assert job is not None
+    if not wait:
+        headers = {"Location": f"/api/v1/ingest/jobs/{job_id}"}
+        return JSONResponse(job.to_dict(), status_code=202, headers=headers)
+    return {**(job.result or {}), "job": job_id}
+
+
 @router.post(
     "/ingest/logs", dependencies=[WRITE], openapi_extra=_UPLOAD_BODY, responses=problem_responses(413)
 )
-async def ingest_logs(request: Request) -> Json:
-    """Upload one MTA log file as the request body (plain, .gz, .bz2 or .xz)."""
-    from starlette.concurrency import run_in_threadpool
-
-    path = await save_upload(request, request.app.state.config.max_upload)
-    try:
-        return await run_in_threadpool(ingest_log_file, request, path, "upload")
-    finally:
-        path.unlink(missing_ok=True)
+async def ingest_logs(request: Request, wait: Wait = True) -> Any:
+    """Upload one MTA log file as the request body (plain, .gz, .bz2 or .xz); it becomes an
+    ingest job (``GET /api/v1/ingest/jobs/{id}`` follows it)."""
+    return await _upload(request, "logs", wait)
 
 
 @router.post(
     "/ingest/bounces", dependencies=[WRITE], openapi_extra=_UPLOAD_BODY, responses=problem_responses(413)
 )
-async def ingest_bounces_api(request: Request) -> Json:
-    """Upload one bounce message or an mbox of them as the request body."""
-    from starlette.concurrency import run_in_threadpool
+async def ingest_bounces_api(request: Request, wait: Wait = True) -> Any:
+    """Upload one bounce message or an mbox of them as the request body (an ingest job too)."""
+    return await _upload(request, "bounces", wait)
 
-    path = await save_upload(request, request.app.state.config.max_upload)
-    try:
-        return await run_in_threadpool(ingest_bounce_file, request, path, "upload")
-    finally:
-        path.unlink(missing_ok=True)
+
+@router.get("/ingest/jobs/{job_id}", dependencies=[READ], responses=problem_responses(404))
+def ingest_job(request: Request, job_id: Annotated[str, PathParam(max_length=64)]) -> Json:
+    """An upload being ingested: state (running, done, failed, interrupted), bytes and lines read,
+    messages stored, lines not understood; the summary once done, or why it failed."""
+    from inboxtrace.store.ingest_jobs import get_job
+
+    job = get_job(_store(request), job_id)
+    if job is None:
+        raise HTTPException(404, "no such ingest job")
+    return job.to_dict()
 
 
 @router.get("/tokens", dependencies=[Depends(require("admin"))])

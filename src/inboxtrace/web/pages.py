@@ -266,23 +266,31 @@ async def ingest_upload(
             if size > limit:
                 break
             tmp.write(chunk)
+    from inboxtrace.uploads import KINDS, start_upload
+
     path = Path(tmp.name)
     name = upload.filename or "upload"
-    try:
-        if size > limit:
-            raise HTTPException(413, f"the upload is larger than the limit of {limit:,} bytes")
-        if size == 0:
-            return page(
-                request, "ingest.html", status=400, result=None, error="the file is empty", limit=limit
-            )
-        fn = api.ingest_bounce_file if kind == "bounces" else api.ingest_log_file
-        try:
-            result = await run_in_threadpool(fn, request, path, name)
-        except InputError as exc:
-            return page(request, "ingest.html", status=400, result=None, error=str(exc), limit=limit)
-    finally:
+    if size > limit:
         path.unlink(missing_ok=True)
-    return page(request, "ingest.html", result=result, kind=kind, error=None, limit=limit)
+        raise HTTPException(413, f"the upload is larger than the limit of {limit:,} bytes")
+    error = "the file is empty" if size == 0 else None if kind in KINDS else "choose logs or bounces"
+    if error:
+        path.unlink(missing_ok=True)
+        return page(request, "ingest.html", status=400, result=None, error=error, limit=limit)
+    job_id = await run_in_threadpool(start_upload, _store(request), path, kind, name, background=True)
+    return RedirectResponse(f"/ingest/jobs/{job_id}", status_code=303)
+
+
+@router.get("/ingest/jobs/{job_id}", dependencies=[READ])
+def ingest_job_page(request: Request, job_id: str) -> HTMLResponse:
+    """An upload being ingested: its progress (the page reloads itself every second, no script
+    needed), then its summary or why it failed."""
+    from inboxtrace.store.ingest_jobs import get_job
+
+    job = get_job(_store(request), job_id[:64])
+    if job is None:
+        raise HTTPException(404, "no such ingest job")
+    return page(request, "ingest_job.html", job=job.to_dict(), limit=request.app.state.config.max_upload)
 
 
 def _safe_next(target: str | None) -> str:

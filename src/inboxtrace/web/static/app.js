@@ -80,6 +80,11 @@
       xhr.open("POST", form.action);
       xhr.upload.onprogress = function (e) { if (e.lengthComputable) { bar.value = 100 * e.loaded / e.total; } };
       xhr.onload = function () {
+        // accepted: the upload is now a job, whose page shows its progress
+        if (xhr.status === 200 && xhr.responseURL && xhr.responseURL.indexOf("/ingest/jobs/") > 0) {
+          window.location.assign(xhr.responseURL);
+          return;
+        }
         var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
         var main = doc.querySelector("main");
         if (main) { document.querySelector("main").replaceWith(document.importNode(main, true)); }
