@@ -111,6 +111,9 @@ def test_explain_suppressions_csv_metrics_health(client: TestClient) -> None:
     assert re.search(r'^inboxtrace_deliveries\{state="delivered"\} \d+$', metrics, re.M)
     assert "inboxtrace_http_request_duration_seconds_bucket" in metrics
     assert client.get("/healthz").json()["status"] == "ok"
+    nothing = client.get("/api/v1/deliveries", params={"subject": "no such subject"})
+    assert nothing.status_code == 200 and nothing.json()["items"] == []
+    assert 'name="subject"' in client.get("/activity", headers={"accept": "text/html"}).text
 
 
 def test_upload_logs_limits_and_csrf(db: Path) -> None:

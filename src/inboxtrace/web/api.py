@@ -74,6 +74,7 @@ class PlacementCreate(BaseModel):
 
 def activity_filter(  # noqa: PLR0917 (FastAPI maps each parameter to a query field)
     q: str | None = None,
+    subject: Annotated[str | None, Query(max_length=500)] = None,
     recipient: str | None = None,
     sender: str | None = None,
     message_id: str | None = None,
@@ -87,7 +88,7 @@ def activity_filter(  # noqa: PLR0917 (FastAPI maps each parameter to a query fi
 ) -> ActivityFilter:
     """The activity filters of a query string (shared by the API and the Activity page)."""
     return ActivityFilter(
-        q=q or None, recipient=recipient or None, sender=sender or None, message_id=message_id or None,
+        q=q or None, subject=subject or None, recipient=recipient or None, sender=sender or None, message_id=message_id or None,
         queue_id=queue_id or None, state=state or None, domain=domain or None, provider=provider or None,
         reason=reason or None, since=parse_when(since), until=parse_when(until),
     )  # fmt: skip

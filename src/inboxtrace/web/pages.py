@@ -24,7 +24,7 @@ from inboxtrace.web.security import (
 router = APIRouter(include_in_schema=False)
 READ = Depends(require("read", page=True))
 WRITE = [Depends(require("write", page=True)), Depends(check_form_csrf)]
-FILTER_KEYS = ("q", "state", "domain", "provider", "reason", "since", "until")
+FILTER_KEYS = ("q", "subject", "state", "domain", "provider", "reason", "since", "until")
 
 
 def _store(request: Request) -> Any:
