@@ -130,6 +130,7 @@ def ingest(
     the same store at the same time, as the pieces of a backfill do).
     """
     from inboxtrace.logs.stats import LogStats
+    from inboxtrace.store import rollup
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.log_chunks import ChunkTables
     from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes
@@ -158,6 +159,9 @@ def ingest(
         return summary
     with contextlib.ExitStack() as stack:
         fresh = stack.enter_context(deferred_indexes(store)) if defer_indexes else False
+        # the overview's rollup counts what each batch changes; a first load into an empty store
+        # (rows copied in bulk by the workers) is counted once at the end instead
+        writer.on_write = None if fresh else rollup.counting
         # the store's rows are made where the messages are assembled (in the parallel workers);
         # into an empty SQLite store the workers also key and write them, each to a file of its
         # own that the parent then copies in (store.log_chunks); else the parent keys, matches
@@ -210,6 +214,10 @@ def ingest(
                 tick()
     for p in reader.paths:
         checkpoints.mark_complete(p)
+    if fresh:
+        rollup.rebuild(store)
+    else:
+        rollup.refresh(store)
     summary.duration = time.monotonic() - started
     report()
     _fill(summary, stats, writer)
@@ -235,6 +243,7 @@ def follow(
     the oldest of them: the next follow reads them again and completes the same rows, so the
     store ends as one ingest of all the lines would have left it."""
     from inboxtrace.logs.stats import LogStats
+    from inboxtrace.store import rollup
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.logs import LogWriter
     from inboxtrace.timeline import read_logs
@@ -246,6 +255,7 @@ def follow(
     saved = checkpoints.load_follow(name)
     stats = LogStats()
     writer = LogWriter(store, batch_size=500)
+    writer.on_write = rollup.counting
     stop = should_stop or (lambda: False)
     holder: dict[str, Any] = {}
 

@@ -47,15 +47,11 @@ def run(
 
 def with_reports(result: CheckResult, db: str) -> CheckResult:
     """The sender check's result with the stored DMARC reports' findings added (and ordered)."""
-    import dataclasses
-
-    from inboxtrace.checks.findings import order
-    from inboxtrace.checks.reports import report_findings
+    from inboxtrace.checks.reports import with_report_findings
     from inboxtrace.store import open_store
 
     with open_store(db, must_exist=True) as store:
-        extra = report_findings(store, result.domain)
-    return dataclasses.replace(result, findings=order([*result.findings, *extra]))
+        return with_report_findings(result, store)
 
 
 def to_dict(content: ContentResult, verdict: Verdict) -> dict[str, Any]:
