@@ -18,10 +18,15 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inboxtrace.errors import InputError
 from inboxtrace.store.core import Store, db_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from inboxtrace.sources import Position
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +182,12 @@ def ingest(
             sink=sink,
         )
 
-        def position_saver() -> Callable[[], None] | None:
-            # everything read so far is in the batch being handed over: once it is committed, a
-            # restart may begin at the start of the oldest message still being assembled
+        def position_saver() -> Callable[[Connection], None] | None:
+            # everything read so far is in the batch being handed over: with it, a restart may
+            # begin at the start of the oldest message still being assembled (saved in the
+            # batch's own transaction)
             pos = reader.resume_position()
-            return None if pos is None else (lambda: checkpoints.save_position(pos))
+            return None if pos is None else (lambda conn: checkpoints.save_position(pos, conn))
 
         writer.on_flush = position_saver
         last_report = started
@@ -249,14 +255,20 @@ def follow(
     stop = should_stop or (lambda: False)
     holder: dict[str, Any] = {}
 
-    def checkpoint() -> None:
+    def position() -> Position | None:
         reader = holder.get("reader")
-        pos = reader.resume_position() if reader is not None else None
+        return reader.resume_position() if reader is not None else None
+
+    def checkpoint() -> None:
+        """Save the position when no rows are pending (idle, stopped): nothing to commit it with."""
+        pos = position()
         if pos is not None:
             checkpoints.save_follow(name, pos)
 
-    def after_commit() -> Callable[[], None]:
-        return checkpoint
+    def with_batch() -> Callable[[Connection], None] | None:
+        """The position that covers the batch being written, saved in its transaction."""
+        pos = position()
+        return None if pos is None else (lambda conn: checkpoints.save_follow(name, pos, conn))
 
     def idle() -> bool:
         if writer.pending:
@@ -268,7 +280,7 @@ def follow(
         checkpoint()
         return stop()
 
-    writer.on_flush = after_commit
+    writer.on_flush = with_batch
     reader = read_logs(
         [path],
         format=format,

@@ -461,9 +461,10 @@ class LogWriter:
         self.batch_size = batch_size
         self.counts = WriteCounts()
         self._buf: list[PreparedMessage] = []
-        # Called when a batch is handed over for writing; may return an action to run once that
-        # batch is committed (ingest saves its resume position there).
-        self.on_flush: Callable[[], Callable[[], None] | None] | None = None
+        # Called when a batch is handed over for writing; may return an action that is run with
+        # the connection after the batch's rows are written, in the same transaction (ingest
+        # saves its resume position there: committed with the rows it covers, or not at all).
+        self.on_flush: Callable[[], Callable[[Connection], None] | None] | None = None
         self._rows = RowMaker()
         self._nq_seen: dict[tuple[str, str], int] = {}
         stmt = store.insert(log_messages)
@@ -512,11 +513,11 @@ class LogWriter:
         batch, self._buf = self._buf, []
         with self.store.begin() as conn:
             msg_rows, deliv_rows = self._prepare(conn, batch)
-            after = self.on_flush() if self.on_flush is not None else None
+            checkpoint = self.on_flush() if self.on_flush is not None else None
             self.store.bulk(conn, self._msg_stmt, msg_rows)
             self.store.bulk(conn, self._deliv_stmt, deliv_rows)
-        if after is not None:
-            after()
+            if checkpoint is not None:
+                checkpoint(conn)
 
     def close(self) -> None:
         """Write what is still buffered."""
