@@ -7,6 +7,11 @@ shared store exactly as a one-process ``ingest`` of it would. Sets are independe
 row is keyed by its host), so the store ends with the rows of one ingest of all the files; the
 summaries of the pieces are added up into one.
 
+A set that holds a big plain file (one huge ``mail.log``) is not one task: it is ingested here,
+with the file cut at line boundaries into pieces that the cluster's workers parse
+(:class:`~inboxtrace.timeline.reader.LogReader` ``cluster=``); this process merges the pieces of
+messages cut by the boundaries (the same merge as a local parallel read) and writes the rows.
+
 The store must be one every worker can reach: PostgreSQL (a SQLite file is refused, except for
 ``inline`` runs). It is created once, here, before any piece starts.
 """
@@ -20,7 +25,7 @@ from typing import Any
 
 from inboxtrace.errors import InputError
 from inboxtrace.execution import runner
-from inboxtrace.ingest import IngestSummary
+from inboxtrace.ingest import IngestSummary, ingest
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,21 @@ class Piece:
     tz: str | None = None
     host: str | None = None
     resume: bool = True
+
+
+def _has_big_plain_file(paths: Sequence[str]) -> bool:
+    """Whether one of ``paths`` is a plain file big enough to be cut into pieces."""
+    import os
+
+    from inboxtrace.sources import sniff_compression
+    from inboxtrace.timeline.reader import PARALLEL_MIN_BYTES
+
+    for p in paths:
+        if os.path.isfile(p) and os.path.getsize(p) >= PARALLEL_MIN_BYTES:
+            with open(p, "rb") as f:
+                if sniff_compression(f.read(8)) is None:
+                    return True
+    return False
 
 
 def rotated_sets(paths: Sequence[str]) -> list[tuple[str, ...]]:
@@ -56,7 +76,6 @@ def rotated_sets(paths: Sequence[str]) -> list[tuple[str, ...]]:
 
 def ingest_piece(piece: Piece) -> dict[str, Any]:
     """Ingest one rotated set into the store (runs on a worker); its summary as a dict."""
-    from inboxtrace.ingest import ingest
     from inboxtrace.store import open_store
 
     with open_store(piece.url) as store:
@@ -110,11 +129,27 @@ def backfill(
         shown = store.url
         if store.dialect == "sqlite" and cluster not in (None, "inline"):
             raise InputError("a backfill on a cluster writes to PostgreSQL: give --db postgresql://...")
-    pieces = [Piece(url, group, format, tz, host, resume) for group in rotated_sets(paths)]
+    sets = rotated_sets(paths)
+    big = [g for g in sets if _has_big_plain_file(g)]
     total = IngestSummary(store=shown)
+    if big:
+        with open_store(url) as store:
+            for group in big:  # cut into pieces parsed on the cluster, merged and written here
+                part = ingest(
+                    list(group),
+                    store,
+                    format=format,
+                    tz=tz,
+                    host=host,
+                    resume=resume,
+                    defer_indexes=False,
+                    cluster=cluster or "inline",
+                )
+                _add(total, part.to_dict())
+    pieces = [Piece(url, group, format, tz, host, resume) for group in sets if group not in big]
     with runner(cluster) as run:
-        for _, part in run.map(ingest_piece, pieces):
-            _add(total, part)
+        for _, done in run.map(ingest_piece, pieces):
+            _add(total, done)
     total.duration = time.monotonic() - started
     return total
 

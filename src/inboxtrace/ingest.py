@@ -124,6 +124,7 @@ def ingest(
     tz: str | None = None,
     host: str | None = None,
     defer_indexes: bool = True,
+    cluster: str | None = None,
 ) -> IngestSummary:
     """Read ``paths`` (``-`` = stdin) and store their timelines; see the module docstring.
 
@@ -133,6 +134,8 @@ def ingest(
     ``host``: the host name for logs whose lines carry none (Exim's own main log).
     ``defer_indexes=False``: keep the trace indexes during a first load (when other ingests write
     the same store at the same time, as the pieces of a backfill do).
+    ``cluster``: parse the pieces of big plain files there (see :func:`inboxtrace.execution.runner`)
+    instead of in local worker processes; this process merges them and writes the rows.
     """
     from inboxtrace.logs.stats import LogStats
     from inboxtrace.store.checkpoints import FileCheckpoints
@@ -167,7 +170,12 @@ def ingest(
         # into an empty SQLite store the workers also key and write them, each to a file of its
         # own that the parent then copies in (store.log_chunks); else the parent keys, matches
         # and writes them
-        sink = stack.enter_context(ChunkTables(writer)) if fresh and store.dialect == "sqlite" else None
+        local = cluster is None
+        sink = (
+            stack.enter_context(ChunkTables(writer))
+            if local and fresh and store.dialect == "sqlite"
+            else None
+        )
         stack.enter_context(writer)
         stack.enter_context(_relaxed_gc())
         reader = read_logs(
@@ -180,6 +188,7 @@ def ingest(
             host=host,
             transform=RowMaker(),
             sink=sink,
+            cluster=cluster,
         )
 
         def position_saver() -> Callable[[Connection], None] | None:

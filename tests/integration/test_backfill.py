@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from inboxtrace.errors import ConfigError
 from inboxtrace.execution import runner
 from inboxtrace.ingest import ingest
 from inboxtrace.store import open_store
+from inboxtrace.timeline.reader import PARALLEL_MIN_BYTES
 from tests.conftest import generated_log
 from tests.integration.test_split_ingests import rows
 from tests.rigs.postgres import PostgresRig
@@ -88,6 +90,73 @@ def test_backfill_on_a_dask_local_cluster_equals_one_ingest(
     assert len(expected) > 2000
     assert got == expected
     assert f'"lines": {one.lines}' in res.stdout
+
+
+@pytest.fixture(scope="module")
+def huge(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """One host whose current log is one big plain file (over PARALLEL_MIN_BYTES: cut into
+    pieces), after a small rotated part that ends mid-message."""
+    base = tmp_path_factory.mktemp("huge")
+    d = base / "mx9"
+    d.mkdir()
+    text = generated_log(base / "gen.log", 90_000, "--seed", "21").read_text()
+    lines = text.replace(" mx1 postfix/", " mx9 postfix/").splitlines(keepends=True)
+    (d / "mail.log.1").write_text("".join(lines[:10_000]))
+    (d / "mail.log").write_text("".join(lines[10_000:]))
+    assert (d / "mail.log").stat().st_size >= PARALLEL_MIN_BYTES
+    return [str(d / "mail.log"), str(d / "mail.log.1")]
+
+
+def test_a_huge_file_is_cut_into_pieces_parsed_on_the_dask_workers(
+    pg: PostgresRig, archive: list[str], huge: list[str], tmp_path: Path
+) -> None:
+    """``ingest --cluster``: the big file's pieces are parsed by the two workers (seen in the
+    workers' task log), the other hosts' sets are tasks of their own; the rows equal one
+    single-process ingest of every file, messages cut by the piece boundaries included."""
+    from distributed import Client, LocalCluster
+
+    url = pg.create_database("huge")
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                CODE,
+                "ingest",
+                "--json",
+                "--db",
+                url,
+                "--cluster",
+                cluster.scheduler_address,
+                *huge,
+                *archive,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+        with Client(cluster) as client:
+            tasks = {t for log in client.run(_task_names).values() for t in log}
+    assert res.returncode == 0, res.stderr
+    assert sum(1 for t in tasks if t.startswith("parse_piece")) >= 4  # 2 per worker, of the big file
+    assert sum(1 for t in tasks if t.startswith("ingest_piece")) == 3  # one per small set
+    ref = f"sqlite:///{tmp_path / 'ref.db'}"
+    with open_store(ref) as store:
+        one = ingest([*huge, *archive], store, jobs=1)
+        expected = rows(store)
+    with open_store(url) as store:
+        got = rows(store)
+    assert len(expected) > 20_000
+    assert got == expected
+    assert f'"lines": {one.lines}' in res.stdout
+
+
+def _task_names(dask_worker: Any) -> set[str]:
+    """The keys of the tasks a Dask worker ran (run on each worker by ``client.run``)."""
+    return {key for key, *_ in dask_worker.state.log if isinstance(key, str)}
 
 
 def test_backfill_in_local_processes_and_inline(archive: list[str], tmp_path: Path) -> None:
