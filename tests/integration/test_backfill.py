@@ -52,44 +52,51 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return files
 
 
-def test_backfill_on_a_dask_local_cluster_equals_one_ingest(
-    pg: PostgresRig, archive: list[str], tmp_path: Path
-) -> None:
-    from distributed import LocalCluster
+def backfill_on_local_cluster(
+    url: str, files: list[str]
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """``inboxtrace ingest --json --db URL --cluster ADDRESS FILES`` against a fresh Dask
+    LocalCluster (2 worker processes on loopback): the run, and the tasks the workers ran."""
+    from distributed import Client, LocalCluster
 
-    url = pg.create_database("backfill")
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
     ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        argv = ["ingest", "--json", "--db", url, "--cluster", cluster.scheduler_address, *files]
         res = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                CODE,
-                "ingest",
-                "--json",
-                "--db",
-                url,
-                "--cluster",
-                cluster.scheduler_address,
-                *archive,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
+            [sys.executable, "-c", CODE, *argv], capture_output=True, text=True, check=False, timeout=600
         )
+        with Client(cluster) as client:
+            tasks = {t for log in client.run(_task_names).values() for t in log}
     assert res.returncode == 0, res.stderr
-    ref = f"sqlite:///{tmp_path / 'ref.db'}"
-    with open_store(ref) as store:
-        one = ingest(archive, store, jobs=1)
-        expected = rows(store)
+    return res, tasks
+
+
+def _task_names(dask_worker: Any) -> set[str]:
+    """The keys of the tasks a Dask worker ran (run on each worker by ``client.run``)."""
+    return {key for key, *_ in dask_worker.state.log if isinstance(key, str)}
+
+
+def one_ingest(files: list[str], tmp_path: Path) -> tuple[int, Any]:
+    """Lines read and rows of a one-process ingest of ``files`` (the reference)."""
+    with open_store(f"sqlite:///{tmp_path / 'ref.db'}") as store:
+        one = ingest(files, store, jobs=1)
+        return one.lines, rows(store)
+
+
+def test_backfill_on_a_dask_local_cluster_equals_one_ingest(
+    pg: PostgresRig, archive: list[str], tmp_path: Path
+) -> None:
+    url = pg.create_database("backfill")
+    res, tasks = backfill_on_local_cluster(url, archive)
+    assert sum(1 for t in tasks if t.startswith("ingest_piece")) == 3  # one per host's rotated set
+    lines, expected = one_ingest(archive, tmp_path)
     with open_store(url) as store:
         got = rows(store)
     assert len(expected) > 2000
     assert got == expected
-    assert f'"lines": {one.lines}' in res.stdout
+    assert f'"lines": {lines}' in res.stdout
 
 
 @pytest.fixture(scope="module")
@@ -113,59 +120,22 @@ def test_a_huge_file_is_cut_into_pieces_parsed_on_the_dask_workers(
     """``ingest --cluster``: the big file's pieces are parsed by the two workers (seen in the
     workers' task log), the other hosts' sets are tasks of their own; the rows equal one
     single-process ingest of every file, messages cut by the piece boundaries included."""
-    from distributed import Client, LocalCluster
-
     url = pg.create_database("huge")
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as cluster:
-        res = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                CODE,
-                "ingest",
-                "--json",
-                "--db",
-                url,
-                "--cluster",
-                cluster.scheduler_address,
-                *huge,
-                *archive,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
-        )
-        with Client(cluster) as client:
-            tasks = {t for log in client.run(_task_names).values() for t in log}
-    assert res.returncode == 0, res.stderr
+    res, tasks = backfill_on_local_cluster(url, [*huge, *archive])
     assert sum(1 for t in tasks if t.startswith("parse_piece")) >= 4  # 2 per worker, of the big file
     assert sum(1 for t in tasks if t.startswith("ingest_piece")) == 3  # one per small set
-    ref = f"sqlite:///{tmp_path / 'ref.db'}"
-    with open_store(ref) as store:
-        one = ingest([*huge, *archive], store, jobs=1)
-        expected = rows(store)
+    lines, expected = one_ingest([*huge, *archive], tmp_path)
     with open_store(url) as store:
         got = rows(store)
     assert len(expected) > 20_000
     assert got == expected
-    assert f'"lines": {one.lines}' in res.stdout
-
-
-def _task_names(dask_worker: Any) -> set[str]:
-    """The keys of the tasks a Dask worker ran (run on each worker by ``client.run``)."""
-    return {key for key, *_ in dask_worker.state.log if isinstance(key, str)}
+    assert f'"lines": {lines}' in res.stdout
 
 
 def test_backfill_in_local_processes_and_inline(archive: list[str], tmp_path: Path) -> None:
     from inboxtrace.backfill import backfill
 
-    ref = f"sqlite:///{tmp_path / 'ref.db'}"
-    with open_store(ref) as store:
-        ingest(archive, store, jobs=1)
-        expected = rows(store)
+    _, expected = one_ingest(archive, tmp_path)
     inline = f"sqlite:///{tmp_path / 'inline.db'}"
     summary = backfill(archive, inline, cluster="inline")
     with open_store(inline) as store:

@@ -1,8 +1,8 @@
 """The resume checkpoint is committed with the rows it covers (issue 15): an ingest SIGKILLed in the
 middle of a batch's transaction, just before or just after its checkpoint is written, leaves the
 store with the rows and the checkpoint of the batches before it, both or neither; the next ingest
-resumes from that checkpoint and the store ends as one uninterrupted ingest leaves it. On SQLite
-and on the real PostgreSQL rig."""
+resumes from that checkpoint and the store ends as one uninterrupted ingest leaves it. The same
+for a follow (an agent). On SQLite and on the real PostgreSQL rig."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from inboxtrace.ingest import ingest
+from inboxtrace.ingest import follow, ingest
 from inboxtrace.store import open_store
 from inboxtrace.store.logs import log_messages, log_sources
 from tests.conftest import BACKENDS, backend_url, generated_log
@@ -23,33 +23,44 @@ from tests.integration.test_split_ingests import rows
 BATCH = 300
 KILL_AT = 6  # the batch whose transaction is killed (its checkpoint is past the first 1 MiB block)
 
-# Runs one ingest with a hook in the checkpoint: each call writes (call, offset, messages visible in
-# the batch's transaction) to a record file, and call KILL_AT kills the process with SIGKILL,
-# before or after the checkpoint row is written (both inside the transaction).
+# Runs one ingest (or follow) with a hook in the checkpoint: each call writes (call, offset,
+# messages visible to it) to a record file, and the call that saves batch KILL_AT's checkpoint kills
+# the process with SIGKILL, before or after the checkpoint row is written (inside the transaction).
 HOOK = """
 import json, os, signal, sys
-from inboxtrace.ingest import ingest
+from inboxtrace.ingest import follow, ingest
 from inboxtrace.store import open_store
 from inboxtrace.store.checkpoints import FileCheckpoints
 
-url, log, record, when, kill_at, batch = sys.argv[1:7]
-original = FileCheckpoints.save_position
-calls = []
+url, log, record, when, kill_at, batch, how = sys.argv[1:8]
+name = "save_position" if how == "ingest" else "save_follow"
+original = getattr(FileCheckpoints, name)
+batches = []
 
-def hooked(self, pos, conn=None):
-    calls.append(1)
-    seen = conn.exec_driver_sql("SELECT count(*) FROM log_messages").scalar() if conn is not None else None
+def hooked(self, *args):
+    conn = args[-1] if len(args) == (2 if how == "ingest" else 3) else None
+    if conn is not None:
+        batches.append(1)
+        seen = conn.exec_driver_sql("SELECT count(*) FROM log_messages").scalar()
+    else:  # a follow's idle checkpoint, with no rows: its own transaction
+        with self.store.connect() as own:
+            seen = own.exec_driver_sql("SELECT count(*) FROM log_messages").scalar()
     with open(record, "a") as f:
-        f.write(json.dumps([len(calls), pos.offset, seen]) + "\\n")
-    if len(calls) == int(kill_at) and when == "before":
+        f.write(json.dumps([len(batches), args[-2 if conn is not None else -1].offset, seen]) + "\\n")
+    kill = conn is not None and len(batches) == int(kill_at)
+    if kill and when == "before":
         os.kill(os.getpid(), signal.SIGKILL)
-    original(self, pos, conn)
-    if len(calls) == int(kill_at) and when == "after":
+    original(self, *args)
+    if kill and when == "after":
         os.kill(os.getpid(), signal.SIGKILL)
 
-FileCheckpoints.save_position = hooked
+setattr(FileCheckpoints, name, hooked)
 with open_store(url) as store:
-    ingest([log], store, jobs=1, batch_size=int(batch))
+    if how == "ingest":
+        ingest([log], store, jobs=1, batch_size=int(batch))
+    else:
+        first = iter([False])  # go on at the first idle check (before reading), stop at the next
+        follow(log, store, should_stop=lambda: next(first, True))
 """
 
 
@@ -64,12 +75,13 @@ def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("how", ["ingest", "follow"])
 def test_a_kill_inside_a_batch_keeps_rows_and_checkpoint_together(
-    url: str, log: Path, tmp_path: Path, when: str
+    url: str, log: Path, tmp_path: Path, when: str, how: str
 ) -> None:
     record = tmp_path / "record.jsonl"
     res = subprocess.run(
-        [sys.executable, "-c", HOOK, url, str(log), str(record), when, str(KILL_AT), str(BATCH)],
+        [sys.executable, "-c", HOOK, url, str(log), str(record), when, str(KILL_AT), str(BATCH), how],
         capture_output=True,
         text=True,
         check=False,
@@ -77,8 +89,8 @@ def test_a_kill_inside_a_batch_keeps_rows_and_checkpoint_together(
     )
     assert res.returncode == -9, res.stderr  # killed where the hook said
     calls = [json.loads(line) for line in record.read_text().splitlines()]
-    assert [c[0] for c in calls] == list(range(1, KILL_AT + 1))
-    _, committed_offset, committed_messages = calls[KILL_AT - 2]  # the last batch that committed
+    assert calls[-1][0] == KILL_AT
+    _, committed_offset, committed_messages = calls[-2]  # the last checkpoint that committed
     assert calls[-1][2] > committed_messages  # the killed batch had written its rows
     assert committed_offset > 0
     with open_store(url) as store, store.connect() as conn:
@@ -88,7 +100,11 @@ def test_a_kill_inside_a_batch_keeps_rows_and_checkpoint_together(
     assert positions == [committed_offset]  # and the checkpoint is the one of the rows kept
 
     with open_store(url) as store:
-        again = ingest([str(log)], store, jobs=1, batch_size=BATCH)
+        if how == "ingest":
+            again = ingest([str(log)], store, jobs=1, batch_size=BATCH)
+        else:
+            first = iter([False])
+            again = follow(str(log), store, should_stop=lambda: next(first, True))
         got = rows(store)
     total = len(log.read_text().splitlines())
     assert 0 < again.lines < total, again.to_dict()  # resumed from the checkpoint, not from the start
