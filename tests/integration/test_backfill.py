@@ -5,6 +5,7 @@ processes on loopback), writing into the real PostgreSQL rig; the rows equal a o
 from __future__ import annotations
 
 import gzip
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -161,3 +162,25 @@ def test_runner_refuses_what_is_not_a_cluster() -> None:
         runner("mycluster")
     with pytest.raises(ConfigError, match="local processes"):
         runner("local:zero")
+
+
+def test_only_a_set_bigger_than_a_workers_share_is_cut_into_pieces(tmp_path: Path) -> None:
+    from inboxtrace.backfill import rotated_sets, sets_to_cut
+
+    def log(name: str, size: int, gz: bool = False) -> str:
+        path = tmp_path / name
+        path.parent.mkdir(exist_ok=True)
+        line = b"Mar 14 00:00:01 mx1 postfix/qmgr[9]: 4ABC: removed\n"
+        # a compressed file as big on disk as it says (random bytes do not shrink)
+        path.write_bytes(gzip.compress(os.urandom(size)) if gz else line * (size // len(line) + 1))
+        return str(path)
+
+    big = PARALLEL_MIN_BYTES + 1000
+    a, b = log("a/mail.log", big), log("b/mail.log", big)
+    small = log("c/mail.log", 100_000)
+    packed = log("d/mail.log.1.gz", big, gz=True)  # compressed: never cut, whatever its size
+    assert os.path.getsize(packed) > big
+    assert sets_to_cut(rotated_sets([a, small]), 2) == [(a,)]
+    assert sets_to_cut(rotated_sets([a, small]), 1) == []  # one worker: nothing to share
+    assert sets_to_cut(rotated_sets([a, b, small]), 2) == []  # equal sets keep the workers busy
+    assert sets_to_cut(rotated_sets([packed, small]), 4) == []
