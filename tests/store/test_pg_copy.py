@@ -203,3 +203,39 @@ def test_statements_it_cannot_stage_are_left_to_executemany() -> None:
         lambda: CopyPlan.of("UPDATE t SET v = 1", keys),
     ]
     assert [f() for f in refused] == [None, None, None, None]
+
+
+def test_bounces_stored_through_copy_equal_row_by_row(
+    postgres: PostgresRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of bounce reports (insert_ignore of message and recipient rows, through COPY: the
+    staging tables are seen) gives the same tables either way."""
+    from inboxtrace.bounces import parse_bounce
+    from inboxtrace.store.bounces import bounce_messages, bounce_recipients, ingest_bounces
+    from tests.bounces.samples import dsn
+
+    reports = [parse_bounce(dsn(f"user{i}@example.org"), f"b{i}.eml") for i in range(COPY_MIN_ROWS * 2)]
+    staged: list[str] = []
+    original = CopyPlan.run
+
+    def spy(plan: CopyPlan, conn: Any, params: Any) -> int:
+        staged.append(plan.insert.split()[2])
+        return original(plan, conn, params)
+
+    monkeypatch.setattr(CopyPlan, "run", spy)
+    results = []
+    for copy in (False, True):
+        with _store(postgres, f"copy_bounces_{int(copy)}", copy) as store:
+            staged.clear()
+            done = ingest_bounces(store, reports + reports[:10])
+            assert staged == (["bounce_messages", "bounce_recipients"] if copy else [])
+            with store.connect() as conn:  # all but when it was stored
+                tables = {
+                    t.name: sorted(
+                        tuple(r) for r in conn.execute(sa.select(*[c for c in t.c if c.name != "ingested"]))
+                    )
+                    for t in (bounce_messages, bounce_recipients)
+                }
+            results.append(((done.stored, done.recipients, done.duplicates), tables))
+    assert results[0][0][0] == COPY_MIN_ROWS * 2
+    assert results[1] == results[0]

@@ -3,7 +3,9 @@
 Big plain files are cut into chunks at line boundaries and parsed by worker processes (one per
 core by default); the pieces of messages that straddle a cut are merged per (host, queue id) in
 the parent. Compressed files are parsed whole, each in its own worker. Small inputs, stdin and
-``follow`` are parsed in-process.
+``follow`` are parsed in-process. With ``cluster=`` the same pieces are tasks of
+:mod:`inboxtrace.execution` (a Dask cluster for backfills) instead of forked workers, and their
+results go through the same merge.
 """
 
 from __future__ import annotations
