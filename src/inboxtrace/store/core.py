@@ -28,9 +28,10 @@ from inboxtrace.store.pg_copy import COPY_MIN_ROWS, CopyPlan
 
 metadata = sa.MetaData()
 
-# The schema version of each group of tables, recorded in ``inboxtrace_meta`` when the store is
-# created; a store written by another version is refused with a clear message instead of failing
-# later on a missing column. Store modules call :func:`register_schema` at import.
+# The schema version of each group of tables as inboxtrace 0.1.0 recorded them in ``inboxtrace_meta``
+# (the release before Alembic migrations): :mod:`inboxtrace.store.migrate` uses them and
+# :data:`UPGRADES` to bring a 0.1.0 store to the baseline revision. Frozen: a schema change now
+# is a revision in ``inboxtrace/store/migrations/versions/``.
 SCHEMAS: dict[str, int] = {}
 
 inboxtrace_meta = sa.Table(
@@ -63,17 +64,18 @@ def db_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def register_schema(name: str, version: int) -> None:
-    """Declare that the tables of ``name`` are at ``version`` (bump it when they change)."""
+    """Declare that the tables of ``name`` were at ``version`` in 0.1.0 (frozen: see :data:`SCHEMAS`)."""
     SCHEMAS[name] = version
 
 
-# In-place upgrades: (group, version) -> the step that brings its tables from ``version`` to the next.
+# The in-place upgrades of 0.1.0: (group, version) -> the step that brings its tables from
+# ``version`` to the next (for stores older than the baseline revision).
 UPGRADES: dict[tuple[str, int], Callable[[Connection], None]] = {}
 
 
 def register_upgrade(name: str, from_version: int, step: Callable[[Connection], None]) -> None:
-    """Declare how a store whose ``name`` tables are at ``from_version`` is upgraded in place to
-    ``from_version + 1`` (run inside one transaction by :func:`open_store`)."""
+    """Declare how a pre-0.1.0 store whose ``name`` tables are at ``from_version`` is upgraded in
+    place to ``from_version + 1`` (run by :mod:`inboxtrace.store.migrate` before the baseline)."""
     UPGRADES[(name, from_version)] = step
 
 
@@ -261,55 +263,6 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
 
-def _ensure_indexes(store: Store) -> None:
-    """Recreate indexes a bulk load dropped and could not rebuild (the process was killed)."""
-    with store.begin() as conn:
-        for table in metadata.sorted_tables:
-            for ix in table.indexes:
-                conn.execute(sa.schema.CreateIndex(ix, if_not_exists=True))
-
-
-def _check_schemas(store: Store) -> None:
-    with store.begin() as conn:
-        rows = conn.execute(sa.select(inboxtrace_meta.c.key, inboxtrace_meta.c.value))
-        found: dict[str, str] = {str(k): str(v) for k, v in rows}
-        missing = [
-            {"key": f"schema:{n}", "value": str(v)} for n, v in SCHEMAS.items() if f"schema:{n}" not in found
-        ]
-        if missing:
-            conn.execute(store.insert(inboxtrace_meta).on_conflict_do_nothing(), missing)
-    for name, version in SCHEMAS.items():
-        have = found.get(f"schema:{name}")
-        if have is not None and have != str(version) and _upgrade(store, name, have, version):
-            continue
-        if have is not None and have != str(version):
-            store.close()
-            raise StoreError(
-                f"the store {store.url} holds {name} tables of schema version {have}, this inboxtrace "
-                f"uses version {version}: ingest into a new store (--db) and re-ingest the logs"
-            )
-
-
-def _upgrade(store: Store, name: str, have: str, version: int) -> bool:
-    """Upgrade the ``name`` tables from version ``have`` to ``version`` in place, if every step is
-    known; False (nothing changed) otherwise."""
-    if not have.isdigit() or int(have) > version:
-        return False
-    steps = [UPGRADES.get((name, v)) for v in range(int(have), version)]
-    if any(step is None for step in steps):
-        return False
-    with store.begin() as conn:
-        for step in steps:
-            assert step is not None
-            step(conn)
-        conn.execute(
-            sa.update(inboxtrace_meta)
-            .where(inboxtrace_meta.c.key == f"schema:{name}")
-            .values(value=str(version))
-        )
-    return True
-
-
 # The PostgreSQL advisory lock that makes creating (or upgrading) the tables one process's job.
 _SCHEMA_LOCK = 0x1B0C_7ACE
 
@@ -331,32 +284,6 @@ def schema_lock(store: Store) -> Iterator[None]:
         finally:
             conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK})")
             conn.commit()
-
-
-def _create(store: Store) -> None:
-    """Create missing tables and indexes, record or upgrade the schema versions: exactly once when
-    several processes open a new store at the same moment (first ingests started together).
-
-    PostgreSQL: under an advisory lock, so the others wait and then find everything there (no
-    "duplicate key ... pg_type_typname_nsp_index"). SQLite: a step that lost the race to another
-    process ("already exists", "duplicate column") is done again, and then finds it there.
-    """
-    if store.dialect == "postgresql":
-        with schema_lock(store):
-            metadata.create_all(store.engine)
-            _ensure_indexes(store)
-            _check_schemas(store)
-        return
-    for attempt in range(10):
-        try:
-            metadata.create_all(store.engine)
-            _ensure_indexes(store)
-            _check_schemas(store)
-            return
-        except sa.exc.OperationalError as exc:
-            text = str(exc)
-            if attempt == 9 or ("already exists" not in text and "duplicate column" not in text):
-                raise
 
 
 def open_store(url: str | None = None, *, create: bool = True, must_exist: bool = False) -> Store:
@@ -398,13 +325,18 @@ def open_store(url: str | None = None, *, create: bool = True, must_exist: bool 
     store = Store(engine, parsed.render_as_string(hide_password=True))
     if create:
         _import_store_modules()
+        from inboxtrace.store.migrate import prepare
+
         try:
-            _create(store)
+            prepare(store)
         except sa.exc.SQLAlchemyError as exc:
             engine.dispose()
             orig = getattr(exc, "orig", None)
             reason = str(orig) if orig is not None else str(exc)
             raise StoreError(f"cannot open the store {store.url}: {reason.strip().splitlines()[0]}") from exc
+        except StoreError:
+            engine.dispose()
+            raise
     return store
 
 
