@@ -45,6 +45,17 @@ def default_corpus() -> Path:
     return Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus" / "bounces"
 
 
+def _reviewed_whys(path: Path) -> dict[str, str]:
+    """``file#i field`` -> the ``; why: ...`` a reviewer wrote on that disagreement (kept on rewrite)."""
+    out: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            entry, _, note = line.partition("  #!")
+            if entry and "; why:" in note:
+                out[entry.rsplit(" ", 1)[0]] = "; why:" + note.split("; why:", 1)[1]
+    return out
+
+
 def accuracy(corpus: Path, show: int, write_known: Path | None = None) -> tuple[float, int]:
     labels = [json.loads(line) for line in (corpus / "labels.jsonl").read_text().splitlines() if line]
     by_file: dict[str, list[dict[str, object]]] = collections.defaultdict(list)
@@ -95,8 +106,10 @@ def accuracy(corpus: Path, show: int, write_known: Path | None = None) -> tuple[
         head = [
             "#! Reviewed disagreements with labels.jsonl: file#recipient field value-inboxtrace-gives.",
             "#! Written by benchmarks/bench_bounces.py --write-known; the corpus test checks them too.",
-            "#! Fix them with general rules, never per-file ones.",
+            '#! Fix them with general rules, never per-file ones. "why:" says why the label is debatable.',
         ]
+        whys = _reviewed_whys(write_known)
+        known = [line + whys.get(line.split("  #!", 1)[0].rsplit(" ", 1)[0], "") for line in known]
         write_known.write_text("\n".join([*head, *known]) + "\n", encoding="utf-8")
     n = len(labels)
     print(f"reason agreement     : {ok}/{n} = {100 * ok / n:.1f}%   (target >= 97%)")
