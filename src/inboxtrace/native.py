@@ -32,6 +32,8 @@ COMPILED: tuple[str, ...] = (
     "inboxtrace.logs.sendmail",
     "inboxtrace.timeline.records",
     "inboxtrace.timeline.verdicts",
+    "inboxtrace.timeline.assembler",
+    "inboxtrace.store.log_rows",
 )
 ENV_PURE = "INBOXTRACE_PURE"
 
