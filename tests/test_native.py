@@ -170,6 +170,56 @@ def test_both_implementations_read_every_log_corpus_alike(log_corpora: list[Path
     assert total > 5000  # the generated logs alone hold thousands of messages
 
 
+# Stores each log named on the command line: whole, and cut in two at its middle line read as two
+# files one after the other (a rotation: the parts of the messages cut are matched and merged), each
+# into a new SQLite store; prints every stored row and the write counts, one JSON line per log.
+_DUMP_STORE = r"""
+import json, os, sys, tempfile
+from inboxtrace.ingest import ingest
+from inboxtrace.store import open_store
+from inboxtrace.store.logs import log_deliveries, log_messages
+import sqlalchemy as sa
+
+def stored(paths, tmp, name):
+    with open_store("sqlite:///" + os.path.join(tmp, name + ".db")) as store:
+        counts = [ingest([p], store, jobs=1).to_dict() for p in paths]
+        with store.connect() as conn:
+            rows = [repr(tuple(r)) for t in (log_messages, log_deliveries)
+                    for r in conn.execute(sa.select(t).order_by(*t.primary_key.columns))]
+    for c in counts:
+        for volatile in ("duration", "lines_per_second", "store"):
+            c.pop(volatile, None)
+    return {"rows": rows, "counts": counts}
+
+parts = sys.argv[1]  # where the halves are written (the same paths in both implementations' runs)
+with tempfile.TemporaryDirectory() as tmp:
+    for n, path in enumerate(sys.argv[2:]):
+        lines = open(path, "rb").read().splitlines(keepends=True)
+        halves = []
+        for i, part in enumerate((lines[: len(lines) // 2], lines[len(lines) // 2 :])):
+            halves.append(os.path.join(parts, f"{n}-{os.path.basename(path)}.part{i}"))
+            with open(halves[-1], "wb") as f:
+                f.writelines(part)
+        print(json.dumps({"path": path, "whole": stored([path], tmp, "whole"),
+                          "halves": stored(halves, tmp, "halves")}, sort_keys=True, default=str))
+"""
+
+
+def test_both_implementations_store_every_log_corpus_alike(log_corpora: list[Path], tmp_path: Path) -> None:
+    args = [str(p) for p in log_corpora]
+    compiled = _run(_DUMP_STORE, [str(tmp_path), *args], pure=False)
+    pure = _run(_DUMP_STORE, [str(tmp_path), *args], pure=True)
+    assert len(compiled) == len(pure) == len(args)
+    for c, p in zip(compiled, pure, strict=True):
+        assert c["path"] == p["path"]
+        for how in ("whole", "halves"):
+            assert c[how] == p[how], (c["path"], how)
+        if "generated" in str(p["path"]):  # the messages cut in two were matched, none stored twice
+            whole, halves = p["whole"], p["halves"]
+            assert isinstance(whole, dict) and isinstance(halves, dict)
+            assert len(whole["rows"]) == len(halves["rows"]) > 5000
+
+
 _PICKLE = r"""
 import json, pickle
 from inboxtrace.timeline.assembler import _Msg, _Rcpt, _MSG_STATE, _RCPT_STATE

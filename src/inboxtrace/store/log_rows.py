@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -191,6 +192,35 @@ def _fact_list(f: MessageFact) -> list[Any]:
     return [f.kind, _ts(f.time), f.evidence.line_no, f.evidence.source, f.dsn_kind, f.dsn_queue_id]
 
 
+def _message_row(  # noqa: PLR0917 (one row, one argument per column, called in two places)
+    mta: str, host: str, qid: str, received: float | None, completed: float | None, first: float | None,
+    last: float | None, sender: str | None, message_id: str | None, size: int | None, nrcpt: int | None,
+    client_host: str | None, client_ip: str | None, dsn_of: str | None, hops: Sequence[str], source: str | None,
+    facts: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    """A ``log_messages`` row (its key, ``mkey``, is given by the writer)."""
+    return {
+        "mkey": "",
+        "mta": mta,
+        "host": host,
+        "queue_id": qid,
+        "received": received,
+        "completed": completed,
+        "first_time": first,
+        "last_time": last,
+        "sender": sender,
+        "message_id": message_id,
+        "size": size,
+        "nrcpt": nrcpt,
+        "client_host": client_host,
+        "client_ip": client_ip,
+        "dsn_of": dsn_of,
+        "next_hops": " ".join(hops) or None,
+        "source": source,
+        "facts": facts,
+    }
+
+
 class RowMaker:
     """Turns a :class:`~inboxtrace.model.Message` into the rows the store writes.
 
@@ -221,26 +251,12 @@ class RowMaker:
                 if line:
                     break
             nq = (ev_source, _fp(msg.sender, ",".join(d.recipient for d in msg.deliveries), line))
-        row = {
-            "mkey": "",
-            "mta": msg.mta,
-            "host": msg.host,
-            "queue_id": msg.queue_id,
-            "received": epoch(msg.received),
-            "completed": epoch(msg.completed),
-            "first_time": first,
-            "last_time": last,
-            "sender": msg.sender,
-            "message_id": msg.message_id,
-            "size": msg.size,
-            "nrcpt": msg.nrcpt,
-            "client_host": msg.client_host,
-            "client_ip": msg.client_ip,
-            "dsn_of": msg.dsn_of,
-            "next_hops": " ".join(msg.next_hops) or None,
-            "source": source,
-            "facts": compact_json([_fact_list(f) for f in msg.facts]) if msg.facts else None,
-        }
+        row = _message_row(
+            msg.mta, msg.host, msg.queue_id, epoch(msg.received), epoch(msg.completed), first, last,
+            msg.sender, msg.message_id, msg.size, msg.nrcpt, msg.client_host, msg.client_ip, msg.dsn_of,
+            msg.next_hops, source,
+            compact_json([_fact_list(f) for f in msg.facts]) if msg.facts else None,
+        )  # fmt: skip
         drows = [self._delivery_row(d, t, source) for d, t in zip(msg.deliveries, times, strict=True)]
         return row, nq, drows
 
@@ -292,40 +308,8 @@ class RowMaker:
                 )
             if attempts and not nq_line:
                 nq_line, nq_source = attempts[0][A_LINE], attempts[0][A_SOURCE]
-            domain = _domain(addr)
-            if lists:
-                deciding = lists[-1]
-                first, last = lists[0][0], deciding[0]
-                known.append(first)
-                known.extend(x[0] for x in lists[1:])
-                day: str | None = utc_day(last)
-                status, relay, reply, dsn = deciding[1], deciding[2], deciding[5], deciding[6]
-                rqid, reason, hard = deciding[10], deciding[11], deciding[12]
-            else:
-                first = last = day = status = relay = reply = dsn = rqid = reason = hard = None
-            drows.append(
-                {
-                    "mkey": "",
-                    "recipient": addr,
-                    "original_recipient": orig,
-                    "rcpt_domain": domain,
-                    "final_state": _STATE_VALUES[state],
-                    "first_time": first,
-                    "last_time": last,
-                    "day": day,
-                    "status": status,
-                    "reply": reply,
-                    "dsn": dsn,
-                    "relay_host": relay,
-                    "reason": reason,
-                    "hard_bounce": hard,
-                    "provider": self._cls.provider_of(relay, domain),
-                    "dsn_queue_id": dsn_qid,
-                    "remote_queue_id": rqid,
-                    "n_attempts": len(lists),
-                    "attempts": compact_json(lists) if lists else "[]",
-                }
-            )
+            known.extend(x[0] for x in lists)
+            drows.append(self._delivery(addr, orig, _STATE_VALUES[state], dsn_qid, lists))
         r_ts = received.timestamp() if received is not None else None
         c_ts = completed.timestamp() if completed is not None else None
         if r_ts is not None:
@@ -336,26 +320,10 @@ class RowMaker:
         nq = None
         if _is_noqueue(qid):
             nq = (nq_source, _fp(sender, ",".join(d[0] for d in deliveries), nq_line or ""))
-        row = {
-            "mkey": "",
-            "mta": mta,
-            "host": host,
-            "queue_id": qid,
-            "received": r_ts,
-            "completed": c_ts,
-            "first_time": first_t,
-            "last_time": last_t,
-            "sender": sender,
-            "message_id": message_id,
-            "size": size,
-            "nrcpt": nrcpt,
-            "client_host": client_host,
-            "client_ip": client_ip,
-            "dsn_of": dsn_of,
-            "next_hops": " ".join(hops) or None,
-            "source": source,
-            "facts": self._facts(facts, builder, source) if facts else None,
-        }
+        row = _message_row(
+            mta, host, qid, r_ts, c_ts, first_t, last_t, sender, message_id, size, nrcpt, client_host,
+            client_ip, dsn_of, hops, source, self._facts(facts, builder, source) if facts else None,
+        )  # fmt: skip
         return row, nq, drows
 
     @staticmethod
@@ -371,31 +339,28 @@ class RowMaker:
         return compact_json(out)
 
     def _delivery_row(self, d: Delivery, times: list[float], source: str | None) -> dict[str, Any]:
-        attempts = d.attempts
-        domain = _domain(d.recipient)
-        status: str | None
-        reply: str | None
-        dsn: str | None
-        relay: str | None
-        rqid: str | None
-        if attempts:
-            deciding = attempts[-1]
-            first: float | None = times[0]
-            last: float | None = times[-1]
-            reason, hard = self._cls.reason(deciding)
-            status, reply, dsn, relay = deciding.status, deciding.reply, deciding.dsn, deciding.relay_host
-            rqid = deciding.remote_queue_id
-            day: str | None = utc_day(times[-1])
+        lists = [self._attempt_list(a, t, source) for a, t in zip(d.attempts, times, strict=True)]
+        return self._delivery(d.recipient, d.original_recipient, d.final_state.value, d.dsn_queue_id, lists)
+
+    def _delivery(
+        self, addr: str, orig: str | None, state: str, dsn_qid: str | None, lists: list[list[Any]]
+    ) -> dict[str, Any]:
+        """A delivery row; ``lists``: its attempts as stored (ATTEMPT_FIELDS order), oldest first."""
+        domain = _domain(addr)
+        if lists:
+            deciding = lists[-1]
+            first, last = lists[0][0], deciding[0]
+            day: str | None = utc_day(last)
+            status, relay, reply, dsn = deciding[1], deciding[2], deciding[5], deciding[6]
+            rqid, reason, hard = deciding[10], deciding[11], deciding[12]
         else:
-            first = last = day = rqid = None
-            reason = hard = None
-            status = reply = dsn = relay = None
+            first = last = day = status = relay = reply = dsn = rqid = reason = hard = None
         return {
             "mkey": "",
-            "recipient": d.recipient,
-            "original_recipient": d.original_recipient,
+            "recipient": addr,
+            "original_recipient": orig,
             "rcpt_domain": domain,
-            "final_state": d.final_state.value,
+            "final_state": state,
             "first_time": first,
             "last_time": last,
             "day": day,
@@ -406,12 +371,10 @@ class RowMaker:
             "reason": reason,
             "hard_bounce": hard,
             "provider": self._cls.provider_of(relay, domain),
-            "dsn_queue_id": d.dsn_queue_id,
+            "dsn_queue_id": dsn_qid,
             "remote_queue_id": rqid,
-            "n_attempts": len(attempts),
-            "attempts": compact_json(
-                [self._attempt_list(a, t, source) for a, t in zip(attempts, times, strict=True)]
-            ),
+            "n_attempts": len(lists),
+            "attempts": compact_json(lists) if lists else "[]",
         }
 
     def _attempt_list(self, a: Attempt, t: float, source: str | None) -> list[Any]:
