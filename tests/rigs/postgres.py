@@ -107,6 +107,13 @@ class PostgresRig:
         return rig
 
     def psql(self, sql: str, database: str = "postgres") -> str:
+        return self._psql(["-c", sql], database)
+
+    def psql_file(self, path: Path, database: str) -> str:
+        """Run an SQL script (a ``pg_dump`` output, say) in ``database``, stopping at the first error."""
+        return self._psql(["-f", str(path)], database)
+
+    def _psql(self, what: list[str], database: str) -> str:
         res = subprocess.run(
             [
                 str(PG_BIN / "psql"),
@@ -121,8 +128,7 @@ class PostgresRig:
                 "-v",
                 "ON_ERROR_STOP=1",
                 "-At",
-                "-c",
-                sql,
+                *what,
             ],
             capture_output=True,
             text=True,

@@ -246,14 +246,6 @@ def test_a_bare_path_is_a_sqlite_store(tmp_path: Path) -> None:
     assert (tmp_path / "x.db").exists()
 
 
-def test_a_store_of_another_schema_version_is_refused(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    with open_store(url) as s, s.begin() as conn:
-        conn.execute(sa.text("UPDATE inboxtrace_meta SET value = '0' WHERE key = 'schema:logs'"))
-    with pytest.raises(StoreError, match="schema version 0"):
-        open_store(url)
-
-
 def test_database_failures_become_store_errors(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"this is not a database" * 100)

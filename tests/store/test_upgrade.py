@@ -1,5 +1,6 @@
-"""A store written by the previous schema (logs version 2: no ``log_messages.facts``) is upgraded in
-place when opened, keeps its rows, and then completes a message from the rest of the log."""
+"""A store of a schema older than 0.1.0's (logs version 2: no ``log_messages.facts``, no Alembic
+revision) is upgraded in place when opened, keeps its rows, and then completes a message from the
+rest of the log. (0.1.0 stores themselves: test_migrations.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from inboxtrace.ingest import ingest
-from inboxtrace.store import open_store
+from inboxtrace.store import migrate, open_store
 from inboxtrace.store.core import SCHEMAS, inboxtrace_meta
 from inboxtrace.store.log_queries import grouped_counts
 from tests.conftest import generated_log
@@ -20,12 +21,14 @@ def _states(url: str) -> dict[str, int]:
 
 
 def _make_version_2(url: str) -> None:
-    """Turn a store into what version 2 wrote: the same tables without the facts column."""
+    """Turn a store into what version 2 wrote: the same tables without the facts column, and the
+    per-group versions of the time instead of an Alembic revision."""
     with open_store(url) as store, store.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE log_messages DROP COLUMN facts")
-        conn.execute(
-            sa.update(inboxtrace_meta).where(inboxtrace_meta.c.key == "schema:logs").values(value="2")
-        )
+        conn.exec_driver_sql("DROP TABLE alembic_version")
+        for name, version in {**SCHEMAS, "logs": 2}.items():
+            key = inboxtrace_meta.c.key == f"schema:{name}"
+            conn.execute(sa.update(inboxtrace_meta).where(key).values(value=str(version)))
 
 
 def test_a_version_2_store_is_upgraded_in_place_and_keeps_working(store_url: str, tmp_path: Path) -> None:
@@ -43,7 +46,8 @@ def test_a_version_2_store_is_upgraded_in_place_and_keeps_working(store_url: str
                 sa.select(inboxtrace_meta.c.value).where(inboxtrace_meta.c.key == "schema:logs")
             ).scalar_one()
             columns = {c["name"] for c in sa.inspect(conn).get_columns("log_messages")}
-        assert version == str(SCHEMAS["logs"]) and "facts" in columns
+            revision = migrate.current_revision(conn)
+        assert version == f"alembic:{migrate.head()}" and revision == migrate.head() and "facts" in columns
     assert _states(store_url) == before
 
     with log.open("a") as f:

@@ -24,12 +24,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from inboxtrace.errors import StoreError
+from inboxtrace.store.pg_copy import COPY_MIN_ROWS, CopyPlan
 
 metadata = sa.MetaData()
 
-# The schema version of each group of tables, recorded in ``inboxtrace_meta`` when the store is
-# created; a store written by another version is refused with a clear message instead of failing
-# later on a missing column. Store modules call :func:`register_schema` at import.
+# The schema version of each group of tables as inboxtrace 0.1.0 recorded them in ``inboxtrace_meta``
+# (the release before Alembic migrations): :mod:`inboxtrace.store.migrate` uses them and
+# :data:`UPGRADES` to bring a 0.1.0 store to the baseline revision. Frozen: a schema change now
+# is a revision in ``inboxtrace/store/migrations/versions/``.
 SCHEMAS: dict[str, int] = {}
 
 inboxtrace_meta = sa.Table(
@@ -62,17 +64,18 @@ def db_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def register_schema(name: str, version: int) -> None:
-    """Declare that the tables of ``name`` are at ``version`` (bump it when they change)."""
+    """Declare that the tables of ``name`` were at ``version`` in 0.1.0 (frozen: see :data:`SCHEMAS`)."""
     SCHEMAS[name] = version
 
 
-# In-place upgrades: (group, version) -> the step that brings its tables from ``version`` to the next.
+# The in-place upgrades of 0.1.0: (group, version) -> the step that brings its tables from
+# ``version`` to the next (for stores older than the baseline revision).
 UPGRADES: dict[tuple[str, int], Callable[[Connection], None]] = {}
 
 
 def register_upgrade(name: str, from_version: int, step: Callable[[Connection], None]) -> None:
-    """Declare how a store whose ``name`` tables are at ``from_version`` is upgraded in place to
-    ``from_version + 1`` (run inside one transaction by :func:`open_store`)."""
+    """Declare how a pre-0.1.0 store whose ``name`` tables are at ``from_version`` is upgraded in
+    place to ``from_version + 1`` (run by :mod:`inboxtrace.store.migrate` before the baseline)."""
     UPGRADES[(name, from_version)] = step
 
 
@@ -121,13 +124,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# Column types whose values go to the driver as they are (no bind processing in SQLAlchemy).
+_PLAIN_TYPES = (sa.String, sa.Integer, sa.Float, sa.Boolean)
+
+
 class Store:
     """An open database: ``.engine``, ``.url``, ``.dialect``; use as a context manager or ``close()``."""
 
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
-        self._compiled: dict[tuple[int, tuple[str, ...]], tuple[Any, str, list[str] | None]] = {}
+        self._compiled: dict[
+            tuple[int, tuple[str, ...]], tuple[Any, str, list[str] | None, CopyPlan | None]
+        ] = {}
+        # big batches into PostgreSQL go through COPY (False: row by row, e.g. to compare the two)
+        self.copy = True
 
     @property
     def dialect(self) -> str:
@@ -154,21 +165,45 @@ class Store:
         rows: Sequence[Mapping[str, Any]],
         index_elements: Iterable[str] | None = None,
     ) -> None:
-        """Insert ``rows`` (one executemany), silently skipping rows that violate a unique key."""
+        """Insert ``rows``, silently skipping rows that violate a unique key (a big batch into
+        PostgreSQL goes through COPY, see :meth:`bulk`)."""
         if not rows:
             return
         stmt = self.insert(table).on_conflict_do_nothing(
             index_elements=list(index_elements) if index_elements else None
         )
-        conn.execute(stmt, list(rows))
+        if self.dialect == "postgresql" and len(rows) >= COPY_MIN_ROWS and self._plain(table, rows):
+            self.bulk(conn, stmt, rows)
+        else:
+            conn.execute(stmt, list(rows))
+
+    @staticmethod
+    def _plain(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> bool:
+        """Whether ``rows`` can skip SQLAlchemy's type processing (see :meth:`bulk`): every row has
+        the same keys, each a column whose type takes plain values as they are, and no column
+        left out has a default made in Python."""
+        keys = set(rows[0])
+        for col in table.columns:
+            if col.name in keys:
+                if isinstance(col.type, sa.Enum) or not isinstance(col.type, _PLAIN_TYPES):
+                    return False
+            elif col.default is not None or col.onupdate is not None:
+                return False
+        if not keys <= set(table.columns.keys()):
+            return False
+        return all(len(r) == len(keys) and keys.issuperset(r) for r in rows)
 
     def bulk(self, conn: Connection, stmt: Any, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Execute ``stmt`` once per row through the driver's ``executemany``, fast.
+        """Execute ``stmt`` (an ``INSERT``, with or without ``ON CONFLICT``) once per row, fast.
 
         The statement is compiled once (cached per statement object) and the rows go to the
         DB-API driver as plain tuples/dicts, skipping SQLAlchemy's per-row type processing: values
-        must already be plain Python (str, int, float, bool, None). Returns the driver's row count
-        (rows really inserted/updated where the driver tells, else -1).
+        must already be plain Python (str, int, float, bool, None), and every row must have the
+        same keys. Into PostgreSQL, a batch of :data:`~inboxtrace.store.pg_copy.COPY_MIN_ROWS` or
+        more is streamed with COPY into a staging table and moved in by one ``INSERT ... SELECT``
+        with the statement's own conflict clause (:mod:`inboxtrace.store.pg_copy`: the same rows
+        as row by row); smaller ones use the driver's ``executemany``. Returns the number of rows
+        inserted/updated where the driver tells, else -1.
         """
         if not rows:
             return 0
@@ -178,9 +213,14 @@ class Store:
         if cached is None or cached[0] is not stmt:
             compiled = stmt.compile(dialect=self.engine.dialect, column_keys=list(keys))
             names = list(compiled.positiontup) if compiled.positional else None
-            cached = (stmt, compiled.string, names)
+            plan = CopyPlan.of(compiled.string, keys) if self.dialect == "postgresql" else None
+            cached = (stmt, compiled.string, names, plan)
             self._compiled[cache_key] = cached
-        _, sql, names = cached
+        _, sql, names, plan = cached
+        if plan is not None and len(rows) >= COPY_MIN_ROWS and self.copy:
+            get = operator.itemgetter(*plan.columns)
+            tuples = [get(row) for row in rows] if len(plan.columns) > 1 else [(get(row),) for row in rows]
+            return plan.run(conn, tuples)
         params: list[Any]
         if names is not None:
             get = operator.itemgetter(*names)
@@ -223,55 +263,6 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
 
-def _ensure_indexes(store: Store) -> None:
-    """Recreate indexes a bulk load dropped and could not rebuild (the process was killed)."""
-    with store.begin() as conn:
-        for table in metadata.sorted_tables:
-            for ix in table.indexes:
-                conn.execute(sa.schema.CreateIndex(ix, if_not_exists=True))
-
-
-def _check_schemas(store: Store) -> None:
-    with store.begin() as conn:
-        rows = conn.execute(sa.select(inboxtrace_meta.c.key, inboxtrace_meta.c.value))
-        found: dict[str, str] = {str(k): str(v) for k, v in rows}
-        missing = [
-            {"key": f"schema:{n}", "value": str(v)} for n, v in SCHEMAS.items() if f"schema:{n}" not in found
-        ]
-        if missing:
-            conn.execute(store.insert(inboxtrace_meta).on_conflict_do_nothing(), missing)
-    for name, version in SCHEMAS.items():
-        have = found.get(f"schema:{name}")
-        if have is not None and have != str(version) and _upgrade(store, name, have, version):
-            continue
-        if have is not None and have != str(version):
-            store.close()
-            raise StoreError(
-                f"the store {store.url} holds {name} tables of schema version {have}, this inboxtrace "
-                f"uses version {version}: ingest into a new store (--db) and re-ingest the logs"
-            )
-
-
-def _upgrade(store: Store, name: str, have: str, version: int) -> bool:
-    """Upgrade the ``name`` tables from version ``have`` to ``version`` in place, if every step is
-    known; False (nothing changed) otherwise."""
-    if not have.isdigit() or int(have) > version:
-        return False
-    steps = [UPGRADES.get((name, v)) for v in range(int(have), version)]
-    if any(step is None for step in steps):
-        return False
-    with store.begin() as conn:
-        for step in steps:
-            assert step is not None
-            step(conn)
-        conn.execute(
-            sa.update(inboxtrace_meta)
-            .where(inboxtrace_meta.c.key == f"schema:{name}")
-            .values(value=str(version))
-        )
-    return True
-
-
 # The PostgreSQL advisory lock that makes creating (or upgrading) the tables one process's job.
 _SCHEMA_LOCK = 0x1B0C_7ACE
 
@@ -293,32 +284,6 @@ def schema_lock(store: Store) -> Iterator[None]:
         finally:
             conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK})")
             conn.commit()
-
-
-def _create(store: Store) -> None:
-    """Create missing tables and indexes, record or upgrade the schema versions: exactly once when
-    several processes open a new store at the same moment (first ingests started together).
-
-    PostgreSQL: under an advisory lock, so the others wait and then find everything there (no
-    "duplicate key ... pg_type_typname_nsp_index"). SQLite: a step that lost the race to another
-    process ("already exists", "duplicate column") is done again, and then finds it there.
-    """
-    if store.dialect == "postgresql":
-        with schema_lock(store):
-            metadata.create_all(store.engine)
-            _ensure_indexes(store)
-            _check_schemas(store)
-        return
-    for attempt in range(10):
-        try:
-            metadata.create_all(store.engine)
-            _ensure_indexes(store)
-            _check_schemas(store)
-            return
-        except sa.exc.OperationalError as exc:
-            text = str(exc)
-            if attempt == 9 or ("already exists" not in text and "duplicate column" not in text):
-                raise
 
 
 def open_store(url: str | None = None, *, create: bool = True, must_exist: bool = False) -> Store:
@@ -360,13 +325,18 @@ def open_store(url: str | None = None, *, create: bool = True, must_exist: bool 
     store = Store(engine, parsed.render_as_string(hide_password=True))
     if create:
         _import_store_modules()
+        from inboxtrace.store.migrate import prepare
+
         try:
-            _create(store)
+            prepare(store)
         except sa.exc.SQLAlchemyError as exc:
             engine.dispose()
             orig = getattr(exc, "orig", None)
             reason = str(orig) if orig is not None else str(exc)
             raise StoreError(f"cannot open the store {store.url}: {reason.strip().splitlines()[0]}") from exc
+        except StoreError:
+            engine.dispose()
+            raise
     return store
 
 

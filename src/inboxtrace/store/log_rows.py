@@ -232,6 +232,10 @@ class RowMaker:
     def __init__(self) -> None:
         self._cls = _Classifier()
 
+    def __reduce__(self) -> tuple[type[RowMaker], tuple[()]]:
+        # sent to another process (a Dask worker) as a fresh one: the caches are rebuilt there
+        return (RowMaker, ())
+
     def provider_of(self, relay_host: str | None, domain: str | None) -> str | None:
         """The provider by the relay (MX) name, else by the recipient's domain."""
         return self._cls.provider_of(relay_host, domain)
