@@ -122,11 +122,15 @@ def _child(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, i
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
+# Every stage collects garbage as seldom as ingest does (many short-lived rows, few cycles).
+_GC = "import gc\nfrom inboxtrace.timeline.reader import GC_THRESHOLDS\ngc.set_threshold(*GC_THRESHOLDS)\n"
+
+
 def _stage(code: str, log: Path, pure: bool) -> tuple[float, int]:
     env = {k: v for k, v in os.environ.items() if k != "INBOXTRACE_PURE"}
     if pure:
         env["INBOXTRACE_PURE"] = "1"
-    return _child([sys.executable, "-c", code, str(log)], env)
+    return _child([sys.executable, "-c", _GC + code, str(log)], env)
 
 
 def _best(repeat: int, run: Callable[[], tuple[float, int]]) -> tuple[float, int]:
