@@ -15,9 +15,9 @@ from tests.reports.samples import (
     BILLION_LAUGHS,
     SPOOFER,
     aggregate,
+    failing,
     failure_email,
     gz,
-    record,
     report_email,
     tlsrpt,
     tlsrpt_email,
@@ -98,17 +98,7 @@ def test_cli_ingest_imap_then_files_then_report(
     (extra / "third.xml").write_bytes(
         aggregate(
             "file-3",
-            records=(
-                record(
-                    SPOOFER,
-                    50,
-                    dkim="fail",
-                    spf="fail",
-                    dkim_result="fail",
-                    spf_result="fail",
-                    disposition="quarantine",
-                ),
-            ),
+            records=(failing(SPOOFER, 50, disposition="quarantine"),),
         )
     )
     (extra / "broken.xml.gz").write_bytes(b"\x1f\x8bnot really")
@@ -135,17 +125,7 @@ def test_report_text_from_receivers_is_escaped(tmp_path: Path, capsys: pytest.Ca
     hostile = aggregate(
         "esc",
         org="Evil [bold]Org[/bold]\u009b2J",
-        records=(
-            record(
-                SPOOFER,
-                5,
-                disposition="[red]none[/red]",
-                dkim="fail",
-                spf="fail",
-                dkim_result="fail",
-                spf_result="fail",
-            ),
-        ),
+        records=(failing(SPOOFER, 5, disposition="[red]none[/red]"),),
     )
     evil = tmp_path / "evil.xml"
     evil.write_bytes(hostile)

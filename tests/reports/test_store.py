@@ -17,6 +17,7 @@ from tests.reports.samples import (
     OURS,
     SPOOFER,
     aggregate,
+    failing,
     failure_email,
     gz,
     record,
@@ -147,7 +148,7 @@ def test_sender_check_findings_from_the_reports(store: Store) -> None:
     from inboxtrace.checks.reports import report_findings
 
     assert [f.code for f in report_findings(store, "example.com")] == ["dmarc.reports-none"]
-    partly = record(OURS, 10, dkim="fail", spf="fail", dkim_result="fail", spf_result="fail")
+    partly = failing(OURS, 10)
     ingest_reports(store, blobs((aggregate("a1"), "a1.xml"), (aggregate("a2", records=(partly,)), "a2.xml")))
     found = {f.code: f for f in report_findings(store, "example.com")}
     assert set(found) == {"dmarc.reports-unknown-sources", "dmarc.reports-partly-failing", "dmarc.reports-ok"}
