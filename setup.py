@@ -45,7 +45,20 @@ def why_not_compiled() -> str | None:
     return None
 
 
+# setuptools runs this file for each step of a build; the steps that only write the package's
+# metadata (pip asks for it before building) need no extension: mypyc runs once, not three times.
+METADATA_ONLY = frozenset({"egg_info", "dist_info", "sdist"})
+
+
+def metadata_only(argv: list[str]) -> bool:
+    """Whether the setup commands in ``argv`` (options and paths aside) only write metadata."""
+    commands = [a for a in argv if a.isidentifier()]
+    return bool(commands) and all(c in METADATA_ONLY for c in commands)
+
+
 def ext_modules() -> list[Any]:
+    if metadata_only(sys.argv[1:]):
+        return []
     reason = why_not_compiled()
     if reason is not None:
         print(f"inboxtrace: installing the plain Python implementation: {reason}", file=sys.stderr)

@@ -22,17 +22,27 @@ from tests.logs.test_other_mtas import EXIM_MAINLOG, SENDMAIL
 LOGS = SHARED / "corpus" / "logs"
 
 # Reads each log named on the command line (one process, in order) and prints one JSON line per
-# log: its messages (repr of the frozen records) and its counts.
+# log: its messages (repr of the frozen records), its counts, and the store's rows made of it three
+# ways: from the messages, from the compact records in one process, and in two worker processes
+# (the pieces of messages cut by the chunk boundary pickled to the parent and merged there).
 _DUMP = r"""
 import json, sys
 from inboxtrace.logs import LogStats
 from inboxtrace.native import implementation
+from inboxtrace.store.log_rows import RowMaker
+from inboxtrace.timeline import reader
 from inboxtrace.timeline.reader import LogReader
+reader.PARALLEL_MIN_BYTES = 0
 print(json.dumps({"implementation": implementation()}))
 for path in sys.argv[1:]:
     stats = LogStats()
-    messages = [repr(m) for m in LogReader([path], stats=stats, jobs=1)]
-    print(json.dumps({"path": path, "messages": messages, "stats": stats.to_dict()}, sort_keys=True))
+    messages = list(LogReader([path], stats=stats, jobs=1))
+    maker = RowMaker()
+    rows = [repr(maker(m)) for m in messages]
+    from_records = [repr(r) for r in LogReader([path], jobs=1, transform=RowMaker())]
+    parallel = sorted(repr(r) for r in LogReader([path], jobs=2, transform=RowMaker()))
+    print(json.dumps({"path": path, "messages": [repr(m) for m in messages], "stats": stats.to_dict(),
+                      "rows": rows, "from_records": from_records, "parallel": parallel}, sort_keys=True))
 """
 
 
@@ -151,8 +161,93 @@ def test_both_implementations_read_every_log_corpus_alike(log_corpora: list[Path
         assert len(c_messages) == len(p_messages), c["path"]
         for a, b in zip(c_messages, p_messages, strict=True):
             assert a == b, c["path"]
+        for made in ("rows", "from_records", "parallel"):  # the store's rows, made three ways
+            assert c[made] == p[made], (c["path"], made)
+        assert isinstance(c["rows"], list) and isinstance(c["parallel"], list)
+        assert c["from_records"] == c["rows"], c["path"]
+        assert c["parallel"] == sorted(c["rows"]), c["path"]
         total += len(c_messages)
     assert total > 5000  # the generated logs alone hold thousands of messages
+
+
+# Stores each log named on the command line: whole, and cut in two at its middle line read as two
+# files one after the other (a rotation: the parts of the messages cut are matched and merged), each
+# into a new SQLite store; prints every stored row and the write counts, one JSON line per log.
+_DUMP_STORE = r"""
+import json, os, sys, tempfile
+from inboxtrace.ingest import ingest
+from inboxtrace.store import open_store
+from inboxtrace.store.logs import log_deliveries, log_messages
+import sqlalchemy as sa
+
+def stored(paths, tmp, name):
+    with open_store("sqlite:///" + os.path.join(tmp, name + ".db")) as store:
+        counts = [ingest([p], store, jobs=1).to_dict() for p in paths]
+        with store.connect() as conn:
+            rows = [repr(tuple(r)) for t in (log_messages, log_deliveries)
+                    for r in conn.execute(sa.select(t).order_by(*t.primary_key.columns))]
+    for c in counts:
+        for volatile in ("duration", "lines_per_second", "store"):
+            c.pop(volatile, None)
+    return {"rows": rows, "counts": counts}
+
+parts = sys.argv[1]  # where the halves are written (the same paths in both implementations' runs)
+with tempfile.TemporaryDirectory() as tmp:
+    for n, path in enumerate(sys.argv[2:]):
+        lines = open(path, "rb").read().splitlines(keepends=True)
+        halves = []
+        for i, part in enumerate((lines[: len(lines) // 2], lines[len(lines) // 2 :])):
+            halves.append(os.path.join(parts, f"{n}-{os.path.basename(path)}.part{i}"))
+            with open(halves[-1], "wb") as f:
+                f.writelines(part)
+        print(json.dumps({"path": path, "whole": stored([path], tmp, "whole"),
+                          "halves": stored(halves, tmp, "halves")}, sort_keys=True, default=str))
+"""
+
+
+def test_both_implementations_store_every_log_corpus_alike(log_corpora: list[Path], tmp_path: Path) -> None:
+    args = [str(p) for p in log_corpora]
+    compiled = _run(_DUMP_STORE, [str(tmp_path), *args], pure=False)
+    pure = _run(_DUMP_STORE, [str(tmp_path), *args], pure=True)
+    assert len(compiled) == len(pure) == len(args)
+    for c, p in zip(compiled, pure, strict=True):
+        assert c["path"] == p["path"]
+        for how in ("whole", "halves"):
+            assert c[how] == p[how], (c["path"], how)
+        if "generated" in str(p["path"]):  # the messages cut in two were matched, none stored twice
+            whole, halves = p["whole"], p["halves"]
+            assert isinstance(whole, dict) and isinstance(halves, dict)
+            assert len(whole["rows"]) == len(halves["rows"]) > 5000
+
+
+_PICKLE = r"""
+import json, pickle
+from inboxtrace.timeline.assembler import _Msg, _Rcpt, _MSG_STATE, _RCPT_STATE
+st = _Msg("postfix", "mx", "4ABC", "mail.log", 7, False)
+st.sender, st.size, st.hops, st.expired_ln = "a@example.org", 1234, ["Q1"], 9
+r = st.rcpts[("b@example.net", None)] = _Rcpt("b@example.net", None)
+r.attempts.append(("Mar 14 00:00:01", "deferred", "mx.example.net", None, None, "451 try later"))
+r.status = "deferred"
+copy = pickle.loads(pickle.dumps(st))
+def state(obj, names):
+    return {n: repr(getattr(obj, n)) for n in names if n != "rcpts"}
+print(json.dumps({"msg": state(copy, _MSG_STATE), "rcpt": state(copy.rcpts[("b@example.net", None)], _RCPT_STATE),
+                  "same": state(copy, _MSG_STATE) == state(st, _MSG_STATE), "type": type(copy) is _Msg,
+                  # the plain classes' slots are the state pickled (a compiled class has none to read)
+                  "slots": sorted(getattr(_Msg, "__slots__", _MSG_STATE)) == sorted(_MSG_STATE)
+                  and sorted(getattr(_Rcpt, "__slots__", _RCPT_STATE)) == sorted(_RCPT_STATE)}))
+"""
+
+
+def test_assembler_state_is_pickled_whole_by_both_implementations() -> None:
+    # a message cut by a chunk boundary travels from a worker to the parent pickled: the compiled
+    # class (no __dict__) must carry every attribute, as the plain one does
+    (compiled,) = _run(_PICKLE, [], pure=False)
+    (pure,) = _run(_PICKLE, [], pure=True)
+    assert compiled == pure
+    assert pure["same"] and pure["type"] and pure["slots"]
+    assert isinstance(pure["msg"], dict) and pure["msg"]["sender"] == "'a@example.org'"
+    assert isinstance(pure["rcpt"], dict) and "451 try later" in pure["rcpt"]["attempts"]
 
 
 def test_an_extension_built_from_other_source_is_stale(tmp_path: Path) -> None:

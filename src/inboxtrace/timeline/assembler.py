@@ -174,6 +174,10 @@ class _Rcpt:
         self.status: str | None = None
         self.dsn_qid: str | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled with a message cut by a chunk boundary (a compiled class has no __dict__)
+        return _restore, (_Rcpt, ("addr", "orig"), _state(self, _RCPT_STATE))
+
 
 class _Msg:
     __slots__ = (
@@ -205,6 +209,32 @@ class _Msg:
         self.last_ts: str = ""
         self.expired_ln: int = 0
         self.facts: list[Fact] = []
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (_Msg, _MSG_ARGS, _state(self, _MSG_STATE))
+
+
+# The state pickled (a compiled class cannot read its __slots__: they are listed again here), and
+# what _Msg() is called with (the rest is set after, see _restore).
+_RCPT_STATE = ("addr", "attempts", "dsn_qid", "orig", "status")
+_MSG_STATE = (
+    "born", "client_host", "client_ip", "completed_ts", "dsn_of", "expired_ln", "facts", "first_ln",
+    "hops", "host", "last_ts", "message_id", "mta", "notes", "notes_pid", "nrcpt", "qid", "rcpts",
+    "received_ts", "sender", "size", "source",
+)  # fmt: skip
+_MSG_ARGS = ("mta", "host", "qid", "source", "first_ln", "born")
+
+
+def _state(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
+def _restore(cls: type[Any], args: tuple[str, ...], state: dict[str, Any]) -> Any:
+    """An assembler state object from what its ``__reduce__`` gave (for :mod:`pickle`)."""
+    obj = cls(*[state[name] for name in args])
+    for name, value in state.items():
+        setattr(obj, name, value)
+    return obj
 
 
 class Assembler:
