@@ -139,6 +139,7 @@ def ingest(
     instead of in local worker processes; this process merges them and writes the rows.
     """
     from inboxtrace.logs.stats import LogStats
+    from inboxtrace.store import rollup
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.log_chunks import ChunkTables
     from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes
@@ -168,6 +169,9 @@ def ingest(
         return summary
     with contextlib.ExitStack() as stack:
         fresh = stack.enter_context(deferred_indexes(store)) if defer_indexes else False
+        # the overview's rollup counts what each batch changes; a first load into an empty store
+        # (rows copied in bulk by the workers) is counted once at the end instead
+        writer.on_write = None if fresh else rollup.counting
         # the store's rows are made where the messages are assembled (in the parallel workers);
         # into an empty SQLite store the workers also key and write them, each to a file of its
         # own that the parent then copies in (store.log_chunks); on a cluster into PostgreSQL
@@ -227,6 +231,10 @@ def ingest(
                 tick()
     for p in reader.paths:
         checkpoints.mark_complete(p)
+    if fresh:
+        rollup.rebuild(store)
+    else:
+        rollup.refresh(store)
     summary.duration = time.monotonic() - started
     report()
     _fill(summary, stats, writer)
@@ -252,6 +260,7 @@ def follow(
     the oldest of them: the next follow reads them again and completes the same rows, so the
     store ends as one ingest of all the lines would have left it."""
     from inboxtrace.logs.stats import LogStats
+    from inboxtrace.store import rollup
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.logs import LogWriter
     from inboxtrace.timeline import read_logs
@@ -263,6 +272,7 @@ def follow(
     saved = checkpoints.load_follow(name)
     stats = LogStats()
     writer = LogWriter(store, batch_size=500)
+    writer.on_write = rollup.counting
     stop = should_stop or (lambda: False)
     holder: dict[str, Any] = {}
 

@@ -61,7 +61,12 @@ def backfill_on_local_cluster(
     from distributed import Client, LocalCluster
 
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        # the scheduler's HTTP server always starts: on a free port, not 8787 (another run may hold it)
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
     ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         argv = ["ingest", "--json", "--db", url, "--cluster", cluster.scheduler_address, *files]

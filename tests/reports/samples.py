@@ -43,20 +43,25 @@ def record(
     )
 
 
-DEFAULT_RECORDS = (
-    record(OURS, 120),
-    record(ESP, 30, spf="fail", dkim="fail", dkim_domain="esp.example", spf_domain="bounce.esp.example"),
-    record(SPOOFER, 7, disposition="reject", dkim="fail", spf="fail", dkim_result="fail", spf_result="fail"),
-    record(
-        FORWARDER,
-        3,
-        disposition="none",
+def failing(ip: str, count: int, *, disposition: str = "none", reason: tuple[str, str] | None = None) -> str:
+    """A record whose SPF and DKIM both fail, as evaluated and as authenticated."""
+    return record(
+        ip,
+        count,
+        disposition=disposition,
+        reason=reason,
         dkim="fail",
         spf="fail",
         dkim_result="fail",
         spf_result="fail",
-        reason=("local_policy", "forwarded by a trusted list"),
-    ),
+    )
+
+
+DEFAULT_RECORDS = (
+    record(OURS, 120),
+    record(ESP, 30, spf="fail", dkim="fail", dkim_domain="esp.example", spf_domain="bounce.esp.example"),
+    failing(SPOOFER, 7, disposition="reject"),
+    failing(FORWARDER, 3, disposition="none", reason=("local_policy", "forwarded by a trusted list")),
 )
 
 

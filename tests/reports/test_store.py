@@ -17,6 +17,7 @@ from tests.reports.samples import (
     OURS,
     SPOOFER,
     aggregate,
+    failing,
     failure_email,
     gz,
     record,
@@ -105,6 +106,7 @@ def test_since_filters_by_report_period(store: Store) -> None:
     ingest_reports(store, blobs((aggregate("old", begin=old), "o.xml"), (aggregate("new"), "n.xml")))
     since = datetime(2026, 6, 1, tzinfo=UTC)
     assert dmarc_summary(store, since=since).messages == 160
+    assert dmarc_summary(store, since=since).reports == {"aggregate": 1, "failure": 0, "tlsrpt": 0}
     assert dmarc_summary(store).messages == 320
 
 
@@ -146,7 +148,7 @@ def test_sender_check_findings_from_the_reports(store: Store) -> None:
     from inboxtrace.checks.reports import report_findings
 
     assert [f.code for f in report_findings(store, "example.com")] == ["dmarc.reports-none"]
-    partly = record(OURS, 10, dkim="fail", spf="fail", dkim_result="fail", spf_result="fail")
+    partly = failing(OURS, 10)
     ingest_reports(store, blobs((aggregate("a1"), "a1.xml"), (aggregate("a2", records=(partly,)), "a2.xml")))
     found = {f.code: f for f in report_findings(store, "example.com")}
     assert set(found) == {"dmarc.reports-unknown-sources", "dmarc.reports-partly-failing", "dmarc.reports-ok"}

@@ -24,11 +24,8 @@ SEEDS = {
 
 
 def _seed_rig() -> Iterator[DovecotRig]:
-    rig = DovecotRig.start(dict.fromkeys(SEEDS, SEED_PASSWORD))
-    try:
+    with DovecotRig.start(dict.fromkeys(SEEDS, SEED_PASSWORD)) as rig:
         yield rig
-    finally:
-        rig.stop()
 
 
 @pytest.fixture(scope="session")

@@ -465,6 +465,11 @@ class LogWriter:
         # the connection after the batch's rows are written, in the same transaction (ingest
         # saves its resume position there: committed with the rows it covers, or not at all).
         self.on_flush: Callable[[], Callable[[Connection], None] | None] | None = None
+        # Wraps each batch's writes, inside its transaction, given the keys of the messages it
+        # changes (ingest counts them for the overview's rollup: store.rollup.counting)
+        self.on_write: Callable[[Connection, list[str]], contextlib.AbstractContextManager[None]] | None = (
+            None
+        )
         self._rows = RowMaker()
         self._nq_seen: dict[tuple[str, str], int] = {}
         stmt = store.insert(log_messages)
@@ -514,8 +519,10 @@ class LogWriter:
         with self.store.begin() as conn:
             msg_rows, deliv_rows = self._prepare(conn, batch)
             checkpoint = self.on_flush() if self.on_flush is not None else None
-            self.store.bulk(conn, self._msg_stmt, msg_rows)
-            self.store.bulk(conn, self._deliv_stmt, deliv_rows)
+            keys = [r["mkey"] for r in msg_rows] + [r["mkey"] for r in deliv_rows]
+            with self.on_write(conn, keys) if self.on_write is not None else contextlib.nullcontext():
+                self.store.bulk(conn, self._msg_stmt, msg_rows)
+                self.store.bulk(conn, self._deliv_stmt, deliv_rows)
             if checkpoint is not None:
                 checkpoint(conn)
 
@@ -982,6 +989,9 @@ _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circu
 @db_errors
 def write_messages(store: Store, messages: Iterable[Message], batch_size: int = 2000) -> WriteCounts:
     """Store ``messages`` idempotently; returns what was written."""
+    from inboxtrace.store.rollup import counting
+
     with LogWriter(store, batch_size) as w:
+        w.on_write = counting
         w.add_many(messages)
     return w.counts
