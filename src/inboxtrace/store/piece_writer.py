@@ -11,7 +11,10 @@ them (with the rows the pieces wrote already in the store, matched as any later 
 message is). The pieces' messages are distinct (a message that ends in a piece and began in an
 earlier one is a cut message), so concurrent pieces never write the same row.
 
-A :class:`PieceWriter` travels to the workers as its store URL only (``portable``).
+The pieces' writers count what they change into the overview's rollup as the backfilling
+writer does (:func:`inboxtrace.store.rollup.counting`), unless that one does not (a first load,
+counted once at the end). A :class:`PieceWriter` travels to the workers as its store URL and that
+choice only (``portable``).
 """
 
 from __future__ import annotations
@@ -31,17 +34,19 @@ class PieceWriter:
     def __init__(self, url: str, writer: LogWriter | None = None) -> None:
         self.url = url
         self.writer = writer
+        self.counting = writer is not None and writer.on_write is not None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"url": self.url}
+        return {"url": self.url, "counting": self.counting}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.url = state["url"]
+        self.counting = state["counting"]
         self.writer = None
 
     def open(self, index: int) -> _Piece:
         """Where piece ``index`` is read: a writer of its own on the store."""
-        return _Piece(self.url)
+        return _Piece(self.url, self.counting)
 
     def merge(self, results: list[Any]) -> None:
         """Add the pieces' counts to the backfilling writer's."""
@@ -58,11 +63,14 @@ class PieceWriter:
 
 
 class _Piece:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, counting: bool) -> None:
+        from inboxtrace.store import rollup
         from inboxtrace.store.core import open_store
 
         self.store = open_store(url)
         self.writer = LogWriter(self.store)
+        if counting:
+            self.writer.on_write = rollup.counting
 
     def add(self, item: PreparedMessage) -> None:
         self.writer.add_prepared(item)
