@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from inboxtrace.sources import Position
+    from inboxtrace.timeline.reader import WorkerSink
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,7 @@ def ingest(
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.log_chunks import ChunkTables
     from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes
+    from inboxtrace.store.piece_writer import PieceWriter
     from inboxtrace.timeline import read_logs
 
     zone = _zone(tz)
@@ -172,14 +174,14 @@ def ingest(
         writer.on_write = None if fresh else rollup.counting
         # the store's rows are made where the messages are assembled (in the parallel workers);
         # into an empty SQLite store the workers also key and write them, each to a file of its
-        # own that the parent then copies in (store.log_chunks); else the parent keys, matches
+        # own that the parent then copies in (store.log_chunks); on a cluster into PostgreSQL
+        # they write them straight into it (store.piece_writer); else the parent keys, matches
         # and writes them
-        local = cluster is None
-        sink = (
-            stack.enter_context(ChunkTables(writer))
-            if local and fresh and store.dialect == "sqlite"
-            else None
-        )
+        sink: WorkerSink | None = None
+        if cluster is None and fresh and store.dialect == "sqlite":
+            sink = stack.enter_context(ChunkTables(writer))
+        elif cluster is not None and store.dialect == "postgresql":
+            sink = PieceWriter(store.engine.url.render_as_string(hide_password=False), writer)
         stack.enter_context(writer)
         stack.enter_context(_relaxed_gc())
         reader = read_logs(

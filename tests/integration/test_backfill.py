@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from inboxtrace.errors import ConfigError
 from inboxtrace.execution import runner
 from inboxtrace.ingest import ingest
-from inboxtrace.store import open_store
+from inboxtrace.store import open_store, rollup
 from inboxtrace.timeline.reader import PARALLEL_MIN_BYTES
 from tests.conftest import generated_log
 from tests.integration.test_split_ingests import rows
@@ -79,6 +80,13 @@ def backfill_on_local_cluster(
     return res, tasks
 
 
+def rollup_rows(store: Any) -> list[tuple[Any, ...]]:
+    with store.connect() as conn:
+        out = [tuple(r) for r in conn.execute(sa.select(rollup.delivery_rollup))]
+        out += [tuple(r) for r in conn.execute(sa.select(rollup.message_rollup))]
+    return sorted(out, key=repr)
+
+
 def _task_names(dask_worker: Any) -> set[str]:
     """The keys of the tasks a Dask worker ran (run on each worker by ``client.run``)."""
     return {key for key, *_ in dask_worker.state.log if isinstance(key, str)}
@@ -127,12 +135,19 @@ def test_a_huge_file_is_cut_into_pieces_parsed_on_the_dask_workers(
     workers' task log), the other hosts' sets are tasks of their own; the rows equal one
     single-process ingest of every file, messages cut by the piece boundaries included."""
     url = pg.create_database("huge")
+    with open_store(url) as store:  # a store whose rollup is kept up to date by every writer
+        rollup.rebuild(store)
     res, tasks = backfill_on_local_cluster(url, [*huge, *archive])
     assert sum(1 for t in tasks if t.startswith("parse_piece")) >= 4  # 2 per worker, of the big file
     assert sum(1 for t in tasks if t.startswith("ingest_piece")) == 3  # one per small set
     lines, expected = one_ingest([*huge, *archive], tmp_path)
     with open_store(url) as store:
         got = rows(store)
+        # what the workers wrote is counted in the overview's rollup, as a count from scratch is
+        rollup.refresh(store)
+        counted = rollup_rows(store)
+        rollup.rebuild(store)
+        assert rollup_rows(store) == counted
     assert len(expected) > 20_000
     assert got == expected
     assert f'"lines": {lines}' in res.stdout

@@ -329,7 +329,8 @@ class LogReader:
       place of :func:`inboxtrace.execution.runner` (``tcp://HOST:8786`` for a Dask cluster whose
       workers can read the same paths, ``local:N``, ``inline``). Each piece is a task whose
       result is what a forked worker streams (made by ``transform`` there, so the transform
-      must be picklable); the merge of the pieces is the same. ``sink`` is not used.
+      must be picklable); the merge of the pieces is the same. ``sink`` is used only if it is
+      ``portable`` (sent to the workers pickled, e.g. :class:`inboxtrace.store.piece_writer.PieceWriter`).
     - ``host``: the host name for logs whose lines carry none (Exim's own main log).
     - ``tz``: the zone of timestamps that have none (classic syslog); default UTC.
     - ``transform``: a function of a Message; the reader then yields ``transform(message)``
@@ -720,7 +721,9 @@ class LogReader:
         error: str | None = None
         # With a sink the workers send little (progress, then their unfinished pieces): the
         # parent reads one piece itself instead of waiting, one process fewer (memory).
-        sink = self._opts.sink if self._opts.transform is not None and run is None else None
+        # on a runner (other processes, other machines) only a sink that travels is used
+        portable = bool(getattr(self._opts.sink, "portable", False))
+        sink = self._opts.sink if self._opts.transform is not None and (run is None or portable) else None
         in_parent = sink is not None
         handed = 0  # pieces handed to the sink so far (in input order, as soon as they are done)
 
@@ -790,7 +793,7 @@ class LogReader:
                 yield from handle(unit, data)
 
         if run is not None:  # tasks of the runner: each hands back what a forked worker streams
-            opts = dataclasses.replace(self._opts, sink=None)
+            opts = dataclasses.replace(self._opts, sink=sink)
             for index, payloads in run.map(parse_piece, [(unit, opts) for unit in units]):
                 for data in payloads:
                     yield from handle(units[index], data)
