@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -110,6 +111,9 @@ def test_explain_suppressions_csv_metrics_health(client: TestClient) -> None:
     assert re.search(r'^inboxtrace_deliveries\{state="delivered"\} \d+$', metrics, re.M)
     assert "inboxtrace_http_request_duration_seconds_bucket" in metrics
     assert client.get("/healthz").json()["status"] == "ok"
+    nothing = client.get("/api/v1/deliveries", params={"subject": "no such subject"})
+    assert nothing.status_code == 200 and nothing.json()["items"] == []
+    assert 'name="subject"' in client.get("/activity", headers={"accept": "text/html"}).text
 
 
 def test_upload_logs_limits_and_csrf(db: Path) -> None:
@@ -126,6 +130,41 @@ def test_upload_logs_limits_and_csrf(db: Path) -> None:
         )
         assert r.status_code == 200
         assert r.json()["unknown"] + r.json()["ignored"] >= 1
+
+
+def test_an_upload_becomes_a_job_that_reports_its_progress(db: Path, tmp_path: Path) -> None:
+    """``?wait=false``: 202 at once with the job; ``GET /api/v1/ingest/jobs/{id}`` follows it to its
+    end: bytes and lines read, messages stored, lines not understood, the summary."""
+    from tests.conftest import generated_log
+
+    log = generated_log(tmp_path / "big.log", 30000).read_bytes()
+    junk = b"\x00\xff binary junk\n" * 25
+    body = log[: len(log) // 2] + junk + log[len(log) // 2 :]
+    auth = {"x-csrf-token": "a", "cookie": "itx_csrf=a"}
+    with TestClient(create_app(WebConfig(db=str(db)))) as c:
+        r = c.post("/api/v1/ingest/logs", params={"wait": "false"}, content=body, headers=auth)
+        assert r.status_code == 202, r.text
+        job = r.json()
+        assert r.headers["location"] == f"/api/v1/ingest/jobs/{job['id']}"
+        assert job["bytes_total"] == len(body) and job["state"] in ("running", "done")
+        seen = [job]
+        deadline = time.monotonic() + 120
+        while job["state"] == "running":
+            assert time.monotonic() < deadline, "the job did not finish"
+            time.sleep(0.2)
+            job = c.get(f"/api/v1/ingest/jobs/{job['id']}").json()
+            seen.append(job)
+        assert job["state"] == "done", job
+        assert job["bytes_read"] == len(body) and job["percent"] == 100.0
+        assert job["lines"] == job["result"]["lines"] > 30000
+        assert job["stored"] == job["result"]["messages"] > 1000
+        assert job["unparsed"] >= 25
+        progress = [j["bytes_read"] for j in seen]
+        assert progress == sorted(progress)
+        assert c.get("/api/v1/ingest/jobs/nope").status_code == 404
+        # a page upload lands on the job's page, which shows the same
+        html = c.get(f"/ingest/jobs/{job['id']}", headers={"accept": "text/html"}).text
+        assert 'data-state="done"' in html and "{:,}".format(job["lines"]) in html
 
 
 def test_headers_have_csp_without_inline_script(client: TestClient) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -23,9 +24,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from inboxtrace.feedback import read_blob
 from inboxtrace.ingest import ingest
 from inboxtrace.store import open_store
 from inboxtrace.store.bounces import ingest_bounces
+from inboxtrace.store.feedback import ingest_reports
+from tests.reports.samples import SPOOFER, aggregate
 from tests.rigs.knot import free_port, knot_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -107,6 +111,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, dns: str) -> Iterator[tuple
     with open_store(f"sqlite:///{db}") as store:
         ingest([str(REPO / "examples" / "postfix" / "maillog"), str(xss_log)], store)
         ingest_bounces(store, list(read_bounces(iter_paths([bounce]))))
+        ingest_reports(store, read_blob(aggregate("r1", domain="sender.test"), "r1.xml"))
     port = free_port()
     exe = str(Path(sys.executable).parent / "inboxtrace")
     proc = subprocess.Popen(
@@ -229,7 +234,13 @@ def test_journey_run_a_sender_check(served: tuple[str, Path], page: Page) -> Non
     expect(page.locator("h1 .score")).to_contain_text("/100")
     assert page.locator("section.finding").count() > 0
     expect(page.locator("table.list")).to_contain_text("sender.test")
+    # the stored DMARC aggregate report about the domain: a finding, and the reports section
+    expect(page.locator("section.finding", has_text="dmarc.reports-unknown-sources")).to_contain_text(SPOOFER)
+    expect(page.locator("#reports")).to_contain_text("160 message(s)")
+    expect(page.locator("#reports")).to_contain_text(SPOOFER)
     shot(page, "check")
+    page.click("#reports a")
+    expect(page.locator("h1")).to_contain_text("DMARC")
 
 
 def test_journey_placement_test_and_matrix(served: tuple[str, Path], page: Page) -> None:
@@ -249,20 +260,69 @@ def test_journey_placement_test_and_matrix(served: tuple[str, Path], page: Page)
 
 
 def test_new_events_appear_without_reload(served: tuple[str, Path], page: Page) -> None:
+    """The Activity page is open while `inboxtrace ingest --follow` tails a growing log into the
+    store: the page's event stream says "change" and the new rows appear, no reload, no polling."""
     base, db = served
     page.goto(base + "/activity?q=late@sender.test")
     expect(page.locator("#rows")).to_contain_text("No deliveries match")
+    expect(page.locator("#rows")).to_have_attribute("data-stream", "open")  # EventSource, not polling
     log = db.parent / "late.log"
+    log.touch()
+    exe = str(Path(sys.executable).parent / "inboxtrace")
+    follower = subprocess.Popen(
+        [exe, "ingest", "--follow", "-q", "--db", f"sqlite:///{db}", str(log)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        time.sleep(1.0)
+        with log.open("a", encoding="utf-8") as f:
+            f.write(
+                "Nov 27 09:00:00 mta postfix/qmgr[100]: 5A7E00001B: from=<late@sender.test>, size=10, nrcpt=1 (queue active)\n"
+                "Nov 27 09:00:01 mta postfix/smtp[102]: 5A7E00001B: to=<someone@example.org>, relay=mx.example.org[192.0.2.9]:25, "
+                "delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 OK queued as 9ZZ)\n"
+                "Nov 27 09:00:01 mta postfix/qmgr[100]: 5A7E00001B: removed\n"
+            )
+        expect(page.locator("#rows")).to_contain_text("someone@example.org", timeout=20000)
+        expect(page.locator("#rows")).to_contain_text("250 2.0.0 OK queued as 9ZZ")
+        assert follower.poll() is None, "ingest --follow stopped early"
+    finally:
+        follower.send_signal(signal.SIGINT)
+        try:
+            follower.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            follower.kill()
+            follower.wait()
+    err = follower.stderr.read().decode("utf-8", "replace") if follower.stderr else ""
+    assert "Traceback" not in err, err
+
+
+def test_event_stream_says_change_after_a_write(served: tuple[str, Path]) -> None:
+    base, db = served
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=20)
+    conn.request("GET", "/activity/events", headers={"Accept": "text/event-stream"})
+    resp = conn.getresponse()
+    assert resp.status == 200 and resp.getheader("content-type", "").startswith("text/event-stream")
+    head = resp.fp.readline() + resp.fp.readline() + resp.fp.readline() + resp.fp.readline()
+    assert b"event: ready" in head, head
+    log = db.parent / "stream.log"
     log.write_text(
-        "Nov 27 09:00:00 mta postfix/qmgr[100]: 5A7E00001B: from=<late@sender.test>, size=10, nrcpt=1 (queue active)\n"
-        "Nov 27 09:00:01 mta postfix/smtp[102]: 5A7E00001B: to=<someone@example.org>, relay=mx.example.org[192.0.2.9]:25, "
-        "delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 OK queued as 9ZZ)\n",
+        "Nov 28 10:00:00 mta postfix/qmgr[100]: 6B8F00002C: from=<stream@sender.test>, size=10, nrcpt=1 (queue active)\n"
+        "Nov 28 10:00:01 mta postfix/smtp[102]: 6B8F00002C: to=<x@example.org>, relay=mx.example.org[192.0.2.9]:25, "
+        "delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 OK)\n",
         encoding="utf-8",
     )
     with open_store(f"sqlite:///{db}") as store:
         ingest([str(log)], store)
-    expect(page.locator("#rows")).to_contain_text("someone@example.org", timeout=20000)
-    expect(page.locator("#rows")).to_contain_text("250 2.0.0 OK queued as 9ZZ")
+    lines = []
+    while b"event: change" not in b"".join(lines):
+        line = resp.fp.readline()
+        assert line, "the stream ended without a change event"
+        lines.append(line)
+    conn.close()
 
 
 def test_attacker_text_is_shown_and_never_runs(served: tuple[str, Path], page: Page) -> None:
@@ -305,7 +365,9 @@ def test_upload_a_log_from_the_page(served: tuple[str, Path], page: Page, tmp_pa
     page.goto(base + "/ingest")
     page.set_input_files("input[type=file]", str(log))
     page.click("form#upload button[type=submit]")
-    expect(page.locator("#ingest-result")).to_contain_text("lines", timeout=30000)
+    expect(page).to_have_url(re.compile(r"/ingest/jobs/[\w-]+$"), timeout=30000)  # the upload's job
+    expect(page.locator("#ingest-job")).to_have_attribute("data-state", "done", timeout=30000)
+    expect(page.locator("#ingest-result")).to_contain_text("lines")
     shot(page, "ingest-done")
 
 

@@ -212,3 +212,48 @@ def test_message_diagnosis_is_about_that_message(store: Store) -> None:
     conclusions = view.diagnoses[row.recipient].conclusions
     assert conclusions
     assert {c.details.get("queue_id") for c in conclusions} == {row.queue_id}
+
+
+def test_search_by_subject_finds_esp_mail_and_logged_mail_a_bounce_returned(store: Store) -> None:
+    """Subjects come from the ESPs' events and from the messages bounces return: a subject search
+    finds those messages, and the logged message with the same Message-ID."""
+    import json
+
+    from inboxtrace.bounces import iter_paths, read_bounces
+    from inboxtrace.esp import EspSettings, provider
+    from inboxtrace.store.bounces import ingest_bounces
+    from inboxtrace.store.esp import write_events
+    from tests.esp import payloads
+
+    body = {"Type": "Notification", "MessageId": "s1", "Message": json.dumps(payloads.ses_record("Delivery"))}
+    write_events(store, provider("ses", EspSettings()).parse(body))  # Subject: "Your invoice"
+    bounce = (
+        "From: MAILER-DAEMON@mx.sender.test\r\nTo: news@sender.test\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nDate: Thu, 26 Nov 2026 10:05:00 +0000\r\n"
+        "Message-ID: <b1@mx.sender.test>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.sender.test\r\n\r\n"
+        "Final-Recipient: rfc822; ok@gmail.com\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\n"
+        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        "From: news@sender.test\r\nTo: ok@gmail.com\r\nSubject: December 100% deals_now\r\n"
+        "Message-ID: <ok.gmail.com.1795627428@sender.test>\r\n\r\n--B--\r\n"
+    )
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        eml = Path(tmp) / "b.eml"
+        eml.write_bytes(bounce.encode())
+        ingest_bounces(store, list(read_bounces(iter_paths([eml]))))
+    esp = search_deliveries(store, ActivityFilter(subject="your INVOICE"))
+    assert [r.message_id for r in esp.rows] == ["<0100-fake-1@sender.example>"]
+    logged = search_deliveries(store, ActivityFilter(subject="100% deals_"))
+    assert {r.message_id for r in logged.rows} == {"ok.gmail.com.1795627428@sender.test"}
+    assert logged.rows and all(r.host != "ses" for r in logged.rows)
+    # LIKE's wildcards are plain characters here
+    assert search_deliveries(store, ActivityFilter(subject="100_ deals")).rows == ()
+    assert search_deliveries(store, ActivityFilter(subject="no such subject")).rows == ()
+    combined = search_deliveries(store, ActivityFilter(subject="deals", state="bounced"))
+    assert all(r.final_state == "bounced" for r in combined.rows)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from inboxtrace.checks.findings import finding
 from inboxtrace.feedback.summary import dmarc_summary
-from inboxtrace.model.check import Finding
+from inboxtrace.model.check import CheckResult, Finding
 from inboxtrace.store.core import Store
 
 
@@ -39,3 +39,14 @@ def report_findings(store: Store, domain: str, *, since: datetime | None = None)
     )
     out.append(finding("dmarc.reports-ok", subject=domain, found=found))
     return out
+
+
+def with_report_findings(result: CheckResult, store: Store) -> CheckResult:
+    """The sender check's ``result`` with the findings of the stored aggregate reports about its
+    domain added, most harmful first (``check --db`` and the web's sender check)."""
+    import dataclasses
+
+    from inboxtrace.checks.findings import order
+
+    extra = report_findings(store, result.domain)
+    return dataclasses.replace(result, findings=order([*result.findings, *extra]))

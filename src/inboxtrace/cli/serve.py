@@ -102,6 +102,7 @@ def serve(
         forwarded_allow_ips="127.0.0.1" if behind_tls else None,
         log_level="warning",
         server_header=False,
+        timeout_graceful_shutdown=5,  # open event streams (Activity pages) do not hold a stop up
     )
 
 

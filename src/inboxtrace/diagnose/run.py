@@ -240,14 +240,54 @@ def diagnose_address(
 
     A message that passed several queues (a content filter's re-injection, relays whose logs are
     ingested) gets one conclusion, from its last known hop."""
+    found = deliveries_to(store, address, since=since - SLACK if since else None, until=until)
+    return diagnose_found(
+        store, address, found, since=since, until=until, window=window, now=now, limit=limit
+    )
+
+
+def in_window(
+    messages: Sequence[Any], address: str, *, since: datetime | None, until: datetime | None
+) -> list[tuple[Any, Any]]:
+    """The (message, delivery) pairs to ``address`` among ``messages`` (already loaded) with
+    activity in the window, oldest first: what :func:`deliveries_to` finds in the store."""
+    addr = address.strip().strip("<>").lower()
+    lo = since - SLACK if since else None
+    out = []
+    for msg in messages:
+        for dl in msg.deliveries:
+            if addr not in (dl.recipient.lower(), (dl.original_recipient or "").lower()):
+                continue
+            if dl.attempts and lo is not None and dl.attempts[-1].time < lo:
+                continue
+            if dl.attempts and until is not None and dl.attempts[0].time > until:
+                continue
+            out.append((msg, dl))
+    out.sort(key=lambda md: md[1].attempts[0].time.timestamp() if md[1].attempts else 0.0)
+    return out
+
+
+def diagnose_found(
+    store: Store,
+    address: str,
+    found: Sequence[tuple[Any, Any]],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    window: timedelta = DEFAULT_WINDOW,
+    now: datetime | None = None,
+    limit: int = 20,
+    span: tuple[datetime | None, datetime | None] | None = None,
+) -> Diagnosis:
+    """:func:`diagnose_address` over (message, delivery) pairs already loaded (``found``, oldest
+    first, e.g. from :func:`in_window`); ``span``: the logs' time span when already known."""
     now = now or datetime.now(UTC)
     title = f"Diagnosis of {address}"
     if since is not None:
         title += f" since {since:%Y-%m-%d %H:%M %Z}"
     if until is not None:
         title += f" until {until:%Y-%m-%d %H:%M %Z}"
-    found = deliveries_to(store, address, since=since - SLACK if since else None, until=until)
-    span = _span(store)
+    span = span if span is not None else _span(store)
     if not found:
         ev = replace(
             gather(store, address, since=since, until=until, span=span), sent_at=None, asked=(since, until)

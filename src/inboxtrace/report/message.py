@@ -1,9 +1,10 @@
 """One stored message by its id: its story (hops, DSNs, joined bounces), the diagnosis of each
 recipient and "what to send the receiver's postmaster".
 
-The story is the one :func:`inboxtrace.report.build_trace` finds for the message's queue id (so
-the message page and ``inboxtrace trace QUEUEID`` show the same thing); the diagnosis is
-:func:`inboxtrace.diagnose.run.diagnose_address` for the recipient, from the message's time on.
+The story is the one :func:`inboxtrace.report.build_trace` tells for the message (so the message
+page and ``inboxtrace trace QUEUEID`` show the same thing), read once by its key
+(:func:`~inboxtrace.store.log_queries.story_of`); each recipient's diagnosis is
+:func:`inboxtrace.diagnose.run.diagnose_found` over that story's deliveries to the recipient.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from inboxtrace.errors import InputError
 from inboxtrace.model.log import Attempt, Delivery, Message
 from inboxtrace.model.reply import ReplyClass
 from inboxtrace.report.bounce_links import links_for_messages
-from inboxtrace.report.trace import TraceView, build_trace
-from inboxtrace.store.activity import message_exists, message_key
+from inboxtrace.report.trace import TraceView
+from inboxtrace.store.activity import message_key
 from inboxtrace.store.core import Store
-from inboxtrace.store.log_queries import Linked, Story, TraceHits, load_messages
+from inboxtrace.store.log_queries import TraceHits, story_of
 
 
 class MessageNotFound(InputError):
@@ -119,76 +120,38 @@ class MessageView:
         }
 
 
-def _first_epoch(message: Message) -> float:
-    times = [a.time for d in message.deliveries for a in d.attempts]
-    if message.received is not None:
-        times.append(message.received)
-    return min(times).timestamp() if times else 0.0
-
-
-def _story_for(store: Store, mkey: str, host: str, queue_id: str) -> tuple[TraceView, Story, Message]:
-    """The story holding the stored message ``mkey``: the trace of its queue id, narrowed to the
-    hit on the same host nearest in time (a queue id can be reused); a never-queued rejection is
-    a story of its own."""
-    if "|NOQUEUE|" in mkey:
-        with store.connect() as conn:
-            loaded = load_messages(conn, [mkey])
-        message = loaded[mkey]
-        story = Story((Linked("match", message),))
-        hits = TraceHits(queue_id, "message", (story,), False)
-        return TraceView(hits, bounces=links_for_messages(store, [message])), story, message
-    try:
-        wanted = float(mkey.split("|", 1)[0])
-    except ValueError:
-        wanted = 0.0
-    view = build_trace(store, queue_id, limit=50)
-    best: tuple[float, Story, Message] | None = None
-    for s in view.hits.stories:
-        for lk in s.messages:
-            m = lk.message
-            if m.host == host and m.queue_id == queue_id:
-                gap = abs(_first_epoch(m) - wanted)
-                if best is None or gap < best[0]:
-                    best = (gap, s, m)
-    if best is None:
-        raise MessageNotFound(f"no stored message has the id {mkey!r}")
-    _, story, message = best
-    hits = TraceHits(queue_id, "message", (story,), False)
-    return TraceView(hits, bounces=view.bounces), story, message
-
-
 def message_view(store: Store, ref: str, *, diagnose: bool = True) -> MessageView:
-    """The view of the stored message with id ``ref`` (from :func:`message_ref`).
-
-    Raises :class:`MessageNotFound` when there is none."""
+    """The view of the stored message with id ``ref`` (from :func:`message_ref`): the story
+    around it (as ``inboxtrace trace`` tells it), read once and used for the notes and every
+    recipient's diagnosis. Raises :class:`MessageNotFound` when there is none."""
     try:
         mkey = message_key(ref)
     except InputError:
         raise MessageNotFound(f"no stored message has the id {ref!r}") from None
-    found = message_exists(store, mkey)
+    found = story_of(store, mkey)
     if found is None:
         raise MessageNotFound(f"no stored message has the id {ref!r}")
-    host, queue_id = found
-    one, _story, message = _story_for(store, mkey, host, queue_id)
+    story, message = found
+    messages = [lk.message for lk in story.messages]
+    hits = TraceHits(message.queue_id, "message", (story,), False)
+    one = TraceView(hits, bounces=links_for_messages(store, messages))
     notes = {d.recipient: postmaster_note(message, d) for d in message.deliveries}
     diagnoses: dict[str, Any] = {}
     if diagnose and message.deliveries:
-        from inboxtrace.diagnose.run import diagnose_address
+        from inboxtrace.diagnose.run import diagnose_found, in_window
+        from inboxtrace.store.log_queries import time_span
 
         times = [a.time for d in message.deliveries for a in d.attempts]
         start = message.received or (min(times) if times else None)
         end = max([*times, *([message.completed] if message.completed else []), *([start] if start else [])])
         if start is not None:
-            # this message's deliveries (later mail to the same address has its own page); bounce
-            # messages that came after it are still joined
+            # this message's deliveries and the hops of its story (later mail to the same address
+            # has its own page); bounce messages that came after it are still joined
+            since, until = start - timedelta(minutes=1), end + timedelta(minutes=1)
+            span = time_span(store)
             for d in message.deliveries[:20]:
-                dg = diagnose_address(
-                    store,
-                    d.recipient,
-                    since=start - timedelta(minutes=1),
-                    until=end + timedelta(minutes=1),
-                    limit=5,
-                )
+                pairs = in_window(messages, d.recipient, since=since, until=until)
+                dg = diagnose_found(store, d.recipient, pairs, since=since, until=until, limit=5, span=span)
                 # the conclusions about this very message, when the diagnosis can tell them apart
                 own = tuple(c for c in dg.conclusions if c.details.get("queue_id") == message.queue_id)
                 diagnoses[d.recipient] = replace(dg, conclusions=own) if own else dg

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from inboxtrace.errors import InboxtraceError
-from inboxtrace.report.summary import DeliveryReport, GroupRow, build_report
+from inboxtrace.report.summary import DeliveryReport, GroupRow, build_day_report
 from inboxtrace.store.activity import latest_time
 from inboxtrace.store.core import Store
 
@@ -88,13 +88,13 @@ class Overview:
 
 
 def build_overview(store: Store, *, days: int = 30, until: datetime | None = None) -> Overview:
-    """The report of the ``days`` days up to ``until`` (default: the newest stored event, so an old
-    log still shows its own month), with :func:`rate_alerts` over its days."""
-    end = until or latest_time(store)
-    since = end - timedelta(days=days) if end is not None else None
-    until_excl = end + timedelta(seconds=1) if end is not None else None
+    """The report of the ``days`` UTC days up to the day of ``until`` (default: the newest stored
+    event, so an old log still shows its own month), read from the store's rollup, with
+    :func:`rate_alerts` over its days."""
     started = time.perf_counter()
-    rep = build_report(store, since=since, until=until_excl, top=15)
+    end = until or latest_time(store)
+    last_day = (end or datetime.now(UTC)).astimezone(UTC).date()
+    rep = build_day_report(store, last_day - timedelta(days=days - 1), last_day, top=15)
     by_day = sorted(rep.sections.get("by_day", []), key=lambda r: r.key)
     return Overview(rep, days, rate_alerts(by_day), datetime.now(UTC), time.perf_counter() - started)
 

@@ -40,11 +40,14 @@ class ActivityFilter:
     """What to look for; every field is optional and they combine with AND.
 
     ``q`` is the free search box: an address (recipient or sender), a Message-ID (with or without
-    ``<>``) or a queue id. ``domain`` is the recipient's domain, ``provider`` the receiving
+    ``<>``) or a queue id. ``subject``: words in the Subject (case ignored), as the ESPs' events
+    and the bounces returning a message tell it (MTA logs carry no subject): their messages, and
+    the logged messages with the same Message-ID. ``domain`` is the recipient's domain, ``provider`` the receiving
     provider, ``reason`` the bounce reason; [``since``, ``until``) bounds the final-state time.
     """
 
     q: str | None = None
+    subject: str | None = None
     recipient: str | None = None
     sender: str | None = None
     message_id: str | None = None
@@ -190,9 +193,48 @@ def _alternatives(conn: Connection, store: Store, q: str | None) -> list[list[An
     return [[m.queue_id == q], [m.message_id.in_(_msgid_forms(q))]]
 
 
+# A subject matches at most this many messages (the newest first) before the search stops looking.
+SUBJECT_MATCHES = 500
+
+
+def _subject_condition(conn: Connection, text: str) -> Any:
+    """Messages whose Subject contains ``text``: the ESPs' events of them, and the logged copies
+    of messages a bounce returned with that Subject (joined by Message-ID)."""
+    from inboxtrace.store.bounces import bounce_messages
+    from inboxtrace.store.esp import esp_events
+
+    words = text.strip().lower()
+    e, b, m = esp_events.c, bounce_messages.c, log_messages.c
+    esp = (
+        sa.select(e.mkey, e.message_id)
+        .where(sa.func.lower(e.subject).contains(words, autoescape=True))
+        .order_by(e.time.desc())
+        .limit(SUBJECT_MATCHES)
+    )
+    bounced = (
+        sa.select(b.orig_message_id)
+        .where(sa.func.lower(b.orig_subject).contains(words, autoescape=True), b.orig_message_id.is_not(None))
+        .order_by(b.ingested.desc())
+        .limit(SUBJECT_MATCHES)
+    )
+    mkeys: set[str] = set()
+    ids: set[str] = set()
+    for mkey, mid in conn.execute(esp):
+        mkeys.add(mkey)
+        if mid:
+            ids.update(_msgid_forms(mid))
+    for (mid,) in conn.execute(bounced):
+        ids.update(_msgid_forms(mid))
+    if not mkeys and not ids:
+        return sa.false()
+    return sa.or_(m.mkey.in_(sorted(mkeys)), m.message_id.in_(sorted(ids)))
+
+
 def _conditions(conn: Connection, store: Store, f: ActivityFilter) -> list[Any]:
     d, m = log_deliveries.c, log_messages.c
     conds: list[Any] = []
+    if f.subject and f.subject.strip():
+        conds.append(_subject_condition(conn, f.subject))
     if f.recipient:
         conds.append(_recipient_condition(conn, store, f.recipient.strip().lower()))
     if f.sender:

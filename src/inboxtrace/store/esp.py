@@ -32,6 +32,7 @@ from inboxtrace.esp.base import DECISIVE, EspEvent, EventKind, Replayed
 from inboxtrace.model.log import FinalState
 from inboxtrace.store.core import Store, db_errors, metadata, register_schema
 from inboxtrace.store.logs import log_deliveries, log_messages
+from inboxtrace.store.rollup import counting
 
 register_schema("esp", 1)
 
@@ -156,6 +157,7 @@ class _Db:
     cost more than the database's. Driver errors become :class:`StoreError`."""
 
     def __init__(self, conn: Connection, store: Store) -> None:
+        self.conn = conn
         self.store = store
         self.postgres = store.dialect == "postgresql"
         self.mark = "%s" if self.postgres else "?"
@@ -434,7 +436,8 @@ def _rebuild(db: _Db, mkeys: Sequence[str], fresh: Sequence[dict[str, Any]], gon
             msg, delivs = _records(mkey, rows)
             msgs.append(msg)
             drows.extend(delivs)
-    with db.pipeline():
+    # the overview's rollup counts the change; its "before" is read under the lock above
+    with counting(db.conn, [*mkeys, *gone]), db.pipeline():
         db.insert(esp_events, fresh, skip_stored=True)
         db.delete_messages(stale)
         db.insert(log_messages, msgs)
@@ -530,9 +533,20 @@ def _records(mkey: str, rows: list[dict[str, Any]]) -> tuple[dict[str, Any], lis
     return msg, drows
 
 
+def same_message_relation(own_mta: str, other_mta: str) -> str | None:
+    """How a message with the same Message-ID as a stored message relates to it when one of the
+    two was reported by an ESP (the MTA log's copy and the ESP's): ``esp``, ``previous-hop`` or
+    None (both from logs, or both from ESPs: not the same hand-off)."""
+    if other_mta == ESP_MTA and own_mta != ESP_MTA:
+        return "esp"
+    if other_mta != ESP_MTA and own_mta == ESP_MTA:
+        return "previous-hop"
+    return None
+
+
 def same_message_links(conn: Connection, row: Any) -> list[tuple[str, str]]:
     """(relation, mkey) of the messages that carry the same Message-ID as the stored message
-    ``row`` when one of the two was reported by an ESP: the MTA log's copy and the ESP's."""
+    ``row`` when one of the two was reported by an ESP (see :func:`same_message_relation`)."""
     mid = row["message_id"]
     if not mid:
         return []
@@ -541,10 +555,9 @@ def same_message_links(conn: Connection, row: Any) -> list[tuple[str, str]]:
     q = sa.select(m.mkey, m.mta).where(m.message_id.in_([bare, f"<{bare}>"]), m.mkey != row["mkey"])
     out = []
     for r in conn.execute(q):
-        if r.mta == ESP_MTA and row["mta"] != ESP_MTA:
-            out.append(("esp", r.mkey))
-        elif r.mta != ESP_MTA and row["mta"] == ESP_MTA:
-            out.append(("previous-hop", r.mkey))
+        rel = same_message_relation(row["mta"], r.mta)
+        if rel is not None:
+            out.append((rel, r.mkey))
     return out
 
 
@@ -581,6 +594,7 @@ __all__ = [
     "rebuild_message",
     "rebuild_messages",
     "same_message_links",
+    "same_message_relation",
     "stored_events",
     "write_events",
     "write_jobs",

@@ -7,7 +7,7 @@ Everything returns :mod:`inboxtrace.model` records or plain rows; rendering live
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from inboxtrace.model.log import Attempt, Delivery, Evidence, FinalState, Message
 from inboxtrace.model.reply import Phase
 from inboxtrace.store.core import Store
-from inboxtrace.store.esp import same_message_links
+from inboxtrace.store.esp import same_message_relation
 from inboxtrace.store.logs import ATTEMPT_FIELDS, epoch, from_epoch, log_deliveries, log_messages
 
 STATES = tuple(s.value for s in FinalState)
@@ -116,15 +116,20 @@ def _message(row: Any, deliveries: Iterable[Delivery]) -> Message:
     )
 
 
-def load_messages(conn: Connection, mkeys: Sequence[str]) -> dict[str, Message]:
-    """The stored messages with these keys, with their deliveries and attempts."""
+def load_messages(
+    conn: Connection, mkeys: Sequence[str], *, rows: Mapping[str, Any] | None = None
+) -> dict[str, Message]:
+    """The stored messages with these keys, with their deliveries and attempts; ``rows``: their
+    ``log_messages`` rows when already read (by key), not read again."""
     out: dict[str, Message] = {}
+    known = rows or {}
     for i in range(0, len(mkeys), 500):
         chunk = list(mkeys[i : i + 500])
-        rows = {
-            r["mkey"]: r
-            for r in conn.execute(sa.select(log_messages).where(log_messages.c.mkey.in_(chunk))).mappings()
-        }
+        missing = [k for k in chunk if k not in known]
+        rows_of = {k: known[k] for k in chunk if k in known}
+        if missing:
+            q = sa.select(log_messages).where(log_messages.c.mkey.in_(missing))
+            rows_of.update((r["mkey"], r) for r in conn.execute(q).mappings())
         delivs: dict[str, list[Delivery]] = {}
         q = (
             sa.select(log_deliveries)
@@ -132,9 +137,9 @@ def load_messages(conn: Connection, mkeys: Sequence[str]) -> dict[str, Message]:
             .order_by(log_deliveries.c.recipient)
         )
         for d in conn.execute(q).mappings():
-            source = rows[d["mkey"]]["source"] if d["mkey"] in rows else None
+            source = rows_of[d["mkey"]]["source"] if d["mkey"] in rows_of else None
             delivs.setdefault(d["mkey"], []).append(_delivery(d, source))
-        for k, r in rows.items():
+        for k, r in rows_of.items():
             out[k] = _message(r, delivs.get(k, []))
     return out
 
@@ -206,47 +211,105 @@ def _find(conn: Connection, query: str, limit: int) -> tuple[str, list[tuple[str
     return ("queue-id" if ids else "none"), [(k, ()) for k in ids[:limit]], len(ids) > limit
 
 
-def _neighbours(conn: Connection, row: Any) -> list[tuple[str, str]]:
-    """(relation, mkey) of the messages directly linked to a stored message row."""
+def _branch(rel: str, i: int, table: sa.Table, *where: Any) -> Any:
+    """One kind of link of the ``i``-th frontier row: (rel, i, mkey, mta, first_time) rows."""
+    mta: Any
+    first: Any
+    if table is log_deliveries:
+        mta, first = sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Float)
+    else:
+        mta, first = log_messages.c.mta, log_messages.c.first_time
+    return sa.select(
+        sa.literal(rel).label("rel"), sa.literal(i).label("i"), table.c.mkey, mta.label("mta"),
+        first.label("first_time"),
+    ).where(*where)  # fmt: skip
+
+
+def _neighbours_of(conn: Connection, rows: Sequence[Any]) -> dict[str, list[tuple[str, str]]]:
+    """(relation, mkey) of the messages directly linked to each stored message row (by its mkey):
+    next and previous hops ("queued as"), the DSNs about it, the ESP's copy, the original of a
+    DSN. One query for all the rows, whatever their number (a story's frontier)."""
     m, d = log_messages.c, log_deliveries.c
-    out: list[tuple[str, str]] = []
-    hops = (row["next_hops"] or "").split()
-    if hops:
-        for r in conn.execute(sa.select(m.mkey, m.host).where(m.queue_id.in_(hops))):
-            if r.mkey != row["mkey"]:
-                out.append(("next-hop", r.mkey))
-    qid = row["queue_id"]
-    if not qid.upper().startswith("NOQUEUE"):
-        # the hosts that handed this message over: a recipient there was "queued as" this id
-        prev = sa.select(d.mkey).where(d.remote_queue_id == qid).distinct()
-        for (k,) in conn.execute(prev):
-            if k != row["mkey"]:
-                out.append(("previous-hop", k))
-        dsn_q = sa.select(m.mkey, m.first_time).where(m.host == row["host"], m.dsn_of == qid)
-        for r in conn.execute(dsn_q):
-            if row["first_time"] is None or r.first_time is None or r.first_time >= row["first_time"] - 1:
-                out.append(("dsn", r.mkey))
-        dq = [
-            r[0]
-            for r in conn.execute(
-                sa.select(d.dsn_queue_id).where(d.mkey == row["mkey"], d.dsn_queue_id.is_not(None))
+    branches: list[Any] = []
+    for i, row in enumerate(rows):
+        hops = (row["next_hops"] or "").split()
+        if hops:
+            branches.append(_branch("next-hop", i, log_messages, m.queue_id.in_(hops)))
+        qid = row["queue_id"]
+        if not qid.upper().startswith("NOQUEUE"):
+            branches.append(_branch("previous-hop", i, log_deliveries, d.remote_queue_id == qid))
+            branches.append(_branch("dsn", i, log_messages, m.host == row["host"], m.dsn_of == qid))
+            own_dsns = sa.select(d.dsn_queue_id).where(d.mkey == row["mkey"], d.dsn_queue_id.is_not(None))
+            branches.append(
+                _branch("dsn-qid", i, log_messages, m.host == row["host"], m.queue_id.in_(own_dsns))
             )
-        ]
-        if dq:
-            for r in conn.execute(sa.select(m.mkey).where(m.host == row["host"], m.queue_id.in_(dq))):
-                out.append(("dsn", r.mkey))
-    out.extend(same_message_links(conn, row))  # the ESP's events about a message the log handed over
-    if row["dsn_of"]:
-        oq = (
-            sa.select(m.mkey, m.first_time)
-            .where(m.host == row["host"], m.queue_id == row["dsn_of"])
-            .order_by(m.first_time.desc())
-        )
-        for r in conn.execute(oq):
-            if row["first_time"] is None or r.first_time is None or r.first_time <= row["first_time"] + 1:
-                out.append(("original", r.mkey))
-                break
+        if row["message_id"]:
+            bare = row["message_id"].strip("<>")
+            branches.append(_branch("same-id", i, log_messages, m.message_id.in_([bare, f"<{bare}>"])))
+        if row["dsn_of"]:
+            branches.append(
+                _branch("original", i, log_messages, m.host == row["host"], m.queue_id == row["dsn_of"])
+            )
+    found: list[list[Any]] = [[] for _ in rows]
+    if branches:
+        for r in conn.execute(sa.union_all(*branches)):
+            found[int(r.i)].append(r)
+    order = {"next-hop": 0, "previous-hop": 1, "dsn": 2, "dsn-qid": 3, "same-id": 4, "original": 5}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for row, hits in zip(rows, found, strict=True):
+        own, t0 = row["mkey"], row["first_time"]
+        links: list[tuple[str, str]] = []
+        hits.sort(key=lambda h: order[h.rel])
+        originals = []
+        for h in hits:
+            if h.rel in ("next-hop", "previous-hop") and h.mkey != own:
+                links.append((h.rel, h.mkey))
+            elif h.rel in ("dsn", "dsn-qid"):  # a DSN about this message is not older than it
+                if h.rel == "dsn-qid" or t0 is None or h.first_time is None or h.first_time >= t0 - 1:
+                    links.append(("dsn", h.mkey))
+            elif h.rel == "same-id" and h.mkey != own:
+                rel = same_message_relation(row["mta"], h.mta)
+                if rel is not None:
+                    links.append((rel, h.mkey))
+            elif h.rel == "original" and (t0 is None or h.first_time is None or h.first_time <= t0 + 1):
+                originals.append(h)
+        if originals:  # the latest one before the DSN
+            originals.sort(key=lambda h: -1e300 if h.first_time is None else h.first_time, reverse=True)
+            links.append(("original", originals[0].mkey))
+        out[own] = list(dict.fromkeys(links))
     return out
+
+
+def _story(
+    conn: Connection, mkey: str, rcpts: tuple[str, ...]
+) -> tuple[list[tuple[str, str, tuple[str, ...]]], set[str], dict[str, Any]]:
+    """The story of the stored message ``mkey``: [(relation, mkey, matched recipients)] of every
+    message reachable through hops and DSN links (breadth first, at most MAX_HOPS deep), the keys
+    seen, and the message rows read on the way (by key)."""
+    story = [("match", mkey, rcpts)]
+    seen = {mkey}
+    frontier = [mkey]
+    read: dict[str, Any] = {}
+    depth = 0
+    while frontier and depth < MAX_HOPS:
+        depth += 1
+        nxt = []
+        rows = list(conn.execute(sa.select(log_messages).where(log_messages.c.mkey.in_(frontier))).mappings())
+        read.update((r["mkey"], r) for r in rows)
+        for links in _neighbours_of(conn, rows).values():
+            for rel, k in links:
+                if k not in seen:
+                    seen.add(k)
+                    story.append((rel, k, ()))
+                    nxt.append(k)
+        frontier = nxt
+    return story, seen, read
+
+
+def _linked(story: list[tuple[str, str, tuple[str, ...]]], loaded: dict[str, Message]) -> Story:
+    linked = [Linked(rel, loaded[k], rc) for rel, k, rc in story if k in loaded]
+    linked.sort(key=lambda lk: epoch(lk.message.received or _first_time(lk.message)) or 0.0)
+    return Story(tuple(linked))
 
 
 def trace(store: Store, query: str, *, limit: int = 20) -> TraceHits:
@@ -262,33 +325,27 @@ def trace(store: Store, query: str, *, limit: int = 20) -> TraceHits:
         for mkey, rcpts in hits:
             if mkey in placed:
                 continue
-            story = [("match", mkey, rcpts)]
-            seen = {mkey}
-            frontier = [mkey]
-            depth = 0
-            while frontier and depth < MAX_HOPS:
-                depth += 1
-                nxt = []
-                rows = conn.execute(
-                    sa.select(log_messages).where(log_messages.c.mkey.in_(frontier))
-                ).mappings()
-                for row in rows:
-                    for rel, k in _neighbours(conn, row):
-                        if k not in seen:
-                            seen.add(k)
-                            story.append((rel, k, ()))
-                            nxt.append(k)
-                frontier = nxt
+            story, seen, _ = _story(conn, mkey, rcpts)
             placed |= seen
             stories.append(story)
         keys = [k for s in stories for _, k, _ in s]
         loaded = load_messages(conn, keys)
-    out: list[Story] = []
-    for s in stories:
-        linked = [Linked(rel, loaded[k], rc) for rel, k, rc in s if k in loaded]
-        linked.sort(key=lambda lk: epoch(lk.message.received or _first_time(lk.message)) or 0.0)
-        out.append(Story(tuple(linked)))
+    out = [_linked(s, loaded) for s in stories]
     return TraceHits(query, kind, tuple(out), truncated, matched=len(hits))
+
+
+def story_of(store: Store, mkey: str) -> tuple[Story, Message] | None:
+    """The story around the stored message ``mkey`` (as :func:`trace` tells it) and that message;
+    None when no message has this key. Three queries for a message without links (its row, its
+    links, its deliveries), two more per step along a chain of hops."""
+    with store.connect() as conn:
+        story, _, read = _story(conn, mkey, ())
+        if mkey not in read:
+            return None
+        loaded = load_messages(conn, [k for _, k, _ in story], rows=read)
+    if mkey not in loaded:
+        return None
+    return _linked(story, loaded), loaded[mkey]
 
 
 def _first_time(msg: Message) -> datetime | None:
@@ -453,6 +510,7 @@ __all__ = [
     "grouped_counts",
     "load_messages",
     "message_count",
+    "story_of",
     "suppressions",
     "time_span",
     "trace",

@@ -461,9 +461,15 @@ class LogWriter:
         self.batch_size = batch_size
         self.counts = WriteCounts()
         self._buf: list[PreparedMessage] = []
-        # Called when a batch is handed over for writing; may return an action to run once that
-        # batch is committed (ingest saves its resume position there).
-        self.on_flush: Callable[[], Callable[[], None] | None] | None = None
+        # Called when a batch is handed over for writing; may return an action that is run with
+        # the connection after the batch's rows are written, in the same transaction (ingest
+        # saves its resume position there: committed with the rows it covers, or not at all).
+        self.on_flush: Callable[[], Callable[[Connection], None] | None] | None = None
+        # Wraps each batch's writes, inside its transaction, given the keys of the messages it
+        # changes (ingest counts them for the overview's rollup: store.rollup.counting)
+        self.on_write: Callable[[Connection, list[str]], contextlib.AbstractContextManager[None]] | None = (
+            None
+        )
         self._rows = RowMaker()
         self._nq_seen: dict[tuple[str, str], int] = {}
         stmt = store.insert(log_messages)
@@ -512,11 +518,13 @@ class LogWriter:
         batch, self._buf = self._buf, []
         with self.store.begin() as conn:
             msg_rows, deliv_rows = self._prepare(conn, batch)
-            after = self.on_flush() if self.on_flush is not None else None
-            self.store.bulk(conn, self._msg_stmt, msg_rows)
-            self.store.bulk(conn, self._deliv_stmt, deliv_rows)
-        if after is not None:
-            after()
+            checkpoint = self.on_flush() if self.on_flush is not None else None
+            keys = [r["mkey"] for r in msg_rows] + [r["mkey"] for r in deliv_rows]
+            with self.on_write(conn, keys) if self.on_write is not None else contextlib.nullcontext():
+                self.store.bulk(conn, self._msg_stmt, msg_rows)
+                self.store.bulk(conn, self._deliv_stmt, deliv_rows)
+            if checkpoint is not None:
+                checkpoint(conn)
 
     def close(self) -> None:
         """Write what is still buffered."""
@@ -721,6 +729,10 @@ class RowMaker:
 
     def __init__(self) -> None:
         self._cls = _Classifier()
+
+    def __reduce__(self) -> tuple[type[RowMaker], tuple[()]]:
+        # sent to another process (a Dask worker) as a fresh one: the caches are rebuilt there
+        return (RowMaker, ())
 
     def provider_of(self, relay_host: str | None, domain: str | None) -> str | None:
         """The provider by the relay (MX) name, else by the recipient's domain."""
@@ -977,6 +989,9 @@ _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circu
 @db_errors
 def write_messages(store: Store, messages: Iterable[Message], batch_size: int = 2000) -> WriteCounts:
     """Store ``messages`` idempotently; returns what was written."""
+    from inboxtrace.store.rollup import counting
+
     with LogWriter(store, batch_size) as w:
+        w.on_write = counting
         w.add_many(messages)
     return w.counts

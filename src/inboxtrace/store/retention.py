@@ -27,6 +27,7 @@ from inboxtrace.store.bounces import bounce_messages, bounce_recipients
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.log_queries import suppressions
 from inboxtrace.store.logs import epoch, log_deliveries, log_messages
+from inboxtrace.store.rollup import counting
 
 BATCH = 2000
 
@@ -98,15 +99,16 @@ def prune(store: Store, older_than: datetime, *, dry_run: bool = False, batch: i
             counts.messages += len(gone)
             if dry_run:
                 continue
-            if drop:
-                conn.execute(
-                    sa.delete(log_deliveries).where(
-                        d.mkey == sa.bindparam("k"), d.recipient == sa.bindparam("r")
-                    ),
-                    [{"k": k, "r": r} for k, r in drop],
-                )
-            if gone:
-                conn.execute(sa.delete(log_messages).where(m.mkey.in_(gone)))
+            with counting(conn, keys):  # the overview's rollup counts what is removed
+                if drop:
+                    conn.execute(
+                        sa.delete(log_deliveries).where(
+                            d.mkey == sa.bindparam("k"), d.recipient == sa.bindparam("r")
+                        ),
+                        [{"k": k, "r": r} for k, r in drop],
+                    )
+                if gone:
+                    conn.execute(sa.delete(log_messages).where(m.mkey.in_(gone)))
     counts.bounces = _prune_bounces(store, cutoff, dry_run=dry_run, batch=batch)
     return counts
 

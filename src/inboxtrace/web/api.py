@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from inboxtrace.report.period import parse_when
@@ -73,6 +74,7 @@ class PlacementCreate(BaseModel):
 
 def activity_filter(  # noqa: PLR0917 (FastAPI maps each parameter to a query field)
     q: str | None = None,
+    subject: Annotated[str | None, Query(max_length=500)] = None,
     recipient: str | None = None,
     sender: str | None = None,
     message_id: str | None = None,
@@ -86,7 +88,7 @@ def activity_filter(  # noqa: PLR0917 (FastAPI maps each parameter to a query fi
 ) -> ActivityFilter:
     """The activity filters of a query string (shared by the API and the Activity page)."""
     return ActivityFilter(
-        q=q or None, recipient=recipient or None, sender=sender or None, message_id=message_id or None,
+        q=q or None, subject=subject or None, recipient=recipient or None, sender=sender or None, message_id=message_id or None,
         queue_id=queue_id or None, state=state or None, domain=domain or None, provider=provider or None,
         reason=reason or None, since=parse_when(since), until=parse_when(until),
     )  # fmt: skip
@@ -199,8 +201,10 @@ def explain_get(
 
 
 def run_check(request: Request, domain: str, ip: str | None, selector: str | None) -> Any:
-    """Run a sender check with the server's resolvers and keep it in the history."""
+    """Run a sender check with the server's resolvers, add what the stored DMARC aggregate reports
+    say about the domain (as ``check --db``), and keep it in the history."""
     from inboxtrace.checks import CheckOptions, check_domain
+    from inboxtrace.checks.reports import with_report_findings
     from inboxtrace.checks.run import normalize_domain, normalize_ip
     from inboxtrace.store.check_runs import save_check
 
@@ -210,7 +214,7 @@ def run_check(request: Request, domain: str, ip: str | None, selector: str | Non
         ips=ips, selectors=(selector,) if selector else (), nameservers=cfg.nameservers,
         timeout=cfg.dns_timeout, fetch_policies=False,
     )  # fmt: skip
-    result = check_domain(normalize_domain(domain), opts)
+    result = with_report_findings(check_domain(normalize_domain(domain), opts), _store(request))
     return save_check(_store(request), result, ip=ips[0] if ips else None)
 
 
@@ -331,39 +335,6 @@ async def save_upload(request: Request, limit: int) -> Path:
     return Path(tmp.name)
 
 
-def ingest_log_file(request: Request, path: Path, name: str) -> Json:
-    """Ingest one uploaded log file (plain or compressed); the summary as JSON."""
-    from inboxtrace.ingest import ingest
-
-    summary = ingest([str(path)], _store(request), resume=False)
-    data: Json = summary.to_dict()
-    data["upload"] = name
-    return data
-
-
-def ingest_bounce_file(request: Request, path: Path, name: str) -> Json:
-    """Parse one uploaded message or mailbox of bounces and store them; counts and reasons."""
-    from collections import Counter
-
-    from inboxtrace.bounces import iter_paths, read_bounces
-    from inboxtrace.store.bounces import ingest_bounces
-
-    reports = list(read_bounces(iter_paths([path])))
-    counts = ingest_bounces(_store(request), [r for r in reports if not r.error])
-    errors = [r.error for r in reports if r.error]
-    reasons = Counter(rc.verdict.reason for r in reports for rc in r.recipients)
-    return {
-        "upload": name,
-        "messages": len(reports),
-        "stored": counts.stored,
-        "duplicates": counts.duplicates,
-        "recipients": counts.recipients,
-        "unreadable": len(errors),
-        "errors": errors[:10],
-        "by_reason": dict(reasons.most_common()),
-    }
-
-
 _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -372,32 +343,58 @@ _UPLOAD_BODY: dict[str, Any] = {
 }
 
 
+Wait = Annotated[
+    bool,
+    Query(
+        description="Answer when the file is ingested (the summary); false: at once, 202 with the job to follow."
+    ),
+]
+
+
+async def _upload(request: Request, kind: str, wait: bool) -> Any:
+    from starlette.concurrency import run_in_threadpool
+
+    from inboxtrace.store.ingest_jobs import get_job
+    from inboxtrace.uploads import start_upload
+
+    store = _store(request)
+    path = await save_upload(request, request.app.state.config.max_upload)
+    job_id = await run_in_threadpool(start_upload, store, path, kind, "upload", background=not wait)
+    job = get_job(store, job_id)
+    assert job is not None
+    if not wait:
+        headers = {"Location": f"/api/v1/ingest/jobs/{job_id}"}
+        return JSONResponse(job.to_dict(), status_code=202, headers=headers)
+    return {**(job.result or {}), "job": job_id}
+
+
 @router.post(
     "/ingest/logs", dependencies=[WRITE], openapi_extra=_UPLOAD_BODY, responses=problem_responses(413)
 )
-async def ingest_logs(request: Request) -> Json:
-    """Upload one MTA log file as the request body (plain, .gz, .bz2 or .xz)."""
-    from starlette.concurrency import run_in_threadpool
-
-    path = await save_upload(request, request.app.state.config.max_upload)
-    try:
-        return await run_in_threadpool(ingest_log_file, request, path, "upload")
-    finally:
-        path.unlink(missing_ok=True)
+async def ingest_logs(request: Request, wait: Wait = True) -> Any:
+    """Upload one MTA log file as the request body (plain, .gz, .bz2 or .xz); it becomes an
+    ingest job (``GET /api/v1/ingest/jobs/{id}`` follows it)."""
+    return await _upload(request, "logs", wait)
 
 
 @router.post(
     "/ingest/bounces", dependencies=[WRITE], openapi_extra=_UPLOAD_BODY, responses=problem_responses(413)
 )
-async def ingest_bounces_api(request: Request) -> Json:
-    """Upload one bounce message or an mbox of them as the request body."""
-    from starlette.concurrency import run_in_threadpool
+async def ingest_bounces_api(request: Request, wait: Wait = True) -> Any:
+    """Upload one bounce message or an mbox of them as the request body (an ingest job too)."""
+    return await _upload(request, "bounces", wait)
 
-    path = await save_upload(request, request.app.state.config.max_upload)
-    try:
-        return await run_in_threadpool(ingest_bounce_file, request, path, "upload")
-    finally:
-        path.unlink(missing_ok=True)
+
+@router.get("/ingest/jobs/{job_id}", dependencies=[READ], responses=problem_responses(404))
+def ingest_job(request: Request, job_id: Annotated[str, PathParam(max_length=64)]) -> Json:
+    """An upload being ingested: state (running, done, failed, interrupted), bytes and lines read,
+    messages stored, lines not understood; the summary once done, or why it failed."""
+    from inboxtrace.store.ingest_jobs import get_job
+
+    job = get_job(_store(request), job_id)
+    if job is None:
+        raise HTTPException(404, "no such ingest job")
+    return job.to_dict()
 
 
 @router.get("/tokens", dependencies=[Depends(require("admin"))])

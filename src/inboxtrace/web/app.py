@@ -30,6 +30,9 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     from inboxtrace.report.overview import OverviewCache
 
     overviews = OverviewCache(store, max_age=cfg.overview_max_age)
+    from inboxtrace.content.spamd_pool import SharedSpamd
+
+    spamd = SharedSpamd(nameservers=cfg.nameservers)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -42,6 +45,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
 
         pruner = start_daily_prune(store, cfg.retention_days)  # retention, applied daily (off: None)
         yield
+        spamd.stop()
         if pruner is not None:
             pruner.stop()
         if alerts is not None:
@@ -61,6 +65,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.state.store = store
     app.state.auth = AuthState(store, cfg.auth)
     app.state.overviews = overviews
+    app.state.spamd = spamd
     app.state.metrics = Metrics()
     app.state.login_limiter = LoginLimiter(cfg.login_attempts, cfg.login_window)
     problems.install(app)

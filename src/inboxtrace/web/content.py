@@ -24,13 +24,21 @@ pages = APIRouter(include_in_schema=False)
 def _check(request: Request, path: Path, spamassassin: bool, blocklists: bool) -> dict[str, Any]:
     from inboxtrace.checks import CheckOptions, check_domain, domain_of_message
     from inboxtrace.content import ContentOptions, check_content, overall
+    from inboxtrace.errors import InboxtraceError
 
     cfg = request.app.state.config
     raw = path.read_bytes()
+    shared = None
+    if spamassassin:  # the server's one spamd (owned by the app's lifespan), started on first use
+        try:
+            shared = request.app.state.spamd.address()
+        except InboxtraceError:
+            shared = None  # the check below starts its own, and names why it could not
     content = check_content(
         raw,
         ContentOptions(
             spamassassin=spamassassin,
+            spamd=shared,
             blocklists=blocklists,
             nameservers=cfg.nameservers,
             timeout=cfg.dns_timeout,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
 from inboxtrace.errors import InboxtraceError, InputError
 from inboxtrace.store.activity import STATES, ActivityPage, search_deliveries
@@ -24,7 +24,7 @@ from inboxtrace.web.security import (
 router = APIRouter(include_in_schema=False)
 READ = Depends(require("read", page=True))
 WRITE = [Depends(require("write", page=True)), Depends(check_form_csrf)]
-FILTER_KEYS = ("q", "state", "domain", "provider", "reason", "since", "until")
+FILTER_KEYS = ("q", "subject", "state", "domain", "provider", "reason", "since", "until")
 
 
 def _store(request: Request) -> Any:
@@ -65,6 +65,20 @@ def activity_rows(request: Request) -> HTMLResponse:
     """The first page's table rows alone (what the page's script polls for new events)."""
     _params, result, _error = _activity(request, None)
     return page(request, "activity_rows.html", rows=result.rows)
+
+
+@router.get("/activity/events", dependencies=[READ])
+async def activity_events(request: Request) -> StreamingResponse:
+    """Server-Sent Events: ``change`` each time a writer (``ingest --follow``, webhooks, an upload)
+    has committed new events to the store; the Activity page then fetches its rows again. The
+    store is asked once a second (one index lookup) per open page; a stream ends after a few
+    minutes and the browser opens the next one by itself."""
+    from inboxtrace.web.live import store_changes
+
+    cfg = request.app.state.config
+    stream = store_changes(_store(request), request.is_disconnected, every=cfg.live_seconds)
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
 
 @router.get("/messages/{message_id}", dependencies=[READ])
@@ -192,7 +206,12 @@ def check_page(request: Request, check_id: str) -> HTMLResponse:
     history = [r.to_dict() for r in check_history(_store(request), run["domain"], limit=20)]
     order = {"error": 0, "warning": 1, "info": 2}
     findings = sorted(run["result"]["findings"], key=lambda f: (order.get(f["severity"], 3), -f["penalty"]))
-    return page(request, "check.html", run=run, findings=findings, history=history)
+    from inboxtrace.feedback import dmarc_summary, tls_summary
+
+    store = _store(request)  # what receivers reported about the domain (inboxtrace dmarc/tlsrpt ingest)
+    dmarc = dmarc_summary(store, domain=run["domain"]).to_dict()
+    tls = tls_summary(store, domain=run["domain"]).to_dict()
+    return page(request, "check.html", run=run, findings=findings, history=history, dmarc=dmarc, tls=tls)
 
 
 @router.get("/explain", dependencies=[READ])
@@ -247,23 +266,31 @@ async def ingest_upload(
             if size > limit:
                 break
             tmp.write(chunk)
+    from inboxtrace.uploads import KINDS, start_upload
+
     path = Path(tmp.name)
     name = upload.filename or "upload"
-    try:
-        if size > limit:
-            raise HTTPException(413, f"the upload is larger than the limit of {limit:,} bytes")
-        if size == 0:
-            return page(
-                request, "ingest.html", status=400, result=None, error="the file is empty", limit=limit
-            )
-        fn = api.ingest_bounce_file if kind == "bounces" else api.ingest_log_file
-        try:
-            result = await run_in_threadpool(fn, request, path, name)
-        except InputError as exc:
-            return page(request, "ingest.html", status=400, result=None, error=str(exc), limit=limit)
-    finally:
+    if size > limit:
         path.unlink(missing_ok=True)
-    return page(request, "ingest.html", result=result, kind=kind, error=None, limit=limit)
+        raise HTTPException(413, f"the upload is larger than the limit of {limit:,} bytes")
+    error = "the file is empty" if size == 0 else None if kind in KINDS else "choose logs or bounces"
+    if error:
+        path.unlink(missing_ok=True)
+        return page(request, "ingest.html", status=400, result=None, error=error, limit=limit)
+    job_id = await run_in_threadpool(start_upload, _store(request), path, kind, name, background=True)
+    return RedirectResponse(f"/ingest/jobs/{job_id}", status_code=303)
+
+
+@router.get("/ingest/jobs/{job_id}", dependencies=[READ])
+def ingest_job_page(request: Request, job_id: str) -> HTMLResponse:
+    """An upload being ingested: its progress (the page reloads itself every second, no script
+    needed), then its summary or why it failed."""
+    from inboxtrace.store.ingest_jobs import get_job
+
+    job = get_job(_store(request), job_id[:64])
+    if job is None:
+        raise HTTPException(404, "no such ingest job")
+    return page(request, "ingest_job.html", job=job.to_dict(), limit=request.app.state.config.max_upload)
 
 
 def _safe_next(target: str | None) -> str:

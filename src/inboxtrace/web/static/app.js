@@ -2,13 +2,15 @@
 (function () {
   "use strict";
 
-  // Activity: fetch the first page's rows again every few seconds, so new events show up.
+  // Activity: fetch the first page's rows again when the server says the store has news (an
+  // EventSource on the page's event stream), or every few seconds where there is no EventSource.
   var rows = document.querySelector("tbody[data-live]");
   if (rows) {
     var url = rows.getAttribute("data-live");
-    var every = Math.max(2, parseInt(rows.getAttribute("data-poll"), 10) || 5) * 1000;
-    var poll = function () {
-      if (document.hidden) { return; }
+    var busy = false, again = false;
+    var refresh = function () {
+      if (busy) { again = true; return; }
+      busy = true;
       fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) {
@@ -22,9 +24,21 @@
             rows.setAttribute("data-updated", String(Date.now()));
           }
         })
-        .catch(function () { /* offline for a moment: try again next time */ });
+        .catch(function () { /* offline for a moment: the next change tries again */ })
+        .then(function () {
+          busy = false;
+          if (again) { again = false; refresh(); }
+        });
     };
-    setInterval(poll, every);
+    var events = rows.getAttribute("data-events");
+    if (events && window.EventSource) {
+      var source = new EventSource(events);
+      source.addEventListener("change", refresh);
+      source.addEventListener("ready", function () { rows.setAttribute("data-stream", "open"); });
+    } else {
+      var every = Math.max(2, parseInt(rows.getAttribute("data-poll"), 10) || 5) * 1000;
+      setInterval(function () { if (!document.hidden) { refresh(); } }, every);
+    }
   }
 
   // Message page: copy "what to send the receiver's postmaster".
@@ -66,6 +80,11 @@
       xhr.open("POST", form.action);
       xhr.upload.onprogress = function (e) { if (e.lengthComputable) { bar.value = 100 * e.loaded / e.total; } };
       xhr.onload = function () {
+        // accepted: the upload is now a job, whose page shows its progress
+        if (xhr.status === 200 && xhr.responseURL && xhr.responseURL.indexOf("/ingest/jobs/") > 0) {
+          window.location.assign(xhr.responseURL);
+          return;
+        }
         var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
         var main = doc.querySelector("main");
         if (main) { document.querySelector("main").replaceWith(document.importNode(main, true)); }
