@@ -276,10 +276,10 @@ def _minute_of_events(start: float, deliveries: int, run: str) -> list[bytes]:
     return [json.dumps(items[i : i + 50]).encode() for i in range(0, len(items), 50)]
 
 
-def alerts_run(deliveries: int, per_event_ms: float | None) -> None:
+def alerts_run(deliveries: int, per_event_ms: float | None, store_path: Path | None = None) -> None:
     """Alert evaluation on a store of ``deliveries`` deliveries (a week of them) beside the cost
     of ingesting the minute of events between two evaluations (the server evaluates once a minute)."""
-    from inboxtrace.alerts import evaluate, load_config
+    from inboxtrace.alerts import evaluate, latest_time, load_config
     from inboxtrace.esp import EspSettings, provider
     from inboxtrace.store import open_store
     from inboxtrace.store.esp import write_events
@@ -288,13 +288,19 @@ def alerts_run(deliveries: int, per_event_ms: float | None) -> None:
     sendgrid = provider("sendgrid", EspSettings())
     per_minute = max(1, round(deliveries / (WEEK / 60)))  # the store's own average rate
     with tempfile.TemporaryDirectory(dir=os.environ.get("INBOXTRACE_BENCH_TMP")) as tmp:
-        t = time.perf_counter()
-        newest = build_history(Path(tmp) / "big.db", deliveries)
-        print(
-            f"  built a store of {deliveries:,} deliveries over a week in {time.perf_counter() - t:.0f} s",
-            flush=True,
-        )
-        with open_store(f"sqlite:///{tmp}/big.db") as store:
+        path = Path(tmp) / "big.db"
+        if store_path is None:
+            t = time.perf_counter()
+            newest = build_history(path, deliveries)
+            print(
+                f"  built a store of {deliveries:,} deliveries over a week in {time.perf_counter() - t:.0f} s",
+                flush=True,
+            )
+        else:  # a store built by an earlier run (--store), used as it is
+            path = store_path
+            with open_store(f"sqlite:///{path}", must_exist=True) as found:
+                newest = float(latest_time(found) or 1.0) - 1.0
+        with open_store(f"sqlite:///{path}") as store:
 
             def timed(at: float) -> float:
                 cpu = time.process_time()
@@ -345,6 +351,9 @@ def main() -> int:
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--deliveries", type=int, default=10_000_000, help="stored deliveries for the alert run")
     ap.add_argument("--no-alerts", action="store_true")
+    ap.add_argument(
+        "--store", type=Path, help="for the alert run: a store built before (SQLite file), not rebuilt"
+    )
     a = ap.parse_args()
     print("webhook ingestion on loopback (signed SendGrid requests, every event new):", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -361,7 +370,7 @@ def main() -> int:
                 webhook_run(pg.create_database(f"w{b}"), "postgresql", a.seconds, b, a.connections)
     if not a.no_alerts:
         print("alert evaluation beside ingest:", flush=True)
-        alerts_run(a.deliveries, per_event)
+        alerts_run(a.deliveries, per_event, a.store)
     return 0
 
 

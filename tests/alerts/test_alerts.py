@@ -239,7 +239,7 @@ def test_server_loop_and_api(db: str, config: AlertConfig, receiver: Receiver) -
 def test_baselines_are_cached_until_their_window_moves(db: str, config: AlertConfig) -> None:
     import sqlalchemy as sa
 
-    from inboxtrace.alerts.baselines import StoredBaselines
+    from inboxtrace.alerts.baselines import StoredCounts
     from inboxtrace.alerts.metrics import Window, observe
     from inboxtrace.store.alerts import alert_baselines
 
@@ -254,10 +254,10 @@ def test_baselines_are_cached_until_their_window_moves(db: str, config: AlertCon
         rule = config.rules[0]
         w, base = Window(at - 900, at), Window(at - 4500, at - 900)
         with store.begin() as conn:
-            cached = StoredBaselines(conn, store)
+            cached = StoredCounts(conn, store)
             again = observe(conn, rule, w, base, cached)
             assert cached.hits == 1
-            moved = StoredBaselines(conn, store)
+            moved = StoredCounts(conn, store)
             observe(conn, rule, Window(at - 300, at + 600), Window(at - 3900, at - 300), moved)
             assert moved.hits == 0  # the window moved by 10 minutes: recomputed
         with store.connect() as conn:
@@ -291,7 +291,7 @@ def test_hour_windows_are_summed_from_minutes_counted_once(tmp_path: Path, confi
     """An hour's window is the sum of minutes counted once (plus its two partial minutes): the
     same observations as counting its rows; a minute later only the new and unsettled minutes
     are counted."""
-    from inboxtrace.alerts.baselines import SETTLE_MINUTE, StoredWindows
+    from inboxtrace.alerts.baselines import MINUTE, SETTLE, StoredCounts
     from inboxtrace.alerts.metrics import Window, observe
 
     def seen(obs: list) -> dict:  # type: ignore[type-arg]
@@ -308,21 +308,21 @@ def test_hour_windows_are_summed_from_minutes_counted_once(tmp_path: Path, confi
                 with store.connect() as conn:
                     exact = seen(observe(conn, rule, w, base))
                 with store.begin() as conn:
-                    minutes = StoredWindows(conn, store, at=at)
-                    summed = seen(observe(conn, rule, w, base, windows=minutes))
+                    minutes = StoredCounts(conn, store, at=at)
+                    summed = seen(observe(conn, rule, w, base, minutes))
                 assert summed == exact
-                counts.append(minutes.minutes_counted)
+                counts.append(minutes.counted[MINUTE])
             if rule.metric != "blocklisting":
                 assert sum(v for v, _, _ in exact.values()) > 0
             # the first time all 59 whole minutes; then the one that passed and those counted
-            # less than SETTLE_MINUTE after their end
-            assert counts == [59, 1 + int(SETTLE_MINUTE // 60)]
+            # less than SETTLE[MINUTE] after their end
+            assert counts == [59, 1 + int(SETTLE[MINUTE] // 60)]
 
 
 def test_long_baselines_are_summed_from_hours_counted_once(tmp_path: Path, config: AlertConfig) -> None:
     """A two-day baseline is the sum of hours counted once (plus its two partial hours): the same
     rates as counting its rows, and moving it on counts only the new hours and those not final."""
-    from inboxtrace.alerts.baselines import StoredBaselines
+    from inboxtrace.alerts.baselines import HOUR, StoredCounts
     from inboxtrace.alerts.metrics import Window, observe
 
     rule = next(r for r in config.rules if r.metric == "bounce_rate" and r.by == "provider")
@@ -333,13 +333,13 @@ def test_long_baselines_are_summed_from_hours_counted_once(tmp_path: Path, confi
             with store.connect() as conn:
                 exact = {o.key: (o.baseline, o.baseline_volume) for o in observe(conn, rule, w, base)}
             with store.begin() as conn:
-                hours = StoredBaselines(conn, store, at=at)
+                hours = StoredCounts(conn, store, at=at)
                 summed = {o.key: (o.baseline, o.baseline_volume) for o in observe(conn, rule, w, base, hours)}
             assert set(exact) == {"gmail", "yahoo", "(unknown)"} and all(n > 100 for _, n in exact.values())
             assert summed == {k: (pytest.approx(v), n) for k, (v, n) in exact.items()}
             # the first time every whole hour of the two days; two hours later only the two new
             # ones (the others were counted at least an hour after they ended: final)
-            assert hours.hours_counted == (47 if at == t0 + 55 * 3600 + 1234.0 else 2)
+            assert hours.counted[HOUR] == (47 if at == t0 + 55 * 3600 + 1234.0 else 2)
 
 
 @pytest.mark.postgres

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -45,27 +45,39 @@ class Window:
 
 # per group key: (value, volume) over a baseline window
 BaselineValues = dict[str, tuple[float, int]]
-# (rule, baseline window, how to compute it) -> the values, computed or from a cache
-Baselines = Callable[["Rule", Window, Callable[[Window], BaselineValues]], BaselineValues]
-
-
-def computed(rule: Rule, base: Window, compute: Callable[[Window], BaselineValues]) -> BaselineValues:
-    """No cache: compute the baseline now."""
-    return compute(base)
 
 
 # What a window holds for one group key, in a form that adds up over consecutive periods:
 # {"n": {name: number}, "r": {reply: count}, "x": [up to 3 examples, newest first]}
 Tally = dict[str, Any]
 Tallies = dict[str, Tally]
-# (rule, window, how to count it) -> its tallies, counted or from a cache
-Windows = Callable[["Rule", Window, Callable[[Window], Tallies]], Tallies]
 _REPLIES_KEPT = 20  # per key and period: the most frequent replies
 
 
-def counted(rule: Rule, w: Window, compute: Callable[[Window], Tallies]) -> Tallies:
-    """No cache: count the window now."""
-    return compute(w)
+class Counts(Protocol):
+    """Where a metric gets its baseline values and window tallies: counted now from the rows
+    (:data:`DIRECT`) or from the store's cached counts (:class:`inboxtrace.alerts.baselines.StoredCounts`)."""
+
+    def baseline(
+        self, rule: Rule, base: Window, compute: Callable[[Window], BaselineValues]
+    ) -> BaselineValues: ...
+
+    def window(self, rule: Rule, w: Window, compute: Callable[[Window], Tallies]) -> Tallies: ...
+
+
+class _Direct:
+    """No cache: everything counted now."""
+
+    def baseline(
+        self, rule: Rule, base: Window, compute: Callable[[Window], BaselineValues]
+    ) -> BaselineValues:
+        return compute(base)
+
+    def window(self, rule: Rule, w: Window, compute: Callable[[Window], Tallies]) -> Tallies:
+        return compute(w)
+
+
+DIRECT: Counts = _Direct()
 
 
 def tally(n: dict[str, Any], replies: Counter[str] | None = None, examples: list[Any] | None = None) -> Tally:
@@ -207,13 +219,7 @@ def _evidence(
 
 
 def bounce_rates(
-    conn: Connection,
-    rule: Rule,
-    w: Window,
-    base: Window,
-    baselines: Baselines = computed,
-    *,
-    windows: Windows = counted,
+    conn: Connection, rule: Rule, w: Window, base: Window, source: Counts = DIRECT
 ) -> list[Observation]:
     hard_only = rule.metric == "hard_bounce_rate"
 
@@ -222,11 +228,11 @@ def bounce_rates(
         failed = c["hard"] if hard_only else sum(c[s] for s in _FAILED)
         return (100.0 * failed / total if total else 0.0), total
 
-    tallies = windows(
+    tallies = source.window(
         rule, w, lambda win: {k: tally(c) for k, c in _state_counts(conn, rule.by, win).items()}
     )
     now: dict[str, Counter[str]] = {k: Counter(t["n"]) for k, t in tallies.items()}
-    before = baselines(
+    before = source.baseline(
         rule, base, lambda win: {k: rate(c) for k, c in _state_counts(conn, rule.by, win).items()}
     )
 
@@ -253,13 +259,7 @@ def _throttled(attempt: list[Any]) -> bool:
 
 
 def throttling(
-    conn: Connection,
-    rule: Rule,
-    w: Window,
-    base: Window,
-    baselines: Baselines = computed,
-    *,
-    windows: Windows = counted,
+    conn: Connection, rule: Rule, w: Window, base: Window, source: Counts = DIRECT
 ) -> list[Observation]:
     """Deferred attempts with throttling replies (421, 4.7.x, reason ratelimited), per group, as a
     share of all attempts of the deliveries active in the window."""
@@ -313,7 +313,7 @@ def throttling(
     # counted over the whole window, never summed from shorter periods: a delivery's throttled
     # attempts and its final state fall in different minutes
     now = tallies(w)
-    before = baselines(
+    before = source.baseline(
         rule,
         base,
         lambda win: {k: ((100.0 * t[1] / t[0]) if t[0] else 0.0, t[0]) for k, t in scan(win)[0].items()},
@@ -334,13 +334,7 @@ def throttling(
 
 
 def complaint_rates(
-    conn: Connection,
-    rule: Rule,
-    w: Window,
-    base: Window,
-    baselines: Baselines = computed,
-    *,
-    windows: Windows = counted,
+    conn: Connection, rule: Rule, w: Window, base: Window, source: Counts = DIRECT
 ) -> list[Observation]:
     """Spam complaints reported by ESPs ÷ deliveries they reported, in the window."""
     from inboxtrace.store.esp import esp_events
@@ -364,9 +358,9 @@ def complaint_rates(
 
     now: dict[str, Counter[str]] = {
         k: Counter(t["n"])
-        for k, t in windows(rule, w, lambda win: {k: tally(c) for k, c in counts(win).items()}).items()
+        for k, t in source.window(rule, w, lambda win: {k: tally(c) for k, c in counts(win).items()}).items()
     }
-    before = baselines(
+    before = source.baseline(
         rule,
         base,
         lambda win: {
@@ -410,13 +404,7 @@ def list_names(reply: str) -> set[str]:
 
 
 def blocklistings(
-    conn: Connection,
-    rule: Rule,
-    w: Window,
-    base: Window,
-    baselines: Baselines = computed,
-    *,
-    windows: Windows = counted,
+    conn: Connection, rule: Rule, w: Window, base: Window, source: Counts = DIRECT
 ) -> list[Observation]:
     """Blocklists named by the receivers' replies in the window; ``baseline`` is how often the
     baseline period named them (a listing is new when that is 0)."""
@@ -467,8 +455,10 @@ def blocklistings(
             for name, n in seen.items()
         }
 
-    now = windows(rule, w, tallies)
-    before = baselines(rule, base, lambda win: {k: (float(n), n) for k, n in scan(win, False)[0].items()})
+    now = source.window(rule, w, tallies)
+    before = source.baseline(
+        rule, base, lambda win: {k: (float(n), n) for k, n in scan(win, False)[0].items()}
+    )
     out = []
     for name, t in now.items():
         n = int(t["n"]["n"])
@@ -483,13 +473,7 @@ def blocklistings(
 
 
 def placement_inbox(
-    conn: Connection,
-    rule: Rule,
-    w: Window,
-    base: Window,
-    baselines: Baselines = computed,
-    *,
-    windows: Windows = counted,
+    conn: Connection, rule: Rule, w: Window, base: Window, source: Counts = DIRECT
 ) -> list[Observation]:
     """The inbox share of the latest placement test checked in the window."""
     from inboxtrace.store.placement import placement_results
@@ -542,13 +526,7 @@ def _latest_runs(conn: Connection, w: Window, base: Window) -> dict[str, list[An
 
 
 def check_score_drop(
-    conn: Connection,
-    rule: Rule,
-    w: Window,
-    base: Window,
-    baselines: Baselines = computed,
-    *,
-    windows: Windows = counted,
+    conn: Connection, rule: Rule, w: Window, base: Window, source: Counts = DIRECT
 ) -> list[Observation]:
     """Points the latest sender check of a domain lost against the best run before it (in the
     baseline period); what got worse as evidence."""
@@ -584,13 +562,7 @@ def check_score_drop(
 
 
 def check_blocklistings(
-    conn: Connection,
-    rule: Rule,
-    w: Window,
-    base: Window,
-    baselines: Baselines = computed,
-    *,
-    windows: Windows = counted,
+    conn: Connection, rule: Rule, w: Window, base: Window, source: Counts = DIRECT
 ) -> list[Observation]:
     """Blocklist listings in the latest sender check of each domain (one observation per listing:
     the alert starts with the first run that shows it and ends with the first that does not)."""
@@ -635,15 +607,9 @@ METRIC_FUNCS = {
 
 
 def observe(
-    conn: Connection,
-    rule: Rule,
-    w: Window,
-    base: Window,
-    baselines: Baselines = computed,
-    *,
-    windows: Windows = counted,
+    conn: Connection, rule: Rule, w: Window, base: Window, source: Counts = DIRECT
 ) -> list[Observation]:
-    return METRIC_FUNCS[rule.metric](conn, rule, w, base, baselines, windows=windows)
+    return METRIC_FUNCS[rule.metric](conn, rule, w, base, source)
 
 
 def add_evidence(conn: Connection, rule: Rule, obs: Observation, w: Window) -> None:
@@ -653,17 +619,15 @@ def add_evidence(conn: Connection, rule: Rule, obs: Observation, w: Window) -> N
 
 
 __all__ = [
+    "DIRECT",
     "METRIC_FUNCS",
     "BaselineValues",
-    "Baselines",
+    "Counts",
     "Observation",
     "Tallies",
     "Window",
-    "Windows",
     "add_evidence",
     "add_tallies",
-    "computed",
-    "counted",
     "list_names",
     "observe",
 ]

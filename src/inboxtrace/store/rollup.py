@@ -22,6 +22,7 @@ How it stays equal to the rows, whatever writes them:
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,14 +115,24 @@ def _counts(where: Sequence[Any], sign: int) -> tuple[Any, Any]:
     return rcpts, msgs
 
 
-def _add_deltas(conn: Connection, where: Sequence[Any], sign: int) -> None:
-    rcpts, msgs = _counts(where, sign)
+@functools.cache
+def _delta_inserts(sign: int) -> tuple[Any, Any]:
+    """The two ``INSERT ... SELECT`` of the deltas of the messages in the bound list ``keys``,
+    built once (building them costs more than running them for a webhook's few rows)."""
+    rcpts, msgs = _counts([log_deliveries.c.mkey.in_(sa.bindparam("keys", expanding=True))], sign)
     cols = [*_KEYS, "n", "kind"]
-    conn.execute(sa.insert(rollup_delta).from_select(cols, rcpts.add_columns(sa.literal("r"))))
     per_day = msgs.subquery()
     blank = [sa.literal(NONE) for _ in range(4)]
     rows = sa.select(per_day.c.day, per_day.c.notice, *blank, per_day.c.n, sa.literal("m"))
-    conn.execute(sa.insert(rollup_delta).from_select(cols, rows))
+    return (
+        sa.insert(rollup_delta).from_select(cols, rcpts.add_columns(sa.literal("r"))),
+        sa.insert(rollup_delta).from_select(cols, rows),
+    )
+
+
+def _add_deltas(conn: Connection, keys: Sequence[str], sign: int) -> None:
+    for stmt in _delta_inserts(sign):
+        conn.execute(stmt, {"keys": list(keys)})
 
 
 @contextlib.contextmanager
@@ -134,10 +145,10 @@ def counting(conn: Connection, mkeys: Sequence[str]) -> Iterator[None]:
         return
     chunks = [keys[i : i + 500] for i in range(0, len(keys), 500)]
     for chunk in chunks:
-        _add_deltas(conn, [log_deliveries.c.mkey.in_(chunk)], -1)
+        _add_deltas(conn, chunk, -1)
     yield
     for chunk in chunks:
-        _add_deltas(conn, [log_deliveries.c.mkey.in_(chunk)], +1)
+        _add_deltas(conn, chunk, +1)
 
 
 @contextlib.contextmanager
