@@ -21,6 +21,7 @@ from inboxtrace.ingest import ingest
 from inboxtrace.store import open_store, rollup
 from inboxtrace.timeline.reader import PARALLEL_MIN_BYTES
 from tests.conftest import generated_log
+from tests.helpers.dask import local_cluster
 from tests.integration.test_split_ingests import rows
 from tests.rigs.postgres import PostgresRig
 
@@ -59,17 +60,9 @@ def backfill_on_local_cluster(
 ) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """``inboxtrace ingest --json --db URL --cluster ADDRESS FILES`` against a fresh Dask
     LocalCluster (2 worker processes on loopback): the run, and the tasks the workers ran."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    with LocalCluster(
-        # the scheduler's HTTP server always starts: on a free port, not 8787 (another run may hold it)
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",
-    ) as cluster:
-        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+    with local_cluster() as cluster:
         argv = ["ingest", "--json", "--db", url, "--cluster", cluster.scheduler_address, *files]
         res = subprocess.run(
             [sys.executable, "-c", CODE, *argv], capture_output=True, text=True, check=False, timeout=600
