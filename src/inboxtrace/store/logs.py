@@ -296,6 +296,17 @@ class _Classifier:
 
 
 @dataclass(slots=True)
+class BatchChanges:
+    """What one written batch changed: the stored delivery rows of the messages it met (by
+    (mkey, recipient), all of each message's), the delivery rows it wrote that differ from them,
+    and per message (its sender as stored, None when new; its sender now; its queue id)."""
+
+    old: dict[tuple[str, str], dict[str, Any]]
+    changed: list[dict[str, Any]]
+    senders: dict[str, tuple[str | None, str | None, str]]
+
+
+@dataclass(slots=True)
 class _MsgRow:
     row: dict[str, Any]
     existed: bool
@@ -464,11 +475,10 @@ class LogWriter:
         # Called when a batch is handed over for writing; may return an action to run once that
         # batch is committed (ingest saves its resume position there).
         self.on_flush: Callable[[], Callable[[], None] | None] | None = None
-        # Wraps each batch's writes, inside its transaction, given the keys of the messages it
-        # changes (ingest counts them for the overview's rollup: store.rollup.counting)
-        self.on_write: Callable[[Connection, list[str]], contextlib.AbstractContextManager[None]] | None = (
-            None
-        )
+        # Called inside each batch's transaction, after its writes, with what it changed (ingest
+        # counts it for the overview's rollup: store.rollup.record_batch)
+        self.on_write: Callable[[Connection, BatchChanges], None] | None = None
+        self._changes = BatchChanges({}, [], {})
         self._rows = RowMaker()
         self._nq_seen: dict[tuple[str, str], int] = {}
         stmt = store.insert(log_messages)
@@ -518,10 +528,10 @@ class LogWriter:
         with self.store.begin() as conn:
             msg_rows, deliv_rows = self._prepare(conn, batch)
             after = self.on_flush() if self.on_flush is not None else None
-            keys = [r["mkey"] for r in msg_rows] + [r["mkey"] for r in deliv_rows]
-            with self.on_write(conn, keys) if self.on_write is not None else contextlib.nullcontext():
-                self.store.bulk(conn, self._msg_stmt, msg_rows)
-                self.store.bulk(conn, self._deliv_stmt, deliv_rows)
+            self.store.bulk(conn, self._msg_stmt, msg_rows)
+            self.store.bulk(conn, self._deliv_stmt, deliv_rows)
+            if self.on_write is not None:
+                self.on_write(conn, self._changes)
         if after is not None:
             after()
 
@@ -646,6 +656,10 @@ class LogWriter:
             r.row for r in rows.values() if not r.existed or (r.stored is not None and r.row != r.stored)
         ]
         changed = [row for key, row in deliv_rows.items() if old_deliv.get(key) != row]
+        if self.on_write is not None:
+            senders = {k: ((r.stored or r.row)["sender"] if r.existed else None, r.row["sender"], r.row["queue_id"])
+                       for k, r in rows.items()}  # fmt: skip
+            self._changes = BatchChanges(old_deliv, changed, senders)
         return msg_rows, changed
 
     def _rederive(
@@ -984,9 +998,9 @@ _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circu
 @db_errors
 def write_messages(store: Store, messages: Iterable[Message], batch_size: int = 2000) -> WriteCounts:
     """Store ``messages`` idempotently; returns what was written."""
-    from inboxtrace.store.rollup import counting
+    from inboxtrace.store.rollup import record_batch
 
     with LogWriter(store, batch_size) as w:
-        w.on_write = counting
+        w.on_write = record_batch
         w.add_many(messages)
     return w.counts
