@@ -23,11 +23,18 @@ What the figures mean (read this before quoting them):
 * **Sisimai 4.25** (Debian's libsisimai-perl) on the same files, its reasons mapped to the
   December 2025 vocabulary. The corpus is Sisimai's own test set (its labels come from a later
   Sisimai), so Sisimai is never held out: its figure is whole-corpus only.
+* **other public corpus, never tuned on** (``--flufl DIR``): the test bounces that the flufl.bounce
+  library (GNU Mailman's bounce detector, LGPL-3) ships with its expected failed addresses, read
+  from Debian's python3-flufl.bounce where it is installed (nothing is copied into this
+  repository). Its answers are addresses and permanent/temporary, no reasons, so it measures
+  finding the failed recipients: inboxtrace and Sisimai 4.25 side by side on the same files.
+  Nobody may change a rule because of this figure: it is kept as a measure of mail never seen.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import collections
 import contextlib
 import importlib
@@ -43,6 +50,8 @@ from pathlib import Path
 from inboxtrace.bounces import iter_path, parse_bounce
 from inboxtrace.bounces.formats import text as text_formats
 from inboxtrace.codes.rules import provider_rules
+from inboxtrace.model.bounce import BounceKind
+from inboxtrace.model.reply import ReplyClass
 
 # the module, not the function that inboxtrace.codes exports under the same name
 classify_module = importlib.import_module("inboxtrace.codes.classify")
@@ -108,7 +117,11 @@ _SISIMAI_SCRIPT = r"""
 use strict; use warnings; use Sisimai;
 for my $f (@ARGV) {
     my $v = Sisimai->make($f, 'delivered' => 1, 'vacation' => 1) || [];
-    for my $d (@$v) { print join("\t", $f, $d->reason, $d->softbounce == 0 ? 1 : 0), "\n"; }
+    for my $d (@$v) {
+        my $a = $d->recipient ? $d->recipient->address : '';
+        print join("\t", $f, $d->reason, $d->softbounce == 0 ? 1 : 0, $a,
+                   $d->deliverystatus // '', $d->action // ''), "\n";
+    }
 }
 """
 
@@ -245,7 +258,17 @@ def score_one(
             extra.add(item, label)
 
 
-def sisimai_reasons(corpus: Path, names: list[str]) -> dict[str, list[tuple[str, bool]]]:
+@dataclass(frozen=True)
+class SisimaiRow:
+    reason: str
+    hard: bool
+    address: str
+    status: str
+    action: str
+
+
+def sisimai_rows(files: list[Path]) -> dict[str, list[SisimaiRow]]:
+    """What Sisimai 4.25 makes of each file, by file name (in the order it lists recipients)."""
     perl = shutil.which("perl")
     if (
         perl is None
@@ -256,16 +279,132 @@ def sisimai_reasons(corpus: Path, names: list[str]) -> dict[str, list[tuple[str,
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "sisimai.pl"
         script.write_text(_SISIMAI_SCRIPT)
-        files = [str(corpus / "emails" / n) for n in names]
-        out = subprocess.run([perl, str(script), *files], check=False, capture_output=True, text=True)
+        args = [str(f) for f in files]
+        out = subprocess.run([perl, str(script), *args], check=False, capture_output=True, text=True)
     if out.returncode:
         print(f"sisimai: perl failed ({out.returncode}): {out.stderr.strip()[-500:]}")
         sys.exit(1)
-    got: dict[str, list[tuple[str, bool]]] = collections.defaultdict(list)
+    got: dict[str, list[SisimaiRow]] = collections.defaultdict(list)
     for line in out.stdout.splitlines():
-        path, reason, hard = line.rsplit("\t", 2)
-        got[Path(path).name].append((_SISIMAI_MERGED.get(reason, reason), hard == "1"))
+        path, reason, hard, address, status, action = line.split("\t")
+        row = SisimaiRow(_SISIMAI_MERGED.get(reason, reason), hard == "1", address, status, action)
+        got[Path(path).name].append(row)
     return got
+
+
+def sisimai_reasons(corpus: Path, names: list[str]) -> dict[str, list[tuple[str, bool]]]:
+    rows = sisimai_rows([corpus / "emails" / n for n in names])
+    return {name: [(r.reason, r.hard) for r in got] for name, got in rows.items()}
+
+
+# --- another public corpus with its own expected answers, never tuned on ---------------------
+
+FLUFL_DATA = Path("/usr/lib/python3/dist-packages/flufl/bounce/tests/data")
+
+
+def flufl_expected(data: Path) -> dict[str, dict[str, bool]]:
+    """file -> {failed address (lower case): temporary?} from the package's own test table.
+
+    The table (``testing/helpers.py``, ``DATA``) lists per detector and file the addresses that
+    detector must return, with a flag for temporary failures; a file's answer is the union over
+    its detectors (an empty union: no failed address in it). It is read as a literal, never run.
+    """
+    helpers = data.parent.parent / "testing" / "helpers.py"
+    tree = ast.parse(helpers.read_text(encoding="utf-8"))
+    table: object = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "DATA" for t in node.targets
+        ):
+            table = ast.literal_eval(node.value)
+    if not isinstance(table, tuple):
+        raise SystemExit(f"flufl: no DATA table in {helpers}")
+    out: dict[str, dict[str, bool]] = collections.defaultdict(dict)
+    for entry in table:
+        _detector, name, addresses = entry[:3]
+        temporary = bool(entry[3]) if len(entry) > 3 else False
+        out[name]  # a file listed with no address still has an answer: none failed
+        for address in addresses:
+            out[name][address.decode().lower()] = temporary
+    return dict(out)
+
+
+@dataclass
+class Found:
+    """One tool's measures on a corpus with expected failed addresses."""
+
+    files: int = 0  # files with at least one expected address
+    any_found: int = 0  # ... of which the tool named at least one of them
+    exact: int = 0  # ... of which the tool named exactly the expected set
+    quiet_files: int = 0  # files whose answer is "no failed address"
+    quiet_ok: int = 0  # ... where the tool named none either
+    temp_ok: int = 0  # expected addresses found, permanent/temporary as expected
+    temp_n: int = 0
+
+    def add(self, want: dict[str, bool], got: dict[str, bool]) -> None:
+        if not want:
+            self.quiet_files += 1
+            self.quiet_ok += not got
+            return
+        self.files += 1
+        self.any_found += bool(want.keys() & got.keys())
+        self.exact += want.keys() == got.keys()
+        for address in want.keys() & got.keys():
+            self.temp_n += 1
+            self.temp_ok += want[address] == got[address]
+
+    def line(self, label: str) -> str:
+        def pct(a: int, b: int) -> str:
+            return f"{a}/{b} = {100 * a / max(b, 1):5.1f}%"
+
+        return (
+            f"{label:<12} failed recipient found {pct(self.any_found, self.files)}   "
+            f"addresses exactly right {pct(self.exact, self.files)}   "
+            f"permanent/temporary {pct(self.temp_ok, self.temp_n)}   "
+            f"no failure where none {pct(self.quiet_ok, self.quiet_files)}"
+        )
+
+
+def inboxtrace_failed(path: Path) -> dict[str, bool]:
+    """Failed (or delayed) recipients of the bounces in a file: address -> temporary?"""
+    out: dict[str, bool] = {}
+    for item in iter_path(path):
+        report = parse_bounce(item.data, item.source)
+        if report.kind is not BounceKind.DSN:
+            continue
+        for r in report.recipients:
+            if r.verdict.reply_class is not ReplyClass.SUCCESS:
+                temporary = r.action == "delayed" or r.verdict.reply_class is ReplyClass.TRANSIENT
+                out[r.recipient.lower()] = temporary
+    return out
+
+
+def sisimai_failed(rows: list[SisimaiRow]) -> dict[str, bool]:
+    out: dict[str, bool] = {}
+    for r in rows:
+        if r.reason in ("delivered", "vacation", "feedback") or not r.address:
+            continue
+        out[r.address.lower()] = r.action == "delayed" or r.status.startswith("4")
+    return out
+
+
+def flufl_measure(data: Path, with_sisimai: bool) -> None:
+    if not (data / "postfix_01.txt").is_file():
+        print(f"flufl: no test bounces at {data} (apt-get install python3-flufl.bounce)")
+        sys.exit(1)
+    want = flufl_expected(data)
+    files = sorted(want)
+    mine = Found()
+    for name in files:
+        mine.add(want[name], inboxtrace_failed(data / name))
+    print(f"\nother public corpus, never tuned on: flufl.bounce tests ({len(files)} files, {data})")
+    print(mine.line("inboxtrace"))
+    if with_sisimai:
+        rows = sisimai_rows([data / n for n in files])
+        theirs = Found()
+        for name in files:
+            theirs.add(want[name], sisimai_failed(rows.get(name, [])))
+        print(theirs.line("sisimai 4.25"))
 
 
 def main() -> None:
@@ -275,6 +414,10 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=default_corpus())
     parser.add_argument("--no-sisimai", action="store_true")
     parser.add_argument("--misses", action="store_true", help="list the held-out disagreements")
+    parser.add_argument(
+        "--flufl", type=Path, default=FLUFL_DATA, help="flufl.bounce's test bounces (never tuned on)"
+    )
+    parser.add_argument("--no-flufl", action="store_true")
     args = parser.parse_args()
     corpus: Path = args.corpus
     labels = load_labels(corpus)
@@ -347,6 +490,8 @@ def main() -> None:
         "switched off; the generic phrases stay on (which files they were widened for is not\n"
         "recorded), so it is an upper bound for a family never seen. See the docstring."
     )
+    if not args.no_flufl:
+        flufl_measure(args.flufl, not args.no_sisimai)
     if args.misses:
         print("\nheld-out disagreements:")
         for fold in sorted(held):

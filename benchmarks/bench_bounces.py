@@ -13,6 +13,7 @@ import argparse
 import collections
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -20,6 +21,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bytecode_ready import ensure_bytecode
 
 from inboxtrace.bounces import iter_path, parse_bounce, read_bounces
 from inboxtrace.model.bounce import BounceKind
@@ -40,6 +43,17 @@ print "$n\n";
 
 def default_corpus() -> Path:
     return Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus" / "bounces"
+
+
+def _reviewed_whys(path: Path) -> dict[str, str]:
+    """``file#i field`` -> the ``; why: ...`` a reviewer wrote on that disagreement (kept on rewrite)."""
+    out: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            entry, _, note = line.partition("  #!")
+            if entry and "; why:" in note:
+                out[entry.rsplit(" ", 1)[0]] = "; why:" + note.split("; why:", 1)[1]
+    return out
 
 
 def accuracy(corpus: Path, show: int, write_known: Path | None = None) -> tuple[float, int]:
@@ -92,8 +106,10 @@ def accuracy(corpus: Path, show: int, write_known: Path | None = None) -> tuple[
         head = [
             "#! Reviewed disagreements with labels.jsonl: file#recipient field value-inboxtrace-gives.",
             "#! Written by benchmarks/bench_bounces.py --write-known; the corpus test checks them too.",
-            "#! Fix them with general rules, never per-file ones.",
+            '#! Fix them with general rules, never per-file ones. "why:" says why the label is debatable.',
         ]
+        whys = _reviewed_whys(write_known)
+        known = [line + whys.get(line.split("  #!", 1)[0].rsplit(" ", 1)[0], "") for line in known]
         write_known.write_text("\n".join([*head, *known]) + "\n", encoding="utf-8")
     n = len(labels)
     print(f"reason agreement     : {ok}/{n} = {100 * ok / n:.1f}%   (target >= 97%)")
@@ -133,10 +149,19 @@ def _clear_input_caches() -> int:
     return cleared
 
 
-def _run(cmd: list[str]) -> float:
+_CPU: dict[str, list[float]] = collections.defaultdict(list)  # label -> CPU-seconds of each cold run
+
+
+def _run(cmd: list[str], cpu_label: str | None = None) -> float:
+    """Wall seconds of ``cmd``; with ``cpu_label``, its CPU seconds (children included) are kept."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    if cpu_label is not None:
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        _CPU[cpu_label].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall
 
 
 def speed(corpus: Path, rounds: int, sisimai: bool) -> None:
@@ -180,11 +205,11 @@ def speed(corpus: Path, rounds: int, sisimai: bool) -> None:
             for name, data in blobs:
                 parse_bounce(data, name)
             uncached.append(time.perf_counter() - start)
-            ours_cold.append(_run([sys.executable, str(py), "1", *names]) - py_start)
+            ours_cold.append(_run([sys.executable, str(py), "1", *names], "inboxtrace cold") - py_start)
             if cpus > 1:
-                ours_par.append(_run([sys.executable, str(py), "0", *names]) - py_start)
+                ours_par.append(_run([sys.executable, str(py), "0", *names], "inboxtrace auto") - py_start)
             if sisimai:
-                theirs.append(_run([perl or "perl", str(pl), *names]) - pl_start)
+                theirs.append(_run([perl or "perl", str(pl), *names], "sisimai 4") - pl_start)
             start = time.perf_counter()
             for name, data in blobs:
                 parse_bounce(data, name)
@@ -212,6 +237,15 @@ def speed(corpus: Path, rounds: int, sisimai: bool) -> None:
             f"ratio per message once loaded, no repeated-text cache, 1 core: "
             f"{uncached_rate / steady_rate:.2f}x"
         )
+    if sisimai and _CPU["sisimai 4"]:
+        theirs_cpu = _CPU["sisimai 4"]
+        for label, cpu in _CPU.items():
+            ratios = [t / o for o, t in zip(cpu, theirs_cpu, strict=False)]
+            print(
+                f"CPU-s, cold run of the {n} messages, {label:<16}: "
+                f"{min(cpu):.2f}-{max(cpu):.2f}  (sisimai's over this, per round: "
+                f"{min(ratios):.2f}-{max(ratios):.2f}x; interpreter start-up included)"
+            )
     print(
         "cold: a fresh process, loading included (interpreter start-up subtracted); warm: the same\n"
         "files again in one process (replies seen before come from the classification cache);\n"
@@ -231,6 +265,7 @@ def main() -> None:
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--write-known", type=Path, help="write the disagreements for tests/bounces")
     args = parser.parse_args()
+    ensure_bytecode()  # the cold runs measure an installed package (see bytecode_ready.py)
     accuracy(args.corpus, args.show, args.write_known)
     if not args.no_speed:
         speed(args.corpus, args.rounds, not args.no_sisimai)

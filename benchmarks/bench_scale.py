@@ -7,9 +7,13 @@ A log of N lines per host from ``tests/data/tools/gen_postfix_log.py`` (host nam
 the H hosts are distinct) is written once. Then, in the same run:
 
 - pflogsumm (Debian's) over one host's log: the reference (it stores nothing);
-- one-process ``ingest`` of one host's log into SQLite and into a real PostgreSQL 15 (lines/s);
+- one-process ``ingest`` of one host's log into SQLite and into a real PostgreSQL 15 (lines/s),
+  into PostgreSQL twice: big batches through COPY (the default) and row by row (executemany);
 - ``ingest --cluster`` (inboxtrace.backfill) of all H hosts into PostgreSQL on a Dask
   LocalCluster of 1, then 2 worker processes (one thread each): lines/s and the 2/1 speed-up;
+  one task per host (rotated set);
+- the same for one host's log alone: one big plain file, cut into pieces parsed by the workers
+  and merged and written by the backfilling process;
 - the estimate: workers (and 8-worker machines) for 10^9 lines/hour at the measured 1-worker rate.
 
 On a shared, busy machine the numbers move from run to run; the ratios in one run are what count.
@@ -47,13 +51,14 @@ def _logs(base: Path, lines: int, hosts: int) -> list[Path]:
     return out
 
 
-def _ingest(url: str, paths: list[Path]) -> float:
+def _ingest(url: str, paths: list[Path], copy: bool = True, cluster: str | None = None) -> float:
     from inboxtrace.ingest import ingest
     from inboxtrace.store import open_store
 
     with open_store(url) as store:
+        store.copy = copy
         t = time.perf_counter()
-        ingest([str(p) for p in paths], store)
+        ingest([str(p) for p in paths], store, cluster=cluster)
         return time.perf_counter() - t
 
 
@@ -90,8 +95,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=100_000, help="lines per host")
     ap.add_argument("--hosts", type=int, default=4)
+    ap.add_argument(
+        "--seam",
+        action="store_true",
+        help="also ingest into SQLite with the pieces run by inboxtrace.execution (local:2 spawned "
+        "processes, results per piece) instead of the log reader's forked, streaming pool",
+    )
     args = ap.parse_args()
     from tests.rigs.postgres import PostgresRig
+
+    from inboxtrace.timeline.reader import PARALLEL_MIN_BYTES
 
     base = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     try:
@@ -107,12 +120,19 @@ def main() -> None:
             )
         t_sqlite = _ingest(f"sqlite:///{base / 'one.db'}", one)
         print(f"  ingest, one host, SQLite      {t_sqlite:6.2f} s {args.lines / t_sqlite:10,.0f} lines/s")
-        with PostgresRig.start() as pg:
-            t_pg = _ingest(pg.create_database("one"), one)
+        if args.seam:
+            t_seam = _ingest(f"sqlite:///{base / 'seam.db'}", one, cluster="local:2")
             print(
-                f"  ingest, one host, PostgreSQL  {t_pg:6.2f} s {args.lines / t_pg:10,.0f} lines/s "
-                f"({t_sqlite / t_pg:.2f}x SQLite's speed)"
+                f"  the same, pieces as tasks of inboxtrace.execution local:2 instead of the forked pool: "
+                f"{t_seam:6.2f} s ({t_sqlite / t_seam:.2f}x the forked pool's speed)"
             )
+        with PostgresRig.start() as pg:
+            for copy, label in ((True, "COPY"), (False, "row by row")):
+                t_pg = _ingest(pg.create_database(f"one{int(copy)}"), one, copy)
+                print(
+                    f"  ingest, one host, PostgreSQL  {t_pg:6.2f} s {args.lines / t_pg:10,.0f} lines/s "
+                    f"({t_sqlite / t_pg:.2f}x SQLite's speed; {label})"
+                )
             total = args.lines * args.hosts
             rates = {}
             for workers in (1, 2):
@@ -120,6 +140,15 @@ def main() -> None:
                 rates[workers] = total / t
                 print(f"  backfill, Dask, {workers} worker(s)     {t:6.2f} s {rates[workers]:10,.0f} lines/s")
             print(f"  speed-up 1 -> 2 workers: {rates[2] / rates[1]:.2f}x")
+            if one[0].stat().st_size >= PARALLEL_MIN_BYTES:
+                cut = {}
+                for workers in (1, 2):
+                    t = _backfill(pg.create_database(f"pieces{workers}"), one, workers)
+                    cut[workers] = args.lines / t
+                    print(
+                        f"  one file in pieces, {workers} worker(s) {t:6.2f} s {cut[workers]:10,.0f} lines/s"
+                    )
+                print(f"  speed-up 1 -> 2 workers, one file in pieces: {cut[2] / cut[1]:.2f}x")
         per_worker = rates[1]
         need = math.ceil(1e9 / 3600 / per_worker)
         print(

@@ -7,10 +7,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.rigs.postgres import PostgresRig
+
+if TYPE_CHECKING:
+    from inboxtrace.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 # The corpora and reference files the tests read, copied into the repository with their licences
@@ -66,3 +70,13 @@ def backend_url(request: pytest.FixtureRequest, tmp_path: Path, prefix: str) -> 
         return f"sqlite:///{tmp_path / f'{prefix}.db'}"
     pg: PostgresRig = request.getfixturevalue("postgres")
     return pg.create_database(f"{prefix}{next(_db_names)}")
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh, empty store, once on SQLite and once on PostgreSQL (a package's own ``store``
+    fixture, where it needs one filled differently, takes its place)."""
+    from inboxtrace.store import open_store
+
+    with open_store(backend_url(request, tmp_path, "store")) as s:
+        yield s

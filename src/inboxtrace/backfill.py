@@ -7,12 +7,20 @@ shared store exactly as a one-process ``ingest`` of it would. Sets are independe
 row is keyed by its host), so the store ends with the rows of one ingest of all the files; the
 summaries of the pieces are added up into one.
 
+A set that holds a big plain file (one huge ``mail.log``) and more than one worker's share of all
+the bytes (it would keep one worker busy long after the others are done) is not one task: it is
+ingested here, with the file cut at line boundaries into pieces that the cluster's workers parse
+(:class:`~inboxtrace.timeline.reader.LogReader` ``cluster=``); this process merges the pieces of
+messages cut by the boundaries (the same merge as a local parallel read) and writes the rows.
+Sets of similar sizes stay whole tasks: then every worker parses and writes at once.
+
 The store must be one every worker can reach: PostgreSQL (a SQLite file is refused, except for
 ``inline`` runs). It is created once, here, before any piece starts.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +28,7 @@ from typing import Any
 
 from inboxtrace.errors import InputError
 from inboxtrace.execution import runner
-from inboxtrace.ingest import IngestSummary
+from inboxtrace.ingest import IngestSummary, ingest
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +43,33 @@ class Piece:
     resume: bool = True
 
 
+def _size(paths: Sequence[str]) -> int:
+    return sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
+
+
+def _has_big_plain_file(paths: Sequence[str]) -> bool:
+    """Whether one of ``paths`` is a plain file big enough to be cut into pieces."""
+    from inboxtrace.sources import sniff_compression
+    from inboxtrace.timeline.reader import PARALLEL_MIN_BYTES
+
+    for p in paths:
+        if os.path.isfile(p) and os.path.getsize(p) >= PARALLEL_MIN_BYTES:
+            with open(p, "rb") as f:
+                if sniff_compression(f.read(8)) is None:
+                    return True
+    return False
+
+
+def sets_to_cut(sets: Sequence[tuple[str, ...]], workers: int) -> list[tuple[str, ...]]:
+    """The rotated sets worth cutting into pieces on ``workers`` workers: those with a big plain
+    file and more than one worker's share of all the bytes."""
+    share = sum(_size(g) for g in sets) / max(1, workers)
+    return [g for g in sets if _size(g) > share and _has_big_plain_file(g)]
+
+
 def rotated_sets(paths: Sequence[str]) -> list[tuple[str, ...]]:
     """``paths`` grouped by rotated set (same directory and base name), biggest sets first (they
     take longest: starting them first keeps every worker busy to the end)."""
-    import os
-
     from inboxtrace.sources import rotation_key
 
     groups: dict[str, list[str]] = {}
@@ -48,15 +78,11 @@ def rotated_sets(paths: Sequence[str]) -> list[tuple[str, ...]]:
             raise InputError("a backfill reads files, not stdin ('-')")
         groups.setdefault(rotation_key(p)[0], []).append(p)
 
-    def size(group: list[str]) -> int:
-        return sum(os.path.getsize(p) for p in group if os.path.isfile(p))
-
-    return [tuple(g) for g in sorted(groups.values(), key=size, reverse=True)]
+    return [tuple(g) for g in sorted(groups.values(), key=_size, reverse=True)]
 
 
 def ingest_piece(piece: Piece) -> dict[str, Any]:
     """Ingest one rotated set into the store (runs on a worker); its summary as a dict."""
-    from inboxtrace.ingest import ingest
     from inboxtrace.store import open_store
 
     with open_store(piece.url) as store:
@@ -110,13 +136,29 @@ def backfill(
         shown = store.url
         if store.dialect == "sqlite" and cluster not in (None, "inline"):
             raise InputError("a backfill on a cluster writes to PostgreSQL: give --db postgresql://...")
-    pieces = [Piece(url, group, format, tz, host, resume) for group in rotated_sets(paths)]
+    sets = rotated_sets(paths)
     total = IngestSummary(store=shown)
     with runner(cluster) as run:
-        for _, part in run.map(ingest_piece, pieces):
-            _add(total, part)
+        big = sets_to_cut(sets, run.workers_count)
+        if big:
+            with open_store(url) as store:
+                for group in big:  # cut into pieces parsed on the cluster, merged and written here
+                    part = ingest(
+                        list(group),
+                        store,
+                        format=format,
+                        tz=tz,
+                        host=host,
+                        resume=resume,
+                        defer_indexes=False,
+                        cluster=cluster or "inline",
+                    )
+                    _add(total, part.to_dict())
+        pieces = [Piece(url, group, format, tz, host, resume) for group in sets if group not in big]
+        for _, done in run.map(ingest_piece, pieces):
+            _add(total, done)
     total.duration = time.monotonic() - started
     return total
 
 
-__all__ = ["Piece", "backfill", "ingest_piece", "rotated_sets"]
+__all__ = ["Piece", "backfill", "ingest_piece", "rotated_sets", "sets_to_cut"]

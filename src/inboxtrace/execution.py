@@ -4,26 +4,32 @@ The work is always "one piece in → one partial result out" with a plain, pickl
 defined at module level (so any of the three can run it). :func:`runner` picks the place:
 
 * ``None`` / ``"inline"`` — here, one piece after another (tests, tiny inputs, debugging);
-* ``"local"`` or ``"local:N"`` — N local processes (default: one per CPU);
+* ``"local"`` or ``"local:N"`` — N local processes (default: one per CPU), started fresh, or
+  forked from this one with ``inherit=True`` (they inherit what it loaded: POSIX only);
 * ``"tcp://HOST:8786"`` (or any Dask scheduler address) — the workers of that Dask cluster.
 
 ``$INBOXTRACE_CLUSTER`` names the cluster when the caller gives none (see :func:`cluster_address`).
 :meth:`Runner.map` yields ``(index, result)`` pairs as pieces finish; the caller merges them (the
-merge is written once, by the caller, whatever ran the pieces). A piece that fails raises its
-error in the caller, after the other pieces already submitted are cancelled.
+merge is written once, by the caller, whatever ran the pieces). :meth:`Runner.imap` streams: the
+results in input order, with only a few pieces in flight, for inputs too big to submit at once. A
+piece that fails raises its error in the caller, after the other pieces already submitted are
+cancelled; a worker process that dies raises :class:`~inboxtrace.errors.InboxtraceError`.
 """
 
 from __future__ import annotations
 
+import collections
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from inboxtrace.errors import ConfigError
+from inboxtrace.errors import ConfigError, InboxtraceError
 
 ENV_VAR = "INBOXTRACE_CLUSTER"
+_DIED = "a worker process ended without an answer (killed, or out of memory?)"
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -38,8 +44,9 @@ def cluster_address(given: str | None = None) -> str | None:
 class Runner(Generic[In, Out]):
     """Runs ``work(piece)`` for many pieces; see the module docstring. A context manager."""
 
-    def __init__(self, where: str | None = None) -> None:
+    def __init__(self, where: str | None = None, *, inherit: bool = False) -> None:
         self.where = where or "inline"
+        self.inherit = inherit
         self._pool: ProcessPoolExecutor | None = None
         self._client: Any = None
         if self.where == "inline":
@@ -61,7 +68,8 @@ class Runner(Generic[In, Out]):
         if self.kind == "local":
             import multiprocessing
 
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            method = "fork" if self.inherit and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method))
         elif self.kind == "dask":
             try:
                 from distributed import Client
@@ -92,28 +100,63 @@ class Runner(Generic[In, Out]):
             return self.workers
         return max(1, sum(self._client.nthreads().values())) if self._client is not None else 1
 
+    def _executor(self) -> Any:
+        pool: Any = self._pool
+        if self.kind == "dask" and self._client is not None:
+            pool = self._client.get_executor(pure=False)  # a concurrent.futures executor
+        assert pool is not None, "use the runner in a with block"
+        return pool
+
     def map(self, work: Callable[[In], Out], pieces: Sequence[In]) -> Iterator[tuple[int, Out]]:
         """``(index, work(pieces[index]))`` for every piece, in the order they finish."""
         if self.kind == "inline":
             for i, piece in enumerate(pieces):
                 yield i, work(piece)
             return
-        pool: Any = self._pool
-        if self.kind == "dask" and self._client is not None:
-            pool = self._client.get_executor(pure=False)  # a concurrent.futures executor
-        assert pool is not None, "use the runner in a with block"
-        futures: dict[Future[Out], int] = {pool.submit(work, p): i for i, p in enumerate(pieces)}
+        pool = self._executor()
+        futures: dict[Future[Out], int] = {}
         try:
+            futures.update((pool.submit(work, p), i) for i, p in enumerate(pieces))
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()
+        except BrokenProcessPool:
+            raise InboxtraceError(_DIED) from None
         finally:
             for fut in futures:
                 fut.cancel()
 
+    def imap(
+        self, work: Callable[[In], Out], pieces: Iterable[In], *, ahead: int = 0
+    ) -> Generator[Out, None, None]:
+        """``work(piece)`` for every piece, in input order, read lazily from ``pieces``.
 
-def runner(where: str | None = None) -> Runner[Any, Any]:
+        At most ``ahead`` pieces (default: four per worker) are submitted and not yet handed out, so
+        memory stays flat on a huge input and every worker has the next piece ready."""
+        if self.kind == "inline":
+            for piece in pieces:
+                yield work(piece)
+            return
+        pool = self._executor()
+        limit = ahead or 4 * self.workers_count
+        flight: collections.deque[Future[Out]] = collections.deque()
+        it = iter(pieces)
+        try:
+            for piece in it:
+                flight.append(pool.submit(work, piece))
+                if len(flight) >= limit:
+                    yield flight.popleft().result()
+            while flight:
+                yield flight.popleft().result()
+        except BrokenProcessPool:
+            raise InboxtraceError(_DIED) from None
+        finally:
+            for fut in flight:
+                fut.cancel()
+
+
+def runner(where: str | None = None, *, inherit: bool = False) -> Runner[Any, Any]:
     """A :class:`Runner` for ``where`` (see the module docstring)."""
-    return Runner(where)
+    return Runner(where, inherit=inherit)
 
 
 __all__ = ["ENV_VAR", "Runner", "cluster_address", "runner"]

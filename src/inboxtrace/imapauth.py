@@ -154,7 +154,7 @@ class ImapLogin:
         except imap_exc.LoginError as exc:
             what = "password" if self.mechanism is Mechanism.PASSWORD else f"{self.mechanism.value} token"
             raise AuthenticationError(
-                f"login refused for {self.user} ({what}): {self.redact(_reply_text(exc))}"
+                f"login refused for {self.user} ({what}): {self.redact(reply_text(exc))}"
             ) from None
 
     def redact(self, text: str) -> str:
@@ -177,7 +177,9 @@ class ImapLogin:
         return sorted(set(forms), key=len, reverse=True)
 
 
-def _reply_text(exc: BaseException) -> str:
+def reply_text(exc: BaseException) -> str:
+    """An IMAP error's text for a message: the server's reply without the ``b'...'`` of its bytes,
+    at most 300 characters."""
     msg = str(exc)
     if msg.startswith(("b'", 'b"')):
         msg = msg[2:-1]

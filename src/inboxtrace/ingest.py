@@ -18,10 +18,15 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inboxtrace.errors import InputError
 from inboxtrace.store.core import Store, db_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from inboxtrace.sources import Position
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,7 @@ def ingest(
     tz: str | None = None,
     host: str | None = None,
     defer_indexes: bool = True,
+    cluster: str | None = None,
 ) -> IngestSummary:
     """Read ``paths`` (``-`` = stdin) and store their timelines; see the module docstring.
 
@@ -128,6 +134,8 @@ def ingest(
     ``host``: the host name for logs whose lines carry none (Exim's own main log).
     ``defer_indexes=False``: keep the trace indexes during a first load (when other ingests write
     the same store at the same time, as the pieces of a backfill do).
+    ``cluster``: parse the pieces of big plain files there (see :func:`inboxtrace.execution.runner`)
+    instead of in local worker processes; this process merges them and writes the rows.
     """
     from inboxtrace.logs.stats import LogStats
     from inboxtrace.store import rollup
@@ -166,7 +174,12 @@ def ingest(
         # into an empty SQLite store the workers also key and write them, each to a file of its
         # own that the parent then copies in (store.log_chunks); else the parent keys, matches
         # and writes them
-        sink = stack.enter_context(ChunkTables(writer)) if fresh and store.dialect == "sqlite" else None
+        local = cluster is None
+        sink = (
+            stack.enter_context(ChunkTables(writer))
+            if local and fresh and store.dialect == "sqlite"
+            else None
+        )
         stack.enter_context(writer)
         stack.enter_context(_relaxed_gc())
         reader = read_logs(
@@ -179,13 +192,15 @@ def ingest(
             host=host,
             transform=RowMaker(),
             sink=sink,
+            cluster=cluster,
         )
 
-        def position_saver() -> Callable[[], None] | None:
-            # everything read so far is in the batch being handed over: once it is committed, a
-            # restart may begin at the start of the oldest message still being assembled
+        def position_saver() -> Callable[[Connection], None] | None:
+            # everything read so far is in the batch being handed over: with it, a restart may
+            # begin at the start of the oldest message still being assembled (saved in the
+            # batch's own transaction)
             pos = reader.resume_position()
-            return None if pos is None else (lambda: checkpoints.save_position(pos))
+            return None if pos is None else (lambda conn: checkpoints.save_position(pos, conn))
 
         writer.on_flush = position_saver
         last_report = started
@@ -259,14 +274,20 @@ def follow(
     stop = should_stop or (lambda: False)
     holder: dict[str, Any] = {}
 
-    def checkpoint() -> None:
+    def position() -> Position | None:
         reader = holder.get("reader")
-        pos = reader.resume_position() if reader is not None else None
+        return reader.resume_position() if reader is not None else None
+
+    def checkpoint() -> None:
+        """Save the position when no rows are pending (idle, stopped): nothing to commit it with."""
+        pos = position()
         if pos is not None:
             checkpoints.save_follow(name, pos)
 
-    def after_commit() -> Callable[[], None]:
-        return checkpoint
+    def with_batch() -> Callable[[Connection], None] | None:
+        """The position that covers the batch being written, saved in its transaction."""
+        pos = position()
+        return None if pos is None else (lambda conn: checkpoints.save_follow(name, pos, conn))
 
     def idle() -> bool:
         if writer.pending:
@@ -278,7 +299,7 @@ def follow(
         checkpoint()
         return stop()
 
-    writer.on_flush = after_commit
+    writer.on_flush = with_batch
     reader = read_logs(
         [path],
         format=format,

@@ -266,6 +266,82 @@ def test_baselines_are_cached_until_their_window_moves(db: str, config: AlertCon
         assert evaluate(store, config, now=at).active == first.active
 
 
+def _sixty_hours(store: object) -> float:
+    """A SendGrid message every 5 minutes for 60 hours (some bounced); returns the first time."""
+    t0 = 1_767_225_600.0  # 2026-01-01 00:00 UTC
+    domains = ("gmail.com", "yahoo.com", "example.org")
+    items = [
+        {
+            "email": f"r{i}@{domains[i % 3]}",
+            "timestamp": t0 + i * 300 + 17,
+            "event": "bounce" if i % 7 == 0 or (i > 300 and i % 5 == 0) else "delivered",
+            "type": "bounce",
+            "reason": "550 5.1.1 The email account that you tried to reach does not exist.",
+            "status": "5.1.1",
+            "sg_event_id": f"e{i}",
+            "sg_message_id": f"m{i}.filter",
+        }
+        for i in range(720)
+    ]
+    write_events(store, provider("sendgrid", EspSettings()).parse(json.dumps(items)))  # type: ignore[arg-type]
+    return t0
+
+
+def test_hour_windows_are_summed_from_minutes_counted_once(tmp_path: Path, config: AlertConfig) -> None:
+    """An hour's window is the sum of minutes counted once (plus its two partial minutes): the
+    same observations as counting its rows; a minute later only the new and unsettled minutes
+    are counted."""
+    from inboxtrace.alerts.baselines import SETTLE_MINUTE, StoredWindows
+    from inboxtrace.alerts.metrics import Window, observe
+
+    def seen(obs: list) -> dict:  # type: ignore[type-arg]
+        return {o.key: (o.value, o.volume, o.counts) for o in obs}
+
+    with open_store(f"sqlite:///{tmp_path}/minutes.db") as store:
+        t0 = _sixty_hours(store)
+        for rule in config.rules:
+            if rule.metric not in ("bounce_rate", "hard_bounce_rate", "blocklisting"):
+                continue
+            counts = []
+            for at in (t0 + 30 * 3600 + 25.5, t0 + 30 * 3600 + 85.5):
+                w, base = Window(at - 3600, at), Window(at - 7200, at - 3600)
+                with store.connect() as conn:
+                    exact = seen(observe(conn, rule, w, base))
+                with store.begin() as conn:
+                    minutes = StoredWindows(conn, store, at=at)
+                    summed = seen(observe(conn, rule, w, base, windows=minutes))
+                assert summed == exact
+                counts.append(minutes.minutes_counted)
+            if rule.metric != "blocklisting":
+                assert sum(v for v, _, _ in exact.values()) > 0
+            # the first time all 59 whole minutes; then the one that passed and those counted
+            # less than SETTLE_MINUTE after their end
+            assert counts == [59, 1 + int(SETTLE_MINUTE // 60)]
+
+
+def test_long_baselines_are_summed_from_hours_counted_once(tmp_path: Path, config: AlertConfig) -> None:
+    """A two-day baseline is the sum of hours counted once (plus its two partial hours): the same
+    rates as counting its rows, and moving it on counts only the new hours and those not final."""
+    from inboxtrace.alerts.baselines import StoredBaselines
+    from inboxtrace.alerts.metrics import Window, observe
+
+    rule = next(r for r in config.rules if r.metric == "bounce_rate" and r.by == "provider")
+    with open_store(f"sqlite:///{tmp_path}/long.db") as store:
+        t0 = _sixty_hours(store)
+        for at in (t0 + 55 * 3600 + 1234.0, t0 + 57 * 3600 + 1234.0):
+            w, base = Window(at - 3600, at), Window(at - 3600 - 2 * 86400, at - 3600)
+            with store.connect() as conn:
+                exact = {o.key: (o.baseline, o.baseline_volume) for o in observe(conn, rule, w, base)}
+            with store.begin() as conn:
+                hours = StoredBaselines(conn, store, at=at)
+                summed = {o.key: (o.baseline, o.baseline_volume) for o in observe(conn, rule, w, base, hours)}
+            assert set(exact) == {"gmail", "yahoo", "(unknown)"} and all(n > 100 for _, n in exact.values())
+            assert summed == {k: (pytest.approx(v), n) for k, (v, n) in exact.items()}
+            # the first time every whole hour of the two days; two hours later only the two new
+            # ones (the others were counted at least an hour after they ended: final)
+            assert hours.hours_counted == (47 if at == t0 + 55 * 3600 + 1234.0 else 2)
+
+
 @pytest.mark.postgres
 def test_the_same_alerts_on_postgresql(logs: tuple[Path, Path, Path], config: AlertConfig, db: str) -> None:
     from tests.rigs.postgres import PostgresRig

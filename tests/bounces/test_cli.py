@@ -72,6 +72,24 @@ def test_json_lines_and_summary(tmp_path: Path) -> None:
     assert "userunknown" in err and "mailboxfull" in err  # the summary by reason
 
 
+def test_cluster_option_and_variable_give_the_same_lines(tmp_path: Path) -> None:
+    """--cluster (here local processes; a Dask address runs the same pieces, see
+    tests/integration/test_bounces_dask.py) and $INBOXTRACE_CLUSTER change where, not what."""
+    for i in range(70):
+        (tmp_path / f"{i:02d}.eml").write_bytes(dsn(f"r{i}@example.org"))
+    (tmp_path / "junk.eml").write_bytes(b"\x00\x01junk")
+    one = run("bounces", "--json", "--workers", "1", str(tmp_path))
+    assert one.returncode == 0, one.stderr
+    assert len(one.stdout.decode().splitlines()) == 70
+    option = run("bounces", "--json", "--cluster", "local:2", str(tmp_path))
+    variable = run("bounces", "--json", str(tmp_path), env={"INBOXTRACE_CLUSTER": "local:2"})
+    assert option.stdout == variable.stdout == one.stdout
+    assert "junk.eml" in option.stderr.decode() and "junk.eml" in variable.stderr.decode()
+    wrong = run("bounces", "--cluster", "nowhere", str(tmp_path))
+    assert wrong.returncode != 0 and "not a cluster" in wrong.stderr.decode()
+    assert "Traceback" not in wrong.stderr.decode()
+
+
 def test_stdin_table_and_autoreply() -> None:
     result = run("bounces", "-", stdin=vacation())
     assert result.returncode == 0, result.stderr

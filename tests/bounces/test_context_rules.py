@@ -10,6 +10,7 @@ import pytest
 
 from inboxtrace.bounces import parse_bounce
 from inboxtrace.model.bounce import BounceRecipient
+from inboxtrace.model.reply import Phase, ReplyClass
 
 
 def _dsn(diagnostic: str, *, status: str, action: str = "failed", remote: str = "mx.example.org") -> bytes:
@@ -248,3 +249,155 @@ def test_sendmail_mute_exit_status_with_a_stated_system_cause() -> None:
         b"<tora@example.org>... Insufficient permission",
     )
     assert _one(stated).verdict.reason == "systemerror"
+
+
+def _notice(body: str) -> bytes:
+    """A human-text notice of an MTA no family knows: no SMTP reply, no status, no phase."""
+    return f"""From: "Mail Administrator" <postmaster@gw.example.org>
+To: news@sender.example.com
+Subject: Message not delivered
+
+{body}
+
+------ Original message follows ------
+
+From: news@sender.example.com
+To: tora@example.org
+Subject: News
+""".encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        # the system says where it looked the address up: a verdict on the address itself
+        (
+            "Delivery failed for tora@example.org:\n  User tora not listed in the staff directory.",
+            "userunknown",
+        ),
+        ("tora@example.org\n    The recipient name is not recognized.", "userunknown"),
+        ("Could not deliver to tora@example.org. No valid recipients in this message.", "userunknown"),
+        (
+            "We could not deliver your message to <tora@example.org>. Please check that the address "
+            "is correct.",
+            "userunknown",
+        ),
+        ("Invalid mail user id: tora@example.org", "userunknown"),
+        (
+            "tora@example.org\nThe e-mail address you entered couldn't be found. Please check the "
+            "recipient's e-mail address and try to resend the message.",
+            "userunknown",
+        ),
+        ("tora@example.org\nThis address wasn't found. It may have been misspelled.", "userunknown"),
+        # a bare "user unknown" with no status and no phase: the convention reads a filter in it
+        ("Delivery failed for tora@example.org:\n  [User unknown]", "filtered"),
+    ],
+)
+def test_words_naming_the_lookup_vouch_for_unknown_user(body: str, reason: str) -> None:
+    assert _one(_notice(body)).verdict.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "reason"),
+    [
+        # the report states the phase, in each MTA's words: after the content, a filter answered
+        ("smtp; 550 5.1.1 User tora not listed in directory (in reply to end of DATA command)", "filtered"),
+        (
+            "X-Postfix; host mx.example.org[192.0.2.7] said: 550 User unknown (in reply to end of "
+            "DATA command)",
+            "filtered",
+        ),
+        (
+            "smtp; SMTP error from remote mail server after end of data: 550 tora@example.org: No such user",
+            "filtered",
+        ),
+        # a CHUNKING client's last chunk is the end of the content
+        (
+            "smtp; SMTP error from remote mail server after BDAT 2048 LAST: 550 5.1.1 "
+            "<tora@example.org>: user unknown",
+            "filtered",
+        ),
+        ("smtp; 550 Unknown recipient tora@example.org, in response to end of data", "filtered"),
+        ("smtp; 550 No such user (rejected during the DATA phase)", "filtered"),
+        (
+            "smtp; SMTP error from remote mail server after pipelined end of data: 550 5.1.1 No such user",
+            "filtered",
+        ),
+        ("smtp; 550 No such user (rejected during the RCPT TO phase)", "userunknown"),
+        ("smtp; 550 5.1.1 User unknown (in reply to RCPT TO command)", "userunknown"),
+        (
+            "smtp; SMTP error from remote mail server after RCPT TO:<tora@example.org>: 550 No such user",
+            "userunknown",
+        ),
+    ],
+)
+def test_the_stated_phase_decides_unknown_user_whoever_reports_it(diagnostic: str, reason: str) -> None:
+    assert _one(_dsn(diagnostic, status="5.0.0")).verdict.reason == reason
+
+
+TWO_PHASES = b"""From: MAILER-DAEMON@mx1.sender.example.com (Mail Delivery System)
+To: news@sender.example.com
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mx1.sender.example.com.
+
+<tora@example.org>: host mx.example.org[192.0.2.7] said: 550 User unknown (in
+    reply to RCPT TO command)
+
+<mike@example.net>: host mx.example.net[192.0.2.8] said: 550 User unknown (in
+    reply to end of DATA command)
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx1.sender.example.com
+X-Postfix-Sender: rfc822; news@sender.example.com
+
+Final-Recipient: rfc822; tora@example.org
+Action: failed
+Status: 5.0.0
+Remote-MTA: dns; mx.example.org
+Diagnostic-Code: smtp; 550 User unknown
+
+Final-Recipient: rfc822; mike@example.net
+Action: failed
+Status: 5.0.0
+Remote-MTA: dns; mx.example.net
+Diagnostic-Code: smtp; 550 User unknown
+
+--B--
+"""
+
+
+def test_the_phase_stated_in_the_text_part_decides_each_recipient_of_a_dsn() -> None:
+    # Postfix states the phase only in the human-readable part, per recipient: the same "550 User
+    # unknown" is the address at RCPT TO and a filter's answer after the content
+    report = parse_bounce(TWO_PHASES, "t.eml")
+    got = [(r.recipient, r.verdict.reason, r.verdict.phase) for r in report.recipients]
+    assert got == [
+        ("tora@example.org", "userunknown", Phase.RCPT),
+        ("mike@example.net", "filtered", Phase.END_OF_DATA),
+    ]
+
+
+def test_qmail_giving_up_after_a_temporary_failure_is_final_but_not_a_dead_address() -> None:
+    reply = (
+        "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
+        "I'm not going to try again; this message has been in the queue too long."
+    )
+    verdict = _one(_qmail(reply)).verdict
+    assert (verdict.reason, verdict.reply_class, verdict.hard_bounce) == (
+        "networkerror",
+        ReplyClass.PERMANENT,
+        False,
+    )
+
+
+def test_a_refusal_at_the_greeting_refuses_the_client() -> None:
+    reply = "Connected to 192.0.2.7 but greeting failed.\nRemote host said: 554 mx.example.org ESMTP not accepting messages"
+    assert _one(_qmail(reply)).verdict.reason == "blocked"

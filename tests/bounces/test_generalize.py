@@ -820,3 +820,123 @@ def test_a_message_given_up_on_after_connection_failures_expired() -> None:
     ):
         raw = _gave_up_dsn(status, "x").replace(b"smtp; x", diagnostic.encode())
         assert only(parse_bounce(raw))[1:3] == ("expired", ReplyClass.PERMANENT), status
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Your message to ops@dest.example could not be delivered.",
+        "The mail sent to ops@dest.example, was not delivered",
+        "We could not deliver your message to ops@dest.example",
+        "The system was unable to deliver the mail to: ops@dest.example",
+        "Your e-mail wasn't delivered to ops@dest.example because of the reason below.",
+        "Delivery to ops@dest.example failed after the receiving server refused it.",
+        # in the languages the failure words know
+        "Ihre Nachricht an ops@dest.example konnte nicht zugestellt werden.",
+        "Votre message à ops@dest.example n'a pas pu être remis.",
+        "Su mensaje para ops@dest.example no se pudo entregar.",
+        "Il messaggio per ops@dest.example non può essere recapitato.",
+        "Письмо для ops@dest.example не удалось доставить.",
+        "ops@dest.example 宛のメッセージは送信できませんでした。",
+    ],
+)
+def test_a_failed_recipient_named_bare_inside_a_sentence_is_found(sentence: str) -> None:
+    body = f"{sentence}\nReason: the recipient's mailbox is full\n"
+    raw = text_bounce(body, subject="Returned mail").replace(b"charset=us-ascii", b"charset=utf-8")
+    recipient, reason, klass, _hard = only(parse_bounce(raw))
+    assert (recipient, reason, klass) == ("ops@dest.example", "mailboxfull", ReplyClass.PERMANENT)
+
+
+def test_a_delivered_recipient_named_in_a_sentence_is_not_a_failure() -> None:
+    # the same words without the failure: a relay's success note beside the failed recipient
+    body = (
+        "Delivery to team@dest.example succeeded.\n\n"
+        "Your message to ops@dest.example could not be delivered.\nReason: mailbox is full\n"
+    )
+    report = parse_bounce(text_bounce(body, subject="Returned mail"))
+    assert [r.recipient for r in report.recipients] == ["ops@dest.example"]
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Zustellung verzögert",
+            "Die Zustellung an folgende Empfänger wurde verzögert:\n\nops@dest.example\n\n"
+            "Der Server wird weiterhin versuchen, die Nachricht zuzustellen.\n",
+        ),
+        (
+            "Remise retardée",
+            "La remise du message aux destinataires suivants est retardée :\n\nops@dest.example\n\n"
+            "Le serveur continuera d'essayer de remettre ce message.\n",
+        ),
+        (
+            "Entrega retrasada",
+            "La entrega a los siguientes destinatarios se ha retrasado:\n\nops@dest.example\n",
+        ),
+        (
+            "Entrega atrasada",
+            "A entrega para ops@dest.example foi atrasada. O servidor continuará tentando.\n",
+        ),
+        ("Consegna ritardata", "La consegna a ops@dest.example è stata ritardata.\n"),
+        ("配信遅延のお知らせ", "以下のあて先への配信が遅延しています。\n\nops@dest.example\n"),
+        ("投递延迟", "您的邮件投递延迟，系统将继续尝试发送到：\n\nops@dest.example\n"),
+        (
+            "Mail delivery delayed",
+            "Your message to ops@dest.example has been delayed.\nWe will try again later.\n",
+        ),
+    ],
+)
+def test_delay_warnings_in_other_words_and_languages_are_transient(subject: str, body: str) -> None:
+    raw = text_bounce(body, subject=subject).replace(b"charset=us-ascii", b"charset=utf-8")
+    report = parse_bounce(raw)
+    recipient, _reason, klass, hard = only(report)
+    assert (recipient, klass, hard) == ("ops@dest.example", ReplyClass.TRANSIENT, False)
+    assert report.recipients[0].action == "delayed"
+
+
+def test_a_person_writing_that_a_mail_failed_is_not_a_bounce_of_that_address() -> None:
+    # the same sentences from a person (no mail-system sender, no returned message, not
+    # Auto-Submitted): the addresses they name are not failed recipients of a bounce
+    raw = (
+        b"From: Bob Smith <bob@sender.example>\nTo: alice@sender.example\n"
+        b"Subject: Re: error in the invoice\nDate: Thu, 01 Jan 2026 10:00:00 +0000\n"
+        b"Message-ID: <p1@sender.example>\n\nHi Alice,\n\n"
+        b"I sent it to carol@dest.example yesterday but it could not be delivered, can you check?\n"
+        b"And my mail to dan@dest.example was delayed too.\n\nBob\n"
+    )
+    report = parse_bounce(raw)
+    assert report.kind is not BounceKind.DSN
+    assert report.recipients == ()
+    # the same words from a mail system are a report
+    machine = raw.replace(
+        b"Bob Smith <bob@sender.example>", b"Mail Delivery System <MAILER-DAEMON@sender.example>"
+    )
+    assert [r.recipient for r in parse_bounce(machine).recipients] == [
+        "carol@dest.example",
+        "dan@dest.example",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        # an address-type prefix before the address (Exchange-style "[SMTP:...]")
+        (
+            "Message delivery to the following recipients failed:\n\n[SMTP:ops@dest.example]\nThe mailbox is full.\n",
+            "mailboxfull",
+        ),
+        # a numeric date after "on" (Exchange in a locale that writes dates with digits)
+        (
+            "The following recipient(s) cannot be reached:\n\n"
+            "      ops@dest.example on 1/2/2026 10:00 AM\n            550 5.1.1 User unknown\n",
+            "userunknown",
+        ),
+        # the address, then a word of failure and the reply
+        ("<ops@dest.example> Failed: 550 5.2.2 <ops@dest.example>: mailbox full\n", "mailboxfull"),
+        ("ops@dest.example Error: 550 5.1.1 no such user here\n", "userunknown"),
+    ],
+)
+def test_more_ways_a_report_lists_the_failed_address(body: str, reason: str) -> None:
+    recipient, got, _klass, _hard = only(parse_bounce(text_bounce(body, subject="Undeliverable: hi")))
+    assert (recipient, got) == ("ops@dest.example", reason)

@@ -71,6 +71,33 @@ def test_mbox_maildir_and_compressed(tmp_path: Path) -> None:
     assert report.recipients[0].recipient == "f@example.org"
 
 
+def test_a_directory_tree_is_read_in_sorted_path_order(tmp_path: Path) -> None:
+    """Files at any depth in the order of their sorted paths (not of their path strings: "a/x"
+    before "a-b/y"); names starting with a dot skipped, links to files read, links to directories
+    not followed; a Maildir's cur before new."""
+    tree = tmp_path / "t"
+    for name in ("a/x", "a-b/y", ".hid/z", "A/q", "a/b/c", ".dot", "top", "a/b/.h", "a/b0/d"):
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_bytes(dsn(f"{name.replace('/', '-').strip('.')}@example.org"))
+    (tree / "a" / "link").symlink_to(tree / "top")
+    (tree / "dirlink").symlink_to(tree / "a")
+    (tree / "broken").symlink_to(tree / "nowhere")
+    sources = [r.source for r in read_bounces(iter_path(tree))]
+    # what sorting the pathlib paths gives, the order this reading has always had
+    expected = sorted(p for p in tree.rglob("*") if p.is_file() and not p.name.startswith("."))
+    assert sources == [str(p) for p in expected]
+    assert sources.index(str(tree / "a" / "x")) < sources.index(str(tree / "a-b" / "y"))
+    assert str(tree / "a" / "link") in sources and not any("dirlink" in s for s in sources)
+
+    maildir = tmp_path / "Maildir"
+    for sub, names in (("new", ["1", "3"]), ("cur", ["2", "4:2,S"]), ("tmp", ["5"])):
+        (maildir / sub).mkdir(parents=True)
+        for name in names:
+            (maildir / sub / name).write_bytes(dsn(f"m{name[0]}@example.org"))
+    order = [r.recipients[0].recipient for r in read_bounces(iter_path(maildir))]
+    assert order == ["m2@example.org", "m4@example.org", "m1@example.org", "m3@example.org"]
+
+
 def test_bad_inputs_give_per_file_errors_and_the_run_goes_on(tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()

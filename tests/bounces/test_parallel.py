@@ -1,18 +1,28 @@
-"""Parsing in several processes gives what one process gives, in the same order."""
+"""Parsing in several processes gives what one process gives, in the same order.
+
+The processes are those of :mod:`inboxtrace.execution` (local, forked: ``Runner.imap``); a Dask
+cluster runs the same pieces (tests/integration/test_bounces_dask.py)."""
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import GeneratorType
+from typing import TypeVar
 
 import pytest
 
 from inboxtrace.bounces import iter_paths, read_bounces
-from inboxtrace.bounces.parallel import map_ordered
 from inboxtrace.bounces.sources import RawMessage
 from inboxtrace.errors import InboxtraceError, InputError
+from inboxtrace.execution import Runner, runner
 from inboxtrace.model.bounce import BounceReport
 from tests.bounces.conftest import CORPUS
+
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 
 def _summary(reports: list[BounceReport]) -> list[tuple[object, ...]]:
@@ -39,6 +49,28 @@ def test_workers_give_the_single_process_result_in_order(workers: int) -> None:
     assert many == one  # the whole records, verdicts and returned originals included
 
 
+def test_workers_read_the_files_themselves_in_order(tmp_path: Path) -> None:
+    """iter_paths hands read_bounces the file names: mboxes, a missing path and plain files mixed
+    give, from the workers, what one process reading them gives."""
+    from tests.bounces.samples import dsn, vacation
+
+    folder = tmp_path / "box"
+    folder.mkdir()
+    for i in range(60):
+        (folder / f"{i:03d}.eml").write_bytes(dsn(f"r{i}@example.org"))
+    mbox = tmp_path / "more.mbox"
+    parts = [dsn("a@example.org"), vacation(), dsn("b@example.org")]
+    mbox.write_bytes(b"".join(b"From MAILER-DAEMON  Thu Jan  1 10:05:00 2026\n" + p + b"\n" for p in parts))
+    paths = [folder, tmp_path / "missing.eml", mbox, folder / "007.eml"]
+    one = list(read_bounces(iter_paths(paths), workers=1))
+    many = list(read_bounces(iter_paths(paths), workers=2))
+    assert [r.source for r in one][60:63] == [str(tmp_path / "missing.eml"), f"{mbox}#1", f"{mbox}#2"]
+    assert len(one) == 65 and many == one
+    assert list(iter_paths(paths)) != [] and [r.source for r in read_bounces(iter_paths(paths))] == [
+        r.source for r in one
+    ]
+
+
 def test_unreadable_items_stay_in_place() -> None:
     items = [
         RawMessage("a.eml", b"From: x@example.org\nSubject: hello\n\nhi\n"),
@@ -56,8 +88,13 @@ def _slow_for_small(n: int) -> tuple[int, int]:
     return n, os.getpid()
 
 
-def test_map_ordered_keeps_the_order_and_uses_the_workers() -> None:
-    results = list(map_ordered(_slow_for_small, range(300), 3))
+def map_ordered(work: Callable[[In], Out], items: Iterable[In], workers: int) -> list[Out]:
+    with runner(f"local:{workers}", inherit=True) as run:
+        return list(run.imap(work, items))
+
+
+def test_imap_keeps_the_order_and_uses_the_workers() -> None:
+    results = map_ordered(_slow_for_small, range(300), 3)
     assert [n for n, _ in results] == list(range(300))
     pids = {pid for _, pid in results}
     assert len(pids) == 3 and os.getpid() not in pids
@@ -71,7 +108,7 @@ def _fails_on_13(n: int) -> int:
 
 def test_a_worker_failure_is_raised_in_the_parent() -> None:
     with pytest.raises(ValueError, match="thirteen"):
-        list(map_ordered(_fails_on_13, range(100), 2))
+        map_ordered(_fails_on_13, range(100), 2)
 
 
 def _refuses_to_read(item: RawMessage) -> BounceReport:
@@ -81,22 +118,28 @@ def _refuses_to_read(item: RawMessage) -> BounceReport:
 def test_an_inboxtrace_error_keeps_its_type() -> None:
     # the CLI turns InboxtraceErrors into a one-line message: a worker must not make them tracebacks
     with pytest.raises(InputError, match=r"b\.eml: unreadable"):
-        list(map_ordered(_refuses_to_read, [RawMessage("b.eml", b"x")], 2))
+        map_ordered(_refuses_to_read, [RawMessage("b.eml", b"x")], 2)
 
 
 def test_stopping_early_ends_the_workers() -> None:
-    gen = map_ordered(_slow_for_small, range(10_000), 2)
-    assert next(gen)[0] == 0
-    gen.close()  # the consumer stops: workers are stopped, nothing hangs
+    with runner("local:2", inherit=True) as run:
+        gen = run.imap(_slow_for_small, range(10_000))
+        assert next(gen)[0] == 0
+        gen.close()  # the consumer stops: what was submitted is cancelled, nothing hangs
+    # a stop in the middle of a big input
+    stream = read_bounces(
+        (RawMessage(f"{i}.eml", b"From: x@example.org\n\nhi\n") for i in range(100_000)), workers=2
+    )
+    assert next(stream).source == "0.eml"
+    assert isinstance(stream, GeneratorType)
+    stream.close()
 
 
 def test_auto_parses_a_few_messages_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    from inboxtrace.bounces import parallel
-
-    def no_processes(*_args: object) -> None:
+    def no_processes(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("processes started for five messages")
 
-    monkeypatch.setattr(parallel, "map_ordered", no_processes)
+    monkeypatch.setattr(Runner, "imap", no_processes)
     items = [RawMessage(f"{i}.eml", b"From: x@example.org\nSubject: hi\n\nhello\n") for i in range(5)]
     reports = list(read_bounces(items, workers=0))
     assert [r.source for r in reports] == [i.source for i in items]
@@ -112,4 +155,4 @@ def _dies_on_7(n: int) -> int:
 
 def test_a_worker_that_dies_gives_a_clear_error() -> None:
     with pytest.raises(InboxtraceError, match="ended without an answer"):
-        list(map_ordered(_dies_on_7, range(100), 2))
+        map_ordered(_dies_on_7, range(100), 2)

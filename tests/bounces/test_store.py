@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from inboxtrace.bounces import mark_suspected_filtering, parse_bounce
 from inboxtrace.model.log import Attempt, Delivery, FinalState, Message
@@ -14,21 +10,16 @@ from inboxtrace.store.bounces import (
     async_bounce_count,
     bounces_for_message_id,
     bounces_for_recipient,
+    delay_warning_count,
     ingest_bounces,
     join_bounces,
     known_good_addresses,
     reason_counts,
+    stored_bounces,
 )
-from inboxtrace.store.core import Store, open_store
+from inboxtrace.store.core import Store
 from inboxtrace.store.logs import write_messages
 from tests.bounces.samples import dsn, vacation
-from tests.conftest import BACKENDS, backend_url
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with open_store(backend_url(request, tmp_path, "b")) as s:
-        yield s
 
 
 def _log_message(recipient: str, state: FinalState = FinalState.DELIVERED) -> Message:
@@ -61,6 +52,25 @@ def test_ingest_is_idempotent_and_queryable(store: Store) -> None:
     ] == ["a@example.org"]
     assert reason_counts(store) == {"userunknown": 1}  # the auto-reply is stored but not counted
     assert async_bounce_count(store) == 1
+
+
+def test_counts_leave_out_delay_warnings_and_honour_since(store: Store) -> None:
+    old = dsn("old@example.org", message_id="<m0@sender.example.com>", date="Mon, 01 Dec 2025 10:05:00 +0000")
+    new = dsn("new@example.org", message_id="<m2@sender.example.com>", date="Fri, 02 Jan 2026 10:05:00 +0000")
+    delayed = dsn(
+        "slow@example.org",
+        message_id="<m3@sender.example.com>",
+        diagnostic="smtp; 451 4.4.1 Connection timed out",
+        status="4.4.1",
+        date="Sat, 03 Jan 2026 10:05:00 +0000",
+    ).replace(b"Action: failed", b"Action: delayed")
+    ingest_bounces(store, [parse_bounce(m, f"{i}.eml") for i, m in enumerate((old, new, delayed))])
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    assert (async_bounce_count(store), async_bounce_count(store, since=since)) == (2, 1)
+    assert (delay_warning_count(store), delay_warning_count(store, since=since)) == (1, 1)
+    assert sum(reason_counts(store).values()) == 2 and sum(reason_counts(store, since=since).values()) == 1
+    assert [b.recipient.recipient for b in stored_bounces(store)] == ["new@example.org", "old@example.org"]
+    assert [b.recipient.recipient for b in stored_bounces(store, since=since)] == ["new@example.org"]
 
 
 def test_join_to_the_logged_delivery(store: Store) -> None:

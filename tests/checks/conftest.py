@@ -14,6 +14,7 @@ import pytest
 
 from inboxtrace.checks import CheckOptions
 from tests.checks.checkhelp import DNSBL_FILE, Key, _key, build_zones
+from tests.checks.fakedns import silent_udp_server
 from tests.rigs.knot import KnotServer, start_knot
 
 
@@ -35,6 +36,13 @@ def knot(keys: dict[int, Key]) -> Iterator[KnotServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def blackhole() -> Iterator[str]:
+    """A resolver that never answers (down, or its packets filtered): every query to it times out."""
+    with silent_udp_server() as address:
+        yield address
 
 
 @pytest.fixture(scope="session")

@@ -7,27 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from inboxtrace.cli import main
 from tests.checks.checkhelp import GOOD_IP, LISTED_IP, Key, make_message, sign
+from tests.helpers.cli import run_main
 from tests.rigs.knot import KnotServer
 
 pytestmark = pytest.mark.dns
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_report_is_ordered_by_harm(
     knot: KnotServer, dnsbl_file: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(
+    code, out, _ = run_main(
         [
             "check",
             "good.test",
@@ -50,7 +40,7 @@ def test_report_is_ordered_by_harm(
 
 
 def test_json(knot: KnotServer, dnsbl_file: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
+    code, out, _ = run_main(
         [
             "check",
             "good.test",
@@ -76,7 +66,7 @@ def test_json(knot: KnotServer, dnsbl_file: str, capsys: pytest.CaptureFixture[s
 def test_from_file(knot: KnotServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "domains.txt"
     path.write_text("good.test\n# a comment\n\nspf-none.test\nnot a domain!\nservfail.test\n")
-    code, out, err = run(
+    code, out, err = run_main(
         ["check", "--from-file", str(path), "--nameserver", knot.nameserver, "--no-fetch", "--no-blocklists"],
         capsys,
     )
@@ -95,7 +85,7 @@ def test_hostile_records_are_not_markup(knot: KnotServer, capsys: pytest.Capture
         "evil.test",
         '@ TXT "v=spf1 [bold]x[/bold] \\027[31m -all"\n_dmarc TXT "v=DMARC1; p=[link=http://x]y[/link]"\n',
     )
-    code, out, _ = run(
+    code, out, _ = run_main(
         [
             "check",
             "evil.test",
@@ -118,7 +108,7 @@ def test_domain_taken_from_the_message(
 ) -> None:
     eml = tmp_path / "sample.eml"
     eml.write_bytes(sign(make_message(), keys[2048], "good.test", "k2048"))
-    code, out, _ = run(
+    code, out, _ = run_main(
         [
             "check",
             "--message",
@@ -152,21 +142,21 @@ def test_domain_taken_from_the_message(
     ],
 )
 def test_bad_input_exit_status(args: list[str], status: int, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = run(args, capsys)
+    code, _out, err = run_main(args, capsys)
     assert code == status
     assert "Traceback" not in err and "error:" in err
 
 
 def test_fail_under(knot: KnotServer, capsys: pytest.CaptureFixture[str]) -> None:
     base = ["--nameserver", knot.nameserver, "--no-fetch", "--no-blocklists", "--json"]
-    assert run(["check", "spf-none.test", *base, "--fail-under", "90"], capsys)[0] == 3
-    assert run(["check", "spf-none.test", *base, "--fail-under", "0"], capsys)[0] == 0
+    assert run_main(["check", "spf-none.test", *base, "--fail-under", "90"], capsys)[0] == 3
+    assert run_main(["check", "spf-none.test", *base, "--fail-under", "0"], capsys)[0] == 0
 
 
 def test_from_file_with_junk(knot: KnotServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "junk.txt"
     path.write_bytes(b"\x00\xff\xfe\x01garbage\n" + b"a" * 100_000 + b"\ngood.test\n\xc3\x28.test\n")
-    code, out, err = run(
+    code, out, err = run_main(
         [
             "check",
             "--from-file",

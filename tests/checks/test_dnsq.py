@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import dns.message
 import dns.rcode
@@ -15,6 +12,7 @@ import pytest
 
 from inboxtrace.checks.dnsq import DnsStatus, Resolver, parse_nameserver
 from inboxtrace.errors import ConfigError
+from tests.checks.fakedns import scripted_udp_server
 from tests.rigs.knot import KnotServer
 
 pytestmark = pytest.mark.dns
@@ -35,17 +33,6 @@ def test_statuses_are_told_apart(knot: KnotServer) -> None:
     assert ask(ns, "nothing.good.test", "TXT") is DnsStatus.NXDOMAIN
     assert ask(ns, "outside.example", "A") is DnsStatus.NXDOMAIN  # the rig's catch-all root
     assert ask(ns, "servfail.test", "TXT") is DnsStatus.SERVFAIL
-
-
-@pytest.fixture
-def blackhole() -> Iterator[str]:
-    """A UDP socket that never answers: every query to it times out."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        sock.close()
 
 
 def test_timeout_is_not_nxdomain(blackhole: str) -> None:
@@ -89,34 +76,6 @@ def test_parse_nameserver_rejects(spec: str) -> None:
         parse_nameserver(spec)
 
 
-@contextlib.contextmanager
-def _scripted_udp_server(answer: Callable[[dns.message.Message], list[bytes]]) -> Iterator[str]:
-    """A UDP DNS server on loopback sending ``answer(query)`` (wire messages) back to each
-    question; yields its "127.0.0.1:port" and stops when the block ends."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                data, addr = sock.recvfrom(4096)
-            except (TimeoutError, OSError):
-                continue
-            for wire in answer(dns.message.from_wire(data)):
-                sock.sendto(wire, addr)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(2)
-        sock.close()
-
-
 @pytest.fixture
 def edns_intolerant() -> Iterator[str]:
     """An old-style server: FORMERR to any question carrying EDNS, a TXT answer otherwise."""
@@ -129,7 +88,7 @@ def edns_intolerant() -> Iterator[str]:
             reply.answer.append(dns.rrset.from_text(query.question[0].name, 60, "IN", "TXT", '"v=spf1 -all"'))
         return [reply.to_wire()]
 
-    with _scripted_udp_server(answer) as server:
+    with scripted_udp_server(answer) as server:
         yield server
 
 
@@ -160,7 +119,7 @@ def spoofing_server() -> Iterator[str]:
         reply.answer.append(dns.rrset.from_text(qname, 60, "IN", "TXT", '"genuine"'))
         return [fake.to_wire(), reply.to_wire()]
 
-    with _scripted_udp_server(answer) as server:
+    with scripted_udp_server(answer) as server:
         yield server
 
 
@@ -174,3 +133,15 @@ def test_answers_for_another_question_are_ignored(spoofing_server: str) -> None:
     texts, status, error = asyncio.run(go())
     assert texts == ["genuine"]
     assert status is DnsStatus.ERROR and "another question" in error
+
+
+@pytest.mark.parametrize("dnssec", [False, True])  # the lean wire client, and dnspython's
+def test_a_cname_into_another_zone_is_followed(knot: KnotServer, dnssec: bool) -> None:
+    async def go() -> tuple[DnsStatus, tuple[str, ...], int]:
+        async with Resolver([knot.nameserver], timeout=2.0, tries=1) as res:
+            answer = await res.query("alias.mxalias.test", "A", dnssec=dnssec)
+            return answer.status, answer.cname_chain, len(answer.records)
+
+    status, chain, records = asyncio.run(go())
+    assert status is DnsStatus.OK and records >= 1
+    assert [c.rstrip(".") for c in chain] == ["mail.good.test"]

@@ -4,7 +4,6 @@ and, when nothing could be checked, says so once and exits with status 4."""
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from inboxtrace.checks import CheckOptions, check_domain
 from inboxtrace.cli import get_app
 from inboxtrace.cli.exits import NOTHING_CHECKED
 from tests.checks.checkhelp import codes, make_message
-from tests.checks.test_dnsq import _scripted_udp_server
+from tests.checks.fakedns import scripted_udp_server
 from tests.rigs.knot import KnotServer
 
 pytestmark = pytest.mark.dns
@@ -32,19 +31,8 @@ def nxdomain_everything() -> Iterator[str]:
         reply.set_rcode(dns.rcode.NXDOMAIN)
         return [reply.to_wire()]
 
-    with _scripted_udp_server(answer) as address:
+    with scripted_udp_server(answer) as address:
         yield address
-
-
-@pytest.fixture
-def blackhole() -> Iterator[str]:
-    """A resolver that never answers (down, or its packets filtered)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        sock.close()
 
 
 def _cli(*args: str) -> tuple[int, str]:

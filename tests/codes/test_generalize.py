@@ -142,3 +142,57 @@ def test_suspend_security_and_expiry_in_their_own_words(reply: str, reason: str)
 )
 def test_the_same_reasons_in_the_languages_servers_answer_in(reply: str, reason: str) -> None:
     assert classify(reply).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        # the address does not exist (ja, zh-CN, zh-TW, ko, vi)
+        ("550 宛先のメールアドレスは存在しません", "userunknown"),
+        ("550 指定されたユーザーが見つかりません", "userunknown"),
+        ("550 收件人地址不存在", "userunknown"),
+        ("550 帳戶不存在，請確認地址", "userunknown"),
+        ("550 수신자 주소를 찾을 수 없습니다", "userunknown"),
+        ("550 Địa chỉ email không tồn tại", "userunknown"),
+        # "not found" after the noun, in English and the languages servers answer in
+        ("550 5.1.1 The e-mail address you entered couldn't be found", "userunknown"),
+        ("550 The recipient you specified was not found", "userunknown"),
+        ("550 L'adresse du destinataire est introuvable", "userunknown"),
+        ("550 La dirección de correo no se encuentra en este servidor", "userunknown"),
+        ("550 O endereço do destinatário não foi encontrado", "userunknown"),
+        ("550 L'indirizzo del destinatario non è stato trovato", "userunknown"),
+        ("550 Het adres van de ontvanger is niet gevonden", "userunknown"),
+        # a plural is the same word ("policies")
+        ("554 Email rejected due to security policies", "securityerror"),
+        ("550 5.7.1 Rejected by our mail policies", "policyviolation"),
+        # the mailbox is full
+        ("552 受信者のメールボックスが満杯です", "mailboxfull"),
+        ("552 收件人邮箱空间不足", "mailboxfull"),
+        ("552 받는 사람의 메일함이 가득 찼습니다", "mailboxfull"),
+        ("552 Hộp thư người nhận đã đầy", "mailboxfull"),
+        # the domain does not exist
+        ("550 宛先ドメインが存在しません", "hostunknown"),
+        ("550 收件人域名不存在", "hostunknown"),
+        # the account is suspended or disabled
+        ("550 Das Konto ist gesperrt", "suspend"),
+        ("550 Ce compte est suspendu", "suspend"),
+        ("550 La cuenta está desactivada", "suspend"),
+        ("550 A conta foi suspensa", "suspend"),
+        ("550 Почтовый ящик заблокирован", "suspend"),
+        ("550 このアカウントは利用停止中です", "suspend"),
+        ("550 该账户已被冻结", "suspend"),
+        ("550 Tài khoản đã bị khóa", "suspend"),
+        # the message is too big (not the mailbox)
+        ("552 Die Nachricht ist zu groß", "emailtoolarge"),
+        ("552 Message trop volumineux", "emailtoolarge"),
+        ("552 El mensaje es demasiado grande", "emailtoolarge"),
+        ("552 Превышен максимальный размер сообщения", "emailtoolarge"),
+        ("552 メールのサイズが上限を超えています", "emailtoolarge"),
+        ("552 邮件大小超过限制", "emailtoolarge"),
+        # spam, in the words of the receiving filter
+        ("554 迷惑メールと判定されたため受信を拒否しました", "spamdetected"),
+        ("554 该邮件被判定为垃圾邮件", "spamdetected"),
+    ],
+)
+def test_east_asian_vietnamese_and_more_european_wordings(reply: str, reason: str) -> None:
+    assert classify(reply).reason == reason

@@ -9,7 +9,7 @@ import pytest
 
 from inboxtrace.content.rspamd import RspamdServer
 from inboxtrace.content.spamd import SpamdServer
-from tests.rigs.knot import KnotServer, start_knot
+from tests.rigs.knot import KnotServer, knot_server
 
 DBL = """
 [[list]]
@@ -26,11 +26,8 @@ info = "https://dbl.test/"
 
 @pytest.fixture(scope="session")
 def spamd_server() -> Iterator[SpamdServer]:
-    server = SpamdServer.start()
-    try:
+    with SpamdServer.start() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -39,11 +36,8 @@ def dbl_knot() -> Iterator[KnotServer]:
         "dbl.test": "bad-links.example A 127.0.1.2\nrefused.example A 127.255.255.254\n",
         "shop.example": '@ TXT "v=spf1 -all"\n',
     }
-    server = start_knot(zones)
-    try:
+    with knot_server(zones) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +49,5 @@ def dbl_file(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def rspamd_server() -> Iterator[RspamdServer]:
-    server = RspamdServer.start()
-    try:
+    with RspamdServer.start() as server:
         yield server
-    finally:
-        server.stop()

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from inboxtrace.cli import main
 from inboxtrace.content import ContentOptions, check_content, overall
 from inboxtrace.content.rspamd import RspamdServer
 from inboxtrace.content.spamd import SpamdServer
 from inboxtrace.model.check import CheckResult
 from tests.content.samples import SPAMMY, newsletter
+from tests.helpers.cli import run_main
 from tests.rigs.knot import KnotServer
 
 pytestmark = pytest.mark.dns
@@ -25,14 +25,10 @@ LISTED_HTML = (
 )
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+def _local_dns(knot: KnotServer, dnsbl_file: str) -> list[str]:
+    """``check`` options asking only the local Knot (blocklists too), once, quickly; nothing fetched."""
+    return ["--nameserver", knot.nameserver, "--dnsbl-file", dnsbl_file, "--no-fetch", "--no-probe",
+            "--timeout", "1", "--tries", "1"]  # fmt: skip
 
 
 def test_link_and_image_domains_on_the_blocklist(dbl_knot: KnotServer, dbl_file: str) -> None:
@@ -74,21 +70,12 @@ def test_check_message_json_has_content_and_verdict(  # noqa: PLR0917 (pytest fi
 ) -> None:
     sample = tmp_path / "spammy.eml"
     sample.write_bytes(SPAMMY)
-    code, out, _ = run(
+    code, out, _ = run_main(
         [
             "check",
             "--message",
             str(sample),
-            "--nameserver",
-            dbl_knot.nameserver,
-            "--dnsbl-file",
-            dbl_file,
-            "--no-fetch",
-            "--no-probe",
-            "--timeout",
-            "1",
-            "--tries",
-            "1",
+            *_local_dns(dbl_knot, dbl_file),
             "--spamd",
             f"{spamd_server.host}:{spamd_server.port}",
             "--rspamd",
@@ -113,21 +100,12 @@ def test_check_message_report_escapes_message_text(
     raw = newsletter(from_='"support@bank.example\x1b[31m" <news@shop.example>')
     sample = tmp_path / "m.eml"
     sample.write_bytes(raw.replace(b"\\x1b", b"\x1b"))
-    code, out, _ = run(
+    code, out, _ = run_main(
         [
             "check",
             "--message",
             str(sample),
-            "--nameserver",
-            dbl_knot.nameserver,
-            "--dnsbl-file",
-            dbl_file,
-            "--no-fetch",
-            "--no-probe",
-            "--timeout",
-            "1",
-            "--tries",
-            "1",
+            *_local_dns(dbl_knot, dbl_file),
             "--no-spamassassin",
         ],
         capsys,
@@ -142,21 +120,12 @@ def test_no_content_keeps_the_sender_report_only(
 ) -> None:
     sample = tmp_path / "m.eml"
     sample.write_bytes(newsletter())
-    code, out, _ = run(
+    code, out, _ = run_main(
         [
             "check",
             "--message",
             str(sample),
-            "--nameserver",
-            dbl_knot.nameserver,
-            "--dnsbl-file",
-            dbl_file,
-            "--no-fetch",
-            "--no-probe",
-            "--timeout",
-            "1",
-            "--tries",
-            "1",
+            *_local_dns(dbl_knot, dbl_file),
             "--no-content",
             "--json",
         ],
@@ -176,9 +145,8 @@ def test_check_links_dmarc_findings_to_stored_reports(
     db = f"sqlite:///{tmp_path / 'store.db'}"
     with open_store(db) as store:
         ingest_reports(store, read_blob(aggregate("r1", domain="shop.example"), "r1.xml"))
-    args = ["check", "shop.example", "--nameserver", dbl_knot.nameserver, "--dnsbl-file", dbl_file]
-    args += ["--no-fetch", "--no-probe", "--timeout", "1", "--tries", "1", "--db", db, "--json"]
-    code, out, _ = run(args, capsys)
+    args = ["check", "shop.example", *_local_dns(dbl_knot, dbl_file), "--db", db, "--json"]
+    code, out, _ = run_main(args, capsys)
     assert code == 0
     findings = {f["code"]: f for f in json.loads(out)["findings"]}
     assert SPOOFER in findings["dmarc.reports-unknown-sources"]["found"]

@@ -91,6 +91,23 @@ def test_garbage_is_a_4xx_not_a_crash(server: httpx.Client, store: Store) -> Non
     assert event_count(store) == 0
 
 
+def test_a_failing_store_is_a_503_and_the_retry_is_stored(
+    server: httpx.Client, store: Store, sendgrid_signer: SendGridSigner
+) -> None:
+    """The database refuses the write: 503 (the provider retries later), nothing kept; once it
+    accepts writes again the same request is stored."""
+    body = json.dumps(payloads.sendgrid_batch()).encode()
+    with store.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE log_deliveries RENAME TO log_deliveries_away")
+    r = server.post("/webhooks/sendgrid", content=body, headers=sendgrid_signer.headers(body))
+    assert r.status_code == 503, r.text
+    with store.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE log_deliveries_away RENAME TO log_deliveries")
+    assert event_count(store) == 0
+    r = server.post("/webhooks/sendgrid", content=body, headers=sendgrid_signer.headers(body))
+    assert (r.status_code, r.json()["new"]) == (200, 4)
+
+
 def test_group_commit_keeps_each_request_apart(store: Store) -> None:
     """Requests committed together: a replayed token fails only its own request."""
     from inboxtrace.esp import provider

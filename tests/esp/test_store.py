@@ -163,3 +163,21 @@ def test_single_use_tokens_are_forgotten_only_when_old(store: Store) -> None:
     write_events(store, [], token=("mailgun", "old"), now=6000.0)  # forgotten: usable again
     with pytest.raises(Replayed):
         write_events(store, [], token=("mailgun", "new"), now=6000.0)
+
+
+def test_a_failing_database_is_a_store_error_and_keeps_nothing(store: Store) -> None:
+    """A write the database refuses half-way (the records' table is gone) is one StoreError,
+    not a driver exception, and none of the batch stays: the events are stored with their records
+    or not at all."""
+    from inboxtrace.errors import StoreError
+
+    events = provider("sendgrid", EspSettings()).parse(json.dumps(payloads.sendgrid_batch()))
+    with store.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE log_deliveries RENAME TO log_deliveries_away")
+    with pytest.raises(StoreError, match="database error"):
+        write_events(store, events)
+    with store.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE log_deliveries_away RENAME TO log_deliveries")
+    assert event_count(store) == 0
+    assert write_events(store, events).new == 4
+    assert len(_deliveries(store)) == 4

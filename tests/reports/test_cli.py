@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from inboxtrace.bounces.sources import iter_imap
-from inboxtrace.cli import main
 from inboxtrace.feedback import AggregateReport, FailureReport, Rejected, TlsReport, read_messages
+from tests.helpers.cli import run_main
 from tests.reports.samples import (
     BILLION_LAUGHS,
     SPOOFER,
@@ -26,16 +26,6 @@ from tests.reports.samples import (
 from tests.rigs.dovecot import DovecotRig
 
 pytestmark = pytest.mark.dovecot
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +85,13 @@ def test_cli_ingest_imap_then_files_then_report(
     monkeypatch.setenv("DMARC_PW", "s3cret")
     imap = ["--imap", mailbox.host, "--port", str(mailbox.imaps_port), "--user", "dmarc@inbox.test"]
     imap += ["--password-env", "DMARC_PW", "--ca-file", str(mailbox.ca_file)]
-    code, out, _ = run(["dmarc", "ingest", *imap, "--db", db, "--json"], capsys)
+    code, out, _ = run_main(["dmarc", "ingest", *imap, "--db", db, "--json"], capsys)
     assert code == 0
     counts = json.loads(out)
     assert (counts["aggregate"], counts["failure"], counts["tlsrpt"], len(counts["rejected"])) == (2, 1, 1, 2)
     assert "s3cret" not in out
     # the same mailbox again adds nothing
-    code, out, _ = run(["tlsrpt", "ingest", *imap, "--db", db, "--json"], capsys)
+    code, out, _ = run_main(["tlsrpt", "ingest", *imap, "--db", db, "--json"], capsys)
     assert json.loads(out)["duplicates"] == 4
     extra = tmp_path / "more"
     extra.mkdir()
@@ -122,20 +112,20 @@ def test_cli_ingest_imap_then_files_then_report(
         )
     )
     (extra / "broken.xml.gz").write_bytes(b"\x1f\x8bnot really")
-    code, out, _ = run(["dmarc", "ingest", str(extra), "--db", db], capsys)
+    code, out, _ = run_main(["dmarc", "ingest", str(extra), "--db", db], capsys)
     assert code == 0 and "stored 1 aggregate" in out and "broken.xml.gz" in out and "gzip" in out
 
-    code, out, _ = run(["dmarc", "report", "--db", db, "--domain", "example.com", "--json"], capsys)
+    code, out, _ = run_main(["dmarc", "report", "--db", db, "--domain", "example.com", "--json"], capsys)
     data = json.loads(out)
     assert data["reports"]["aggregate"] == 3 and data["messages"] == 370
     spoofer = next(s for s in data["sources"] if s["ip"] == SPOOFER)
     assert spoofer["messages"] == 64 and spoofer["status"] == "not-authenticated"
     assert spoofer["dispositions"] == {"reject": 14, "quarantine": 50}
-    code, out, _ = run(["dmarc", "report", "--db", db], capsys)
+    code, out, _ = run_main(["dmarc", "report", "--db", db], capsys)
     assert code == 0 and "never pass DMARC" in out and SPOOFER in out and "local_policy" in out
-    code, out, _ = run(["tlsrpt", "report", "--db", db], capsys)
+    code, out, _ = run_main(["tlsrpt", "report", "--db", db], capsys)
     assert code == 0 and "certificate-expired" in out and "mx2.example.com" in out
-    code, out, _ = run(["tlsrpt", "report", "--db", db, "--json"], capsys)
+    code, out, _ = run_main(["tlsrpt", "report", "--db", db, "--json"], capsys)
     assert json.loads(out)["failed_sessions"] == 12
 
 
@@ -159,9 +149,9 @@ def test_report_text_from_receivers_is_escaped(tmp_path: Path, capsys: pytest.Ca
     )
     evil = tmp_path / "evil.xml"
     evil.write_bytes(hostile)
-    code, out, _ = run(["dmarc", "ingest", str(evil), "--db", db], capsys)
+    code, out, _ = run_main(["dmarc", "ingest", str(evil), "--db", db], capsys)
     assert "stored 1 aggregate" in out
-    code, out, _ = run(["dmarc", "report", "--db", db], capsys)
+    code, out, _ = run_main(["dmarc", "report", "--db", db], capsys)
     assert code == 0 and "\u009b" not in out and "\\x9b" in out
     assert "[red]none[/red]" in out and "[bold]Org[/bold]" in out  # shown as text, never applied
 
@@ -169,7 +159,7 @@ def test_report_text_from_receivers_is_escaped(tmp_path: Path, capsys: pytest.Ca
 def test_only_unreadable_inputs_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_bytes(BILLION_LAUGHS)
-    code, out, _ = run(
+    code, out, _ = run_main(
         [
             "dmarc",
             "ingest",
@@ -184,7 +174,7 @@ def test_only_unreadable_inputs_exit_1(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_report_without_a_store_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(["dmarc", "report", "--db", f"sqlite:///{tmp_path / 'none.db'}"], capsys)
+    code, _, err = run_main(["dmarc", "report", "--db", f"sqlite:///{tmp_path / 'none.db'}"], capsys)
     assert code == 1 and "no store" in err
 
 
@@ -204,8 +194,8 @@ def test_report_names_sources_by_ptr_on_a_real_dns(
         db = f"sqlite:///{tmp_path / 'store.db'}"
         report = tmp_path / "r.xml"
         report.write_bytes(aggregate("ptr-1"))
-        run(["dmarc", "ingest", str(report), "--db", db], capsys)
-        code, out, _ = run(
+        run_main(["dmarc", "ingest", str(report), "--db", db], capsys)
+        code, out, _ = run_main(
             ["dmarc", "report", "--db", db, "--ptr", "--nameserver", knot.nameserver, "--json"], capsys
         )
     finally:

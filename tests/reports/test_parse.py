@@ -49,9 +49,9 @@ def test_aggregate_fields(namespace: bool) -> None:
     assert (spoof.disposition, spoof.dkim, spoof.spf, spoof.dmarc_pass) == ("reject", "fail", "fail", False)
     assert report.rows[3].reasons == (("local_policy", "forwarded by a trusted list"),)
     esp = report.rows[1]
-    assert [(a.method, a.domain, a.result) for a in esp.auth] == [
-        ("dkim", "esp.example", "pass"),
-        ("spf", "bounce.esp.example", "pass"),
+    assert [(a.method, a.domain, a.result, a.selector, a.scope) for a in esp.auth] == [
+        ("dkim", "esp.example", "pass", "s1", ""),
+        ("spf", "bounce.esp.example", "pass", "", "mfrom"),
     ]
 
 

@@ -105,6 +105,7 @@ def test_since_filters_by_report_period(store: Store) -> None:
     ingest_reports(store, blobs((aggregate("old", begin=old), "o.xml"), (aggregate("new"), "n.xml")))
     since = datetime(2026, 6, 1, tzinfo=UTC)
     assert dmarc_summary(store, since=since).messages == 160
+    assert dmarc_summary(store, since=since).reports == {"aggregate": 1, "failure": 0, "tlsrpt": 0}
     assert dmarc_summary(store).messages == 320
 
 

@@ -24,6 +24,7 @@ from inboxtrace.seeds.send import SmtpOptions
 from inboxtrace.store import Store, open_store
 from inboxtrace.store.bounces import ingest_bounces
 from inboxtrace.store.placement import load_sends
+from tests.helpers.cli import run_main
 from tests.seeds.conftest import SEED_PASSWORD
 from tests.seeds.scenario import LEFT_OUT, MESSAGE, SEEDS, Scenario, scenario, wait_until
 
@@ -247,15 +248,8 @@ def test_unknown_without_logs(run: Run, tmp_path: Path) -> None:
 
 def _main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     """Run the real entry point (which maps errors to exit statuses); (status, stdout+stderr)."""
-    from inboxtrace.cli import main
-
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out + out.err
+    code, out, err = run_main(argv, capsys)
+    return code, out + err
 
 
 def test_cli_new_send_check_report_with_trend(

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from inboxtrace.errors import StoreError
 from inboxtrace.model.placement import AuthResult, SeedResult, SendResult
 from inboxtrace.seeds.token import new_test
-from inboxtrace.store import Store, open_store
+from inboxtrace.store import Store
 from inboxtrace.store.placement import (
     deliveries_to,
     get_test,
@@ -25,13 +23,6 @@ from inboxtrace.store.placement import (
     save_test,
     seeds_of_test,
 )
-from tests.conftest import BACKENDS, backend_url
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with open_store(backend_url(request, tmp_path, "seeds")) as s:
-        yield s
 
 
 def test_round_trip_and_upserts(store: Store) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from inboxtrace.alerts.baselines import StoredBaselines
+from inboxtrace.alerts.baselines import StoredBaselines, StoredWindows
 from inboxtrace.alerts.config import AlertConfig, Rule
 from inboxtrace.alerts.metrics import Observation, Window, add_evidence, observe
 from inboxtrace.store.alerts import load_state, save_state
@@ -152,14 +152,15 @@ def evaluate(
     out = Evaluation(at)
     with store.begin() as conn:
         state = load_state(conn)
-        baselines = StoredBaselines(conn, store, save=record)
+        baselines = StoredBaselines(conn, store, save=record, at=at)
+        windows = StoredWindows(conn, store, save=record, at=at)
         updates: list[dict[str, Any]] = []
         seen: set[tuple[str, str]] = set()
         for rule in config.rules:
             length = rule.window or config.window
             w = Window(at - length, at)
             base = Window(at - length - (rule.baseline or config.baseline), at - length)
-            observed = observe(conn, rule, w, base, baselines)
+            observed = observe(conn, rule, w, base, baselines, windows=windows)
             for obs in observed:
                 if not firing(rule, obs):
                     continue

@@ -54,6 +54,52 @@ def computed(rule: Rule, base: Window, compute: Callable[[Window], BaselineValue
     return compute(base)
 
 
+# What a window holds for one group key, in a form that adds up over consecutive periods:
+# {"n": {name: number}, "r": {reply: count}, "x": [up to 3 examples, newest first]}
+Tally = dict[str, Any]
+Tallies = dict[str, Tally]
+# (rule, window, how to count it) -> its tallies, counted or from a cache
+Windows = Callable[["Rule", Window, Callable[[Window], Tallies]], Tallies]
+_REPLIES_KEPT = 20  # per key and period: the most frequent replies
+
+
+def counted(rule: Rule, w: Window, compute: Callable[[Window], Tallies]) -> Tallies:
+    """No cache: count the window now."""
+    return compute(w)
+
+
+def tally(n: dict[str, Any], replies: Counter[str] | None = None, examples: list[Any] | None = None) -> Tally:
+    out: Tally = {"n": dict(n)}
+    if replies:
+        out["r"] = dict(replies.most_common(_REPLIES_KEPT))
+    if examples:
+        out["x"] = sorted(examples, key=lambda e: -(e.get("time") or 0))[:3]
+    return out
+
+
+def _top(t: Tally) -> list[tuple[str, int]]:
+    replies: Counter[str] = Counter(t.get("r", {}))
+    return replies.most_common(3)
+
+
+def add_tallies(parts: Iterable[Tallies]) -> Tallies:
+    """The tallies of consecutive periods as one: numbers and reply counts add up, the newest
+    examples are kept."""
+    out: Tallies = {}
+    for part in parts:
+        for key, t in part.items():
+            o = out.setdefault(key, {"n": {}})
+            for name, v in t.get("n", {}).items():
+                o["n"][name] = o["n"].get(name, 0) + v
+            if t.get("r"):
+                r = o.setdefault("r", {})
+                for reply, v in t["r"].items():
+                    r[reply] = r.get(reply, 0) + v
+            if t.get("x"):
+                o["x"] = sorted([*o.get("x", []), *t["x"]], key=lambda e: -(e.get("time") or 0))[:3]
+    return out
+
+
 @dataclass(slots=True)
 class Observation:
     """One rule's value for one group key in the window, with what proves it."""
@@ -161,7 +207,13 @@ def _evidence(
 
 
 def bounce_rates(
-    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+    conn: Connection,
+    rule: Rule,
+    w: Window,
+    base: Window,
+    baselines: Baselines = computed,
+    *,
+    windows: Windows = counted,
 ) -> list[Observation]:
     hard_only = rule.metric == "hard_bounce_rate"
 
@@ -170,7 +222,10 @@ def bounce_rates(
         failed = c["hard"] if hard_only else sum(c[s] for s in _FAILED)
         return (100.0 * failed / total if total else 0.0), total
 
-    now = _state_counts(conn, rule.by, w)
+    tallies = windows(
+        rule, w, lambda win: {k: tally(c) for k, c in _state_counts(conn, rule.by, win).items()}
+    )
+    now: dict[str, Counter[str]] = {k: Counter(t["n"]) for k, t in tallies.items()}
     before = baselines(
         rule, base, lambda win: {k: rate(c) for k, c in _state_counts(conn, rule.by, win).items()}
     )
@@ -198,7 +253,13 @@ def _throttled(attempt: list[Any]) -> bool:
 
 
 def throttling(
-    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+    conn: Connection,
+    rule: Rule,
+    w: Window,
+    base: Window,
+    baselines: Baselines = computed,
+    *,
+    windows: Windows = counted,
 ) -> list[Observation]:
     """Deferred attempts with throttling replies (421, 4.7.x, reason ratelimited), per group, as a
     share of all attempts of the deliveries active in the window."""
@@ -242,28 +303,44 @@ def throttling(
                             )
         return totals, replies, examples
 
-    now, replies, examples = scan(w)
+    def tallies(win: Window) -> Tallies:
+        totals, replies, examples = scan(win)
+        return {
+            k: tally({"attempts": t[0], "throttled": t[1]}, replies.get(k), examples.get(k))
+            for k, t in totals.items()
+        }
+
+    # counted over the whole window, never summed from shorter periods: a delivery's throttled
+    # attempts and its final state fall in different minutes
+    now = tallies(w)
     before = baselines(
         rule,
         base,
         lambda win: {k: ((100.0 * t[1] / t[0]) if t[0] else 0.0, t[0]) for k, t in scan(win)[0].items()},
     )
     out = []
-    for key, (attempts, throttled) in now.items():
+    for key, t in now.items():
+        attempts, throttled = int(t["n"]["attempts"]), int(t["n"]["throttled"])
         value = 100.0 * throttled / attempts if attempts else 0.0
         bval, bvol = before.get(key, (None, 0))
         obs = Observation(
             key, value, attempts, bval if bvol else None, bvol, {"attempts": attempts, "throttled": throttled}
         )
-        obs.replies = replies.get(key, Counter()).most_common(3)
+        obs.replies = _top(t)
         obs.reasons = [("ratelimited", throttled)] if throttled else []
-        obs.examples = examples.get(key, [])
+        obs.examples = list(t.get("x", []))
         out.append(obs)
     return out
 
 
 def complaint_rates(
-    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+    conn: Connection,
+    rule: Rule,
+    w: Window,
+    base: Window,
+    baselines: Baselines = computed,
+    *,
+    windows: Windows = counted,
 ) -> list[Observation]:
     """Spam complaints reported by ESPs ÷ deliveries they reported, in the window."""
     from inboxtrace.store.esp import esp_events
@@ -285,7 +362,10 @@ def complaint_rates(
             out.setdefault(k, Counter())[kind] += int(n)
         return out
 
-    now = counts(w)
+    now: dict[str, Counter[str]] = {
+        k: Counter(t["n"])
+        for k, t in windows(rule, w, lambda win: {k: tally(c) for k, c in counts(win).items()}).items()
+    }
     before = baselines(
         rule,
         base,
@@ -330,7 +410,13 @@ def list_names(reply: str) -> set[str]:
 
 
 def blocklistings(
-    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+    conn: Connection,
+    rule: Rule,
+    w: Window,
+    base: Window,
+    baselines: Baselines = computed,
+    *,
+    windows: Windows = counted,
 ) -> list[Observation]:
     """Blocklists named by the receivers' replies in the window; ``baseline`` is how often the
     baseline period named them (a listing is new when that is 0)."""
@@ -374,23 +460,36 @@ def blocklistings(
                     o.replies.append((r.reply[:300], 1))
         return seen, obs
 
-    now, obs = scan(w, True)
+    def tallies(win: Window) -> Tallies:
+        seen, found = scan(win, True)
+        return {
+            name: tally({"n": n}, Counter(r for r, _ in found[name].replies), found[name].examples)
+            for name, n in seen.items()
+        }
+
+    now = windows(rule, w, tallies)
     before = baselines(rule, base, lambda win: {k: (float(n), n) for k, n in scan(win, False)[0].items()})
     out = []
-    for name, n in now.items():
-        o = obs[name]
-        o.value, o.volume = float(n), n
+    for name, t in now.items():
+        n = int(t["n"]["n"])
         seen_before = before.get(name, (0.0, 0))[1]
-        o.baseline, o.baseline_volume = float(seen_before), seen_before
+        o = Observation(name, float(n), n, float(seen_before), seen_before)
         o.counts = {"replies_naming_it": n, "in_baseline": seen_before}
-        o.replies = Counter(r for r, _ in o.replies).most_common(3)
+        o.replies = _top(t)
         o.reasons = [("blocked", n)]
+        o.examples = list(t.get("x", []))
         out.append(o)
     return out
 
 
 def placement_inbox(
-    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+    conn: Connection,
+    rule: Rule,
+    w: Window,
+    base: Window,
+    baselines: Baselines = computed,
+    *,
+    windows: Windows = counted,
 ) -> list[Observation]:
     """The inbox share of the latest placement test checked in the window."""
     from inboxtrace.store.placement import placement_results
@@ -443,7 +542,13 @@ def _latest_runs(conn: Connection, w: Window, base: Window) -> dict[str, list[An
 
 
 def check_score_drop(
-    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+    conn: Connection,
+    rule: Rule,
+    w: Window,
+    base: Window,
+    baselines: Baselines = computed,
+    *,
+    windows: Windows = counted,
 ) -> list[Observation]:
     """Points the latest sender check of a domain lost against the best run before it (in the
     baseline period); what got worse as evidence."""
@@ -479,7 +584,13 @@ def check_score_drop(
 
 
 def check_blocklistings(
-    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+    conn: Connection,
+    rule: Rule,
+    w: Window,
+    base: Window,
+    baselines: Baselines = computed,
+    *,
+    windows: Windows = counted,
 ) -> list[Observation]:
     """Blocklist listings in the latest sender check of each domain (one observation per listing:
     the alert starts with the first run that shows it and ends with the first that does not)."""
@@ -524,9 +635,15 @@ METRIC_FUNCS = {
 
 
 def observe(
-    conn: Connection, rule: Rule, w: Window, base: Window, baselines: Baselines = computed
+    conn: Connection,
+    rule: Rule,
+    w: Window,
+    base: Window,
+    baselines: Baselines = computed,
+    *,
+    windows: Windows = counted,
 ) -> list[Observation]:
-    return METRIC_FUNCS[rule.metric](conn, rule, w, base, baselines)
+    return METRIC_FUNCS[rule.metric](conn, rule, w, base, baselines, windows=windows)
 
 
 def add_evidence(conn: Connection, rule: Rule, obs: Observation, w: Window) -> None:
@@ -540,9 +657,13 @@ __all__ = [
     "BaselineValues",
     "Baselines",
     "Observation",
+    "Tallies",
     "Window",
+    "Windows",
     "add_evidence",
+    "add_tallies",
     "computed",
+    "counted",
     "list_names",
     "observe",
 ]

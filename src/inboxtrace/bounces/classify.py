@@ -14,6 +14,7 @@ from inboxtrace.bounces.context import (
     reason_in_phase,
     reason_undecided,
     split_gave_up,
+    states_lookup,
 )
 from inboxtrace.bounces.view import Found
 from inboxtrace.model.reply import Phase, Reply, ReplyClass, Verdict
@@ -76,17 +77,26 @@ def verdict_for(found: Found) -> Verdict:
         phase = phase_in_text(text) or (phase_in_text(context) if context else None)
     if phase is not None and verdict.phase is None:
         verdict = dataclasses.replace(verdict, phase=phase)
+    status = _status_for_rules(found.status, verdict.enhanced_status)
+    # only a "user unknown" at RCPT TO asks whether the phase was stated (a few text scans)
+    stated = (
+        verdict.reason not in _ASKS_STATED or phase is not Phase.RCPT or _phase_stated(found, text, context)
+    )
+    # and only one with no status and no stated phase asks whether its words name the lookup
+    vouched = found.vouched or (
+        verdict.reason in _ASKS_STATED
+        and not status
+        and (phase is None or not stated)
+        and states_lookup(text, context, verdict.text)
+    )
     reread = reason_in_phase(
         verdict.reason,
         phase,
-        _status_for_rules(found.status, verdict.enhanced_status),
-        vouched=found.vouched,
+        status,
+        vouched=vouched,
         text=text,
         provider=verdict.provider,
-        # only a "user unknown" at RCPT TO asks whether the phase was stated (a few text scans)
-        stated=verdict.reason not in _ASKS_STATED
-        or phase is not Phase.RCPT
-        or _phase_stated(found, text, context),
+        stated=stated,
     )
     reread = reason_for_action(reread, found.action, phase)
     reread = reason_for_text(reread, text, context)
@@ -97,7 +107,10 @@ def verdict_for(found: Found) -> Verdict:
         verdict = force_reason(verdict, found.reason)
     if found.action == "delayed" and verdict.reply_class is ReplyClass.PERMANENT:
         verdict = _still_trying(verdict)
-    elif found.action in _GAVE_UP_ACTIONS and verdict.reply_class is ReplyClass.TRANSIENT:
+    elif (
+        found.action in _GAVE_UP_ACTIONS or (found.action is None and gave_up is not None)
+    ) and verdict.reply_class is ReplyClass.TRANSIENT:
+        # the report says the MTA stopped trying (DSN action, or its own "not going to try again")
         verdict = _gave_up(verdict)
     return verdict
 

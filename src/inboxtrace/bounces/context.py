@@ -30,6 +30,7 @@ class UnknownUserRule:
     phases: frozenset[Phase]
     reasons: frozenset[str]
     becomes: str
+    looked_up: FirstMatch[bool] | None = None  # gated by its literals: searched only when one is there
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class Knowledge:
     action_rules: tuple[tuple[frozenset[str], frozenset[Phase], frozenset[str], str], ...]
     text_rules: tuple[tuple[re.Pattern[str], frozenset[str], str, bool], ...]
     undecided: tuple[frozenset[str], str]
-    delayed: re.Pattern[str] | None
+    delayed: FirstMatch[bool] | None
     gave_up: tuple[re.Pattern[str], str] | None
 
 
@@ -63,6 +64,7 @@ def _build(raw: dict[str, Any]) -> Knowledge:
         phases=frozenset(Phase(x) for x in u["trusted_phases"]),
         reasons=frozenset(u["reasons"]),
         becomes=str(u["becomes"]),
+        looked_up=_gated(u["looked_up"]) if u.get("looked_up") else None,
     )
     actions = tuple(
         (
@@ -92,9 +94,15 @@ def _build(raw: dict[str, Any]) -> Knowledge:
         action_rules=actions,
         text_rules=texts,
         undecided=(frozenset(und["reasons"]), str(und["becomes"])),
-        delayed=re.compile(delayed["pattern"], re.I) if delayed else None,
+        delayed=_gated(delayed["patterns"]) if delayed else None,
         gave_up=(re.compile(gave_up["pattern"], re.I), str(gave_up["becomes"])) if gave_up else None,
     )
+
+
+def _gated(patterns: str | list[str]) -> FirstMatch[bool]:
+    """Any of the patterns, each gated by its own literals (see ``codes/needles.py``)."""
+    listed = [patterns] if isinstance(patterns, str) else patterns
+    return FirstMatch((re.compile(p, re.I), True) for p in listed)
 
 
 @cache
@@ -122,7 +130,7 @@ def phase_sensitive_reasons() -> frozenset[str]:
 def says_delayed(text: str) -> bool:
     """A human-text report that is only a warning: the MTA keeps trying (DSN action "delayed")."""
     pattern = knowledge().delayed
-    return bool(pattern and pattern.search(text))
+    return bool(pattern and pattern.first(text))
 
 
 def split_gave_up(text: str) -> tuple[str, str] | None:
@@ -136,6 +144,13 @@ def split_gave_up(text: str) -> tuple[str, str] | None:
     if match is None:
         return None
     return (text[: match.start()] + " " + text[match.end() :]).strip(), becomes
+
+
+def states_lookup(*texts: str) -> bool:
+    """The words say the address was looked up and not found (a directory, an address book), or
+    ask the sender to check it: a verdict on the address itself, without a status or a phase."""
+    pattern = knowledge().unknown.looked_up
+    return pattern is not None and any(pattern.first(t) for t in texts if t)
 
 
 def phase_mark(text: str) -> Phase | None:

@@ -122,13 +122,42 @@ def part_text(part: Message) -> str:
         raw = part.get_payload()
         return fix_surrogates(raw) if isinstance(raw, str) else ""
     charset = _charset(part.get_content_charset())
+    # a label that does not fit the bytes is common in East Asian mail ("ISO-2022-JP" over EUC-JP
+    # or Shift_JIS bytes): the encodings used for the same language are tried before damage
     try:
         return payload.decode(charset)
     except (UnicodeDecodeError, LookupError):
+        pass
+    for candidate in ("utf-8", *_SAME_LANGUAGE.get(_codec_name(charset), ())):
         try:
-            return payload.decode("utf-8")
-        except UnicodeDecodeError:
-            return payload.decode(charset if charset != "utf-8" else "latin-1", "replace")
+            return payload.decode(candidate)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return payload.decode(charset if charset != "utf-8" else "latin-1", "replace")
+
+
+# (codec names as ``codecs.lookup`` gives them; EUC-JP before Shift_JIS/CP932, which decodes
+# nearly any byte string as half-width katakana)
+_JAPANESE = ("euc_jp", "cp932", "iso2022_jp")
+_SAME_LANGUAGE = {
+    "iso2022_jp": _JAPANESE,
+    "shift_jis": _JAPANESE,
+    "cp932": _JAPANESE,
+    "euc_jp": _JAPANESE,
+    "gb2312": ("gb18030",),
+    "gbk": ("gb18030",),
+    "big5": ("big5hkscs", "cp950"),
+    "euc_kr": ("cp949", "iso2022_kr"),
+}
+
+
+def _codec_name(charset: str) -> str:
+    import codecs
+
+    try:
+        return codecs.lookup(charset).name
+    except LookupError:
+        return charset
 
 
 def addresses(text: str) -> list[str]:

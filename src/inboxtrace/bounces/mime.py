@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from email import errors
 from email.message import Message
 from typing import Any
 
@@ -87,18 +88,28 @@ def _multipart_into(msg: Message, body: str, depth: int) -> bool:
     if not boundary or msg.get_content_subtype() == "digest":
         return False
     marks = _delimiters(body, "--" + boundary)
-    if len(marks) < 2 or not marks[-1][2] or any(close for _s, _e, close in marks[:-1]):
-        return False  # truncated or odd: the stdlib records the defect
+    if not marks or marks[0][2] or any(close for _s, _e, close in marks[1:-1]):
+        return False  # no part at all, or a close before the last delimiter: odd
+    truncated = not marks[-1][2]
+    if truncated:  # cut short (returned messages often are): the last part runs to the end
+        if len(body) <= marks[-1][1] + 1:
+            return False  # nothing after the last delimiter
+        marks.append((len(body), len(body), True))
+    elif len(marks) < 2:
+        return False
     parts: list[Message | str] = []
     for (_s, end_of_line, _c), (next_start, _e, _n) in itertools.pairwise(marks):
         part = fast_message(body[end_of_line + 1 : next_start], depth + 1)
         if part is None:
             return False
-        _drop_delimiter_line_end(part)
+        _drop_delimiter_line_end(part)  # the stdlib takes it off at the end of the text too
         parts.append(part)
     preamble = body[: marks[0][0]]
     msg.preamble = preamble[:-1] if preamble.endswith("\n") else (preamble or None)
-    msg.epilogue = body[marks[-1][1] + 1 :] or None
+    if truncated:
+        msg.defects.append(errors.CloseBoundaryNotFoundDefect())
+    else:
+        msg.epilogue = body[marks[-1][1] + 1 :]  # "" when nothing follows, as the stdlib has it
     msg.set_payload(parts)
     return True
 

@@ -6,22 +6,23 @@ set, so one bad input never ends the run.
 
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
+import importlib
 import itertools
-import lzma
 import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inboxtrace.bounces.parse import parse_bounce
 from inboxtrace.errors import AuthenticationError, ConfigError, RemoteError, TLSError, UnreachableError
-from inboxtrace.imapauth import ImapLogin, Mechanism
 from inboxtrace.model.bounce import BounceKind, BounceReport
+
+if TYPE_CHECKING:
+    from inboxtrace.imapauth import ImapLogin
 
 # An mbox "From " envelope line, "From sender Thu Jul  2 12:05:05 2020", at the start, after a blank
 # line, or right after a message's closing MIME boundary (some tools omit the blank line there).
@@ -33,9 +34,10 @@ _MBOX_SEP_RE = re.compile(
 )
 # a closing MIME boundary ("--b--", not a line of dashes) just before a separator
 _CLOSE_DELIMITER_RE = re.compile(rb"\n--[^\s-][^\n]*--\n$")
-_OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
+_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}  # suffix -> module (imported when met)
 _MAX_FILE = 512 * 1024 * 1024
 _AUTO_SERIAL = 48  # up to this many messages, workers=0 parses in-process
+_CHUNK = 48  # messages (or files) per piece of parallel work: few to send, small enough to end together
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +68,24 @@ def split_mbox(data: bytes, source: str) -> Iterator[RawMessage]:
         yield RawMessage(f"{source}#{n + 1}", body)
 
 
-def _read_file(path: Path) -> RawMessage | bytes:
+def _read_file(path: str) -> RawMessage | bytes:
+    """The bytes of a file (decompressed by its suffix), or an item saying why not: one open, one
+    ``fstat`` (a mailbox of many small files spends its time here, not in the reading)."""
     try:
-        if path.stat().st_size > _MAX_FILE:
-            return RawMessage(str(path), error=f"file too large ({path.stat().st_size} bytes)")
-        data = path.read_bytes()
-        opener = _OPENERS.get(path.suffix.lower())
-        if opener is not None:
-            data = opener(data)
-    except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
-        return RawMessage(str(path), error=f"cannot read: {exc}")
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > _MAX_FILE:
+                return RawMessage(path, error=f"file too large ({size} bytes)")
+            data = f.read()
+    except (OSError, ValueError) as exc:
+        return RawMessage(path, error=f"cannot read: {exc}")
+    kind = _COMPRESSED.get(os.path.splitext(path)[1].lower())
+    if kind is not None:
+        module = importlib.import_module(kind)
+        try:
+            data = module.decompress(data)
+        except (OSError, EOFError, ValueError, getattr(module, "LZMAError", OSError)) as exc:
+            return RawMessage(path, error=f"cannot read: {exc}")
     return data
 
 
@@ -83,33 +93,103 @@ def _is_maildir(path: Path) -> bool:
     return (path / "cur").is_dir() and (path / "new").is_dir()
 
 
-def iter_path(path: Path | str) -> Iterator[RawMessage]:
-    """Messages in a file (single message or mbox), a Maildir, or a directory tree; ``-`` is stdin."""
+def _maildir_files(path: Path) -> list[str]:
+    """The message files of a Maildir, ``cur`` then ``new``, each by name (the order of sorted paths)."""
+    files: list[str] = []
+    for sub in ("cur", "new"):
+        with os.scandir(path / sub) as entries:
+            files.extend(sorted(e.path for e in entries if e.is_file()))
+    return files
+
+
+def _tree_files(root: str) -> list[str]:
+    """The files under ``root``, at any depth, without names starting with a dot, in the order of
+    their sorted paths; symbolic links to files count, links to directories are not followed."""
+    found: list[tuple[tuple[str, ...], str]] = []
+
+    def walk(directory: str, parts: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(directory) as entries:
+                listed = list(entries)
+        except PermissionError:
+            return
+        for entry in listed:
+            here = (*parts, entry.name)
+            if entry.is_dir() and not entry.is_symlink():
+                walk(entry.path, here)
+            elif entry.is_file() and not entry.name.startswith("."):
+                found.append((here, entry.path))
+
+    walk(root, ())
+    found.sort()
+    return [path for _parts, path in found]
+
+
+def _units(path: Path | str) -> Iterator[RawMessage | str]:
+    """What ``path`` holds, in order: the names of the message files to read, or items already read
+    (stdin) or saying why nothing can be (a missing path)."""
     if str(path) == "-":
         yield from split_mbox(sys.stdin.buffer.read(), "<stdin>")
         return
     path = Path(path)
     if path.is_dir():
-        if _is_maildir(path):
-            files = sorted(p for sub in ("new", "cur") for p in (path / sub).iterdir() if p.is_file())
-        else:
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-        for file in files:
-            yield from iter_path(file)
+        yield from _maildir_files(path) if _is_maildir(path) else _tree_files(str(path))
         return
     if not path.exists():
         yield RawMessage(str(path), error="no such file or directory")
         return
+    yield str(path)
+
+
+def _file_messages(path: str) -> Iterator[RawMessage]:
     data = _read_file(path)
     if isinstance(data, RawMessage):
         yield data
         return
-    yield from split_mbox(data, str(path))
+    yield from split_mbox(data, path)
 
 
-def iter_paths(paths: Iterable[Path | str]) -> Iterator[RawMessage]:
-    for path in paths:
-        yield from iter_path(path)
+def _messages(units: Iterable[RawMessage | str]) -> Iterator[RawMessage]:
+    for unit in units:
+        if isinstance(unit, str):
+            yield from _file_messages(unit)
+        else:
+            yield unit
+
+
+def iter_path(path: Path | str) -> Iterator[RawMessage]:
+    """Messages in a file (single message or mbox), a Maildir, or a directory tree; ``-`` is stdin."""
+    return _messages(_units(path))
+
+
+class MessageFiles(Iterator[RawMessage]):
+    """The messages of some paths, read in order as they are iterated (what :func:`iter_paths` gives).
+
+    :func:`read_bounces` with workers does not iterate it: it hands each worker the names of the
+    files to read (:meth:`units`), so that the reading too is spread over the workers.
+    """
+
+    def __init__(self, paths: Iterable[Path | str]) -> None:
+        self._paths = paths
+        self._read: Iterator[RawMessage] | None = None
+
+    def units(self) -> Iterator[RawMessage | str]:
+        """File names to read, and the items already read (stdin) or in error, in order."""
+        if self._read is not None:
+            raise RuntimeError("the messages are being read already")
+        self._read = iter(())
+        for path in self._paths:
+            yield from _units(path)
+
+    def __next__(self) -> RawMessage:
+        if self._read is None:
+            self._read = _messages(u for path in self._paths for u in _units(path))
+        return next(self._read)
+
+
+def iter_paths(paths: Iterable[Path | str]) -> MessageFiles:
+    """The messages of each path in turn (see :func:`iter_path`)."""
+    return MessageFiles(paths)
 
 
 def iter_imap(
@@ -134,6 +214,8 @@ def iter_imap(
 
     from imapclient import IMAPClient
     from imapclient.exceptions import IMAPClientError
+
+    from inboxtrace.imapauth import ImapLogin, Mechanism
 
     creds = password if isinstance(password, ImapLogin) else ImapLogin(user, Mechanism.PASSWORD, password)
     context = ssl.create_default_context(cafile=cafile)
@@ -198,27 +280,46 @@ def _read_one(item: RawMessage) -> BounceReport:
     return parse_bounce(item.data, item.source)
 
 
-def read_bounces(items: Iterable[RawMessage], *, workers: int = 1) -> Iterator[BounceReport]:
+def _read_chunk(chunk: list[RawMessage | str]) -> list[BounceReport]:
+    """One piece of parallel work: a few messages, or files to read (a piece per message would cost
+    more to send)."""
+    return [_read_one(item) for item in _messages(chunk)]
+
+
+def _chunks(items: Iterable[RawMessage | str]) -> Iterator[list[RawMessage | str]]:
+    it = iter(items)
+    while chunk := list(itertools.islice(it, _CHUNK)):
+        yield chunk
+
+
+def read_bounces(
+    items: Iterable[RawMessage], *, workers: int = 1, cluster: str | None = None
+) -> Iterator[BounceReport]:
     """Parse every message, in input order; unreadable ones give reports of kind ERROR.
 
-    ``workers`` > 1 parses in that many processes (messages are independent). 0 chooses: a few
-    dozen messages are parsed here (starting processes would cost more), more in one process per
-    CPU (the first messages are read ahead to tell which).
+    ``workers`` > 1 parses in that many local processes (messages are independent), forked from
+    this one after it loaded the knowledge; they also read the files of :func:`iter_paths`. 0
+    chooses: a few dozen messages are parsed here (starting processes would cost more), more in
+    one process per CPU (the first messages are read ahead to tell which). ``cluster`` (a Dask
+    scheduler address, see :mod:`inboxtrace.execution`) parses on that cluster's workers instead,
+    sent the messages (they may not see this machine's files).
     """
-    if workers == 0:
-        it = iter(items)
-        head = list(itertools.islice(it, _AUTO_SERIAL + 1))
-        if len(head) <= _AUTO_SERIAL:
-            for item in head:
+    from inboxtrace.execution import runner
+
+    # local workers read the files themselves; a cluster's may not see this machine's: send them data
+    here = cluster is None or "://" not in cluster
+    units: Iterable[RawMessage | str] = items.units() if here and isinstance(items, MessageFiles) else items
+    if cluster is None:
+        if workers == 0:
+            it = iter(units)
+            head = list(itertools.islice(it, _AUTO_SERIAL + 1))
+            units = itertools.chain(head, it)
+            workers = 1 if len(head) <= _AUTO_SERIAL else (os.cpu_count() or 1)
+        if workers <= 1:
+            for item in _messages(units):
                 yield _read_one(item)
             return
-        items = itertools.chain(head, it)
-        workers = os.cpu_count() or 1
-    if workers <= 1:
-        for item in items:
-            yield _read_one(item)
-        return
-    from inboxtrace.bounces.parallel import map_ordered
-
-    _load_knowledge()  # once here, so that every forked worker inherits it instead of loading it
-    yield from map_ordered(_read_one, items, workers)
+        _load_knowledge()  # once here, so that every forked worker inherits it instead of loading it
+    with runner(cluster or f"local:{workers}", inherit=True) as run:
+        for reports in run.imap(_read_chunk, _chunks(units)):
+            yield from reports

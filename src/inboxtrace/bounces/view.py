@@ -87,9 +87,9 @@ class Mail:
         return self.msg.get_content_type()
 
     @cached_property
-    def leaves(self) -> list[Message]:
-        """Every part in order, without descending into a returned message."""
-        out: list[Message] = []
+    def typed_leaves(self) -> list[tuple[Message, str]]:
+        """Every part in order with its content type, without descending into a returned message."""
+        out: list[tuple[Message, str]] = []
         stack: list[Message] = [self.msg]
         while stack:
             part = stack.pop(0)
@@ -99,20 +99,25 @@ class Mail:
                 if isinstance(payload, list):
                     stack[0:0] = [p for p in payload if isinstance(p, Message)]
                 continue
-            out.append(part)
+            out.append((part, ctype))
         return out
 
     @cached_property
+    def leaves(self) -> list[Message]:
+        """Every part in order, without descending into a returned message."""
+        return [part for part, _ctype in self.typed_leaves]
+
+    @cached_property
     def dsn_part(self) -> Message | None:
-        for part in self.leaves:
-            if part.get_content_type() in _DSN_TYPES:
+        for part, ctype in self.typed_leaves:
+            if ctype in _DSN_TYPES:
                 return part
         return None
 
     @cached_property
     def original_part(self) -> Message | None:
-        for part in self.leaves:
-            if part.get_content_type() in _ORIGINAL_TYPES:
+        for part, ctype in self.typed_leaves:
+            if ctype in _ORIGINAL_TYPES:
                 return part
         return None
 
@@ -121,11 +126,11 @@ class Mail:
         """Decoded text parts before the returned message (text/plain preferred over text/html)."""
         plain: list[str] = []
         html: list[str] = []
-        for part in self.leaves:
-            ctype = part.get_content_type()
+        dsn = self.dsn_part
+        for part, ctype in self.typed_leaves:
             if ctype in _ORIGINAL_TYPES:
                 break
-            if part is self.dsn_part:
+            if part is dsn:
                 continue
             if ctype.startswith("multipart/"):  # a multipart without a usable boundary: its text
                 raw = part.get_payload()

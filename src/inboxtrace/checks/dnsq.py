@@ -221,19 +221,7 @@ class Resolver:
                             if answer.status in (DnsStatus.SERVFAIL, DnsStatus.REFUSED):
                                 last = answer
                                 continue
-                            if answer.status is DnsStatus.NODATA and answer.cname_chain and depth < 8:
-                                target = await self._query(answer.cname_chain[-1], rdtype, dnssec, depth + 1)
-                                return DnsAnswer(
-                                    name,
-                                    rdtype,
-                                    target.status,
-                                    target.records,
-                                    None,
-                                    None,
-                                    target.error,
-                                    answer.cname_chain + target.cname_chain,
-                                )
-                            return answer
+                            return await self._followed(answer, name, rdtype, dnssec, depth)
                 from dns import asyncquery  # the full client: DNSSEC questions, TCP after truncation
 
                 if qname is None:
@@ -255,22 +243,27 @@ class Resolver:
                 if answer.status in (DnsStatus.SERVFAIL, DnsStatus.REFUSED):
                     last = answer
                     continue
-                if answer.status is DnsStatus.NODATA and answer.cname_chain and depth < 8:
-                    # the CNAME target lives elsewhere: ask for it separately
-                    target = await self._query(answer.cname_chain[-1], rdtype, dnssec, depth + 1)
-                    chain = answer.cname_chain + target.cname_chain
-                    return DnsAnswer(
-                        name,
-                        rdtype,
-                        target.status,
-                        target.records,
-                        target.rrset,
-                        target.rrsig,
-                        target.error,
-                        chain,
-                    )
-                return answer
+                return await self._followed(answer, name, rdtype, dnssec, depth)
         return last
+
+    async def _followed(
+        self, answer: DnsAnswer, name: str, rdtype: str, dnssec: bool, depth: int
+    ) -> DnsAnswer:
+        """``answer``; or, when it is only a CNAME chain whose target lives elsewhere (NODATA), the
+        target's answer asked separately, under ``name`` and with the whole chain."""
+        if answer.status is not DnsStatus.NODATA or not answer.cname_chain or depth >= 8:
+            return answer
+        target = await self._query(answer.cname_chain[-1], rdtype, dnssec, depth + 1)
+        return DnsAnswer(
+            name,
+            rdtype,
+            target.status,
+            target.records,
+            target.rrset,
+            target.rrsig,
+            target.error,
+            answer.cname_chain + target.cname_chain,
+        )
 
 
 def interpret(resp: dns.message.Message, qname: dns.name.Name, rdtype: str) -> DnsAnswer:

@@ -2,36 +2,36 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from inboxtrace.datafiles import load_toml
 from inboxtrace.errors import DataFileError
 from inboxtrace.model.check import Finding, Severity
 
 
 def load_data(name: str) -> dict[str, Any]:
     """A TOML file of ``inboxtrace/checks/data``."""
-    try:
-        text = resources.files("inboxtrace.checks").joinpath("data", name).read_text("utf-8")
-        return tomllib.loads(text)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataFileError(f"checks data file {name}: {exc}") from exc
+    return load_toml("checks", name)
 
 
-@cache
-def catalog() -> dict[str, dict[str, Any]]:
-    """Finding code → entry (severity, title, why, fix, penalty)."""
-    data = load_data("findings.toml")
+def read_catalog(data: Mapping[str, Any], where: str) -> dict[str, dict[str, Any]]:
+    """Finding code → entry (severity, title, why, fix, penalty) of a findings file: a table per
+    check, an entry per finding; ``where`` names the file in errors."""
     out: dict[str, dict[str, Any]] = {}
     for check, entries in data.items():
         for name, entry in entries.items():
             if entry.get("severity") not in ("error", "warning", "info"):
-                raise DataFileError(f"findings.toml: {check}.{name} has no valid severity")
+                raise DataFileError(f"{where}: {check}.{name} has no valid severity")
             out[f"{check}.{name}"] = entry
     return out
+
+
+@cache
+def catalog() -> dict[str, dict[str, Any]]:
+    """Finding code → entry of the sender check (data/findings.toml)."""
+    return read_catalog(load_data("findings.toml"), "findings.toml")
 
 
 @cache
@@ -44,8 +44,32 @@ class _Blank(dict[str, str]):
         return "?"
 
 
-def _fmt(text: str, values: Mapping[str, object]) -> str:
-    return text.format_map(_Blank({k: str(v) for k, v in values.items()}))
+def from_entry(
+    entry: Mapping[str, Any],
+    code: str,
+    *,
+    check: str,
+    penalty: int,
+    found: str,
+    subject: str,
+    checked: bool,
+    values: Mapping[str, object],
+) -> Finding:
+    """The finding ``code`` of catalog ``entry``: its title, why and fix with ``{name}`` filled from
+    ``values``, ``subject`` and ``found`` (``?`` for a name not given); no penalty when unchecked."""
+    vals = _Blank({k: str(v) for k, v in {"subject": subject, "found": found, **values}.items()})
+    return Finding(
+        check=check,
+        code=code,
+        severity=Severity(entry["severity"]),
+        title=str(entry["title"]).format_map(vals),
+        found=found,
+        why=str(entry["why"]).format_map(vals),
+        fix=str(entry.get("fix", "")).format_map(vals),
+        subject=subject,
+        penalty=penalty if checked else 0,
+        checked=checked,
+    )
 
 
 def finding(
@@ -61,22 +85,18 @@ def finding(
     entry = catalog().get(code)
     if entry is None:
         raise DataFileError(f"no finding {code!r} in findings.toml")
-    severity = Severity(entry["severity"])
     penalty = entry.get("penalty")
     if penalty is None:
-        penalty = int(_score_conf()["severity"][severity.value])
-    vals = {"subject": subject, "found": found, **values}
-    return Finding(
+        penalty = _score_conf()["severity"][entry["severity"]]
+    return from_entry(
+        entry,
+        code,
         check=check or code.split(".", 1)[0],
-        code=code,
-        severity=severity,
-        title=_fmt(entry["title"], vals),
+        penalty=int(penalty),
         found=found,
-        why=_fmt(entry["why"], vals),
-        fix=_fmt(entry.get("fix", ""), vals),
         subject=subject,
-        penalty=int(penalty) if checked else 0,
         checked=checked,
+        values=values,
     )
 
 

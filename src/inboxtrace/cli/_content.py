@@ -6,13 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from inboxtrace.checks import CheckOptions
     from inboxtrace.content import ContentResult, Verdict
     from inboxtrace.model.check import CheckResult
-
-_STYLE = {"error": "bold red", "warning": "yellow", "info": "green"}
-_MARK = {"error": "✗", "warning": "!", "info": "✓"}
 
 
 def run(
@@ -60,6 +58,16 @@ def to_dict(content: ContentResult, verdict: Verdict) -> dict[str, Any]:
     return {"content": content.to_dict(), "verdict": verdict.to_dict()}
 
 
+def _rule_line(points: float, name: str, text: str) -> Text:
+    """One scanner rule that fired: its points (coloured by weight), its name, what it means."""
+    from rich.text import Text
+
+    from inboxtrace.safetext import visible
+
+    style = "red" if points >= 1 else "yellow" if points > 0 else "dim"
+    return Text.assemble((f"  {points:+5.1f} ", style), (f"{name:24} ", "bold"), visible(text))
+
+
 def render(
     content: ContentResult,
     verdict: Verdict,
@@ -73,6 +81,7 @@ def render(
     Blocklist findings the sender report ``shown`` already printed are not repeated."""
     from rich.text import Text
 
+    from inboxtrace.cli._findings import print_finding
     from inboxtrace.safetext import visible
 
     console.print()
@@ -89,12 +98,7 @@ def render(
         for rule in content.rules:
             if rule.points == 0 and not verbose:
                 continue
-            style = "red" if rule.points >= 1 else "yellow" if rule.points > 0 else "dim"
-            console.print(
-                Text.assemble(
-                    (f"  {rule.points:+5.1f} ", style), (f"{rule.name:24} ", "bold"), visible(rule.meaning)
-                )
-            )
+            console.print(_rule_line(rule.points, rule.name, rule.meaning))
             if rule.fix and rule.points > 0:
                 console.print(Text.assemble(("         fix: ", "dim"), visible(rule.fix)))
     if content.rspamd is not None:
@@ -109,12 +113,7 @@ def render(
         for hit in r.rules:
             if hit.points == 0 and not verbose:
                 continue
-            style = "red" if hit.points >= 1 else "yellow" if hit.points > 0 else "dim"
-            console.print(
-                Text.assemble(
-                    (f"  {hit.points:+5.1f} ", style), (f"{hit.name:24} ", "bold"), visible(hit.description)
-                )
-            )
+            console.print(_rule_line(hit.points, hit.name, hit.description))
     already = {(f.code, f.subject, f.found) for f in shown.findings} if shown is not None else set()
     for f in content.findings:
         if (f.code, f.subject, f.found) in already:
@@ -122,17 +121,7 @@ def render(
         sev = f.severity.value
         if sev == "info" and not verbose and f.code != "content.spamassassin-unavailable":
             continue
-        console.print(
-            Text.assemble(
-                (f"{_MARK[sev]} {sev.upper():7} ", _STYLE[sev]),
-                (f"[{f.check}] ", "dim"),
-                (visible(f.title), "bold"),
-            )
-        )
-        if f.found:
-            console.print(Text.assemble(("    found: ", "dim"), visible(f.found[:1000])))
-        if f.fix and sev != "info":
-            console.print(Text.assemble(("    fix:   ", "dim"), visible(f.fix)))
+        print_finding(console, f, visible, why=False, fix=sev != "info")
     console.print()
     colour = "green" if verdict.mark >= 8 else "yellow" if verdict.mark >= 5 else "red"
     lost = ", ".join(f"{part} -{value:g}" for part, value in verdict.lost.items() if value)

@@ -13,10 +13,12 @@ import typer
 from inboxtrace.cli.options import (
     DbOption,
     ImapCaFileOption,
+    ImapFolderOption,
     ImapPasswordEnvOption,
     ImapPasswordFileOption,
     ImapPortOption,
     ImapStartTlsOption,
+    ImapUserOption,
 )
 from inboxtrace.safetext import json_text
 
@@ -26,7 +28,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from inboxtrace.bounces.sources import RawMessage
-    from inboxtrace.imapauth import ImapLogin
     from inboxtrace.model.bounce import BounceReport
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -44,41 +45,6 @@ def _clean(text: str | None, limit: int = 0) -> str:
     if limit and len(out) > limit:
         out = out[: limit - 1] + "…"
     return out
-
-
-def _imap_login(
-    user: str, auth: str, *, password_env: str | None, password_file: Path | None,
-    token_env: str | None, token_file: Path | None, token_command: str | None,
-) -> ImapLogin:  # fmt: skip
-    """The IMAP login from the options: a password, or an OAuth access token (XOAUTH2/OAUTHBEARER)."""
-    from inboxtrace.errors import ConfigError
-    from inboxtrace.imapauth import ImapLogin, Mechanism, SecretSource, command_argv
-
-    try:
-        mech = Mechanism(auth.lower())
-    except ValueError:
-        raise ConfigError(f"--auth must be password, xoauth2 or oauthbearer, not {auth!r}") from None
-    if mech is Mechanism.PASSWORD:
-        if token_env or token_file or token_command:
-            raise ConfigError("--token-env/--token-file/--token-command need --auth xoauth2 or oauthbearer")
-        if password_env and password_file:
-            raise ConfigError("give either --password-env or --password-file, not both")
-        if not password_env and not password_file:
-            raise ConfigError("--imap needs a password: --password-env VAR or --password-file FILE")
-        source = SecretSource(env=password_env, file=str(password_file) if password_file else None)
-        return ImapLogin(user, mech, source.read("IMAP", noun="password"))
-    if password_env or password_file:
-        raise ConfigError(
-            f"--auth {mech.value} logs in with a token: use --token-env, --token-file or --token-command"
-        )
-    if sum(1 for x in (token_env, token_file, token_command) if x) != 1:
-        raise ConfigError(f"--auth {mech.value} needs one of --token-env, --token-file or --token-command")
-    source = SecretSource(
-        env=token_env,
-        file=str(token_file) if token_file else None,
-        command=command_argv(token_command, "--token-command") if token_command else (),
-    )
-    return ImapLogin(user, mech, source.read("IMAP", noun="access token"))
 
 
 def _known_good(path: Path | None) -> set[str]:
@@ -102,8 +68,8 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     ingest: Annotated[bool, typer.Option("--ingest", help="Store the bounces (idempotent).")] = False,
     db: DbOption = None,
     imap: Annotated[str | None, typer.Option("--imap", help="Read an IMAP mailbox on this host.")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="IMAP user name.")] = None,
-    folder: Annotated[str, typer.Option("--folder", help="IMAP folder.")] = "INBOX",
+    user: ImapUserOption = None,
+    folder: ImapFolderOption = "INBOX",
     password_env: ImapPasswordEnvOption = None,
     password_file: ImapPasswordFileOption = None,
     auth: Annotated[
@@ -146,14 +112,24 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
             "than a few dozen messages).",
         ),
     ] = 0,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Parse on a Dask cluster (tcp://HOST:8786) or in local processes (local[:N]) "
+            "instead; default: $INBOXTRACE_CLUSTER, else --workers.",
+        ),
+    ] = None,
     show_all: Annotated[
         bool, typer.Option("--all", help="Also list auto-replies, feedback reports and non-bounces.")
     ] = False,
 ) -> None:
     """One record per failed recipient with the reason (sisimai's December-2025 vocabulary), hard or
     soft, the reply and what to do; then a summary by reason."""
-    from inboxtrace.bounces import iter_imap, iter_paths, mark_suspected_filtering, read_bounces
+    from inboxtrace.bounces import iter_paths, mark_suspected_filtering, read_bounces
+    from inboxtrace.cli.imap import imap_messages
     from inboxtrace.errors import InputError
+    from inboxtrace.execution import cluster_address
 
     if not paths and not imap:
         raise InputError("give PATH... (or '-' for stdin) or --imap HOST")
@@ -161,25 +137,20 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     if paths:
         sources.append(iter_paths(paths))
     if imap:
-        if not user:
-            raise InputError("--imap needs --user")
         sources.append(
-            iter_imap(
+            imap_messages(
                 imap,
                 user,
-                _imap_login(
-                    user,
-                    auth,
-                    password_env=password_env,
-                    password_file=password_file,
-                    token_env=token_env,
-                    token_file=token_file,
-                    token_command=token_command,
-                ),
                 folder,
+                auth=auth,
+                password_env=password_env,
+                password_file=password_file,
+                token_env=token_env,
+                token_file=token_file,
+                token_command=token_command,
                 port=port,
                 starttls=starttls,
-                cafile=str(cafile) if cafile else None,
+                cafile=cafile,
             )
         )
 
@@ -201,7 +172,10 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     shown: list[BounceReport] = []
     try:
         # in batches, so a mailbox of any size streams (JSON lines come out as they are read)
-        for raw_batch in _batches(read_bounces(items(), workers=workers), 500):
+        # files alone are handed to the workers unread (they read them too)
+        messages = sources[0] if len(sources) == 1 else items()
+        parsed = read_bounces(messages, workers=workers, cluster=cluster_address(cluster))
+        for raw_batch in _batches(parsed, 500):
             batch = raw_batch
             batch_good = good
             if store is not None:

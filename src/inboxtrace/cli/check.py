@@ -19,9 +19,6 @@ if TYPE_CHECKING:
 
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024
 
-_STYLE = {"error": "bold red", "warning": "yellow", "info": "green"}
-_MARK = {"error": "✗", "warning": "!", "info": "✓"}
-
 
 def register(app: typer.Typer) -> None:
     app.command("check")(check)
@@ -280,6 +277,8 @@ def render(result: CheckResult, console: Console, *, verbose: bool = False) -> N
     """The human report. Every record content is shown as plain text (never parsed as markup)."""
     from rich.text import Text
 
+    from inboxtrace.cli._findings import print_finding
+
     if result.score is None:
         colour, shown = "red", "n/a (nothing could be checked)"
     else:
@@ -315,19 +314,7 @@ def render(result: CheckResult, console: Console, *, verbose: bool = False) -> N
         if sev == "info" and not verbose:
             continue
         console.print()
-        console.print(
-            Text.assemble(
-                (f"{_MARK[sev]} {sev.upper():7} ", _STYLE[sev]),
-                (f"[{f.check}] ", "dim"),
-                (_clean(f.title), "bold"),
-            )
-        )
-        if f.found:
-            console.print(Text.assemble(("    found: ", "dim"), _clean(f.found[:1000])))
-        if f.why:
-            console.print(Text.assemble(("    why:   ", "dim"), _clean(f.why)))
-        if f.fix:
-            console.print(Text.assemble(("    fix:   ", "dim"), _clean(f.fix)))
+        print_finding(console, f, _clean)
     if not verbose and infos:
         console.print()
         for f in sorted(infos, key=lambda f: not _passed(f.code)):

@@ -11,10 +11,12 @@ import typer
 from inboxtrace.cli.options import (
     DbOption,
     ImapCaFileOption,
+    ImapFolderOption,
     ImapPasswordEnvOption,
     ImapPasswordFileOption,
     ImapPortOption,
     ImapStartTlsOption,
+    ImapUserOption,
 )
 from inboxtrace.safetext import json_text
 
@@ -67,7 +69,7 @@ def _ingest(  # noqa: PLR0917 (the options of the ingest command, passed on)
     cafile: Path | None,
     json_out: bool,
 ) -> None:
-    from inboxtrace.cli.bounces import _imap_login
+    from inboxtrace.cli.imap import imap_messages
     from inboxtrace.errors import InputError
     from inboxtrace.feedback import read_messages, read_paths
     from inboxtrace.store import open_store
@@ -80,27 +82,16 @@ def _ingest(  # noqa: PLR0917 (the options of the ingest command, passed on)
         if paths:
             yield from read_paths(paths)
         if imap:
-            from inboxtrace.bounces.sources import iter_imap
-
-            if not user:
-                raise InputError("--imap needs --user")
             yield from read_messages(
-                iter_imap(
+                imap_messages(
                     imap,
                     user,
-                    _imap_login(
-                        user,
-                        "password",
-                        password_env=password_env,
-                        password_file=password_file,
-                        token_env=None,
-                        token_file=None,
-                        token_command=None,
-                    ),
                     folder,
+                    password_env=password_env,
+                    password_file=password_file,
                     port=port,
                     starttls=starttls,
-                    cafile=str(cafile) if cafile else None,
+                    cafile=cafile,
                 )
             )
 
@@ -138,8 +129,8 @@ def _ingest_command(  # noqa: PLR0917 (typer maps each parameter to an option)
     imap: Annotated[
         str | None, typer.Option("--imap", help="Read the reports from this IMAP server.")
     ] = None,
-    user: Annotated[str | None, typer.Option("--user", help="IMAP user name.")] = None,
-    folder: Annotated[str, typer.Option("--folder", help="IMAP folder.")] = "INBOX",
+    user: ImapUserOption = None,
+    folder: ImapFolderOption = "INBOX",
     password_env: ImapPasswordEnvOption = None,
     password_file: ImapPasswordFileOption = None,
     port: ImapPortOption = None,

@@ -65,7 +65,8 @@ def ingest(
         typer.Option(
             "--cluster",
             help="Backfill on a Dask cluster (tcp://HOST:8786) or local processes (local[:N]), one rotated "
-            "set per task, into a PostgreSQL --db. Default: $INBOXTRACE_CLUSTER.",
+            "set per task (a big plain file cut into pieces parsed by the workers), into a PostgreSQL "
+            "--db. Default: $INBOXTRACE_CLUSTER.",
             show_default=False,
         ),
     ] = None,

@@ -18,6 +18,8 @@ DbOption = Annotated[
 ]
 
 # Reading a mailbox over IMAP (bounces, DMARC and TLS reports).
+ImapUserOption = Annotated[str | None, typer.Option("--user", help="IMAP user name.")]
+ImapFolderOption = Annotated[str, typer.Option("--folder", help="IMAP folder.")]
 ImapPasswordEnvOption = Annotated[
     str | None, typer.Option("--password-env", help="Environment variable holding the IMAP password.")
 ]
@@ -36,8 +38,10 @@ ImapCaFileOption = Annotated[
 __all__ = [
     "DbOption",
     "ImapCaFileOption",
+    "ImapFolderOption",
     "ImapPasswordEnvOption",
     "ImapPasswordFileOption",
     "ImapPortOption",
     "ImapStartTlsOption",
+    "ImapUserOption",
 ]

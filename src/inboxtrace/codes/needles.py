@@ -146,6 +146,10 @@ class FirstMatch(Generic[T]):
         self._entries = tuple(entries)
         self._gates = Gates([needles_of(p.pattern, p.flags) for p, _ in self._entries])
 
+    @property
+    def entries(self) -> tuple[tuple[re.Pattern[str], T], ...]:
+        return self._entries
+
     def first(self, text: str) -> T | None:
         entries = self._entries
         for i in self._gates.candidates(text.lower()):

@@ -4,6 +4,8 @@
 message    parts, visible text, links and images of a message (never raises)
 findings   inboxtrace's own rules: MIME, text/HTML, images, size, links, unsubscribe, From
 spamd      a real SpamAssassin: the spamd protocol, and a private spamd on loopback
+rspamd     rspamd's HTTP scan API, and a private rspamd on loopback
+daemon     what both private scanners share: port, directory, start, wait, stop
 check      one message: own findings, SpamAssassin explained, link domains on blocklists
 verdict    one 0-10 verdict joining the sender check and the content check, top fixes
 knowledge  the data files: findings.toml, spamassassin.toml, links.toml, verdict.toml

@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from inboxtrace.checks.findings import from_entry, read_catalog
+from inboxtrace.datafiles import load_toml
 from inboxtrace.errors import DataFileError
-from inboxtrace.model.check import Finding, Severity
+from inboxtrace.model.check import Finding
 
 
 def load(name: str) -> dict[str, Any]:
     """A TOML file of ``inboxtrace/content/data``."""
-    try:
-        text = resources.files("inboxtrace.content").joinpath("data", name).read_text("utf-8")
-        return tomllib.loads(text)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataFileError(f"content data file {name}: {exc}") from exc
+    return load_toml("content", name)
 
 
 @cache
 def catalog() -> dict[str, dict[str, Any]]:
-    """Finding code → entry (severity, title, why, fix, penalty)."""
-    out: dict[str, dict[str, Any]] = {}
-    for check, entries in load("findings.toml").items():
-        for name, entry in entries.items():
-            if entry.get("severity") not in ("error", "warning", "info"):
-                raise DataFileError(f"content findings.toml: {check}.{name} has no valid severity")
-            out[f"{check}.{name}"] = entry
-    return out
-
-
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "?"
+    """Finding code → entry (severity, title, why, fix, penalty) of data/findings.toml."""
+    return read_catalog(load("findings.toml"), "content findings.toml")
 
 
 def finding(
@@ -44,18 +29,16 @@ def finding(
     entry = catalog().get(code)
     if entry is None:
         raise DataFileError(f"no finding {code!r} in content findings.toml")
-    vals = _Blank({k: str(v) for k, v in {"subject": subject, "found": found, **values}.items()})
-    return Finding(
+    penalty = int(entry.get("penalty", 0))
+    return from_entry(
+        entry,
+        code,
         check="content",
-        code=code,
-        severity=Severity(entry["severity"]),
-        title=str(entry["title"]).format_map(vals),
+        penalty=penalty,
         found=found,
-        why=str(entry["why"]).format_map(vals),
-        fix=str(entry.get("fix", "")).format_map(vals),
         subject=subject,
-        penalty=int(entry.get("penalty", 0)) if checked else 0,
         checked=checked,
+        values=values,
     )
 
 

@@ -11,16 +11,11 @@ resolver points at ``127.0.0.1:1`` so nothing leaves the machine. Starting takes
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from pathlib import Path
-from types import TracebackType
 
+from inboxtrace.content.daemon import LoopbackDaemon, free_port, make_workdir
 from inboxtrace.content.spamd import RuleHit, SpamReport
 from inboxtrace.errors import RemoteError, UnreachableError
 
@@ -105,28 +100,27 @@ def available() -> str | None:
     return binary if binary and Path(CONFIG).exists() else None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class RspamdServer:
+class RspamdServer(LoopbackDaemon):
     """A private rspamd on 127.0.0.1: ``with RspamdServer.start() as rs: score(raw, rs.url)``."""
 
-    def __init__(self, process: subprocess.Popen[bytes], port: int, workdir: Path) -> None:
-        self.process = process
-        self.port = port
-        self.workdir = workdir
-        self.url = f"http://127.0.0.1:{port}"
+    name = "rspamd"
+    log_files = ("stderr.log", "log/rspamd.log")
+    poll_seconds = 0.5
+    stop_seconds = 15.0  # its main process stops its workers first
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def answers(self, timeout: float) -> bool:
+        return ping(self.url, timeout=timeout)
 
     @classmethod
     def start(cls, *, timeout: float = 180.0) -> RspamdServer:
         binary = available()
         if binary is None:
             raise RemoteError("rspamd is not installed (apt-get install rspamd)")
-        workdir = Path(tempfile.mkdtemp(prefix="inboxtrace-rspamd-"))
-        workdir.chmod(0o755)
+        workdir = make_workdir("rspamd")
         local = workdir / "local"
         override = local / "override.d"
         override.mkdir(parents=True)
@@ -134,7 +128,7 @@ class RspamdServer:
             (workdir / sub).mkdir()
             if os.geteuid() == 0:
                 shutil.chown(workdir / sub, "nobody", "nogroup")
-        port = _free_port()
+        port = free_port()
         (override / "worker-normal.inc").write_text(f'bind_socket = "127.0.0.1:{port}";\ncount = 1;\n')
         (override / "worker-controller.inc").write_text("enabled = false;\n")
         (override / "worker-proxy.inc").write_text("enabled = false;\n")
@@ -153,53 +147,7 @@ class RspamdServer:
             args.append(f"--var={name}={value}")
         if os.geteuid() == 0:
             args += ["-u", "nobody", "-g", "nogroup"]
-        log = (workdir / "stderr.log").open("wb")
-        try:
-            process = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-        except OSError as exc:
-            log.close()
-            shutil.rmtree(workdir, ignore_errors=True)
-            raise RemoteError(f"cannot start rspamd: {exc}") from exc
-        log.close()
-        server = cls(process, port, workdir)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                why = server._last_log_line()
-                server.stop()
-                raise RemoteError(f"rspamd stopped while starting: {why}")
-            if ping(server.url, timeout=1.0):
-                return server
-            time.sleep(0.5)
-        server.stop()
-        raise RemoteError(f"rspamd did not answer within {timeout:.0f} s")
-
-    def _last_log_line(self) -> str:
-        for name in ("stderr.log", "log/rspamd.log"):
-            with contextlib.suppress(OSError):
-                lines = (self.workdir / name).read_text("utf-8", "replace").strip().splitlines()
-                if lines:
-                    return lines[-1][-300:]
-        return "no log"
+        return cls.launch(args, port, workdir, timeout=timeout)
 
     def score(self, raw: bytes, *, timeout: float = 30.0) -> SpamReport:
         return score(raw, self.url, timeout=timeout)
-
-    def stop(self) -> None:
-        """Stop rspamd (its main process stops its workers) and remove the temporary directory."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> RspamdServer:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

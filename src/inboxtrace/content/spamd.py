@@ -9,18 +9,14 @@ no Bayes and no per-user configuration, using the rules the distribution package
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
 import socket
-import subprocess
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
+from inboxtrace.content.daemon import LoopbackDaemon, free_port, make_workdir
 from inboxtrace.errors import RemoteError, UnreachableError
 
 SPAMD_BINARY = "spamd"
@@ -137,12 +133,6 @@ def _dns_server(spec: str) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def available() -> str | None:
     """The path of the system's spamd, or None when SpamAssassin is not installed."""
     return shutil.which(SPAMD_BINARY) or (
@@ -150,14 +140,15 @@ def available() -> str | None:
     )
 
 
-class SpamdServer:
+class SpamdServer(LoopbackDaemon):
     """A private ``spamd`` on 127.0.0.1; ``with SpamdServer.start() as sd: score(raw, sd.host, sd.port)``."""
 
-    def __init__(self, process: subprocess.Popen[bytes], port: int, workdir: Path) -> None:
-        self.process = process
-        self.host = "127.0.0.1"
-        self.port = port
-        self.workdir = workdir
+    name = "spamd"
+    log_files = ("stderr.log", "spamd.log")
+    error_lines_first = True
+
+    def answers(self, timeout: float) -> bool:
+        return ping(self.host, self.port, timeout=timeout)
 
     @classmethod
     def start(
@@ -178,8 +169,7 @@ class SpamdServer:
         rules = rules_dir or next((d for d in RULES_DIRS if Path(d, "10_default_prefs.cf").exists()), None)
         if rules is None:
             raise RemoteError(f"no SpamAssassin rules found in {' or '.join(RULES_DIRS)}")
-        workdir = Path(tempfile.mkdtemp(prefix="inboxtrace-spamd-"))
-        workdir.chmod(0o755)  # spamd's children run as nobody when started by root
+        workdir = make_workdir("spamd")  # spamd's children run as nobody when started by root
         site = workdir / "site"
         site.mkdir()
         for pre in sorted(Path(SITE_DIR).glob("*.pre")) + sorted(Path(rules).glob("*.pre")):
@@ -188,7 +178,7 @@ class SpamdServer:
         for ns in nameservers if network else ():
             local += f"dns_server {_dns_server(ns)}\n"
         (site / "local.cf").write_text(local)
-        port = _free_port()
+        port = free_port()
         args = [
             binary,
             "-C",
@@ -214,57 +204,7 @@ class SpamdServer:
         ]
         if os.geteuid() == 0:
             args += ["-u", "nobody"]
-        log = (workdir / "stderr.log").open("wb")
-        try:
-            process = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-        except OSError as exc:
-            log.close()
-            shutil.rmtree(workdir, ignore_errors=True)
-            raise RemoteError(f"cannot start spamd: {exc}") from exc
-        log.close()
-        server = cls(process, port, workdir)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                why = server._last_log_line()
-                server.stop()
-                raise RemoteError(f"spamd stopped while starting: {why}")
-            if ping(server.host, port, timeout=1.0):
-                return server
-            time.sleep(0.2)
-        server.stop()
-        raise RemoteError(f"spamd did not answer within {timeout:.0f} s")
-
-    def _last_log_line(self) -> str:
-        for name in ("stderr.log", "spamd.log"):
-            with contextlib.suppress(OSError):
-                lines = (self.workdir / name).read_text("utf-8", "replace").strip().splitlines()
-                errors = [ln for ln in lines if "error" in ln.lower()] or lines
-                if errors:
-                    return errors[-1][-300:]
-        return "no log"
+        return cls.launch(args, port, workdir, timeout=timeout)
 
     def score(self, raw: bytes, *, timeout: float = 30.0) -> SpamReport:
         return score(raw, self.host, self.port, timeout=timeout)
-
-    def stop(self) -> None:
-        """Stop spamd (and its children) and remove the temporary directory."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> SpamdServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -9,14 +9,13 @@ bounces received for it, and whether the ingested logs cover the time at all.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from inboxtrace.datafiles import load_toml
 from inboxtrace.errors import DataFileError, NotAReplyError
 from inboxtrace.model.bounce import BounceRecipient
 from inboxtrace.model.log import Attempt, Delivery, FinalState, Message
@@ -28,11 +27,7 @@ _SMTP_TIME_PHASES = {Phase.CONNECT, Phase.EHLO, Phase.MAIL, Phase.RCPT, Phase.DA
 
 @cache
 def _data(name: str) -> dict[str, Any]:
-    try:
-        raw = resources.files("inboxtrace.diagnose").joinpath(f"data/{name}").read_text(encoding="utf-8")
-        return tomllib.loads(raw)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataFileError(f"diagnose/data/{name} is missing or malformed: {exc}") from exc
+    return load_toml("diagnose", name)
 
 
 @cache

@@ -6,8 +6,8 @@ import base64
 import binascii
 import hmac
 
-from inboxtrace.esp.base import Forbidden, Unauthorized, WebhookRequest
-from inboxtrace.esp.config import BasicCredentials
+from inboxtrace.esp.base import Forbidden, Provider, Unauthorized, WebhookRequest
+from inboxtrace.esp.config import BasicCredentials, EspSettings
 
 
 def _same(a: str, b: str) -> bool:
@@ -41,4 +41,15 @@ def check_authorization(request: WebhookRequest, creds: BasicCredentials, provid
     raise Unauthorized("unsupported authorization scheme")
 
 
-__all__ = ["check_authorization"]
+class CredentialedProvider(Provider):
+    """A provider that signs nothing and sends the Basic or Bearer credentials configured for it
+    (``settings.basic[name]``)."""
+
+    def __init__(self, settings: EspSettings) -> None:
+        self.creds = settings.basic.get(self.name, BasicCredentials())
+
+    def verify(self, request: WebhookRequest) -> None:
+        check_authorization(request, self.creds, self.title)
+
+
+__all__ = ["CredentialedProvider", "check_authorization"]

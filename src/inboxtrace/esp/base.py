@@ -165,16 +165,30 @@ class Provider(ABC):
 
     name: str = ""
     title: str = ""
+    # whether handling a request may wait on the network (fetching a signing certificate,
+    # confirming a subscription): such requests are handled off the server's event loop
+    blocking: bool = False
 
     @abstractmethod
     def verify(self, request: WebhookRequest) -> None:
         """Raise :class:`Unauthorized` / :class:`Forbidden` unless the request is authentic."""
 
-    @abstractmethod
     def parse(self, body: bytes | str | Any) -> list[EspEvent]:
         """The events in a body (raw bytes, text, or already decoded JSON); :class:`BadPayload` if
-        it is not this provider's shape. Individual events that cannot be read are skipped and
-        counted by :func:`parse_counted`."""
+        it is not this provider's shape. Items that are not events are skipped."""
+        return [e for e in map(self.event_of, as_items(self.decode(body))) if e is not None]
+
+    def decode(self, body: bytes | str | Any) -> Any:
+        """The body's data (JSON; a provider that also sends forms overrides this)."""
+        return load_json(body)
+
+    def event_of(self, item: Any) -> EspEvent | None:
+        """One item of a decoded body as an event, or None when it is not one."""
+        raise NotImplementedError(f"{type(self).__name__} reads its bodies itself")
+
+    def token(self, request: WebhookRequest) -> str | None:
+        """The request's single-use token, for providers that sign one (replays are refused)."""
+        return None
 
     def handle(self, request: WebhookRequest) -> Parsed:
         """Verify then parse (SNS overrides this to confirm subscriptions)."""

@@ -21,7 +21,6 @@ from inboxtrace.esp.base import (
     WebhookRequest,
     address,
     angle_id,
-    as_items,
     digest_id,
     field_of,
     load_json,
@@ -115,7 +114,7 @@ class MailgunProvider(Provider):
         self.key = settings.mailgun_signing_key
         self.max_age = settings.mailgun_max_age
 
-    def token(self, request: WebhookRequest) -> str:
+    def token(self, request: WebhookRequest) -> str | None:
         """The request's single-use token (after :meth:`verify`)."""
         return signature_of(load_json(request.body))[1]
 
@@ -135,18 +134,13 @@ class MailgunProvider(Provider):
         if abs(age) > self.max_age:
             raise Forbidden("Mailgun signature timestamp is too old")
 
-    def parse(self, body: bytes | str | Any) -> list[EspEvent]:
-        out = []
-        for item in as_items(load_json(body)):
-            if not isinstance(item, dict):
-                continue
-            data = item.get("event-data", item)
-            if not isinstance(data, dict):
-                raise BadPayload("Mailgun event-data is not an object")
-            ev = event_of(data)
-            if ev is not None:
-                out.append(ev)
-        return out
+    def event_of(self, item: Any) -> EspEvent | None:
+        if not isinstance(item, dict):
+            return None
+        data = item.get("event-data", item)
+        if not isinstance(data, dict):
+            raise BadPayload("Mailgun event-data is not an object")
+        return event_of(data)
 
 
 __all__ = ["MailgunProvider", "event_of", "signature_of"]

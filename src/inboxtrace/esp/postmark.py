@@ -5,20 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from inboxtrace.esp.auth import check_authorization
+from inboxtrace.esp.auth import CredentialedProvider
 from inboxtrace.esp.base import (
     EspEvent,
     EventKind,
-    Provider,
-    WebhookRequest,
     address,
-    as_items,
     digest_id,
-    load_json,
     parse_time,
     text,
 )
-from inboxtrace.esp.config import BasicCredentials, EspSettings
 from inboxtrace.esp.judge import make
 
 # Bounce types that are not a failure to deliver (Postmark reports them through the bounce hook)
@@ -86,18 +81,12 @@ def event_of(item: Any) -> EspEvent | None:
     )
 
 
-class PostmarkProvider(Provider):
+class PostmarkProvider(CredentialedProvider):
     name = "postmark"
     title = "Postmark"
 
-    def __init__(self, settings: EspSettings) -> None:
-        self.creds = settings.basic.get("postmark", BasicCredentials())
-
-    def verify(self, request: WebhookRequest) -> None:
-        check_authorization(request, self.creds, self.title)
-
-    def parse(self, body: bytes | str | Any) -> list[EspEvent]:
-        return [e for e in (event_of(i) for i in as_items(load_json(body))) if e is not None]
+    def event_of(self, item: Any) -> EspEvent | None:
+        return event_of(item)
 
 
 __all__ = ["PostmarkProvider", "event_of"]

@@ -21,9 +21,7 @@ from inboxtrace.esp.base import (
     WebhookRequest,
     address,
     angle_id,
-    as_items,
     digest_id,
-    load_json,
     parse_time,
     text,
 )
@@ -127,8 +125,8 @@ class SendGridProvider(Provider):
         if abs(time.time() - ts) > self.max_age:
             raise Forbidden("SendGrid signature timestamp is too old")
 
-    def parse(self, body: bytes | str | Any) -> list[EspEvent]:
-        return [e for e in (event_of(i) for i in as_items(load_json(body))) if e is not None]
+    def event_of(self, item: Any) -> EspEvent | None:
+        return event_of(item)
 
 
 __all__ = ["SendGridProvider", "event_of", "load_public_key"]

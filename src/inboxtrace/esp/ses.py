@@ -142,6 +142,7 @@ def events_of_record(record: Any, base_id: str, raw: dict[str, Any] | None = Non
 class SesProvider(Provider):
     name = "ses"
     title = "Amazon SES"
+    blocking = True  # may fetch the SNS signing certificate or confirm a subscription
 
     def __init__(self, settings: EspSettings) -> None:
         self.sns = SnsVerifier(settings.ses_topic_arns, settings.sns_cert_host, settings.sns_ca_file)

@@ -7,23 +7,19 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from inboxtrace.esp.auth import check_authorization
+from inboxtrace.esp.auth import CredentialedProvider
 from inboxtrace.esp.base import (
     MAX_BODY,
     BadPayload,
     EspEvent,
     EventKind,
-    Provider,
-    WebhookRequest,
     address,
     angle_id,
-    as_items,
     digest_id,
     load_json,
     parse_time,
     text,
 )
-from inboxtrace.esp.config import BasicCredentials, EspSettings
 from inboxtrace.esp.judge import make
 
 _KINDS = {
@@ -89,18 +85,15 @@ def event_of(item: Any) -> EspEvent | None:
     )
 
 
-class Smtp2goProvider(Provider):
+class Smtp2goProvider(CredentialedProvider):
     name = "smtp2go"
     title = "SMTP2GO"
 
-    def __init__(self, settings: EspSettings) -> None:
-        self.creds = settings.basic.get("smtp2go", BasicCredentials())
+    def decode(self, body: bytes | str | Any) -> Any:
+        return decode_body(body)
 
-    def verify(self, request: WebhookRequest) -> None:
-        check_authorization(request, self.creds, self.title)
-
-    def parse(self, body: bytes | str | Any) -> list[EspEvent]:
-        return [e for e in (event_of(i) for i in as_items(decode_body(body))) if e is not None]
+    def event_of(self, item: Any) -> EspEvent | None:
+        return event_of(item)
 
 
 __all__ = ["Smtp2goProvider", "decode_body", "event_of"]

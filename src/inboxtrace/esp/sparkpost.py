@@ -5,20 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from inboxtrace.esp.auth import check_authorization
+from inboxtrace.esp.auth import CredentialedProvider
 from inboxtrace.esp.base import (
     EspEvent,
     EventKind,
-    Provider,
-    WebhookRequest,
     address,
-    as_items,
     digest_id,
-    load_json,
     parse_time,
     text,
 )
-from inboxtrace.esp.config import BasicCredentials, EspSettings
 from inboxtrace.esp.judge import make
 
 _KINDS = {
@@ -87,18 +82,12 @@ def event_of(item: Any) -> EspEvent | None:
     )
 
 
-class SparkPostProvider(Provider):
+class SparkPostProvider(CredentialedProvider):
     name = "sparkpost"
     title = "SparkPost"
 
-    def __init__(self, settings: EspSettings) -> None:
-        self.creds = settings.basic.get("sparkpost", BasicCredentials())
-
-    def verify(self, request: WebhookRequest) -> None:
-        check_authorization(request, self.creds, self.title)
-
-    def parse(self, body: bytes | str | Any) -> list[EspEvent]:
-        return [e for e in (event_of(i) for i in as_items(load_json(body))) if e is not None]
+    def event_of(self, item: Any) -> EspEvent | None:
+        return event_of(item)
 
 
 __all__ = ["SparkPostProvider", "event_of"]

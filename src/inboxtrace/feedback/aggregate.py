@@ -131,26 +131,18 @@ def _row(record: Element) -> AggregateRow:
     results = record.find("auth_results")
     if results is not None:
         for r in results:
-            if r.tag == "dkim":
-                d = _texts(r)
-                auth.append(
-                    AuthResult(
-                        "dkim",
-                        d.get("domain", "").lower(),
-                        d.get("result", "").lower(),
-                        selector=d.get("selector", ""),
-                    )
+            if r.tag not in ("dkim", "spf"):
+                continue
+            d = _texts(r)
+            auth.append(
+                AuthResult(
+                    r.tag,
+                    d.get("domain", "").lower(),
+                    d.get("result", "").lower(),
+                    selector=d.get("selector", "") if r.tag == "dkim" else "",  # DKIM's only
+                    scope=d.get("scope", "").lower() if r.tag == "spf" else "",  # SPF's only
                 )
-            elif r.tag == "spf":
-                d = _texts(r)
-                auth.append(
-                    AuthResult(
-                        "spf",
-                        d.get("domain", "").lower(),
-                        d.get("result", "").lower(),
-                        scope=d.get("scope", "").lower(),
-                    )
-                )
+            )
     return AggregateRow(
         source_ip=ip,
         count=count,

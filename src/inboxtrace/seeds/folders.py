@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from inboxtrace.datafiles import load_toml
 from inboxtrace.errors import DataFileError
 from inboxtrace.model.placement import Folder
 
@@ -35,9 +34,8 @@ class FolderKnowledge:
 @cache
 def knowledge() -> FolderKnowledge:
     """The folder-name fallbacks of ``seeds/data/folders.toml``."""
+    data = load_toml("seeds", "folders.toml")
     try:
-        raw = resources.files("inboxtrace.seeds").joinpath("data/folders.toml").read_text(encoding="utf-8")
-        data = tomllib.loads(raw)
         names = {str(n).casefold(): role for role, lst in data["roles"].items() for n in lst}
         return FolderKnowledge(
             names=names,
@@ -45,7 +43,7 @@ def knowledge() -> FolderKnowledge:
             gmail_tabs=tuple(data["gmail"]["tabs"]),
             precedence=tuple(data["precedence"]["order"]),
         )
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise DataFileError(f"seeds/data/folders.toml is missing or malformed: {exc}") from exc
 
 

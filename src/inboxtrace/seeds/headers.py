@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parsedate_to_datetime
 from functools import cache
-from importlib import resources
 
+from inboxtrace.datafiles import load_toml
 from inboxtrace.errors import DataFileError
 from inboxtrace.model.placement import AuthResult
 
@@ -23,11 +22,10 @@ MAX_RECEIVED = 30
 
 @cache
 def _domain_props() -> dict[str, tuple[str, ...]]:
+    data = load_toml("seeds", "auth.toml")
     try:
-        raw = resources.files("inboxtrace.seeds").joinpath("data/auth.toml").read_text(encoding="utf-8")
-        data = tomllib.loads(raw)
         return {m: tuple(v["domain"]) for m, v in data["methods"].items()}
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise DataFileError(f"seeds/data/auth.toml is missing or malformed: {exc}") from exc
 
 

@@ -26,6 +26,7 @@ from inboxtrace.errors import (
     TLSError,
     UnreachableError,
 )
+from inboxtrace.imapauth import reply_text
 from inboxtrace.model.placement import Folder, Security, Seed
 from inboxtrace.seeds.config import seed_login
 from inboxtrace.seeds.folders import assign_roles
@@ -51,7 +52,7 @@ def map_error(exc: BaseException, seed: Seed) -> InboxtraceError:
     if isinstance(exc, ssl.SSLError):
         return TLSError(f"{where}: TLS failed: {exc.reason or exc}")
     if isinstance(exc, imap_exc.LoginError):
-        return AuthenticationError(f"{where}: login refused for {seed.login}: {_text(exc)}")
+        return AuthenticationError(f"{where}: login refused for {seed.login}: {reply_text(exc)}")
     if isinstance(exc, socket.gaierror):
         return UnreachableError(f"{where}: host name not found ({exc.strerror})")
     if isinstance(exc, ConnectionRefusedError):
@@ -59,17 +60,10 @@ def map_error(exc: BaseException, seed: Seed) -> InboxtraceError:
     if isinstance(exc, TimeoutError | socket.timeout):
         return UnreachableError(f"{where}: timed out after {seed.timeout:g}s")
     if isinstance(exc, EOFError | ConnectionResetError | imaplib.IMAP4.abort):
-        return UnreachableError(f"{where}: connection closed by the server: {_text(exc)}")
+        return UnreachableError(f"{where}: connection closed by the server: {reply_text(exc)}")
     if isinstance(exc, OSError):
         return UnreachableError(f"{where}: {exc.strerror or exc}")
-    return RemoteError(f"{where}: IMAP error: {_text(exc)}")
-
-
-def _text(exc: BaseException) -> str:
-    msg = str(exc)
-    if msg.startswith(("b'", 'b"')):
-        msg = msg[2:-1]
-    return msg[:300]
+    return RemoteError(f"{where}: IMAP error: {reply_text(exc)}")
 
 
 class SeedSession:

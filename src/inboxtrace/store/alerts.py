@@ -53,6 +53,18 @@ alert_baselines = sa.Table(
 )
 
 
+# Per metric and grouping ("bounce_rate|provider"), the baseline values of one UTC hour
+# (inboxtrace.alerts.baselines): long baselines are summed from these instead of recounted.
+alert_buckets = sa.Table(
+    "alert_buckets",
+    metadata,
+    sa.Column("kind", sa.String(80), primary_key=True),
+    sa.Column("start", sa.Float, primary_key=True),  # epoch seconds of the hour's start
+    sa.Column("counted", sa.Float, nullable=False),  # the evaluation time it was counted at
+    sa.Column("data", sa.Text, nullable=False),  # JSON {key: [value, volume]}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class StateRow:
     rule_id: str
@@ -100,6 +112,7 @@ __all__ = [
     "StateRow",
     "active_alerts",
     "alert_baselines",
+    "alert_buckets",
     "alert_state",
     "ix_deliveries_last_time",
     "load_state",

@@ -337,13 +337,7 @@ def bounces_for_message_id(store: Store, message_id: str, *, limit: int = 1000) 
 
 def stored_bounces(store: Store, *, since: datetime | None = None, limit: int = 10000) -> list[StoredBounce]:
     """Stored failed recipients of bounce messages (DSNs), newest first (delay warnings are not failures)."""
-    q = _select().where(
-        bounce_messages.c.kind == BounceKind.DSN.value,
-        bounce_recipients.c.reply_class != "success",
-        _not_delayed(),
-    )
-    if since is not None:
-        q = q.where(bounce_messages.c.date >= epoch(since))
+    q = _of_dsns(_select(), since, *_failed())
     q = q.order_by(bounce_messages.c.date.desc(), bounce_recipients.c.idx).limit(limit)
     with store.connect() as conn:
         return [_stored(row) for row in conn.execute(q).mappings()]
@@ -354,29 +348,35 @@ def _not_delayed() -> Any:
     return sa.or_(bounce_recipients.c.dsn_action.is_(None), bounce_recipients.c.dsn_action != "delayed")
 
 
+def _failed() -> tuple[Any, ...]:
+    """A failed recipient: neither a success nor a delay warning."""
+    return bounce_recipients.c.reply_class != "success", _not_delayed()
+
+
+def _of_dsns(q: Any, since: datetime | None, *conditions: Any) -> Any:
+    """``q`` (over bounce recipients joined to their messages) kept to recipients of stored DSNs that
+    meet ``conditions`` (feedback reports and auto-replies left out), reported at ``since`` or later."""
+    q = q.where(bounce_messages.c.kind == BounceKind.DSN.value, *conditions)
+    return q if since is None else q.where(bounce_messages.c.date >= epoch(since))
+
+
+def _count_dsn_recipients(store: Store, since: datetime | None, *conditions: Any) -> int:
+    q = sa.select(sa.func.count()).select_from(bounce_recipients.join(bounce_messages))
+    with store.connect() as conn:
+        return int(conn.execute(_of_dsns(q, since, *conditions)).scalar() or 0)
+
+
 def delay_warning_count(store: Store, *, since: datetime | None = None) -> int:
     """Recipients of stored delay warnings (DSN action "delayed"): reported apart from failures."""
-    q = (
-        sa.select(sa.func.count())
-        .select_from(bounce_recipients.join(bounce_messages))
-        .where(bounce_messages.c.kind == BounceKind.DSN.value, bounce_recipients.c.dsn_action == "delayed")
-    )
-    if since is not None:
-        q = q.where(bounce_messages.c.date >= epoch(since))
-    with store.connect() as conn:
-        return int(conn.execute(q).scalar() or 0)
+    return _count_dsn_recipients(store, since, bounce_recipients.c.dsn_action == "delayed")
 
 
 def reason_counts(store: Store, *, since: datetime | None = None) -> dict[str, int]:
     """Failed-recipient counts per reason over stored DSNs (feedback and auto-replies excluded)."""
-    q = (
-        sa.select(bounce_recipients.c.reason, sa.func.count())
-        .select_from(bounce_recipients.join(bounce_messages))
-        .where(bounce_messages.c.kind == BounceKind.DSN.value, _not_delayed())
-        .group_by(bounce_recipients.c.reason)
+    q = sa.select(bounce_recipients.c.reason, sa.func.count()).select_from(
+        bounce_recipients.join(bounce_messages)
     )
-    if since is not None:
-        q = q.where(bounce_messages.c.date >= epoch(since))
+    q = _of_dsns(q, since, _not_delayed()).group_by(bounce_recipients.c.reason)
     with store.connect() as conn:
         return {str(reason): int(n) for reason, n in conn.execute(q)}
 
@@ -480,16 +480,4 @@ def join_bounces(store: Store, bounces: Sequence[StoredBounce]) -> list[BounceLi
 
 def async_bounce_count(store: Store, *, since: datetime | None = None) -> int:
     """Failed recipients reported by bounce messages (asynchronous bounces, not SMTP-time rejects)."""
-    q = (
-        sa.select(sa.func.count())
-        .select_from(bounce_recipients.join(bounce_messages))
-        .where(
-            bounce_messages.c.kind == BounceKind.DSN.value,
-            bounce_recipients.c.reply_class != "success",
-            _not_delayed(),
-        )
-    )
-    if since is not None:
-        q = q.where(bounce_messages.c.date >= epoch(since))
-    with store.connect() as conn:
-        return int(conn.execute(q).scalar() or 0)
+    return _count_dsn_recipients(store, since, *_failed())

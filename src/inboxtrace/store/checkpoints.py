@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from inboxtrace.sources import FileIdentity, Position, identify
 from inboxtrace.store.core import Store
@@ -62,9 +63,13 @@ class FileCheckpoints:
             return FileState()
         return FileState(position=Position(path, pos.identity, pos.offset))
 
-    def save_position(self, pos: Position) -> None:
-        """Remember that everything before ``pos`` is stored (for resuming an interrupted read)."""
-        self._save(_key(pos.identity), pos, complete=False, size=None)
+    def save_position(self, pos: Position, conn: Connection | None = None) -> None:
+        """Remember that everything before ``pos`` is stored (for resuming an interrupted read).
+
+        With ``conn``, inside the caller's transaction: give the one that writes the rows ``pos``
+        covers, so that rows and checkpoint are committed together or not at all (a crash
+        between them can then neither lose lines nor read them twice)."""
+        self._save(_key(pos.identity), pos, complete=False, size=None, conn=conn)
 
     def mark_complete(self, path: str) -> None:
         """Remember that ``path`` was read to its end (a plain file; compressed ones are re-read)."""
@@ -82,8 +87,9 @@ class FileCheckpoints:
                 return
         self._save(_key(ident), Position(path, ident, size), complete=True, size=size)
 
-    def save_follow(self, name: str, pos: Position) -> None:
-        self._save(f"follow:{name}", pos, complete=False, size=None)
+    def save_follow(self, name: str, pos: Position, conn: Connection | None = None) -> None:
+        """Remember where the follow of ``name`` goes on (``conn``: as for :meth:`save_position`)."""
+        self._save(f"follow:{name}", pos, complete=False, size=None, conn=conn)
 
     def load_follow(self, name: str) -> Position | None:
         row = self._get(f"follow:{name}")
@@ -94,7 +100,9 @@ class FileCheckpoints:
         except (ValueError, KeyError, TypeError):
             return None
 
-    def _save(self, key: str, pos: Position, *, complete: bool, size: int | None) -> None:
+    def _save(
+        self, key: str, pos: Position, *, complete: bool, size: int | None, conn: Connection | None = None
+    ) -> None:
         row = {
             "key": key,
             "path": json.dumps(pos.to_dict(), sort_keys=True),
@@ -108,8 +116,11 @@ class FileCheckpoints:
         stmt = stmt.on_conflict_do_update(
             index_elements=["key"], set_={c: stmt.excluded[c] for c in row if c != "key"}
         )
-        with self.store.begin() as conn:
+        if conn is not None:
             conn.execute(stmt, row)
+            return
+        with self.store.begin() as own:
+            own.execute(stmt, row)
 
 
 __all__ = ["FileCheckpoints", "FileState"]

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from inboxtrace.errors import StoreError
+from inboxtrace.store.pg_copy import COPY_MIN_ROWS, CopyPlan
 
 metadata = sa.MetaData()
 
@@ -123,13 +124,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# Column types whose values go to the driver as they are (no bind processing in SQLAlchemy).
+_PLAIN_TYPES = (sa.String, sa.Integer, sa.Float, sa.Boolean)
+
+
 class Store:
     """An open database: ``.engine``, ``.url``, ``.dialect``; use as a context manager or ``close()``."""
 
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
-        self._compiled: dict[tuple[int, tuple[str, ...]], tuple[Any, str, list[str] | None]] = {}
+        self._compiled: dict[
+            tuple[int, tuple[str, ...]], tuple[Any, str, list[str] | None, CopyPlan | None]
+        ] = {}
+        # big batches into PostgreSQL go through COPY (False: row by row, e.g. to compare the two)
+        self.copy = True
 
     @property
     def dialect(self) -> str:
@@ -156,21 +165,45 @@ class Store:
         rows: Sequence[Mapping[str, Any]],
         index_elements: Iterable[str] | None = None,
     ) -> None:
-        """Insert ``rows`` (one executemany), silently skipping rows that violate a unique key."""
+        """Insert ``rows``, silently skipping rows that violate a unique key (a big batch into
+        PostgreSQL goes through COPY, see :meth:`bulk`)."""
         if not rows:
             return
         stmt = self.insert(table).on_conflict_do_nothing(
             index_elements=list(index_elements) if index_elements else None
         )
-        conn.execute(stmt, list(rows))
+        if self.dialect == "postgresql" and len(rows) >= COPY_MIN_ROWS and self._plain(table, rows):
+            self.bulk(conn, stmt, rows)
+        else:
+            conn.execute(stmt, list(rows))
+
+    @staticmethod
+    def _plain(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> bool:
+        """Whether ``rows`` can skip SQLAlchemy's type processing (see :meth:`bulk`): every row has
+        the same keys, each a column whose type takes plain values as they are, and no column
+        left out has a default made in Python."""
+        keys = set(rows[0])
+        for col in table.columns:
+            if col.name in keys:
+                if isinstance(col.type, sa.Enum) or not isinstance(col.type, _PLAIN_TYPES):
+                    return False
+            elif col.default is not None or col.onupdate is not None:
+                return False
+        if not keys <= set(table.columns.keys()):
+            return False
+        return all(len(r) == len(keys) and keys.issuperset(r) for r in rows)
 
     def bulk(self, conn: Connection, stmt: Any, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Execute ``stmt`` once per row through the driver's ``executemany``, fast.
+        """Execute ``stmt`` (an ``INSERT``, with or without ``ON CONFLICT``) once per row, fast.
 
         The statement is compiled once (cached per statement object) and the rows go to the
         DB-API driver as plain tuples/dicts, skipping SQLAlchemy's per-row type processing: values
-        must already be plain Python (str, int, float, bool, None). Returns the driver's row count
-        (rows really inserted/updated where the driver tells, else -1).
+        must already be plain Python (str, int, float, bool, None), and every row must have the
+        same keys. Into PostgreSQL, a batch of :data:`~inboxtrace.store.pg_copy.COPY_MIN_ROWS` or
+        more is streamed with COPY into a staging table and moved in by one ``INSERT ... SELECT``
+        with the statement's own conflict clause (:mod:`inboxtrace.store.pg_copy`: the same rows
+        as row by row); smaller ones use the driver's ``executemany``. Returns the number of rows
+        inserted/updated where the driver tells, else -1.
         """
         if not rows:
             return 0
@@ -180,9 +213,14 @@ class Store:
         if cached is None or cached[0] is not stmt:
             compiled = stmt.compile(dialect=self.engine.dialect, column_keys=list(keys))
             names = list(compiled.positiontup) if compiled.positional else None
-            cached = (stmt, compiled.string, names)
+            plan = CopyPlan.of(compiled.string, keys) if self.dialect == "postgresql" else None
+            cached = (stmt, compiled.string, names, plan)
             self._compiled[cache_key] = cached
-        _, sql, names = cached
+        _, sql, names, plan = cached
+        if plan is not None and len(rows) >= COPY_MIN_ROWS and self.copy:
+            get = operator.itemgetter(*plan.columns)
+            tuples = [get(row) for row in rows] if len(plan.columns) > 1 else [(get(row),) for row in rows]
+            return plan.run(conn, tuples)
         params: list[Any]
         if names is not None:
             get = operator.itemgetter(*names)

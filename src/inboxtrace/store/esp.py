@@ -15,9 +15,11 @@ under its Message-ID, and joins the provider's message of that Message-ID when o
 
 from __future__ import annotations
 
+import contextlib
 import json
+import operator
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from inboxtrace.errors import StoreError
 from inboxtrace.esp.base import DECISIVE, EspEvent, EventKind, Replayed
 from inboxtrace.model.log import FinalState
 from inboxtrace.store.core import Store, db_errors, metadata, register_schema
@@ -148,12 +151,88 @@ def _row(ev: EspEvent, mkey: str, now: float) -> dict[str, Any]:
     }
 
 
+class _Db:
+    """The transaction's DB-API cursor, for the write path's few statements: one webhook request
+    is a few rows, where SQLAlchemy's per-statement work (result set-up, column translation) would
+    cost more than the database's. Driver errors become :class:`StoreError`."""
+
+    def __init__(self, conn: Connection, store: Store) -> None:
+        self.conn = conn
+        self.store = store
+        self.postgres = store.dialect == "postgresql"
+        self.mark = "%s" if self.postgres else "?"
+        self.cur = conn.connection.cursor()
+        self.driver: Any = conn.connection.driver_connection
+        self.error: type[Exception] = store.engine.dialect.loaded_dbapi.Error
+
+    @contextlib.contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """On PostgreSQL, the statements inside go to the server together (one round trip up to
+        the first result read); elsewhere a no-op."""
+        if not self.postgres:
+            yield
+            return
+        try:
+            with self.driver.pipeline():
+                yield
+        except self.error as exc:
+            raise _store_error(exc) from exc
+
+    def rows(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        try:
+            self.cur.execute(sql, params)
+            return list(self.cur.fetchall())
+        except self.error as exc:
+            raise _store_error(exc) from exc
+
+    def run(self, sql: str, params: Sequence[Any]) -> None:
+        try:
+            self.cur.execute(sql, params)
+        except self.error as exc:
+            raise _store_error(exc) from exc
+
+    def many(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        if not params:
+            return
+        try:
+            self.cur.executemany(sql, params)
+        except self.error as exc:
+            raise _store_error(exc) from exc
+
+    def where_in(self, head: str, values: Sequence[Any], *before: Any) -> list[Any]:
+        """Rows of ``head`` + ``IN (values)``, in as many statements as the driver needs."""
+        out: list[Any] = []
+        for chunk, params in self.store.in_params(values):
+            out.extend(self.rows(head + chunk, (*before, *params)))
+        return out
+
+    def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]], *, skip_stored: bool = False) -> None:
+        """Insert ``rows`` (dicts with the same keys, column names of ``table``); with
+        ``skip_stored``, rows whose key is already stored are left out."""
+        if not rows:
+            return
+        cols = list(rows[0])
+        sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([self.mark] * len(cols))})"
+        get = operator.itemgetter(*cols)
+        self.many(sql + (" ON CONFLICT DO NOTHING" if skip_stored else ""), [get(r) for r in rows])
+
+    def delete_messages(self, mkeys: Sequence[str]) -> None:
+        for table in ("log_deliveries", "log_messages"):
+            for chunk, params in self.store.in_params(mkeys):
+                self.run(f"DELETE FROM {table} WHERE mkey " + chunk, params)
+
+
+def _store_error(exc: Exception) -> StoreError:
+    first = (str(exc).strip().splitlines() or ["database error"])[0]
+    return StoreError(f"database error: {first}")
+
+
 class _Keys:
     """Finds the message each new event belongs to, inside the writing transaction, with one
     lookup of the batch's Message-IDs."""
 
-    def __init__(self, conn: Connection, store: Store, fresh: Sequence[EspEvent]) -> None:
-        self.conn = conn
+    def __init__(self, db: _Db, fresh: Sequence[EspEvent]) -> None:
+        self.db = db
         self.gone: set[str] = set()
         # (provider, Message-ID) -> message keys already stored for it
         self.by_mid: dict[tuple[str, str], set[str]] = {}
@@ -161,15 +240,10 @@ class _Keys:
         for ev in fresh:
             if ev.message_id:
                 wanted.setdefault(ev.provider, set()).add(ev.message_id)
-        mark = "%s" if store.dialect == "postgresql" else "?"
+        head = f"SELECT DISTINCT message_id, mkey FROM esp_events WHERE provider = {db.mark} AND message_id "
         for provider, mids in wanted.items():
-            for chunk, params in store.in_params(sorted(mids)):
-                sql = (
-                    f"SELECT DISTINCT message_id, mkey FROM esp_events WHERE provider = {mark} AND message_id "
-                    + chunk
-                )
-                for mid, mkey in conn.exec_driver_sql(sql, (provider, *params)):
-                    self.by_mid.setdefault((provider, mid), set()).add(mkey)
+            for mid, mkey in db.where_in(head, sorted(mids), provider):
+                self.by_mid.setdefault((provider, mid), set()).add(mkey)
 
     def resolve(self, ev: EspEvent) -> str:
         p = ev.provider
@@ -180,9 +254,8 @@ class _Keys:
                 # events filed under the Message-ID before the provider's id was known join here
                 by_mid = message_key(p, "mid:" + (_bare(ev.message_id) or ""))
                 if by_mid in known:
-                    self.conn.execute(
-                        sa.update(esp_events).where(esp_events.c.mkey == by_mid).values(mkey=key)
-                    )
+                    mark = self.db.mark
+                    self.db.run(f"UPDATE esp_events SET mkey = {mark} WHERE mkey = {mark}", (key, by_mid))
                     self.gone.add(by_mid)
                     known.discard(by_mid)
                 known.add(key)
@@ -213,16 +286,14 @@ def prune_tokens(store: Store, older_than: float) -> int:
         return int(conn.execute(sa.delete(esp_tokens).where(esp_tokens.c.seen < older_than)).rowcount)
 
 
-def _known_ids(conn: Connection, store: Store, events: Sequence[EspEvent]) -> set[tuple[str, str]]:
+def _known_ids(db: _Db, events: Sequence[EspEvent]) -> set[tuple[str, str]]:
     by_provider: dict[str, list[str]] = {}
     for ev in events:
         by_provider.setdefault(ev.provider, []).append(ev.event_id)
     seen: set[tuple[str, str]] = set()
-    mark = "%s" if store.dialect == "postgresql" else "?"
+    head = f"SELECT event_id FROM esp_events WHERE provider = {db.mark} AND event_id "
     for provider, ids in by_provider.items():
-        for chunk, params in store.in_params(ids):
-            sql = f"SELECT event_id FROM esp_events WHERE provider = {mark} AND event_id " + chunk
-            seen.update((provider, r[0]) for r in conn.exec_driver_sql(sql, (provider, *params)))
+        seen.update((provider, r[0]) for r in db.where_in(head, ids, provider))
     return seen
 
 
@@ -271,7 +342,8 @@ def write_jobs(
         every = [ev for _, events in accepted for ev in events]
         if not every:
             return results
-        seen = _known_ids(conn, store, every)
+        db = _Db(conn, store)
+        seen = _known_ids(db, every)
         fresh: list[EspEvent] = []
         for out, events in accepted:
             for ev in events:
@@ -283,57 +355,15 @@ def write_jobs(
                 out.new += 1
         if not fresh:
             return results
-        keys = _Keys(conn, store, fresh)
+        keys = _Keys(db, fresh)
         # events that carry the provider's message id first, so the others can join them
         fresh.sort(key=lambda ev: ev.provider_message_id is None)
-        rows = []
-        dirty: set[str] = set()
-        for ev in fresh:
-            mkey = keys.resolve(ev)
-            dirty.add(mkey)
-            rows.append(_row(ev, mkey, stamp))
-        _insert_many(conn, store, _insert_events(store), rows)
-        dirty -= keys.gone  # filed under the Message-ID, now under the provider's id
-        ordered = sorted(dirty)
-        if store.dialect == "postgresql":  # concurrent writers of one message take turns
-            locks = sorted({zlib.crc32(mkey.encode()) for mkey in ordered})  # one order: no deadlock
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", (locks,))
-        with counting(conn, [*ordered, *keys.gone]):  # the overview's rollup counts the change
-            _drop_messages(conn, store, sorted(keys.gone))
-            rebuild_messages(conn, store, ordered)
+        rows = [_row(ev, keys.resolve(ev), stamp) for ev in fresh]
+        ordered = sorted({r["mkey"] for r in rows} - keys.gone)  # gone: now filed under the provider's id
+        _rebuild(db, ordered, rows, keys.gone)
         for out, _ in accepted:
             out.messages = ordered
     return results
-
-
-_INSERTS: dict[tuple[int, str], Any] = {}
-# compiled once per store by Store.bulk (its cache is keyed by the statement object)
-_INSERT_MESSAGE = sa.insert(log_messages)
-_INSERT_DELIVERY = sa.insert(log_deliveries)
-
-
-def _insert_events(store: Store) -> Any:
-    key = (id(store), "events")
-    stmt = _INSERTS.get(key)
-    if stmt is None:
-        stmt = _INSERTS[key] = store.insert(esp_events).on_conflict_do_nothing()
-        if len(_INSERTS) > 64:
-            _INSERTS.clear()
-            _INSERTS[key] = stmt
-    return stmt
-
-
-def _insert_many(conn: Connection, store: Store, stmt: Any, rows: list[dict[str, Any]]) -> None:
-    """Many rows in one driver ``executemany`` (psycopg pipelines them on PostgreSQL)."""
-    if not rows:
-        return
-    store.bulk(conn, stmt, rows)
-
-
-def _drop_messages(conn: Connection, store: Store, mkeys: Sequence[str]) -> None:
-    for table in ("log_deliveries", "log_messages"):
-        for chunk, params in store.in_params(mkeys):
-            conn.exec_driver_sql(f"DELETE FROM {table} WHERE mkey " + chunk, params)
 
 
 _PROVIDERS: dict[str, str | None] = {}
@@ -375,26 +405,43 @@ def rebuild_message(conn: Connection, store: Store, mkey: str) -> None:
 
 def rebuild_messages(conn: Connection, store: Store, mkeys: Sequence[str]) -> None:
     """(Re)write the log records of these ESP messages from all their stored events."""
-    if not mkeys:
-        return
-    grouped: dict[str, list[dict[str, Any]]] = {}
+    _rebuild(_Db(conn, store), sorted(set(mkeys)), [], set())
+
+
+def _rebuild(db: _Db, mkeys: Sequence[str], fresh: Sequence[dict[str, Any]], gone: set[str]) -> None:
+    """Store the ``fresh`` event rows and (re)write the log records of the messages ``mkeys``
+    from all their events, stored and fresh; drop the records of the messages ``gone``.
+
+    The stored events are read before the fresh rows are written, so a message seen for the
+    first time costs no read of its records and no delete."""
+    grouped: dict[str, dict[str, dict[str, Any]]] = {}
     head = f"SELECT {', '.join(_EVENT_COLS)} FROM esp_events WHERE mkey "
-    for chunk, params in store.in_params(mkeys):
-        for values in conn.exec_driver_sql(head + chunk, params):
-            r = dict(zip(_EVENT_COLS, values, strict=True))
-            grouped.setdefault(r["mkey"], []).append(r)
-    _drop_messages(conn, store, mkeys)
+    with db.pipeline():
+        if db.postgres:  # concurrent writers of one message take turns
+            locks = sorted({zlib.crc32(mkey.encode()) for mkey in mkeys})  # one order: no deadlock
+            db.run("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", (locks,))
+        stored = db.where_in(head, mkeys)
+    for values in stored:
+        r = dict(zip(_EVENT_COLS, values, strict=True))
+        grouped.setdefault(r["mkey"], {})[r["event_id"]] = r
+    stale = sorted(gone | grouped.keys())
+    for r in fresh:  # a concurrent writer may have stored the same event: one copy
+        grouped.setdefault(r["mkey"], {}).setdefault(r["event_id"], r)
     msgs: list[dict[str, Any]] = []
     drows: list[dict[str, Any]] = []
     for mkey in mkeys:
-        rows = grouped.get(mkey)
-        if rows:
-            rows.sort(key=lambda r: (r["time"], _RANK.get(r["kind"], -1), r["event_id"]))
+        found = grouped.get(mkey)
+        if found:
+            rows = sorted(found.values(), key=lambda r: (r["time"], _RANK.get(r["kind"], -1), r["event_id"]))
             msg, delivs = _records(mkey, rows)
             msgs.append(msg)
             drows.extend(delivs)
-    _insert_many(conn, store, _INSERT_MESSAGE, msgs)
-    _insert_many(conn, store, _INSERT_DELIVERY, drows)
+    # the overview's rollup counts the change; its "before" is read under the lock above
+    with counting(db.conn, [*mkeys, *gone]), db.pipeline():
+        db.insert(esp_events, fresh, skip_stored=True)
+        db.delete_messages(stale)
+        db.insert(log_messages, msgs)
+        db.insert(log_deliveries, drows)
 
 
 def _records(mkey: str, rows: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -170,19 +170,13 @@ def _aggregate_rows(key: str, report: AggregateReport) -> list[dict[str, Any]]:
     ]
 
 
+# in insertion order: a report before the rows that refer to it
+_TABLES = (dmarc_reports, dmarc_rows, dmarc_failures, tlsrpt_reports, tlsrpt_policies, tlsrpt_failures)
+
+
 class _Batch:
     def __init__(self) -> None:
-        self.tables: dict[str, list[dict[str, Any]]] = {
-            t: []
-            for t in (
-                "dmarc_reports",
-                "dmarc_rows",
-                "dmarc_failures",
-                "tlsrpt_reports",
-                "tlsrpt_policies",
-                "tlsrpt_failures",
-            )
-        }
+        self.tables: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _TABLES}
         self.keys: dict[str, tuple[str, Report]] = {}
 
     def __len__(self) -> int:
@@ -281,20 +275,6 @@ def _add(batch: _Batch, key: str, report: Report, source: str, now: float) -> No
         )
 
 
-_ORDER = (
-    "dmarc_reports",
-    "dmarc_rows",
-    "dmarc_failures",
-    "tlsrpt_reports",
-    "tlsrpt_policies",
-    "tlsrpt_failures",
-)
-_TABLES = {
-    t.name: t
-    for t in (dmarc_reports, dmarc_rows, dmarc_failures, tlsrpt_reports, tlsrpt_policies, tlsrpt_failures)
-}
-
-
 def _existing(store: Store, conn: Connection, table: str, keys: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for clause, params in store.in_params(list(keys)):
@@ -313,10 +293,10 @@ def _flush(store: Store, batch: _Batch, counts: FeedbackCounts) -> None:
         seen: set[str] = set()
         for table, keys in by_table.items():
             seen |= _existing(store, conn, table, keys)
-        for name in _ORDER:
-            rows = [r for r in batch.tables[name] if r["key"] not in seen]
+        for target in _TABLES:
+            rows = [r for r in batch.tables[target.name] if r["key"] not in seen]
             if rows:
-                store.bulk(conn, store.insert(_TABLES[name]).on_conflict_do_nothing(), rows)
+                store.bulk(conn, store.insert(target).on_conflict_do_nothing(), rows)
     for key, (_table, report) in batch.keys.items():
         if key in seen:
             counts.duplicates += 1
@@ -426,24 +406,21 @@ def report_counts(
     store: Store, *, domain: str | None = None, since: datetime | None = None
 ) -> dict[str, int]:
     """How many reports of each kind are stored (within the filters)."""
+    # kind: (table, its domain column (None: not filtered by domain), its time column)
+    kinds = {
+        "aggregate": (dmarc_reports, dmarc_reports.c.domain, dmarc_reports.c.date_end),
+        "failure": (dmarc_failures, dmarc_failures.c.domain, dmarc_failures.c.arrival),
+        "tlsrpt": (tlsrpt_reports, None, tlsrpt_reports.c.date_end),
+    }
     out = {}
     with store.connect() as conn:
-        q = sa.select(sa.func.count()).select_from(dmarc_reports)
-        if domain:
-            q = q.where(dmarc_reports.c.domain == domain.lower())
-        if since is not None:
-            q = q.where(dmarc_reports.c.date_end >= epoch(since))
-        out["aggregate"] = int(conn.execute(q).scalar_one())
-        q = sa.select(sa.func.count()).select_from(dmarc_failures)
-        if domain:
-            q = q.where(dmarc_failures.c.domain == domain.lower())
-        if since is not None:
-            q = q.where(dmarc_failures.c.arrival >= epoch(since))
-        out["failure"] = int(conn.execute(q).scalar_one())
-        q = sa.select(sa.func.count()).select_from(tlsrpt_reports)
-        if since is not None:
-            q = q.where(tlsrpt_reports.c.date_end >= epoch(since))
-        out["tlsrpt"] = int(conn.execute(q).scalar_one())
+        for kind, (table, domain_col, time_col) in kinds.items():
+            q = sa.select(sa.func.count()).select_from(table)
+            if domain and domain_col is not None:
+                q = q.where(domain_col == domain.lower())
+            if since is not None:
+                q = q.where(time_col >= epoch(since))
+            out[kind] = int(conn.execute(q).scalar_one())
     return out
 
 

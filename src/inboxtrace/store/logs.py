@@ -472,9 +472,10 @@ class LogWriter:
         self.batch_size = batch_size
         self.counts = WriteCounts()
         self._buf: list[PreparedMessage] = []
-        # Called when a batch is handed over for writing; may return an action to run once that
-        # batch is committed (ingest saves its resume position there).
-        self.on_flush: Callable[[], Callable[[], None] | None] | None = None
+        # Called when a batch is handed over for writing; may return an action that is run with
+        # the connection after the batch's rows are written, in the same transaction (ingest
+        # saves its resume position there: committed with the rows it covers, or not at all).
+        self.on_flush: Callable[[], Callable[[Connection], None] | None] | None = None
         # Called inside each batch's transaction, after its writes, with what it changed (ingest
         # counts it for the overview's rollup: store.rollup.record_batch)
         self.on_write: Callable[[Connection, BatchChanges], None] | None = None
@@ -527,13 +528,13 @@ class LogWriter:
         batch, self._buf = self._buf, []
         with self.store.begin() as conn:
             msg_rows, deliv_rows = self._prepare(conn, batch)
-            after = self.on_flush() if self.on_flush is not None else None
+            checkpoint = self.on_flush() if self.on_flush is not None else None
             self.store.bulk(conn, self._msg_stmt, msg_rows)
             self.store.bulk(conn, self._deliv_stmt, deliv_rows)
             if self.on_write is not None:
                 self.on_write(conn, self._changes)
-        if after is not None:
-            after()
+            if checkpoint is not None:
+                checkpoint(conn)
 
     def close(self) -> None:
         """Write what is still buffered."""
@@ -742,6 +743,10 @@ class RowMaker:
 
     def __init__(self) -> None:
         self._cls = _Classifier()
+
+    def __reduce__(self) -> tuple[type[RowMaker], tuple[()]]:
+        # sent to another process (a Dask worker) as a fresh one: the caches are rebuilt there
+        return (RowMaker, ())
 
     def provider_of(self, relay_host: str | None, domain: str | None) -> str | None:
         """The provider by the relay (MX) name, else by the recipient's domain."""

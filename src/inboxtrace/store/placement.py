@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from inboxtrace.errors import StoreError
 from inboxtrace.model.placement import AuthResult, PlacementTest, SeedResult, SendResult
 from inboxtrace.store.core import Store, metadata
+from inboxtrace.store.logs import epoch, from_epoch
 
 placement_tests = sa.Table(
     "placement_tests",
@@ -63,24 +64,14 @@ placement_results = sa.Table(
 )
 
 
-def _ts(dt: datetime | None) -> float | None:
-    if dt is None:
-        return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
-
-
-def _dt(ts: float | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC)
-
-
 def save_test(store: Store, test: PlacementTest, seeds: Sequence[tuple[str, str]] = ()) -> None:
     """Insert or update a test (``seeds``: (address, provider) pairs it was made for)."""
     row = {
         "test_id": test.test_id,
         "token": test.token,
         "header": test.header,
-        "created": _ts(test.created),
-        "sent_at": _ts(test.sent_at),
+        "created": epoch(test.created),
+        "sent_at": epoch(test.sent_at),
         "seed_file": test.seed_file,
         "note": test.note,
         "seeds": json.dumps([{"address": a, "provider": p} for a, p in seeds]) if seeds else None,
@@ -97,11 +88,11 @@ def _test(row: Any) -> PlacementTest:
     return PlacementTest(
         test_id=row.test_id,
         token=row.token,
-        created=_dt(row.created) or datetime.now(UTC),
+        created=from_epoch(row.created) or datetime.now(UTC),
         header=row.header,
         seed_file=row.seed_file,
         note=row.note,
-        sent_at=_dt(row.sent_at),
+        sent_at=from_epoch(row.sent_at),
     )
 
 
@@ -131,7 +122,7 @@ def list_tests(store: Store, *, until: datetime | None = None, limit: int = 50) 
     t = placement_tests
     q = sa.select(t).order_by(t.c.created.desc()).limit(limit)
     if until is not None:
-        q = q.where(t.c.created <= _ts(until))
+        q = q.where(t.c.created <= epoch(until))
     with store.connect() as conn:
         return [_test(r) for r in conn.execute(q)]
 
@@ -144,7 +135,7 @@ def save_sends(store: Store, test_id: str, sends: Iterable[SendResult]) -> None:
             "accepted": s.accepted,
             "code": s.code,
             "reply": s.reply,
-            "sent_at": _ts(s.sent_at),
+            "sent_at": epoch(s.sent_at),
             "queue_id": s.queue_id,
             "message_id": s.message_id,
             "transcript": s.transcript,
@@ -180,7 +171,7 @@ def load_sends(store: Store, test_id: str) -> dict[str, SendResult]:
             accepted=bool(r.accepted),
             code=r.code,
             reply=r.reply,
-            sent_at=_dt(r.sent_at) or datetime.now(UTC),
+            sent_at=from_epoch(r.sent_at) or datetime.now(UTC),
             queue_id=r.queue_id,
             message_id=r.message_id,
             transcript=r.transcript,
@@ -197,9 +188,9 @@ def save_results(store: Store, results: Iterable[SeedResult]) -> None:
             "provider": r.provider,
             "placement": r.placement,
             "folder": r.folder,
-            "arrived": _ts(r.arrived),
+            "arrived": epoch(r.arrived),
             "delay": r.delay,
-            "checked_at": _ts(r.checked_at),
+            "checked_at": epoch(r.checked_at),
             "auth": json.dumps([a.to_dict() for a in r.auth]),
             "received": json.dumps(list(r.received)),
             "message_id": r.message_id,
@@ -221,9 +212,9 @@ def _result(r: Any) -> SeedResult:
         provider=r.provider,
         placement=r.placement,
         folder=r.folder,
-        arrived=_dt(r.arrived),
+        arrived=from_epoch(r.arrived),
         delay=r.delay,
-        checked_at=_dt(r.checked_at),
+        checked_at=from_epoch(r.checked_at),
         auth=auth,
         received=tuple(json.loads(r.received or "[]")),
         message_id=r.message_id,
@@ -270,9 +261,9 @@ def deliveries_to(
         sa.or_(sa.func.lower(d.recipient) == addr, sa.func.lower(d.original_recipient) == addr)
     )
     if since is not None:
-        q = q.where(sa.or_(d.last_time.is_(None), d.last_time >= _ts(since)))
+        q = q.where(sa.or_(d.last_time.is_(None), d.last_time >= epoch(since)))
     if until is not None:
-        q = q.where(sa.or_(d.first_time.is_(None), d.first_time <= _ts(until)))
+        q = q.where(sa.or_(d.first_time.is_(None), d.first_time <= epoch(until)))
     with store.connect() as conn:
         keys = list(dict.fromkeys(r[0] for r in conn.execute(q)))
         messages = load_messages(conn, keys)
@@ -297,10 +288,10 @@ def deferrals_at(
 
     d = log_deliveries.c
     q = sa.select(sa.func.count(), sa.func.min(d.first_time)).where(
-        d.relay_host == relay_host, d.final_state == "deferred", d.last_time >= _ts(since)
+        d.relay_host == relay_host, d.final_state == "deferred", d.last_time >= epoch(since)
     )
     if until is not None:
-        q = q.where(d.first_time <= _ts(until))
+        q = q.where(d.first_time <= epoch(until))
     with store.connect() as conn:
         row = conn.execute(q).one()
-    return int(row[0] or 0), _dt(row[1])
+    return int(row[0] or 0), from_epoch(row[1])

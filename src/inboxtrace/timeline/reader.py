@@ -3,12 +3,15 @@
 Big plain files are cut into chunks at line boundaries and parsed by worker processes (one per
 core by default); the pieces of messages that straddle a cut are merged per (host, queue id) in
 the parent. Compressed files are parsed whole, each in its own worker. Small inputs, stdin and
-``follow`` are parsed in-process.
+``follow`` are parsed in-process. With ``cluster=`` the same pieces are tasks of
+:mod:`inboxtrace.execution` (a Dask cluster for backfills) instead of forked workers, and their
+results go through the same merge.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import io
 import itertools
@@ -24,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from multiprocessing.connection import Connection, wait
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from inboxtrace.errors import InputError
 from inboxtrace.logs.clock import Clock
@@ -56,7 +59,11 @@ from inboxtrace.timeline.records import (
 from inboxtrace.timeline.verdicts import Classifier
 from inboxtrace.workers import die_with_parent
 
+if TYPE_CHECKING:
+    from inboxtrace.execution import Runner
+
 PARALLEL_MIN_BYTES = 8 << 20  # below this a file is parsed in-process
+PIECES_PER_WORKER = 2  # pieces of each big file per cluster worker (``cluster``): keeps all busy
 BLOCK_SIZE = 1 << 20  # bytes read at a time (bigger blocks cost memory, not speed)
 _DEFAULT_IDLE = 7 * 86400.0
 # Garbage-collector thresholds while parsing: few reference cycles, many container objects.
@@ -287,6 +294,16 @@ def _worker(unit: _Unit, opts: _Options, conn: Connection, parent: int, inherite
         conn.close()
 
 
+def parse_piece(job: tuple[_Unit, _Options]) -> list[bytes]:
+    """Parse one piece as a task of :mod:`inboxtrace.execution` (a local process or a Dask
+    worker): the payloads a forked worker (:func:`_worker`) would have streamed, in order."""
+    unit, opts = job
+    try:
+        return list(_work(unit, opts))
+    except Exception as exc:  # reported like a worker's failure, never a remote traceback
+        return [b"P" + pickle.dumps(("e", f"{type(exc).__name__}: {exc}"), pickle.HIGHEST_PROTOCOL)]
+
+
 class LogReader:
     """Read MTA logs and yield one :class:`~inboxtrace.model.Message` per (host, queue id).
 
@@ -308,6 +325,11 @@ class LogReader:
     - ``positions``: saved :class:`~inboxtrace.sources.Position` s (from
       :meth:`LogReader.resume_position`); a file whose identity matches one is read from there.
     - ``jobs``: worker processes for big plain files (default min(2, CPUs)); 1 = in-process.
+    - ``cluster``: where the pieces of big plain files are parsed instead of forked workers: a
+      place of :func:`inboxtrace.execution.runner` (``tcp://HOST:8786`` for a Dask cluster whose
+      workers can read the same paths, ``local:N``, ``inline``). Each piece is a task whose
+      result is what a forked worker streams (made by ``transform`` there, so the transform
+      must be picklable); the merge of the pieces is the same. ``sink`` is not used.
     - ``host``: the host name for logs whose lines carry none (Exim's own main log).
     - ``tz``: the zone of timestamps that have none (classic syslog); default UTC.
     - ``transform``: a function of a Message; the reader then yields ``transform(message)``
@@ -345,6 +367,7 @@ class LogReader:
         should_stop: Any = None,
         transform: Callable[[Message], Any] | None = None,
         sink: WorkerSink | None = None,
+        cluster: str | None = None,
     ) -> None:
         if format is not None and format != "auto":
             parser_named(format)  # fail early on a bad name
@@ -353,6 +376,7 @@ class LogReader:
         self._follow = follow
         self._positions = list(positions)
         self._jobs = max(1, jobs if jobs is not None else min(2, os.cpu_count() or 1))
+        self._cluster = cluster
         self._poll = poll_interval
         self._should_stop = should_stop
         self._streams: list[BinaryIO] = []
@@ -502,7 +526,8 @@ class LogReader:
             return
         big = [p for p in self.paths if os.path.getsize(p) >= PARALLEL_MIN_BYTES]
         starts = {p: self._start_for(p) for p in self.paths}
-        if self._jobs > 1 and big and not self._streams and all(s[0] == 0 for s in starts.values()):
+        parallel = self._jobs > 1 or self._cluster is not None
+        if parallel and big and not self._streams and all(s[0] == 0 for s in starts.values()):
             yield from self._run_parallel()
             return
         scanner, asm = _make(self._opts, False, stats)
@@ -640,7 +665,9 @@ class LogReader:
         self._last_position, self._current = position, None
         return [self._emit(builder, rec, asm.verdicts) for rec in out]
 
-    def _units(self) -> list[_Unit]:
+    def _units(self, pieces: int) -> list[_Unit]:
+        """The inputs as pieces of work: each compressed or small file whole, each big plain file
+        cut at line (and second) boundaries into ``pieces``."""
         units: list[_Unit] = []
         for path in self.paths:
             size = os.path.getsize(path)
@@ -652,8 +679,8 @@ class LogReader:
                     units.append(_Unit(len(units), path, 0, None, compressed, size))
                     continue
                 cuts = [0]
-                for k in range(1, self._jobs):
-                    f.seek(size * k // self._jobs)
+                for k in range(1, pieces):
+                    f.seek(size * k // pieces)
                     f.readline()
                     cut = _second_boundary(f)
                     if cut > cuts[-1] and cut < size:
@@ -664,9 +691,21 @@ class LogReader:
         return units
 
     def _run_parallel(self) -> Iterator[Message | _Made]:
+        if self._cluster is None:
+            yield from self._read_pieces(None)
+            return
+        from inboxtrace.execution import runner
+
+        with runner(self._cluster) as run:
+            yield from self._read_pieces(run)
+
+    def _read_pieces(self, run: Runner[Any, Any] | None) -> Iterator[Message | _Made]:
+        """Parse the pieces of the inputs in forked workers (``run`` None) or as tasks of ``run``,
+        then merge the pieces of messages cut by piece boundaries."""
         stats = self.stats
         stats.sources.extend(self.paths)
-        units = self._units()
+        pieces = self._jobs if run is None else max(2, PIECES_PER_WORKER * run.workers_count)
+        units = self._units(pieces)
         self._unit_list = units
         builder = Builder(self._opts.tz)
         for path in self.paths:
@@ -681,7 +720,7 @@ class LogReader:
         error: str | None = None
         # With a sink the workers send little (progress, then their unfinished pieces): the
         # parent reads one piece itself instead of waiting, one process fewer (memory).
-        sink = self._opts.sink if self._opts.transform is not None else None
+        sink = self._opts.sink if self._opts.transform is not None and run is None else None
         in_parent = sink is not None
         handed = 0  # pieces handed to the sink so far (in input order, as soon as they are done)
 
@@ -750,6 +789,12 @@ class LogReader:
                     continue
                 yield from handle(unit, data)
 
+        if run is not None:  # tasks of the runner: each hands back what a forked worker streams
+            opts = dataclasses.replace(self._opts, sink=None)
+            for index, payloads in run.map(parse_piece, [(unit, opts) for unit in units]):
+                for data in payloads:
+                    yield from handle(units[index], data)
+            pending = []
         try:
             while pending or running:
                 # when the parent reads a piece itself, it takes the first one left

@@ -15,26 +15,32 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from inboxtrace.bounces.context import says_delayed
+from inboxtrace.bounces.context import knowledge, says_delayed
 from inboxtrace.bounces.mail import addresses, first_address
 from inboxtrace.bounces.view import Found, Mail, Parsed
-from inboxtrace.codes.needles import Gates, needles_of
+from inboxtrace.codes.needles import FirstMatch, Gates, needles_of
 from inboxtrace.errors import DataFileError
 
 _ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
 # A line that starts with the address: "  a@b", "<a@b>:", "a@b... User unknown", "-- a@b",
-# "a@b<mailto:a@b>", '"a@b":', "a@b on Wed, 31 Dec 2025 ..." (Exchange 2003).
+# "a@b<mailto:a@b>", '"a@b":', "a@b on Wed, 31 Dec 2025 ..." or "a@b on 1/2/2026 ..." (Exchange),
+# with an address-type prefix ("[SMTP:a@b]", "rfc822;a@b"), or followed by a word of failure
+# ("<a@b> Failed: 550 ...", "a@b Error: ...").
 _LEAD_RE = re.compile(
-    rf"^[\s>*-]*(?:[245]\d\d[ -]+)?[\"'(]?<?({_ADDR})>?[\"')]?\s*"
-    rf"(?:$|:|\.\.\.|\(|<mailto:|\[|,|;|\s{{2,}}|\s+-|\s+\(|\s+<|\s+\d{{3}}\s|\s+on\s+\w{{3}})",
-    re.ASCII,
+    rf"^[\s>*-]*(?:[245]\d\d[ -]+)?(?:\[?(?:smtp|rfc822)[:;]\s*)?[\"'(]?<?({_ADDR})>?[\"')\]]?\s*"
+    rf"(?:$|:|\.\.\.|\(|<mailto:|\[|,|;|\s{{2,}}|\s+-|\s+\(|\s+<|\s+\d{{3}}\s|\s+on\s+(?:\w{{3}}|\d)"
+    rf"|\s+(?:failed|failure|error|rejected|refused|undeliverable|bounced|unknown|reason)\b)",
+    re.ASCII | re.IGNORECASE,
 )
 # A line that ends on it after a colon: "User mailbox exceeds allowed size: a@b".
 _TRAILING_RE = re.compile(rf"^[^@\n]{{3,120}}:\s*[\"']?<?({_ADDR})>?[\"']?\.?\s*$")
 # A label introduces it: "Unknown user: a@b", "Did not reach the following recipient: a@b".
 _LABEL_RE = re.compile(
     rf"^[\s>*-]*[^@\n]{{0,70}}?(?:recipient|address|addressee|rcpt(?: to)?|user|mailbox|to|"
-    rf"destinataire|empf(?:ä|ae)nger|envelope-to|e-?mail)s?(?:\(s\))?[^:=@\n]{{0,20}}[:=]\s*"
+    rf"destinataire|empf(?:ä|ae)nger|envelope-to|e-?mail|"
+    # the same label in the languages reports are written in
+    rf"destinat[aá]rio|ontvanger|odbiorca|получател[ья]|адресат|宛先|受信者|收件人|收件者|받는 ?사람|"
+    rf"수신자|người nhận)s?(?:\(s\))?[^:=：@\n]{{0,20}}[:=：]\s*"
     rf"[\"']?<?({_ADDR})>?",
     re.IGNORECASE,
 )
@@ -42,6 +48,20 @@ _LABEL_RE = re.compile(
 # 'The message to "a@b" could not be delivered'.
 _SENTENCE_RE = re.compile(
     rf"\b(?:(?:to|for|recipient|(?:mailing )?list)\s+[<\"]({_ADDR})[>\"]|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
+    re.IGNORECASE,
+)
+# In a report a mail system wrote, a sentence names it bare between the words that say the delivery
+# failed or waits: "Your message to a@b could not be delivered", "We could not deliver your message
+# to a@b", "It wasn't delivered to a@b", "Delivery to a@b failed", "Your message to a@b has been
+# delayed" (a person writes the same words about a message of theirs: see ``scan``).
+_FAILED_SENTENCE_RE = re.compile(
+    rf"(?:(?:\bnot|n.t) (?:be |been )?delivered to:?\s+<?({_ADDR})>?"
+    rf"|\b(?:message|mail|e-?mail) (?:sent |addressed )?(?:to|for) <?({_ADDR})>?,? (?:could not|couldn.t|"
+    rf"cannot|can.t|was not|wasn.t|has not been|will not be) (?:be )?delivered"
+    rf"|\b(?:could not|couldn.t|cannot|can.t|unable to|failed to) deliver (?:(?:the |your |this )?"
+    rf"(?:message|mail|e-?mail) )?to:?\s+<?({_ADDR})>?"
+    rf"|\bdelivery to <?({_ADDR})>? (?:has )?(?:failed|was not possible|is not possible)"
+    rf"|\b(?:message|mail|e-?mail|delivery) (?:sent )?(?:to|for) <?({_ADDR})>?,? (?:has been |is |was )?delayed)",
     re.IGNORECASE,
 )
 _HEADERISH_RE = re.compile(
@@ -163,10 +183,14 @@ def transcript_first(report: str) -> bool:
     )
 
 
-def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Found], str]:
+def scan(
+    report: str, exclude: set[str], lead_in: bool = False, machine: bool = True
+) -> tuple[list[Found], str]:
     """Recipients in order with the text that follows each, and the preamble before the first.
 
     With ``lead_in`` the text *before* each recipient's line (after the transcript starts) is its.
+    ``machine``: the message was written by a mail system, so an address in any sentence that says
+    delivery failed is a recipient (a person's "I sent it to bob@... but it was not delivered" is not).
     """
     blocks: dict[str, list[str]] = {}
     order: list[str] = []
@@ -195,6 +219,8 @@ def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Fo
                 if found and found.lower() not in exclude:
                     addr = found
                     break
+            if addr is None and machine:
+                addr = _named_in_failure_sentence(line, exclude)
         if addr is not None:
             key = addr.lower()
             if key not in blocks:
@@ -214,6 +240,29 @@ def scan(report: str, exclude: set[str], lead_in: bool = False) -> tuple[list[Fo
             blocks[current].append(line.strip())
     found = [Found(recipient=a, diagnostic=" ".join(blocks[a.lower()])) for a in order]
     return found, " ".join(preamble + pending)
+
+
+def _named_in_failure_sentence(line: str, exclude: set[str]) -> str | None:
+    """The one address of a sentence that says, in any language the failure and warning words
+    know, that delivery failed or is delayed ("La consegna a a@b è stata ritardata")."""
+    if not _failure_words().first(line):
+        return None
+    match = _FAILED_SENTENCE_RE.search(line)
+    found = match and match.group(match.lastindex or 1)
+    if found and found.lower() not in exclude:
+        return found
+    named = [a for a in addresses(line) if a.lower() not in exclude]
+    if len(named) != 1 or _ADMIN_RE.match(named[0]):
+        return None
+    return named[0] if _FAILURE_TEXT_RE.search(line) or says_delayed(line) else None
+
+
+@cache
+def _failure_words() -> FirstMatch[bool]:
+    """Gate: a line without one of these words says nothing of a failed or delayed delivery."""
+    delayed = knowledge().delayed
+    entries = [(_FAILED_SENTENCE_RE, True), (_FAILURE_TEXT_RE, True)]
+    return FirstMatch(entries + ([] if delayed is None else list(delayed.entries)))
 
 
 def returned_to(mail: Mail, original_text: str) -> str | None:
@@ -280,7 +329,8 @@ _ADMIN_RE = re.compile(
 
 def parse_text(mail: Mail, name: str, reason: str | None = None, vouches: bool = False) -> Parsed | None:
     report, original = split_report(mail.body)
-    found, preamble = scan(report, exclusions(mail), transcript_first(report))
+    machine = name != GenericText.name or _machine_written(mail)
+    found, preamble = scan(report, exclusions(mail), transcript_first(report), machine)
     people = [item for item in found if not _ADMIN_RE.match(item.recipient)]
     if people:
         found = people
@@ -335,7 +385,9 @@ _BOUNCE_SUBJECT_RE = re.compile(
     # Exchange and other MTAs in the recipient's or sender's language
     r"unzustellbar|nicht zustellbar|non remis|non distribu|retour de courrier|no se puede entregar|"
     r"no entregado|non recapitabil|impossibile recapitare|n[aã]o (?:foi )?entregue|"
-    r"n[aã]o [eé] poss[ií]vel entregar|onbestelbaar|niedostarczaln|не доставлен|недоставленн",
+    r"n[aã]o [eé] poss[ií]vel entregar|onbestelbaar|niedostarczaln|не доставлен|недоставленн|"
+    r"non recapitat|non consegnat|(?:配信|送信|配送)エラー|エラーメール|退信|无法投递|無法投遞|未送达|"
+    r"메일 반송|반송된 메일|반송 메일|thư bị trả lại|không gửi được thư|không thể gửi thư",
     re.I,
 )
 
@@ -347,12 +399,28 @@ _FAILURE_TEXT_RE = re.compile(
     r"(?:unable|failed) to deliver|undeliverable|delivery (?:has )?failed|delivery to the following|"
     r"failed permanently|permanent (?:error|failure)|error message below|"
     r"konnte nicht zugestellt|n.a pas pu (?:être|etre) remis|no se (?:ha )?podido entregar|"
-    r"non (?:è|e) stato possibile recapitare|n[aã]o p[oô]de ser entregue|kon niet worden bezorgd",
+    r"non (?:è|e) stato possibile recapitare|n[aã]o p[oô]de ser entregue|kon niet worden bezorgd|"
+    r"nicht zugestellt werden|no (?:se )?(?:pudo|puede) (?:ser )?entregar|"
+    r"n[aã]o (?:p[oô]de|foi poss[ií]vel) (?:ser )?entreg|non (?:può|puo) essere recapitat|"
+    r"не (?:удалось|может быть) доставить|не доставлено|"
+    r"(?:送信|配信)できませんでした|无法(?:发送|投递|送达)|無法(?:傳送|投遞|送達)",
     re.IGNORECASE,
 )
 
 
 _NO_REPLY_RE = re.compile(r"\bno[-_.]?reply\b|\bdo[-_.]?not[-_.]?reply\b", re.IGNORECASE)
+
+
+def _machine_written(mail: Mail) -> bool:
+    """A mail system wrote it: its sender is one, it returns the original, or it says it was sent
+    automatically (RFC 3834 Auto-Submitted) — a subject with "error" in it is not enough."""
+    auto = str(mail.msg.get("Auto-Submitted", "no")).strip().lower()
+    return bool(
+        _BOUNCE_FROM_RE.search(mail.sender)
+        or _NO_REPLY_RE.search(mail.sender)
+        or mail.original_part is not None
+        or not auto.startswith("no")
+    )
 
 
 def looks_like_bounce(mail: Mail) -> bool:
