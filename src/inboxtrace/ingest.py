@@ -171,7 +171,7 @@ def ingest(
         fresh = stack.enter_context(deferred_indexes(store)) if defer_indexes else False
         # the overview's rollup counts what each batch changes; a first load into an empty store
         # (rows copied in bulk by the workers) is counted once at the end instead
-        writer.on_write = None if fresh else rollup.counting
+        writer.on_write = None if fresh else rollup.record_batch
         # the store's rows are made where the messages are assembled (in the parallel workers);
         # into an empty SQLite store the workers also key and write them, each to a file of its
         # own that the parent then copies in (store.log_chunks); on a cluster into PostgreSQL
@@ -272,7 +272,7 @@ def follow(
     saved = checkpoints.load_follow(name)
     stats = LogStats()
     writer = LogWriter(store, batch_size=500)
-    writer.on_write = rollup.counting
+    writer.on_write = rollup.record_batch
     stop = should_stop or (lambda: False)
     holder: dict[str, Any] = {}
 

@@ -111,7 +111,9 @@ def test_rollup_follows_split_ingests_resume_follow_and_prune(store: Store, tmp_
 
     live = tmp_path / "mail.log"  # the rest arrives while `ingest --follow` runs
     live.touch()
+    counter = rollup.write_counter(store)
     _follow(live, store, lines[b:])
+    assert rollup.write_counter(store) > counter  # what the Activity page's event stream watches
     with store.connect() as conn:
         deltas = conn.execute(sa.select(sa.func.count()).select_from(rollup.rollup_delta)).scalar()
     assert deltas, "follow left no delta for the rollup"

@@ -123,14 +123,19 @@ def served(tmp_path_factory: pytest.TempPathFactory, dns: str) -> Iterator[tuple
         _wait_http(base + "/healthz")
         yield base, db
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-        assert "Traceback" not in err, err
+        _stop(proc, signal.SIGTERM)
+
+
+def _stop(proc: subprocess.Popen[bytes], sig: int) -> None:
+    """Stop a process of the test with ``sig`` (killed if it lingers); it printed no traceback."""
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    assert "Traceback" not in err, err
 
 
 @pytest.fixture(scope="module")
@@ -286,14 +291,7 @@ def test_new_events_appear_without_reload(served: tuple[str, Path], page: Page) 
         expect(page.locator("#rows")).to_contain_text("250 2.0.0 OK queued as 9ZZ")
         assert follower.poll() is None, "ingest --follow stopped early"
     finally:
-        follower.send_signal(signal.SIGINT)
-        try:
-            follower.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            follower.kill()
-            follower.wait()
-    err = follower.stderr.read().decode("utf-8", "replace") if follower.stderr else ""
-    assert "Traceback" not in err, err
+        _stop(follower, signal.SIGINT)
 
 
 def test_event_stream_says_change_after_a_write(served: tuple[str, Path]) -> None:

@@ -292,20 +292,40 @@ def build_report(
         for name, col, _ in SECTIONS
     }
     sections["by_day"].sort(key=lambda r: r.key)
-    first, last = time_span(store)
     notices = grouped_counts(store, "final_state", since=since, until=until, notices=True)
+    return _report(
+        store, totals, message_count(store, since=since, until=until), sections,
+        {g.key: g.total for g in notices}, message_count(store, since=since, until=until, notices=True),
+        since=since, until=until, top=top,
+    )  # fmt: skip
+
+
+def _report(  # noqa: PLR0917
+    store: Store,
+    totals: dict[str, int],
+    messages: int,
+    sections: dict[str, list[GroupRow]],
+    notices: dict[str, int],
+    notice_messages: int,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    top: int,
+) -> DeliveryReport:
+    """The report of these counts, with the store's span, the advice and the bounce messages."""
+    first, last = time_span(store)
     return DeliveryReport(
-        notices={g.key: g.total for g in notices},
-        notice_messages=message_count(store, since=since, until=until, notices=True),
-        advice=advice_for(sections["by_reason"]),
         totals=totals,
-        messages=message_count(store, since=since, until=until),
+        messages=messages,
         sections=sections,
         since=since,
         until=until,
         first=first,
         last=last,
         top=top,
+        advice=advice_for(sections["by_reason"]),
+        notices=notices,
+        notice_messages=notice_messages,
         async_bounces=async_bounce_summary(store, since=since),
     )
 
@@ -331,21 +351,10 @@ def build_day_report(store: Store, first_day: date, last_day: date, *, top: int 
     sections["by_day"] = sorted(_rows(sent.by["day"]), key=lambda r: r.key)
     since = datetime.combine(first_day, time.min, UTC)
     until = datetime.combine(last_day, time.min, UTC) + timedelta(days=1)
-    first, last = time_span(store)
-    return DeliveryReport(
-        totals=sent.totals,
-        messages=sent.messages,
-        sections=sections,
-        since=since,
-        until=until,
-        first=first,
-        last=last,
-        top=top,
-        advice=advice_for(sections["by_reason"]),
-        notices=notices.totals,
-        notice_messages=notices.messages,
-        async_bounces=async_bounce_summary(store, since=since),
-    )
+    return _report(
+        store, sent.totals, sent.messages, sections, notices.totals, notices.messages,
+        since=since, until=until, top=top,
+    )  # fmt: skip
 
 
 __all__ = [

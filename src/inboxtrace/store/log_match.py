@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from inboxtrace.model.log import FinalState
@@ -189,6 +190,17 @@ def _merge_delivery(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@dataclass(slots=True)
+class BatchChanges:
+    """What one written batch changed: the stored delivery rows of the messages it met (by
+    (mkey, recipient), all of each message's), the delivery rows it wrote that differ from them,
+    and per message (its sender as stored, None when new; its sender now; its queue id)."""
+
+    old: dict[tuple[str, str], dict[str, Any]]
+    changed: list[dict[str, Any]]
+    senders: dict[str, tuple[str | None, str | None, str]]
+
+
 class BatchMatcher:
     """Keys, matches and merges the prepared messages of one batch (module docstring); keeps the
     repeat counts of never-queued rejections from one batch to the next."""
@@ -196,6 +208,9 @@ class BatchMatcher:
     def __init__(self, provider_of: Callable[[str | None, str | None], str | None]) -> None:
         self._provider_of = provider_of
         self._nq_seen: dict[tuple[str, str], int] = {}
+        # set ``track`` to have each match leave what it changed in ``changes`` (the rollup's input)
+        self.track = False
+        self.changes = BatchChanges({}, [], {})
 
     def noqueue_key(self, host: str, nq: tuple[str, str], first: float | None) -> str:
         """The natural key of a never-queued rejection: its time, its line, and which repeat it is.
@@ -298,6 +313,10 @@ class BatchMatcher:
             r.row for r in rows.values() if not r.existed or (r.stored is not None and r.row != r.stored)
         ]
         changed = [row for key, row in deliv_rows.items() if old_deliv.get(key) != row]
+        if self.track:
+            senders = {k: ((r.stored or r.row)["sender"] if r.existed else None, r.row["sender"], r.row["queue_id"])
+                       for k, r in rows.items()}  # fmt: skip
+            self.changes = BatchChanges(old_deliv, changed, senders)
         return msg_rows, changed, (len(batch), new_messages, n_deliveries, n_new, n_attempts)
 
     def _rederive(

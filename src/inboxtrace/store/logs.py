@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from inboxtrace.model.log import Message
 from inboxtrace.store.core import Store, db_errors, metadata, register_schema, register_upgrade, schema_lock
-from inboxtrace.store.log_match import BatchMatcher, MsgRow, derive_delivery
+from inboxtrace.store.log_match import BatchChanges, BatchMatcher, MsgRow, derive_delivery
 from inboxtrace.store.log_rows import (
     ATTEMPT_FIELDS,
     PreparedMessage,
@@ -178,11 +178,9 @@ class LogWriter:
         # the connection after the batch's rows are written, in the same transaction (ingest
         # saves its resume position there: committed with the rows it covers, or not at all).
         self.on_flush: Callable[[], Callable[[Connection], None] | None] | None = None
-        # Wraps each batch's writes, inside its transaction, given the keys of the messages it
-        # changes (ingest counts them for the overview's rollup: store.rollup.counting)
-        self.on_write: Callable[[Connection, list[str]], contextlib.AbstractContextManager[None]] | None = (
-            None
-        )
+        # Called inside each batch's transaction, after its writes, with what it changed (ingest
+        # counts it for the overview's rollup: store.rollup.record_batch)
+        self.on_write: Callable[[Connection, BatchChanges], None] | None = None
         self._rows = RowMaker()
         self._match = BatchMatcher(self._rows.provider_of)
         stmt = store.insert(log_messages)
@@ -232,10 +230,10 @@ class LogWriter:
         with self.store.begin() as conn:
             msg_rows, deliv_rows = self._prepare(conn, batch)
             checkpoint = self.on_flush() if self.on_flush is not None else None
-            keys = [r["mkey"] for r in msg_rows] + [r["mkey"] for r in deliv_rows]
-            with self.on_write(conn, keys) if self.on_write is not None else contextlib.nullcontext():
-                self.store.bulk(conn, self._msg_stmt, msg_rows)
-                self.store.bulk(conn, self._deliv_stmt, deliv_rows)
+            self.store.bulk(conn, self._msg_stmt, msg_rows)
+            self.store.bulk(conn, self._deliv_stmt, deliv_rows)
+            if self.on_write is not None:
+                self.on_write(conn, self._match.changes)
             if checkpoint is not None:
                 checkpoint(conn)
 
@@ -287,6 +285,7 @@ class LogWriter:
             return found
 
         known = self._existing(conn, batch)
+        self._match.track = self.on_write is not None
         msg_rows, deliv_rows, counted = self._match.match(batch, known, stored_keys, stored_deliveries)
         c = self.counts
         c.messages += counted[0]
@@ -300,10 +299,10 @@ class LogWriter:
 @db_errors
 def write_messages(store: Store, messages: Iterable[Message], batch_size: int = 2000) -> WriteCounts:
     """Store ``messages`` idempotently; returns what was written."""
-    from inboxtrace.store.rollup import counting
+    from inboxtrace.store.rollup import record_batch
 
     with LogWriter(store, batch_size) as w:
-        w.on_write = counting
+        w.on_write = record_batch
         w.add_many(messages)
     return w.counts
 
@@ -311,6 +310,7 @@ def write_messages(store: Store, messages: Iterable[Message], batch_size: int = 
 __all__ = [
     "ATTEMPT_FIELDS",
     "DEFERRABLE_INDEXES",
+    "BatchChanges",
     "LogWriter",
     "PreparedMessage",
     "RowMaker",

@@ -70,7 +70,7 @@ class _Piece:
         self.store = open_store(url)
         self.writer = LogWriter(self.store)
         if counting:
-            self.writer.on_write = rollup.counting
+            self.writer.on_write = rollup.record_batch
 
     def add(self, item: PreparedMessage) -> None:
         self.writer.add_prepared(item)

@@ -7,11 +7,12 @@ and per day the number of messages: a 30-day overview reads a few thousand rollu
 
 How it stays equal to the rows, whatever writes them:
 
-- A writer wraps its change of some messages' rows in :func:`counting` (in its own transaction):
-  before the change, the counts of those messages' rows as stored are added to ``rollup_delta``
-  with a minus sign (``INSERT ... SELECT ... GROUP BY`` over the messages' keys, an index); after
-  it, the counts of their new rows with a plus sign. The deltas commit (or roll back) with the
-  rows, cost what the batch costs, and writers never wait for each other on them (no unique key).
+- Every writer adds, in its own transaction, the change it made as deltas to ``rollup_delta``:
+  for each message it rewrote, minus its rows' counts as stored, plus as they are now. The log
+  writer computes them from the rows it already holds (:func:`record_batch`, no query); the ESP
+  writer and retention wrap their change in :func:`counting` (``INSERT ... SELECT ... GROUP BY``
+  over the messages' keys before and after). The deltas commit (or roll back) with the rows,
+  cost what the batch costs, and writers never wait for each other on them (no unique key).
 - :func:`refresh` takes the committed deltas (``DELETE ... RETURNING``) and adds them to the
   rollup. Sums commute: a delta committed meanwhile is simply added by the next refresh.
 - A store without a rollup yet (made before it existed), a bulk load into an empty store (rows
@@ -23,7 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from inboxtrace.store.core import Store, db_errors, inboxtrace_meta, metadata
-from inboxtrace.store.logs import log_deliveries, log_messages
+from inboxtrace.store.logs import BatchChanges, log_deliveries, log_messages
 
 VERSION = "2"
 _META_KEY = "rollup"
@@ -149,6 +151,47 @@ def counting(conn: Connection, mkeys: Sequence[str]) -> Iterator[None]:
     yield
     for chunk in chunks:
         _add_deltas(conn, chunk, +1)
+
+
+def _key(row: Mapping[str, Any], notice: bool) -> tuple[Any, ...]:
+    return (row["day"], notice, row["final_state"], row["reason"] or NONE, row["rcpt_domain"] or NONE,
+            row["provider"] or NONE)  # fmt: skip
+
+
+def record_batch(conn: Connection, changes: BatchChanges) -> None:
+    """The log writer's batch as deltas, from the rows it already holds (no query): for each
+    message it changed, minus its deliveries as they were stored, plus as they are now."""
+    by_message: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for (mkey, rcpt), row in changes.old.items():
+        by_message.setdefault(mkey, {})[rcpt] = row
+    now: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for row in changes.changed:
+        now.setdefault(row["mkey"], {})[row["recipient"]] = row
+    touched = set(now)
+    touched.update(k for k, (was, sender, _) in changes.senders.items() if k in by_message and was != sender)
+    rcpts: Counter[tuple[Any, ...]] = Counter()
+    msgs: Counter[tuple[Any, ...]] = Counter()
+    for mkey in touched:
+        was, sender, qid = changes.senders.get(mkey, (None, None, ""))
+        before: dict[str, Mapping[str, Any]] = by_message.get(mkey, {})
+        after: dict[str, Mapping[str, Any]] = {**before, **now.get(mkey, {})}
+        was_notice, notice = was == "", sender == ""
+        if not before:
+            was_notice = notice
+        for sign, rows, flag in ((-1, before, was_notice), (+1, after, notice)):
+            days = set()
+            for r in rows.values():
+                if r["day"] is not None:
+                    rcpts[_key(r, flag)] += sign
+                    days.add(r["day"])
+            if not qid.upper().startswith("NOQUEUE"):
+                for day in days:
+                    msgs[(day, flag)] += sign
+    out = [dict(zip((*_KEYS, "n"), (*k, n), strict=True), kind="r") for k, n in rcpts.items() if n]
+    out += [{"kind": "m", "day": d, "notice": f, "final_state": NONE, "reason": NONE, "rcpt_domain": NONE,
+             "provider": NONE, "n": n} for (d, f), n in msgs.items() if n]  # fmt: skip
+    if out:
+        conn.execute(sa.insert(rollup_delta), out)
 
 
 @contextlib.contextmanager
@@ -301,6 +344,7 @@ __all__ = [
     "message_rollup",
     "read",
     "rebuild",
+    "record_batch",
     "refresh",
     "rollup_delta",
     "write_counter",

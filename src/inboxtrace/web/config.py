@@ -30,7 +30,7 @@ class WebConfig:
     login_window: float = 300.0
     poll_seconds: int = 5
     live_seconds: float = 1.0  # how often an open Activity page's event stream asks the store for news
-    overview_max_age: float = 60.0  # seconds an overview is shown before it is recomputed
+    overview_max_age: float = 10.0  # seconds an overview is shown before it is recomputed (from the rollup)
     retention_days: float | None = None  # prune timelines older than this, daily (None: keep all)
 
 
