@@ -98,18 +98,30 @@ async def _connection(
         writer.close()
 
 
-def _serve(db: str, port: int, key: str) -> subprocess.Popen[bytes]:
+def _serve(db: str, port: int, key: str, workers: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ, INBOXTRACE_SENDGRID_PUBLIC_KEY=key)
     code = "from inboxtrace.cli import main; main()"
-    return subprocess.Popen(
-        [sys.executable, "-c", code, "events", "receive", "--db", db, "--port", str(port)], env=env
-    )
+    argv = ["events", "receive", "--db", db, "--port", str(port), "--workers", str(workers)]
+    return subprocess.Popen([sys.executable, "-c", code, *argv], env=env)
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system, all threads) the process used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time (user + system, all threads) the process and its descendants (the server
+    processes of ``--workers N``) used so far."""
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, CPU seconds)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    tree, total = {pid}, 0.0
+    for _ in range(3):  # supervisor -> workers -> their helpers
+        tree |= {p for p, (ppid, _) in stats.items() if ppid in tree}
+    for p in tree:
+        total += stats.get(p, (0, 0.0))[1]
+    return total
 
 
 def _wait(port: int) -> None:
@@ -125,7 +137,7 @@ def _wait(port: int) -> None:
     raise RuntimeError("receiver did not start")
 
 
-def webhook_run(db: str, label: str, seconds: float, batch: int, connections: int) -> float:
+def webhook_run(db: str, label: str, seconds: float, batch: int, connections: int, workers: int = 1) -> float:  # noqa: PLR0917
     """Runs and prints one webhook measurement; returns the server's CPU ms per event."""
     from inboxtrace.store import open_store
     from inboxtrace.store.esp import event_count
@@ -135,7 +147,7 @@ def webhook_run(db: str, label: str, seconds: float, batch: int, connections: in
     n_requests = int(seconds * 6000 / batch) + 200
     bodies = _bodies(signer, n_requests, batch, f"{label}{batch}")
     port = free_port()
-    proc = _serve(db, port, signer.public_b64)
+    proc = _serve(db, port, signer.public_b64, workers)
     try:
         _wait(port)
 
@@ -162,7 +174,7 @@ def webhook_run(db: str, label: str, seconds: float, batch: int, connections: in
     p50 = statistics.median(lat) * 1000 if lat else 0.0
     p99 = lat[int(len(lat) * 0.99) - 1] * 1000 if lat else 0.0
     print(
-        f"  {label:<10} batch {batch:>3}: {ok * batch / elapsed:8.0f} events/s ({ok / elapsed:6.0f} requests/s), "
+        f"  {label + (f' x{workers}' if workers > 1 else ''):<13} batch {batch:>3}: {ok * batch / elapsed:8.0f} events/s ({ok / elapsed:6.0f} requests/s), "
         f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms; CPU per request: server {1000 * cpu / max(ok, 1):.2f} ms "
         f"({1000 * cpu / max(ok * batch, 1):.3f} per event), client {1000 * client / max(ok, 1):.2f} ms; "
         f"{ok} requests answered 200, {stored} events stored"
@@ -348,6 +360,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--batch", type=int, nargs="*", default=[1, 50])
     ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=1, help="server processes (events receive --workers)")
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--deliveries", type=int, default=10_000_000, help="stored deliveries for the alert run")
     ap.add_argument("--no-alerts", action="store_true")
@@ -359,7 +372,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         # the cheapest server CPU per event (largest batch): the denominator least kind to alerts
         per_event = min(
-            (webhook_run(f"sqlite:///{tmp}/w{b}.db", "sqlite", a.seconds, b, a.connections) for b in a.batch),
+            (
+                webhook_run(f"sqlite:///{tmp}/w{b}.db", "sqlite", a.seconds, b, a.connections, a.workers)
+                for b in a.batch
+            ),
             default=None,
         )
     if not a.no_postgres:
@@ -367,7 +383,7 @@ def main() -> int:
 
         with PostgresRig.start() as pg:
             for b in a.batch:
-                webhook_run(pg.create_database(f"w{b}"), "postgresql", a.seconds, b, a.connections)
+                webhook_run(pg.create_database(f"w{b}"), "postgresql", a.seconds, b, a.connections, a.workers)
     if not a.no_alerts:
         print("alert evaluation beside ingest:", flush=True)
         alerts_run(a.deliveries, per_event, a.store)

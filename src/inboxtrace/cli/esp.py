@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Annotated
 
@@ -80,13 +81,35 @@ def receive(
     *,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8025,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes sharing the port (one per core: providers that post one event "
+            "per request need them for thousands of events/s).",
+        ),
+    ] = 1,
     db: DbOption = None,
 ) -> None:
     """Serve only the webhook endpoints (POST /webhooks/<provider>); credentials from the environment."""
     import uvicorn
 
-    from inboxtrace.esp.http import webhook_app
-    from inboxtrace.store import open_store
+    from inboxtrace.esp.http import RECEIVER_DB_ENV, webhook_app
+    from inboxtrace.store import default_url, open_store
 
-    with open_store(db) as store:
-        uvicorn.run(webhook_app(store), host=host, port=port, log_level="warning", access_log=False)
+    with open_store(db) as store:  # created or upgraded here, once, before any worker starts
+        if workers == 1:
+            uvicorn.run(webhook_app(store), host=host, port=port, log_level="warning", access_log=False)
+            return
+    os.environ[RECEIVER_DB_ENV] = db or default_url()
+    uvicorn.run(
+        "inboxtrace.esp.http:webhook_app_from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )

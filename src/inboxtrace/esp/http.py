@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import queue
 import threading
 import time
@@ -341,7 +342,30 @@ def webhook_app(
     return WebhookApp(_Receivers(store, all_providers(settings)), prefix)
 
 
+# The store of each worker process of ``inboxtrace events receive --workers N``: the URL as given
+# (with its credentials), handed to the workers through their environment.
+RECEIVER_DB_ENV = "INBOXTRACE_RECEIVER_DB"
+
+
+def webhook_app_from_env() -> WebhookApp:
+    """The webhook app of one worker process of ``events receive --workers N`` (a uvicorn app
+    factory): each worker opens the store named by ``$INBOXTRACE_RECEIVER_DB`` and commits its own
+    groups; a 2xx still means committed, and an event two workers receive is stored once (its
+    provider's event id is a unique key)."""
+    from inboxtrace.store import open_store
+
+    return webhook_app(open_store(os.environ[RECEIVER_DB_ENV]))
+
+
 _MISCONFIGURED = "webhooks are misconfigured on this server (see its configuration)"
 
 
-__all__ = ["Committer", "WebhookApp", "WebhookReceiver", "webhook_app", "webhook_router"]
+__all__ = [
+    "RECEIVER_DB_ENV",
+    "Committer",
+    "WebhookApp",
+    "WebhookReceiver",
+    "webhook_app",
+    "webhook_app_from_env",
+    "webhook_router",
+]
