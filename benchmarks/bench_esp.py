@@ -115,7 +115,10 @@ def _cpu_seconds(pid: int) -> float:
                 fields = (entry / "stat").read_text().rpartition(")")[2].split()
             except OSError:
                 continue
-            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+            stats[int(entry.name)] = (
+                int(fields[1]),
+                (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"),
+            )
     tree, total = {pid}, 0.0
     for _ in range(3):  # supervisor -> workers -> their helpers
         tree |= {p for p, (ppid, _) in stats.items() if ppid in tree}
@@ -359,7 +362,9 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--batch", type=int, nargs="*", default=[1, 50])
-    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument(
+        "--connections", type=int, default=32, help="concurrent client connections (8 leave the server idle)"
+    )
     ap.add_argument("--workers", type=int, default=1, help="server processes (events receive --workers)")
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--deliveries", type=int, default=10_000_000, help="stored deliveries for the alert run")
