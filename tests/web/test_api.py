@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from inboxtrace.store import Store, open_store
 from inboxtrace.store.auth import create_token, set_user
 from inboxtrace.web import WebConfig, create_app
+from inboxtrace.web.content import MAX_MESSAGE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -130,6 +131,25 @@ def test_upload_logs_limits_and_csrf(db: Path) -> None:
         )
         assert r.status_code == 200
         assert r.json()["unknown"] + r.json()["ignored"] >= 1
+
+
+def test_page_uploads_are_bounded_and_csrf_checked(db: Path) -> None:
+    # the Ingest and Content pages' forms: no Content-Length is a 411, past the limit a 413 (before
+    # the body is read), a form without the page's CSRF token a 403
+    with TestClient(create_app(WebConfig(db=str(db), max_upload=4096))) as c:
+        token = _csrf(c, "/ingest")
+        for path, too_big in (("/ingest", 4096 + 65537), ("/content", MAX_MESSAGE + 65537)):
+            r = c.post(path, content=b"", headers={"content-length": str(too_big)})
+            assert r.status_code == 413, path
+            files = {"file": ("m.log", b"hello\n")}
+            assert c.post(path, files=files, data={"csrf_token": "wrong"}).status_code == 403, path
+            r = c.post(path, files=files, data={"csrf_token": token}, follow_redirects=False)
+            assert r.status_code not in (403, 411, 413), (
+                path,
+                r.status_code,
+            )  # past the guard: the page's own answer
+        chunked = c.post("/ingest", content=iter([b"x"]), headers={"content-type": "multipart/form-data"})
+        assert chunked.status_code == 411
 
 
 def test_an_upload_becomes_a_job_that_reports_its_progress(db: Path, tmp_path: Path) -> None:

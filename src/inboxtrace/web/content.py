@@ -106,15 +106,10 @@ async def content_page(
 
     from inboxtrace.errors import InboxtraceError
     from inboxtrace.web.render import page
-    from inboxtrace.web.security import check_form_csrf
+    from inboxtrace.web.security import bounded_upload_form
 
-    declared = request.headers.get("content-length", "")
-    if not declared.isdigit():
-        raise HTTPException(411, "the upload needs a Content-Length")
-    if int(declared) > MAX_MESSAGE + 65536:
-        raise HTTPException(413, f"the message is larger than {MAX_MESSAGE // (1024 * 1024)} MB")
-    form = await request.form(max_files=1, max_fields=5)
-    await check_form_csrf(request)
+    too_large = f"the message is larger than {MAX_MESSAGE // (1024 * 1024)} MB"
+    form = await bounded_upload_form(request, MAX_MESSAGE, too_large)
     upload = form.get("file")
     raw = b""
     if upload is not None and not isinstance(upload, str):

@@ -16,6 +16,7 @@ from inboxtrace.web.render import page
 from inboxtrace.web.security import (
     CSRF_FIELD,
     SESSION_COOKIE,
+    bounded_upload_form,
     check_form_csrf,
     require,
     set_cookie,
@@ -246,13 +247,9 @@ async def ingest_upload(
     from starlette.concurrency import run_in_threadpool
 
     limit = request.app.state.config.max_upload
-    declared = request.headers.get("content-length", "")
-    if not declared.isdigit():
-        raise HTTPException(411, "the upload needs a Content-Length")
-    if int(declared) > limit + 65536:
-        raise HTTPException(413, f"the upload is larger than the limit of {limit:,} bytes")
-    form = await request.form(max_files=1, max_fields=5)
-    await check_form_csrf(request)
+    form = await bounded_upload_form(
+        request, limit, f"the upload is larger than the limit of {limit:,} bytes"
+    )
     upload = form.get("file")
     kind = str(form.get("kind") or "logs")
     if upload is None or isinstance(upload, str):

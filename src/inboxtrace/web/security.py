@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Callable
 
 from fastapi import HTTPException, Request, Response
+from starlette.datastructures import FormData
 
 from inboxtrace.store.auth import (
     Principal,
@@ -125,6 +126,20 @@ async def check_form_csrf(request: Request) -> None:
     form = await request.form()
     value = form.get(CSRF_FIELD)
     _check_csrf(request, value if isinstance(value, str) else "")
+
+
+async def bounded_upload_form(request: Request, limit: int, too_large: str) -> FormData:
+    """The form of a page upload (one file, a few fields), read only after its declared size is
+    within ``limit`` (plus room for the other fields), then CSRF-checked: 411 without a
+    Content-Length, 413 with ``too_large`` past the limit, 403 on a bad CSRF token."""
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        raise HTTPException(411, "the upload needs a Content-Length")
+    if int(declared) > limit + 65536:
+        raise HTTPException(413, too_large)
+    form = await request.form(max_files=1, max_fields=5)
+    await check_form_csrf(request)
+    return form
 
 
 def csrf_token(request: Request) -> str:
