@@ -73,6 +73,9 @@ class RecordingSink:
             delays=delays, dsn=dsn, text=text,
         )  # fmt: skip
 
+    def subject(self, host: str, qid: str, ts: str, subject: str, ln: int) -> None:
+        self._add("subject", host=host, qid=qid, subject=subject)
+
     def note(self, host: str, qid: str, ts: str, pid: str | None, text: str, ln: int, line: str) -> None:
         self._add("note", host=host, qid=qid, text=text)
 

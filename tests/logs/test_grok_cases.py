@@ -136,3 +136,40 @@ def test_cleanup_header_reject() -> None:
     (ev,) = sink.events
     assert ev["qid"] == "4104E3D" and ev["rcpt"] == "b@example.net" and ev["sender"] == "a@example.org"
     assert ev["text"] == "5.7.1 message content rejected"
+
+
+# What Postfix 3.7 wrote with header_checks "/^Subject:/ WARN" (tests/web/test_subjects.py makes
+# these with the real Postfix): the header as written, cut at 200 characters, 8-bit bytes and
+# line breaks as "?", encoded-words left encoded.
+SUBJECT_LINES = [
+    ("warning: header Subject: Plain <b>hi</b> from a friend from localhost[127.0.0.1]; from=<a@sender.test> "
+     "to=<x@dest.test> proto=ESMTP helo=<client.rig.test>", "Plain <b>hi</b> from a friend"),
+    ("warning: header Subject: =?utf-8?b?R3LDvMOfZSBhdXMgS8O2bG4g4oCTIMO8bsOvY8O2ZMOp?= from "
+     "localhost[127.0.0.1]; from=<a@sender.test> to=<y@dest.test> proto=ESMTP helo=<client.rig.test>",
+     "Grüße aus Köln – ünïcödé"),
+    ("info: header subject: Re: =?UTF-8?Q?caf=C3=A9_menu?=?\t=?ISO-8859-1?Q?=E5?= ok? yes from local; "
+     "from=<a@sender.test> to=<v@dest.test>", "Re: café menuå ok? yes"),
+    ("warning: header Subject: raw 8bit ??t??? folded line two from localhost[127.0.0.1]; "
+     "from=<a@sender.test> to=<w@dest.test> proto=ESMTP helo=<[127.0.0.1]>", "raw 8bit ??t??? folded line two"),
+    # cut short in an encoded-word, and a charset Python does not know: kept as written
+    ("warning: header Subject: ok =?UTF-8?B?S8O2bG4=?= =?UTF-8?B?R3LDvMOfZSBhdX from h[192.0.2.1]; from=<a@b> "
+     "to=<c@d> proto=ESMTP helo=<h>", "ok Köln =?UTF-8?B?R3LDvMOfZSBhdX"),
+    ("warning: header Subject: =?x-no-such-charset?Q?abc?= from h[192.0.2.1]; from=<a@b> to=<c@d>",
+     "=?x-no-such-charset?Q?abc?="),
+    ("warning: header Subject: from h[192.0.2.1]; from=<a@b> to=<c@d> proto=ESMTP helo=<h>", ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("message", "subject"), SUBJECT_LINES)
+def test_cleanup_subject_warning(message: str, subject: str) -> None:
+    sink, stats = _scan("cleanup", f"4104E3D: {message}")
+    assert stats.unknown == 0
+    assert sink.events == [{"event": "subject", "host": "mx", "qid": "4104E3D", "subject": subject}]
+
+
+def test_other_header_warnings_stay_ignored() -> None:
+    sink, stats = _scan(
+        "cleanup",
+        "4104E3D: warning: header From: a@b from h[192.0.2.1]; from=<a@b> to=<c@d> proto=ESMTP helo=<h>",
+    )
+    assert sink.events == [] and stats.ignored["cleanup-header"] == 1

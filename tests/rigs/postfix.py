@@ -9,7 +9,7 @@ Usage::
 
 Parameters: ``relay_port`` (relayhost ``[127.0.0.1]:PORT``), ``transports`` (domain → transport,
 e.g. ``{"closed.test": "smtp:[127.0.0.1]:9"}``), ``rcpt_access`` (regexp → smtpd answer, for NOQUEUE
-rejects), ``main`` (extra main.cf settings), ``master_extra`` (more master.cf lines, e.g. the
+rejects), ``header_checks`` (regexp table lines, e.g. ``/^Subject:/ WARN`` to log subjects), ``main`` (extra main.cf settings), ``master_extra`` (more master.cf lines, e.g. the
 re-injection smtpd of a content filter). Queue lifetimes are short (deferred mail expires after
 ``queue_lifetime`` seconds) so every final state happens within a test. Every parent directory is
 0755 so the ``postfix`` user can enter it; services are not chrooted.
@@ -150,6 +150,7 @@ class PostfixRig:
         relay_port: int | None = None,
         transports: Mapping[str, str] | None = None,
         rcpt_access: Mapping[str, str] | None = None,
+        header_checks: Sequence[str] = (),
         main: Mapping[str, str] | None = None,
         queue_lifetime: int = 20,
         timeout: int = 4,
@@ -172,13 +173,17 @@ class PostfixRig:
             (d / sub).mkdir(exist_ok=True)
             os.chmod(d / sub, 0o755)
         port = free_port()
+        extra = dict(main or {})
+        if header_checks:
+            (etc / "header_checks").write_text("".join(f"{line}\n" for line in header_checks))
+            extra.setdefault("header_checks", f"regexp:{etc / 'header_checks'}")
         settings = _main_cf(
             d,
             myhostname=myhostname,
             relay_port=relay_port,
             queue_lifetime=queue_lifetime,
             timeout=timeout,
-            extra=main or {},
+            extra=extra,
         )
         (etc / "main.cf").write_text("".join(f"{k} = {v}\n" for k, v in settings.items()))
         (etc / "master.cf").write_text(MASTER_CF.format(smtpd_port=f"127.0.0.1:{port}") + master_extra)

@@ -20,6 +20,7 @@ from inboxtrace.errors import StoreError
 from inboxtrace.ingest import ingest
 from inboxtrace.store import migrate, open_store
 from inboxtrace.store.log_queries import grouped_counts
+from inboxtrace.store.logs import log_messages
 from tests.conftest import BACKENDS
 from tests.rigs.postgres import PostgresRig
 
@@ -154,3 +155,73 @@ def test_a_0_1_0_store_with_a_table_version_no_step_leads_from_is_refused(tmp_pa
     with pytest.raises(StoreError, match="schema version 0"):
         open_store(f"sqlite:///{path}")
     assert "alembic_version" not in _snapshot(f"sqlite:///{path}")
+
+
+def _at_baseline(url: str) -> None:
+    """Bring a 0.1.0 store to revision 0001 exactly as the release before 0002 left it: the
+    0.1.0 steps, stamped at the baseline (its tables have no ``subject``)."""
+    with open_store(url, create=False) as store, migrate._transaction(store) as conn:
+        migrate._upgrade_legacy(store, conn)
+        migrate._run(conn, "stamp", migrate.BASELINE)
+
+
+SUBJECT_LOG = (
+    "Dec  7 00:47:14 mta postfix/cleanup[14939]: 7A53921E536: message-id=<s1@sender.test>\n"
+    "Dec  7 00:47:14 mta postfix/cleanup[14939]: 7A53921E536: warning: header Subject: =?utf-8?b?"
+    "R3LDvMOfZSBhdXMgS8O2bG4=?= from localhost[127.0.0.1]; from=<a@sender.test> to=<x@dest.test> "
+    "proto=ESMTP helo=<client.rig.test>\n"
+    "Dec  7 00:47:14 mta postfix/qmgr[14920]: 7A53921E536: from=<a@sender.test>, size=420, nrcpt=1 (queue active)\n"
+    "Dec  7 00:47:15 mta postfix/smtp[14941]: 7A53921E536: to=<x@dest.test>, relay=127.0.0.1[127.0.0.1]:2525, "
+    "delay=0.1, delays=0.05/0.01/0.02/0.02, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4Xk2)\n"
+    "Dec  7 00:47:15 mta postfix/qmgr[14920]: 7A53921E536: removed\n"
+)
+
+
+def test_revision_0002_adds_the_logged_subject_to_a_0001_store_keeping_every_row(
+    old_store: str, tmp_path: Path
+) -> None:
+    from inboxtrace.store.activity import ActivityFilter, search_deliveries
+
+    _at_baseline(old_store)
+    assert _revision(old_store) == "0001"
+    before = _snapshot(old_store)
+    assert "subject" not in before["log_messages"][0]
+
+    open_store(old_store).close()
+
+    after = _snapshot(old_store)
+    assert after["alembic_version"] == [{"version_num": "0002"}] and migrate.head() == "0002"
+    for name, rows in before.items():
+        if name not in ("inboxtrace_meta", "alembic_version"):
+            old_columns = set(rows[0]) if rows else set()
+            kept = [{k: v for k, v in row.items() if k in old_columns} for row in after[name]]
+            assert sorted(kept, key=lambda r: repr(sorted(r.items()))) == rows, name
+    assert {r["subject"] for r in after["log_messages"]} == {None}
+    # the upgraded store records and finds logged subjects (its index is there and kept up to date)
+    log = tmp_path / "subjects.log"
+    log.write_text(SUBJECT_LOG, encoding="utf-8")
+    with open_store(old_store) as store:
+        ingest([str(log)], store, jobs=1)
+        (row,) = search_deliveries(store, ActivityFilter(subject="grüsse aus köln".replace("ss", "ß"))).rows
+        assert (row.queue_id, row.recipient) == ("7A53921E536", "x@dest.test")
+        assert search_deliveries(store, ActivityFilter(subject="aus k")).rows == (row,)
+        with store.connect() as conn:
+            if store.dialect == "postgresql":
+                # the search's own condition can use the trigram index (forced: the table is small)
+                conn.exec_driver_sql("SET enable_seqscan = off")
+                m = log_messages.c
+                query = sa.select(m.mkey).where(
+                    m.subject.is_not(None), sa.func.lower(m.subject).contains("aus k", autoescape=True)
+                )
+                compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+                plan = "\n".join(
+                    r[0] for r in conn.exec_driver_sql(f"EXPLAIN {str(compiled).replace('%', '%%')}")
+                )
+                assert "ix_log_messages_subject" in plan, plan
+            else:
+                assert (
+                    conn.exec_driver_sql(
+                        "SELECT count(*) FROM log_subjects WHERE log_subjects MATCH '\"köln\"'"
+                    ).scalar()
+                    == 1
+                )

@@ -12,6 +12,7 @@ from inboxtrace.ingest import ingest
 from inboxtrace.store import migrate, open_store
 from inboxtrace.store.core import SCHEMAS, inboxtrace_meta
 from inboxtrace.store.log_queries import grouped_counts
+from inboxtrace.store.subjects import FTS_TABLE, drop_subject_triggers
 from tests.conftest import generated_log
 
 
@@ -21,9 +22,15 @@ def _states(url: str) -> dict[str, int]:
 
 
 def _make_version_2(url: str) -> None:
-    """Turn a store into what version 2 wrote: the same tables without the facts column, and the
-    per-group versions of the time instead of an Alembic revision."""
+    """Turn a store into what version 2 wrote: the same tables without the facts column (nor the
+    subject of revision 0002, nor its index), and the per-group versions of the time instead of
+    an Alembic revision."""
     with open_store(url) as store, store.begin() as conn:
+        drop_subject_triggers(conn)
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_log_messages_subject")
+        if store.dialect == "sqlite":
+            conn.exec_driver_sql(f"DROP TABLE {FTS_TABLE}")
+        conn.exec_driver_sql("ALTER TABLE log_messages DROP COLUMN subject")
         conn.exec_driver_sql("ALTER TABLE log_messages DROP COLUMN facts")
         conn.exec_driver_sql("DROP TABLE alembic_version")
         for name, version in {**SCHEMAS, "logs": 2}.items():

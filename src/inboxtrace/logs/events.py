@@ -34,6 +34,9 @@ class EventSink(Protocol):
     def message_id(self, host: str, qid: str, ts: str, message_id: str, ln: int) -> None:
         """The Message-ID header of a message (Postfix cleanup)."""
 
+    def subject(self, host: str, qid: str, ts: str, subject: str, ln: int) -> None:
+        """The Subject header of a message, decoded (Postfix cleanup ``header_checks`` WARN/INFO)."""
+
     def queued(
         self, host: str, qid: str, ts: str, sender: str | None, size: int | None, nrcpt: int | None, ln: int
     ) -> None:

@@ -45,6 +45,8 @@ _NOTE_PREFIXES = (
 _NOTIFICATION = " notification: "
 _TLS_MARK = "TLS connection established to "
 _REJECT_ACTIONS = ("reject", "milter-reject", "discard", "hold", "redirect")
+# cleanup's header_checks WARN / INFO actions: "warning: header Subject: TEXT from h[ip]; from=<..."
+_HEADER_NOTES = ("warning: header ", "info: header ")
 
 
 def daemon_of(program: str) -> str | None:
@@ -89,6 +91,49 @@ def split_client(spec: str) -> tuple[str | None, str | None]:
     return host, ip or None
 
 
+def _is_subject(rest: str) -> bool:
+    h = rest.find("header ") + 7
+    return rest[h : h + 8].lower() == "subject:"
+
+
+# An RFC 2047 encoded-word, and the space between two of them (not part of the text). A header
+# folded over lines is logged with its line break as "?": after an encoded-word that is a fold.
+_WORD = r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?="
+_ENCODED_WORD = re.compile(_WORD)
+_BETWEEN_WORDS = re.compile(rf"({_WORD})\??[ \t]+(?={_WORD})")
+
+
+def subject_text(rest: str) -> str:
+    """The Subject of a cleanup ``header Subject: TEXT from HOST[IP]; from=<...> ...`` note, with
+    RFC 2047 encoded-words decoded (Postfix logs them as written). Postfix cuts the header at
+    200 characters and logs bytes other than printable ASCII as "?": that is kept as it is, and
+    so is an encoded-word cut short, broken, or in a charset Python does not know."""
+    h = rest.find("header ") + 15
+    text = rest[h:]
+    semi = text.rfind("; from=<")
+    if semi >= 0:
+        f = text.rfind(" from ", 0, semi)
+        text = text[:f] if f >= 0 else text[:semi]
+    text = text.strip()
+    if "=?" not in text:
+        return text
+    return _ENCODED_WORD.sub(_decoded_word, _BETWEEN_WORDS.sub(r"\1", text))
+
+
+def _decoded_word(match: re.Match[str]) -> str:
+    from email.errors import HeaderParseError
+    from email.header import decode_header
+
+    word = match.group(0)
+    try:
+        ((data, charset),) = decode_header(word)
+        if isinstance(data, bytes):
+            return data.decode(charset or "ascii", "replace")
+    except (HeaderParseError, ValueError, LookupError):
+        pass
+    return word
+
+
 class PostfixParser:
     """Turns Postfix log messages into sink events."""
 
@@ -126,6 +171,9 @@ class PostfixParser:
                     return True
                 if rest.startswith(("reject:", "milter-reject:", "discard:")):
                     return self._reject(host, qid, ts, rest, ln, line, sink)
+                if rest.startswith(_HEADER_NOTES) and _is_subject(rest):
+                    sink.subject(host, qid, ts, subject_text(rest), ln)
+                    return True
             elif daemon == "smtpd":
                 if rest.startswith("client="):
                     spec = rest[7:]
@@ -285,4 +333,4 @@ class PostfixParser:
         return True
 
 
-__all__ = ["DAEMONS", "DESCRIPTION", "NAME", "PostfixParser", "daemon_of", "split_client"]
+__all__ = ["DAEMONS", "DESCRIPTION", "NAME", "PostfixParser", "daemon_of", "split_client", "subject_text"]

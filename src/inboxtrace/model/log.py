@@ -103,3 +103,4 @@ class Message:
     next_hops: tuple[str, ...] = field(default=())  # remote queue ids from "queued as X"
     source: str | None = None  # file the message was read from
     facts: tuple[MessageFact, ...] = ()  # expiry and DSN lines, in log order
+    subject: str | None = None  # the Subject header, when the MTA logged it (decoded)

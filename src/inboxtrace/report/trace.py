@@ -145,6 +145,7 @@ class TraceView:
             "completed": _iso(m.completed),
             "sender": m.sender,
             "message_id": m.message_id,
+            "subject": m.subject,
             "size": m.size,
             "nrcpt": m.nrcpt,
             "client_host": m.client_host,

@@ -23,6 +23,7 @@ from inboxtrace.errors import InputError
 from inboxtrace.model.log import FinalState
 from inboxtrace.store.core import Store, db_errors
 from inboxtrace.store.logs import epoch, from_epoch, log_deliveries, log_messages
+from inboxtrace.store.subjects import logged_subject_matches
 
 # Newest-first listing walks ix_log_deliveries_last_time (store/alerts.py); with a state filter, this:
 sa.Index("ix_log_deliveries_state_last", log_deliveries.c.final_state, log_deliveries.c.last_time)
@@ -40,9 +41,9 @@ class ActivityFilter:
     """What to look for; every field is optional and they combine with AND.
 
     ``q`` is the free search box: an address (recipient or sender), a Message-ID (with or without
-    ``<>``) or a queue id. ``subject``: words in the Subject (case ignored), as the ESPs' events
-    and the bounces returning a message tell it (MTA logs carry no subject): their messages, and
-    the logged messages with the same Message-ID. ``domain`` is the recipient's domain, ``provider`` the receiving
+    ``<>``) or a queue id. ``subject``: text in the Subject (a substring, case ignored), as the
+    MTA logged it (Postfix ``header_checks`` WARN), as the ESPs' events and the bounces returning
+    a message tell it: those messages, and the logged messages with the same Message-ID. ``domain`` is the recipient's domain, ``provider`` the receiving
     provider, ``reason`` the bounce reason; [``since``, ``until``) bounds the final-state time.
     """
 
@@ -68,6 +69,7 @@ class ActivityRow:
     recipient: str
     sender: str | None
     message_id: str | None
+    subject: str | None
     queue_id: str
     host: str
     final_state: str
@@ -89,6 +91,7 @@ class ActivityRow:
             "recipient": self.recipient,
             "sender": self.sender,
             "message_id": self.message_id,
+            "subject": self.subject,
             "queue_id": self.queue_id,
             "host": self.host,
             "final_state": self.final_state,
@@ -198,8 +201,9 @@ SUBJECT_MATCHES = 500
 
 
 def _subject_condition(conn: Connection, text: str) -> Any:
-    """Messages whose Subject contains ``text``: the ESPs' events of them, and the logged copies
-    of messages a bounce returned with that Subject (joined by Message-ID)."""
+    """Messages whose Subject contains ``text``: as logged (see :mod:`inboxtrace.store.subjects`),
+    the ESPs' events of them, and the logged copies of messages a bounce returned with that
+    Subject (joined by Message-ID)."""
     from inboxtrace.store.bounces import bounce_messages
     from inboxtrace.store.esp import esp_events
 
@@ -217,7 +221,7 @@ def _subject_condition(conn: Connection, text: str) -> Any:
         .order_by(b.ingested.desc())
         .limit(SUBJECT_MATCHES)
     )
-    mkeys: set[str] = set()
+    mkeys = set(logged_subject_matches(conn, text, SUBJECT_MATCHES))
     ids: set[str] = set()
     for mkey, mid in conn.execute(esp):
         mkeys.add(mkey)
@@ -288,7 +292,7 @@ def search_deliveries(
     cols = [
         *(d.mkey, d.recipient, d.final_state, d.first_time, d.last_time, d.rcpt_domain, d.provider),
         *(d.reason, d.hard_bounce, d.dsn, d.reply, d.relay_host, d.remote_queue_id, d.n_attempts),
-        *(m.sender, m.message_id, m.queue_id, m.host),
+        *(m.sender, m.message_id, m.subject, m.queue_id, m.host),
     ]
     rows: list[Any] = []
     seen: set[tuple[str, str]] = set()
@@ -318,6 +322,7 @@ def search_deliveries(
             recipient=r.recipient,
             sender=r.sender,
             message_id=r.message_id,
+            subject=r.subject,
             queue_id=r.queue_id,
             host=r.host,
             final_state=r.final_state,

@@ -40,6 +40,7 @@ from inboxtrace.store.logs import (
     log_deliveries,
     log_messages,
 )
+from inboxtrace.store.subjects import drop_subject_triggers
 
 _MSG_COLS = ", ".join(c.name for c in log_messages.c)
 _DELIV_COLS = ", ".join(c.name for c in log_deliveries.c)
@@ -69,6 +70,7 @@ class _Part:
                 for ix in table.indexes:
                     if ix.name in DEFERRABLE_INDEXES:
                         conn.execute(sa.schema.DropIndex(ix, if_exists=True))
+            drop_subject_triggers(conn)
         self.writer = LogWriter(self.store, batch_size=batch_size)
 
     def add(self, item: PreparedMessage) -> None:

@@ -113,6 +113,7 @@ def _message(row: Any, deliveries: Iterable[Delivery]) -> Message:
         dsn_of=row["dsn_of"],
         next_hops=tuple((row["next_hops"] or "").split()),
         source=row["source"],
+        subject=row.get("subject"),
     )
 
 

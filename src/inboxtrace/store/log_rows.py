@@ -196,7 +196,7 @@ def _message_row(  # noqa: PLR0917 (one row, one argument per column, called in 
     mta: str, host: str, qid: str, received: float | None, completed: float | None, first: float | None,
     last: float | None, sender: str | None, message_id: str | None, size: int | None, nrcpt: int | None,
     client_host: str | None, client_ip: str | None, dsn_of: str | None, hops: Sequence[str], source: str | None,
-    facts: str | None,
+    facts: str | None, subject: str | None,
 ) -> dict[str, Any]:  # fmt: skip
     """A ``log_messages`` row (its key, ``mkey``, is given by the writer)."""
     return {
@@ -218,6 +218,7 @@ def _message_row(  # noqa: PLR0917 (one row, one argument per column, called in 
         "next_hops": " ".join(hops) or None,
         "source": source,
         "facts": facts,
+        "subject": subject,
     }
 
 
@@ -259,7 +260,7 @@ class RowMaker:
             msg.mta, msg.host, msg.queue_id, epoch(msg.received), epoch(msg.completed), first, last,
             msg.sender, msg.message_id, msg.size, msg.nrcpt, msg.client_host, msg.client_ip, msg.dsn_of,
             msg.next_hops, source,
-            compact_json([_fact_list(f) for f in msg.facts]) if msg.facts else None,
+            compact_json([_fact_list(f) for f in msg.facts]) if msg.facts else None, msg.subject,
         )  # fmt: skip
         drows = [self._delivery_row(d, t, source) for d, t in zip(msg.deliveries, times, strict=True)]
         return row, nq, drows
@@ -268,7 +269,7 @@ class RowMaker:
         """The same rows as ``self(builder.build(rec, verdicts))``, without making the model
         objects first (the log reader's workers call this: a third of their time saved)."""
         (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
-         dsn_of, hops, source, deliveries, facts) = rec  # fmt: skip
+         dsn_of, hops, source, deliveries, facts, subject) = rec  # fmt: skip
         clock = builder.clock(source)
         reason_of = self._cls.reason_of
         received = clock(received_ts) if received_ts else None
@@ -326,7 +327,7 @@ class RowMaker:
             nq = (nq_source, _fp(sender, ",".join(d[0] for d in deliveries), nq_line or ""))
         row = _message_row(
             mta, host, qid, r_ts, c_ts, first_t, last_t, sender, message_id, size, nrcpt, client_host,
-            client_ip, dsn_of, hops, source, self._facts(facts, builder, source) if facts else None,
+            client_ip, dsn_of, hops, source, self._facts(facts, builder, source) if facts else None, subject,
         )  # fmt: skip
         return row, nq, drows
 

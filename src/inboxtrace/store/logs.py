@@ -58,6 +58,7 @@ log_messages = sa.Table(
     # [kind, time, line_no, source, x, y]: ["expired", t, n, source, line, null] or
     # ["dsn", t, n, source, dsn kind, dsn queue id]
     sa.Column("facts", sa.Text),
+    sa.Column("subject", sa.Text),  # the Subject header, when the MTA logged it (decoded)
     sa.Index("ix_log_messages_qid", "queue_id"),
     sa.Index("ix_log_messages_msgid", "message_id"),
     sa.Index("ix_log_messages_sender", sa.func.lower(sa.column("sender"))),

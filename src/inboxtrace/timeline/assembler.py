@@ -183,7 +183,7 @@ class _Msg:
     __slots__ = (
         "born", "client_host", "client_ip", "completed_ts", "dsn_of", "expired_ln", "facts", "first_ln",
         "hops", "host", "last_ts", "message_id", "mta", "notes", "notes_pid", "nrcpt", "qid", "rcpts",
-        "received_ts", "sender", "size", "source",
+        "received_ts", "sender", "size", "source", "subject",
     )  # fmt: skip
 
     def __init__(self, mta: str, host: str, qid: str, source: str, ln: int, born: bool) -> None:
@@ -209,6 +209,7 @@ class _Msg:
         self.last_ts: str = ""
         self.expired_ln: int = 0
         self.facts: list[Fact] = []
+        self.subject: str | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _restore, (_Msg, _MSG_ARGS, _state(self, _MSG_STATE))
@@ -220,7 +221,7 @@ _RCPT_STATE = ("addr", "attempts", "dsn_qid", "orig", "status")
 _MSG_STATE = (
     "born", "client_host", "client_ip", "completed_ts", "dsn_of", "expired_ln", "facts", "first_ln",
     "hops", "host", "last_ts", "message_id", "mta", "notes", "notes_pid", "nrcpt", "qid", "rcpts",
-    "received_ts", "sender", "size", "source",
+    "received_ts", "sender", "size", "source", "subject",
 )  # fmt: skip
 _MSG_ARGS = ("mta", "host", "qid", "source", "first_ln", "born")
 
@@ -365,6 +366,12 @@ class Assembler:
             self.open[key] = st
             st.received_ts = ts
         st.message_id = message_id
+        st.last_ts = ts
+
+    def subject(self, host: str, qid: str, ts: str, subject: str, ln: int) -> None:
+        st = self._get(host, qid, ln, True)
+        if st.subject is None:  # the first: a later one is of an attached message
+            st.subject = subject
         st.last_ts = ts
 
     def queued(
@@ -596,6 +603,7 @@ class Assembler:
                 self.source,
                 deliveries,
                 [],
+                None,
             )
         )
 
@@ -619,7 +627,7 @@ class Assembler:
             deliveries.append((r.addr, state.value, r.orig, r.dsn_qid, r.attempts))
         return (
             st.mta, st.host, st.qid, st.received_ts, st.completed_ts, st.sender, st.message_id, st.size, st.nrcpt,
-            st.client_host, st.client_ip, st.dsn_of, st.hops, st.source, deliveries, st.facts,
+            st.client_host, st.client_ip, st.dsn_of, st.hops, st.source, deliveries, st.facts, st.subject,
         )  # fmt: skip
 
     def flush_idle(self, now_ts: str) -> None:

@@ -111,6 +111,7 @@ def _merge(a: _Msg, b: _Msg) -> _Msg:
         "client_host",
         "client_ip",
         "dsn_of",
+        "subject",
     ):
         if getattr(a, name) is None:
             setattr(a, name, getattr(b, name))

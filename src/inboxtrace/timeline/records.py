@@ -12,7 +12,8 @@ Layout (positions are a private contract between assembler and builder)::
                 remote_queue_id, line_no, line, tls, source)
     delivery = (recipient, final_state, original_recipient, dsn_queue_id, [attempt, ...])
     message  = (mta, host, queue_id, received_ts, completed_ts, sender, message_id, size, nrcpt,
-                client_host, client_ip, dsn_of, [next_hop, ...], source, [delivery, ...], [fact, ...])
+                client_host, client_ip, dsn_of, [next_hop, ...], source, [delivery, ...], [fact, ...],
+                subject)
     fact     = ("expired", ts, line_no, line, source, ts) | ("dsn", kind, line_no, dsn_queue_id, source, ts)
 """
 
@@ -80,7 +81,7 @@ class Builder:
     def build(self, rec: MessageRec, verdicts: list[Verdict]) -> Message:
         """The :class:`Message` of one record; ``verdicts`` is the producer's verdict table."""
         (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
-         dsn_of, hops, source, deliveries, facts) = rec  # fmt: skip
+         dsn_of, hops, source, deliveries, facts, subject) = rec  # fmt: skip
         clock = self._clock(source)
         out = []
         for addr, state, orig, dsn_qid, attempts in deliveries:
@@ -123,7 +124,7 @@ class Builder:
         return Message(
             mta, host, qid, clock(received_ts) if received_ts else None, clock(completed_ts) if completed_ts else None,
             sender, message_id, size, nrcpt, client_host, client_ip, tuple(out), dsn_of, tuple(hops), source,
-            tuple(self._fact(f) for f in facts),
+            tuple(self._fact(f) for f in facts), subject,
         )  # fmt: skip
 
     def _fact(self, fact: tuple[Any, ...]) -> MessageFact:

@@ -34,6 +34,7 @@ class DeliveryItem(BaseModel):
     recipient: str
     sender: str | None
     message_id: str | None
+    subject: str | None
     queue_id: str
     host: str
     final_state: str

@@ -1,0 +1,108 @@
+"""Search of the Subject an MTA logged (``log_messages.subject``): a substring, case ignored.
+
+The match is a substring ("invoice" finds "Your invoice #12" and "Re: invoices"), the same as
+the ESP events' and the bounces' subjects are searched, and it is fast through an index of the
+subject's trigrams on each database:
+
+* **PostgreSQL**: a ``pg_trgm`` GIN index on ``lower(subject)``, which ``LIKE '%words%'`` uses;
+* **SQLite**: an FTS5 table with the trigram tokenizer over the column (external content, kept up
+  to date by triggers on ``log_messages``), queried with a phrase: a phrase of trigrams is a
+  substring.
+
+Text shorter than three characters has no trigram: it is looked for by reading the subjects.
+Both are created with the table on a new store and by revision 0002 on an older one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from inboxtrace.store.logs import log_messages
+
+FTS_TABLE = "log_subjects"
+_TRIGGERS = ("log_subjects_insert", "log_subjects_delete", "log_subjects_update")
+
+_SQLITE = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(subject, content='log_messages', "
+    "content_rowid='rowid', tokenize='trigram')",
+    f"CREATE TRIGGER IF NOT EXISTS {_TRIGGERS[0]} AFTER INSERT ON log_messages "
+    f"WHEN new.subject IS NOT NULL BEGIN INSERT INTO {FTS_TABLE}(rowid, subject) "
+    "VALUES (new.rowid, new.subject); END",
+    f"CREATE TRIGGER IF NOT EXISTS {_TRIGGERS[1]} AFTER DELETE ON log_messages "
+    f"WHEN old.subject IS NOT NULL BEGIN INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, subject) "
+    "VALUES ('delete', old.rowid, old.subject); END",
+    f"CREATE TRIGGER IF NOT EXISTS {_TRIGGERS[2]} AFTER UPDATE OF subject ON log_messages "
+    "WHEN old.subject IS NOT new.subject BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, subject) SELECT 'delete', old.rowid, old.subject "
+    "WHERE old.subject IS NOT NULL; "
+    f"INSERT INTO {FTS_TABLE}(rowid, subject) SELECT new.rowid, new.subject WHERE new.subject IS NOT NULL; "
+    "END",
+)
+_POSTGRESQL_INDEX = (
+    "CREATE INDEX IF NOT EXISTS ix_log_messages_subject ON log_messages "
+    "USING gin (lower(subject) gin_trgm_ops) WHERE subject IS NOT NULL"
+)
+
+
+def create_subject_search(conn: Connection) -> None:
+    """Create the subject index of this database if it is not there (idempotent)."""
+    if conn.dialect.name == "sqlite":
+        for statement in _SQLITE:
+            conn.exec_driver_sql(statement)
+    elif conn.dialect.name == "postgresql":
+        # pg_trgm ships with PostgreSQL and is a trusted extension: the store's owner may create it.
+        # Where that is not allowed, subjects are still found, by reading them all.
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                conn.exec_driver_sql(_POSTGRESQL_INDEX)
+        except sa.exc.DBAPIError:
+            pass
+
+
+def drop_subject_triggers(conn: Connection) -> None:
+    """Take the SQLite triggers off a scratch copy of the tables (a parallel ingest's piece: its
+    rows are indexed when they are copied into the store)."""
+    if conn.dialect.name == "sqlite":
+        for name in _TRIGGERS:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def _created(target: sa.Table, connection: Connection, **_: Any) -> None:
+    create_subject_search(connection)
+
+
+sa.event.listen(log_messages, "after_create", _created)
+
+
+def logged_subject_matches(conn: Connection, text: str, limit: int) -> list[str]:
+    """Keys of the (at most ``limit``, newest first) logged messages whose Subject contains
+    ``text``, case ignored."""
+    words = text.strip().lower()
+    if not words:
+        return []
+    m = log_messages.c
+    if conn.dialect.name == "sqlite" and len(words) >= 3:
+        phrase = '"' + words.replace('"', '""') + '"'
+        rowids: sa.Select[tuple[Any]] = (
+            sa.select(sa.literal_column("rowid"))
+            .select_from(sa.table(FTS_TABLE))
+            .where(sa.literal_column(FTS_TABLE).op("MATCH")(phrase))
+            .order_by(sa.literal_column("rowid").desc())
+            .limit(limit)
+        )
+        query = sa.select(m.mkey).where(sa.literal_column("log_messages.rowid").in_(rowids.scalar_subquery()))
+        return [str(k) for (k,) in conn.execute(query)]
+    query = (
+        sa.select(m.mkey)
+        .where(m.subject.is_not(None), sa.func.lower(m.subject).contains(words, autoescape=True))
+        .order_by(m.last_time.desc())
+        .limit(limit)
+    )
+    return [str(k) for (k,) in conn.execute(query)]
+
+
+__all__ = ["FTS_TABLE", "create_subject_search", "drop_subject_triggers", "logged_subject_matches"]

@@ -1,0 +1,103 @@
+"""Subjects a real Postfix logged (``header_checks`` ``/^Subject:/ WARN``): ingested from its log,
+found by subject on the Activity page and in the API, shown escaped, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+import smtplib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from markupsafe import escape
+
+from inboxtrace.ingest import ingest
+from inboxtrace.store import open_store
+from inboxtrace.web import WebConfig, create_app
+from tests.rigs.postfix import PostfixRig
+from tests.rigs.postgres import PostgresRig
+from tests.rigs.smtp_sink import SmtpSink
+
+pytestmark = pytest.mark.postfix
+
+PLAIN = 'Quarterly <script>alert(1)</script> "onmouseover=x report'
+ENCODED = "Grüße aus Köln – ünïcödé"  # sent as an RFC 2047 encoded-word, logged encoded
+
+
+@pytest.fixture(scope="module")
+def subject_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The log of a real Postfix that relayed three messages with header_checks WARN on Subject."""
+    out = tmp_path_factory.mktemp("subjects") / "maillog"
+    with (
+        SmtpSink() as sink,
+        PostfixRig.start(relay_port=sink.port, header_checks=["/^Subject:/ WARN"]) as pf,
+    ):
+        pf.send("app@sender.test", ["plain@dest.test"], subject=PLAIN, message_id="<plain.1@sender.test>")
+        pf.send("app@sender.test", ["encoded@dest.test"], subject=ENCODED, message_id="<enc.1@sender.test>")
+        raw = (
+            b"From: app@sender.test\r\nTo: q@dest.test\r\nsubject: =?ISO-8859-1?Q?caf=E9?= menu\r\n"
+            b"Message-ID: <q.1@sender.test>\r\n\r\nbody\r\n"
+        )
+        with smtplib.SMTP("127.0.0.1", pf.smtpd_port, timeout=30) as s:
+            s.sendmail("app@sender.test", ["q@dest.test"], raw)
+        pf.wait_for(lambda log: log.count(": removed") >= 3)
+        shutil.copy(pf.log_path, out)
+    return out
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def client(request: pytest.FixtureRequest, subject_log: Path, tmp_path: Path) -> Iterator[TestClient]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'subjects.db'}"
+    else:
+        pg: PostgresRig = request.getfixturevalue("postgres")
+        url = pg.create_database(f"subj{tmp_path.name[-12:].replace('-', '_')}")
+    with open_store(url) as store:
+        ingest([str(subject_log)], store, jobs=1)
+    with TestClient(create_app(WebConfig(db=url))) as c:
+        yield c
+
+
+def test_the_log_holds_the_subjects_as_postfix_wrote_them(subject_log: Path) -> None:
+    text = subject_log.read_text(encoding="utf-8", errors="replace")
+    assert f"warning: header Subject: {PLAIN} from " in text
+    assert "warning: header Subject: =?utf-8?" in text and ENCODED not in text
+    assert "warning: header subject: =?ISO-8859-1?Q?caf=E9?= menu from " in text
+
+
+@pytest.mark.parametrize(
+    ("words", "recipient", "subject"),
+    [
+        ("<SCRIPT>alert(1)", "plain@dest.test", PLAIN),
+        ("grüße aus", "encoded@dest.test", ENCODED),
+        ("KÖLN", "encoded@dest.test", ENCODED),
+        ("café m", "q@dest.test", "café menu"),
+    ],
+)
+def test_a_logged_subject_is_found_in_the_api_and_on_the_page(
+    client: TestClient, words: str, recipient: str, subject: str
+) -> None:
+    items = client.get("/api/v1/deliveries", params={"subject": words}).json()["items"]
+    assert [(i["recipient"], i["subject"], i["final_state"]) for i in items] == [
+        (recipient, subject, "delivered")
+    ]
+    page = client.get("/activity", params={"subject": words}, headers={"accept": "text/html"}).text
+    assert recipient in page and str(escape(subject)) in page
+    assert "<script>alert(1)" not in page
+    message = client.get(f"/messages/{items[0]['id']}", headers={"accept": "text/html"}).text
+    assert str(escape(subject)) in message and "<script>alert(1)" not in message
+    assert (
+        client.get(f"/api/v1/messages/{items[0]['id']}").json()["trace"]["stories"][0]["messages"][0][
+            "subject"
+        ]
+        == subject
+    )
+
+
+def test_other_text_finds_no_logged_subject(client: TestClient) -> None:
+    assert client.get("/api/v1/deliveries", params={"subject": "no such words"}).json()["items"] == []
+    # LIKE's wildcards are plain characters
+    assert client.get("/api/v1/deliveries", params={"subject": "caf_ m"}).json()["items"] == []
+    everything = client.get("/api/v1/deliveries").json()["items"]
+    assert {i["recipient"] for i in everything} == {"plain@dest.test", "encoded@dest.test", "q@dest.test"}
