@@ -32,6 +32,7 @@ class IndexedMessage(Message):
     the plain ``Message``'s; the index is rebuilt whenever the header list changed."""
 
     _index: tuple[list[Any], int, dict[str, int]] | None = None
+    _type: tuple[object, str, str] | None = None  # (the index it was read with, default type, type)
 
     def _names(self) -> dict[str, int]:
         headers = self._headers  # type: ignore[attr-defined]
@@ -50,6 +51,16 @@ class IndexedMessage(Message):
             return failobj
         key, value = self._headers[at]  # type: ignore[attr-defined]
         return self.policy.header_fetch_parse(key, value)
+
+    def get_content_type(self) -> str:
+        self._names()
+        known = self._type
+        default = self.get_default_type()
+        if known is not None and known[0] is self._index and known[1] == default:
+            return known[2]
+        found = super().get_content_type()
+        self._type = (self._index, default, found)
+        return found
 
     def replace_header(self, _name: str, _value: Any) -> None:
         self._index = None  # it changes the list in place
@@ -104,6 +115,8 @@ def read_headers(head: str) -> Message | None:
 
 
 def _headers_into(msg: Message, head: str) -> bool:
+    # what ``msg[name] = value`` stores under the compat32 policy, without its per-call lookups
+    headers: list[tuple[str, str]] = msg._headers  # type: ignore[attr-defined]
     name: str | None = None
     value = ""
     for line in head.split("\n"):
@@ -115,11 +128,11 @@ def _headers_into(msg: Message, head: str) -> bool:
         if _HEADER_RE.match(line) is None:
             return False  # not a header line (the stdlib records a defect and reads on)
         if name is not None:
-            msg[name] = value
+            headers.append((name, value))
         name, _, rest = line.partition(":")
         value = rest.lstrip(" \t")
     if name is not None:
-        msg[name] = value
+        headers.append((name, value))
     return True
 
 
