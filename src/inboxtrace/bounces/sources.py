@@ -329,8 +329,6 @@ def read_bounces(
     scheduler address, see :mod:`inboxtrace.execution`) parses on that cluster's workers instead,
     sent the messages (they may not see this machine's files).
     """
-    from inboxtrace.execution import runner
-
     # local workers read the files themselves; a cluster's may not see this machine's: send them data
     here = cluster is None or "://" not in cluster
     units: Iterable[RawMessage | str] = items.units() if here and isinstance(items, MessageFiles) else items
@@ -345,6 +343,8 @@ def read_bounces(
                 yield _read_one(item)
             return
         _load_knowledge()  # once here, so that every forked worker inherits it instead of loading it
+    from inboxtrace.execution import runner  # (not imported by a run in this process alone)
+
     with runner(cluster or f"local:{workers}", inherit=True) as run:
         for reports in run.imap(_read_chunk, _chunks(units)):
             yield from reports
