@@ -148,3 +148,14 @@ def test_the_key_separator_in_an_input_bypasses_the_memo() -> None:
     memo = _strings(8)
     assert memo.get(("a\x00b",), None, lambda: "x") == "x"
     assert len(memo) == 0 and memo.misses == 0
+
+
+def test_emptying_the_package_caches_empties_the_verdict_memo(memo_switch: None) -> None:
+    from inboxtrace.codes.memo import clear_input_caches
+
+    from .samples import dsn
+
+    parse_bounce(dsn())
+    assert len(VERDICT_MEMO) == 1 and VERDICT_MEMO.cache_info().currsize == 1
+    assert clear_input_caches() >= 2  # the memo and the lru_caches of codes/
+    assert len(VERDICT_MEMO) == 0

@@ -22,9 +22,10 @@ varied as the benchmark mailbox is, through both and compares every field of eve
 from __future__ import annotations
 
 import re
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 V = TypeVar("V")
 
@@ -148,6 +149,15 @@ def _filled(slotted: str, tokens: tuple[str, ...]) -> str:
     return "".join(parts)
 
 
+class MemoInfo(NamedTuple):
+    """Counts with the field names of ``functools.lru_cache``'s ``cache_info()``."""
+
+    hits: int
+    misses: int
+    maxsize: int
+    currsize: int
+
+
 class TemplateMemo(Generic[V]):
     """At most ``maxsize`` results of ``compute``, keyed by templated texts (the least recently
     used goes first).
@@ -177,6 +187,14 @@ class TemplateMemo(Generic[V]):
     def clear(self) -> None:
         self._entries.clear()
         self.hits = self.misses = 0
+
+    # The bounded-cache protocol of ``functools.lru_cache``: whatever empties the caches of the
+    # package (a benchmark switching knowledge off, a measurement without repeats) empties this.
+    def cache_info(self) -> MemoInfo:
+        return MemoInfo(self.hits, self.misses, self.maxsize, len(self._entries))
+
+    def cache_clear(self) -> None:
+        self.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -211,3 +229,22 @@ class TemplateMemo(Generic[V]):
         if len(self._entries) > self.maxsize:
             self._entries.popitem(last=False)
         return value
+
+
+def clear_input_caches() -> int:
+    """Empty every bounded cache of the loaded ``inboxtrace`` modules (``lru_cache`` s with a
+    ``maxsize``, and memos like :class:`TemplateMemo`), keeping the loaded knowledge (the
+    unbounded ``cache`` s); returns how many were emptied. For benchmarks that measure work
+    without repeats, and for whatever changes the knowledge while running (a held-out fold)."""
+    cleared = 0
+    for module in list(sys.modules.values()):
+        if not getattr(module, "__name__", "").startswith("inboxtrace"):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, type):
+                continue  # a class with the protocol's methods, not a cache
+            info = getattr(value, "cache_info", None)
+            if callable(info) and info().maxsize is not None:
+                value.cache_clear()
+                cleared += 1
+    return cleared
