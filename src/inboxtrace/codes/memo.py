@@ -149,6 +149,9 @@ def _filled(slotted: str, tokens: tuple[str, ...]) -> str:
     return "".join(parts)
 
 
+_UNREAD: tuple[str, ...] = ("\x00unread",)  # a marker no slotted field can equal
+
+
 class MemoInfo(NamedTuple):
     """Counts with the field names of ``functools.lru_cache``'s ``cache_info()``."""
 
@@ -178,6 +181,8 @@ class TemplateMemo(Generic[V]):
         self.maxsize = maxsize
         self._fields = fields
         self._rebuild = rebuild
+        # key -> (result, the tokens it was computed with, its fields with slots: None when they
+        # cannot be trusted, _UNREAD until another copy asks)
         self._entries: OrderedDict[Hashable, tuple[V, tuple[str, ...], tuple[str, ...] | None]] = (
             OrderedDict()
         )
@@ -213,22 +218,24 @@ class TemplateMemo(Generic[V]):
                 self.hits += 1
                 self._entries.move_to_end(key)
                 return value
+            if slotted is _UNREAD:  # the result's fields are read for slots at the first other copy
+                slotted = self._slotted(value, seen)
+                self._entries[key] = (value, seen, slotted)
             if slotted is not None:
                 self.hits += 1
                 self._entries.move_to_end(key)
                 return self._rebuild(value, tuple(_filled(field, tokens) for field in slotted))
         self.misses += 1
         value = compute()
-        slots = {token: n for n, token in enumerate(tokens)}
-        filled = [_with_slots(field, slots) for field in self._fields(value)]
-        self._entries[key] = (
-            value,
-            tokens,
-            None if None in filled else tuple(f for f in filled if f is not None),
-        )
+        self._entries[key] = (value, tokens, _UNREAD)
         if len(self._entries) > self.maxsize:
             self._entries.popitem(last=False)
         return value
+
+    def _slotted(self, value: V, tokens: tuple[str, ...]) -> tuple[str, ...] | None:
+        slots = {token: n for n, token in enumerate(tokens)}
+        filled = [_with_slots(field, slots) for field in self._fields(value)]
+        return None if None in filled else tuple(f for f in filled if f is not None)
 
 
 def clear_input_caches() -> int:
