@@ -53,7 +53,19 @@ def _quoting(verdict: Verdict) -> tuple[str, ...]:
 
 def _requoted(verdict: Verdict, fields: tuple[str, ...]) -> Verdict:
     text, explanation = fields
-    return dataclasses.replace(verdict, text=text, explanation=explanation)
+    v = verdict  # (the constructor directly: dataclasses.replace costs more than the memo saves here)
+    return Verdict(
+        v.reply_code,
+        v.enhanced_status,
+        text,
+        v.reply_class,
+        v.reason,
+        v.hard_bounce,
+        v.action,
+        explanation,
+        v.provider,
+        v.phase,
+    )
 
 
 # Copies of one bounce template (another recipient, queue id, date) get the same verdict: see
