@@ -159,3 +159,12 @@ def test_emptying_the_package_caches_empties_the_verdict_memo(memo_switch: None)
     assert len(VERDICT_MEMO) == 1 and VERDICT_MEMO.cache_info().currsize == 1
     assert clear_input_caches() >= 2  # the memo and the lru_caches of codes/
     assert len(VERDICT_MEMO) == 0
+
+
+def test_the_memo_is_bounded_in_characters_too() -> None:
+    memo = TemplateMemo(1000, lambda value: (value,), lambda value, fields: fields[0], max_chars=10_000)
+    for n in range(50):
+        text = f"{n:04d} " + "y" * 995  # 1000 characters of key, 1000 of result (twice: its slots)
+        memo.get((text,), None, lambda text=text: text)  # type: ignore[misc]
+    assert 1 <= len(memo) <= 4
+    assert memo.get((f"{49:04d} " + "y" * 995,), None, lambda: "computed") != "computed"

@@ -162,23 +162,37 @@ class MemoInfo(NamedTuple):
 
 
 class TemplateMemo(Generic[V]):
-    """At most ``maxsize`` results of ``compute``, keyed by templated texts (the least recently
-    used goes first).
+    """At most ``maxsize`` results of ``compute``, keyed by templated texts, and at most
+    ``max_chars`` characters of keys and results together (the least recently used go first).
 
     ``fields(value)`` are the strings of a result that may quote the input (text, explanation),
     and ``rebuild(value, fields)`` the result with those replaced; every other part of a result
     must depend only on the key.
     """
 
-    __slots__ = ("_entries", "_fields", "_rebuild", "hits", "maxsize", "misses")
+    __slots__ = (
+        "_chars",
+        "_entries",
+        "_fields",
+        "_rebuild",
+        "_total",
+        "hits",
+        "max_chars",
+        "maxsize",
+        "misses",
+    )
 
     def __init__(
         self,
         maxsize: int,
         fields: Callable[[V], tuple[str, ...]],
         rebuild: Callable[[V, tuple[str, ...]], V],
+        max_chars: int = 4_000_000,
     ) -> None:
         self.maxsize = maxsize
+        self.max_chars = max_chars
+        self._chars: dict[Hashable, int] = {}  # key -> the characters its entry holds (about)
+        self._total = 0
         self._fields = fields
         self._rebuild = rebuild
         # key -> (result, the tokens it was computed with, its fields with slots: None when they
@@ -191,6 +205,8 @@ class TemplateMemo(Generic[V]):
 
     def clear(self) -> None:
         self._entries.clear()
+        self._chars.clear()
+        self._total = 0
         self.hits = self.misses = 0
 
     # The bounded-cache protocol of ``functools.lru_cache``: whatever empties the caches of the
@@ -228,8 +244,13 @@ class TemplateMemo(Generic[V]):
         self.misses += 1
         value = compute()
         self._entries[key] = (value, tokens, _UNREAD)
-        if len(self._entries) > self.maxsize:
-            self._entries.popitem(last=False)
+        # the key, the result's quoting fields and (later) their slotted copies
+        chars = sum(map(len, keys)) + 2 * sum(map(len, self._fields(value)))
+        self._total += chars - self._chars.get(key, 0)
+        self._chars[key] = chars
+        while len(self._entries) > self.maxsize or (len(self._entries) > 1 and self._total > self.max_chars):
+            old, _ = self._entries.popitem(last=False)
+            self._total -= self._chars.pop(old)
         return value
 
     def _slotted(self, value: V, tokens: tuple[str, ...]) -> tuple[str, ...] | None:
