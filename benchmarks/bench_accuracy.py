@@ -49,6 +49,7 @@ from pathlib import Path
 
 from inboxtrace.bounces import iter_path, parse_bounce
 from inboxtrace.bounces.formats import text as text_formats
+from inboxtrace.codes.memo import clear_input_caches
 from inboxtrace.codes.rules import provider_rules
 from inboxtrace.model.bounce import BounceKind
 from inboxtrace.model.reply import ReplyClass
@@ -164,16 +165,6 @@ def fold_of(module: str) -> str:
     return module
 
 
-def _clear_caches() -> None:
-    for module in list(sys.modules.values()):
-        if not getattr(module, "__name__", "").startswith("inboxtrace"):
-            continue
-        for value in list(vars(module).values()):
-            info = getattr(value, "cache_info", None)
-            if callable(info) and info().maxsize is not None:
-                value.cache_clear()
-
-
 @contextlib.contextmanager
 def without(families: frozenset[str], providers: frozenset[str]) -> Iterator[None]:
     """Switch off the named text families and providers' documented replies for a while."""
@@ -185,14 +176,14 @@ def without(families: frozenset[str], providers: frozenset[str]) -> Iterator[Non
     text_formats._data = lambda: (kept, boundary)  # type: ignore[assignment]
     classify_module.provider_rules = lambda: rules  # type: ignore[assignment]
     text_formats._body_gates.cache_clear()
-    _clear_caches()
+    clear_input_caches()
     try:
         yield
     finally:
         text_formats._data = real_data  # type: ignore[assignment]
         classify_module.provider_rules = real_rules  # type: ignore[assignment]
         text_formats._body_gates.cache_clear()
-        _clear_caches()
+        clear_input_caches()
 
 
 # Pseudo-reasons whose hard/soft label is not about the address (as in bench_bounces).

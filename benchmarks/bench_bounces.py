@@ -25,6 +25,7 @@ from pathlib import Path
 from bytecode_ready import ensure_bytecode
 
 from inboxtrace.bounces import iter_path, parse_bounce, read_bounces
+from inboxtrace.codes.memo import clear_input_caches
 from inboxtrace.model.bounce import BounceKind
 
 # Pseudo-reasons whose hard/soft label is not about the address.
@@ -134,21 +135,6 @@ print(sum(len(r.recipients) for r in read_bounces(iter_paths(sys.argv[2:]), work
 """
 
 
-def _clear_input_caches() -> int:
-    """Empty the per-input caches (bounded ``lru_cache`` s: reply texts, host names), keeping the
-    loaded knowledge (unbounded ``cache`` s), so a pass over the same files does all its work again."""
-    cleared = 0
-    for module in list(sys.modules.values()):
-        if not getattr(module, "__name__", "").startswith("inboxtrace"):
-            continue
-        for value in list(vars(module).values()):
-            info = getattr(value, "cache_info", None)
-            if callable(info) and info().maxsize is not None:
-                value.cache_clear()
-                cleared += 1
-    return cleared
-
-
 _CPU: dict[str, list[float]] = collections.defaultdict(list)  # label -> CPU-seconds of each cold run
 
 
@@ -200,7 +186,7 @@ def speed(corpus: Path, rounds: int, sisimai: bool) -> None:
                 four = _run([perl or "perl", str(pl), *(names * 4)])
                 one = _run([perl or "perl", str(pl), *names])
                 steady_theirs.append((four - one) / 3)
-            _clear_input_caches()
+            clear_input_caches()
             start = time.perf_counter()
             for name, data in blobs:
                 parse_bounce(data, name)

@@ -3,11 +3,14 @@
 Usage: .venv/bin/python benchmarks/make_bounce_mailbox.py OUT_DIR [--messages 20000] [--seed 14]
 
 Writes OUT_DIR/cur/NNNNNN.eml (a Maildir folder both inboxtrace and Sisimai read) by going round the
-corpus's bounces and not-bounces. Every copy after the first of a file is varied so that nothing
-can answer it from a cache of texts seen before: each e-mail address's local part, each Postfix-style
-queue id (10-12 upper-case hex digits) and each day of the month in a date get another value, the
-same one everywhere in that message (a message stays consistent: the bounced recipient in the
-report matches the one in the returned headers). The same arguments give the same bytes.
+corpus's bounces and not-bounces. Every copy after the first of a file is varied so that no cache
+of texts seen before can answer it: each e-mail address's local part, each Postfix-style queue id
+(10-12 upper-case hex digits) and each day of the month in a date get another value, the same one
+everywhere in that message (a message stays consistent: the bounced recipient in the report
+matches the one in the returned headers). The same arguments give the same bytes. (Copies of one
+template do share a verdict in inboxtrace's memo, ``codes/memo.py``, which keys on the texts with
+such tokens shaped and puts each copy's own tokens back; ``tests/bounces/test_memo.py`` runs
+copies made by :func:`vary` through it and without it and compares every record.)
 """
 
 from __future__ import annotations

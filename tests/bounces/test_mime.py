@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from inboxtrace.bounces.mail import normalise, parse_mail
-from inboxtrace.bounces.mime import fast_message
+from inboxtrace.bounces.mime import IndexedMessage, fast_message
 from tests.bounces.conftest import CORPUS
 
 
@@ -142,3 +142,43 @@ def test_eight_bit_text_survives() -> None:
     assert _tree(fast) == _tree(email.message_from_string(text))
     inner = fast.get_payload()[2].get_payload()[0]
     assert inner.get_payload(decode=True).decode() == "本文 çà"
+
+
+def _answers(msg: Message) -> list[Any]:
+    """What the readers ask of every part: headers by name, parameters, boundary, charset."""
+    out: list[Any] = []
+    for part in msg.walk():
+        names = {k.lower() for k in part} | {"content-type", "x-missing"}
+        out.append(sorted((n, str(part.get(n)), part[n] is None) for n in names))
+        out.append(
+            (part.get_params(), part.get_param("boundary"), part.get_boundary(), part.get_content_charset())
+        )
+        out.append((part.get_content_type(), part.get_filename(), part.get_param("report-type")))
+    return out
+
+
+def test_indexed_messages_answer_as_the_stdlib_on_the_corpus() -> None:
+    for name, text in _texts():
+        plain = email.message_from_string(text)
+        indexed = email.message_from_string(text, _class=IndexedMessage)
+        assert _answers(indexed) == _answers(plain), name
+
+
+def test_indexed_messages_follow_header_changes() -> None:
+    text = 'Content-Type: multipart/mixed; boundary="a"\nX-A: 1\nx-a: 2\n\n--a\n\nbody\n--a--\n'
+    plain = email.message_from_string(text)
+    indexed = email.message_from_string(text, _class=IndexedMessage)
+    steps = [
+        lambda m: m.set_boundary("b"),
+        lambda m: m.replace_header("x-a", "3"),
+        lambda m: m.__delitem__("X-A"),
+        lambda m: m.__setitem__("X-A", "4"),
+        lambda m: m.set_param("charset", "utf-8"),
+        lambda m: m.del_param("boundary"),
+        lambda m: m.set_type("text/plain"),
+    ]
+    for step in steps:
+        step(plain)
+        step(indexed)
+        assert _answers(indexed) == _answers(plain)
+        assert indexed.items() == plain.items()

@@ -156,3 +156,18 @@ def _dies_on_7(n: int) -> int:
 def test_a_worker_that_dies_gives_a_clear_error() -> None:
     with pytest.raises(InboxtraceError, match="ended without an answer"):
         map_ordered(_dies_on_7, range(100), 2)
+
+
+def test_reports_travel_between_processes_by_their_fields_and_arrive_equal() -> None:
+    import copyreg
+    import pickle
+
+    from inboxtrace.model.bounce import BounceRecipient, ReturnedMessage
+    from inboxtrace.model.reply import Verdict
+
+    for cls in (BounceReport, BounceRecipient, ReturnedMessage, Verdict):
+        assert cls in copyreg.dispatch_table
+    paths = sorted((CORPUS / "emails").iterdir())
+    reports = list(read_bounces(iter_paths(paths), workers=1))
+    assert sum(1 for r in reports if r.original is not None) > 100
+    assert pickle.loads(pickle.dumps(reports, protocol=pickle.HIGHEST_PROTOCOL)) == reports

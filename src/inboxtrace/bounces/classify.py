@@ -17,6 +17,7 @@ from inboxtrace.bounces.context import (
     states_lookup,
 )
 from inboxtrace.bounces.view import Found
+from inboxtrace.codes.memo import TemplateMemo
 from inboxtrace.model.reply import Phase, Reply, ReplyClass, Verdict
 
 _UNDECIDED = frozenset({"undefined", "onhold"})
@@ -46,8 +47,52 @@ def _reply(text: str, found: Found) -> Reply:
     )
 
 
+def _quoting(verdict: Verdict) -> tuple[str, ...]:
+    return verdict.text, verdict.explanation
+
+
+def _requoted(verdict: Verdict, fields: tuple[str, ...]) -> Verdict:
+    text, explanation = fields
+    v = verdict  # (the constructor directly: dataclasses.replace costs more than the memo saves here)
+    return Verdict(
+        v.reply_code,
+        v.enhanced_status,
+        text,
+        v.reply_class,
+        v.reason,
+        v.hard_bounce,
+        v.action,
+        explanation,
+        v.provider,
+        v.phase,
+    )
+
+
+# Copies of one bounce template (another recipient, queue id, date) get the same verdict: see
+# codes/memo.py for the key and why the result is the plain computation's (tests/bounces/test_memo.py).
+VERDICT_MEMO: TemplateMemo[Verdict] = TemplateMemo(4096, _quoting, _requoted)
+memo_enabled = True  # False: every verdict is computed (the tests compare both)
+
+
 def verdict_for(found: Found) -> Verdict:
     """The verdict for one recipient: its diagnostic first, the surrounding text when that is mute."""
+    if not memo_enabled:
+        return _verdict_for(found)
+    context = found.context.strip()[:_MAX_CONTEXT]
+    extra = (
+        found.diagnostic_type,
+        found.status,
+        found.reply_code,
+        found.remote_mta,
+        found.reporting_mta,
+        found.action,
+        found.reason,
+        found.vouched,
+    )
+    return VERDICT_MEMO.get((found.diagnostic, context), extra, lambda: _verdict_for(found))
+
+
+def _verdict_for(found: Found) -> Verdict:
     from inboxtrace.codes import classify
 
     host = found.remote_mta or found.reporting_mta

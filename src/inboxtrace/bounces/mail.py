@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime
 from email.message import Message
 
-from inboxtrace.bounces.mime import fast_message
+from inboxtrace.bounces.mime import IndexedMessage, fast_message
 from inboxtrace.errors import MalformedInputError
 
 _HEADER_LINE_RE = re.compile(rb"^(?:From |[A-Za-z][A-Za-z0-9_-]{0,75}[ \t]*:)")
@@ -62,7 +62,7 @@ def parse_mail(raw: bytes) -> Message:
     # what message_from_bytes does, with the fast reader first (it declines what it cannot read
     # exactly like the stdlib, which then reads it)
     text = raw.lstrip(b"\n").decode("ascii", "surrogateescape")
-    return fast_message(text) or email.message_from_string(text)
+    return fast_message(text) or email.message_from_string(text, _class=IndexedMessage)
 
 
 def header(msg: Message, name: str) -> str:

@@ -19,7 +19,74 @@ import itertools
 import re
 from email import errors
 from email.message import Message
+from functools import lru_cache
 from typing import Any
+
+_MISSING = object()
+
+
+class IndexedMessage(Message):
+    """A stdlib ``Message`` that finds a header through an index of its names instead of a scan
+    of all its headers (a bounce's parts are asked for their content type, boundary and charset
+    dozens of times), and reads a header's parameters once per distinct value. Every answer is
+    the plain ``Message``'s; the index is rebuilt whenever the header list changed."""
+
+    _index: tuple[list[Any], int, dict[str, int]] | None = None
+    _type: tuple[object, str, str] | None = None  # (the index it was read with, default type, type)
+
+    def _names(self) -> dict[str, int]:
+        headers = self._headers  # type: ignore[attr-defined]
+        index = self._index
+        if index is None or index[0] is not headers or index[1] != len(headers):
+            names: dict[str, int] = {}
+            for at, (name, _value) in enumerate(headers):
+                names.setdefault(name.lower(), at)
+            index = (headers, len(headers), names)
+            self._index = index
+        return index[2]
+
+    def get(self, name: str, failobj: Any = None) -> Any:
+        at = self._names().get(name.lower())
+        if at is None:
+            return failobj
+        key, value = self._headers[at]  # type: ignore[attr-defined]
+        return self.policy.header_fetch_parse(key, value)
+
+    def get_content_type(self) -> str:
+        self._names()
+        known = self._type
+        default = self.get_default_type()
+        if known is not None and known[0] is self._index and known[1] == default:
+            return known[2]
+        found = super().get_content_type()
+        self._type = (self._index, default, found)
+        return found
+
+    def replace_header(self, _name: str, _value: Any) -> None:
+        self._index = None  # it changes the list in place
+        super().replace_header(_name, _value)
+
+    def _get_params_preserve(self, failobj: Any, header: str) -> Any:
+        value = self.get(header, _MISSING)
+        if value is _MISSING:
+            return failobj
+        if not isinstance(value, str):
+            return super()._get_params_preserve(failobj, header)  # type: ignore[misc]
+        return list(_params_of(value))
+
+
+class _Probe(Message):
+    """Reads the parameters of one header value the stdlib's way (for :func:`_params_of`)."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__()
+        self._headers = [("X", value)]
+
+
+@lru_cache(maxsize=1024)
+def _params_of(value: str) -> tuple[Any, ...]:
+    return tuple(_Probe(value)._get_params_preserve([], "x"))  # type: ignore[attr-defined]
+
 
 _HEADER_RE = re.compile(r"[\x21-\x39\x3b-\x7e]+:")
 _MAX_DEPTH = 6
@@ -29,7 +96,7 @@ def fast_message(text: str, depth: int = 0) -> Message | None:
     """The parsed message, or ``None`` when ``text`` needs the stdlib parser."""
     if depth > _MAX_DEPTH or not text or text[0] in " \t":
         return None
-    msg = Message()
+    msg = IndexedMessage()
     if text[0] == "\n":  # no headers at all: the defaults apply
         body = text[1:]
     else:
@@ -43,11 +110,13 @@ def fast_message(text: str, depth: int = 0) -> Message | None:
 
 def read_headers(head: str) -> Message | None:
     """A header block alone (no body) as a ``Message``, or ``None`` when a line is not a header."""
-    msg = Message()
+    msg = IndexedMessage()
     return msg if head and _headers_into(msg, head) else None
 
 
 def _headers_into(msg: Message, head: str) -> bool:
+    # what ``msg[name] = value`` stores under the compat32 policy, without its per-call lookups
+    headers: list[tuple[str, str]] = msg._headers  # type: ignore[attr-defined]
     name: str | None = None
     value = ""
     for line in head.split("\n"):
@@ -59,11 +128,11 @@ def _headers_into(msg: Message, head: str) -> bool:
         if _HEADER_RE.match(line) is None:
             return False  # not a header line (the stdlib records a defect and reads on)
         if name is not None:
-            msg[name] = value
+            headers.append((name, value))
         name, _, rest = line.partition(":")
         value = rest.lstrip(" \t")
     if name is not None:
-        msg[name] = value
+        headers.append((name, value))
     return True
 
 
@@ -172,7 +241,7 @@ def _field_blocks_into(msg: Message, body: str) -> bool:
         start = i
         while i < n and lines[i] != "":
             i += 1
-        sub = Message()
+        sub = IndexedMessage()
         if i > start and not _headers_into(sub, "\n".join(lines[start:i])):
             return False
         sub.set_payload("")

@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 
 from inboxtrace.bounces.mail import decode_header_value, first_address, parse_date
-from inboxtrace.bounces.mime import read_headers
+from inboxtrace.bounces.mime import IndexedMessage, read_headers
 from inboxtrace.bounces.view import Mail
 from inboxtrace.errors import DataFileError
 from inboxtrace.model.bounce import ReturnedMessage
@@ -45,7 +45,7 @@ def _headers_of(mail: Mail, original_text: str | None) -> email.message.Message 
 def _header_block(text: str) -> email.message.Message:
     """Only the headers of a returned message are read: its body is not parsed at all."""
     head = text.lstrip("\n").split("\n\n", 1)[0]
-    return read_headers(head.rstrip("\n")) or email.message_from_string(head + "\n")
+    return read_headers(head.rstrip("\n")) or email.message_from_string(head + "\n", _class=IndexedMessage)
 
 
 def _get(msg: email.message.Message, name: str) -> str | None:

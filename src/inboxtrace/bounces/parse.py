@@ -107,31 +107,30 @@ def parse_bounce(raw: bytes, source: str = "<bytes>") -> BounceReport:
 
 def _report(mail: Mail, source: str, digest: str) -> BounceReport:
     parsed = detect(mail)
-    base = BounceReport(
+    fmt, kind, error = "none", BounceKind.NOT_BOUNCE, None
+    recipients: tuple[BounceRecipient, ...] = ()
+    original = queue_id = None
+    if parsed is not None:
+        fmt, kind = parsed.format, _KINDS.get(parsed.kind, BounceKind.DSN)
+        recipients = tuple(_recipient(item) for item in parsed.recipients)
+        original, queue_id = returned_message(mail, parsed.original_text), parsed.queue_id
+    elif looks_like_bounce(mail):
+        fmt, kind = "unknown", BounceKind.ERROR
+        error = (
+            "reads like a bounce (sender/subject) but no failed recipient was found: "
+            "truncated, or a layout inboxtrace does not know"
+        )
+    return BounceReport(  # built once (dataclasses.replace of a base report cost a second build)
         source=source,
-        format="none",
-        kind=BounceKind.NOT_BOUNCE,
+        format=fmt,
+        kind=kind,
+        recipients=recipients,
+        original=original,
         subject=mail.subject or None,
         sender=first_address(mail.sender) or (mail.sender or None),
         date=parse_date(header(mail.msg, "Date")),
         message_id=header(mail.msg, "Message-ID") or None,
+        queue_id=queue_id,
         digest=digest,
-    )
-    if parsed is None:
-        if looks_like_bounce(mail):
-            return dataclasses.replace(
-                base,
-                format="unknown",
-                kind=BounceKind.ERROR,
-                error="reads like a bounce (sender/subject) but no failed recipient was found: "
-                "truncated, or a layout inboxtrace does not know",
-            )
-        return base
-    return dataclasses.replace(
-        base,
-        format=parsed.format,
-        kind=_KINDS.get(parsed.kind, BounceKind.DSN),
-        recipients=tuple(_recipient(item) for item in parsed.recipients),
-        original=returned_message(mail, parsed.original_text),
-        queue_id=parsed.queue_id,
+        error=error,
     )
