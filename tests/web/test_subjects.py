@@ -149,3 +149,10 @@ def test_subjects_of_a_parallel_first_ingest_are_stored_and_found(
     assert sum(s is not None for _, s in subjects) >= 20
     assert all(s is None or (s.startswith("Bestellung Nr. ") and s.endswith(" für Sie")) for _, s in subjects)
     assert hits and len(hits) < len(subjects)
+
+
+def test_a_subject_search_needs_three_characters(client: TestClient) -> None:
+    r = client.get("/api/v1/deliveries", params={"subject": " ca "})
+    assert r.status_code == 400 and "at least 3 characters" in r.json()["detail"]
+    page = client.get("/activity", params={"subject": "ca"}, headers={"accept": "text/html"})
+    assert page.status_code == 200 and "at least 3 characters" in page.text
