@@ -156,3 +156,25 @@ def test_a_subject_search_needs_three_characters(client: TestClient) -> None:
     assert r.status_code == 400 and "at least 3 characters" in r.json()["detail"]
     page = client.get("/activity", params={"subject": "ca"}, headers={"accept": "text/html"})
     assert page.status_code == 200 and "at least 3 characters" in page.text
+
+
+def test_common_text_found_by_walking_the_newest_deliveries_gives_the_same_answer(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL text found in many of the newest subjects is looked for by reading the newest
+    deliveries' messages, a batch at a time (here: every text is common, one delivery a batch)."""
+    from inboxtrace.store import subjects
+
+    expected = {
+        words: [
+            (i["recipient"], i["subject"])
+            for i in client.get("/api/v1/deliveries", params={"subject": words}).json()["items"]
+        ]
+        for words in ("grüße aus", "CAFÉ", "report", "no such words")
+    }
+    assert [len(v) for v in expected.values()] == [1, 1, 1, 0]
+    monkeypatch.setattr(subjects, "COMMON", 0)
+    monkeypatch.setattr(subjects, "BATCH", 1)
+    for words, items in expected.items():
+        walked = client.get("/api/v1/deliveries", params={"subject": words}).json()["items"]
+        assert [(i["recipient"], i["subject"]) for i in walked] == items
