@@ -110,14 +110,14 @@ def logged_subject_matches(conn: Connection, text: str, limit: int) -> list[str]
 
 
 # Common text is looked for in the newest deliveries, BATCH at a time, at most WALK of them; text in
-# fewer than COMMON subjects of the newest BATCH is rare.
-BATCH, WALK, COMMON = 2000, 60_000, 10
+# fewer than COMMON subjects of the newest PROBE deliveries is rare.
+BATCH, WALK, PROBE, COMMON = 2000, 60_000, 300, 3
 
 
 def _walk_newest(conn: Connection, words: str, limit: int) -> list[str] | None:
     """On PostgreSQL, the newest messages whose subject contains ``words`` when they are common,
     found by reading the newest deliveries' messages (an index walk, a few batches); None when
-    the text is rare (the newest batch holds fewer than COMMON): the trigram index finds it then.
+    the text is rare (in fewer than COMMON of the newest PROBE): the trigram index finds it then.
 
     PostgreSQL's planner has no statistics of trigrams: for common text it would take every match
     from the index and sort them all by time (a second for a word in 14% of a million subjects)."""
@@ -132,7 +132,8 @@ def _walk_newest(conn: Connection, words: str, limit: int) -> list[str] | None:
                 d.last_time <= after[0], sa.tuple_(d.last_time, d.mkey, d.recipient) < sa.tuple_(*after)
             )
         order = (d.last_time.desc(), d.mkey.desc(), d.recipient.desc())
-        rows = conn.execute(q.order_by(*order).limit(BATCH)).all()
+        size = min(PROBE, BATCH) if walked == 0 else BATCH
+        rows = conn.execute(q.order_by(*order).limit(size)).all()
         keys = list(dict.fromkeys(str(r.mkey) for r in rows))
         subjects = sa.select(m.mkey, m.subject).where(m.mkey.in_(keys), m.subject.is_not(None))
         hits = {str(k) for k, subject in conn.execute(subjects) if words in subject.lower()}
@@ -140,7 +141,7 @@ def _walk_newest(conn: Connection, words: str, limit: int) -> list[str] | None:
             return None
         found.update((k, None) for k in keys if k in hits)
         walked += len(rows)
-        if len(rows) < BATCH:
+        if len(rows) < size:
             break
         after = (rows[-1].last_time, rows[-1].mkey, rows[-1].recipient)
     return list(found)[:limit]
