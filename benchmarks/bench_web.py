@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -84,6 +85,39 @@ def build_sqlite(store_dir: Path, deliveries: int) -> Path:
     print(f"  ingested into SQLite in {time.perf_counter() - t:.0f} s", flush=True)
     log.unlink()
     return db
+
+
+TOPICS = ("Your invoice", "Weekly newsletter", "Password reset", "Order shipped", "Security alert",
+          "Welcome aboard", "Monthly statement")  # fmt: skip
+
+
+def subject_of(mkey: str) -> str:
+    """The Subject the bench gives a message (the generated log has none): one of 7 topics, one of
+    1,000 numbers, and a reference of its own."""
+    h = zlib.crc32(mkey.encode())
+    return f"{TOPICS[h % len(TOPICS)]} no. {h % 1000:03d} ref {h:08x}"
+
+
+def ensure_subjects(url: str) -> None:
+    """Give every logged message of the store its :func:`subject_of` (as Postfix would log with a
+    header_checks WARN rule) unless the store has subjects already."""
+    from inboxtrace.store import open_store
+    from inboxtrace.store.logs import log_messages
+
+    m = log_messages.c
+    with open_store(url) as s:
+        with s.connect() as conn:
+            if conn.execute(sa.select(m.mkey).where(m.subject.is_not(None)).limit(1)).first() is not None:
+                return
+            keys = list(conn.execute(sa.select(m.mkey)).scalars())
+        t = time.perf_counter()
+        stmt = sa.update(log_messages).where(m.mkey == sa.bindparam("k")).values(subject=sa.bindparam("s"))
+        for i in range(0, len(keys), 20_000):
+            with s.begin() as conn:
+                conn.execute(stmt, [{"k": k, "s": subject_of(k)} for k in keys[i : i + 20_000]])
+        with s.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    print(f"  gave {len(keys):,} messages a subject in {time.perf_counter() - t:.0f} s", flush=True)
 
 
 def copy_to_postgres(sqlite_db: Path, url: str) -> None:
@@ -154,7 +188,7 @@ class Server:
 
 
 def _samples(url: str, n: int) -> tuple[list[str], list[str], list[str]]:
-    """Random recipients, message ids and receiving domains of the store."""
+    """Random recipients, message ids (their keys' :func:`message_ref`) and receiving domains."""
     import sqlalchemy as sa
 
     from inboxtrace.store import open_store
@@ -245,10 +279,45 @@ def _overview_computes(url: str, n: int) -> list[float]:
     return out
 
 
+def _tree_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) of these processes and their children: those alive now, and
+    those that ended (a PostgreSQL backend per connection), counted in their parent's totals."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            t = root.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+            for p in root.children(recursive=True):
+                c = p.cpu_times()
+                total += c.user + c.system
+        except psutil.Error:
+            continue
+    return total
+
+
+def _listener_pid(url: str) -> int | None:
+    """The process listening on a PostgreSQL URL's port (the postmaster), to count its CPU."""
+    import psutil
+
+    port = sa.engine.make_url(url).port
+    for c in psutil.net_connections(kind="tcp"):
+        if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid:
+            return int(c.pid)
+    return None
+
+
 def measure(name: str, url: str, samples: int, clients: int, requests: int) -> dict[str, object]:
+    from inboxtrace.store.activity import message_key
+
     rollup_times(name, url)
     rcpts, ids, domains = _samples(url, samples)
+    crcs = [zlib.crc32(message_key(i).encode()) for i in ids]
     server = Server(url)
+    db_pid = _listener_pid(url) if url.startswith("postgresql") else None
+    pids = [server.proc.pid, *([db_pid] if db_pid else [])]
     out: dict[str, object] = {}
     try:
         with httpx.Client(base_url=server.base, timeout=60) as c:
@@ -268,14 +337,24 @@ def measure(name: str, url: str, samples: int, clients: int, requests: int) -> d
                 "activity page, by domain": lambda i: "/activity?domain=" + domains[i % len(domains)],
                 "activity page, first page": lambda i: "/activity",
                 "message page": lambda i: f"/messages/{ids[i % len(ids)]}",
+                # logged subjects (substring, case ignored): one message, ~1/1,000, ~1/7 of them
+                "subject, 1 message": lambda i: "/activity?subject=" + f"REF {crcs[i % len(crcs)]:08x}",
+                "subject, ~0.1%": lambda i: (
+                    "/activity?subject=" + urllib.parse.quote(f"no. {crcs[i % len(crcs)] % 1000:03d} ref")
+                ),
+                "subject, ~14%": lambda i: "/activity?subject=" + urllib.parse.quote(TOPICS[i % 7].lower()),
             }
-            print(f"  {name}: latency over {samples} requests each (ms)")
+            print(f"  {name}: latency over {samples} requests each (ms); CPU per request of the server")
+            print(f"  (and of PostgreSQL, whole process trees); load average {os.getloadavg()[0]:.1f}")
             for label, make in kinds.items():
+                cpu0 = _tree_cpu(pids)
                 times = [_time(c, make(i)) * 1000 for i in range(samples)]
+                cpu = (_tree_cpu(pids) - cpu0) / samples * 1000
                 p95 = _pct(times, 95)
                 out[label] = p95
                 print(
                     f"    {label:<30} p50 {statistics.median(times):7.1f}  p95 {p95:7.1f}  {'ok' if p95 < 50 else 'OVER 50'}"
+                    f"  CPU {cpu:5.1f} ms/req  load {os.getloadavg()[0]:.1f}"
                 )
             first = c.get("/api/v1/deliveries?limit=50").json()
             cursor = first["next_cursor"]
@@ -328,17 +407,19 @@ def measure(name: str, url: str, samples: int, clients: int, requests: int) -> d
                 lat.extend(mine)
 
         t0 = time.perf_counter()
+        cpu0 = _tree_cpu(pids)
         threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
         for th in threads:
             th.start()
         for th in threads:
             th.join()
         wall = time.perf_counter() - t0
+        cpu = _tree_cpu(pids) - cpu0
         rps = len(lat) / wall
         print(
             f"    concurrent: {clients} clients, {len(lat):,} requests in {wall:.1f} s = {rps:,.0f} req/s; "
             f"p50 {statistics.median(lat):.0f} ms  p95 {_pct(lat, 95):.0f} ms  p99 {_pct(lat, 99):.0f} ms; "
-            f"{errors[0]} errors"
+            f"{errors[0]} errors; server{'+PostgreSQL' if db_pid else ''} CPU {cpu:.1f} s; load {os.getloadavg()[0]:.1f}"
         )
         out.update(rps=rps, p95=_pct(lat, 95), p99=_pct(lat, 99))
     finally:
@@ -380,6 +461,7 @@ def main() -> int:
         )
         db = build_sqlite(store_dir, args.deliveries)
         sqlite_url = f"sqlite:///{db}"
+        ensure_subjects(sqlite_url)
         from inboxtrace.store import open_store
         from inboxtrace.store.activity import state_counts
 
@@ -394,6 +476,7 @@ def main() -> int:
             rcpts, _, _ = _samples(sqlite_url, 10)
             cli_scale(sqlite_url, rcpts)
         if args.postgres_url:
+            ensure_subjects(args.postgres_url)
             results["postgresql"] = measure(
                 "PostgreSQL", args.postgres_url, args.samples, args.clients, args.requests
             )
@@ -409,6 +492,7 @@ def main() -> int:
         for name, r in results.items():
             print(
                 f"    {name:<11} search {r['activity page, by recipient']:.1f}  message {r['message page']:.1f}  "
+                f"subject {r['subject, 1 message']:.1f}/{r['subject, ~0.1%']:.1f}/{r['subject, ~14%']:.1f}  "
                 f"overview {r['overview']:.0f} (computing {r['overview_compute']:.0f})  load {r['rps']:.0f} req/s p95 {r['p95']:.0f} p99 {r['p99']:.0f}"
             )
     finally:

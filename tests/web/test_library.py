@@ -219,34 +219,13 @@ def test_search_by_subject_finds_esp_mail_and_logged_mail_a_bounce_returned(stor
     finds those messages, and the logged message with the same Message-ID."""
     import json
 
-    from inboxtrace.bounces import iter_paths, read_bounces
     from inboxtrace.esp import EspSettings, provider
-    from inboxtrace.store.bounces import ingest_bounces
     from inboxtrace.store.esp import write_events
     from tests.esp import payloads
 
     body = {"Type": "Notification", "MessageId": "s1", "Message": json.dumps(payloads.ses_record("Delivery"))}
     write_events(store, provider("ses", EspSettings()).parse(body))  # Subject: "Your invoice"
-    bounce = (
-        "From: MAILER-DAEMON@mx.sender.test\r\nTo: news@sender.test\r\n"
-        "Subject: Undelivered Mail Returned to Sender\r\nDate: Thu, 26 Nov 2026 10:05:00 +0000\r\n"
-        "Message-ID: <b1@mx.sender.test>\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
-        "--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
-        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; mx.sender.test\r\n\r\n"
-        "Final-Recipient: rfc822; ok@gmail.com\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\n"
-        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        "From: news@sender.test\r\nTo: ok@gmail.com\r\nSubject: December 100% deals_now\r\n"
-        "Message-ID: <ok.gmail.com.1795627428@sender.test>\r\n\r\n--B--\r\n"
-    )
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        eml = Path(tmp) / "b.eml"
-        eml.write_bytes(bounce.encode())
-        ingest_bounces(store, list(read_bounces(iter_paths([eml]))))
+    _ingest_gmail_bounce(store)
     esp = search_deliveries(store, ActivityFilter(subject="your INVOICE"))
     assert [r.message_id for r in esp.rows] == ["<0100-fake-1@sender.example>"]
     logged = search_deliveries(store, ActivityFilter(subject="100% deals_"))
@@ -257,3 +236,77 @@ def test_search_by_subject_finds_esp_mail_and_logged_mail_a_bounce_returned(stor
     assert search_deliveries(store, ActivityFilter(subject="no such subject")).rows == ()
     combined = search_deliveries(store, ActivityFilter(subject="deals", state="bounced"))
     assert all(r.final_state == "bounced" for r in combined.rows)
+
+
+GMAIL_BOUNCE = (
+    "From: MAILER-DAEMON@mx.sender.test\r\nTo: news@sender.test\r\n"
+    "Subject: Undelivered Mail Returned to Sender\r\nDate: Thu, 26 Nov 2026 10:05:00 +0000\r\n"
+    "Message-ID: <b1@mx.sender.test>\r\nMIME-Version: 1.0\r\n"
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+    "--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
+    "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+    "Reporting-MTA: dns; mx.sender.test\r\n\r\n"
+    "Final-Recipient: rfc822; ok@gmail.com\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+    "Diagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\n"
+    "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+    "From: news@sender.test\r\nTo: ok@gmail.com\r\nSubject: December 100% deals_now\r\n"
+    "Message-ID: <ok.gmail.com.1795627428@sender.test>\r\n\r\n--B--\r\n"
+)
+
+
+def _ingest_gmail_bounce(store: Store) -> None:
+    """A bounce of the example log's message to ok@gmail.com (accepted with a 250, bounced later)."""
+    import tempfile
+
+    from inboxtrace.bounces import iter_paths, read_bounces
+    from inboxtrace.store.bounces import ingest_bounces
+
+    with tempfile.TemporaryDirectory() as tmp:
+        eml = Path(tmp) / "b.eml"
+        eml.write_bytes(GMAIL_BOUNCE.encode())
+        ingest_bounces(store, list(read_bounces(iter_paths([eml]))))
+
+
+def test_the_message_page_reads_once_on_one_connection(store: Store) -> None:
+    """The message page's reads share one pooled connection, and the bounces of the story are read
+    in one query and used both to join them to the timeline and for the diagnosis."""
+    import sqlalchemy as sa
+
+    _ingest_gmail_bounce(store)
+    rows = search_deliveries(store, ActivityFilter(q="ok@gmail.com"), limit=100).rows
+    row = next(r for r in rows if r.recipient == "ok@gmail.com")
+    checkouts: list[object] = []
+    statements: list[str] = []
+
+    def checkout(*_: object) -> None:
+        checkouts.append(_)
+
+    def execute(_conn: object, _cur: object, statement: str, *__: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(store.engine.pool, "checkout", checkout)
+    sa.event.listen(store.engine, "before_cursor_execute", execute)
+    try:
+        view = message_view(store, row.id)
+    finally:
+        sa.event.remove(store.engine.pool, "checkout", checkout)
+        sa.event.remove(store.engine, "before_cursor_execute", execute)
+    assert len(checkouts) == 1
+    (bounce_query,) = [s for s in statements if "bounce_recipients" in s]
+    assert (
+        bounce_query.count("FROM bounce_recipients JOIN bounce_messages") == 2 and "UNION ALL" in bounce_query
+    )
+    data = view.to_dict()
+    (delivery,) = [
+        d
+        for m in data["trace"]["stories"][0]["messages"]
+        for d in m["deliveries"]
+        if d["recipient"] == "ok@gmail.com"
+    ]
+    assert [b["diagnostic"] for b in delivery["bounces"]] == ["550 5.1.1 no such user"]
+    (conclusion,) = view.diagnoses["ok@gmail.com"].conclusions
+    # the diagnosis saw the bounce read for the timeline: accepted with a 250, bounced later
+    assert (
+        conclusion.kind.value == "bounced-after-accept"
+        and "bounced later by mx.sender.test" in conclusion.summary
+    )

@@ -101,3 +101,80 @@ def test_other_text_finds_no_logged_subject(client: TestClient) -> None:
     assert client.get("/api/v1/deliveries", params={"subject": "caf_ m"}).json()["items"] == []
     everything = client.get("/api/v1/deliveries").json()["items"]
     assert {i["recipient"] for i in everything} == {"plain@dest.test", "encoded@dest.test", "q@dest.test"}
+
+
+def test_subjects_of_a_parallel_first_ingest_are_stored_and_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first ingest into an empty SQLite store is cut into pieces written by the workers and
+    copied in (store.log_chunks): the subjects arrive, and the search index holds them, as with
+    one process."""
+    from inboxtrace.store.activity import ActivityFilter, search_deliveries
+    from inboxtrace.store.log_chunks import ChunkTables
+    from inboxtrace.timeline import reader
+    from tests.conftest import SHARED
+
+    real = (SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log").read_text(encoding="utf-8")
+    lines = []
+    for n, line in enumerate(real.splitlines(keepends=True)):
+        lines.append(line)
+        if ": message-id=<" in line:  # what header_checks WARN adds after it
+            head = line.split(": message-id=", 1)[0]
+            lines.append(
+                f"{head}: warning: header Subject: =?utf-8?q?Bestellung_Nr=2E_{n}_f=C3=BCr_Sie?= from "
+                "localhost[127.0.0.1]; from=<app@sender.test> to=<x@dest.test> proto=ESMTP helo=<h>\n"
+            )
+    log = tmp_path / "mail.log"
+    log.write_text("".join(lines), encoding="utf-8")
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+    merged: list[int] = []
+    original = ChunkTables.merge
+
+    def merge(self: ChunkTables, results: list[object]) -> None:
+        original(self, results)  # type: ignore[arg-type]
+        merged.append(self.merged)
+
+    monkeypatch.setattr(ChunkTables, "merge", merge)
+    found = {}
+    for jobs in (1, 2):
+        with open_store(f"sqlite:///{tmp_path / f'{jobs}.db'}") as store:
+            ingest([str(log)], store, jobs=jobs)
+            with store.connect() as conn:
+                subjects = sorted(conn.exec_driver_sql("SELECT mkey, subject FROM log_messages"))
+            rows = search_deliveries(store, ActivityFilter(subject="bestellung nr. 1"), limit=500).rows
+            found[jobs] = (subjects, sorted((r.id, r.recipient) for r in rows))
+    assert merged == [1, 2], "the parallel ingest did not write pieces"
+    assert found[1] == found[2]
+    subjects, hits = found[2]
+    assert sum(s is not None for _, s in subjects) >= 20
+    assert all(s is None or (s.startswith("Bestellung Nr. ") and s.endswith(" für Sie")) for _, s in subjects)
+    assert hits and len(hits) < len(subjects)
+
+
+def test_a_subject_search_needs_three_characters(client: TestClient) -> None:
+    r = client.get("/api/v1/deliveries", params={"subject": " ca "})
+    assert r.status_code == 400 and "at least 3 characters" in r.json()["detail"]
+    page = client.get("/activity", params={"subject": "ca"}, headers={"accept": "text/html"})
+    assert page.status_code == 200 and "at least 3 characters" in page.text
+
+
+def test_common_text_found_by_walking_the_newest_deliveries_gives_the_same_answer(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL text found in many of the newest subjects is looked for by reading the newest
+    deliveries' messages, a batch at a time (here: every text is common, one delivery a batch)."""
+    from inboxtrace.store import subjects
+
+    expected = {
+        words: [
+            (i["recipient"], i["subject"])
+            for i in client.get("/api/v1/deliveries", params={"subject": words}).json()["items"]
+        ]
+        for words in ("grüße aus", "CAFÉ", "report", "no such words")
+    }
+    assert [len(v) for v in expected.values()] == [1, 1, 1, 0]
+    monkeypatch.setattr(subjects, "COMMON", 0)
+    monkeypatch.setattr(subjects, "BATCH", 1)
+    for words, items in expected.items():
+        walked = client.get("/api/v1/deliveries", params={"subject": words}).json()["items"]
+        assert [(i["recipient"], i["subject"]) for i in walked] == items

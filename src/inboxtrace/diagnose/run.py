@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
 
@@ -24,15 +24,27 @@ from inboxtrace.store.placement import (
     seeds_of_test,
 )
 
+if TYPE_CHECKING:
+    from inboxtrace.store.bounces import StoredBounce
+
 SLACK = timedelta(minutes=5)  # clocks of the sender's host and this machine may differ a little
 DEFAULT_WINDOW = timedelta(minutes=15)
 
 
-def _bounces(store: Store, address: str, since: datetime | None) -> tuple[BounceEvidence, ...]:
+def _bounces(
+    store: Store,
+    address: str,
+    since: datetime | None,
+    known: Mapping[str, Sequence[StoredBounce]] | None = None,
+) -> tuple[BounceEvidence, ...]:
     from inboxtrace.store.bounces import bounces_for_recipient
 
+    lowered = address.strip().lower()
+    found = (
+        known[lowered] if known is not None and lowered in known else bounces_for_recipient(store, address)
+    )
     out = []
-    for b in bounces_for_recipient(store, address):
+    for b in found:
         if not b.is_bounce:
             continue
         when = b.date or b.recipient.last_attempt
@@ -83,6 +95,7 @@ def _evidence(
     sent_at: datetime | None,
     until: datetime | None,
     span: tuple[datetime | None, datetime | None] | None,
+    bounces: Mapping[str, Sequence[StoredBounce]] | None = None,
 ) -> Evidence:
     peers: tuple[int, datetime | None] = (0, None)
     last = deliveries[-1][1].last_attempt if deliveries else None
@@ -96,7 +109,7 @@ def _evidence(
         send=send,
         result=result,
         deliveries=deliveries,
-        bounces=_bounces(store, address, sent_at),
+        bounces=_bounces(store, address, sent_at, bounces),
         logs_span=span if span is not None else _span(store),
         peer_deferrals=peers,
     )
@@ -278,9 +291,11 @@ def diagnose_found(
     now: datetime | None = None,
     limit: int = 20,
     span: tuple[datetime | None, datetime | None] | None = None,
+    bounces: Mapping[str, Sequence[StoredBounce]] | None = None,
 ) -> Diagnosis:
     """:func:`diagnose_address` over (message, delivery) pairs already loaded (``found``, oldest
-    first, e.g. from :func:`in_window`); ``span``: the logs' time span when already known."""
+    first, e.g. from :func:`in_window`); ``span``: the logs' time span when already known;
+    ``bounces``: the stored bounces of each address (lower case) already read, when known."""
     now = now or datetime.now(UTC)
     title = f"Diagnosis of {address}"
     if since is not None:
@@ -301,7 +316,7 @@ def diagnose_found(
         first = dl.attempts[0].time if dl.attempts else msg.received
         ev = _evidence(
             store, address, chain, provider=None, test=None, send=None, result=None,
-            sent_at=msg.received or first, until=until, span=span,
+            sent_at=msg.received or first, until=until, span=span, bounces=bounces,
         )  # fmt: skip
         c = conclude(ev, now=now, window=window)
         out.append(replace(c, details={**c.details, "message_id": msg.message_id, "queue_id": msg.queue_id}))

@@ -9,7 +9,7 @@ those asynchronous bounces apart from SMTP-time rejections.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +19,7 @@ from inboxtrace.store.bounces import (
     BounceLink,
     StoredBounce,
     async_bounce_count,
-    bounces_for_message_id,
-    bounces_for_recipient,
+    bounces_about,
     delay_warning_count,
     join_bounces,
     reason_counts,
@@ -30,7 +29,7 @@ from inboxtrace.store.core import Store
 
 LinkKey = tuple[str, str, str]  # host, queue id, recipient (lower case)
 
-_MAX_LOOKUPS = 200
+MAX_LOOKUPS = 200  # Message-IDs and recipients looked up (each kind, in order)
 
 
 def link_key(message: Message, recipient: str) -> LinkKey:
@@ -39,23 +38,28 @@ def link_key(message: Message, recipient: str) -> LinkKey:
 
 def links_for_messages(store: Store, messages: Iterable[Message]) -> dict[LinkKey, list[BounceLink]]:
     """Stored bounces about the recipients of ``messages``, keyed by (host, queue id, recipient)."""
-    wanted: set[LinkKey] = set()
-    message_ids: set[str] = set()
-    recipients: set[str] = set()
-    for m in messages:
-        if m.message_id:
-            message_ids.add(m.message_id)
-        for d in m.deliveries:
-            wanted.add(link_key(m, d.recipient))
-            recipients.add(d.recipient.lower())
-    found: list[StoredBounce] = []
-    for mid in sorted(message_ids)[:_MAX_LOOKUPS]:
-        found.extend(bounces_for_message_id(store, mid))
-    for rcpt in sorted(recipients)[:_MAX_LOOKUPS]:
-        found.extend(bounces_for_recipient(store, rcpt))
-    unique = _unique(found)
+    messages = list(messages)
+    return link_bounces(store, messages, bounces_of_messages(store, messages))
+
+
+def bounces_of_messages(store: Store, messages: Sequence[Message]) -> list[StoredBounce]:
+    """The stored bounces that may be about ``messages``: those returning one of their
+    Message-IDs, and those for one of their recipients (one query, each bounce once)."""
+    message_ids = sorted({m.message_id for m in messages if m.message_id})
+    recipients = sorted({d.recipient.lower() for m in messages for d in m.deliveries})
+    return _unique(bounces_about(store, message_ids[:MAX_LOOKUPS], recipients[:MAX_LOOKUPS]))
+
+
+def link_bounces(
+    store: Store, messages: Sequence[Message], bounces: Sequence[StoredBounce]
+) -> dict[LinkKey, list[BounceLink]]:
+    """``bounces`` (from :func:`bounces_of_messages`) tied to the deliveries of ``messages`` they
+    report on, keyed by (host, queue id, recipient)."""
+    wanted = {link_key(m, d.recipient) for m in messages for d in m.deliveries}
     out: dict[LinkKey, list[BounceLink]] = {}
-    for link in join_bounces(store, unique):
+    if not bounces:
+        return out
+    for link in join_bounces(store, bounces):
         key = link_key(link.message, link.delivery.recipient)
         if key in wanted:
             out.setdefault(key, []).append(link)

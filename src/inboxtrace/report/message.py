@@ -9,16 +9,21 @@ page and ``inboxtrace trace QUEUEID`` show the same thing), read once by its key
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from inboxtrace.errors import InputError
 from inboxtrace.model.log import Attempt, Delivery, Message
 from inboxtrace.model.reply import ReplyClass
-from inboxtrace.report.bounce_links import links_for_messages
+from inboxtrace.report.bounce_links import MAX_LOOKUPS, bounces_of_messages, link_bounces
 from inboxtrace.report.trace import TraceView
 from inboxtrace.store.activity import message_key
+from inboxtrace.store.bounces import StoredBounce
 from inboxtrace.store.core import Store
 from inboxtrace.store.log_queries import TraceHits, story_of
 
@@ -120,21 +125,54 @@ class MessageView:
         }
 
 
-def message_view(store: Store, ref: str, *, diagnose: bool = True) -> MessageView:
+class _OneConnection(Store):
+    """A store whose every ``connect()`` hands out the same open connection: the reads of one
+    page share one checkout and one transaction (on PostgreSQL each checkout is a ping, a BEGIN
+    and a ROLLBACK: three round trips). For reading only."""
+
+    def __init__(self, store: Store, conn: Connection) -> None:
+        super().__init__(store.engine, store.url)
+        self._conn = conn
+
+    def connect(self) -> Any:
+        return contextlib.nullcontext(self._conn)
+
+
+def message_view(
+    store: Store,
+    ref: str,
+    *,
+    diagnose: bool = True,
+    span: Callable[[], tuple[datetime | None, datetime | None]] | None = None,
+) -> MessageView:
     """The view of the stored message with id ``ref`` (from :func:`message_ref`): the story
     around it (as ``inboxtrace trace`` tells it), read once and used for the notes and every
-    recipient's diagnosis. Raises :class:`MessageNotFound` when there is none."""
+    recipient's diagnosis. Raises :class:`MessageNotFound` when there is none. ``span``: what
+    gives the logs' time span (default: reading it, :func:`~inboxtrace.store.log_queries.time_span`;
+    a server passes a :class:`~inboxtrace.store.log_queries.SpanCache`)."""
     try:
         mkey = message_key(ref)
     except InputError:
         raise MessageNotFound(f"no stored message has the id {ref!r}") from None
+    with store.connect() as conn:
+        return _view(_OneConnection(store, conn), ref, mkey, diagnose, span)
+
+
+def _view(
+    store: Store,
+    ref: str,
+    mkey: str,
+    diagnose: bool,
+    span_of: Callable[[], tuple[datetime | None, datetime | None]] | None,
+) -> MessageView:
     found = story_of(store, mkey)
     if found is None:
         raise MessageNotFound(f"no stored message has the id {ref!r}")
     story, message = found
     messages = [lk.message for lk in story.messages]
     hits = TraceHits(message.queue_id, "message", (story,), False)
-    one = TraceView(hits, bounces=links_for_messages(store, messages))
+    bounces = bounces_of_messages(store, messages)
+    one = TraceView(hits, bounces=link_bounces(store, messages, bounces))
     notes = {d.recipient: postmaster_note(message, d) for d in message.deliveries}
     diagnoses: dict[str, Any] = {}
     if diagnose and message.deliveries:
@@ -148,10 +186,26 @@ def message_view(store: Store, ref: str, *, diagnose: bool = True) -> MessageVie
             # this message's deliveries and the hops of its story (later mail to the same address
             # has its own page); bounce messages that came after it are still joined
             since, until = start - timedelta(minutes=1), end + timedelta(minutes=1)
-            span = time_span(store)
+            span = span_of() if span_of is not None else time_span(store)
+            # the bounces of every recipient of the story were read above: not read again
+            looked_up = sorted({d.recipient.lower() for m in messages for d in m.deliveries})
+            by_address: dict[str, list[StoredBounce]] | None = None
+            if len(looked_up) <= MAX_LOOKUPS:
+                by_address = {a: [] for a in looked_up}
+                for b in bounces:
+                    by_address.setdefault(b.recipient.recipient.lower(), []).append(b)
             for d in message.deliveries[:20]:
                 pairs = in_window(messages, d.recipient, since=since, until=until)
-                dg = diagnose_found(store, d.recipient, pairs, since=since, until=until, limit=5, span=span)
+                dg = diagnose_found(
+                    store,
+                    d.recipient,
+                    pairs,
+                    since=since,
+                    until=until,
+                    limit=5,
+                    span=span,
+                    bounces=by_address,
+                )
                 # the conclusions about this very message, when the diagnosis can tell them apart
                 own = tuple(c for c in dg.conclusions if c.details.get("queue_id") == message.queue_id)
                 diagnoses[d.recipient] = replace(dg, conclusions=own) if own else dg

@@ -43,8 +43,10 @@ class ActivityFilter:
     ``q`` is the free search box: an address (recipient or sender), a Message-ID (with or without
     ``<>``) or a queue id. ``subject``: text in the Subject (a substring, case ignored), as the
     MTA logged it (Postfix ``header_checks`` WARN), as the ESPs' events and the bounces returning
-    a message tell it: those messages, and the logged messages with the same Message-ID. ``domain`` is the recipient's domain, ``provider`` the receiving
-    provider, ``reason`` the bounce reason; [``since``, ``until``) bounds the final-state time.
+    a message tell it: those messages, and the logged messages with the same Message-ID; at least
+    :data:`SUBJECT_MIN_LENGTH` characters (else :class:`InputError`). ``domain`` is the recipient's
+    domain, ``provider`` the receiving provider, ``reason`` the bounce reason; [``since``,
+    ``until``) bounds the final-state time.
     """
 
     q: str | None = None
@@ -198,6 +200,8 @@ def _alternatives(conn: Connection, store: Store, q: str | None) -> list[list[An
 
 # A subject matches at most this many messages (the newest first) before the search stops looking.
 SUBJECT_MATCHES = 500
+# Shorter text has no trigram to look up: it would read every subject of the store.
+SUBJECT_MIN_LENGTH = 3
 
 
 def _subject_condition(conn: Connection, text: str) -> Any:
@@ -238,6 +242,8 @@ def _conditions(conn: Connection, store: Store, f: ActivityFilter) -> list[Any]:
     d, m = log_deliveries.c, log_messages.c
     conds: list[Any] = []
     if f.subject and f.subject.strip():
+        if len(f.subject.strip()) < SUBJECT_MIN_LENGTH:
+            raise InputError(f"search the subject for at least {SUBJECT_MIN_LENGTH} characters")
         conds.append(_subject_condition(conn, f.subject))
     if f.recipient:
         conds.append(_recipient_condition(conn, store, f.recipient.strip().lower()))

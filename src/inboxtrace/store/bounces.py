@@ -11,6 +11,7 @@ report can say "accepted with 250 by X at T1, bounced by Y at T2: reason".
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -333,6 +334,35 @@ def bounces_for_message_id(store: Store, message_id: str, *, limit: int = 1000) 
     )
     with store.connect() as conn:
         return [_stored(row) for row in conn.execute(q).mappings()]
+
+
+@functools.cache
+def _about_statement() -> Any:
+    """The query of :func:`bounces_about`, built once (with its lists and limit as parameters)."""
+    m, r = bounce_messages.c, bounce_recipients.c
+    parts = [
+        sa.select(_select().where(c).order_by(m.date.desc(), r.idx).limit(sa.bindparam("limit")).subquery())
+        for c in (
+            m.orig_message_id.in_(sa.bindparam("forms", expanding=True)),
+            r.recipient_lc.in_(sa.bindparam("addresses", expanding=True)),
+        )
+    ]
+    return sa.union_all(*parts)
+
+
+def bounces_about(
+    store: Store, message_ids: Iterable[str], addresses: Iterable[str], *, limit: int = 1000
+) -> list[StoredBounce]:
+    """What :func:`bounces_for_message_id` finds for each of ``message_ids`` and
+    :func:`bounces_for_recipient` for each of ``addresses``, in one query (the newest ``limit``
+    of each kind; a bounce found both ways comes twice)."""
+    forms = sorted({form for mid in message_ids for form in _msgid_forms(mid)})
+    lowered = sorted({a.strip().lower() for a in addresses})
+    if not forms and not lowered:
+        return []
+    params = {"forms": forms, "addresses": lowered, "limit": limit}
+    with store.connect() as conn:
+        return [_stored(row) for row in conn.execute(_about_statement(), params).mappings()]
 
 
 def stored_bounces(store: Store, *, since: datetime | None = None, limit: int = 10000) -> list[StoredBounce]:

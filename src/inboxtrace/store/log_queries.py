@@ -7,6 +7,7 @@ Everything returns :mod:`inboxtrace.model` records or plain rows; rendering live
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -453,6 +454,23 @@ def time_span(store: Store) -> tuple[datetime | None, datetime | None]:
     return from_epoch(lo), from_epoch(hi)
 
 
+class SpanCache:
+    """:func:`time_span` remembered for ``max_age`` seconds: a server shows it on every message
+    page, and it moves only as fast as the ingest (a few seconds late is still true enough)."""
+
+    def __init__(self, store: Store, max_age: float = 5.0) -> None:
+        self.store = store
+        self.max_age = max_age
+        self._value: tuple[datetime | None, datetime | None] = (None, None)
+        self._at = float("-inf")
+
+    def __call__(self) -> tuple[datetime | None, datetime | None]:
+        now = time.monotonic()
+        if now - self._at > self.max_age:
+            self._value, self._at = time_span(self.store), now
+        return self._value
+
+
 # --- suppressions -------------------------------------------------------------------------------
 
 
@@ -505,6 +523,7 @@ __all__ = [
     "STATES",
     "GroupCounts",
     "Linked",
+    "SpanCache",
     "Story",
     "Suppression",
     "TraceHits",

@@ -119,7 +119,7 @@ def message(request: Request, message_id: str) -> Json:
     """One stored message (its id from ``/deliveries``): story, postmaster notes, diagnoses."""
     from inboxtrace.report.message import message_view
 
-    return message_view(_store(request), message_id).to_dict()
+    return message_view(_store(request), message_id, span=request.app.state.span).to_dict()
 
 
 @router.get("/report", dependencies=[READ])

@@ -65,6 +65,9 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.state.store = store
     app.state.auth = AuthState(store, cfg.auth)
     app.state.overviews = overviews
+    from inboxtrace.store.log_queries import SpanCache
+
+    app.state.span = SpanCache(store)  # the logs' time span, for the message pages' diagnoses
     app.state.spamd = spamd
     app.state.metrics = Metrics()
     app.state.login_limiter = LoginLimiter(cfg.login_attempts, cfg.login_window)

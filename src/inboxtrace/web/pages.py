@@ -86,7 +86,7 @@ async def activity_events(request: Request) -> StreamingResponse:
 def message(request: Request, message_id: str) -> HTMLResponse:
     from inboxtrace.report.message import message_view
 
-    view = message_view(_store(request), message_id)
+    view = message_view(_store(request), message_id, span=request.app.state.span)
     return page(request, "message.html", view=view, data=view.to_dict())
 
 
