@@ -33,10 +33,10 @@ import sqlalchemy as sa
 
 from inboxtrace.store.core import Store, metadata
 from inboxtrace.store.logs import (
-    DEFERRABLE_INDEXES,
     LogWriter,
     PreparedMessage,
     WriteCounts,
+    deferrable_indexes,
     log_deliveries,
     log_messages,
 )
@@ -65,10 +65,8 @@ class _Part:
         self.store = Store(engine, path)
         metadata.create_all(engine, tables=[log_messages, log_deliveries])
         with self.store.begin() as conn:
-            for table in (log_messages, log_deliveries):
-                for ix in table.indexes:
-                    if ix.name in DEFERRABLE_INDEXES:
-                        conn.execute(sa.schema.DropIndex(ix, if_exists=True))
+            for ix in deferrable_indexes():
+                conn.execute(sa.schema.DropIndex(ix, if_exists=True))
         self.writer = LogWriter(self.store, batch_size=batch_size)
 
     def add(self, item: PreparedMessage) -> None:

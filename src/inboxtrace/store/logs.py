@@ -112,20 +112,25 @@ log_sources = sa.Table(
     sa.Column("updated", sa.Float, nullable=False),
 )
 
-# Indexes only the trace queries need, with random keys (each insert touches a random page): on a
-# first, empty-store ingest they are built once at the end instead of row by row (~20% faster).
-DEFERRABLE_INDEXES = (
-    "ix_log_messages_msgid",
-    "ix_log_messages_sender",
-    "ix_log_messages_dsn_of",
-    "ix_log_deliveries_rcpt",
-    "ix_log_deliveries_rqid",
-)
+# The one index of the log tables the writer itself reads with (matching a batch to the stored
+# messages by host and queue id); besides the primary keys, it is the only one a bulk load keeps.
+WRITER_INDEXES = frozenset({"ix_log_messages_qid"})
+
+
+def deferrable_indexes() -> list[sa.Index]:
+    """The indexes a first, empty-store ingest builds once at the end instead of row by row (each
+    insert into an index with random keys touches a random page): every index of the two log
+    tables but the primary keys and :data:`WRITER_INDEXES`, also those other store modules add
+    to them (``store.activity``, ``store.alerts``: imported by :func:`open_store`), by name."""
+    return sorted(
+        (ix for t in (log_messages, log_deliveries) for ix in t.indexes if ix.name not in WRITER_INDEXES),
+        key=lambda ix: str(ix.name),
+    )
 
 
 @contextlib.contextmanager
 def deferred_indexes(store: Store) -> Iterator[bool]:
-    """On an empty log store, drop the trace-only indexes for a bulk load and rebuild them after
+    """On an empty log store, drop the :func:`deferrable_indexes` for a bulk load and rebuild them after
     (also after an interruption; a hard kill is repaired by :func:`open_store`, which recreates
     missing indexes). Yields whether the indexes were deferred."""
     with store.connect() as conn:
@@ -133,9 +138,7 @@ def deferred_indexes(store: Store) -> Iterator[bool]:
     if not empty:
         yield False
         return
-    indexes = [
-        ix for t in (log_messages, log_deliveries) for ix in t.indexes if ix.name in DEFERRABLE_INDEXES
-    ]
+    indexes = deferrable_indexes()
     with schema_lock(store), store.begin() as conn:
         for ix in indexes:
             conn.execute(sa.schema.DropIndex(ix, if_exists=True))
@@ -309,12 +312,13 @@ def write_messages(store: Store, messages: Iterable[Message], batch_size: int = 
 
 __all__ = [
     "ATTEMPT_FIELDS",
-    "DEFERRABLE_INDEXES",
+    "WRITER_INDEXES",
     "BatchChanges",
     "LogWriter",
     "PreparedMessage",
     "RowMaker",
     "WriteCounts",
+    "deferrable_indexes",
     "deferred_indexes",
     "derive_delivery",
     "epoch",
