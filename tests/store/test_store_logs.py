@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -304,3 +305,26 @@ def test_bulk_load_defers_trace_indexes_and_always_rebuilds_them(store: Store, s
     with open_store(store_url) as again:
         assert _index_names(again) == _deferrable()
     assert trace(store, "bob@example.org").stories
+
+
+def test_deferred_indexes_are_sorted_in_files_then_the_setting_is_restored(tmp_path: Path) -> None:
+    """SQLite sorts an index's rows where temporary data goes: during the bulk load's index build
+    that is files (in memory, the sort of a big log's indexes made the peak memory grow with the
+    log); the store's connections keep ``temp_store=MEMORY`` before and after."""
+    from inboxtrace.store.logs import deferred_indexes
+
+    seen: list[int] = []
+    with open_store(str(tmp_path / "s.db")) as store:
+
+        @sa.event.listens_for(store.engine, "before_cursor_execute")
+        def temp_store(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement.lstrip().startswith("CREATE INDEX"):
+                seen.append(cursor.connection.execute("PRAGMA temp_store").fetchone()[0])
+
+        with deferred_indexes(store) as deferred:
+            write_messages(store, [full_message()])
+        assert deferred
+        assert seen and set(seen) == {1}  # 1 = FILE, for every index built
+        with store.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA temp_store").scalar_one() == 2  # MEMORY
+        assert trace(store, "bob@example.org").stories

@@ -145,9 +145,26 @@ def deferred_indexes(store: Store) -> Iterator[bool]:
     try:
         yield True
     finally:
-        with schema_lock(store), store.begin() as conn:  # another ingest may be rebuilding them too
-            for ix in indexes:
+        with schema_lock(store), store.begin() as conn, _sorts_in_files(store, conn):
+            for ix in indexes:  # (if_not_exists: another ingest may be rebuilding them too)
                 conn.execute(sa.schema.CreateIndex(ix, if_not_exists=True))
+
+
+@contextlib.contextmanager
+def _sorts_in_files(store: Store, conn: Connection) -> Iterator[None]:
+    """SQLite sorts the rows of each index it builds. The store's connections keep temporary data
+    in memory (``temp_store=MEMORY``, right for their small temporary tables), where the sort of
+    a whole table's index would be held too: the peak memory of a bulk load would grow with the
+    log. In temporary files it does not, and costs less CPU (1M-line log, nine indexes: 0.78
+    instead of 0.95 CPU-s, 8 MB instead of 15 MB). The connection's setting is restored after."""
+    if store.dialect != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql("PRAGMA temp_store=FILE")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
 
 
 def from_epoch(ts: float | None) -> datetime | None:
