@@ -307,24 +307,30 @@ def test_bulk_load_defers_trace_indexes_and_always_rebuilds_them(store: Store, s
     assert trace(store, "bob@example.org").stories
 
 
-def test_deferred_indexes_are_sorted_in_files_then_the_setting_is_restored(tmp_path: Path) -> None:
-    """SQLite sorts an index's rows where temporary data goes: during the bulk load's index build
-    that is files (in memory, the sort of a big log's indexes made the peak memory grow with the
-    log); the store's connections keep ``temp_store=MEMORY`` before and after."""
-    from inboxtrace.store.logs import deferred_indexes
+def test_a_bulk_loads_closing_sorts_are_made_in_files_then_the_setting_is_restored(tmp_path: Path) -> None:
+    """The whole-table sorts a first ingest ends with (building the deferred indexes, counting the
+    rollup) keep their temporary data in files: in memory, the peak memory grew with the log.
+    The store's connections keep ``temp_store=MEMORY`` before and after."""
+    from inboxtrace.ingest import ingest
+    from tests.conftest import SHARED
 
-    seen: list[int] = []
+    seen: dict[str, set[int]] = {}
     with open_store(str(tmp_path / "s.db")) as store:
 
         @sa.event.listens_for(store.engine, "before_cursor_execute")
         def temp_store(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if statement.lstrip().startswith("CREATE INDEX"):
-                seen.append(cursor.connection.execute("PRAGMA temp_store").fetchone()[0])
+            for what in ("CREATE INDEX", "INSERT INTO delivery_rollup", "INSERT INTO log_messages"):
+                if statement.lstrip().startswith(what):
+                    mode = cursor.connection.execute("PRAGMA temp_store").fetchone()[0]
+                    seen.setdefault(what, set()).add(mode)
 
-        with deferred_indexes(store) as deferred:
-            write_messages(store, [full_message()])
-        assert deferred
-        assert seen and set(seen) == {1}  # 1 = FILE, for every index built
+        ingest([str(SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log")], store, jobs=1)
+        # 1 = FILE for every index built and the rollup; 2 = MEMORY for the rest
+        assert seen == {
+            "CREATE INDEX": {1},
+            "INSERT INTO delivery_rollup": {1},
+            "INSERT INTO log_messages": {2},
+        }
         with store.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA temp_store").scalar_one() == 2  # MEMORY
-        assert trace(store, "bob@example.org").stories
+            assert conn.exec_driver_sql("PRAGMA temp_store").scalar_one() == 2
+        assert counts(store)[1] > 10
