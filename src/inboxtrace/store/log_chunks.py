@@ -4,7 +4,7 @@ A parallel read (:func:`inboxtrace.timeline.read_logs` with a ``sink``) cuts a b
 piece per core. Without a sink every worker sends its rows to the parent, which keys, matches and
 writes them one batch at a time: that serial work (and the marshalling) bounds the speed. With
 :class:`ChunkTables` as the sink each worker runs the same :class:`~inboxtrace.store.logs.LogWriter`
-on a SQLite file of its own (same tables, no trace-only indexes), so keying, matching and
+on a SQLite file of its own (same tables, no index but the writer's own), so keying, matching and
 ``executemany`` run in parallel, while the parent reads the first piece straight into the store;
 the parent then copies each file into the store with ``INSERT ... SELECT`` (in SQLite's C code,
 no Python per row), in input order, as soon as it is done. Only what one worker could not know
