@@ -271,6 +271,12 @@ def _index_names(store: Store, names: set[str] | None = None) -> set[str]:
     # but the one the writer matches with
     assert {"ix_log_deliveries_rcpt", "ix_log_messages_msgid", "ix_log_deliveries_last_time"} <= _deferrable()
     assert "ix_log_messages_qid" not in _deferrable()
+    # built in the order writers lock the tables (else a deadlock between first ingests on
+    # PostgreSQL: test_concurrent_create)
+    from inboxtrace.store.logs import deferrable_indexes
+
+    tables = [ix.table.name for ix in deferrable_indexes()]  # type: ignore[union-attr]
+    assert tables == sorted(tables, key=lambda t: t != "log_messages")
     with store.connect() as conn:
         if store.dialect == "sqlite":
             rows = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'index'"))

@@ -121,11 +121,15 @@ def deferrable_indexes() -> list[sa.Index]:
     """The indexes a first, empty-store ingest builds once at the end instead of row by row (each
     insert into an index with random keys touches a random page): every index of the two log
     tables but the primary keys and :data:`WRITER_INDEXES`, also those other store modules add
-    to them (``store.activity``, ``store.alerts``: imported by :func:`open_store`), by name."""
-    return sorted(
-        (ix for t in (log_messages, log_deliveries) for ix in t.indexes if ix.name not in WRITER_INDEXES),
-        key=lambda ix: str(ix.name),
-    )
+    to them (``store.activity``, ``store.alerts``: imported by :func:`open_store`). In the order
+    writers lock the tables, messages first (on PostgreSQL, building a deliveries index first
+    while another first ingest is between its two inserts is a deadlock), by name in each."""
+    return [
+        ix
+        for t in (log_messages, log_deliveries)
+        for ix in sorted(t.indexes, key=lambda ix: str(ix.name))
+        if ix.name not in WRITER_INDEXES
+    ]
 
 
 @contextlib.contextmanager
