@@ -142,7 +142,7 @@ def ingest(
     from inboxtrace.store import rollup
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.log_chunks import ChunkTables
-    from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes
+    from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes, sorts_in_files
     from inboxtrace.store.piece_writer import PieceWriter
     from inboxtrace.timeline import read_logs
 
@@ -232,7 +232,8 @@ def ingest(
     for p in reader.paths:
         checkpoints.mark_complete(p)
     if fresh:
-        rollup.rebuild(store)
+        with sorts_in_files(store):  # a GROUP BY of every delivery: not in memory
+            rollup.rebuild(store)
     else:
         rollup.refresh(store)
     summary.duration = time.monotonic() - started

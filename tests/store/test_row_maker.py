@@ -94,3 +94,25 @@ def test_failing_transform_in_a_worker_is_a_clear_error(monkeypatch: pytest.Monk
 
     with pytest.raises(InputError, match="RuntimeError: cannot store"):
         list(read_logs([log], jobs=2, transform=boom))
+
+
+def test_compact_json_is_what_json_dumps_makes() -> None:
+    """``attempts`` and ``facts`` are written by an encoder made once (log_rows.compact_json): the
+    same text as ``json.dumps`` with the stored settings, on what log lines can carry (quotes,
+    backslashes, control bytes, non-ASCII, bytes read as lone surrogates, floats of every size)."""
+    import json
+    import math
+
+    from inboxtrace.store.log_rows import compact_json
+
+    values: list[Any] = [
+        [1741910401.25, "deferred", "mx.example.net", "192.0.2.1", 25, '451 4.7.1 "try" \\later\\'],
+        ["tab\there", "nl\nand cr\r", "bell\x07 nul\x00 del\x7f", "é 日本 \u2028", "lone \udcff \ud800"],
+        [0.1, 1e16, 1.5e-7, -0.0, 123456789012345678901234567890, True, False, None, [], [[]]],
+        [math.inf, -math.inf, ["nested", [1, 2.5, None]]],
+        "a bare string \x1f",
+        [],
+    ]
+    for value in values:
+        assert compact_json(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    assert compact_json([math.nan]) == "[NaN]"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -258,11 +259,24 @@ def test_database_failures_become_store_errors(tmp_path: Path) -> None:
             write_messages(s, [full_message()])
 
 
-def _index_names(store: Store) -> set[str]:
-    from inboxtrace.store.logs import DEFERRABLE_INDEXES
+def _deferrable() -> set[str]:
+    from inboxtrace.store.logs import deferrable_indexes
 
-    names = set(DEFERRABLE_INDEXES)
-    assert "ix_log_deliveries_rcpt" in names and "ix_log_messages_msgid" in names
+    return {str(ix.name) for ix in deferrable_indexes()}
+
+
+def _index_names(store: Store, names: set[str] | None = None) -> set[str]:
+    names = names or _deferrable()
+    # the trace indexes, and those other modules add to the log tables (activity, alerts): all
+    # but the one the writer matches with
+    assert {"ix_log_deliveries_rcpt", "ix_log_messages_msgid", "ix_log_deliveries_last_time"} <= _deferrable()
+    assert "ix_log_messages_qid" not in _deferrable()
+    # built in the order writers lock the tables (else a deadlock between first ingests on
+    # PostgreSQL: test_concurrent_create)
+    from inboxtrace.store.logs import deferrable_indexes
+
+    tables = [ix.table.name for ix in deferrable_indexes()]  # type: ignore[union-attr]
+    assert tables == sorted(tables, key=lambda t: t != "log_messages")
     with store.connect() as conn:
         if store.dialect == "sqlite":
             rows = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'index'"))
@@ -272,26 +286,57 @@ def _index_names(store: Store) -> set[str]:
 
 
 def test_bulk_load_defers_trace_indexes_and_always_rebuilds_them(store: Store, store_url: str) -> None:
-    from inboxtrace.store.logs import DEFERRABLE_INDEXES, deferred_indexes
+    from inboxtrace.store.logs import deferred_indexes
 
     seen: list[tuple[bool, set[str]]] = []
 
     def interrupted_load() -> None:
         with deferred_indexes(store) as deferred:
             seen.append((deferred, _index_names(store)))
+            # the writer's own index stays: it matches each batch with the stored messages
+            assert _index_names(store, {"ix_log_messages_qid"}) == {"ix_log_messages_qid"}
             write_messages(store, [full_message()])
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         interrupted_load()
     assert seen == [(True, set())]
-    assert _index_names(store) == set(DEFERRABLE_INDEXES)
+    assert _index_names(store) == _deferrable()
     with deferred_indexes(store) as deferred:  # not empty any more: indexes stay
         assert not deferred
-        assert _index_names(store) == set(DEFERRABLE_INDEXES)
+        assert _index_names(store) == _deferrable()
     # a load killed before the rebuild is repaired when the store is next opened
     with store.begin() as conn:
         conn.execute(sa.text("DROP INDEX ix_log_deliveries_rcpt"))
     with open_store(store_url) as again:
-        assert _index_names(again) == set(DEFERRABLE_INDEXES)
+        assert _index_names(again) == _deferrable()
     assert trace(store, "bob@example.org").stories
+
+
+def test_a_bulk_loads_closing_sorts_are_made_in_files_then_the_setting_is_restored(tmp_path: Path) -> None:
+    """The whole-table sorts a first ingest ends with (building the deferred indexes, counting the
+    rollup) keep their temporary data in files: in memory, the peak memory grew with the log.
+    The store's connections keep ``temp_store=MEMORY`` before and after."""
+    from inboxtrace.ingest import ingest
+    from tests.conftest import SHARED
+
+    seen: dict[str, set[int]] = {}
+    with open_store(str(tmp_path / "s.db")) as store:
+
+        @sa.event.listens_for(store.engine, "before_cursor_execute")
+        def temp_store(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            for what in ("CREATE INDEX", "INSERT INTO delivery_rollup", "INSERT INTO log_messages"):
+                if statement.lstrip().startswith(what):
+                    mode = cursor.connection.execute("PRAGMA temp_store").fetchone()[0]
+                    seen.setdefault(what, set()).add(mode)
+
+        ingest([str(SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log")], store, jobs=1)
+        # 1 = FILE for every index built and the rollup; 2 = MEMORY for the rest
+        assert seen == {
+            "CREATE INDEX": {1},
+            "INSERT INTO delivery_rollup": {1},
+            "INSERT INTO log_messages": {2},
+        }
+        with store.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA temp_store").scalar_one() == 2
+        assert counts(store)[1] > 10

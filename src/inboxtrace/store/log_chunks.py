@@ -4,7 +4,7 @@ A parallel read (:func:`inboxtrace.timeline.read_logs` with a ``sink``) cuts a b
 piece per core. Without a sink every worker sends its rows to the parent, which keys, matches and
 writes them one batch at a time: that serial work (and the marshalling) bounds the speed. With
 :class:`ChunkTables` as the sink each worker runs the same :class:`~inboxtrace.store.logs.LogWriter`
-on a SQLite file of its own (same tables, no trace-only indexes), so keying, matching and
+on a SQLite file of its own (same tables, no index but the writer's own), so keying, matching and
 ``executemany`` run in parallel, while the parent reads the first piece straight into the store;
 the parent then copies each file into the store with ``INSERT ... SELECT`` (in SQLite's C code,
 no Python per row), in input order, as soon as it is done. Only what one worker could not know
@@ -33,10 +33,10 @@ import sqlalchemy as sa
 
 from inboxtrace.store.core import Store, metadata
 from inboxtrace.store.logs import (
-    DEFERRABLE_INDEXES,
     LogWriter,
     PreparedMessage,
     WriteCounts,
+    deferrable_indexes,
     log_deliveries,
     log_messages,
 )
@@ -66,10 +66,8 @@ class _Part:
         self.store = Store(engine, path)
         metadata.create_all(engine, tables=[log_messages, log_deliveries])
         with self.store.begin() as conn:
-            for table in (log_messages, log_deliveries):
-                for ix in table.indexes:
-                    if ix.name in DEFERRABLE_INDEXES:
-                        conn.execute(sa.schema.DropIndex(ix, if_exists=True))
+            for ix in deferrable_indexes():
+                conn.execute(sa.schema.DropIndex(ix, if_exists=True))
             drop_subject_triggers(conn)
         self.writer = LogWriter(self.store, batch_size=batch_size)
 

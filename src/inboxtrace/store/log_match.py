@@ -257,23 +257,28 @@ class BatchMatcher:
                     rows[new["mkey"]] = MsgRow(new, False)
                 resolved.append((new["mkey"], prep))
                 continue
-            candidates = known.setdefault((new["host"], new["queue_id"]), [])
+            host, qid = new["host"], new["queue_id"]
+            candidates = known.get((host, qid))
             match = None
             if candidates:
+                received = new["received"]
                 match = next(
-                    (c for c in reversed(candidates) if _same_message(c.row, new["received"], first, last)),
-                    None,
+                    (c for c in reversed(candidates) if _same_message(c.row, received, first, last)), None
                 )
             if match is None:
                 # time first: keys grow with the log, so inserts append to the b-trees
-                new["mkey"] = f"{first if first is not None else 0:014.3f}|{new['host']}|{new['queue_id']}"
+                mkey = new["mkey"] = f"{first if first is not None else 0:014.3f}|{host}|{qid}"
                 match = MsgRow(new, False)
-                candidates.append(match)
+                if candidates is None:
+                    known[(host, qid)] = [match]
+                else:
+                    candidates.append(match)
             else:
                 match.row = _merge_message(match.row, new)
-                merged.add(match.row["mkey"])
-            rows[match.row["mkey"]] = match
-            resolved.append((match.row["mkey"], prep))
+                mkey = match.row["mkey"]
+                merged.add(mkey)
+            rows[mkey] = match
+            resolved.append((mkey, prep))
 
         # NOQUEUE rows already stored are recognised by their key
         nq_keys = [k for k, r in rows.items() if not r.existed and "|NOQUEUE|" in k]  # time|host|NOQUEUE|...
@@ -296,7 +301,7 @@ class BatchMatcher:
                 if own != target:  # merged into a row of another file: evidence names its own file
                     drow["attempts"] = _resource(drow["attempts"], own, target)
                 key = (mkey, drow["recipient"])
-                prev = deliv_rows.get(key) or old_deliv.get(key)
+                prev = deliv_rows.get(key) or (old_deliv.get(key) if old_deliv else None)
                 n_deliveries += 1
                 if prev is None:
                     n_new += 1
@@ -312,7 +317,10 @@ class BatchMatcher:
         msg_rows = [
             r.row for r in rows.values() if not r.existed or (r.stored is not None and r.row != r.stored)
         ]
-        changed = [row for key, row in deliv_rows.items() if old_deliv.get(key) != row]
+        if old_deliv:
+            changed = [row for key, row in deliv_rows.items() if old_deliv.get(key) != row]
+        else:  # nothing stored before: every row is new
+            changed = list(deliv_rows.values())
         if self.track:
             senders = {k: ((r.stored or r.row)["sender"] if r.existed else None, r.row["sender"], r.row["queue_id"])
                        for k, r in rows.items()}  # fmt: skip
