@@ -160,6 +160,13 @@ def main() -> None:
         scale = 1_000_000 / lines
         kinds = (False,) if args.no_pure else (False, True)
         ref_cpu, ref_rss = _best(args.repeat, lambda: _child(["pflogsumm", str(log)]))
+        which = subprocess.run(
+            [sys.executable, "-c", "from inboxtrace.native import implementation; print(implementation())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        print(f"compiled = {which}")
         print(f"{lines:,} lines; CPU seconds per 1M lines (one core; each stage's start-up subtracted);")
         print(f"peak RSS in MB; load average {os.getloadavg()[0]:.1f}")
         head = f"{'stage':<10}{'compiled':>10}{'alone':>8}{'RSS':>7}"
