@@ -507,3 +507,55 @@ def test_the_fast_path_reads_the_frequent_postfix_lines_itself(tmp_path: Path) -
     assert len(plain) > 2000
     # what is left to Python is the rare shapes (NOQUEUE rejects, TLS, warnings): under 2%
     assert fallbacks < 0.02 * 20_000, fallbacks
+
+
+def test_frozen_records_are_made_as_their_classes_make_them() -> None:
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from inboxtrace.model.log import Attempt, Delivery, Evidence, FinalState, Message
+
+    frozen = native.extension("inboxtrace.timeline._frozen")
+    if native.pure_requested():
+        assert frozen is None
+        return
+    assert frozen is not None
+    when = datetime(2025, 3, 14, tzinfo=UTC)
+    evidence = (frozen.Maker(Evidence)("mail.log", 7, "a line"), Evidence("mail.log", 7, "a line"))
+    values = (when, "sent", "mx", "192.0.2.1", 25, "250 ok", "2.0.0", 1.5, "0/0/1/0.5", None, "Q1", None)
+    attempts = [
+        make(*values, ev, None) for make, ev in zip((frozen.Maker(Attempt), Attempt), evidence, strict=True)
+    ]
+    assert attempts[0] == attempts[1] and hash(attempts[0]) == hash(attempts[1])
+    assert repr(attempts[0]) == repr(attempts[1])
+    delivery = frozen.Maker(Delivery)("a@b", FinalState.DELIVERED, tuple(attempts), None, None)
+    assert delivery == Delivery("a@b", FinalState.DELIVERED, tuple(attempts))
+    message = frozen.Maker(Message)("postfix", "mx", "Q", *([None] * 8), (delivery,), None, (), "f", ())
+    assert message == Message("postfix", "mx", "Q", deliveries=(delivery,), source="f")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        attempts[0].status = "bounced"  # type: ignore[misc]
+    # fewer values than fields: the class itself is called (its defaults, its errors)
+    assert frozen.Maker(Delivery)("a@b", FinalState.BOUNCED) == Delivery("a@b", FinalState.BOUNCED)
+    with pytest.raises(TypeError):
+        frozen.Maker(Evidence)("mail.log")
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Checked:
+        n: int
+
+        def __post_init__(self) -> None:
+            if self.n < 0:
+                raise ValueError(self.n)
+
+    @dataclasses.dataclass(slots=True)
+    class Mutable:
+        n: int
+
+    @dataclasses.dataclass(frozen=True)
+    class NoSlots:
+        n: int
+
+    for cls in (Checked, Mutable, NoSlots, int):
+        assert frozen.makes_fast(cls) is not None, cls
+        with pytest.raises(TypeError):
+            frozen.Maker(cls)
