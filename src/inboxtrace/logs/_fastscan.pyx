@@ -19,6 +19,7 @@ from cpython.unicode cimport PyUnicode_Substring
 from libc.string cimport memcmp, memchr
 
 from inboxtrace.logs.postfix import PostfixParser
+from inboxtrace.logs.scanner import smtpd_session
 
 
 cdef extern from "Python.h":
@@ -161,6 +162,7 @@ cdef class _Block:
 
     cdef object scanner, sink, valid, line_fn, formats
     cdef object m_client, m_message_id, m_queued, m_expired, m_removed, m_delivery, m_notification
+    cdef object target  # the sink method the line being read calls
     cdef _Recent ts, host
     cdef object ts_ok  # the timestamp text last found valid
     cdef list progs
@@ -226,8 +228,9 @@ cdef class _Block:
             self.progs.append(p)
         return p
 
-    cdef int one(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln) except -2:
-        """Handle one line: 1 (an event), FAILED, or PYTHON (nothing done)."""
+    cdef tuple shape(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln):
+        """The arguments of the sink method (set in ``target``) that the line calls, after
+        ``begin``; None: nothing done, the line is left to Python."""
         cdef Py_ssize_t ts_end, h, t, m, sp, b, i, q
         # --- envelope: Scanner.line's two common forms ------------------------------------
         if n > 20 and s[15] == 32 and s[3] == 32 and s[12] == 58:
@@ -236,34 +239,34 @@ cdef class _Block:
         elif n > 10 and s[10] == 84 and s[4] == 45:  # "T", "-"
             ts_end = find(s, 0, n, b" ", 1)
             if ts_end < 0:
-                return PYTHON
+                return None
             h = ts_end + 1
         else:
-            return PYTHON
+            return None
         t = find(s, h, n, b" ", 1)
         if t < 0:
-            return PYTHON
+            return None
         t += 1
         m = find(s, t, n, b" ", 1)
         if m < 0:
-            return PYTHON
+            return None
         m += 1
         if t - h >= 1 and s[h] == 60:  # "<": "<mail.notice> host prog: msg" and such
-            return PYTHON
+            return None
         # tag s[t:m-1] = "prog[pid]:"
         sp = m - 1
         if sp - t < 3 or s[sp - 1] != 58 or s[sp - 2] != 93:
-            return PYTHON
+            return None
         b = find(s, t, sp, b"[", 1)
         if b <= t:
-            return PYTHON
+            return None
         p = self.prog(line, s, t, b, sp)
         if p.code < 0:
-            return PYTHON
+            return None
         # --- Postfix: "QID: rest" ----------------------------------------------------------
         i = find(s, m, n, b": ", 2)
         if i <= m or not is_qid(s, m, i):
-            return PYTHON
+            return None
         r = i + 2
         if starts(s, r, n, b"to=", 3):
             return self.delivery(line, s, n, ln, ts_end, h, t, m, b, sp, i, r, p)
@@ -272,24 +275,33 @@ cdef class _Block:
                 return self.queued(line, s, n, ln, ts_end, h, t, m, i, r, p)
             if n - r == 7 and starts(s, r, n, b"removed", 7):
                 if not self.begin(line, s, ts_end, h, t, p):
-                    return PYTHON
-                try:
-                    self.m_removed(self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, ln)
-                except (ValueError, IndexError) as exc:
-                    return self.failed(line, exc)
-                return 1
-            return PYTHON
+                    return None
+                self.target = self.m_removed
+                return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, ln)
+            return None
         if p.code == D_CLEANUP:
             if not starts(s, r, n, b"message-id=", 11):
-                return PYTHON
+                return None
             return self.message_id(line, s, n, ln, ts_end, h, t, m, i, r, p)
         if p.code == D_SMTPD:
             if not starts(s, r, n, b"client=", 7):
-                return PYTHON
+                return None
             return self.client(line, s, n, ln, ts_end, h, t, m, i, r, p)
         if p.code == D_NOTIFY:
             return self.notification(line, s, n, ln, ts_end, h, t, m, i, r, p)
-        return PYTHON
+        return None
+
+    cdef int one(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln) except -2:
+        """Handle one line: 1 (an event), FAILED, or PYTHON (nothing done)."""
+        args = self.shape(line, s, n, ln)
+        if args is None:
+            return PYTHON
+        try:
+            self.target(*args)
+        except (ValueError, IndexError) as exc:  # counted as Scanner.line counts it
+            self.scanner.failed(line, exc)
+            return FAILED
+        return 1
 
     cdef bint begin(self, object line, const unsigned char* s, Py_ssize_t ts_end, Py_ssize_t h,
                     Py_ssize_t t, _Prog p) except -1:
@@ -311,19 +323,15 @@ cdef class _Block:
             self.last = p.parser
         return True
 
-    cdef int failed(self, object line, object exc) except -2:
-        self.scanner.failed(line, exc)
-        return FAILED
-
-    cdef int client(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
+    cdef tuple client(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
                     Py_ssize_t ts_end, Py_ssize_t h, Py_ssize_t t, Py_ssize_t m, Py_ssize_t i,
-                    Py_ssize_t r, _Prog p) except -2:
+                    Py_ssize_t r, _Prog p):
         # PostfixParser.handle: spec = rest[7:] up to a ",", then split_client(spec)
         cdef Py_ssize_t a = r + 7, e, b, c
         cdef Py_ssize_t comma = find(s, a, n, b",", 1)
         e = n if comma < 0 else comma
         if not self.begin(line, s, ts_end, h, t, p):
-            return PYTHON
+            return None
         b = find(s, a, e, b"[", 1)
         if b < 0:
             ch = PyUnicode_Substring(line, a, e) if e > a else None
@@ -333,45 +341,34 @@ cdef class _Block:
             ch = PyUnicode_Substring(line, a, b) if b > a else None
             c = c if c > b else e
             ci = PyUnicode_Substring(line, b + 1, c) if c > b + 1 else None
-        try:
-            self.m_client(self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, ch, ci, ln)
-        except (ValueError, IndexError) as exc:
-            return self.failed(line, exc)
-        return 1
+        self.target = self.m_client
+        return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, ch, ci, ln)
 
-    cdef int message_id(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
+    cdef tuple message_id(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
                         Py_ssize_t ts_end, Py_ssize_t h, Py_ssize_t t, Py_ssize_t m, Py_ssize_t i,
-                        Py_ssize_t r, _Prog p) except -2:
+                        Py_ssize_t r, _Prog p):
         # _strip_angle(rest[11:].strip())
         cdef Py_ssize_t a = r + 11, e = n
         if a >= e or is_space(s[a]) or is_space(s[e - 1]):
-            return PYTHON
+            return None
         if e - a >= 2 and s[a] == 60 and s[e - 1] == 62:
             a += 1
             e -= 1
         if not self.begin(line, s, ts_end, h, t, p):
-            return PYTHON
-        try:
-            self.m_message_id(
-                self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, PyUnicode_Substring(line, a, e), ln
-            )
-        except (ValueError, IndexError) as exc:
-            return self.failed(line, exc)
-        return 1
+            return None
+        self.target = self.m_message_id
+        return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, PyUnicode_Substring(line, a, e), ln)
 
-    cdef int queued(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
+    cdef tuple queued(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
                     Py_ssize_t ts_end, Py_ssize_t h, Py_ssize_t t, Py_ssize_t m, Py_ssize_t i,
-                    Py_ssize_t r, _Prog p) except -2:
+                    Py_ssize_t r, _Prog p):
         cdef Py_ssize_t end, c1, c2, a
         cdef const char* tail = b"returned to sender"
         if (n - r >= 18 and starts(s, n - 18, n, tail, 18)) or find(s, r, n, b", status=expired", 16) >= 0:
             if not self.begin(line, s, ts_end, h, t, p):
-                return PYTHON
-            try:
-                self.m_expired(self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, ln, line)
-            except (ValueError, IndexError) as exc:
-                return self.failed(line, exc)
-            return 1
+                return None
+            self.target = self.m_expired
+            return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, ln, line)
         # PostfixParser._queued
         end = find(s, r + 6, n, b">, ", 3)
         if end < 0:
@@ -399,45 +396,36 @@ cdef class _Block:
                             e = c2
                         nrcpt = small_int(s, c1 + 8, e)
         if not self.begin(line, s, ts_end, h, t, p):
-            return PYTHON
-        try:
-            self.m_queued(self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, sender, size, nrcpt, ln)
-        except (ValueError, IndexError) as exc:
-            return self.failed(line, exc)
-        return 1
+            return None
+        self.target = self.m_queued
+        return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, sender, size, nrcpt, ln)
 
-    cdef int notification(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
+    cdef tuple notification(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
                           Py_ssize_t ts_end, Py_ssize_t h, Py_ssize_t t, Py_ssize_t m, Py_ssize_t i,
-                          Py_ssize_t r, _Prog p) except -2:
+                          Py_ssize_t r, _Prog p):
         # k = rest.find(" notification: "); kind = rest[:k].split(" ", 1)[-1]; dsn = rest[k+15:].strip()
         cdef Py_ssize_t k = find(s, r, n, b" notification: ", 15), a, e, sp
         if k <= r:
-            return PYTHON
+            return None
         a = k + 15
         e = n
         if a >= e or is_space(s[a]) or is_space(s[e - 1]):
-            return PYTHON
+            return None
         sp = find(s, r, k, b" ", 1)
         if not self.begin(line, s, ts_end, h, t, p):
-            return PYTHON
+            return None
         kind = PyUnicode_Substring(line, r if sp < 0 else sp + 1, k)
-        try:
-            self.m_notification(
-                self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, kind,
-                PyUnicode_Substring(line, a, e), ln,
-            )
-        except (ValueError, IndexError) as exc:
-            return self.failed(line, exc)
-        return 1
+        self.target = self.m_notification
+        return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, kind, PyUnicode_Substring(line, a, e), ln)
 
-    cdef int delivery(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
+    cdef tuple delivery(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
                       Py_ssize_t ts_end, Py_ssize_t h, Py_ssize_t t, Py_ssize_t m, Py_ssize_t b,
-                      Py_ssize_t sp_tag, Py_ssize_t i, Py_ssize_t r, _Prog p) except -2:
+                      Py_ssize_t sp_tag, Py_ssize_t i, Py_ssize_t r, _Prog p):
         # PostfixParser._delivery, on rest = s[r:n]
         cdef Py_ssize_t k = find(s, r, n, b", status=", 9), st, sp, ta, te, hd, he, e, c, q, eq, ne
         cdef Py_ssize_t va, ve
         if k < 0:
-            return PYTHON  # (unknown: Python counts it)
+            return None  # (unknown: Python counts it)
         st = k + 9
         sp = find(s, st, n, b" ", 1)
         if sp < 0:
@@ -503,16 +491,10 @@ cdef class _Block:
             if hd == he:  # "a, " ends with an empty part: no name matches it
                 break
         if not self.begin(line, s, ts_end, h, t, p):
-            return PYTHON
+            return None
         pid = PyUnicode_Substring(line, b + 1, sp_tag - 2)
-        try:
-            self.m_delivery(
-                self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, rcpt, orig, status, relay,
-                delay, delays, dsn, text, pid, ln, line,
-            )
-        except (ValueError, IndexError) as exc:
-            return self.failed(line, exc)
-        return 1
+        self.target = self.m_delivery
+        return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, rcpt, orig, status, relay, delay, delays, dsn, text, pid, ln, line)
 
 
 def scan_block(scanner, list lines, Py_ssize_t first_line_no, bint quick):
@@ -526,15 +508,14 @@ def scan_block(scanner, list lines, Py_ssize_t first_line_no, bint quick):
     cdef object line
     for line in lines:
         ln += 1
-        if PyUnicode_KIND(line) != PyUnicode_1BYTE_KIND:
-            if quick and "/smtpd[" in line:
-                if "]: connect from " in line:
-                    n_connect += 1
-                    continue
-                if "]: disconnect from " in line:
-                    n_disconnect += 1
-                    continue
-            blk.python(line, ln)
+        if PyUnicode_KIND(line) != PyUnicode_1BYTE_KIND:  # characters past U+00FF: all in Python
+            session = smtpd_session(line) if quick else 0
+            if session == 0:
+                blk.python(line, ln)
+            elif session == 1:
+                n_connect += 1
+            else:
+                n_disconnect += 1
             continue
         s = <const unsigned char*>PyUnicode_DATA(line)
         n = PyUnicode_GET_LENGTH(line)
