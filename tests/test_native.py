@@ -416,6 +416,19 @@ def test_an_extension_built_from_other_source_is_stale(tmp_path: Path) -> None:
     later = (tmp_path / "inboxtrace" / native.BUILD_RECORD).stat().st_mtime + 10
     os.utime(edited_py, (later, later))
     assert native.stale(str(tmp_path)) == [edited, unrecorded]
+    # a Cython extension is stale when its .pyx changed since the build
+    pyx = native.CYTHON[0]
+    base = tmp_path.joinpath(*pyx.split("."))
+    built = b"# built\n"
+    base.with_name(base.name + ".pyx").write_bytes(built)
+    base.with_name(base.name + suffix).write_bytes(b"")
+    with (tmp_path / "inboxtrace" / native.BUILD_RECORD).open("a") as f:
+        f.write(f"{hashlib.sha256(built).hexdigest()} {pyx}\n")
+    assert native.stale(str(tmp_path)) == [edited, unrecorded]
+    base.with_name(base.name + ".pyx").write_bytes(b"# edited\n")
+    later += 10
+    os.utime(base.with_name(base.name + ".pyx"), (later, later))
+    assert native.stale(str(tmp_path)) == [edited, unrecorded, pyx]
     assert native.stale(str(REPO / "src")) == []  # this checkout's extensions are up to date
 
 
