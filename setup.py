@@ -1,4 +1,6 @@
-"""Build step of the package: compile the hot paths of ``inboxtrace.native.COMPILED`` with mypyc.
+"""Build step of the package: compile the hot paths of ``inboxtrace.native`` (mypyc and Cython).
+
+``COMPILED`` modules are compiled with mypyc, ``CYTHON`` extensions from their ``.pyx`` files.
 
 Everything else about the package is in pyproject.toml. Without a C compiler (or Python headers)
 the package installs as plain Python, which gives the same results, slower; ``inboxtrace
@@ -22,14 +24,37 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
 
 
-def compiled_modules() -> list[str]:
-    """The tuple ``COMPILED`` of src/inboxtrace/native.py, read without importing the package."""
+def compiled_modules(name: str = "COMPILED") -> list[str]:
+    """The tuple ``name`` of src/inboxtrace/native.py, read without importing the package."""
     tree = ast.parse((SRC / "inboxtrace" / "native.py").read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "COMPILED":
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == name:
             assert node.value is not None
             return list(ast.literal_eval(node.value))
-    raise SystemExit("setup.py: no COMPILED tuple in src/inboxtrace/native.py")
+    raise SystemExit(f"setup.py: no {name} tuple in src/inboxtrace/native.py")
+
+
+def cython_extensions() -> tuple[list[Any], list[tuple[str, str]]]:
+    """The extensions of ``CYTHON`` (none when Cython is not installed), and (module, .pyx path)."""
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        print("inboxtrace: Cython is not installed: its extensions are not built", file=sys.stderr)
+        return [], []
+    from setuptools import Extension
+
+    sources = [(m, str(Path("src", *m.split(".")).with_suffix(".pyx"))) for m in compiled_modules("CYTHON")]
+    cwd = os.getcwd()
+    os.chdir(HERE)
+    try:
+        extensions = cythonize(
+            [Extension(m, [path], extra_compile_args=["-O2"]) for m, path in sources],
+            language_level=3,
+            quiet=True,
+        )
+    finally:
+        os.chdir(cwd)
+    return list(extensions), sources
 
 
 def why_not_compiled() -> str | None:
@@ -76,14 +101,15 @@ def ext_modules() -> list[Any]:
         extensions = list(mypycify([*options, *paths], opt_level="3", group_name="inboxtrace._native"))
     finally:
         os.chdir(cwd)
+    cython, sources = cython_extensions()
     # What was compiled, by content: inboxtrace.native loads the .py of a module edited since.
     record = SRC / "inboxtrace" / "_native_build.txt"
     digests = [
         f"{hashlib.sha256((HERE / p).read_bytes()).hexdigest()} {m}\n"
-        for p, m in zip(paths, modules, strict=True)
+        for m, p in [*zip(modules, paths, strict=True), *sources]
     ]
     record.write_text("".join(digests), encoding="ascii")
-    return extensions
+    return extensions + cython
 
 
 setup(ext_modules=ext_modules())

@@ -7,7 +7,8 @@ ids) and ``... --rfc3339 --long-ids``, it runs, as child processes in this same 
 
 - ``pflogsumm FILE`` (the reference: totals only),
 - ``inboxtrace ingest --db sqlite:///TMP/x.db --json FILE`` (full timelines stored),
-- the parse alone: ``read_logs`` to Message objects, nothing stored,
+- the parse alone: ``read_logs`` to Message objects, nothing stored (workers send compact
+  records, the parent makes the frozen records with the Cython ``timeline/_frozen.pyx``),
 
 and prints wall time, lines/s, CPU seconds (child and workers), peak memory of the whole process tree (workers included, sampled
 every 50 ms from /proc: RSS, and PSS, which does not count pages shared by forked workers twice)
@@ -16,7 +17,8 @@ delivered / deferred / bounced / rejected with inboxtrace's per-recipient final 
 explains where they differ on purpose (pflogsumm does not count an expired message as bounced).
 
 How ingest is made fast: big plain files are cut at line boundaries into one piece per core;
-each piece is parsed with plain string tests before any regex, its messages are assembled and
+each piece's envelopes and frequent Postfix lines are read byte by byte by a Cython extension
+(``logs/_fastscan.pyx``; the rest with plain string tests before any regex), its messages are assembled and
 turned into the store's rows where they are read (``RowMaker.from_record``, straight from the
 compact records, no model objects). Into an empty SQLite store (the bulk case) the pieces are
 also keyed, matched and written where they are read: the parent reads the first piece straight

@@ -13,6 +13,8 @@ one stage (the "alone" columns):
 - ``parse``: + envelopes, timestamps checked, dispatch and the Postfix parser, into a sink that
   does nothing;
 - ``assemble``: + timelines, as the compact records ingest uses (no model objects);
+- ``messages``: + the :class:`~inboxtrace.model.Message` objects made of the records (what
+  ``read_logs`` gives; "alone" is its cost over ``assemble``, and ``rows`` does not include it);
 - ``rows``: + the store's rows made of each record (``RowMaker.from_record``);
 - ``insert``: + keyed, matched and written into a new SQLite store (``LogWriter``), without the
   trace-only indexes;
@@ -93,6 +95,11 @@ class Records:  # a transform that keeps the compact record: no model objects, n
 
 n = sum(1 for _ in LogReader([sys.argv[1]], jobs=1, transform=Records()))
 """,
+    "messages": r"""
+import sys
+from inboxtrace.timeline.reader import LogReader
+n = sum(1 for _ in LogReader([sys.argv[1]], jobs=1))
+""",
     "rows": r"""
 import sys
 from inboxtrace.store.logs import RowMaker
@@ -110,6 +117,11 @@ with tempfile.TemporaryDirectory(dir=os.path.dirname(sys.argv[1])) as tmp:
     ingest([sys.argv[1]], store, jobs=1)
 """,
 }
+
+
+# The stage each one adds to (its "alone" column is the difference).
+_AFTER = {"parse": "read", "assemble": "parse", "messages": "assemble", "rows": "assemble", "insert": "rows"}
+_AFTER["index"] = "insert"
 
 
 def _child(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
@@ -160,6 +172,13 @@ def main() -> None:
         scale = 1_000_000 / lines
         kinds = (False,) if args.no_pure else (False, True)
         ref_cpu, ref_rss = _best(args.repeat, lambda: _child(["pflogsumm", str(log)]))
+        which = subprocess.run(
+            [sys.executable, "-c", "from inboxtrace.native import implementation; print(implementation())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        print(f"compiled = {which}")
         print(f"{lines:,} lines; CPU seconds per 1M lines (one core; each stage's start-up subtracted);")
         print(f"peak RSS in MB; load average {os.getloadavg()[0]:.1f}")
         head = f"{'stage':<10}{'compiled':>10}{'alone':>8}{'RSS':>7}"
@@ -169,8 +188,9 @@ def main() -> None:
         print(
             f"{'pflogsumm':<10}{ref_cpu * scale:>10.2f}{'':>8}{ref_rss / 1024:>7.0f}   (the reference, same run)"
         )
-        prev = dict.fromkeys(kinds, 0.0)
+        done: dict[str, dict[bool, float]] = {}
         for name, code in _STAGES.items():
+            prev = done.get(_AFTER.get(name, ""), dict.fromkeys(kinds, 0.0))
             got = {pure: _best(args.repeat, functools.partial(_stage, code, log, pure)) for pure in kinds}
             base = {pure: _stage(code, empty, pure)[0] for pure in kinds}
             cpu = {pure: (got[pure][0] - base[pure]) * scale for pure in kinds}
@@ -180,8 +200,7 @@ def main() -> None:
                 cells.append(f"{cpu[pure]:>10.2f}{alone:>8}{got[pure][1] / 1024:>7.0f}")
             ratio = f"{cpu[True] / cpu[False]:>10.2f}x" if not args.no_pure else ""
             print(f"{name:<10}{''.join(cells)}{ratio}")
-            if name != "ingest":
-                prev = cpu
+            done[name] = cpu
         print(f"pflogsumm / compiled ingest (CPU): {ref_cpu / (got[False][0] - base[False]):.2f}x")
 
 

@@ -35,6 +35,10 @@ COMPILED: tuple[str, ...] = (
     "inboxtrace.timeline.assembler",
     "inboxtrace.store.log_rows",
 )
+# Cython extensions (``.pyx`` beside the module they speed up, built by setup.py when Cython and a C
+# compiler are there): byte-level work per line that typed Python cannot reach. Each is optional:
+# the module it speeds up runs its plain code when :func:`extension` gives None.
+CYTHON: tuple[str, ...] = ("inboxtrace.logs._fastscan", "inboxtrace.timeline._frozen")
 # Measured and left out: inboxtrace.store.log_match (the writer's keying and matching: dict work,
 # as fast compiled as plain; bench_stages.py "insert"). A module taken out of this tuple must also
 # lose its built extension (src/inboxtrace/.../NAME.cpython-*.so), which would still be imported.
@@ -64,14 +68,15 @@ def stale(root: str = os.path.dirname(os.path.dirname(os.path.abspath(__file__))
         recorded_at, pairs = 0.0, []
     built = {pair[1]: pair[0] for pair in pairs if len(pair) == 2}
     found = []
-    for name in COMPILED:
+    for name in (*COMPILED, *CYTHON):
         base = os.path.join(root, *name.split("."))
         if not any(os.path.exists(base + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES):
             continue
+        source_path = base + (".pyx" if name in CYTHON else ".py")
         try:
-            if name in built and os.stat(base + ".py").st_mtime <= recorded_at:
+            if name in built and os.stat(source_path).st_mtime <= recorded_at:
                 continue  # not touched since the build: no need to read it
-            with open(base + ".py", "rb") as f:
+            with open(source_path, "rb") as f:
                 source = f.read()
         except OSError:
             continue
@@ -80,6 +85,25 @@ def stale(root: str = os.path.dirname(os.path.dirname(os.path.abspath(__file__))
         if built.get(name) != hashlib.sha256(source).hexdigest():
             found.append(name)
     return found
+
+
+_STALE: list[str] | None = None
+
+
+def extension(name: str) -> ModuleType | None:
+    """The Cython extension ``name`` (one of :data:`CYTHON`), or None when the plain Python path
+    must run: ``INBOXTRACE_PURE=1``, not built here, or built from another version of its source."""
+    global _STALE
+    if pure_requested():
+        return None
+    if _STALE is None:
+        _STALE = stale()
+    if name in _STALE:
+        return None
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 class _SourceFirst:
@@ -115,7 +139,7 @@ def select() -> None:
     if pure_requested():
         reason = f"{ENV_PURE}=1"
     else:
-        old = stale()
+        old = [name for name in stale() if name in COMPILED]
         if not old:
             return
         reason = f"the compiled {', '.join(old)} was built from other source: rebuild with 'make install-dev'"
@@ -132,14 +156,25 @@ def compiled_modules() -> list[str]:
     return found
 
 
+def cython_modules() -> list[str]:
+    """The extensions of :data:`CYTHON` that are built, current and selected."""
+    return [name for name in CYTHON if extension(name) is not None]
+
+
 def implementation() -> str:
     """One line for ``--version``: which implementation of the hot paths runs, and why."""
     compiled = compiled_modules()
+    cython = cython_modules()
+    if len(cython) == len(CYTHON):
+        extra = f"; Cython: {', '.join(name.rpartition('.')[2] for name in cython)}"
+    else:
+        missing = ", ".join(sorted(set(CYTHON) - set(cython)))
+        extra = f"; Cython part not used, plain Python instead: {missing}"
     if len(compiled) == len(COMPILED):
-        return f"compiled (mypyc, {len(compiled)} modules)"
+        return f"compiled (mypyc, {len(compiled)} modules{extra})"
     if compiled:
         missing = ", ".join(sorted(set(COMPILED) - set(compiled)))
-        return f"partly compiled (mypyc, {len(compiled)} of {len(COMPILED)} modules; plain Python: {missing})"
+        return f"partly compiled (mypyc, {len(compiled)} of {len(COMPILED)} modules; plain Python: {missing}{extra})"
     for finder in sys.meta_path:
         if isinstance(finder, _SourceFirst):
             return f"pure Python ({finder.reason})"
@@ -149,8 +184,11 @@ def implementation() -> str:
 __all__ = [
     "BUILD_RECORD",
     "COMPILED",
+    "CYTHON",
     "ENV_PURE",
     "compiled_modules",
+    "cython_modules",
+    "extension",
     "implementation",
     "pure_requested",
     "select",

@@ -77,3 +77,20 @@ def test_progress_reaches_total(tmp_path: Path) -> None:
     done, total = reader.progress
     assert done == total == REAL.stat().st_size
     assert reader.progress_by_source() == {str(REAL): (total, total)}
+
+
+def test_sizes_and_counts_that_fit_no_column_are_no_numbers(tmp_path: Path) -> None:
+    # a damaged size (too many digits for a 64-bit column, or a superscript digit) must not reach
+    # the store as a number (it raised OverflowError in SQLite) nor stop the line
+    log = tmp_path / "mail.log"
+    log.write_text(
+        "Mar 14 00:00:01 mx postfix/qmgr[3]: 4ABCDE: from=<a@b>, size=99999999999999999999999, nrcpt=1\n"
+        "Mar 14 00:00:01 mx postfix/qmgr[3]: 4ABCDF: from=<a@b>, size=\u00b2, nrcpt=123456789012345678\n"
+        "Mar 14 00:00:02 mx postfix/qmgr[3]: 4ABCDE: removed\n"
+        "Mar 14 00:00:02 mx postfix/qmgr[3]: 4ABCDF: removed\n",
+        "utf-8",
+    )
+    stats = LogStats()
+    got = {m.queue_id: (m.size, m.nrcpt) for m in read_logs([log], stats=stats)}
+    assert got == {"4ABCDE": (None, 1), "4ABCDF": (None, 123456789012345678)}
+    assert stats.unknown == 0

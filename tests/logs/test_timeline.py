@@ -300,3 +300,36 @@ def test_success_dsn_is_linked(tmp_path: Path) -> None:
     messages = {m.queue_id: m for m in read_logs([path])}
     assert messages["FFFFFF1"].deliveries[0].dsn_queue_id == "AAAAAA2"
     assert messages["AAAAAA2"].dsn_of == "FFFFFF1"
+
+
+def test_idle_flush_skips_only_when_no_open_message_can_be_idle() -> None:
+    # flush_idle looks at the open messages only when the oldest last line (a bound kept as
+    # events come, in any time order) may be idle: it must emit exactly what a look at every
+    # open message on every call emits
+    import random
+    from datetime import date
+
+    from inboxtrace.logs.clock import Clock
+    from inboxtrace.timeline.assembler import Assembler
+
+    def run(look_every_time: bool) -> list[tuple[object, ...]]:
+        rng = random.Random(7)
+        asm = Assembler(idle_seconds=30)
+        asm.clock = Clock(date(2025, 3, 20))
+        for ln in range(1, 3000):
+            minute, second = divmod(ln // 4 + rng.randrange(-40, 5), 60)  # times mostly rising
+            ts = f"Mar 14 {minute // 60 % 24:02d}:{minute % 60:02d}:{second:02d}"
+            qid = f"{rng.randrange(400):05X}"
+            if rng.random() < 0.1:
+                asm.removed("mx", qid, ts, ln)
+            else:
+                asm.queued("mx", qid, ts, "a@b", 1, 1, ln)
+            if ln % 7 == 0:
+                if look_every_time:
+                    asm._floor = None
+                asm.flush_idle(ts)
+        asm.flush()
+        return asm.out
+
+    assert run(look_every_time=False) == run(look_every_time=True)
+    assert len(run(look_every_time=True)) > 300

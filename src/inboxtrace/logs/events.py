@@ -14,6 +14,16 @@ from __future__ import annotations
 
 from typing import Protocol
 
+_NUMBER_DIGITS = 18  # what always fits a 64-bit integer column
+
+
+def number(text: str | None) -> int | None:
+    """A size or count as logged: ASCII digits short enough for a 64-bit column, else None (a
+    damaged ``size=99999999999999999999999`` or ``size=\u00b2`` is no number, never an error)."""
+    if text and len(text) <= _NUMBER_DIGITS and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
 
 class EventSink(Protocol):
     """What a parser can report. Every ``qid`` is local to ``host``.
@@ -114,4 +124,4 @@ class EventSink(Protocol):
         """A TLS session was set up by delivery process ``pid`` (applies to its next attempt)."""
 
 
-__all__ = ["EventSink"]
+__all__ = ["EventSink", "number"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from inboxtrace.logs.events import EventSink
+from inboxtrace.logs.events import EventSink, number
 
 NAME = "exim"
 DESCRIPTION = "Exim main log (own format or via syslog)"
@@ -153,7 +153,7 @@ class EximParser:
             for m in _FIELD.finditer(body):
                 k, v = m["k"], m["v"]
                 if k == "S" and v.isdigit():
-                    size = int(v)
+                    size = number(v)
                 elif k == "id":
                     msgid = v
             hm = _HOST.search(body)

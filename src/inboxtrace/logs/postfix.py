@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from inboxtrace.logs.events import EventSink
+from inboxtrace.logs.events import EventSink, number
 from inboxtrace.logs.knowledge import ignore_table, ignored_kind
 
 NAME = "postfix"
@@ -226,11 +226,9 @@ class PostfixParser:
         size = nrcpt = None
         parts = rest[end + 3 :].split(", ", 2) if end > 0 else []
         if parts and parts[0].startswith("size="):  # "size=281, nrcpt=1 (queue active)"
-            s = parts[0][5:]
-            size = int(s) if s.isdigit() else None
+            size = number(parts[0][5:])
             if len(parts) > 1 and parts[1].startswith("nrcpt="):
-                n = parts[1][6:].split(" ", 1)[0]
-                nrcpt = int(n) if n.isdigit() else None
+                nrcpt = number(parts[1][6:].split(" ", 1)[0])
         sink.queued(host, qid, ts, sender, size, nrcpt, ln)
         return True
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from inboxtrace.logs.events import EventSink
+from inboxtrace.logs.events import EventSink, number
 
 NAME = "sendmail"
 DESCRIPTION = "Sendmail (sm-mta, sendmail, sm-msp-queue)"
@@ -110,9 +110,9 @@ class SendmailParser:
             client_host = relay[:b].strip() or None if b >= 0 else relay or None
             client_ip = relay[b + 1 : relay.find("]", b)] if b >= 0 else None
             sink.arrival(
-                host, qid, ts, kv.get("from", "").strip("<>"), int(size) if size and size.isdigit() else None,
+                host, qid, ts, kv.get("from", "").strip("<>"), number(size),
                 kv.get("msgid", "").strip("<>") or None, client_host, client_ip,
-                int(nrcpts) if nrcpts and nrcpts.isdigit() else None, ln,
+                number(nrcpts), ln,
             )  # fmt: skip
             return True
         if rest.startswith("ruleset=") and ", reject=" in rest:

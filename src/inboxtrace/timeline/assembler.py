@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from inboxtrace.logs.clock import Clock
@@ -270,8 +271,24 @@ class Assembler:
         self._verdict_cache = VerdictCache(classify)
         self._tls: dict[tuple[str, str | None], str] = {}
         self._noqueue_seen: dict[tuple[str, str], int] = {}
+        # No open message's last line is older than this, by the clock _floor_clock (None:
+        # unknown): flush_idle looks at every open message only when one may be idle.
+        self._floor: datetime | None = None
+        self._floor_clock: Clock | None = None
 
     # --- helpers -----------------------------------------------------------------------------
+    def _touch(self, st: _Msg, ts: str) -> None:
+        """``st``'s latest line is at ``ts``: keep :attr:`_floor` below every open message's."""
+        st.last_ts = ts
+        floor = self._floor
+        if floor is not None:
+            if self._floor_clock is not self.clock:
+                self._floor = None
+                return
+            when = self.clock(ts)
+            if when is not None and when < floor:
+                self._floor = when
+
     def _get(self, host: str, qid: str, ln: int, born: bool = False) -> _Msg:
         key = (host, qid)
         st = self.open.get(key)
@@ -347,7 +364,7 @@ class Assembler:
         st.client_ip = client_ip
         if st.received_ts is None:
             st.received_ts = ts
-        st.last_ts = ts
+        self._touch(st, ts)
 
     def pickup(self, host: str, qid: str, ts: str, sender: str | None, ln: int) -> None:
         st = self._birth(host, qid, ln)
@@ -356,7 +373,7 @@ class Assembler:
             st.sender = sender
         if st.received_ts is None:
             st.received_ts = ts
-        st.last_ts = ts
+        self._touch(st, ts)
 
     def message_id(self, host: str, qid: str, ts: str, message_id: str, ln: int) -> None:
         key = (host, qid)
@@ -366,7 +383,7 @@ class Assembler:
             self.open[key] = st
             st.received_ts = ts
         st.message_id = message_id
-        st.last_ts = ts
+        self._touch(st, ts)
 
     def subject(self, host: str, qid: str, ts: str, subject: str, ln: int) -> None:
         st = self._get(host, qid, ln, True)
@@ -385,7 +402,7 @@ class Assembler:
             st.nrcpt = nrcpt
         if st.received_ts is None and st.born:
             st.received_ts = ts
-        st.last_ts = ts
+        self._touch(st, ts)
 
     def arrival(
         self,
@@ -411,7 +428,7 @@ class Assembler:
         st.nrcpt = nrcpt
         if st.received_ts is None:
             st.received_ts = ts
-        st.last_ts = ts
+        self._touch(st, ts)
 
     def delivery(
         self,
@@ -431,7 +448,7 @@ class Assembler:
         line: str,
     ) -> None:
         st = self._get(host, qid, ln)
-        st.last_ts = ts
+        self._touch(st, ts)
         key = (rcpt, orig)
         r = st.rcpts.get(key)
         if r is None:
@@ -461,7 +478,7 @@ class Assembler:
 
     def note(self, host: str, qid: str, ts: str, pid: str | None, text: str, ln: int, line: str) -> None:
         st = self._get(host, qid, ln)
-        st.last_ts = ts
+        self._touch(st, ts)
         if st.notes_pid != pid:
             st.notes = []
             st.notes_pid = pid
@@ -471,7 +488,7 @@ class Assembler:
 
     def expired(self, host: str, qid: str, ts: str, ln: int, line: str) -> None:
         st = self._get(host, qid, ln)
-        st.last_ts = ts
+        self._touch(st, ts)
         st.expired_ln = ln
         fact = ("expired", ts, ln, line, self.source, ts)
         st.facts.append(fact)
@@ -523,7 +540,7 @@ class Assembler:
         if st is None:
             st = _Msg(self.mta, host, qid, self.source, ln, False)
         st.completed_ts = ts
-        st.last_ts = ts
+        self._touch(st, ts)
         if self.orphans_partial and not st.born:
             self.partials.append(st)
         else:
@@ -531,7 +548,7 @@ class Assembler:
 
     def notification(self, host: str, qid: str, ts: str, kind: str, dsn_qid: str, ln: int) -> None:
         st = self._get(host, qid, ln)
-        st.last_ts = ts
+        self._touch(st, ts)
         fact = ("dsn", kind, ln, dsn_qid, self.source, ts)
         st.facts.append(fact)
         self.apply_fact(st, fact)
@@ -561,7 +578,7 @@ class Assembler:
         a = self._attempt(ts, status, None, text, None, None, None, ln, line, None, rcpt or "")
         if qid is not None:
             st = self._get(host, qid, ln)
-            st.last_ts = ts
+            self._touch(st, ts)
             if client_host and st.client_host is None:
                 st.client_host, st.client_ip = client_host, client_ip
             if sender is not None and st.sender is None:
@@ -637,11 +654,24 @@ class Assembler:
         now = self.clock(now_ts)
         if now is None:
             return
+        floor = self._floor
+        if (
+            floor is not None
+            and self._floor_clock is self.clock
+            and (now - floor).total_seconds() <= self.idle_seconds
+        ):
+            return  # every open message's last line is at floor or later: none is idle
         stale = []
+        lowest = now
         for key, st in self.open.items():
             last = self.clock(st.last_ts) if st.last_ts else None
-            if last is not None and (now - last).total_seconds() > self.idle_seconds:
-                stale.append(key)
+            if last is not None:
+                if (now - last).total_seconds() > self.idle_seconds:
+                    stale.append(key)
+                elif last < lowest:
+                    lowest = last
+        self._floor = lowest
+        self._floor_clock = self.clock
         for key in stale:
             st = self.open.pop(key)
             if self.orphans_partial and not st.born:

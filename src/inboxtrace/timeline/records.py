@@ -20,9 +20,11 @@ Layout (positions are a private contract between assembler and builder)::
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
+from inboxtrace import native
 from inboxtrace.logs.clock import Clock
 from inboxtrace.model.log import Attempt, Delivery, Evidence, FinalState, Message, MessageFact
 from inboxtrace.model.reply import Phase, ReplyClass, Verdict
@@ -33,6 +35,24 @@ MessageRec = tuple[Any, ...]
 A_TS, A_STATUS, A_RELAY_HOST, A_RELAY_IP, A_RELAY_PORT, A_REPLY, A_DSN = 0, 1, 2, 3, 4, 5, 6
 A_DELAY, A_DELAYS, A_PHASE_VID, A_RQID, A_LN, A_LINE, A_TLS, A_SOURCE = 7, 8, 9, 10, 11, 12, 13, 14
 
+_T = TypeVar("_T")
+
+
+def _maker(cls: type[_T]) -> Callable[..., _T]:
+    """What makes ``cls`` objects from all their field values: the Cython ``Maker`` (no
+    ``__init__`` run, see ``timeline/_frozen.pyx``) when it is built and fits, else the class."""
+    frozen = native.extension(FROZEN)
+    if frozen is None or frozen.makes_fast(cls) is not None:
+        return cls
+    made: Callable[..., _T] = frozen.Maker(cls)
+    return made
+
+
+FROZEN = "inboxtrace.timeline._frozen"
+_ATTEMPT = _maker(Attempt)
+_EVIDENCE = _maker(Evidence)
+_DELIVERY = _maker(Delivery)
+_MESSAGE = _maker(Message)
 _STATES = {s.value: s for s in FinalState}
 _VERDICT_FIELDS = tuple(f.name for f in dataclasses.fields(Verdict))
 _MIN = datetime.min.replace(tzinfo=UTC)
@@ -103,7 +123,7 @@ class Builder:
                         verdict.hard_bounce, verdict.action, verdict.explanation, verdict.provider, verdict.phase,
                     )  # fmt: skip
                 built.append(
-                    Attempt(
+                    _ATTEMPT(
                         c(a[A_TS]) or _MIN,
                         a[A_STATUS],
                         a[A_RELAY_HOST],
@@ -116,12 +136,12 @@ class Builder:
                         verdict.phase if verdict is not None else None,
                         a[A_RQID],
                         verdict,
-                        Evidence(a[A_SOURCE], a[A_LN], a[A_LINE]),
+                        _EVIDENCE(a[A_SOURCE], a[A_LN], a[A_LINE]),
                         a[A_TLS],
                     )
                 )
-            out.append(Delivery(addr, _STATES[state], tuple(built), orig, dsn_qid))
-        return Message(
+            out.append(_DELIVERY(addr, _STATES[state], tuple(built), orig, dsn_qid))
+        return _MESSAGE(
             mta, host, qid, clock(received_ts) if received_ts else None, clock(completed_ts) if completed_ts else None,
             sender, message_id, size, nrcpt, client_host, client_ip, tuple(out), dsn_of, tuple(hops), source,
             tuple(self._fact(f) for f in facts), subject,
