@@ -16,6 +16,8 @@ the H hosts are distinct) is written once. Then, in the same run:
   and merged and written by the backfilling process;
 - the estimate: workers (and 8-worker machines) for 10^9 lines/hour at the measured 1-worker rate.
 
+Each line also gives the CPU seconds of the whole process tree in that phase (this process, the
+Dask workers, the PostgreSQL server; user + system, ended children included) and the load average.
 On a shared, busy machine the numbers move from run to run; the ratios in one run are what count.
 """
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -51,15 +54,56 @@ def _logs(base: Path, lines: int, hosts: int) -> list[Path]:
     return out
 
 
-def _ingest(url: str, paths: list[Path], copy: bool = True, cluster: str | None = None) -> float:
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu() -> float:
+    """CPU seconds of this process and every process under it (with their ended children)."""
+    children: dict[int, list[int]] = {}
+    used: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        used[int(entry)] = sum(int(x) for x in fields[11:15]) / _TICK  # utime stime cutime cstime
+    total, stack = 0.0, [os.getpid()]
+    while stack:
+        pid = stack.pop()
+        total += used.get(pid, 0.0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+class Phase:
+    """Wall and tree CPU of a ``with`` block."""
+
+    def __enter__(self) -> Phase:
+        self.cpu, self.wall = tree_cpu(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = tree_cpu() - self.cpu
+        self.load = os.getloadavg()[0]
+
+    def __str__(self) -> str:
+        return f"(CPU {self.cpu:6.2f} s, load {self.load:.1f})"
+
+
+def _ingest(url: str, paths: list[Path], copy: bool = True, cluster: str | None = None) -> Phase:
     from inboxtrace.ingest import ingest
     from inboxtrace.store import open_store
 
     with open_store(url) as store:
         store.copy = copy
-        t = time.perf_counter()
-        ingest([str(p) for p in paths], store, cluster=cluster)
-        return time.perf_counter() - t
+        with Phase() as phase:
+            ingest([str(p) for p in paths], store, cluster=cluster)
+        return phase
 
 
 def _warm_up(url: str) -> None:
@@ -71,7 +115,7 @@ def _warm_up(url: str) -> None:
     open_store(url).close()
 
 
-def _backfill(url: str, paths: list[Path], workers: int) -> float:
+def _backfill(url: str, paths: list[Path], workers: int) -> Phase:
     from distributed import Client, LocalCluster
 
     from inboxtrace.backfill import backfill
@@ -83,9 +127,9 @@ def _backfill(url: str, paths: list[Path], workers: int) -> float:
         Client(cluster) as client,
     ):
         client.run(_warm_up, url)  # imports and knowledge loaded in every worker, not timed
-        t = time.perf_counter()
-        backfill([str(p) for p in paths], url, cluster=cluster.scheduler_address)
-        return time.perf_counter() - t
+        with Phase() as phase:
+            backfill([str(p) for p in paths], url, cluster=cluster.scheduler_address)
+        return phase
 
 
 def main() -> None:
@@ -95,12 +139,6 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=100_000, help="lines per host")
     ap.add_argument("--hosts", type=int, default=4)
-    ap.add_argument(
-        "--seam",
-        action="store_true",
-        help="also ingest into SQLite with the pieces run by inboxtrace.execution (local:2 spawned "
-        "processes, results per piece) instead of the log reader's forked, streaming pool",
-    )
     args = ap.parse_args()
     from tests.rigs.postgres import PostgresRig
 
@@ -110,43 +148,39 @@ def main() -> None:
     try:
         logs = _logs(base, args.lines, args.hosts)
         one = logs[:1]
-        print(f"{args.hosts} hosts x {args.lines:,} lines")
+        print(f"{args.hosts} hosts x {args.lines:,} lines; load average {os.getloadavg()[0]:.1f}")
         if shutil.which("pflogsumm"):
-            t = time.perf_counter()
-            subprocess.run(["pflogsumm", str(one[0])], stdout=subprocess.DEVNULL, check=True)
-            t = time.perf_counter() - t
+            with Phase() as ref:
+                subprocess.run(["pflogsumm", str(one[0])], stdout=subprocess.DEVNULL, check=True)
             print(
-                f"  pflogsumm, one host           {t:6.2f} s {args.lines / t:10,.0f} lines/s (stores nothing)"
+                f"  pflogsumm, one host           {ref.wall:6.2f} s {args.lines / ref.wall:10,.0f} lines/s "
+                f"{ref} (stores nothing)"
             )
-        t_sqlite = _ingest(f"sqlite:///{base / 'one.db'}", one)
-        print(f"  ingest, one host, SQLite      {t_sqlite:6.2f} s {args.lines / t_sqlite:10,.0f} lines/s")
-        if args.seam:
-            t_seam = _ingest(f"sqlite:///{base / 'seam.db'}", one, cluster="local:2")
-            print(
-                f"  the same, pieces as tasks of inboxtrace.execution local:2 instead of the forked pool: "
-                f"{t_seam:6.2f} s ({t_sqlite / t_seam:.2f}x the forked pool's speed)"
-            )
+        sq = _ingest(f"sqlite:///{base / 'one.db'}", one)
+        print(f"  ingest, one host, SQLite      {sq.wall:6.2f} s {args.lines / sq.wall:10,.0f} lines/s {sq}")
         with PostgresRig.start() as pg:
             for copy, label in ((True, "COPY"), (False, "row by row")):
                 t_pg = _ingest(pg.create_database(f"one{int(copy)}"), one, copy)
                 print(
-                    f"  ingest, one host, PostgreSQL  {t_pg:6.2f} s {args.lines / t_pg:10,.0f} lines/s "
-                    f"({t_sqlite / t_pg:.2f}x SQLite's speed; {label})"
+                    f"  ingest, one host, PostgreSQL  {t_pg.wall:6.2f} s {args.lines / t_pg.wall:10,.0f} lines/s "
+                    f"{t_pg} ({sq.wall / t_pg.wall:.2f}x SQLite's speed; {label})"
                 )
             total = args.lines * args.hosts
             rates = {}
             for workers in (1, 2):
                 t = _backfill(pg.create_database(f"dask{workers}"), logs, workers)
-                rates[workers] = total / t
-                print(f"  backfill, Dask, {workers} worker(s)     {t:6.2f} s {rates[workers]:10,.0f} lines/s")
+                rates[workers] = total / t.wall
+                print(
+                    f"  backfill, Dask, {workers} worker(s)     {t.wall:6.2f} s {rates[workers]:10,.0f} lines/s {t}"
+                )
             print(f"  speed-up 1 -> 2 workers: {rates[2] / rates[1]:.2f}x")
             if one[0].stat().st_size >= PARALLEL_MIN_BYTES:
                 cut = {}
                 for workers in (1, 2):
                     t = _backfill(pg.create_database(f"pieces{workers}"), one, workers)
-                    cut[workers] = args.lines / t
+                    cut[workers] = args.lines / t.wall
                     print(
-                        f"  one file in pieces, {workers} worker(s) {t:6.2f} s {cut[workers]:10,.0f} lines/s"
+                        f"  one file in pieces, {workers} worker(s) {t.wall:6.2f} s {cut[workers]:10,.0f} lines/s {t}"
                     )
                 print(f"  speed-up 1 -> 2 workers, one file in pieces: {cut[2] / cut[1]:.2f}x")
         per_worker = rates[1]

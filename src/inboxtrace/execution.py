@@ -113,13 +113,20 @@ def _all_items(work: Callable[[In], Iterable[Out]], piece: In) -> list[Out]:
     return list(work(piece))
 
 
-def _in_context(work: Callable[[In], Out], shared: Any, piece: In) -> Out:
-    """A Dask task: ``work(piece)`` with the runner's context."""
-    _task.context = shared
-    try:
-        return work(piece)
-    finally:
-        del _task.context
+class _Task:
+    """A Dask task: ``work(piece)`` with the runner's context (listed, for a streamed piece),
+    named after the work in the cluster's task log."""
+
+    def __init__(self, work: Callable[[Any], Any], shared: Any, listed: bool = False) -> None:
+        self.work, self.shared, self.listed = work, shared, listed
+        self.__name__ = getattr(work, "__name__", "piece")
+
+    def __call__(self, piece: Any) -> Any:
+        _task.context = self.shared
+        try:
+            return list(self.work(piece)) if self.listed else self.work(piece)
+        finally:
+            del _task.context
 
 
 def cluster_address(given: str | None = None) -> str | None:
@@ -200,10 +207,17 @@ class Runner(Generic[In, Out]):
     ) -> None:
         global _shared
         _shared = self._outer
+        if self._pool is not None and exc_type is not None:  # stopped early: not waiting for pieces
+            _stop_workers(self._pool)  # (the pool then fails what was submitted)
+            self._pool.shutdown(wait=True, cancel_futures=False)
+            self._pool = None
+        self.close()
+
+    def close(self) -> None:
+        """End the workers (after the pieces submitted) and free what they hold, before the end
+        of the ``with`` block when the caller has more to do without them."""
         if self._pool is not None:
-            if exc_type is not None:  # stopped early: the pieces running are not waited for
-                _stop_workers(self._pool)  # (the pool then fails what was submitted)
-            self._pool.shutdown(wait=True, cancel_futures=exc_type is None)
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         for recv in self._readers:
             recv.close()
@@ -237,8 +251,8 @@ class Runner(Generic[In, Out]):
                 fut.cancel()
 
     def _submit(self, pool: Any, work: Callable[[In], R], piece: In) -> Future[R]:
-        if self.kind == "dask":
-            return pool.submit(_in_context, work, self.context, piece)  # type: ignore[no-any-return]
+        if self.kind == "dask" and not isinstance(work, _Task):
+            work = _Task(work, self.context)
         return pool.submit(work, piece)  # type: ignore[no-any-return]
 
     def map(
@@ -284,7 +298,10 @@ class Runner(Generic[In, Out]):
         (and wait while this process is behind: memory stays flat); elsewhere a piece's items come
         when it is done. ``ahead`` and ``here`` as in :meth:`map`."""
         if not self._readers:
-            for index, items in self.map(functools.partial(_all_items, work), pieces, ahead=ahead, here=here):
+            listed: Callable[[In], list[Out]] = functools.partial(_all_items, work)
+            if self.kind == "dask":
+                listed = _Task(work, self.context, listed=True)
+            for index, items in self.map(listed, pieces, ahead=ahead, here=here):
                 for item in items:
                     yield index, item
             return

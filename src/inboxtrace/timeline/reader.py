@@ -309,13 +309,16 @@ class LogReader:
       ``should_stop()`` returns true; messages are yielded as they complete.
     - ``positions``: saved :class:`~inboxtrace.sources.Position` s (from
       :meth:`LogReader.resume_position`); a file whose identity matches one is read from there.
-    - ``jobs``: worker processes for big plain files (default min(2, CPUs)); 1 = in-process.
-    - ``cluster``: where the pieces of big plain files are parsed instead of forked workers: a
-      place of :func:`inboxtrace.execution.runner` (``tcp://HOST:8786`` for a Dask cluster whose
-      workers can read the same paths, ``local:N``, ``inline``). Each piece is a task whose
-      result is what a forked worker streams (made by ``transform`` there, so the transform
-      must be picklable); the merge of the pieces is the same. ``sink`` is used only if it is
-      ``portable`` (sent to the workers pickled, e.g. :class:`inboxtrace.store.piece_writer.PieceWriter`).
+    - ``jobs``: processes for big plain files (default min(2, CPUs)); 1 = in-process. They are
+      forked from this one (``local:N`` of :mod:`inboxtrace.execution`), so they inherit the
+      loaded knowledge and the options, and stream what they make as they make it.
+    - ``cluster``: where the pieces of big plain files are parsed instead: a place of
+      :func:`inboxtrace.execution.runner` (``tcp://HOST:8786`` for a Dask cluster whose workers
+      can read the same paths, ``local:N`` started processes, ``inline``). Each piece is the same
+      task (:func:`parse_piece`), its payloads handed back when it is done (made by ``transform``
+      there, so the transform must be picklable); the merge of the pieces is the same. ``sink``
+      is used only if it is ``portable`` (sent to the workers pickled, e.g.
+      :class:`inboxtrace.store.piece_writer.PieceWriter`).
     - ``host``: the host name for logs whose lines carry none (Exim's own main log).
     - ``tz``: the zone of timestamps that have none (classic syslog); default UTC.
     - ``transform``: a function of a Message; the reader then yields ``transform(message)``
@@ -820,6 +823,7 @@ class LogReader:
             yield from handle(units[index], data)
             if error is not None:
                 raise InputError(error)
+        run.close()  # the workers' memory is freed before the last messages are made
         # what the pieces kept is all handed over before the messages below (which may complete it)
         assert merged == len(units) and (sink is None or handed == len(units))
         held.extend(
