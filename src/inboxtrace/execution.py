@@ -45,6 +45,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from inboxtrace.errors import ConfigError, InboxtraceError
+from inboxtrace.workers import die_with_parent, release_memory
 
 ENV_VAR = "INBOXTRACE_CLUSTER"
 _DIED = "a worker process ended without an answer (killed, or out of memory?)"
@@ -81,8 +82,6 @@ def _start_worker(
 ) -> None:
     """First thing in a local worker process."""
     global _shared, _channel
-    from inboxtrace.workers import die_with_parent
-
     die_with_parent(parent)
     _shared = shared
     if pipes is not None:
@@ -106,6 +105,7 @@ def _send_items(work: Callable[[In], Iterable[Out]], index: int, piece: In) -> N
     for item in work(piece):
         _channel.send((index, item))
     _channel.send((index, _END))
+    release_memory()  # what the piece held, while the worker waits for another (or the end)
 
 
 def _all_items(work: Callable[[In], Iterable[Out]], piece: In) -> list[Out]:

@@ -714,12 +714,14 @@ class LogReader:
         here = int(opts.sink is not None)
         units = self._units(self._jobs)
         workers = max(1, min(self._jobs - here, len(units) - here))
-        gc.freeze()  # the heap so far is not scanned again, here or in the workers (no copy-on-write)
+        if here:  # as in a worker: the heap so far is not scanned again while this process reads
+            gc.freeze()
         try:
             with runner(f"local:{workers}", inherit=True, context=opts, gc_thresholds=GC_THRESHOLDS) as run:
                 yield from self._read_pieces(run, units, opts, here=here)
         finally:
-            gc.unfreeze()
+            if here:
+                gc.unfreeze()
 
     def _read_pieces(
         self, run: Runner[Any, Any], units: list[_Unit], opts: _Options, here: int
