@@ -29,7 +29,6 @@ calling process while the workers take the next ones (the caller works too: one 
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
 import functools
 import gc
@@ -375,12 +374,17 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     result, so that none is killed half-way through one (the pool's reader would wait for the rest
     for ever). The pool then finds its workers gone and shuts down."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    lock = getattr(getattr(pool, "_result_queue", None), "_wlock", None)
-    with lock if lock is not None else contextlib.nullcontext():
+    lock: Any = getattr(getattr(pool, "_result_queue", None), "_wlock", None)
+    # not for ever: a pool that lost a worker ends the others itself, maybe one holding the lock
+    held = lock is not None and lock.acquire(timeout=2)
+    try:
         for proc in processes:
             proc.terminate()
         for proc in processes:
             proc.join()
+    finally:
+        if held:
+            lock.release()
 
 
 def runner(
