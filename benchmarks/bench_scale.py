@@ -57,24 +57,34 @@ def _logs(base: Path, lines: int, hosts: int) -> list[Path]:
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def tree_cpu() -> float:
-    """CPU seconds of this process and every process under it (with their ended children)."""
+SERVERS: list[int] = []  # the PostgreSQL server's main process (started apart by pg_ctl)
+
+
+def tree_cpu() -> dict[str, float]:
+    """CPU seconds of this process and every process under it (with their ended children): this
+    process ("here"), the PostgreSQL server ("postgres", from :data:`SERVERS`) and the others
+    (Dask's scheduler and workers: "workers")."""
     children: dict[int, list[int]] = {}
-    used: dict[int, float] = {}
+    used: dict[int, tuple[str, float]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                head, _, rest = f.read().rpartition(")")
         except OSError:
             continue
+        fields = rest.split()
         children.setdefault(int(fields[1]), []).append(int(entry))
-        used[int(entry)] = sum(int(x) for x in fields[11:15]) / _TICK  # utime stime cutime cstime
-    total, stack = 0.0, [os.getpid()]
+        cpu = sum(int(x) for x in fields[11:15]) / _TICK  # utime stime cutime cstime
+        used[int(entry)] = ("postgres" if "postgres" in head else "workers", cpu)
+    me = os.getpid()
+    total = {"here": used.get(me, ("", 0.0))[1], "postgres": 0.0, "workers": 0.0}
+    stack = list(children.get(me, [])) + [pid for pid in SERVERS if pid in used]
     while stack:
         pid = stack.pop()
-        total += used.get(pid, 0.0)
+        kind, cpu = used.get(pid, ("workers", 0.0))
+        total[kind] += cpu
         stack.extend(children.get(pid, []))
     return total
 
@@ -83,16 +93,18 @@ class Phase:
     """Wall and tree CPU of a ``with`` block."""
 
     def __enter__(self) -> Phase:
-        self.cpu, self.wall = tree_cpu(), time.perf_counter()
+        self.parts, self.wall = tree_cpu(), time.perf_counter()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.wall = time.perf_counter() - self.wall
-        self.cpu = tree_cpu() - self.cpu
+        self.parts = {k: v - self.parts[k] for k, v in tree_cpu().items()}
+        self.cpu = sum(self.parts.values())
         self.load = os.getloadavg()[0]
 
     def __str__(self) -> str:
-        return f"(CPU {self.cpu:6.2f} s, load {self.load:.1f})"
+        parts = ", ".join(f"{k} {v:.1f}" for k, v in self.parts.items() if v >= 0.05)
+        return f"(CPU {self.cpu:6.2f} s: {parts}; load {self.load:.1f})"
 
 
 def _ingest(url: str, paths: list[Path], copy: bool = True, cluster: str | None = None) -> Phase:
@@ -159,6 +171,7 @@ def main() -> None:
         sq = _ingest(f"sqlite:///{base / 'one.db'}", one)
         print(f"  ingest, one host, SQLite      {sq.wall:6.2f} s {args.lines / sq.wall:10,.0f} lines/s {sq}")
         with PostgresRig.start() as pg:
+            SERVERS.append(int((pg.data_dir / "postmaster.pid").read_text().split()[0]))
             for copy, label in ((True, "COPY"), (False, "row by row")):
                 t_pg = _ingest(pg.create_database(f"one{int(copy)}"), one, copy)
                 print(
