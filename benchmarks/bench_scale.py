@@ -180,8 +180,9 @@ def main() -> None:
                 )
             total = args.lines * args.hosts
             rates = {}
+            phases = {}
             for workers in (1, 2):
-                t = _backfill(pg.create_database(f"dask{workers}"), logs, workers)
+                t = phases[workers] = _backfill(pg.create_database(f"dask{workers}"), logs, workers)
                 rates[workers] = total / t.wall
                 print(
                     f"  backfill, Dask, {workers} worker(s)     {t.wall:6.2f} s {rates[workers]:10,.0f} lines/s {t}"
@@ -202,6 +203,16 @@ def main() -> None:
             f"  estimate: 10^9 lines in one hour = {1e9 / 3600:,.0f} lines/s = {need} workers at "
             f"{per_worker:,.0f} lines/s each (~{math.ceil(need / 8)} machines of 8 workers), if the "
             "PostgreSQL server keeps up with the writes"
+        )
+        # the same from CPU seconds, which a busy machine does not distort: a worker with a core of
+        # its own, and the cores the PostgreSQL server needs for the rows
+        one_w = phases[1].parts
+        core_rate = total / max(one_w["workers"], 1e-9)
+        pg_cores = 1e9 / 3600 * one_w["postgres"] / total
+        print(
+            f"  from CPU: a worker with a core of its own parses and writes {core_rate:,.0f} lines/s: "
+            f"{math.ceil(1e9 / 3600 / core_rate)} worker cores, and {pg_cores:.1f} cores for the "
+            f"PostgreSQL server, the backfilling process {1e9 / 3600 * one_w['here'] / total:.1f}"
         )
     finally:
         shutil.rmtree(base, ignore_errors=True)
