@@ -10,29 +10,122 @@ defined at module level (so any of the three can run it). :func:`runner` picks t
 
 ``$INBOXTRACE_CLUSTER`` names the cluster when the caller gives none (see :func:`cluster_address`).
 :meth:`Runner.map` yields ``(index, result)`` pairs as pieces finish; the caller merges them (the
-merge is written once, by the caller, whatever ran the pieces). :meth:`Runner.imap` streams: the
-results in input order, with only a few pieces in flight, for inputs too big to submit at once. A
-piece that fails raises its error in the caller, after the other pieces already submitted are
-cancelled; a worker process that dies raises :class:`~inboxtrace.errors.InboxtraceError`.
+merge is written once, by the caller, whatever ran the pieces). :meth:`Runner.imap` gives the
+results in input order. Both read the pieces lazily and keep only a few in flight (memory stays
+flat on a huge input, and every worker has its next piece ready). A piece that fails raises its
+error in the caller, after the other pieces already submitted are cancelled; a worker process that
+dies raises :class:`~inboxtrace.errors.InboxtraceError`. A runner left by an error (or a consumer
+that stopped early) ends its local workers at once instead of waiting for their pieces.
+
+What every piece needs but should not travel with each one (loaded knowledge, options, a writer
+of the caller's) is the runner's ``context``: the work reads it with :func:`context`. Forked local
+workers inherit it (it need not be picklable); started ones and Dask tasks get a pickled copy.
+Forked workers also die with the process that started them (:func:`~inboxtrace.workers.die_with_parent`),
+leave the heap they inherited to the collector's frozen generation (no copy-on-write of its
+pages), and collect with ``gc_thresholds`` when given. ``here=N`` runs the first N pieces in the
+calling process while the workers take the next ones (the caller works too: one process fewer).
 """
 
 from __future__ import annotations
 
 import collections
+import dataclasses
+import functools
+import gc
+import itertools
 import os
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as wait_for
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from inboxtrace.errors import ConfigError, InboxtraceError
+from inboxtrace.workers import die_with_parent, release_memory
 
 ENV_VAR = "INBOXTRACE_CLUSTER"
 _DIED = "a worker process ended without an answer (killed, or out of memory?)"
 
 In = TypeVar("In")
 Out = TypeVar("Out")
+R = TypeVar("R")
+
+_shared: Any = None  # the context of the runner this process works for (a worker, or the caller)
+_task = threading.local()  # ... or of the Dask task running in this thread
+
+
+def context() -> Any:
+    """The ``context`` of the runner whose piece is being worked on (see the module docstring)."""
+    return getattr(_task, "context", _shared)
+
+
+_END = "end of piece"  # what a piece streamed by a forked worker sends last
+_channel: Connection | None = None  # a forked worker's pipe to the caller, for what it streams
+
+
+@dataclasses.dataclass
+class _Pipes:
+    """One pipe per forked worker, for what :meth:`Runner.stream` sends: a worker that dies is seen
+    as the end of its pipe (with one shared pipe, one dying half-way through a message would leave
+    the caller waiting for the rest for ever)."""
+
+    ends: list[tuple[Connection, Connection]]  # (reading end, writing end)
+    taken: Any  # a shared counter: the next worker takes the next pipe
+
+
+def _start_worker(
+    parent: int, shared: Any, thresholds: tuple[int, int, int] | None, pipes: _Pipes | None
+) -> None:
+    """First thing in a local worker process."""
+    global _shared, _channel
+    die_with_parent(parent)
+    _shared = shared
+    if pipes is not None:
+        with pipes.taken.get_lock():
+            mine = pipes.taken.value
+            pipes.taken.value += 1
+        for i, (recv, send) in enumerate(pipes.ends):  # only its own writing end stays open
+            recv.close()
+            if i == mine:
+                _channel = send
+            else:
+                send.close()
+    gc.freeze()  # what was inherited stays out of the collector's scans (no copy-on-write)
+    if thresholds is not None:
+        gc.set_threshold(*thresholds)
+
+
+def _send_items(work: Callable[[In], Iterable[Out]], index: int, piece: In) -> None:
+    """A piece streamed by a forked worker: each item sent to the caller as soon as it is made."""
+    assert _channel is not None
+    for item in work(piece):
+        _channel.send((index, item))
+    _channel.send((index, _END))
+    release_memory()  # what the piece held, while the worker waits for another (or the end)
+
+
+def _all_items(work: Callable[[In], Iterable[Out]], piece: In) -> list[Out]:
+    """A piece streamed elsewhere (a Dask worker, a started process): its items, when it is done."""
+    return list(work(piece))
+
+
+class _Task:
+    """A Dask task: ``work(piece)`` with the runner's context (listed, for a streamed piece),
+    named after the work in the cluster's task log."""
+
+    def __init__(self, work: Callable[[Any], Any], shared: Any, listed: bool = False) -> None:
+        self.work, self.shared, self.listed = work, shared, listed
+        self.__name__ = getattr(work, "__name__", "piece")
+
+    def __call__(self, piece: Any) -> Any:
+        _task.context = self.shared
+        try:
+            return list(self.work(piece)) if self.listed else self.work(piece)
+        finally:
+            del _task.context
 
 
 def cluster_address(given: str | None = None) -> str | None:
@@ -44,9 +137,20 @@ def cluster_address(given: str | None = None) -> str | None:
 class Runner(Generic[In, Out]):
     """Runs ``work(piece)`` for many pieces; see the module docstring. A context manager."""
 
-    def __init__(self, where: str | None = None, *, inherit: bool = False) -> None:
+    def __init__(
+        self,
+        where: str | None = None,
+        *,
+        inherit: bool = False,
+        context: Any = None,
+        gc_thresholds: tuple[int, int, int] | None = None,
+    ) -> None:
         self.where = where or "inline"
         self.inherit = inherit
+        self.context = context
+        self.gc_thresholds = gc_thresholds
+        self._outer: Any = None
+        self._readers: list[Connection] = []  # of the forked workers' pipes
         self._pool: ProcessPoolExecutor | None = None
         self._client: Any = None
         if self.where == "inline":
@@ -65,11 +169,27 @@ class Runner(Generic[In, Out]):
             )
 
     def __enter__(self) -> Runner[In, Out]:
+        global _shared
+        self._outer, _shared = _shared, self.context  # for the pieces run here
         if self.kind == "local":
             import multiprocessing
 
             method = "fork" if self.inherit and "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method))
+            ctx = multiprocessing.get_context(method)
+            pipes = None
+            if method == "fork":  # inherited by the workers: what :meth:`stream` sends through
+                pipes = _Pipes([ctx.Pipe(duplex=False) for _ in range(self.workers)], ctx.Value("i", 0))
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=ctx,
+                initializer=_start_worker,
+                initargs=(os.getpid(), self.context, self.gc_thresholds, pipes),
+            )
+            if pipes is not None:
+                self._pool.submit(int).result()  # forks them all (a forking pool starts all at once)
+                for recv, send in pipes.ends:
+                    send.close()  # the workers' now: the end of a pipe is the death of its worker
+                    self._readers.append(recv)
         elif self.kind == "dask":
             try:
                 from distributed import Client
@@ -84,9 +204,23 @@ class Runner(Generic[In, Out]):
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        global _shared
+        _shared = self._outer
+        if self._pool is not None and exc_type is not None:  # stopped early: not waiting for pieces
+            _stop_workers(self._pool)  # (the pool then fails what was submitted)
+            self._pool.shutdown(wait=True, cancel_futures=False)
+            self._pool = None
+        self.close()
+
+    def close(self) -> None:
+        """End the workers (after the pieces submitted) and free what they hold, before the end
+        of the ``with`` block when the caller has more to do without them."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        for recv in self._readers:
+            recv.close()
+        self._readers = []
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -107,31 +241,114 @@ class Runner(Generic[In, Out]):
         assert pool is not None, "use the runner in a with block"
         return pool
 
-    def map(self, work: Callable[[In], Out], pieces: Sequence[In]) -> Iterator[tuple[int, Out]]:
-        """``(index, work(pieces[index]))`` for every piece, in the order they finish."""
+    def _cancel(self, futures: Iterable[Future[Any]]) -> None:
+        """Cancel what a consumer that stopped early left in flight on a cluster. Local workers
+        are left to the runner's exit instead (which ends them if it is left by an error): a
+        local pool that also lost workers would fail cancelled pieces again (Python 3.11)."""
+        if self.kind == "dask":
+            for fut in futures:
+                fut.cancel()
+
+    def _submit(self, pool: Any, work: Callable[[In], R], piece: In) -> Future[R]:
+        if self.kind == "dask" and not isinstance(work, _Task):
+            work = _Task(work, self.context)
+        return pool.submit(work, piece)  # type: ignore[no-any-return]
+
+    def map(
+        self, work: Callable[[In], R], pieces: Iterable[In], *, ahead: int = 0, here: int = 0
+    ) -> Iterator[tuple[int, R]]:
+        """``(index, work(piece))`` for every piece, in the order they finish.
+
+        At most ``ahead`` pieces (default: four per worker) are in flight; the first ``here`` run
+        in this process once the workers have theirs."""
+        numbered = enumerate(pieces)
         if self.kind == "inline":
-            for i, piece in enumerate(pieces):
+            for i, piece in numbered:
                 yield i, work(piece)
             return
         pool = self._executor()
-        futures: dict[Future[Out], int] = {}
+        limit = ahead or 4 * self.workers_count
+        mine = list(itertools.islice(numbered, here))
+        flight: dict[Future[R], int] = {}
+
+        def fill() -> None:
+            for i, piece in itertools.islice(numbered, max(0, limit - len(flight))):
+                flight[self._submit(pool, work, piece)] = i
+
         try:
-            futures.update((pool.submit(work, p), i) for i, p in enumerate(pieces))
-            for fut in as_completed(futures):
-                yield futures[fut], fut.result()
+            fill()
+            for i, piece in mine:
+                yield i, work(piece)
+            while flight:
+                done, _ = wait(flight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield flight.pop(fut), fut.result()
+                fill()
         except BrokenProcessPool:
             raise InboxtraceError(_DIED) from None
         finally:
-            for fut in futures:
-                fut.cancel()
+            self._cancel(flight)
+
+    def stream(
+        self, work: Callable[[In], Iterable[Out]], pieces: Iterable[In], *, ahead: int = 0, here: int = 0
+    ) -> Iterator[tuple[int, Out]]:
+        """``(index, item)`` for every item of ``work(piece)`` (an iterator), as the items are made:
+        a piece's in order, the pieces' interleaved. Forked workers send each item when it is made
+        (and wait while this process is behind: memory stays flat); elsewhere a piece's items come
+        when it is done. ``ahead`` and ``here`` as in :meth:`map`."""
+        if not self._readers:
+            listed: Callable[[In], list[Out]] = functools.partial(_all_items, work)
+            if self.kind == "dask":
+                listed = _Task(work, self.context, listed=True)
+            for index, items in self.map(listed, pieces, ahead=ahead, here=here):
+                for item in items:
+                    yield index, item
+            return
+        readers = list(self._readers)
+        pool = self._executor()
+        limit = ahead or self.workers_count
+        numbered = enumerate(pieces)
+        mine = list(itertools.islice(numbered, here))
+        flight: dict[int, Future[None]] = {}
+
+        def fill() -> None:
+            for i, piece in itertools.islice(numbered, max(0, limit - len(flight))):
+                flight[i] = pool.submit(_send_items, work, i, piece)
+
+        def take(timeout: float | None) -> Iterator[tuple[int, Out]]:
+            """What the workers sent (waiting up to ``timeout`` for something)."""
+            for conn in wait_for(readers, timeout):
+                assert isinstance(conn, Connection)
+                try:
+                    index, item = conn.recv()
+                except EOFError:  # its worker died
+                    raise InboxtraceError(_DIED) from None
+                if item == _END:
+                    del flight[index]
+                    fill()
+                else:
+                    yield index, item
+            for fut in flight.values():  # a piece that failed ends it all
+                if fut.done() and fut.exception() is not None:
+                    fut.result()
+
+        try:
+            fill()
+            for i, piece in mine:
+                for item in work(piece):
+                    yield i, item
+                    yield from take(0)  # meanwhile: keep the pipe drained, the workers busy
+            while flight:
+                yield from take(1.0)
+        except BrokenProcessPool:
+            raise InboxtraceError(_DIED) from None
+        finally:
+            self._cancel(flight.values())
 
     def imap(
         self, work: Callable[[In], Out], pieces: Iterable[In], *, ahead: int = 0
     ) -> Generator[Out, None, None]:
-        """``work(piece)`` for every piece, in input order, read lazily from ``pieces``.
-
-        At most ``ahead`` pieces (default: four per worker) are submitted and not yet handed out, so
-        memory stays flat on a huge input and every worker has the next piece ready."""
+        """``work(piece)`` for every piece, in input order (see :meth:`map`)."""
         if self.kind == "inline":
             for piece in pieces:
                 yield work(piece)
@@ -139,10 +356,9 @@ class Runner(Generic[In, Out]):
         pool = self._executor()
         limit = ahead or 4 * self.workers_count
         flight: collections.deque[Future[Out]] = collections.deque()
-        it = iter(pieces)
         try:
-            for piece in it:
-                flight.append(pool.submit(work, piece))
+            for piece in pieces:
+                flight.append(self._submit(pool, work, piece))
                 if len(flight) >= limit:
                     yield flight.popleft().result()
             while flight:
@@ -150,13 +366,36 @@ class Runner(Generic[In, Out]):
         except BrokenProcessPool:
             raise InboxtraceError(_DIED) from None
         finally:
-            for fut in flight:
-                fut.cancel()
+            self._cancel(flight)
 
 
-def runner(where: str | None = None, *, inherit: bool = False) -> Runner[Any, Any]:
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End a pool's worker processes now. It is done holding the lock a worker takes to send a
+    result, so that none is killed half-way through one (the pool's reader would wait for the rest
+    for ever). The pool then finds its workers gone and shuts down."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    lock: Any = getattr(getattr(pool, "_result_queue", None), "_wlock", None)
+    # not for ever: a pool that lost a worker ends the others itself, maybe one holding the lock
+    held = lock is not None and lock.acquire(timeout=2)
+    try:
+        for proc in processes:
+            proc.terminate()
+        for proc in processes:
+            proc.join()
+    finally:
+        if held:
+            lock.release()
+
+
+def runner(
+    where: str | None = None,
+    *,
+    inherit: bool = False,
+    context: Any = None,
+    gc_thresholds: tuple[int, int, int] | None = None,
+) -> Runner[Any, Any]:
     """A :class:`Runner` for ``where`` (see the module docstring)."""
-    return Runner(where, inherit=inherit)
+    return Runner(where, inherit=inherit, context=context, gc_thresholds=gc_thresholds)
 
 
-__all__ = ["ENV_VAR", "Runner", "cluster_address", "runner"]
+__all__ = ["ENV_VAR", "Runner", "cluster_address", "context", "runner"]

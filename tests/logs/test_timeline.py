@@ -46,6 +46,25 @@ def test_parallel_chunks_equal_single_pass(generated: Path, monkeypatch: pytest.
     assert len({(m.host, m.queue_id) for m in two}) == len(two)
 
 
+@pytest.mark.parametrize(("jobs", "cluster", "pieces"), [(4, None, 4), (2, "local:2", 4), (2, "inline", 2)])
+def test_pieces_on_every_runner_equal_a_single_pass(
+    generated: Path, monkeypatch: pytest.MonkeyPatch, jobs: int, cluster: str | None, pieces: int
+) -> None:
+    """Four forked pieces (messages merged across three cuts as the pieces end), pieces of
+    started processes (payloads handed back per piece) and pieces read here, one after another:
+    the same messages and counts as one pass."""
+    s1 = LogStats()
+    one = list(read_logs([generated], stats=s1, jobs=1))
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 1 << 20)
+    s2 = LogStats()
+    many = read_logs([generated], stats=s2, jobs=jobs, cluster=cluster)
+    got = list(many)
+    assert len(many._unit_list) == pieces  # the cuts were made
+    assert (s2.lines, s2.events, s2.ignored, s2.unknown) == (s1.lines, s1.events, s1.ignored, s1.unknown)
+    assert _summary(got) == _summary(one)
+    assert s2.messages == s1.messages == len(got)
+
+
 def test_generated_totals_match_the_log(generated: Path) -> None:
     """Each final state agrees with the log's own final lines, recipient by recipient."""
     text = generated.read_text()

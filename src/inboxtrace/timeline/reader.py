@@ -1,11 +1,11 @@
 """``read_logs``: MTA log files in, :class:`~inboxtrace.model.Message` timelines out.
 
-Big plain files are cut into chunks at line boundaries and parsed by worker processes (one per
-core by default); the pieces of messages that straddle a cut are merged per (host, queue id) in
-the parent. Compressed files are parsed whole, each in its own worker. Small inputs, stdin and
-``follow`` are parsed in-process. With ``cluster=`` the same pieces are tasks of
-:mod:`inboxtrace.execution` (a Dask cluster for backfills) instead of forked workers, and their
-results go through the same merge.
+Big plain files are cut into pieces at line boundaries and parsed as tasks of
+:mod:`inboxtrace.execution`: local processes forked from this one (one per core by default), or
+the workers of a Dask cluster (``cluster=``, for backfills). Either way a piece gives the same
+partial result (:func:`parse_piece`), and the pieces of messages that straddle a cut are merged
+per (host, queue id) here, by one merge. Compressed files are parsed whole, each one a piece.
+Small inputs, stdin and ``follow`` are parsed in-process.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import io
 import itertools
 import lzma
 import marshal
-import multiprocessing
 import os
 import pickle
 import stat
@@ -26,7 +25,6 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from inboxtrace.errors import InputError
@@ -57,7 +55,6 @@ from inboxtrace.timeline.records import (
     verdict_to_tuple,
 )
 from inboxtrace.timeline.verdicts import Classifier
-from inboxtrace.workers import die_with_parent
 
 if TYPE_CHECKING:
     from inboxtrace.execution import Runner
@@ -80,6 +77,7 @@ class _Unit:
     end: int | None
     compressed: bool
     size: int
+    line: int = 0  # lines of the file before ``start`` (counted by the reader as it hands pieces out)
 
 
 def _first_timestamp(path: str) -> datetime | None:
@@ -177,12 +175,14 @@ def _damage(path: str, stats: LogStats) -> Iterator[None]:
         stats.damaged.append(f"{path}: {what} ({cause}); read {stats.lines - lines:,} lines before it")
 
 
-def _count_newlines(path: str, upto: int) -> int:
+def _count_newlines(path: str, upto: int, start: int = 0) -> int:
+    """Newlines in bytes ``start`` to ``upto`` of ``path``."""
     n = 0
     buf = bytearray(1 << 20)  # one reused buffer: no big allocation left behind in the heap
     view = memoryview(buf)
     with open(path, "rb", buffering=0) as f:
-        left = upto
+        f.seek(start)
+        left = upto - start
         while left > 0:
             got = f.readinto(view[: min(left, len(buf))])
             if not got:
@@ -221,13 +221,13 @@ def _reference_date(path: str | None, tz: tzinfo) -> datetime:
 
 
 def _work(unit: _Unit, opts: _Options) -> Iterator[bytes]:
-    """Parse one unit: the payloads for the parent (finished messages as they come, then the
-    unfinished pieces), made in a worker process (:func:`_worker`) or in the parent itself."""
+    """Parse one unit: the payloads for the parent (finished messages, block by block, then the
+    unfinished pieces)."""
     stats = LogStats()
     scanner, asm = _make(opts, unit.index > 0 and not unit.compressed, stats)
     asm.source = unit.path
     asm.clock = Clock(_reference_date(unit.path, opts.tz).date(), opts.tz)
-    base = _count_newlines(unit.path, unit.start) if unit.start and not unit.compressed else 0
+    base = unit.line
     sent_verdicts = 0
     transform = opts.transform
     # a transform may offer ``from_record(record, verdicts, builder)``, the same result
@@ -277,32 +277,17 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes]:
     yield b"P" + pickle.dumps(tail, pickle.HIGHEST_PROTOCOL)
 
 
-def _worker(unit: _Unit, opts: _Options, conn: Connection, parent: int, inherited: list[Connection]) -> None:
-    """Parse one unit in a child process; stream finished messages, then the unfinished pieces."""
-    die_with_parent(parent)
-    for other in inherited:  # the parent's reading ends (this pipe's, the others'), copied by fork:
-        other.close()  # with them closed, a write to a dead parent fails instead of blocking
-    # What the parent had when it forked stays untouched by the collector (no copy-on-write of
-    # its pages), and the parser's many short-lived containers are collected less often (~7%).
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        for payload in _work(unit, opts):
-            conn.send_bytes(payload)
-    except BaseException as exc:  # report, never hang the parent
-        conn.send_bytes(b"P" + pickle.dumps(("e", f"{type(exc).__name__}: {exc}"), pickle.HIGHEST_PROTOCOL))
-    finally:
-        conn.close()
+def parse_piece(unit: _Unit) -> Iterator[bytes]:
+    """One piece of a parallel read, as a task of :mod:`inboxtrace.execution` (a forked local
+    process, a Dask worker, or this process): its payloads, in order, streamed as they are made
+    (finished messages block by block, then the unfinished ones). The read's options are the
+    runner's context."""
+    from inboxtrace.execution import context
 
-
-def parse_piece(job: tuple[_Unit, _Options]) -> list[bytes]:
-    """Parse one piece as a task of :mod:`inboxtrace.execution` (a local process or a Dask
-    worker): the payloads a forked worker (:func:`_worker`) would have streamed, in order."""
-    unit, opts = job
     try:
-        return list(_work(unit, opts))
-    except Exception as exc:  # reported like a worker's failure, never a remote traceback
-        return [b"P" + pickle.dumps(("e", f"{type(exc).__name__}: {exc}"), pickle.HIGHEST_PROTOCOL)]
+        yield from _work(unit, context())
+    except Exception as exc:  # reported with the piece's input, never a remote traceback
+        yield b"P" + pickle.dumps(("e", f"{type(exc).__name__}: {exc}"), pickle.HIGHEST_PROTOCOL)
 
 
 class LogReader:
@@ -325,13 +310,16 @@ class LogReader:
       ``should_stop()`` returns true; messages are yielded as they complete.
     - ``positions``: saved :class:`~inboxtrace.sources.Position` s (from
       :meth:`LogReader.resume_position`); a file whose identity matches one is read from there.
-    - ``jobs``: worker processes for big plain files (default min(2, CPUs)); 1 = in-process.
-    - ``cluster``: where the pieces of big plain files are parsed instead of forked workers: a
-      place of :func:`inboxtrace.execution.runner` (``tcp://HOST:8786`` for a Dask cluster whose
-      workers can read the same paths, ``local:N``, ``inline``). Each piece is a task whose
-      result is what a forked worker streams (made by ``transform`` there, so the transform
-      must be picklable); the merge of the pieces is the same. ``sink`` is used only if it is
-      ``portable`` (sent to the workers pickled, e.g. :class:`inboxtrace.store.piece_writer.PieceWriter`).
+    - ``jobs``: processes for big plain files (default min(2, CPUs)); 1 = in-process. They are
+      forked from this one (``local:N`` of :mod:`inboxtrace.execution`), so they inherit the
+      loaded knowledge and the options, and stream what they make as they make it.
+    - ``cluster``: where the pieces of big plain files are parsed instead: a place of
+      :func:`inboxtrace.execution.runner` (``tcp://HOST:8786`` for a Dask cluster whose workers
+      can read the same paths, ``local:N`` started processes, ``inline``). Each piece is the same
+      task (:func:`parse_piece`), its payloads handed back when it is done (made by ``transform``
+      there, so the transform must be picklable); the merge of the pieces is the same. ``sink``
+      is used only if it is ``portable`` (sent to the workers pickled, e.g.
+      :class:`inboxtrace.store.piece_writer.PieceWriter`).
     - ``host``: the host name for logs whose lines carry none (Exim's own main log).
     - ``tz``: the zone of timestamps that have none (classic syslog); default UTC.
     - ``transform``: a function of a Message; the reader then yields ``transform(message)``
@@ -692,44 +680,72 @@ class LogReader:
                     units.append(_Unit(len(units), path, a, b, False, b - a))
         return units
 
+    @staticmethod
+    def _numbered(units: list[_Unit]) -> Iterator[_Unit]:
+        """The units, each with the number of lines before it in its file, counted here as they are
+        handed out (one pass over each file, while the workers parse the pieces before)."""
+        counted: tuple[str, int, int] = ("", 0, 0)  # path, offset, lines before it
+        for unit in units:
+            if unit.start and not unit.compressed:
+                _, offset, lines = counted if counted[0] == unit.path else (unit.path, 0, 0)
+                unit.line = lines + _count_newlines(unit.path, unit.start, offset)
+                counted = (unit.path, unit.start, unit.line)
+            yield unit
+
     def _run_parallel(self) -> Iterator[Message | _Made]:
-        if self._cluster is None:
-            yield from self._read_pieces(None)
-            return
+        """Parse the pieces of the inputs as tasks of a runner: forked local processes, or the
+        cluster's workers; then merge the pieces of messages cut by piece boundaries."""
         from inboxtrace.execution import runner
 
-        with runner(self._cluster) as run:
-            yield from self._read_pieces(run)
+        opts = self._opts
+        if self._cluster is not None:
+            # on a runner of other processes or machines only a sink that travels is used
+            portable = opts.transform is not None and bool(getattr(opts.sink, "portable", False))
+            opts = dataclasses.replace(opts, sink=opts.sink if portable else None)
+            with runner(self._cluster, context=opts) as run:
+                units = self._units(max(2, PIECES_PER_WORKER * run.workers_count))
+                yield from self._read_pieces(run, units, opts, here=0)
+            return
+        _warm_up(opts)  # load the knowledge once, before forking: the workers inherit it
+        if opts.transform is None:
+            opts = dataclasses.replace(opts, sink=None)
+        # With a sink the workers send little (progress, then their unfinished pieces): this
+        # process reads the first piece itself, straight into the sink (one process fewer), else
+        # it takes what the workers send as they make it.
+        here = int(opts.sink is not None)
+        units = self._units(self._jobs)
+        workers = max(1, min(self._jobs - here, len(units) - here))
+        if here:  # as in a worker: the heap so far is not scanned again while this process reads
+            gc.freeze()
+        try:
+            with runner(f"local:{workers}", inherit=True, context=opts, gc_thresholds=GC_THRESHOLDS) as run:
+                yield from self._read_pieces(run, units, opts, here=here)
+        finally:
+            if here:
+                gc.unfreeze()
 
-    def _read_pieces(self, run: Runner[Any, Any] | None) -> Iterator[Message | _Made]:
-        """Parse the pieces of the inputs in forked workers (``run`` None) or as tasks of ``run``,
-        then merge the pieces of messages cut by piece boundaries."""
+    def _read_pieces(
+        self, run: Runner[Any, Any], units: list[_Unit], opts: _Options, here: int
+    ) -> Iterator[Message | _Made]:
         stats = self.stats
         stats.sources.extend(self.paths)
-        pieces = self._jobs if run is None else max(2, PIECES_PER_WORKER * run.workers_count)
-        units = self._units(pieces)
         self._unit_list = units
-        builder = Builder(self._opts.tz)
+        builder = Builder(opts.tz)
         for path in self.paths:
-            builder.set_reference(path, _reference_date(path, self._opts.tz).date())
-        _warm_up(self._opts)  # load the knowledge once, before forking: workers share it
-        ctx = multiprocessing.get_context("fork")
-        pending = list(units)
-        running: dict[Connection, tuple[_Unit, Any]] = {}
+            builder.set_reference(path, _reference_date(path, opts.tz).date())
         tails: dict[int, tuple[list[_Msg], list[_Msg]]] = {}
         results: dict[int, Any] = {}
         tables: dict[int, list[Verdict]] = {u.index: [] for u in units}
         error: str | None = None
-        # With a sink the workers send little (progress, then their unfinished pieces): the
-        # parent reads one piece itself instead of waiting, one process fewer (memory).
-        # on a runner (other processes, other machines) only a sink that travels is used
-        portable = bool(getattr(self._opts.sink, "portable", False))
-        sink = self._opts.sink if self._opts.transform is not None and (run is None or portable) else None
-        in_parent = sink is not None
+        sink = opts.sink
         handed = 0  # pieces handed to the sink so far (in input order, as soon as they are done)
+        merged_table: list[Verdict] = []
+        carry: dict[tuple[str, str], _Msg] = {}
+        merged = 0  # pieces whose unfinished messages are merged
+        held: list[Message | _Made] = []
 
         def handle(unit: _Unit, data: bytes) -> Iterator[Message | _Made]:
-            nonlocal error, handed
+            nonlocal error, handed, merged
             table = tables[unit.index]
             if data[:1] in (b"R", b"Q"):
                 items, done = (marshal.loads if data[:1] == b"R" else pickle.loads)(data[1:])
@@ -762,91 +778,36 @@ class LogReader:
                 while sink is not None and handed < len(units) and units[handed].index in results:
                     sink.merge([results[units[handed].index]])
                     handed += 1
+                # and its unfinished messages are merged once those of every piece before it are
+                while merged < len(units) and units[merged].index in tails:
+                    joined = join(units[merged])
+                    merged += 1
+                    if sink is None:
+                        yield from joined
+                    else:  # after everything the pieces kept (which these may complete)
+                        held.extend(joined)
             else:
                 error = f"{unit.path}: {msg[1]}"
 
-        def start_workers(keep: int) -> None:
-            """Give free workers the next pieces, leaving the first ``keep`` to the parent."""
-            while len(pending) > keep and len(running) < self._jobs - in_parent:
-                unit = pending.pop(keep)
-                recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(
-                    target=_worker, args=(unit, self._opts, send, os.getpid(), [recv, *running]), daemon=True
-                )
-                proc.start()
-                send.close()
-                running[recv] = (unit, proc)
+        # The pieces of messages cut by chunk (or file) boundaries are merged in input order. Their
+        # verdict numbers point into each worker's table: renumbered into one table first.
 
-        def serve(timeout: float | None) -> Iterator[Message | _Made]:
-            """Take what the workers sent (waiting up to ``timeout``; None: until one sends)."""
-            nonlocal error
-            for conn in wait(list(running), timeout=timeout):
-                assert isinstance(conn, Connection)
-                unit, proc = running[conn]
-                try:
-                    data = conn.recv_bytes()
-                except EOFError:
-                    proc.join()
-                    del running[conn]
-                    if unit.index not in tails and error is None:
-                        error = f"{unit.path}: worker ended without a result (exit code {proc.exitcode})"
-                    continue
-                yield from handle(unit, data)
-
-        if run is not None:  # tasks of the runner: each hands back what a forked worker streams
-            opts = dataclasses.replace(self._opts, sink=sink)
-            for index, payloads in run.map(parse_piece, [(unit, opts) for unit in units]):
-                for data in payloads:
-                    yield from handle(units[index], data)
-            pending = []
-        try:
-            while pending or running:
-                # when the parent reads a piece itself, it takes the first one left
-                start_workers(int(in_parent))
-                if in_parent and pending:
-                    unit = pending.pop(0)
-                    gc.freeze()  # as in a worker: the heap so far is not scanned again
-                    try:
-                        for data in _work(unit, self._opts):
-                            yield from handle(unit, data)
-                            if running:  # meanwhile: keep the pipes drained, keep workers busy
-                                yield from serve(0)
-                                start_workers(0)
-                    except Exception as exc:  # as a worker would report it
-                        error = f"{unit.path}: {type(exc).__name__}: {exc}"
-                        break
-                    finally:
-                        gc.unfreeze()
-                    continue
-                yield from serve(None)
-        finally:
-            for conn, (_, proc) in running.items():
-                proc.terminate()
-                proc.join()
-                conn.close()
-        if error is not None:
-            raise InputError(error)
-        # what the pieces kept is all handed over before the messages below (which may complete it)
-        assert sink is None or handed == len(units)
-        # Merge the pieces of messages cut by chunk (or file) boundaries, in input order. Their
-        # verdict numbers point into each worker's table: renumber them into one table first.
-        merged_table: list[Verdict] = []
-        for unit in units:
+        def join(unit: _Unit) -> list[Message | _Made]:
+            """Merge a piece's unfinished messages into those carried from the pieces before it:
+            what that completes (or what a new message of the same queue id ends)."""
+            opened, partials = tails.pop(unit.index)
             offset = len(merged_table)
-            merged_table.extend(tables[unit.index])
+            merged_table.extend(tables.pop(unit.index))
             if offset:
-                for st in (*tails[unit.index][0], *tails[unit.index][1]):
+                for st in (*opened, *partials):
                     _renumber(st, offset)
-        carry: dict[tuple[str, str], _Msg] = {}
-        emitted: list[Message | _Made] = []
-        for unit in units:
-            opened, partials = tails[unit.index]
+            emitted: list[Message | _Made] = []
             for st in partials:  # closed in this unit, started earlier
                 key = (st.host, st.qid)
                 prev = carry.pop(key, None)
-                merged = _merge(prev, st) if prev is not None else st
-                closed = merged.completed_ts is not None  # else flushed as idle
-                emitted.append(self._emit(builder, Assembler.finish(merged, closed=closed), merged_table))
+                both = _merge(prev, st) if prev is not None else st
+                closed = both.completed_ts is not None  # else flushed as idle
+                emitted.append(self._emit(builder, Assembler.finish(both, closed=closed), merged_table))
             for st in opened:
                 key = (st.host, st.qid)
                 prev = carry.pop(key, None)
@@ -858,10 +819,21 @@ class LogReader:
                             self._emit(builder, Assembler.finish(prev, closed=False), merged_table)
                         )
                     carry[key] = st
-        for st in carry.values():
-            emitted.append(self._emit(builder, Assembler.finish(st, closed=False), merged_table))
-        stats.messages += len(emitted)
-        yield from emitted
+            stats.messages += len(emitted)
+            return emitted
+
+        for index, data in run.stream(parse_piece, self._numbered(units), here=here):
+            yield from handle(units[index], data)
+            if error is not None:
+                raise InputError(error)
+        run.close()  # the workers' memory is freed before the last messages are made
+        # what the pieces kept is all handed over before the messages below (which may complete it)
+        assert merged == len(units) and (sink is None or handed == len(units))
+        held.extend(
+            self._emit(builder, Assembler.finish(st, closed=False), merged_table) for st in carry.values()
+        )
+        stats.messages += len(carry)
+        yield from held
         last = self.paths[-1]
         if not units[-1].compressed:
             try:
