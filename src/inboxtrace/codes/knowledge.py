@@ -63,6 +63,12 @@ class LazyPattern:
             compiled = self.compiled()
         return compiled.search(text)
 
+    def match(self, text: str) -> re.Match[str] | None:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self.compiled()
+        return compiled.match(text)
+
     def validate(self) -> None:
         """Raise :class:`DataFileError` now if the pattern does not compile."""
         self.compiled()
