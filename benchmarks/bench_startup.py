@@ -11,6 +11,7 @@ Usage: ``python benchmarks/bench_startup.py [--repeat N]``.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -55,7 +56,11 @@ def main(argv: list[str]) -> int:
         ("inboxtrace explain --json 421 4.7.0 ...", [cli, "explain", "--json", "421 4.7.0 Try again later"]),
         ("inboxtrace explain --help (whole app)", [cli, "explain", "--help"]),
     ]
+    load_before = os.getloadavg()[0]
     rows = [(name, fastest(cmd, args.repeat), " ".join(cmd)) for name, cmd in commands]
+    print(
+        f"load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; least of {args.repeat} runs"
+    )
     bare = rows[0][1]
     for name, secs, key in rows:
         print(

@@ -10,16 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from inboxtrace.codes import CodeInfo, classify, code_info, status_info
 from inboxtrace.errors import NotAReplyError
 from inboxtrace.i18n import message
 from inboxtrace.model.reply import ReplyClass, Verdict
 from inboxtrace.safetext import markup_safe as escape
+
+if TYPE_CHECKING:  # rich is imported when an object is printed: --json output needs none of it
+    from rich.console import Console, ConsoleOptions, RenderResult
 
 _CODE_RE = re.compile(r"^[1-5]\d\d$")
 _CLASS_STYLE = {ReplyClass.SUCCESS: "green", ReplyClass.TRANSIENT: "yellow", ReplyClass.PERMANENT: "red"}
@@ -45,6 +45,8 @@ class Explanation:
         return data
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.table import Table
+
         v = self.verdict
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
@@ -121,6 +123,8 @@ class CodeComparison:
         }
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.table import Table
+
         table = Table(show_lines=True)
         table.add_column("", style="bold", no_wrap=True)
         for c in self.codes:

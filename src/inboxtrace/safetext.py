@@ -18,8 +18,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from rich.markup import escape
-
 from inboxtrace.secrets import redact
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -32,6 +30,8 @@ def visible(text: str) -> str:
 
 def markup_safe(text: str) -> str:
     """``text`` made visible and escaped for rich markup."""
+    from rich.markup import escape  # here: the JSON and CSV paths need no rich
+
     return escape(visible(text))
 
 

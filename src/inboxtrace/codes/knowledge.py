@@ -7,15 +7,15 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
 
 
 def _read_text(name: str) -> str:
     try:
-        return resources.files("inboxtrace.codes").joinpath("data", name).read_text(encoding="utf-8")
+        return read_text("codes", "data", name)
     except OSError as exc:  # pragma: no cover - packaging error
         raise DataFileError(f"missing data file codes/data/{name}: {exc}") from exc
 
@@ -62,6 +62,12 @@ class LazyPattern:
         if compiled is None:
             compiled = self.compiled()
         return compiled.search(text)
+
+    def match(self, text: str) -> re.Match[str] | None:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self.compiled()
+        return compiled.match(text)
 
     def validate(self) -> None:
         """Raise :class:`DataFileError` now if the pattern does not compile."""

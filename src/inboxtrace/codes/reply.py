@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from inboxtrace.codes.knowledge import LazyPattern
 from inboxtrace.codes.needles import needles_of
 from inboxtrace.codes.phases import phase_of
 from inboxtrace.errors import NotAReplyError
@@ -37,32 +38,34 @@ _ANY_STATUS_RE = re.compile(rf"(?<![\d.])({_STATUS})(?![\d.])")
 # Folded continuation prefixes inside one line: "... for typos or 550-5.1.1 unnecessary ...".
 _FOLDED_PREFIX_RE = re.compile(rf"(?:(?<=\s)|^)[2-5][0-9][0-9][ -](?:#?{_STATUS}\s+)?")
 
-# Wrappers, tried in order; each yields the inner text and maybe host/ip.
-_WRAPPERS: tuple[re.Pattern[str], ...] = (
+
+def _wrapper(pattern: str) -> LazyPattern:
+    return LazyPattern(pattern, "codes/reply.py", re.IGNORECASE | re.DOTALL)
+
+
+# Wrappers, tried in order; each yields the inner text and maybe host/ip. Each is compiled the first
+# time a text holds its literals (most replies have no wrapper, and ``explain 550`` compiles none).
+_WRAPPERS: tuple[LazyPattern, ...] = (
     # Diagnostic-Code: X-Unix; 75 -- an exit status of the local delivery program, not a reply code.
-    re.compile(r"^\s*(?:diagnostic-code\s*:\s*)?x-unix\s*;\s*(?P<exit>\d{1,3})\b(?P<inner>.*)$", re.I | re.S),
+    _wrapper(r"^\s*(?:diagnostic-code\s*:\s*)?x-unix\s*;\s*(?P<exit>\d{1,3})\b(?P<inner>.*)$"),
     # Diagnostic-Code: smtp; 550 ...   (also X-Postfix; X-Exim; ...)
-    re.compile(r"^\s*(?:diagnostic-code|x-remote-reply)\s*:\s*[\w.-]+\s*;\s*(?P<inner>.*)$", re.I | re.S),
+    _wrapper(r"^\s*(?:diagnostic-code|x-remote-reply)\s*:\s*[\w.-]+\s*;\s*(?P<inner>.*)$"),
     # The same without the field name: "smtp; 550 ...", "X-Postfix; ...", "X-Unix; 77".
-    re.compile(r"^\s*(?:smtp|esmtp|x-[\w.-]+|ms-[\w.-]+)\s*;\s*(?P<inner>.*)$", re.I | re.S),
+    _wrapper(r"^\s*(?:smtp|esmtp|x-[\w.-]+|ms-[\w.-]+)\s*;\s*(?P<inner>.*)$"),
     # Postfix: host mx.example[1.2.3.4] said: 550 ...
-    re.compile(
+    _wrapper(
         r"^.*?\bhost\s+(?P<host>[^\s\[]+)\[(?P<ip>[^\]]*)\](?::\d+)?\s+(?:said|refused to talk to me)"
-        r"\s*:\s*(?P<inner>.*)$",
-        re.I | re.S,
+        r"\s*:\s*(?P<inner>.*)$"
     ),
     # Exim: SMTP error from remote mail server after RCPT TO:<x>: 550 ...
-    re.compile(
+    _wrapper(
         r"^.*?\bSMTP error from remote (?:mail server|mailer)\s+after\s+(?P<after>.+?(?:<[^>]*>)?)\s*:"
-        r"\s*(?:host\s+(?P<host>\S+)\s+\[(?P<ip>[^\]]*)\]\s*:\s*)?(?P<inner>[2-5]\d\d\b.*)$",
-        re.I | re.S,
+        r"\s*(?:host\s+(?P<host>\S+)\s+\[(?P<ip>[^\]]*)\]\s*:\s*)?(?P<inner>[2-5]\d\d\b.*)$"
     ),
     # Exim: host mx.example [1.2.3.4]: 550 ...
-    re.compile(
-        r"^.*?\bhost\s+(?P<host>[^\s\[]+)\s+\[(?P<ip>[^\]]*)\]\s*:\s*(?P<inner>[2-5]\d\d\b.*)$", re.I | re.S
-    ),
+    _wrapper(r"^.*?\bhost\s+(?P<host>[^\s\[]+)\s+\[(?P<ip>[^\]]*)\]\s*:\s*(?P<inner>[2-5]\d\d\b.*)$"),
     # Sendmail: stat=Deferred: 421 ...  / reply=550 ...
-    re.compile(r"^.*?\b(?:stat|reply|reject)=(?:[A-Za-z ]+:\s*)?(?P<inner>.*)$", re.I | re.S),
+    _wrapper(r"^.*?\b(?:stat|reply|reject)=(?:[A-Za-z ]+:\s*)?(?P<inner>.*)$"),
 )
 
 # The literals each wrapper needs (needles.py): a text without them skips that regex.

@@ -7,11 +7,12 @@ Catalogs are TOML files in ``catalogs/<lang>.toml`` with dotted keys (``reason.u
 
 from __future__ import annotations
 
+import os
 import tomllib
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from inboxtrace.datafiles import package_path, read_text
 from inboxtrace.errors import DataFileError
 
 DEFAULT_LANG = "en"
@@ -30,8 +31,10 @@ def _flatten(prefix: str, node: dict[str, Any], out: dict[str, str]) -> None:
 def catalog(lang: str) -> dict[str, str]:
     """All messages of one language (flat dotted keys)."""
     try:
-        text = resources.files("inboxtrace.i18n").joinpath("catalogs", f"{lang}.toml").read_text("utf-8")
-    except (FileNotFoundError, OSError):
+        if not lang or os.sep in lang or (os.altsep and os.altsep in lang):
+            raise FileNotFoundError(lang)  # a language name, never a path
+        text = read_text("i18n", "catalogs", f"{lang}.toml")
+    except (OSError, UnicodeDecodeError):
         raise DataFileError(f"no message catalog for language {lang!r}") from None
     try:
         data = tomllib.loads(text)
@@ -44,8 +47,8 @@ def catalog(lang: str) -> dict[str, str]:
 
 def languages() -> tuple[str, ...]:
     """Languages that have a catalog."""
-    folder = resources.files("inboxtrace.i18n").joinpath("catalogs")
-    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
+    names = os.listdir(package_path("i18n", "catalogs"))
+    return tuple(sorted(name.removesuffix(".toml") for name in names if name.endswith(".toml")))
 
 
 def has_message(key: str, lang: str = DEFAULT_LANG) -> bool:
