@@ -178,3 +178,27 @@ def test_common_text_found_by_walking_the_newest_deliveries_gives_the_same_answe
     for words, items in expected.items():
         walked = client.get("/api/v1/deliveries", params={"subject": words}).json()["items"]
         assert [(i["recipient"], i["subject"]) for i in walked] == items
+
+
+def test_a_walk_that_ends_before_enough_matches_leaves_the_search_to_the_index(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk reads at most WALK deliveries; when they hold fewer matches than a search wants,
+    the matches further back are found by the index search, not dropped."""
+    from inboxtrace.store import subjects
+
+    expected = {
+        words: [
+            (i["recipient"], i["subject"])
+            for i in client.get("/api/v1/deliveries", params={"subject": words}).json()["items"]
+        ]
+        for words in ("grüße aus", "CAFÉ", "report")
+    }
+    assert all(len(v) == 1 for v in expected.values())
+    monkeypatch.setattr(subjects, "COMMON", 0)
+    monkeypatch.setattr(subjects, "BATCH", 1)
+    monkeypatch.setattr(subjects, "PROBE", 1)
+    monkeypatch.setattr(subjects, "WALK", 1)  # one delivery read: at most one of the three subjects
+    for words, items in expected.items():
+        walked = client.get("/api/v1/deliveries", params={"subject": words}).json()["items"]
+        assert [(i["recipient"], i["subject"]) for i in walked] == items

@@ -117,7 +117,8 @@ BATCH, WALK, PROBE, COMMON = 2000, 60_000, 300, 3
 def _walk_newest(conn: Connection, words: str, limit: int) -> list[str] | None:
     """On PostgreSQL, the newest messages whose subject contains ``words`` when they are common,
     found by reading the newest deliveries' messages (an index walk, a few batches); None when
-    the text is rare (in fewer than COMMON of the newest PROBE): the trigram index finds it then.
+    the text is rare (in fewer than COMMON of the newest PROBE) or when WALK deliveries gave fewer
+    than ``limit`` matches (older ones may lie further back): the trigram index finds them then.
 
     PostgreSQL's planner has no statistics of trigrams: for common text it would take every match
     from the index and sort them all by time (a second for a word in 14% of a million subjects)."""
@@ -144,6 +145,11 @@ def _walk_newest(conn: Connection, words: str, limit: int) -> list[str] | None:
         if len(rows) < size:
             break
         after = (rows[-1].last_time, rows[-1].mkey, rows[-1].recipient)
+    else:
+        if len(found) < limit:
+            # WALK deliveries read and still fewer than ``limit`` matches: older ones may exist
+            # past what was read; the index search finds them all (slower, but nothing missed)
+            return None
     return list(found)[:limit]
 
 
