@@ -11,10 +11,10 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from inboxtrace.datafiles import read_text
 from inboxtrace.errors import ConfigError
 
 ENV_VAR = "INBOXTRACE_ALERTS"
@@ -161,7 +161,7 @@ def load_config(path: str | Path | None = None) -> AlertConfig:
             raise ConfigError(f"the alert rules {chosen} are not UTF-8 text") from exc
         source = str(chosen)
     else:
-        text = resources.files("inboxtrace.alerts").joinpath("data/default.toml").read_text("utf-8")
+        text = read_text("alerts", "data", "default.toml")
         source = "defaults"
     try:
         data = tomllib.loads(text)

@@ -6,10 +6,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from inboxtrace.codes.needles import FirstMatch
+from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
 from inboxtrace.model.reply import Phase
 
@@ -108,7 +108,7 @@ def _gated(patterns: str | list[str]) -> FirstMatch[bool]:
 @cache
 def knowledge() -> Knowledge:
     try:
-        text = resources.files("inboxtrace.bounces").joinpath("data/context.toml").read_text("utf-8")
+        text = read_text("bounces", "data", "context.toml")
         return _build(tomllib.loads(text))
     except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError, re.error) as exc:
         raise DataFileError(f"bounces/data/context.toml: {exc}") from exc

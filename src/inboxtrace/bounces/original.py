@@ -6,11 +6,11 @@ import email
 import re
 import tomllib
 from functools import cache
-from importlib import resources
 
 from inboxtrace.bounces.mail import decode_header_value, first_address, parse_date
 from inboxtrace.bounces.mime import IndexedMessage, read_headers
 from inboxtrace.bounces.view import Mail
+from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
 from inboxtrace.model.bounce import ReturnedMessage
 
@@ -18,7 +18,7 @@ from inboxtrace.model.bounce import ReturnedMessage
 @cache
 def _knowledge() -> tuple[tuple[str, ...], re.Pattern[str]]:
     try:
-        text = resources.files("inboxtrace.bounces").joinpath("data/tracking.toml").read_text("utf-8")
+        text = read_text("bounces", "data", "tracking.toml")
         raw = tomllib.loads(text)
         return tuple(raw["headers"]), re.compile(raw["verp"], re.IGNORECASE)
     except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:

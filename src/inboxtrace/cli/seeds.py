@@ -22,9 +22,9 @@ def register(app: typer.Typer) -> None:
 @seeds_app.command("example")
 def example() -> None:
     """Print a commented example seed list (TOML) to start from."""
-    from importlib import resources
+    from inboxtrace.datafiles import read_text
 
-    text = resources.files("inboxtrace.seeds").joinpath("data/example-seeds.toml").read_text(encoding="utf-8")
+    text = read_text("seeds", "data", "example-seeds.toml")
     sys.stdout.write(text)
 
 

@@ -11,9 +11,9 @@ import functools
 import tomllib
 from dataclasses import replace
 from datetime import datetime
-from importlib import resources
 from typing import Any
 
+from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError, NotAReplyError
 from inboxtrace.esp.base import EspEvent, EventKind
 from inboxtrace.model.reply import ReplyClass, Verdict
@@ -23,7 +23,7 @@ from inboxtrace.model.reply import ReplyClass, Verdict
 def provider_types() -> dict[str, dict[str, tuple[str, bool]]]:
     """``{provider: {type: (reason, hard)}}`` from ``esp/data/types.toml``."""
     try:
-        raw = tomllib.loads(resources.files("inboxtrace.esp").joinpath("data/types.toml").read_text("utf-8"))
+        raw = tomllib.loads(read_text("esp", "data", "types.toml"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise DataFileError(f"esp/data/types.toml: {exc}") from exc
     out: dict[str, dict[str, tuple[str, bool]]] = {}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tomllib
 from functools import cache
-from importlib import resources
 
+from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
 
 
@@ -14,7 +14,7 @@ def ignore_table(mta: str) -> dict[str, tuple[tuple[str, str], ...]]:
     """``daemon -> ((prefix, kind), ...)`` from ``data/<mta>.toml``, longest prefixes first."""
     name = f"{mta}.toml"
     try:
-        text = resources.files("inboxtrace.logs").joinpath("data", name).read_text("utf-8")
+        text = read_text("logs", "data", name)
         data = tomllib.loads(text)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise DataFileError(f"inboxtrace/logs/data/{name}: {exc}") from exc

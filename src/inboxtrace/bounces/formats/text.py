@@ -13,12 +13,12 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from inboxtrace.bounces.context import knowledge, says_delayed
 from inboxtrace.bounces.mail import addresses, first_address
 from inboxtrace.bounces.view import Found, Mail, Parsed
 from inboxtrace.codes.needles import FirstMatch, Gates, needles_of
+from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
 
 _ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
@@ -110,7 +110,7 @@ def _rx(value: object) -> re.Pattern[str] | None:
 @cache
 def _data() -> tuple[tuple[Family, ...], re.Pattern[str]]:
     try:
-        text = resources.files("inboxtrace.bounces").joinpath("data/families.toml").read_text("utf-8")
+        text = read_text("bounces", "data", "families.toml")
         raw = tomllib.loads(text)
         families = tuple(
             Family(

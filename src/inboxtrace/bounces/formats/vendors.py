@@ -6,10 +6,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from inboxtrace.bounces.view import Mail
 from inboxtrace.codes.needles import Gates, needles_of
+from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
 
 
@@ -30,7 +30,7 @@ def _rx(value: object) -> re.Pattern[str] | None:
 @cache
 def _vendors() -> tuple[_Vendor, ...]:
     try:
-        text = resources.files("inboxtrace.bounces").joinpath("data/vendors.toml").read_text("utf-8")
+        text = read_text("bounces", "data", "vendors.toml")
         return tuple(
             _Vendor(
                 name=v["name"],
