@@ -115,9 +115,17 @@ class ActivityRow:
 class ActivityPage:
     rows: tuple[ActivityRow, ...]
     next_cursor: str | None
+    # A subject search looks at the SUBJECT_MATCHES newest matching messages of each source (logs,
+    # ESP events, bounces) from the page's point back; True when one of them had more: with no
+    # next_cursor, older matches may still exist (an earlier ``until`` reaches them).
+    subject_capped: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"items": [r.to_dict() for r in self.rows], "next_cursor": self.next_cursor}
+        return {
+            "items": [r.to_dict() for r in self.rows],
+            "next_cursor": self.next_cursor,
+            "subject_capped": self.subject_capped,
+        }
 
 
 def message_ref(mkey: str) -> str:
@@ -200,14 +208,19 @@ def _alternatives(conn: Connection, store: Store, q: str | None) -> list[list[An
 
 # A subject matches at most this many messages (the newest first) before the search stops looking.
 SUBJECT_MATCHES = 500
+# A page shorter than asked from a full look-up looks again with 4x the matches, up to this factor.
+SUBJECT_GROWTH = 16
 # Shorter text has no trigram to look up: it would read every subject of the store.
 SUBJECT_MIN_LENGTH = 3
 
 
-def _subject_condition(conn: Connection, text: str) -> Any:
+def _subject_condition(conn: Connection, text: str, upto: float | None, matches: int) -> tuple[Any, bool]:
     """Messages whose Subject contains ``text``: as logged (see :mod:`inboxtrace.store.subjects`),
     the ESPs' events of them, and the logged copies of messages a bounce returned with that
-    Subject (joined by Message-ID)."""
+    Subject (joined by Message-ID); and whether a source had more than ``matches`` of them.
+
+    ``upto``: the newest delivery time the page can show (its cursor, its ``until``): the logged
+    matches are the newest before it, so paging back in time keeps finding older ones."""
     from inboxtrace.store.bounces import bounce_messages
     from inboxtrace.store.esp import esp_events
 
@@ -217,34 +230,48 @@ def _subject_condition(conn: Connection, text: str) -> Any:
         sa.select(e.mkey, e.message_id)
         .where(sa.func.lower(e.subject).contains(words, autoescape=True))
         .order_by(e.time.desc())
-        .limit(SUBJECT_MATCHES)
+        .limit(matches)
     )
     bounced = (
         sa.select(b.orig_message_id)
         .where(sa.func.lower(b.orig_subject).contains(words, autoescape=True), b.orig_message_id.is_not(None))
         .order_by(b.ingested.desc())
-        .limit(SUBJECT_MATCHES)
+        .limit(matches)
     )
-    mkeys = set(logged_subject_matches(conn, text, SUBJECT_MATCHES))
+    logged = logged_subject_matches(conn, text, matches, upto=upto)
+    esp_rows = conn.execute(esp).all()
+    bounced_rows = conn.execute(bounced).all()
+    capped = matches in (len(logged), len(esp_rows), len(bounced_rows))
+    mkeys = set(logged)
     ids: set[str] = set()
-    for mkey, mid in conn.execute(esp):
+    for mkey, mid in esp_rows:
         mkeys.add(mkey)
         if mid:
             ids.update(_msgid_forms(mid))
-    for (mid,) in conn.execute(bounced):
+    for (mid,) in bounced_rows:
         ids.update(_msgid_forms(mid))
     if not mkeys and not ids:
-        return sa.false()
-    return sa.or_(m.mkey.in_(sorted(mkeys)), m.message_id.in_(sorted(ids)))
+        return sa.false(), capped
+    return sa.or_(m.mkey.in_(sorted(mkeys)), m.message_id.in_(sorted(ids))), capped
 
 
-def _conditions(conn: Connection, store: Store, f: ActivityFilter) -> list[Any]:
+def _conditions(
+    conn: Connection, store: Store, f: ActivityFilter, upto: float | None = None, matches: int = 0
+) -> tuple[list[Any], bool]:
+    """The WHERE conditions of ``f``, and whether its subject matched more than the look-up took
+    (``matches`` a source, SUBJECT_MATCHES by default; ``upto``: the newest delivery time the
+    page can show, from its cursor)."""
     d, m = log_deliveries.c, log_messages.c
     conds: list[Any] = []
+    capped = False
     if f.subject and f.subject.strip():
         if len(f.subject.strip()) < SUBJECT_MIN_LENGTH:
             raise InputError(f"search the subject for at least {SUBJECT_MIN_LENGTH} characters")
-        conds.append(_subject_condition(conn, f.subject))
+        until = epoch(f.until) if f.until is not None else None
+        if until is not None:
+            upto = until if upto is None else min(until, upto)
+        cond, capped = _subject_condition(conn, f.subject, upto, matches or SUBJECT_MATCHES)
+        conds.append(cond)
     if f.recipient:
         conds.append(_recipient_condition(conn, store, f.recipient.strip().lower()))
     if f.sender:
@@ -267,7 +294,7 @@ def _conditions(conn: Connection, store: Store, f: ActivityFilter) -> list[Any]:
         conds.append(d.last_time >= epoch(f.since))
     if f.until is not None:
         conds.append(d.last_time < epoch(f.until))
-    return conds
+    return conds, capped
 
 
 @db_errors
@@ -286,8 +313,10 @@ def search_deliveries(
     if f.state and f.state not in STATES:
         raise InputError(f"unknown state {f.state!r}; one of: {', '.join(STATES)}")
     after: list[Any] = []
+    upto: float | None = None
     if cursor:
         ct, ckey, crcpt = _decode_cursor(cursor)
+        upto = ct
         after.append(
             sa.or_(
                 t < ct,
@@ -300,23 +329,30 @@ def search_deliveries(
         *(d.reason, d.hard_bounce, d.dsn, d.reply, d.relay_host, d.remote_queue_id, d.n_attempts),
         *(m.sender, m.message_id, m.subject, m.queue_id, m.host),
     ]
-    rows: list[Any] = []
-    seen: set[tuple[str, str]] = set()
     with store.connect() as conn:
-        conds = _conditions(conn, store, f) + after
         alternatives = _alternatives(conn, store, f.q)
-        for alt in alternatives:
-            q = (
-                sa.select(*cols)
-                .select_from(log_deliveries.join(log_messages, log_messages.c.mkey == d.mkey))
-                .where(*conds, *alt)
-                .order_by(t.desc(), d.mkey.desc(), d.recipient.desc())
-                .limit(limit + 1)
-            )
-            for r in conn.execute(q):
-                if (r.mkey, r.recipient) not in seen:
-                    seen.add((r.mkey, r.recipient))
-                    rows.append(r)
+        matches = SUBJECT_MATCHES
+        while True:
+            rows: list[Any] = []
+            seen: set[tuple[str, str]] = set()
+            conds, capped = _conditions(conn, store, f, upto, matches)
+            for alt in alternatives:
+                q = (
+                    sa.select(*cols)
+                    .select_from(log_deliveries.join(log_messages, log_messages.c.mkey == d.mkey))
+                    .where(*conds, *after, *alt)
+                    .order_by(t.desc(), d.mkey.desc(), d.recipient.desc())
+                    .limit(limit + 1)
+                )
+                for r in conn.execute(q):
+                    if (r.mkey, r.recipient) not in seen:
+                        seen.add((r.mkey, r.recipient))
+                        rows.append(r)
+            # A short page from a full subject look-up: the matches it took may have had their
+            # deliveries after this page's point; look further back before saying it ends.
+            if not capped or len(rows) > limit or matches >= SUBJECT_MATCHES * SUBJECT_GROWTH:
+                break
+            matches *= 4
     if len(alternatives) > 1:
         rows.sort(
             key=lambda r: (r.last_time if r.last_time is not None else float("-inf"), r.mkey, r.recipient),
@@ -350,7 +386,7 @@ def search_deliveries(
     if len(rows) > limit:
         last = rows[limit - 1]
         nxt = _encode_cursor(last.last_time, last.mkey, last.recipient)
-    return ActivityPage(tuple(out), nxt)
+    return ActivityPage(tuple(out), nxt, capped)
 
 
 @db_errors

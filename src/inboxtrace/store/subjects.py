@@ -78,31 +78,48 @@ def _created(target: sa.Table, connection: Connection, **_: Any) -> None:
 sa.event.listen(log_messages, "after_create", _created)
 
 
-def logged_subject_matches(conn: Connection, text: str, limit: int) -> list[str]:
+def logged_subject_matches(
+    conn: Connection, text: str, limit: int, *, upto: float | None = None
+) -> list[str]:
     """Keys of the (at most ``limit``, newest first) logged messages whose Subject contains
-    ``text``, case ignored."""
+    ``text``, case ignored.
+
+    ``upto`` (epoch seconds): only messages that may have a delivery at or before that time (their
+    first event is not later), so that a search paging back in time, or bounded by a date, looks
+    at the newest matches *before* that point instead of the newest of all."""
     words = text.strip().lower()
     if not words:
         return []
     m = log_messages.c
+    bound = [] if upto is None else [sa.or_(m.first_time <= upto, m.first_time.is_(None))]
     if conn.dialect.name == "sqlite" and len(words) >= 3:
         phrase = '"' + words.replace('"', '""') + '"'
-        rowids: sa.Select[tuple[Any]] = (
-            sa.select(sa.literal_column("rowid"))
-            .select_from(sa.table(FTS_TABLE))
-            .where(sa.literal_column(FTS_TABLE).op("MATCH")(phrase))
-            .order_by(sa.literal_column("rowid").desc())
-            .limit(limit)
-        )
-        query = sa.select(m.mkey).where(sa.literal_column("log_messages.rowid").in_(rowids.scalar_subquery()))
+        fts = sa.table(FTS_TABLE)
+        rowid: sa.ColumnClause[Any] = sa.literal_column(f"{FTS_TABLE}.rowid")
+        matches = sa.literal_column(FTS_TABLE).op("MATCH")(phrase)
+        if not bound:
+            rowids: sa.Select[tuple[Any]] = (
+                sa.select(rowid).select_from(fts).where(matches).order_by(rowid.desc()).limit(limit)
+            )
+            query = sa.select(m.mkey).where(
+                sa.literal_column("log_messages.rowid").in_(rowids.scalar_subquery())
+            )
+        else:
+            query = (
+                sa.select(m.mkey)
+                .select_from(fts.join(log_messages, sa.literal_column("log_messages.rowid") == rowid))
+                .where(matches, *bound)
+                .order_by(rowid.desc())
+                .limit(limit)
+            )
         return [str(k) for (k,) in conn.execute(query)]
     if conn.dialect.name == "postgresql" and len(words) >= 3:
-        walked = _walk_newest(conn, words, limit)
+        walked = _walk_newest(conn, words, limit, upto)
         if walked is not None:
             return walked
     query = (
         sa.select(m.mkey)
-        .where(m.subject.is_not(None), sa.func.lower(m.subject).contains(words, autoescape=True))
+        .where(m.subject.is_not(None), sa.func.lower(m.subject).contains(words, autoescape=True), *bound)
         .order_by(m.last_time.desc())
         .limit(limit)
     )
@@ -114,11 +131,12 @@ def logged_subject_matches(conn: Connection, text: str, limit: int) -> list[str]
 BATCH, WALK, PROBE, COMMON = 2000, 60_000, 300, 3
 
 
-def _walk_newest(conn: Connection, words: str, limit: int) -> list[str] | None:
+def _walk_newest(conn: Connection, words: str, limit: int, upto: float | None) -> list[str] | None:
     """On PostgreSQL, the newest messages whose subject contains ``words`` when they are common,
     found by reading the newest deliveries' messages (an index walk, a few batches); None when
     the text is rare (in fewer than COMMON of the newest PROBE) or when WALK deliveries gave fewer
     than ``limit`` matches (older ones may lie further back): the trigram index finds them then.
+    With ``upto``, the walk starts at the newest delivery at or before that time.
 
     PostgreSQL's planner has no statistics of trigrams: for common text it would take every match
     from the index and sort them all by time (a second for a word in 14% of a million subjects)."""
@@ -128,6 +146,8 @@ def _walk_newest(conn: Connection, words: str, limit: int) -> list[str] | None:
     walked = 0
     while len(found) < limit and walked < WALK:
         q = sa.select(d.mkey, d.recipient, d.last_time).where(d.last_time.is_not(None))
+        if upto is not None:
+            q = q.where(d.last_time <= upto)
         if after is not None:  # strictly older than the last row read (keyset: time, key, recipient)
             q = q.where(
                 d.last_time <= after[0], sa.tuple_(d.last_time, d.mkey, d.recipient) < sa.tuple_(*after)

@@ -54,6 +54,12 @@ class DeliveryItem(BaseModel):
 class DeliveryPage(BaseModel):
     items: list[DeliveryItem]
     next_cursor: str | None
+    subject_capped: bool = Field(
+        False,
+        description="A subject search looks at the 500 newest matching messages of each source before the "
+        "page's point; true when a source had more. With no next_cursor, older matches may exist: pass an "
+        "earlier `until`.",
+    )
 
 
 class ExplainRequest(BaseModel):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
 from inboxtrace.errors import InboxtraceError, InputError
-from inboxtrace.store.activity import STATES, ActivityPage, search_deliveries
+from inboxtrace.store.activity import STATES, SUBJECT_MATCHES, ActivityPage, search_deliveries
 from inboxtrace.web import api, charts
 from inboxtrace.web.render import page
 from inboxtrace.web.security import (
@@ -58,6 +58,7 @@ def activity(request: Request, cursor: Annotated[str | None, Query(max_length=20
     return page(
         request, "activity.html", params=params, rows=result.rows, older=older, live=live, error=error,
         states=STATES, poll=request.app.state.config.poll_seconds,
+        capped=SUBJECT_MATCHES if result.subject_capped else 0,
     )  # fmt: skip
 
 
