@@ -149,7 +149,9 @@ def _answers(msg: Message) -> list[Any]:
     out: list[Any] = []
     for part in msg.walk():
         names = {k.lower() for k in part} | {"content-type", "x-missing"}
-        out.append(sorted((n, str(part.get(n)), part[n] is None) for n in names))
+        out.append(
+            sorted((n, str(part.get(n)), part[n] is None, n in part, n.upper() in part) for n in names)
+        )
         out.append(
             (part.get_params(), part.get_param("boundary"), part.get_boundary(), part.get_content_charset())
         )

@@ -32,7 +32,8 @@ class IndexedMessage(Message):
     the plain ``Message``'s; the index is rebuilt whenever the header list changed."""
 
     _index: tuple[list[Any], int, dict[str, int]] | None = None
-    _type: tuple[object, str, str] | None = None  # (the index it was read with, default type, type)
+    # (the header list it was read from, its length, the default type, the type)
+    _type: tuple[object, int, str, str] | None = None
 
     def _names(self) -> dict[str, int]:
         headers = self._headers  # type: ignore[attr-defined]
@@ -45,6 +46,9 @@ class IndexedMessage(Message):
             self._index = index
         return index[2]
 
+    def __contains__(self, name: object) -> bool:
+        return str(name).lower() in self._names()
+
     def get(self, name: str, failobj: Any = None) -> Any:
         at = self._names().get(name.lower())
         if at is None:
@@ -53,17 +57,24 @@ class IndexedMessage(Message):
         return self.policy.header_fetch_parse(key, value)
 
     def get_content_type(self) -> str:
-        self._names()
+        # read again when the header list or the default type changed (what rebuilds the index)
         known = self._type
-        default = self.get_default_type()
-        if known is not None and known[0] is self._index and known[1] == default:
-            return known[2]
+        headers: list[Any] = self._headers  # type: ignore[attr-defined]
+        default = self._default_type  # type: ignore[attr-defined]
+        if known is not None and known[0] is headers and known[1] == len(headers) and known[2] == default:
+            return known[3]
         found = super().get_content_type()
-        self._type = (self._index, default, found)
+        self._type = (headers, len(headers), default, found)
         return found
 
+    def get_content_maintype(self) -> str:
+        return self.get_content_type().partition("/")[0]
+
+    def get_content_subtype(self) -> str:
+        return self.get_content_type().partition("/")[2]
+
     def replace_header(self, _name: str, _value: Any) -> None:
-        self._index = None  # it changes the list in place
+        self._index = self._type = None  # it changes the list in place
         super().replace_header(_name, _value)
 
     def _get_params_preserve(self, failobj: Any, header: str) -> Any:

@@ -1,0 +1,90 @@
+"""The shortcuts of the per-message path give the answers of the general code they skip."""
+
+from __future__ import annotations
+
+import email.utils
+from datetime import UTC, datetime
+
+import pytest
+
+from inboxtrace.bounces.formats import text
+from inboxtrace.bounces.mail import normalise, parse_date, parse_mail
+from inboxtrace.bounces.view import Mail
+from tests.bounces.conftest import CORPUS
+
+
+def _general_date(value: str) -> datetime | None:
+    try:
+        found = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found
+
+
+def _mails() -> list[Mail]:
+    paths = sorted((CORPUS / "emails").iterdir()) + sorted((CORPUS / "not-bounces").iterdir())
+    return [Mail(parse_mail(normalise(p.read_bytes()))) for p in paths]
+
+
+DATES = [
+    "Thu, 15 Apr 2011 23:34:10 +0900",
+    "Thu, 15 Apr 2011 23:34:10 +0900 (JST)",
+    "Mon, 1 Jan 2024 00:00:00 -0000",  # zone unknown: naive, taken as UTC
+    "Mon, 1 Jan 2024 00:00:00 +0000",
+    "Mon, 1 Jan 2024 00:00:00 -0530",
+    "Mon, 1 Jan 2024 00:00:00 +0975",  # minutes past 59: the general reader's sum
+    "Mon, 1 Jan 2024 00:00:00 +2400",  # a zone of a whole day: no date
+    "Sat, 31 Feb 2024 10:00:00 +0100",  # no such day
+    "Sat, 10 Feb 2024 10:00:60 +0100",
+    "Sat, 10 Feb 2024 24:00:00 +0100",
+    "Sat, 10 Feb 0099 10:00:00 +0100",  # a two-digit year written with four
+    "Sat, 10 Feb 2024 10:00:00 +0100,",
+    "Sat, 10 Feb 2024 10:00:00 +0100x",
+    "Sat, 10 Feb 2024 10:00:00 EST",
+    "Sat, 10 Feb 24 10:00:00 +0100",
+    "Sat,10 Feb 2024 10:00:00 +0100",
+    "Sat, 10 feb 2024 10:00:00 +0100",
+    "Sat, 10 Feb 2024 10:00 +0100",
+    "Xyz, 10 Feb 2024 10:00:00 +0100",
+    "  Sat, 10 Feb 2024 10:00:00 +0100  ",
+    "Sat, 10 Feb 2024 10:00:00\t+0100",
+    "Sat, ١٠ Feb 2024 10:00:00 +0100",  # digits of another script
+    "",
+    "garbage",
+]
+
+
+@pytest.mark.parametrize("value", DATES)
+def test_dates_read_as_the_general_reader_reads_them(value: str) -> None:
+    assert repr(parse_date(value)) == repr(_general_date(value))
+
+
+def test_every_date_of_the_corpus_reads_as_the_general_reader_reads_it() -> None:
+    seen = 0
+    for mail in _mails():
+        for part in mail.msg.walk():
+            for name in ("Date", "Arrival-Date", "Last-Attempt-Date"):
+                value = part.get(name)
+                if isinstance(value, str):
+                    seen += 1
+                    assert repr(parse_date(value)) == repr(_general_date(value)), value
+    assert seen > 400
+
+
+def _split_without_gate(body: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    with monkeypatch.context() as patch:
+        patch.setattr(text, "_marker_gate", lambda: None)
+        return text.split_report(body)
+
+
+def test_the_marker_gate_splits_as_every_line_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert text._marker_gate() is not None  # the markers' literals are known: the gate is in use
+    bodies = [mail.body for mail in _mails()]
+    marked = [b.replace("\n\n", "\n----- Original message -----\n", 1) for b in bodies if "\n\n" in b]
+    # non-ASCII text: the gate steps aside (Unicode case folding is not lower-casing)
+    folded = [b.replace("Original message", "Original meſſage") for b in marked]
+    split = 0
+    for body in bodies + marked + folded:
+        assert text.split_report(body) == _split_without_gate(body, monkeypatch)
+        split += bool(text.split_report(body)[1])
+    assert split > len(marked)  # the markers were found where they were put
