@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import email.utils
 from datetime import UTC, datetime
+from email.message import Message
 
 import pytest
 
 from inboxtrace.bounces.formats import text
+from inboxtrace.bounces.formats.base import field_blocks, field_dicts, sub_messages
+from inboxtrace.bounces.formats.rfc3464 import field_lines
 from inboxtrace.bounces.mail import normalise, parse_date, parse_mail
 from inboxtrace.bounces.view import Mail
 from tests.bounces.conftest import CORPUS
@@ -88,3 +91,46 @@ def test_the_marker_gate_splits_as_every_line_tried(monkeypatch: pytest.MonkeyPa
         assert text.split_report(body) == _split_without_gate(body, monkeypatch)
         split += bool(text.split_report(body)[1])
     assert split > len(marked)  # the markers were found where they were put
+
+
+def _status_blocks() -> list[list[Message]]:
+    found = []
+    for mail in _mails():
+        for part in mail.msg.walk():
+            subs = sub_messages(part) if part.get_content_type().endswith("delivery-status") else None
+            if subs is not None:
+                found.append(subs)
+    return found
+
+
+def test_status_fields_read_directly_as_their_lines_read() -> None:
+    direct = 0
+    for subs in _status_blocks():
+        blocks = field_dicts(subs)
+        if blocks is not None:
+            direct += 1
+            assert blocks == field_blocks(field_lines(subs))
+    assert direct > 150
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        "Final-Recipient: rfc822; a@example.org\nAction: failed\nFinal-Recipient: rfc822; b@example.org\n",
+        "Original-Recipient: rfc822; a@example.org\nStatus: 5.1.1\nStatus: 4.0.0\nX-Note:\n",
+        "Final-Recipient: rfc822;\n  a@example.org\nDiagnostic-Code: smtp; 550-5.1.1 first\n 550 5.1.1 second\n",
+        "Reporting-MTA: dns; mx.example.net\n\n\nFinal-Recipient: rfc822; a@example.org\n",
+        "X_Odd: 1\nFinal-Recipient: rfc822; a@example.org\n",  # a name the line reader does not take
+        "1st: x\nFinal-Recipient: rfc822; a@example.org\n",
+        "Final-Recipient: rfc822; a@example.org\n\ntext after the fields\n",
+        "Final-Recipient: rfc822; =?utf-8?q?j=C3=BCrgen?=@example.org\nStatus: 5.1.1 \t\n",
+    ],
+)
+def test_status_blocks_either_way(fields: str) -> None:
+    part = parse_mail(f"Content-Type: message/delivery-status\n\n{fields}".encode())
+    subs = sub_messages(part)
+    assert subs is not None
+    expected = field_blocks(field_lines(subs))
+    direct = field_dicts(subs)
+    assert direct is None or direct == expected
+    assert expected  # every case reads some fields

@@ -19,6 +19,7 @@ import itertools
 import re
 from email import errors
 from email.message import Message
+from email.policy import compat32
 from functools import lru_cache
 from typing import Any
 
@@ -54,7 +55,18 @@ class IndexedMessage(Message):
         if at is None:
             return failobj
         key, value = self._headers[at]  # type: ignore[attr-defined]
+        if value.__class__ is str and value.isascii() and self.policy is compat32:
+            return value  # what compat32 gives for text without escaped 8-bit bytes, unchanged
         return self.policy.header_fetch_parse(key, value)
+
+    def items(self) -> list[tuple[str, Any]]:
+        policy = self.policy
+        if policy is not compat32:
+            return super().items()
+        return [
+            (k, v if v.__class__ is str and v.isascii() else policy.header_fetch_parse(k, v))
+            for k, v in self._headers  # type: ignore[attr-defined]
+        ]
 
     def get_content_type(self) -> str:
         # read again when the header list or the default type changed (what rebuilds the index)
@@ -99,7 +111,9 @@ def _params_of(value: str) -> tuple[Any, ...]:
     return tuple(_Probe(value)._get_params_preserve([], "x"))  # type: ignore[attr-defined]
 
 
-_HEADER_RE = re.compile(r"[\x21-\x39\x3b-\x7e]+:")
+_NAME = r"[\x21-\x39\x3b-\x7e]+"  # printable ASCII but the colon
+_HEADER_BLOCK_RE = re.compile(rf"{_NAME}:[^\n]*(?:\n(?:{_NAME}:|[ \t])[^\n]*)*")
+_HEADER_FIELD_RE = re.compile(rf"^({_NAME}):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
 _MAX_DEPTH = 6
 
 
@@ -126,24 +140,12 @@ def read_headers(head: str) -> Message | None:
 
 
 def _headers_into(msg: Message, head: str) -> bool:
-    # what ``msg[name] = value`` stores under the compat32 policy, without its per-call lookups
-    headers: list[tuple[str, str]] = msg._headers  # type: ignore[attr-defined]
-    name: str | None = None
-    value = ""
-    for line in head.split("\n"):
-        if line[:1] in (" ", "\t"):
-            if name is None:
-                return False
-            value += "\n" + line
-            continue
-        if _HEADER_RE.match(line) is None:
-            return False  # not a header line (the stdlib records a defect and reads on)
-        if name is not None:
-            headers.append((name, value))
-        name, _, rest = line.partition(":")
-        value = rest.lstrip(" \t")
-    if name is not None:
-        headers.append((name, value))
+    # what ``msg[name] = value`` stores under the compat32 policy for each header of the block
+    # (its name, and its value from the first non-blank after the colon with the folded lines
+    # after it), when every line is a header line or folds one
+    if _HEADER_BLOCK_RE.fullmatch(head) is None:
+        return False  # a line that is not a header (the stdlib records a defect and reads on)
+    msg._headers.extend(_HEADER_FIELD_RE.findall(head))  # type: ignore[attr-defined]
     return True
 
 

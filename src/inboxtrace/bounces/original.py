@@ -16,11 +16,13 @@ from inboxtrace.model.bounce import ReturnedMessage
 
 
 @cache
-def _knowledge() -> tuple[tuple[str, ...], re.Pattern[str]]:
+def _knowledge() -> tuple[tuple[tuple[str, str], ...], re.Pattern[str]]:
+    """The tracking headers (each name with its lower-case form) and the VERP pattern."""
     try:
         text = read_text("bounces", "data", "tracking.toml")
         raw = tomllib.loads(text)
-        return tuple(raw["headers"]), re.compile(raw["verp"], re.IGNORECASE)
+        names = tuple((str(n), str(n).lower()) for n in raw["headers"])
+        return names, re.compile(raw["verp"], re.IGNORECASE)
     except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
         raise DataFileError(f"bounces/data/tracking.toml: {exc}") from exc
 
@@ -73,7 +75,7 @@ def returned_message(mail: Mail, original_text: str | None) -> ReturnedMessage |
         return ReturnedMessage(verp_recipient=verp) if verp else None
     names, _verp = _knowledge()
     present = {k.lower() for k in msg}
-    tracking = tuple((n, v) for n in names if n.lower() in present and (v := _get(msg, n)))
+    tracking = tuple((n, v) for n, low in names if low in present and (v := _get(msg, n)))
     msgid = _get(msg, "Message-ID")
     if msgid:
         found = re.search(r"<[^<>\s]+>", msgid)

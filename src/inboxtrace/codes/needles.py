@@ -132,6 +132,12 @@ class Gates:
                 found |= items
         return sorted(found)
 
+    def any(self, low: str) -> bool:
+        """Whether :meth:`candidates` would give any item (stops at the first needle found)."""
+        if self._always:
+            return True
+        return self._automaton is not None and next(self._automaton.iter(low), None) is not None
+
 
 class FirstMatch(Generic[T]):
     """Ordered ``(regex, value)`` pairs: the value of the first regex that searches a text.

@@ -156,7 +156,7 @@ def _may_hold_marker(text: str) -> bool:
     """False only when no line of ``text`` can be a copy-of-message marker: ASCII text without
     any of the markers' literals (for ASCII, lower-casing is exactly the markers' case folding)."""
     gate = _marker_gate()
-    return gate is None or not text.isascii() or bool(gate.candidates(text.lower()))
+    return gate is None or not text.isascii() or gate.any(text.lower())
 
 
 def split_report(body: str) -> tuple[str, str]:
