@@ -74,6 +74,8 @@ def header(msg: Message, name: str) -> str:
 
 
 def decode_header_value(value: object) -> str:
+    if isinstance(value, str) and value.isascii() and _ENC_WORD not in value:
+        return " ".join(value.split())  # plain text: what the steps below leave of it
     if isinstance(value, email.header.Header):  # compat32 wraps raw 8-bit values (unknown-8bit)
         try:
             value = "".join(

@@ -40,10 +40,10 @@ class IndexedMessage(Message):
         headers = self._headers  # type: ignore[attr-defined]
         index = self._index
         if index is None or index[0] is not headers or index[1] != len(headers):
-            names: dict[str, int] = {}
-            for at, (name, _value) in enumerate(headers):
-                names.setdefault(name.lower(), at)
-            index = (headers, len(headers), names)
+            n = len(headers)
+            # from the last header to the first, so that the first of a name is the one kept
+            names = dict(zip([h[0].lower() for h in reversed(headers)], range(n - 1, -1, -1), strict=True))
+            index = (headers, n, names)
             self._index = index
         return index[2]
 
