@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import email.utils
-import random
-import re
 from datetime import UTC, datetime
 from email.message import Message
 
@@ -15,7 +13,6 @@ from inboxtrace.bounces.formats.base import field_blocks, field_dicts, sub_messa
 from inboxtrace.bounces.formats.rfc3464 import field_lines
 from inboxtrace.bounces.mail import normalise, parse_date, parse_mail
 from inboxtrace.bounces.view import Mail
-from inboxtrace.codes import memo
 from tests.bounces.conftest import CORPUS
 
 
@@ -138,33 +135,3 @@ def test_status_blocks_either_way(fields: str) -> None:
     assert direct is None or direct == expected
     assert expected  # every case reads some fields
 
-
-_PLAIN_ID_RE = re.compile(r"[0-9A-Z][0-9A-Za-z]{7,}")  # the id pattern without its lookaheads
-
-
-def _ids(pattern: re.Pattern[str], value: str) -> list[tuple[int, int]]:
-    return [m.span() for m in pattern.finditer(value) if not (m.group(0).isalpha() or m.group(0).isdigit())]
-
-
-def test_ids_found_as_without_the_lookaheads() -> None:
-    rng = random.Random(14)
-    pieces = [
-        "ABCDEFGH",
-        "abcdefgh",
-        "12345678",
-        "A1",
-        "Z",
-        "9",
-        "x",
-        " ",
-        "-",
-        ".",
-        "@",
-        "_",
-        "Queue",
-        "0F3A",
-    ]
-    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12))) for _ in range(3000)]
-    texts += [mail.body for mail in _mails()]
-    for value in texts:
-        assert _ids(memo._ID_RE, value) == _ids(_PLAIN_ID_RE, value), value

@@ -39,10 +39,8 @@ _DATE_RE = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),? +\d{1,2} +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
     r"+\d{2,4}(?: +\d\d:\d\d(?::\d\d)?)?"
 )
-# a long id of letters and digits, both (queue ids, message-id parts, session ids): the lookaheads
-# pass over words and numbers inside the engine (a run of letters alone, or of digits alone, has no
-# id in it either, wherever it starts), which :func:`_spans` would otherwise find and drop.
-_ID_RE = re.compile(r"(?=[0-9A-Za-z]*[0-9])(?=[0-9A-Za-z]*[A-Za-z])[0-9A-Z][0-9A-Za-z]{7,}")
+# a long id of letters and digits, both (queue ids, message-id parts, session ids).
+_ID_RE = re.compile(r"[0-9A-Z][0-9A-Za-z]{7,}")
 _ID_NEIGHBOURS = frozenset("_.+=@-")
 _ROLES = frozenset(
     {
