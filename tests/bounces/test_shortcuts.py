@@ -135,3 +135,23 @@ def test_status_blocks_either_way(fields: str) -> None:
     assert direct is None or direct == expected
     assert expected  # every case reads some fields
 
+
+LABEL_LINES = [
+    "Recipient: a@example.org",
+    "  Unknown user = <a@example.org>",
+    "宛先：a@example.org",
+    "Original recipient address (rcpt to) : 'a@example.org'",
+    "Recipient address rejected: user unknown a@example.org",
+    "to: a@example.org: mailbox full",
+    "mailbox a@example.org: gone",
+]
+
+
+def test_the_label_pattern_is_tried_only_where_it_can_match() -> None:
+    lines = [line for mail in _mails() for line in mail.body.split("\n") if "@" in line] + LABEL_LINES
+    matched = 0
+    for line in lines:
+        if text._LABEL_RE.match(line) is not None:
+            matched += 1
+            assert text._LABELLED_RE.search(line) is not None, line
+    assert matched > 50

@@ -44,6 +44,9 @@ _LABEL_RE = re.compile(
     rf"[\"']?<?({_ADDR})>?",
     re.IGNORECASE,
 )
+# The end of every match of _LABEL_RE (the address after the colon), found far more cheaply than
+# the label words before it: a line without it is not tried with _LABEL_RE.
+_LABELLED_RE = re.compile(rf"[:=：]\s*[\"']?<?{_ADDR}", re.IGNORECASE)
 # A sentence ends on it in brackets or quotes: "There was an error delivering your mail to <a@b>.",
 # 'The message to "a@b" could not be delivered'.
 _SENTENCE_RE = re.compile(
@@ -240,6 +243,8 @@ def scan(
         addr = None
         if "@" in line and not (":" in line and _FIELDS_TO_SKIP_RE.match(line)):
             for pattern in (_LEAD_RE, _LABEL_RE, _TRAILING_RE, _SENTENCE_RE):
+                if pattern is _LABEL_RE and _LABELLED_RE.search(line) is None:
+                    continue  # no address right after a label's colon: the label pattern cannot match
                 match = pattern.search(line) if pattern is _SENTENCE_RE else pattern.match(line)
                 found = match and (match.group(1) or match.group(match.lastindex or 1))
                 if found and found.lower() not in exclude:
