@@ -8,6 +8,7 @@ from email.message import Message
 
 import pytest
 
+from inboxtrace.bounces import mail as mail_module
 from inboxtrace.bounces.formats import text
 from inboxtrace.bounces.formats.base import field_blocks, field_dicts, sub_messages
 from inboxtrace.bounces.formats.rfc3464 import field_lines
@@ -155,3 +156,16 @@ def test_the_label_pattern_is_tried_only_where_it_can_match() -> None:
             matched += 1
             assert text._LABELLED_RE.search(line) is not None, line
     assert matched > 50
+
+
+def test_stored_text_reads_as_the_stdlib_decodes_it() -> None:
+    checked = 0
+    for mail in _mails():
+        for part in mail.msg.walk():
+            if not part.is_multipart():
+                checked += 1
+                assert mail_module._payload_bytes(part) == part.get_payload(decode=True)
+    for cte in ("7bit", "8BIT", "binary", "base64", "Quoted-Printable", "x-uuencode", "x-unknown"):
+        part = parse_mail(f"Content-Transfer-Encoding: {cte}\n\nYWJj=3D\n".encode())
+        assert mail_module._payload_bytes(part) == part.get_payload(decode=True)
+    assert checked > 1000

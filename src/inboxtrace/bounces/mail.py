@@ -117,9 +117,24 @@ def _charset(name: str | None) -> str:
     return name
 
 
+# transfer encodings ``Message.get_payload(decode=True)`` undoes; with any other, it gives the
+# stored text as bytes
+_DECODED_CTES = frozenset({"quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"})
+
+
+def _payload_bytes(part: Message) -> object:
+    """``part.get_payload(decode=True)``, without its steps for ASCII text stored as it is sent."""
+    stored = part.__dict__.get("_payload")
+    if isinstance(stored, str) and stored.isascii():
+        cte = str(part.get("content-transfer-encoding", "")).lower()
+        if cte not in _DECODED_CTES:
+            return stored.encode("ascii")
+    return part.get_payload(decode=True)
+
+
 def part_text(part: Message) -> str:
     """The decoded text of a non-multipart part (transfer encoding and charset undone)."""
-    payload = part.get_payload(decode=True)
+    payload = _payload_bytes(part)
     if not isinstance(payload, bytes):
         raw = part.get_payload()
         return fix_surrogates(raw) if isinstance(raw, str) else ""
