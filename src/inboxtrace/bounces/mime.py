@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 from email import errors
+from email.feedparser import headerRE  # type: ignore[attr-defined]
 from email.message import Message
 from email.policy import compat32
 from functools import lru_cache
@@ -115,6 +116,7 @@ _NAME = r"[\x21-\x39\x3b-\x7e]+"  # printable ASCII but the colon
 _HEADER_BLOCK_RE = re.compile(rf"{_NAME}:[^\n]*(?:\n(?:{_NAME}:|[ \t])[^\n]*)*")
 _HEADER_FIELD_RE = re.compile(rf"^({_NAME}):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
 _MAX_DEPTH = 6
+_STDLIB_HEADER_RE = headerRE  # what the stdlib's parser reads as a header line (or a folded one)
 
 
 def fast_message(text: str, depth: int = 0) -> Message | None:
@@ -129,8 +131,26 @@ def fast_message(text: str, depth: int = 0) -> Message | None:
         if not sep:
             head, body = text.rstrip("\n"), ""
         if not _headers_into(msg, head):
-            return None
+            cut = _first_body_line(head)
+            if cut is None or (cut and not _headers_into(msg, head[: cut - 1])):
+                return None
+            # a line that is not a header ends the headers, and starts the body (the stdlib's
+            # reading, with a defect recorded)
+            msg.defects.append(errors.MissingHeaderBodySeparatorDefect())
+            body = text[cut:]
     return msg if _payload_into(msg, body, depth) else None
+
+
+def _first_body_line(head: str) -> int | None:
+    """Where the first line of a header block that the stdlib does not read as a header line
+    starts, or None when there is none (the block then holds lines of a kind this reader leaves
+    to the stdlib: an empty name, a "From " line)."""
+    at = 0
+    for line in head.split("\n"):
+        if _STDLIB_HEADER_RE.match(line) is None:
+            return at
+        at += len(line) + 1
+    return None
 
 
 def read_headers(head: str) -> Message | None:
@@ -167,6 +187,11 @@ def _payload_into(msg: Message, body: str, depth: int) -> bool:
 
 def _multipart_into(msg: Message, body: str, depth: int) -> bool:
     boundary = msg.get_boundary()
+    if boundary is None:
+        # a multipart without a boundary: the stdlib keeps its whole body as text, with a defect
+        msg.defects.append(errors.NoBoundaryInMultipartDefect())
+        msg.set_payload(body)
+        return True
     if not boundary or msg.get_content_subtype() == "digest":
         return False
     marks = _delimiters(body, "--" + boundary)
@@ -225,7 +250,7 @@ def _drop_delimiter_line_end(part: Message) -> None:
     last = part
     while last.get_content_maintype() == "message" and isinstance(_raw(last), list):
         last = _raw(last)[-1]  # the message read last inside a message/* part
-    if last.get_content_maintype() == "multipart" and isinstance(_raw(last), list):
+    if last.get_content_maintype() == "multipart":  # (without a boundary it has no epilogue)
         epilogue = last.epilogue
         if epilogue == "":
             last.epilogue = None
