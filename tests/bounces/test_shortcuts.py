@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email
 import email.utils
+import random
 from datetime import UTC, datetime
 from email.message import Message
 
@@ -13,6 +15,7 @@ from inboxtrace.bounces.formats import text
 from inboxtrace.bounces.formats.base import field_blocks, field_dicts, sub_messages
 from inboxtrace.bounces.formats.rfc3464 import field_lines
 from inboxtrace.bounces.mail import normalise, parse_date, parse_mail
+from inboxtrace.bounces.original import _header_block
 from inboxtrace.bounces.view import Mail
 from tests.bounces.conftest import CORPUS
 
@@ -169,3 +172,28 @@ def test_stored_text_reads_as_the_stdlib_decodes_it() -> None:
         part = parse_mail(f"Content-Transfer-Encoding: {cte}\n\nYWJj=3D\n".encode())
         assert mail_module._payload_bytes(part) == part.get_payload(decode=True)
     assert checked > 1000
+
+
+def test_returned_headers_read_as_the_stdlib_reads_them() -> None:
+    """The header block of a returned message (text after a marker, or a headers part), with
+    stray lines put in at random: the same headers as the stdlib's parser gives."""
+    rng = random.Random(14)
+    blocks = []
+    for mail in _mails():
+        _report, original = text.split_report(mail.body)
+        if original.strip():
+            blocks.append(original)
+        part = mail.original_part
+        if part is not None and isinstance(part.get_payload(), str):
+            blocks.append(part.get_payload())
+    assert len(blocks) > 50
+    for block in list(blocks):
+        lines = block.lstrip("\n").split("\n")
+        at = rng.randrange(min(len(lines), 20) or 1)
+        blocks.append(
+            "\n".join([*lines[:at], rng.choice(["not a header", ": empty", "From x"]), *lines[at:]])
+        )
+    for block in blocks:
+        head = block.lstrip("\n").split("\n\n", 1)[0]
+        expected = email.message_from_string(head + "\n").items()
+        assert _header_block(block).items() == expected

@@ -131,7 +131,7 @@ def fast_message(text: str, depth: int = 0) -> Message | None:
         if not sep:
             head, body = text.rstrip("\n"), ""
         if not _headers_into(msg, head):
-            cut = _first_body_line(head)
+            cut = first_body_line(head)
             if cut is None or (cut and not _headers_into(msg, head[: cut - 1])):
                 return None
             # a line that is not a header ends the headers, and starts the body (the stdlib's
@@ -141,7 +141,7 @@ def fast_message(text: str, depth: int = 0) -> Message | None:
     return msg if _payload_into(msg, body, depth) else None
 
 
-def _first_body_line(head: str) -> int | None:
+def first_body_line(head: str) -> int | None:
     """Where the first line of a header block that the stdlib does not read as a header line
     starts, or None when there is none (the block then holds lines of a kind this reader leaves
     to the stdlib: an empty name, a "From " line)."""

@@ -8,7 +8,7 @@ import tomllib
 from functools import cache
 
 from inboxtrace.bounces.mail import decode_header_value, first_address, parse_date
-from inboxtrace.bounces.mime import IndexedMessage, read_headers
+from inboxtrace.bounces.mime import IndexedMessage, first_body_line, read_headers
 from inboxtrace.bounces.view import Mail
 from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
@@ -47,7 +47,12 @@ def _headers_of(mail: Mail, original_text: str | None) -> email.message.Message 
 def _header_block(text: str) -> email.message.Message:
     """Only the headers of a returned message are read: its body is not parsed at all."""
     head = text.lstrip("\n").split("\n\n", 1)[0]
-    return read_headers(head.rstrip("\n")) or email.message_from_string(head + "\n", _class=IndexedMessage)
+    found = read_headers(head.rstrip("\n"))
+    if found is None:
+        # a line that is not a header ends the headers (as the stdlib reads them)
+        cut = first_body_line(head.rstrip("\n"))
+        found = read_headers(head[: cut - 1]) if cut else None
+    return found or email.message_from_string(head + "\n", _class=IndexedMessage)
 
 
 def _get(msg: email.message.Message, name: str) -> str | None:
@@ -74,7 +79,7 @@ def returned_message(mail: Mail, original_text: str | None) -> ReturnedMessage |
     if msg is None or not msg.keys():
         return ReturnedMessage(verp_recipient=verp) if verp else None
     names, _verp = _knowledge()
-    present = {k.lower() for k in msg}
+    present = msg._names() if isinstance(msg, IndexedMessage) else {k.lower() for k in msg}
     tracking = tuple((n, v) for n, low in names if low in present and (v := _get(msg, n)))
     msgid = _get(msg, "Message-ID")
     if msgid:
