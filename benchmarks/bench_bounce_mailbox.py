@@ -111,6 +111,7 @@ def main() -> None:
                 )
         print()
         best_theirs = min(r.wall for r in runs["sisimai 4"])
+        theirs_cpu = [r.cpu for r in runs["sisimai 4"]]
         for name, rs in runs.items():
             best = min(r.wall for r in rs)
             ratios = [t.wall / r.wall for r, t in zip(rs, runs["sisimai 4"], strict=True)]
@@ -119,6 +120,15 @@ def main() -> None:
                 f"same-run ratio to sisimai {min(ratios):.2f}-{max(ratios):.2f}x  "
                 f"(fastest vs fastest {best_theirs / best:.2f}x; target >= 3x)"
             )
+            cpus = [r.cpu for r in rs]
+            cpu_ratios = [t / c for c, t in zip(cpus, theirs_cpu, strict=True)]
+            print(
+                f"{'':<16} CPU-s {min(cpus):.2f}-{max(cpus):.2f} = {args.messages / max(cpus):.0f}-"
+                f"{args.messages / min(cpus):.0f} msg per CPU-s;  sisimai's CPU-s over this "
+                f"{min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}x"
+            )
+        load = os.getloadavg()
+        print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import random
 from email.message import Message
 from typing import Any
 
@@ -15,6 +16,7 @@ from tests.bounces.conftest import CORPUS
 
 def _tree(msg: Message, depth: int = 0) -> list[Any]:
     out: list[Any] = [(depth, msg.get_content_type(), msg.get_default_type(), tuple(msg.items()))]
+    out.append([type(d).__name__ for d in msg.defects if type(d).__name__ in _DEFECTS_READ])
     payload = msg.__dict__["_payload"]  # as stored (get_payload() replaces escaped 8-bit bytes)
     if isinstance(payload, list):
         for part in payload:
@@ -22,6 +24,12 @@ def _tree(msg: Message, depth: int = 0) -> list[Any]:
     else:
         out.append(("payload", payload))
     return out
+
+
+# the defects the fast reader records as the stdlib does (the stdlib records others too)
+_DEFECTS_READ = frozenset(
+    {"MissingHeaderBodySeparatorDefect", "NoBoundaryInMultipartDefect", "CloseBoundaryNotFoundDefect"}
+)
 
 
 def _texts() -> list[tuple[str, str]]:
@@ -96,12 +104,32 @@ def test_delivery_status_blocks_and_nested_message() -> None:
         DSN.replace('; boundary="B"', ""),  # multipart without a boundary
         DSN.replace("Subject: Undelivered", "Subject Undelivered"),  # a header line that is not one
         DSN.replace("Subject: hi\n", "Subject: hi\nnot a header\n"),  # damage in the returned copy
+        DSN.replace("--B\nContent-Type: text/plain\n", "--B\nnot a header\nContent-Type: text/plain\n"),
+        DSN.replace("Content-Type: message/rfc822\n", 'Content-Type: multipart/mixed;\nboundary="C"\n'),
+        DSN.replace("--B--\n", "--B--"),
+    ],
+)
+def test_damage_the_stdlib_reads_its_way_is_read_so(damaged: str) -> None:
+    """A line in the headers that is not a header ends them and starts the body; a multipart
+    without a boundary keeps its body as text: both with the stdlib's tree and defects."""
+    fast = fast_message(damaged)
+    assert fast is not None
+    assert _tree(fast) == _tree(email.message_from_string(damaged))
+    assert parse_mail(damaged.encode()).get("From") == "MAILER-DAEMON@mx.example.net"
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        DSN.replace("Subject: Undelivered", ": Undelivered"),  # an empty name: a header to the stdlib
+        DSN.replace("Subject: Undelivered", "From Undelivered"),  # an envelope line among the headers
+        DSN.replace('boundary="B"', 'boundary=""'),
     ],
 )
 def test_damage_is_left_to_the_stdlib(damaged: str) -> None:
     assert fast_message(damaged) is None
     msg = parse_mail(damaged.encode())  # and the message is still read
-    assert msg.get("From") == "MAILER-DAEMON@mx.example.net"
+    assert msg.get("To") == "news@example.com"
 
 
 NESTED = DSN.replace(
@@ -149,7 +177,9 @@ def _answers(msg: Message) -> list[Any]:
     out: list[Any] = []
     for part in msg.walk():
         names = {k.lower() for k in part} | {"content-type", "x-missing"}
-        out.append(sorted((n, str(part.get(n)), part[n] is None) for n in names))
+        out.append(
+            sorted((n, str(part.get(n)), part[n] is None, n in part, n.upper() in part) for n in names)
+        )
         out.append(
             (part.get_params(), part.get_param("boundary"), part.get_boundary(), part.get_content_charset())
         )
@@ -182,3 +212,23 @@ def test_indexed_messages_follow_header_changes() -> None:
         step(indexed)
         assert _answers(indexed) == _answers(plain)
         assert indexed.items() == plain.items()
+
+
+def test_lines_dropped_into_headers_read_as_the_stdlib_reads_them() -> None:
+    """Stray lines put into header blocks at random (and boundaries taken away) across the corpus:
+    whatever the fast reader accepts, it reads as the stdlib does, defects included."""
+    rng = random.Random(14)
+    read = 0
+    for _name, text in _texts():
+        lines = text.split("\n")
+        for _ in range(3):
+            at = rng.randrange(min(len(lines), 60))
+            stray = rng.choice(["not a header", "boundary=x", "[copy follows]", "--x", "a b: c"])
+            mutated = "\n".join([*lines[:at], stray, *lines[at:]])
+            if rng.random() < 0.3:
+                mutated = mutated.replace("boundary=", "boundory=", 1)
+            fast = fast_message(mutated)
+            if fast is not None:
+                read += 1
+                assert _tree(fast) == _tree(email.message_from_string(mutated)), (_name, at, stray)
+    assert read > 600

@@ -13,7 +13,7 @@ import email
 import email.header
 import email.utils
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.message import Message
 
 from inboxtrace.bounces.mime import IndexedMessage, fast_message
@@ -74,6 +74,8 @@ def header(msg: Message, name: str) -> str:
 
 
 def decode_header_value(value: object) -> str:
+    if isinstance(value, str) and value.isascii() and _ENC_WORD not in value:
+        return " ".join(value.split())  # plain text: what the steps below leave of it
     if isinstance(value, email.header.Header):  # compat32 wraps raw 8-bit values (unknown-8bit)
         try:
             value = "".join(
@@ -115,9 +117,24 @@ def _charset(name: str | None) -> str:
     return name
 
 
+# transfer encodings ``Message.get_payload(decode=True)`` undoes; with any other, it gives the
+# stored text as bytes
+_DECODED_CTES = frozenset({"quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"})
+
+
+def _payload_bytes(part: Message) -> object:
+    """``part.get_payload(decode=True)``, without its steps for ASCII text stored as it is sent."""
+    stored = part.__dict__.get("_payload")
+    if isinstance(stored, str) and stored.isascii():
+        cte = str(part.get("content-transfer-encoding", "")).lower()
+        if cte not in _DECODED_CTES:
+            return stored.encode("ascii")
+    return part.get_payload(decode=True)
+
+
 def part_text(part: Message) -> str:
     """The decoded text of a non-multipart part (transfer encoding and charset undone)."""
-    payload = part.get_payload(decode=True)
+    payload = _payload_bytes(part)
     if not isinstance(payload, bytes):
         raw = part.get_payload()
         return fix_surrogates(raw) if isinstance(raw, str) else ""
@@ -172,12 +189,43 @@ def first_address(text: str | None) -> str | None:
     return found.group(0) if found else None
 
 
+# The date as RFC 5322 writes it, which nearly every bounce uses: read here without the general
+# parser's steps, with its result ("Thu, 15 Apr 2011 23:34:10 +0900", anything after it ignored as
+# the general parser ignores it); any other form goes to the general parser.
+_RFC5322_DATE_RE = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"([1-9][0-9]{3}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-])([0-9]{2})([0-9]{2})(?= |\Z)"
+)
+_MONTHS = {
+    m: n
+    for n, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
+
+
+def _canonical_date(text: str) -> datetime | None:
+    """What ``email.utils.parsedate_to_datetime`` gives for a date in the canonical form (it may
+    raise ValueError as that does), or None when ``text`` is in another form."""
+    match = _RFC5322_DATE_RE.match(text)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, tz_hour, tz_minute = match.groups()
+    offset = int(tz_hour) * 3600 + int(tz_minute) * 60
+    if offset == 0 and sign == "-":  # "-0000": the zone is unknown (a naive time)
+        zone: tzinfo | None = None
+    else:
+        zone = timezone(timedelta(seconds=-offset if sign == "-" else offset))
+    return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=zone)
+
+
 def parse_date(text: str | None) -> datetime | None:
     """An RFC 5322 date (lenient); naive results are taken as UTC."""
     if not text:
         return None
     try:
-        value = email.utils.parsedate_to_datetime(text.strip())
+        text = text.strip()
+        value = _canonical_date(text) or email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if value is None:

@@ -18,7 +18,9 @@ from __future__ import annotations
 import itertools
 import re
 from email import errors
+from email.feedparser import headerRE  # type: ignore[attr-defined]
 from email.message import Message
+from email.policy import compat32
 from functools import lru_cache
 from typing import Any
 
@@ -32,38 +34,60 @@ class IndexedMessage(Message):
     the plain ``Message``'s; the index is rebuilt whenever the header list changed."""
 
     _index: tuple[list[Any], int, dict[str, int]] | None = None
-    _type: tuple[object, str, str] | None = None  # (the index it was read with, default type, type)
+    # (the header list it was read from, its length, the default type, the type)
+    _type: tuple[object, int, str, str] | None = None
 
     def _names(self) -> dict[str, int]:
         headers = self._headers  # type: ignore[attr-defined]
         index = self._index
         if index is None or index[0] is not headers or index[1] != len(headers):
-            names: dict[str, int] = {}
-            for at, (name, _value) in enumerate(headers):
-                names.setdefault(name.lower(), at)
-            index = (headers, len(headers), names)
+            n = len(headers)
+            # from the last header to the first, so that the first of a name is the one kept
+            names = dict(zip([h[0].lower() for h in reversed(headers)], range(n - 1, -1, -1), strict=True))
+            index = (headers, n, names)
             self._index = index
         return index[2]
+
+    def __contains__(self, name: object) -> bool:
+        return str(name).lower() in self._names()
 
     def get(self, name: str, failobj: Any = None) -> Any:
         at = self._names().get(name.lower())
         if at is None:
             return failobj
         key, value = self._headers[at]  # type: ignore[attr-defined]
+        if value.__class__ is str and value.isascii() and self.policy is compat32:
+            return value  # what compat32 gives for text without escaped 8-bit bytes, unchanged
         return self.policy.header_fetch_parse(key, value)
 
+    def items(self) -> list[tuple[str, Any]]:
+        policy = self.policy
+        if policy is not compat32:
+            return super().items()
+        return [
+            (k, v if v.__class__ is str and v.isascii() else policy.header_fetch_parse(k, v))
+            for k, v in self._headers  # type: ignore[attr-defined]
+        ]
+
     def get_content_type(self) -> str:
-        self._names()
+        # read again when the header list or the default type changed (what rebuilds the index)
         known = self._type
-        default = self.get_default_type()
-        if known is not None and known[0] is self._index and known[1] == default:
-            return known[2]
+        headers: list[Any] = self._headers  # type: ignore[attr-defined]
+        default = self._default_type  # type: ignore[attr-defined]
+        if known is not None and known[0] is headers and known[1] == len(headers) and known[2] == default:
+            return known[3]
         found = super().get_content_type()
-        self._type = (self._index, default, found)
+        self._type = (headers, len(headers), default, found)
         return found
 
+    def get_content_maintype(self) -> str:
+        return self.get_content_type().partition("/")[0]
+
+    def get_content_subtype(self) -> str:
+        return self.get_content_type().partition("/")[2]
+
     def replace_header(self, _name: str, _value: Any) -> None:
-        self._index = None  # it changes the list in place
+        self._index = self._type = None  # it changes the list in place
         super().replace_header(_name, _value)
 
     def _get_params_preserve(self, failobj: Any, header: str) -> Any:
@@ -88,8 +112,11 @@ def _params_of(value: str) -> tuple[Any, ...]:
     return tuple(_Probe(value)._get_params_preserve([], "x"))  # type: ignore[attr-defined]
 
 
-_HEADER_RE = re.compile(r"[\x21-\x39\x3b-\x7e]+:")
+_NAME = r"[\x21-\x39\x3b-\x7e]+"  # printable ASCII but the colon
+_HEADER_BLOCK_RE = re.compile(rf"{_NAME}:[^\n]*(?:\n(?:{_NAME}:|[ \t])[^\n]*)*")
+_HEADER_FIELD_RE = re.compile(rf"^({_NAME}):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
 _MAX_DEPTH = 6
+_STDLIB_HEADER_RE = headerRE  # what the stdlib's parser reads as a header line (or a folded one)
 
 
 def fast_message(text: str, depth: int = 0) -> Message | None:
@@ -104,8 +131,26 @@ def fast_message(text: str, depth: int = 0) -> Message | None:
         if not sep:
             head, body = text.rstrip("\n"), ""
         if not _headers_into(msg, head):
-            return None
+            cut = first_body_line(head)
+            if cut is None or (cut and not _headers_into(msg, head[: cut - 1])):
+                return None
+            # a line that is not a header ends the headers, and starts the body (the stdlib's
+            # reading, with a defect recorded)
+            msg.defects.append(errors.MissingHeaderBodySeparatorDefect())
+            body = text[cut:]
     return msg if _payload_into(msg, body, depth) else None
+
+
+def first_body_line(head: str) -> int | None:
+    """Where the first line of a header block that the stdlib does not read as a header line
+    starts, or None when there is none (the block then holds lines of a kind this reader leaves
+    to the stdlib: an empty name, a "From " line)."""
+    at = 0
+    for line in head.split("\n"):
+        if _STDLIB_HEADER_RE.match(line) is None:
+            return at
+        at += len(line) + 1
+    return None
 
 
 def read_headers(head: str) -> Message | None:
@@ -115,24 +160,12 @@ def read_headers(head: str) -> Message | None:
 
 
 def _headers_into(msg: Message, head: str) -> bool:
-    # what ``msg[name] = value`` stores under the compat32 policy, without its per-call lookups
-    headers: list[tuple[str, str]] = msg._headers  # type: ignore[attr-defined]
-    name: str | None = None
-    value = ""
-    for line in head.split("\n"):
-        if line[:1] in (" ", "\t"):
-            if name is None:
-                return False
-            value += "\n" + line
-            continue
-        if _HEADER_RE.match(line) is None:
-            return False  # not a header line (the stdlib records a defect and reads on)
-        if name is not None:
-            headers.append((name, value))
-        name, _, rest = line.partition(":")
-        value = rest.lstrip(" \t")
-    if name is not None:
-        headers.append((name, value))
+    # what ``msg[name] = value`` stores under the compat32 policy for each header of the block
+    # (its name, and its value from the first non-blank after the colon with the folded lines
+    # after it), when every line is a header line or folds one
+    if _HEADER_BLOCK_RE.fullmatch(head) is None:
+        return False  # a line that is not a header (the stdlib records a defect and reads on)
+    msg._headers.extend(_HEADER_FIELD_RE.findall(head))  # type: ignore[attr-defined]
     return True
 
 
@@ -154,6 +187,11 @@ def _payload_into(msg: Message, body: str, depth: int) -> bool:
 
 def _multipart_into(msg: Message, body: str, depth: int) -> bool:
     boundary = msg.get_boundary()
+    if boundary is None:
+        # a multipart without a boundary: the stdlib keeps its whole body as text, with a defect
+        msg.defects.append(errors.NoBoundaryInMultipartDefect())
+        msg.set_payload(body)
+        return True
     if not boundary or msg.get_content_subtype() == "digest":
         return False
     marks = _delimiters(body, "--" + boundary)
@@ -212,7 +250,7 @@ def _drop_delimiter_line_end(part: Message) -> None:
     last = part
     while last.get_content_maintype() == "message" and isinstance(_raw(last), list):
         last = _raw(last)[-1]  # the message read last inside a message/* part
-    if last.get_content_maintype() == "multipart" and isinstance(_raw(last), list):
+    if last.get_content_maintype() == "multipart":  # (without a boundary it has no epilogue)
         epilogue = last.epilogue
         if epilogue == "":
             last.epilogue = None

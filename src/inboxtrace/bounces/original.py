@@ -8,7 +8,7 @@ import tomllib
 from functools import cache
 
 from inboxtrace.bounces.mail import decode_header_value, first_address, parse_date
-from inboxtrace.bounces.mime import IndexedMessage, read_headers
+from inboxtrace.bounces.mime import IndexedMessage, first_body_line, read_headers
 from inboxtrace.bounces.view import Mail
 from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
@@ -16,11 +16,13 @@ from inboxtrace.model.bounce import ReturnedMessage
 
 
 @cache
-def _knowledge() -> tuple[tuple[str, ...], re.Pattern[str]]:
+def _knowledge() -> tuple[tuple[tuple[str, str], ...], re.Pattern[str]]:
+    """The tracking headers (each name with its lower-case form) and the VERP pattern."""
     try:
         text = read_text("bounces", "data", "tracking.toml")
         raw = tomllib.loads(text)
-        return tuple(raw["headers"]), re.compile(raw["verp"], re.IGNORECASE)
+        names = tuple((str(n), str(n).lower()) for n in raw["headers"])
+        return names, re.compile(raw["verp"], re.IGNORECASE)
     except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
         raise DataFileError(f"bounces/data/tracking.toml: {exc}") from exc
 
@@ -45,7 +47,12 @@ def _headers_of(mail: Mail, original_text: str | None) -> email.message.Message 
 def _header_block(text: str) -> email.message.Message:
     """Only the headers of a returned message are read: its body is not parsed at all."""
     head = text.lstrip("\n").split("\n\n", 1)[0]
-    return read_headers(head.rstrip("\n")) or email.message_from_string(head + "\n", _class=IndexedMessage)
+    found = read_headers(head.rstrip("\n"))
+    if found is None:
+        # a line that is not a header ends the headers (as the stdlib reads them)
+        cut = first_body_line(head.rstrip("\n"))
+        found = read_headers(head[: cut - 1]) if cut else None
+    return found or email.message_from_string(head + "\n", _class=IndexedMessage)
 
 
 def _get(msg: email.message.Message, name: str) -> str | None:
@@ -72,8 +79,8 @@ def returned_message(mail: Mail, original_text: str | None) -> ReturnedMessage |
     if msg is None or not msg.keys():
         return ReturnedMessage(verp_recipient=verp) if verp else None
     names, _verp = _knowledge()
-    present = {k.lower() for k in msg}
-    tracking = tuple((n, v) for n in names if n.lower() in present and (v := _get(msg, n)))
+    present = msg._names() if isinstance(msg, IndexedMessage) else {k.lower() for k in msg}
+    tracking = tuple((n, v) for n, low in names if low in present and (v := _get(msg, n)))
     msgid = _get(msg, "Message-ID")
     if msgid:
         found = re.search(r"<[^<>\s]+>", msgid)

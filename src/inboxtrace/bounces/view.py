@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
-from functools import cached_property
+from typing import Any, Generic, TypeVar, overload
 
 from inboxtrace.bounces.mail import header, part_text
 
@@ -68,25 +68,47 @@ class Parsed:
     weak: bool = False  # recipients guessed from the returned message, not read from the report
 
 
+T = TypeVar("T")
+
+
+class cached_view(Generic[T]):
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first
+    computation): computed once, then stored in the instance, which answers from then on."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> cached_view[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> T | cached_view[T]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
+
+
 class Mail:
     """Cheap, cached views of one message."""
 
     def __init__(self, msg: Message) -> None:
         self.msg = msg
 
-    @cached_property
+    @cached_view
     def subject(self) -> str:
         return header(self.msg, "Subject")
 
-    @cached_property
+    @cached_view
     def sender(self) -> str:
         return header(self.msg, "From")
 
-    @cached_property
+    @cached_view
     def content_type(self) -> str:
         return self.msg.get_content_type()
 
-    @cached_property
+    @cached_view
     def typed_leaves(self) -> list[tuple[Message, str]]:
         """Every part in order with its content type, without descending into a returned message."""
         out: list[tuple[Message, str]] = []
@@ -102,26 +124,26 @@ class Mail:
             out.append((part, ctype))
         return out
 
-    @cached_property
+    @cached_view
     def leaves(self) -> list[Message]:
         """Every part in order, without descending into a returned message."""
         return [part for part, _ctype in self.typed_leaves]
 
-    @cached_property
+    @cached_view
     def dsn_part(self) -> Message | None:
         for part, ctype in self.typed_leaves:
             if ctype in _DSN_TYPES:
                 return part
         return None
 
-    @cached_property
+    @cached_view
     def original_part(self) -> Message | None:
         for part, ctype in self.typed_leaves:
             if ctype in _ORIGINAL_TYPES:
                 return part
         return None
 
-    @cached_property
+    @cached_view
     def texts(self) -> list[str]:
         """Decoded text parts before the returned message (text/plain preferred over text/html)."""
         plain: list[str] = []
@@ -144,17 +166,17 @@ class Mail:
             return plain
         return [_strip_html(h) for h in html]
 
-    @cached_property
+    @cached_view
     def body(self) -> str:
         """The human-readable text of the message, joined."""
         return "\n".join(self.texts)
 
-    @cached_property
+    @cached_view
     def head(self) -> str:
         """The start of :attr:`body`, where the sniffers look for a format's own wording."""
         return self.body[:3000]
 
-    @cached_property
+    @cached_view
     def head_lower(self) -> str:
         """:attr:`head` lower-cased, for the substring gates in front of the sniffers' regexes."""
         return self.head.lower()

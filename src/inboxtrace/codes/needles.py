@@ -126,11 +126,19 @@ class Gates:
         self._automaton = automaton
 
     def candidates(self, low: str) -> list[int]:
-        found = set(self._always)
-        if self._automaton is not None:
-            for _end, items in self._automaton.iter(low):
-                found |= items
+        if self._automaton is None:
+            return sorted(self._always)
+        hits = [items for _end, items in self._automaton.iter(low)]
+        if not hits:  # the common answer: no needle in the text
+            return sorted(self._always)
+        found = set(self._always).union(*hits)
         return sorted(found)
+
+    def any(self, low: str) -> bool:
+        """Whether :meth:`candidates` would give any item (stops at the first needle found)."""
+        if self._always:
+            return True
+        return self._automaton is not None and next(self._automaton.iter(low), None) is not None
 
 
 class FirstMatch(Generic[T]):

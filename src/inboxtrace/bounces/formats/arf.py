@@ -24,7 +24,7 @@ class Arf:
         ctype = str(mail.msg.get("Content-Type", ""))
         if "feedback-report" in ctype.lower() and mail.msg.get_param("report-type") == "feedback-report":
             return True
-        if any(p.get_content_type() in _FEEDBACK_TYPES for p in mail.leaves):
+        if any(ctype in _FEEDBACK_TYPES for _part, ctype in mail.typed_leaves):
             return True
         if _COMPLAINT_SUBJECT_RE.search(mail.subject) and mail.original_part is not None:
             return True
@@ -36,8 +36,8 @@ class Arf:
     def parse(self, mail: Mail) -> Parsed | None:
         fields: dict[str, str] = {}
         many: list[str] = []
-        for part in mail.leaves:
-            if part.get_content_type() in _FEEDBACK_TYPES:
+        for part, ctype in mail.typed_leaves:
+            if ctype in _FEEDBACK_TYPES:
                 payload = sub_messages(part)
                 if payload is not None:
                     for sub in payload:

@@ -6,6 +6,7 @@ import re
 from email.message import Message
 from typing import Protocol
 
+from inboxtrace.bounces.mail import decode_header_value
 from inboxtrace.bounces.view import Found, Mail, Parsed
 
 
@@ -74,6 +75,33 @@ def field_blocks(text: str) -> list[dict[str, str]]:
 
 
 _RECIPIENT_KEYS = frozenset({"final-recipient", "original-recipient"})
+_PLAIN_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+
+def field_dicts(subs: list[Message]) -> list[dict[str, str]] | None:
+    """What :func:`field_blocks` reads from the lines ``name: value`` of header blocks (values
+    decoded, a blank line after each block), built from the blocks without writing and reading
+    those lines; ``None`` when a block has text after its fields or a field name that
+    :func:`field_blocks` would not read as one (the caller then writes the lines)."""
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for sub in subs:
+        if sub.__dict__.get("_payload") != "":
+            return None  # text after the fields (or parts): read as lines
+        for name, value in sub.items():
+            if _PLAIN_NAME_RE.fullmatch(name) is None:
+                return None
+            key = name.lower()
+            if key in _RECIPIENT_KEYS and key in current:
+                blocks.append(current)  # recipient blocks written without the blank line between them
+                current = {}
+            if key not in current:
+                # (a decoded value is one line without blanks around it: the line's value as read)
+                current[key] = decode_header_value(value)
+        if current:
+            blocks.append(current)
+            current = {}
+    return blocks
 
 
 def strip_type(value: str | None) -> str | None:
@@ -154,6 +182,10 @@ _CLASS_ONLY_RE = re.compile(
 )
 
 
+_STATUS_RE = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
+_CODE_RE = re.compile(r"\s*([245]\d\d)\b")
+
+
 def found_from_fields(rcpt: dict[str, str], msg: dict[str, str]) -> Found | None:
     """A :class:`Found` from RFC 3464 per-recipient fields (and the per-message ones)."""
     final = recipient_address(rcpt.get("final-recipient")) or recipient_address(
@@ -163,7 +195,7 @@ def found_from_fields(rcpt: dict[str, str], msg: dict[str, str]) -> Found | None
         return None
     dtype, diag = split_diagnostic(rcpt.get("diagnostic-code"))
     status = rcpt.get("status", "").strip()
-    status_match = re.search(r"[245]\.\d{1,3}\.\d{1,3}", status)
+    status_match = _STATUS_RE.search(status)
     if not diag and status_match is not None:
         # "Status: 4.0.0 (cat.example.net: host name lookup failure)": without a Diagnostic-Code
         # the comment after the status is the reporting MTA's only word on the cause
@@ -171,7 +203,7 @@ def found_from_fields(rcpt: dict[str, str], msg: dict[str, str]) -> Found | None
         if comment.startswith("(") and comment.endswith(")") and not _CLASS_ONLY_RE.match(comment):
             diag = " ".join(comment[1:-1].split())
     # only an SMTP diagnostic starts with a reply code ("x-unix; 255" is a program's exit status)
-    code_match = re.match(r"\s*([245]\d\d)\b", diag) if dtype in (None, "smtp", "x-smtp") else None
+    code_match = _CODE_RE.match(diag) if dtype in (None, "smtp", "x-smtp") else None
     return Found(
         recipient=final,
         original_recipient=recipient_address(rcpt.get("original-recipient")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
-from inboxtrace.bounces.formats.base import field_blocks, found_from_fields, sub_messages
+from inboxtrace.bounces.formats.base import field_blocks, field_dicts, found_from_fields, sub_messages
 from inboxtrace.bounces.formats.text import exclusions, scan, split_report
 from inboxtrace.bounces.formats.vendors import vendor_of
 from inboxtrace.bounces.mail import decode_header_value, part_text
@@ -21,21 +21,27 @@ _INLINE_FIELDS_START_RE = re.compile(
 _INLINE_FIELDS_RE = re.compile(r"^(?:Final|Original)-Recipient\s*:", re.I | re.M)
 
 
+def field_lines(subs: list[Message]) -> str:
+    """The header blocks as ``name: value`` lines (values decoded), a blank line after each block."""
+    lines: list[str] = []
+    for sub in subs:
+        lines.extend(f"{name}: {decode_header_value(value)}" for name, value in sub.items())
+        lines.append("")
+        # compat32 keeps a trailing non-header body in a block's payload: read it too
+        if not sub.is_multipart():
+            raw = sub.get_payload(decode=True)  # bytes: 8-bit (UTF-8) fields kept intact
+            tail = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else ""
+            if tail.strip():
+                lines.append(tail)
+            lines.append("")
+    return "\n".join(lines)
+
+
 def _blocks_of(part: Message) -> list[dict[str, str]]:
     payload = sub_messages(part)
     if payload is not None:
-        lines: list[str] = []
-        for sub in payload:
-            lines.extend(f"{name}: {decode_header_value(value)}" for name, value in sub.items())
-            lines.append("")
-            # compat32 keeps a trailing non-header body in a block's payload: read it too
-            if not sub.is_multipart():
-                raw = sub.get_payload(decode=True)  # bytes: 8-bit (UTF-8) fields kept intact
-                tail = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else ""
-                if tail.strip():
-                    lines.append(tail)
-                lines.append("")
-        return field_blocks("\n".join(lines))
+        direct = field_dicts(payload)  # the same blocks, without writing the lines
+        return direct if direct is not None else field_blocks(field_lines(payload))
     return field_blocks(part_text(part))
 
 

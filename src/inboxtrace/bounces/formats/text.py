@@ -44,6 +44,9 @@ _LABEL_RE = re.compile(
     rf"[\"']?<?({_ADDR})>?",
     re.IGNORECASE,
 )
+# The end of every match of _LABEL_RE (the address after the colon), found far more cheaply than
+# the label words before it: a line without it is not tried with _LABEL_RE.
+_LABELLED_RE = re.compile(rf"[:=：]\s*[\"']?<?{_ADDR}", re.IGNORECASE)
 # A sentence ends on it in brackets or quotes: "There was an error delivering your mail to <a@b>.",
 # 'The message to "a@b" could not be delivered'.
 _SENTENCE_RE = re.compile(
@@ -144,20 +147,45 @@ def _body_gates() -> Gates:
     return Gates([needles_of(f.body_re.pattern, f.body_re.flags) if f.body_re else () for f in families()])
 
 
+@cache
+def _marker_gate() -> Gates | None:
+    """Literals one of which every copy-of-message marker line holds (None: some marker has none)."""
+    _fams, boundary = _data()
+    needles = needles_of(boundary.pattern, boundary.flags)
+    return Gates([needles]) if needles and all(n.isascii() for n in needles) else None
+
+
+def _may_hold_marker(text: str) -> bool:
+    """False only when no line of ``text`` can be a copy-of-message marker: ASCII text without
+    any of the markers' literals (for ASCII, lower-casing is exactly the markers' case folding)."""
+    gate = _marker_gate()
+    return gate is None or not text.isascii() or gate.any(text.lower())
+
+
 def split_report(body: str) -> tuple[str, str]:
     """(the report text, the returned message text) split at the first copy-of-message marker."""
     _fams, boundary = _data()
-    lines = body[:_REPORT_LIMIT].split("\n")
-    offset = 0
-    for line in lines:
-        if len(line) < 300 and boundary.match(_unquote(line).lstrip("- \t")):
-            return body[:offset], body[offset + len(line) + 1 :]
-        offset += len(line) + 1
-    plain = [_unquote(line) for line in lines]
-    for i in range(len(plain) - 2):
-        if _DSN_FIELD_RE.match(plain[i]):  # delivery-status fields written as text end the report
+    text = body[:_REPORT_LIMIT]
+    lines = text.split("\n")
+    if _may_hold_marker(text):
+        offset = 0
+        for line in lines:
+            if len(line) < 300 and boundary.match(_unquote(line).lstrip("- \t")):
+                return body[:offset], body[offset + len(line) + 1 :]
+            offset += len(line) + 1
+    if ":" not in text:  # a delivery-status field and a header line both hold a colon
+        return body, ""
+    for i in range(len(lines) - 2):
+        line = lines[i]
+        if ":" not in line:
+            continue
+        if _DSN_FIELD_RE.match(_unquote(line)):  # delivery-status fields written as text end the report
             return "\n".join(lines[:i]), "\n".join(lines[i:])
-        if all(_HEADERISH_RE.match(lines[i + k]) for k in range(3)):
+        if (
+            _HEADERISH_RE.match(line)
+            and _HEADERISH_RE.match(lines[i + 1])
+            and _HEADERISH_RE.match(lines[i + 2])
+        ):
             return "\n".join(lines[:i]), "\n".join(lines[i:])
     return body, ""
 
@@ -199,21 +227,24 @@ def scan(
     pending: list[str] = []
     in_transcript = False
     for raw in report[:_REPORT_LIMIT].split("\n"):
-        line = _unquote(raw)
-        if not line.strip():
+        line = raw.lstrip("> ") if raw.startswith(">") else raw  # (_unquote, inline: once a line)
+        stripped = line.strip()
+        if not stripped:
             continue
-        if _QUOTED_FIELD_RE.match(line):
+        if ":" in line and _QUOTED_FIELD_RE.match(line):
             # "Subject: Virus in ...", "Sent: ...": the returned message's own fields quoted in the
             # report say what the message was, never why it failed
             continue
         if lead_in and not in_transcript:
             if _TRANSCRIPT_RE.match(raw):
                 in_transcript = True
-            preamble.append(line.strip())
+            preamble.append(stripped)
             continue
         addr = None
-        if "@" in line and not _FIELDS_TO_SKIP_RE.match(line):
+        if "@" in line and not (":" in line and _FIELDS_TO_SKIP_RE.match(line)):
             for pattern in (_LEAD_RE, _LABEL_RE, _TRAILING_RE, _SENTENCE_RE):
+                if pattern is _LABEL_RE and _LABELLED_RE.search(line) is None:
+                    continue  # no address right after a label's colon: the label pattern cannot match
                 match = pattern.search(line) if pattern is _SENTENCE_RE else pattern.match(line)
                 found = match and (match.group(1) or match.group(match.lastindex or 1))
                 if found and found.lower() not in exclude:
@@ -227,17 +258,16 @@ def scan(
                 blocks[key] = []
                 order.append(addr)
             current = key
-            rest = line.strip()
             blocks[key].extend(pending)
             pending.clear()
-            blocks[key].append(rest)
+            blocks[key].append(stripped)
             continue
         if lead_in:
-            pending.append(line.strip())
+            pending.append(stripped)
         elif current is None:
-            preamble.append(line.strip())
+            preamble.append(stripped)
         else:
-            blocks[current].append(line.strip())
+            blocks[current].append(stripped)
     found = [Found(recipient=a, diagnostic=" ".join(blocks[a.lower()])) for a in order]
     return found, " ".join(preamble + pending)
 
