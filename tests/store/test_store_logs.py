@@ -340,3 +340,27 @@ def test_a_bulk_loads_closing_sorts_are_made_in_files_then_the_setting_is_restor
         with store.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA temp_store").scalar_one() == 2
         assert counts(store)[1] > 10
+
+
+def test_rows_are_made_in_the_tables_column_order() -> None:
+    """The row maker's lists go to the driver as they are: their order is the tables' order (a
+    column added to a table without the row maker would shift every value after it)."""
+    from inboxtrace.store.log_rows import DELIV_COLUMNS, MSG_COLUMNS, RowMaker
+
+    assert tuple(c.name for c in log_messages.c) == MSG_COLUMNS
+    assert tuple(c.name for c in log_deliveries.c) == DELIV_COLUMNS
+    row, nq, drows = RowMaker()(full_message())
+    assert nq is None
+    assert len(row) == len(MSG_COLUMNS)
+    assert [len(d) for d in drows] == [len(DELIV_COLUMNS)] * 2
+    named = dict(zip(MSG_COLUMNS, row, strict=True))
+    assert (named["queue_id"], named["message_id"], named["next_hops"]) == (
+        "A1B2C3",
+        "<m1@sender.example>",
+        "R9",
+    )
+    deliveries = [dict(zip(DELIV_COLUMNS, d, strict=True)) for d in drows]
+    assert [(d["recipient"], d["final_state"], d["dsn_queue_id"], d["n_attempts"]) for d in deliveries] == [
+        ("bob@example.org", "delivered", None, 2),
+        ("eve@example.org", "bounced", "D5E6F7", 1),
+    ]
