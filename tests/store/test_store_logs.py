@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -311,6 +312,60 @@ def test_bulk_load_defers_trace_indexes_and_always_rebuilds_them(store: Store, s
     with open_store(store_url) as again:
         assert _index_names(again) == _deferrable()
     assert trace(store, "bob@example.org").stories
+
+
+def _triggers(store: Store) -> set[str]:
+    with store.connect() as conn:
+        return {n for (n,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+
+
+def _subject_hits(store: Store, text: str) -> list[str]:
+    from inboxtrace.store.subjects import logged_subject_matches
+
+    with store.connect() as conn:
+        return logged_subject_matches(conn, text, 10)
+
+
+def test_bulk_load_takes_the_subject_triggers_off_and_indexes_the_subjects_at_its_end(tmp_path: Path) -> None:
+    """On SQLite the subject search's triggers are off during a bulk load (each fired per row) and
+    its index is rebuilt at the end: every subject written meanwhile is found; also when the
+    load was interrupted, or killed (repaired when the store is next opened)."""
+    from inboxtrace.store.logs import deferred_indexes
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    titled = dataclasses.replace(full_message(), subject="Your <b>invoice</b> no. 7")
+    with open_store(url) as store:
+        everything = _triggers(store)
+        assert len(everything) == 3
+        seen: list[tuple[bool, set[str]]] = []
+
+        def interrupted_load() -> None:
+            with deferred_indexes(store) as deferred:
+                seen.append((deferred, _triggers(store)))
+                write_messages(store, [titled])
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            interrupted_load()
+        assert seen == [(True, set())]
+        assert _triggers(store) == everything
+        assert len(_subject_hits(store, "INVOICE")) == 1
+        # a later write is indexed by the triggers again
+        other = dataclasses.replace(full_message(), queue_id="B2C3D4", subject="second invoice")
+        write_messages(store, [other])
+        assert len(_subject_hits(store, "invoice")) == 2
+    # killed while they were off: the next open puts them back and indexes what was written
+    url2 = f"sqlite:///{tmp_path / 'killed.db'}"
+    with open_store(url2) as store:
+        from inboxtrace.store.subjects import drop_subject_triggers
+
+        with store.begin() as conn:
+            drop_subject_triggers(conn)
+        write_messages(store, [titled])
+        assert _subject_hits(store, "invoice") == []
+    with open_store(url2) as again:
+        assert _triggers(again) == everything
+        assert len(_subject_hits(again, "invoice")) == 1
 
 
 def test_a_bulk_loads_closing_sorts_are_made_in_files_then_the_setting_is_restored(tmp_path: Path) -> None:

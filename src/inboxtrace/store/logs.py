@@ -140,7 +140,11 @@ def deferrable_indexes() -> list[sa.Index]:
 def deferred_indexes(store: Store) -> Iterator[bool]:
     """On an empty log store, drop the :func:`deferrable_indexes` for a bulk load and rebuild them after
     (also after an interruption; a hard kill is repaired by :func:`open_store`, which recreates
-    missing indexes). Yields whether the indexes were deferred."""
+    missing indexes). On SQLite the subject search's triggers are taken off too and its index is
+    rebuilt in one pass at the end (:func:`inboxtrace.store.subjects.restore_subject_triggers`;
+    also by :func:`open_store` after a hard kill). Yields whether the indexes were deferred."""
+    from inboxtrace.store.subjects import drop_subject_triggers, restore_subject_triggers
+
     with store.connect() as conn:
         empty = conn.execute(sa.select(log_messages.c.mkey).limit(1)).first() is None
     if not empty:
@@ -150,12 +154,14 @@ def deferred_indexes(store: Store) -> Iterator[bool]:
     with schema_lock(store), store.begin() as conn:
         for ix in indexes:
             conn.execute(sa.schema.DropIndex(ix, if_exists=True))
+        drop_subject_triggers(conn)
     try:
         yield True
     finally:
         with sorts_in_files(store), schema_lock(store), store.begin() as conn:
             for ix in indexes:  # (if_not_exists: another ingest may be rebuilding them too)
                 conn.execute(sa.schema.CreateIndex(ix, if_not_exists=True))
+            restore_subject_triggers(conn)
 
 
 @contextlib.contextmanager
