@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from inboxtrace.logs.clock import Clock
 from inboxtrace.model.log import Attempt, Delivery, FinalState, Message, MessageFact
 from inboxtrace.model.reply import Phase, Verdict
 from inboxtrace.timeline.records import (
@@ -205,6 +206,21 @@ def utc_day(ts: float) -> str:
 PreparedMessage = tuple[list[Any], tuple[str, str] | None, list[list[Any]]]
 
 _MIN_TS = datetime.min.replace(tzinfo=UTC).timestamp()
+_NO_TS = -1.0e300  # (not an epoch: a miss in a cache of epochs)
+
+
+def _epoch_of(clock: Clock, ts: str, cache: dict[str, float] | None) -> float:
+    """Epoch seconds of timestamp text ``ts`` read by ``clock`` (_MIN_TS when it is not one),
+    kept in ``cache`` (emptied when full, as the clock's own cache is)."""
+    dt = clock(ts)
+    t = dt.timestamp() if dt is not None else _MIN_TS
+    if cache is not None:
+        if len(cache) >= 16384:
+            cache.clear()
+        cache[ts] = t
+    return t
+
+
 _PHASES = {p: p.value for p in Phase}
 _STATE_VALUES = {s.value: s.value for s in FinalState}
 
@@ -239,6 +255,17 @@ class RowMaker:
 
     def __init__(self) -> None:
         self._cls = _Classifier()
+        # epoch seconds of timestamp texts, per clock (a source's clock is replaced when its
+        # reference date is set): most attempts share their second with an earlier line
+        self._epochs: dict[Clock, dict[str, float]] = {}
+
+    def _epochs_of(self, clock: Clock) -> dict[str, float]:
+        epochs = self._epochs.get(clock)
+        if epochs is None:
+            if len(self._epochs) >= 64:
+                self._epochs.clear()
+            epochs = self._epochs[clock] = {}
+        return epochs
 
     def __reduce__(self) -> tuple[type[RowMaker], tuple[()]]:
         # sent to another process (a Dask worker) as a fresh one: the caches are rebuilt there
@@ -278,6 +305,7 @@ class RowMaker:
         (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
          dsn_of, hops, source, deliveries, facts, subject) = rec  # fmt: skip
         clock = builder.clock(source)
+        epochs = self._epochs_of(clock)
         reason_of = self._cls.reason_of
         received = clock(received_ts) if received_ts else None
         completed = clock(completed_ts) if completed_ts else None
@@ -289,9 +317,13 @@ class RowMaker:
             lists = []
             for a in attempts:
                 a_source = a[A_SOURCE]
-                c = clock if a_source == source else builder.clock(a_source)
-                dt = c(a[A_TS])
-                t = dt.timestamp() if dt is not None else _MIN_TS
+                ts = a[A_TS]
+                if a_source == source:
+                    t = epochs.get(ts, _NO_TS)
+                    if t == _NO_TS:
+                        t = _epoch_of(clock, ts, epochs)
+                else:
+                    t = _epoch_of(builder.clock(a_source), ts, None)
                 vid = a[A_PHASE_VID]
                 verdict = verdicts[vid] if vid >= 0 else None
                 status = a[A_STATUS]
