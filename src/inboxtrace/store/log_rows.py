@@ -1,9 +1,10 @@
 """The store's rows of a log timeline: what :class:`RowMaker` makes of one message (compiled).
 
-One message becomes a ``log_messages`` row and its ``log_deliveries`` rows (lists of plain values in
-the tables' column order, :data:`MSG_COLUMNS` and :data:`DELIV_COLUMNS`: what ``executemany`` and
-``COPY`` take as they are, with no dict made or read per row), either from a :class:`~inboxtrace.model.Message` or straight from the assembler's compact
-record (:meth:`RowMaker.from_record`, what the log reader's workers call). Pure but for caches.
+One message becomes a ``log_messages`` row and its ``log_deliveries`` rows: lists of plain values in
+the tables' column order (:data:`MSG_COLUMNS`, :data:`DELIV_COLUMNS`), which ``executemany`` and
+``COPY`` take as they are, with no dict made or read per row. They are made either from a
+:class:`~inboxtrace.model.Message` or straight from the assembler's compact record
+(:meth:`RowMaker.from_record`, what the log reader's workers call). Pure but for caches.
 This is one of the hot paths of :mod:`inboxtrace.native`: plain typed Python that mypyc compiles
 as it is; :mod:`inboxtrace.store.logs` keys, matches and writes the rows.
 """
