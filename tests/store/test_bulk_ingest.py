@@ -16,6 +16,7 @@ from inboxtrace.ingest import IngestSummary, ingest
 from inboxtrace.store import Store, open_store
 from inboxtrace.store.log_chunks import ChunkTables
 from inboxtrace.store.logs import write_messages
+from inboxtrace.store.subjects import logged_subject_matches
 from inboxtrace.timeline import read_logs, reader
 from tests.conftest import SHARED, generated_log
 
@@ -34,7 +35,39 @@ def _stored(store: Store) -> dict[str, list[tuple[Any, ...]]]:
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_log%'"
             )
         )
+        # the subject search: its triggers back, its index sound (FTS5's integrity check) with an
+        # entry for each subject (none for a row without one), and what a search finds
+        rows["triggers"] = sorted(
+            conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        )
+        conn.exec_driver_sql("INSERT INTO log_subjects(log_subjects) VALUES ('integrity-check')")
+        rows["indexed"] = [
+            tuple(conn.exec_driver_sql("SELECT count(*) FROM log_subjects_docsize").one()),
+            tuple(conn.exec_driver_sql("SELECT count(*) FROM log_messages WHERE subject IS NOT NULL").one()),
+        ]
+        rows["found"] = sorted(logged_subject_matches(conn, "invoice", 10_000))
     return rows
+
+
+def _with_subjects(log: Path, every: int = 3) -> Path:
+    """``log`` with a ``header_checks`` WARN line (the Subject) after every ``every``-th
+    message-id line, one in an RFC 2047 word, one holding markup."""
+    out = log.with_name("subjects-" + log.name)
+    n = 0
+    with log.open() as src, out.open("w") as dst:
+        for line in src:
+            dst.write(line)
+            if "/cleanup[" in line and ": message-id=" in line:
+                n += 1
+                if n % every == 0:
+                    head, _, _ = line.partition(": message-id=")
+                    title = ("=?UTF-8?B?SW52b2ljZSBuw7M=?=", "<b>invoice</b> %d", "Order %d")[n % 3]
+                    subject = title % n if "%d" in title else title
+                    dst.write(
+                        f"{head}: warning: header Subject: {subject} from app1.example.com[10.0.0.11]; "
+                        "from=<news@shop.example.com> to=<bob@example.org> proto=ESMTP helo=<app1>\n"
+                    )
+    return out
 
 
 def _ingest(
@@ -92,7 +125,7 @@ def _same_both_ways(
     return serial
 
 
-@pytest.mark.parametrize("corpus", ["real", "small/sample", "generated"])
+@pytest.mark.parametrize("corpus", ["real", "small/sample", "generated", "subjects"])
 def test_bulk_and_batched_stores_equal_one_message_at_a_time(
     tmp_path: Path, pieces: list[int], corpus: str
 ) -> None:
@@ -100,6 +133,8 @@ def test_bulk_and_batched_stores_equal_one_message_at_a_time(
     message per transaction (model objects), batches in one process, or the bulk load's pieces."""
     if corpus == "generated":
         log = generated_log(tmp_path / "gen.log", 20000, "--rfc3339", "--long-ids")
+    elif corpus == "subjects":
+        log = _with_subjects(generated_log(tmp_path / "gen.log", 20000))
     else:
         log = REAL if corpus == "real" else SHARED / "corpus" / "logs" / f"{corpus}.log"
     single = _one_message_at_a_time(log, tmp_path / "single.db")
@@ -108,6 +143,10 @@ def test_bulk_and_batched_stores_equal_one_message_at_a_time(
     assert both == single
     assert len(single["log_deliveries"]) >= 2
     assert len(single["indexes"]) == 10  # deferred in the bulk load, built at its end: the same
+    assert len(single["triggers"]) == 3
+    assert single["indexed"][0] == single["indexed"][1]
+    if corpus == "subjects":
+        assert len(single["found"]) > 500  # taken off in the bulk load, the subjects indexed at its end
 
 
 def test_real_postfix_log(tmp_path: Path, pieces: list[int]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -313,6 +314,60 @@ def test_bulk_load_defers_trace_indexes_and_always_rebuilds_them(store: Store, s
     assert trace(store, "bob@example.org").stories
 
 
+def _triggers(store: Store) -> set[str]:
+    with store.connect() as conn:
+        return {n for (n,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+
+
+def _subject_hits(store: Store, text: str) -> list[str]:
+    from inboxtrace.store.subjects import logged_subject_matches
+
+    with store.connect() as conn:
+        return logged_subject_matches(conn, text, 10)
+
+
+def test_bulk_load_takes_the_subject_triggers_off_and_indexes_the_subjects_at_its_end(tmp_path: Path) -> None:
+    """On SQLite the subject search's triggers are off during a bulk load (each fired per row) and
+    its index is rebuilt at the end: every subject written meanwhile is found; also when the
+    load was interrupted, or killed (repaired when the store is next opened)."""
+    from inboxtrace.store.logs import deferred_indexes
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    titled = dataclasses.replace(full_message(), subject="Your <b>invoice</b> no. 7")
+    with open_store(url) as store:
+        everything = _triggers(store)
+        assert len(everything) == 3
+        seen: list[tuple[bool, set[str]]] = []
+
+        def interrupted_load() -> None:
+            with deferred_indexes(store) as deferred:
+                seen.append((deferred, _triggers(store)))
+                write_messages(store, [titled])
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            interrupted_load()
+        assert seen == [(True, set())]
+        assert _triggers(store) == everything
+        assert len(_subject_hits(store, "INVOICE")) == 1
+        # a later write is indexed by the triggers again
+        other = dataclasses.replace(full_message(), queue_id="B2C3D4", subject="second invoice")
+        write_messages(store, [other])
+        assert len(_subject_hits(store, "invoice")) == 2
+    # killed while they were off: the next open puts them back and indexes what was written
+    url2 = f"sqlite:///{tmp_path / 'killed.db'}"
+    with open_store(url2) as store:
+        from inboxtrace.store.subjects import drop_subject_triggers
+
+        with store.begin() as conn:
+            drop_subject_triggers(conn)
+        write_messages(store, [titled])
+        assert _subject_hits(store, "invoice") == []
+    with open_store(url2) as again:
+        assert _triggers(again) == everything
+        assert len(_subject_hits(again, "invoice")) == 1
+
+
 def test_a_bulk_loads_closing_sorts_are_made_in_files_then_the_setting_is_restored(tmp_path: Path) -> None:
     """The whole-table sorts a first ingest ends with (building the deferred indexes, counting the
     rollup) keep their temporary data in files: in memory, the peak memory grew with the log.
@@ -340,3 +395,27 @@ def test_a_bulk_loads_closing_sorts_are_made_in_files_then_the_setting_is_restor
         with store.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA temp_store").scalar_one() == 2
         assert counts(store)[1] > 10
+
+
+def test_rows_are_made_in_the_tables_column_order() -> None:
+    """The row maker's lists go to the driver as they are: their order is the tables' order (a
+    column added to a table without the row maker would shift every value after it)."""
+    from inboxtrace.store.log_rows import DELIV_COLUMNS, MSG_COLUMNS, RowMaker
+
+    assert tuple(c.name for c in log_messages.c) == MSG_COLUMNS
+    assert tuple(c.name for c in log_deliveries.c) == DELIV_COLUMNS
+    row, nq, drows = RowMaker()(full_message())
+    assert nq is None
+    assert len(row) == len(MSG_COLUMNS)
+    assert [len(d) for d in drows] == [len(DELIV_COLUMNS)] * 2
+    named = dict(zip(MSG_COLUMNS, row, strict=True))
+    assert (named["queue_id"], named["message_id"], named["next_hops"]) == (
+        "A1B2C3",
+        "<m1@sender.example>",
+        "R9",
+    )
+    deliveries = [dict(zip(DELIV_COLUMNS, d, strict=True)) for d in drows]
+    assert [(d["recipient"], d["final_state"], d["dsn_queue_id"], d["n_attempts"]) for d in deliveries] == [
+        ("bob@example.org", "delivered", None, 2),
+        ("eve@example.org", "bounced", "D5E6F7", 1),
+    ]

@@ -193,21 +193,30 @@ class Store:
             return False
         return all(len(r) == len(keys) and keys.issuperset(r) for r in rows)
 
-    def bulk(self, conn: Connection, stmt: Any, rows: Sequence[Mapping[str, Any]]) -> int:
+    def bulk(
+        self,
+        conn: Connection,
+        stmt: Any,
+        rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
+        columns: Sequence[str] | None = None,
+    ) -> int:
         """Execute ``stmt`` (an ``INSERT``, with or without ``ON CONFLICT``) once per row, fast.
 
         The statement is compiled once (cached per statement object) and the rows go to the
         DB-API driver as plain tuples/dicts, skipping SQLAlchemy's per-row type processing: values
         must already be plain Python (str, int, float, bool, None), and every row must have the
-        same keys. Into PostgreSQL, a batch of :data:`~inboxtrace.store.pg_copy.COPY_MIN_ROWS` or
-        more is streamed with COPY into a staging table and moved in by one ``INSERT ... SELECT``
-        with the statement's own conflict clause (:mod:`inboxtrace.store.pg_copy`: the same rows
-        as row by row); smaller ones use the driver's ``executemany``. Returns the number of rows
-        inserted/updated where the driver tells, else -1.
+        same keys. With ``columns``, the rows are sequences (lists, tuples) of those columns'
+        values in that order, handed to the driver as they are when it takes them in that order
+        (no dict made or read per row). Into PostgreSQL, a batch of
+        :data:`~inboxtrace.store.pg_copy.COPY_MIN_ROWS` or more is streamed with COPY into a
+        staging table and moved in by one ``INSERT ... SELECT`` with the statement's own conflict
+        clause (:mod:`inboxtrace.store.pg_copy`: the same rows as row by row); smaller ones use
+        the driver's ``executemany``. Returns the number of rows inserted/updated where the
+        driver tells, else -1.
         """
         if not rows:
             return 0
-        keys = tuple(rows[0])
+        keys = tuple(columns) if columns is not None else tuple(rows[0])
         cache_key = (id(stmt), keys)
         cached = self._compiled.get(cache_key)
         if cached is None or cached[0] is not stmt:
@@ -216,6 +225,8 @@ class Store:
             plan = CopyPlan.of(compiled.string, keys) if self.dialect == "postgresql" else None
             cached = (stmt, compiled.string, names, plan)
             self._compiled[cache_key] = cached
+        if columns is not None:
+            return self._bulk_sequences(conn, cached, keys, rows)
         _, sql, names, plan = cached
         if plan is not None and len(rows) >= COPY_MIN_ROWS and self.copy:
             get = operator.itemgetter(*plan.columns)
@@ -227,6 +238,33 @@ class Store:
             params = [get(row) for row in rows] if len(names) > 1 else [(get(row),) for row in rows]
         else:
             params = [dict(row) for row in rows]
+        result = conn.exec_driver_sql(sql, params)
+        return int(result.rowcount)
+
+    def _bulk_sequences(
+        self,
+        conn: Connection,
+        cached: tuple[Any, str, list[str] | None, CopyPlan | None],
+        keys: tuple[str, ...],
+        rows: Sequence[Any],
+    ) -> int:
+        """:meth:`bulk` of rows given as sequences in ``keys`` order."""
+        _, sql, names, plan = cached
+        if plan is not None and len(rows) >= COPY_MIN_ROWS and self.copy:
+            if tuple(plan.columns) != keys:
+                get = operator.itemgetter(*(keys.index(c) for c in plan.columns))
+                rows = [get(row) if len(plan.columns) > 1 else (get(row),) for row in rows]
+            return plan.run(conn, rows)
+        params: Sequence[Any]
+        if names is None:
+            params = [dict(zip(keys, row, strict=True)) for row in rows]
+        elif tuple(names) == keys:
+            params = (
+                rows if isinstance(rows[0], tuple) else list(map(tuple, rows))
+            )  # (SQLAlchemy takes tuples)
+        else:
+            get = operator.itemgetter(*(keys.index(n) for n in names))
+            params = [get(row) if len(names) > 1 else (get(row),) for row in rows]
         result = conn.exec_driver_sql(sql, params)
         return int(result.rowcount)
 

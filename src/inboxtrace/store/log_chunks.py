@@ -32,6 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from inboxtrace.store.core import Store, metadata
+from inboxtrace.store.log_rows import DELIV_COLUMNS, MSG_COLUMNS
 from inboxtrace.store.logs import (
     LogWriter,
     PreparedMessage,
@@ -42,8 +43,8 @@ from inboxtrace.store.logs import (
 )
 from inboxtrace.store.subjects import drop_subject_triggers
 
-_MSG_COLS = ", ".join(c.name for c in log_messages.c)
-_DELIV_COLS = ", ".join(c.name for c in log_deliveries.c)
+_MSG_COLS = ", ".join(MSG_COLUMNS)
+_DELIV_COLS = ", ".join(DELIV_COLUMNS)
 
 
 def _chunk_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -236,32 +237,26 @@ class ChunkTables:
             )
         ]
         redo: list[PreparedMessage] = []
-        mnames = [c.name for c in log_messages.c]
-        dnames = [c.name for c in log_deliveries.c]
+        n_attempts = DELIV_COLUMNS.index("n_attempts")
         for key in keys:
-            mrow = dict(
-                zip(
-                    mnames,
-                    conn.exec_driver_sql(
-                        f"SELECT {_MSG_COLS} FROM piece.log_messages WHERE mkey = ?", (key,)
-                    ).one(),
-                    strict=True,
-                )
-            )
+            # rows as a worker prepared them: lists in column order, the key not yet given
+            mrow = [
+                "",
+                *conn.exec_driver_sql(
+                    f"SELECT {_MSG_COLS} FROM piece.log_messages WHERE mkey = ?", (key,)
+                ).one()[1:],
+            ]
             drows = [
-                dict(zip(dnames, r, strict=True))
+                ["", *r[1:]]
                 for r in conn.exec_driver_sql(
                     f"SELECT {_DELIV_COLS} FROM piece.log_deliveries WHERE mkey = ? ORDER BY rowid", (key,)
                 )
             ]
-            mrow["mkey"] = ""
-            for d in drows:
-                d["mkey"] = ""
             counts.messages -= 1
             counts.new_messages -= 1
             counts.deliveries -= len(drows)
             counts.new_deliveries -= len(drows)
-            counts.attempts -= sum(d["n_attempts"] for d in drows)
+            counts.attempts -= sum(d[n_attempts] for d in drows)
             redo.append((mrow, None, drows))
             skip.add(key)
         # 2. never-queued rejections whose natural key is taken: the same event, stored by an

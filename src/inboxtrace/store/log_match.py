@@ -4,7 +4,8 @@
 with the same host and queue id, deliveries of the messages matched) and hands it here with the
 batch: :class:`BatchMatcher` gives each message its key, merges the parts of one message met in
 several reads (another file of a rotation, another ingest), unites their deliveries' attempts and
-recomputes those deliveries' final states. Plain dicts of plain values in and out, no SQL: the
+recomputes those deliveries' final states. Rows are lists of plain values in the tables' column
+order (:data:`~inboxtrace.store.log_rows.MSG_COLUMNS`, ``DELIV_COLUMNS``) in and out, no SQL: the
 writer's own work apart from the database's (compiled with mypyc it measured no faster, so it is
 not in :data:`inboxtrace.native.COMPILED`).
 """
@@ -18,7 +19,43 @@ from dataclasses import dataclass
 from typing import Any
 
 from inboxtrace.model.log import FinalState
-from inboxtrace.store.log_rows import ATTEMPT_FIELDS, PreparedMessage, compact_json, utc_day
+from inboxtrace.store.log_rows import (
+    ATTEMPT_FIELDS,
+    D_ATTEMPTS,
+    D_DAY,
+    D_DOMAIN,
+    D_DSN,
+    D_DSN_QID,
+    D_FIRST,
+    D_HARD,
+    D_KEY,
+    D_LAST,
+    D_N,
+    D_ORIG,
+    D_PROVIDER,
+    D_RCPT,
+    D_REASON,
+    D_RELAY,
+    D_REPLY,
+    D_RQID,
+    D_STATE,
+    D_STATUS,
+    DELIV_COLUMNS,
+    M_COMPLETED,
+    M_FACTS,
+    M_FIRST,
+    M_HOPS,
+    M_HOST,
+    M_KEY,
+    M_LAST,
+    M_QID,
+    M_RECEIVED,
+    M_SENDER,
+    M_SOURCE,
+    PreparedMessage,
+    compact_json,
+    utc_day,
+)
 from inboxtrace.timeline.assembler import DSN_REPORTS_ON, FINAL_BY_STATUS
 
 # How far apart two parts of one message (same host and queue id) may be and still be merged:
@@ -33,46 +70,41 @@ _TERMINAL = frozenset({FinalState.DELIVERED, FinalState.BOUNCED, FinalState.EXPI
 class MsgRow:
     """A message row of a batch: newly read, or as the store holds it (merged with what came)."""
 
-    def __init__(self, row: dict[str, Any], existed: bool, stored: dict[str, Any] | None = None) -> None:
+    def __init__(self, row: list[Any], existed: bool, stored: list[Any] | None = None) -> None:
         self.row = row
         self.existed = existed
         self.stored = stored  # the row as read from the store, to skip no-op rewrites
 
 
-def _same_message(
-    row: dict[str, Any], received: float | None, first: float | None, last: float | None
-) -> bool:
+def _same_message(row: list[Any], received: float | None, first: float | None, last: float | None) -> bool:
     """Whether a stored row and a newly read part (same host and queue id) are one message."""
-    r_old = row["received"]
+    r_old = row[M_RECEIVED]
     if r_old is not None and received is not None:
         return bool(abs(r_old - received) <= RECEIVED_TOLERANCE)
-    if first is None or row["first_time"] is None:
+    if first is None or row[M_FIRST] is None:
         return True
-    if row["completed"] is not None and first > row["completed"] + 1.0:
+    if row[M_COMPLETED] is not None and first > row[M_COMPLETED] + 1.0:
         return False  # the stored one was removed from the queue before this part began
-    if received is not None and row["first_time"] < received - 1.0:
+    if received is not None and row[M_FIRST] < received - 1.0:
         return False  # the stored part happened before this message arrived
-    return bool(
-        first <= row["last_time"] + MERGE_WINDOW and row["first_time"] <= (last or first) + MERGE_WINDOW
-    )
+    return bool(first <= row[M_LAST] + MERGE_WINDOW and row[M_FIRST] <= (last or first) + MERGE_WINDOW)
 
 
-def _merge_message(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    out = dict(old)
-    for k, v in new.items():
-        if k == "mkey":
-            continue
-        if k == "first_time":
-            out[k] = v if out[k] is None else (out[k] if v is None else min(out[k], v))
-        elif k in ("last_time", "completed"):
-            out[k] = v if out[k] is None else (out[k] if v is None else max(out[k], v))
-        elif k == "next_hops":
-            hops = dict.fromkeys((out[k] or "").split() + (v or "").split())
-            out[k] = " ".join(hops) or None
-        elif k == "facts":
-            out[k] = _merge_facts(out.get(k), v)
-        elif out.get(k) is None:
-            out[k] = v
+def _merge_message(old: list[Any], new: list[Any]) -> list[Any]:
+    out = list(old)
+    for i in range(M_KEY + 1, len(new)):
+        v, was = new[i], out[i]
+        if i == M_FIRST:
+            out[i] = v if was is None else (was if v is None else min(was, v))
+        elif i in (M_LAST, M_COMPLETED):
+            out[i] = v if was is None else (was if v is None else max(was, v))
+        elif i == M_HOPS:
+            hops = dict.fromkeys((was or "").split() + (v or "").split())
+            out[i] = " ".join(hops) or None
+        elif i == M_FACTS:
+            out[i] = _merge_facts(was, v)
+        elif was is None:
+            out[i] = v
     return out
 
 
@@ -87,21 +119,21 @@ def _merge_facts(a: str | None, b: str | None) -> str | None:
 
 
 def derive_delivery(
-    drow: dict[str, Any],
+    drow: list[Any],
     facts: str | None,
     closed: bool,
     source: str | None,
     provider_of: Callable[[str | None, str | None], str | None],
-) -> dict[str, Any]:
+) -> list[Any]:
     """A delivery row recomputed from its attempts and its message's facts, as one pass over
     all the lines would have made it: an expiry logged in another part of the message (another
     ingest, another file) ends the recipients that were deferred before it; a DSN logged there
     names its queue id on the recipients it reports on; a message removed from the queue while a
     recipient was deferred, without an expiry, leaves that recipient ``unknown``."""
-    attempts = sorted(json.loads(drow["attempts"]), key=lambda a: a[0])
+    attempts = sorted(json.loads(drow[D_ATTEMPTS]), key=lambda a: a[0])
     if not attempts:
         return drow
-    dsn_qid = drow["dsn_queue_id"]
+    dsn_qid = drow[D_DSN_QID]
     fact_list = json.loads(facts) if facts else []
     expired = False
     for kind, t, ln, f_source, x, y in fact_list:
@@ -124,37 +156,35 @@ def derive_delivery(
         state = FinalState.UNKNOWN
     if status == "tried":
         state = FinalState.UNKNOWN if closed else FinalState.DEFERRED
-    out = dict(drow)
-    out.update(
-        final_state=state.value,
-        first_time=attempts[0][0],
-        last_time=deciding[0],
-        day=utc_day(deciding[0]),
-        status=status,
-        reply=deciding[5],
-        dsn=deciding[6],
-        relay_host=deciding[2],
-        reason=deciding[11],
-        hard_bounce=deciding[12],
-        provider=provider_of(deciding[2], drow["rcpt_domain"]),
-        dsn_queue_id=dsn_qid,
-        remote_queue_id=deciding[10],
-        n_attempts=len(attempts),
-        attempts=compact_json(attempts),
-    )
+    out = list(drow)
+    out[D_STATE] = state.value
+    out[D_FIRST] = attempts[0][0]
+    out[D_LAST] = deciding[0]
+    out[D_DAY] = utc_day(deciding[0])
+    out[D_STATUS] = status
+    out[D_REPLY] = deciding[5]
+    out[D_DSN] = deciding[6]
+    out[D_RELAY] = deciding[2]
+    out[D_REASON] = deciding[11]
+    out[D_HARD] = deciding[12]
+    out[D_PROVIDER] = provider_of(deciding[2], drow[D_DOMAIN])
+    out[D_DSN_QID] = dsn_qid
+    out[D_RQID] = deciding[10]
+    out[D_N] = len(attempts)
+    out[D_ATTEMPTS] = compact_json(attempts)
     return out
 
 
-def _delivery_wins(old: dict[str, Any], new: dict[str, Any]) -> bool:
+def _delivery_wins(old: list[Any], new: list[Any]) -> bool:
     """Whether the newly read delivery summary decides the final state over the stored one."""
-    if new["final_state"] == FinalState.UNKNOWN:
-        return old["final_state"] == FinalState.UNKNOWN and new["last_time"] is not None
-    if old["final_state"] == FinalState.UNKNOWN:
+    if new[D_STATE] == FinalState.UNKNOWN:
+        return old[D_STATE] == FinalState.UNKNOWN and new[D_LAST] is not None
+    if old[D_STATE] == FinalState.UNKNOWN:
         return True
-    t_old, t_new = old["last_time"] or 0.0, new["last_time"] or 0.0
+    t_old, t_new = old[D_LAST] or 0.0, new[D_LAST] or 0.0
     if t_new != t_old:
         return t_new > t_old
-    return new["final_state"] in _TERMINAL and old["final_state"] not in _TERMINAL
+    return new[D_STATE] in _TERMINAL and old[D_STATE] not in _TERMINAL
 
 
 _SOURCE, _LINE_NO = ATTEMPT_FIELDS.index("source"), ATTEMPT_FIELDS.index("line_no")
@@ -171,22 +201,22 @@ def _resource(attempts: str, own: str | None, target: str | None) -> str:
     return compact_json(out)
 
 
-def _merge_delivery(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def _merge_delivery(old: list[Any], new: list[Any]) -> list[Any]:
     """One delivery from two reads: attempts united, final state from the deciding attempt."""
     win, lose = (new, old) if _delivery_wins(old, new) else (old, new)
-    out = dict(win)
-    firsts = [t for t in (old["first_time"], new["first_time"]) if t is not None]
-    out["first_time"] = min(firsts) if firsts else None
-    for k in ("original_recipient", "dsn_queue_id", "provider", "reason", "hard_bounce"):
-        if out.get(k) is None:
-            out[k] = lose.get(k)
-    if old["attempts"] != new["attempts"]:
+    out = list(win)
+    firsts = [t for t in (old[D_FIRST], new[D_FIRST]) if t is not None]
+    out[D_FIRST] = min(firsts) if firsts else None
+    for i in (D_ORIG, D_DSN_QID, D_PROVIDER, D_REASON, D_HARD):
+        if out[i] is None:
+            out[i] = lose[i]
+    if old[D_ATTEMPTS] != new[D_ATTEMPTS]:
         merged: dict[tuple[Any, ...], list[Any]] = {}
-        for a in json.loads(old["attempts"]) + json.loads(new["attempts"]):
+        for a in json.loads(old[D_ATTEMPTS]) + json.loads(new[D_ATTEMPTS]):
             merged.setdefault((a[0], a[1], a[5], a[2]), a)
         attempts = sorted(merged.values(), key=lambda a: a[0])
-        out["attempts"] = compact_json(attempts)
-        out["n_attempts"] = len(attempts)
+        out[D_ATTEMPTS] = compact_json(attempts)
+        out[D_N] = len(attempts)
     return out
 
 
@@ -235,14 +265,15 @@ class BatchMatcher:
         batch: Sequence[PreparedMessage],
         known: dict[tuple[str, str], list[MsgRow]],
         stored_keys: Callable[[list[str]], set[str]],
-        stored_deliveries: Callable[[list[str]], dict[tuple[str, str], dict[str, Any]]],
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[int, int, int, int, int]]:
+        stored_deliveries: Callable[[list[str]], dict[tuple[str, str], list[Any]]],
+    ) -> tuple[list[list[Any]], list[list[Any]], tuple[int, int, int, int, int]]:
         """The message rows and delivery rows to write for ``batch``, and what it counts
         (messages, new messages, deliveries, new deliveries, attempts).
 
         ``known``: the stored messages with the batch's (host, queue id)s; ``stored_keys(keys)``:
         which of these never-queued keys the store has; ``stored_deliveries(keys)``: the stored
-        deliveries of these messages, by (message key, recipient).
+        deliveries of these messages, by (message key, recipient). The batch's rows are keyed in
+        place (their ``mkey``) and written as they are unless merged with another part.
         """
         rows: dict[str, MsgRow] = {}
         # (mkey, prepared) pairs in batch order, each message resolved to the row it belongs to
@@ -250,24 +281,24 @@ class BatchMatcher:
         merged: set[str] = set()  # messages met in more than one part: their deliveries are recomputed
         for prep in batch:
             new, nq, _ = prep
-            first, last = new["first_time"], new["last_time"]
+            first = new[M_FIRST]
             if nq is not None:
-                new["mkey"] = self.noqueue_key(new["host"], nq, first)
-                if new["mkey"] not in rows:
-                    rows[new["mkey"]] = MsgRow(new, False)
-                resolved.append((new["mkey"], prep))
+                mkey = new[M_KEY] = self.noqueue_key(new[M_HOST], nq, first)
+                if mkey not in rows:
+                    rows[mkey] = MsgRow(new, False)
+                resolved.append((mkey, prep))
                 continue
-            host, qid = new["host"], new["queue_id"]
+            host, qid = new[M_HOST], new[M_QID]
             candidates = known.get((host, qid))
             match = None
             if candidates:
-                received = new["received"]
+                received, last = new[M_RECEIVED], new[M_LAST]
                 match = next(
                     (c for c in reversed(candidates) if _same_message(c.row, received, first, last)), None
                 )
             if match is None:
                 # time first: keys grow with the log, so inserts append to the b-trees
-                mkey = new["mkey"] = f"{first if first is not None else 0:014.3f}|{host}|{qid}"
+                mkey = new[M_KEY] = f"{first if first is not None else 0:014.3f}|{host}|{qid}"
                 match = MsgRow(new, False)
                 if candidates is None:
                     known[(host, qid)] = [match]
@@ -275,7 +306,7 @@ class BatchMatcher:
                     candidates.append(match)
             else:
                 match.row = _merge_message(match.row, new)
-                mkey = match.row["mkey"]
+                mkey = match.row[M_KEY]
                 merged.add(mkey)
             rows[mkey] = match
             resolved.append((mkey, prep))
@@ -292,24 +323,24 @@ class BatchMatcher:
         old_deliv = stored_deliveries(matched) if matched else {}
         n_deliveries = n_new = n_attempts = 0
 
-        deliv_rows: dict[tuple[str, str], dict[str, Any]] = {}
+        deliv_rows: dict[tuple[str, str], list[Any]] = {}
         for mkey, (mrow, _, drows) in resolved:
-            own, target = mrow["source"], rows[mkey].row["source"]
+            own, target = mrow[M_SOURCE], rows[mkey].row[M_SOURCE]
             for made in drows:
                 drow = made
-                drow["mkey"] = mkey
+                drow[D_KEY] = mkey
                 if own != target:  # merged into a row of another file: evidence names its own file
-                    drow["attempts"] = _resource(drow["attempts"], own, target)
-                key = (mkey, drow["recipient"])
+                    drow[D_ATTEMPTS] = _resource(drow[D_ATTEMPTS], own, target)
+                key = (mkey, drow[D_RCPT])
                 prev = deliv_rows.get(key) or (old_deliv.get(key) if old_deliv else None)
                 n_deliveries += 1
                 if prev is None:
                     n_new += 1
-                    n_attempts += drow["n_attempts"]
+                    n_attempts += drow[D_N]
                 else:
-                    before = prev["n_attempts"]
+                    before = prev[D_N]
                     drow = _merge_delivery(prev, drow)
-                    n_attempts += drow["n_attempts"] - before
+                    n_attempts += drow[D_N] - before
                 deliv_rows[key] = drow
 
         self._rederive(merged, rows, old_deliv, deliv_rows)
@@ -322,17 +353,21 @@ class BatchMatcher:
         else:  # nothing stored before: every row is new
             changed = list(deliv_rows.values())
         if self.track:
-            senders = {k: ((r.stored or r.row)["sender"] if r.existed else None, r.row["sender"], r.row["queue_id"])
+            senders = {k: ((r.stored or r.row)[M_SENDER] if r.existed else None, r.row[M_SENDER], r.row[M_QID])
                        for k, r in rows.items()}  # fmt: skip
-            self.changes = BatchChanges(old_deliv, changed, senders)
+            self.changes = BatchChanges(
+                {k: dict(zip(DELIV_COLUMNS, v, strict=True)) for k, v in old_deliv.items()},
+                [dict(zip(DELIV_COLUMNS, v, strict=True)) for v in changed],
+                senders,
+            )
         return msg_rows, changed, (len(batch), new_messages, n_deliveries, n_new, n_attempts)
 
     def _rederive(
         self,
         merged: set[str],
         rows: dict[str, MsgRow],
-        old_deliv: dict[tuple[str, str], dict[str, Any]],
-        deliv_rows: dict[tuple[str, str], dict[str, Any]],
+        old_deliv: dict[tuple[str, str], list[Any]],
+        deliv_rows: dict[tuple[str, str], list[Any]],
     ) -> None:
         """Recompute every delivery of a message met in several parts from the union of its
         attempts and facts (:func:`derive_delivery`), into ``deliv_rows``."""
@@ -345,7 +380,7 @@ class BatchMatcher:
             if key[0] in merged:
                 m = rows[key[0]].row
                 deliv_rows[key] = derive_delivery(
-                    drow, m.get("facts"), m["completed"] is not None, m["source"], provider_of
+                    drow, m[M_FACTS], m[M_COMPLETED] is not None, m[M_SOURCE], provider_of
                 )
 
 

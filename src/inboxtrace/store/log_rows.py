@@ -1,8 +1,10 @@
 """The store's rows of a log timeline: what :class:`RowMaker` makes of one message (compiled).
 
-One message becomes a ``log_messages`` row and its ``log_deliveries`` rows (plain dicts of plain
-values), either from a :class:`~inboxtrace.model.Message` or straight from the assembler's compact
-record (:meth:`RowMaker.from_record`, what the log reader's workers call). Pure but for caches.
+One message becomes a ``log_messages`` row and its ``log_deliveries`` rows: lists of plain values in
+the tables' column order (:data:`MSG_COLUMNS`, :data:`DELIV_COLUMNS`), which ``executemany`` and
+``COPY`` take as they are, with no dict made or read per row. They are made either from a
+:class:`~inboxtrace.model.Message` or straight from the assembler's compact record
+(:meth:`RowMaker.from_record`, what the log reader's workers call). Pure but for caches.
 This is one of the hot paths of :mod:`inboxtrace.native`: plain typed Python that mypyc compiles
 as it is; :mod:`inboxtrace.store.logs` keys, matches and writes the rows.
 """
@@ -16,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from inboxtrace.logs.clock import Clock
 from inboxtrace.model.log import Attempt, Delivery, FinalState, Message, MessageFact
 from inboxtrace.model.reply import Phase, Verdict
 from inboxtrace.timeline.records import (
@@ -58,6 +61,28 @@ ATTEMPT_FIELDS = (
     "line",
     "tls",
 )
+
+
+# The columns of ``log_messages`` and ``log_deliveries``, in table order (store/logs.py defines the
+# tables; a test holds the two equal). A row is a list of values in this order; the message key
+# (``mkey``, first in both) is "" until the writer gives it.
+MSG_COLUMNS = (
+    "mkey", "mta", "host", "queue_id", "received", "completed", "first_time", "last_time", "sender",
+    "message_id", "size", "nrcpt", "client_host", "client_ip", "dsn_of", "next_hops", "source", "facts",
+    "subject",
+)  # fmt: skip
+DELIV_COLUMNS = (
+    "mkey", "recipient", "original_recipient", "rcpt_domain", "final_state", "first_time", "last_time",
+    "day", "status", "reply", "dsn", "relay_host", "reason", "hard_bounce", "provider", "dsn_queue_id",
+    "remote_queue_id", "n_attempts", "attempts",
+)  # fmt: skip
+# positions in a message row
+M_KEY, M_HOST, M_QID, M_RECEIVED, M_COMPLETED, M_FIRST, M_LAST = 0, 2, 3, 4, 5, 6, 7
+M_SENDER, M_HOPS, M_SOURCE, M_FACTS = 8, 15, 16, 17
+# positions in a delivery row
+D_KEY, D_RCPT, D_ORIG, D_DOMAIN, D_STATE, D_FIRST, D_LAST, D_DAY = 0, 1, 2, 3, 4, 5, 6, 7
+D_STATUS, D_REPLY, D_DSN, D_RELAY, D_REASON, D_HARD, D_PROVIDER = 8, 9, 10, 11, 12, 13, 14
+D_DSN_QID, D_RQID, D_N, D_ATTEMPTS = 15, 16, 17, 18
 
 
 def epoch(dt: datetime | None) -> float | None:
@@ -177,11 +202,26 @@ def utc_day(ts: float) -> str:
 
 
 # A message as rows: (message row, (source, digest) for a never-queued rejection else None,
-# delivery rows). Keys ("mkey") are given by the writer. Plain values only: marshal-able, so
-# worker processes can make them.
-PreparedMessage = tuple[dict[str, Any], tuple[str, str] | None, list[dict[str, Any]]]
+# delivery rows), rows as lists in column order. Keys ("mkey") are given by the writer. Plain
+# values only: marshal-able, so worker processes can make them.
+PreparedMessage = tuple[list[Any], tuple[str, str] | None, list[list[Any]]]
 
 _MIN_TS = datetime.min.replace(tzinfo=UTC).timestamp()
+_NO_TS = -1.0e300  # (not an epoch: a miss in a cache of epochs)
+
+
+def _epoch_of(clock: Clock, ts: str, cache: dict[str, float] | None) -> float:
+    """Epoch seconds of timestamp text ``ts`` read by ``clock`` (_MIN_TS when it is not one),
+    kept in ``cache`` (emptied when full, as the clock's own cache is)."""
+    dt = clock(ts)
+    t = dt.timestamp() if dt is not None else _MIN_TS
+    if cache is not None:
+        if len(cache) >= 16384:
+            cache.clear()
+        cache[ts] = t
+    return t
+
+
 _PHASES = {p: p.value for p in Phase}
 _STATE_VALUES = {s.value: s.value for s in FinalState}
 
@@ -198,29 +238,12 @@ def _message_row(  # noqa: PLR0917 (one row, one argument per column, called in 
     last: float | None, sender: str | None, message_id: str | None, size: int | None, nrcpt: int | None,
     client_host: str | None, client_ip: str | None, dsn_of: str | None, hops: Sequence[str], source: str | None,
     facts: str | None, subject: str | None,
-) -> dict[str, Any]:  # fmt: skip
-    """A ``log_messages`` row (its key, ``mkey``, is given by the writer)."""
-    return {
-        "mkey": "",
-        "mta": mta,
-        "host": host,
-        "queue_id": qid,
-        "received": received,
-        "completed": completed,
-        "first_time": first,
-        "last_time": last,
-        "sender": sender,
-        "message_id": message_id,
-        "size": size,
-        "nrcpt": nrcpt,
-        "client_host": client_host,
-        "client_ip": client_ip,
-        "dsn_of": dsn_of,
-        "next_hops": " ".join(hops) or None,
-        "source": source,
-        "facts": facts,
-        "subject": subject,
-    }
+) -> list[Any]:  # fmt: skip
+    """A ``log_messages`` row, :data:`MSG_COLUMNS` order (its key, ``mkey``, is given by the writer)."""
+    return [
+        "", mta, host, qid, received, completed, first, last, sender, message_id, size, nrcpt, client_host,
+        client_ip, dsn_of, " ".join(hops) or None, source, facts, subject,
+    ]  # fmt: skip
 
 
 class RowMaker:
@@ -233,6 +256,17 @@ class RowMaker:
 
     def __init__(self) -> None:
         self._cls = _Classifier()
+        # epoch seconds of timestamp texts, per clock (a source's clock is replaced when its
+        # reference date is set): most attempts share their second with an earlier line
+        self._epochs: dict[Clock, dict[str, float]] = {}
+
+    def _epochs_of(self, clock: Clock) -> dict[str, float]:
+        epochs = self._epochs.get(clock)
+        if epochs is None:
+            if len(self._epochs) >= 64:
+                self._epochs.clear()
+            epochs = self._epochs[clock] = {}
+        return epochs
 
     def __reduce__(self) -> tuple[type[RowMaker], tuple[()]]:
         # sent to another process (a Dask worker) as a fresh one: the caches are rebuilt there
@@ -272,6 +306,7 @@ class RowMaker:
         (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
          dsn_of, hops, source, deliveries, facts, subject) = rec  # fmt: skip
         clock = builder.clock(source)
+        epochs = self._epochs_of(clock)
         reason_of = self._cls.reason_of
         received = clock(received_ts) if received_ts else None
         completed = clock(completed_ts) if completed_ts else None
@@ -283,9 +318,13 @@ class RowMaker:
             lists = []
             for a in attempts:
                 a_source = a[A_SOURCE]
-                c = clock if a_source == source else builder.clock(a_source)
-                dt = c(a[A_TS])
-                t = dt.timestamp() if dt is not None else _MIN_TS
+                ts = a[A_TS]
+                if a_source == source:
+                    t = epochs.get(ts, _NO_TS)
+                    if t == _NO_TS:
+                        t = _epoch_of(clock, ts, epochs)
+                else:
+                    t = _epoch_of(builder.clock(a_source), ts, None)
                 vid = a[A_PHASE_VID]
                 verdict = verdicts[vid] if vid >= 0 else None
                 status = a[A_STATUS]
@@ -344,44 +383,28 @@ class RowMaker:
             )
         return compact_json(out)
 
-    def _delivery_row(self, d: Delivery, times: list[float], source: str | None) -> dict[str, Any]:
+    def _delivery_row(self, d: Delivery, times: list[float], source: str | None) -> list[Any]:
         lists = [self._attempt_list(a, t, source) for a, t in zip(d.attempts, times, strict=True)]
         return self._delivery(d.recipient, d.original_recipient, d.final_state.value, d.dsn_queue_id, lists)
 
     def _delivery(
         self, addr: str, orig: str | None, state: str, dsn_qid: str | None, lists: list[list[Any]]
-    ) -> dict[str, Any]:
-        """A delivery row; ``lists``: its attempts as stored (ATTEMPT_FIELDS order), oldest first."""
+    ) -> list[Any]:
+        """A delivery row (:data:`DELIV_COLUMNS` order); ``lists``: its attempts as stored
+        (ATTEMPT_FIELDS order), oldest first."""
         domain = _domain(addr)
         if lists:
             deciding = lists[-1]
-            first, last = lists[0][0], deciding[0]
-            day: str | None = utc_day(last)
-            status, relay, reply, dsn = deciding[1], deciding[2], deciding[5], deciding[6]
-            rqid, reason, hard = deciding[10], deciding[11], deciding[12]
-        else:
-            first = last = day = status = relay = reply = dsn = rqid = reason = hard = None
-        return {
-            "mkey": "",
-            "recipient": addr,
-            "original_recipient": orig,
-            "rcpt_domain": domain,
-            "final_state": state,
-            "first_time": first,
-            "last_time": last,
-            "day": day,
-            "status": status,
-            "reply": reply,
-            "dsn": dsn,
-            "relay_host": relay,
-            "reason": reason,
-            "hard_bounce": hard,
-            "provider": self._cls.provider_of(relay, domain),
-            "dsn_queue_id": dsn_qid,
-            "remote_queue_id": rqid,
-            "n_attempts": len(lists),
-            "attempts": compact_json(lists) if lists else "[]",
-        }
+            relay = deciding[2]
+            return [
+                "", addr, orig, domain, state, lists[0][0], deciding[0], utc_day(deciding[0]), deciding[1],
+                deciding[5], deciding[6], relay, deciding[11], deciding[12], self._cls.provider_of(relay, domain),
+                dsn_qid, deciding[10], len(lists), compact_json(lists),
+            ]  # fmt: skip
+        return [
+            "", addr, orig, domain, state, None, None, None, None, None, None, None, None, None,
+            self._cls.provider_of(None, domain), dsn_qid, None, 0, "[]",
+        ]  # fmt: skip
 
     def _attempt_list(self, a: Attempt, t: float, source: str | None) -> list[Any]:
         """One attempt as a list in ATTEMPT_FIELDS order.
@@ -443,4 +466,13 @@ def _compact_encoder() -> Callable[[Any], str]:
 compact_json = _compact_encoder()
 
 
-__all__ = ["ATTEMPT_FIELDS", "PreparedMessage", "RowMaker", "compact_json", "epoch", "utc_day"]
+__all__ = [
+    "ATTEMPT_FIELDS",
+    "DELIV_COLUMNS",
+    "MSG_COLUMNS",
+    "PreparedMessage",
+    "RowMaker",
+    "compact_json",
+    "epoch",
+    "utc_day",
+]

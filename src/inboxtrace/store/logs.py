@@ -27,12 +27,15 @@ from inboxtrace.store.core import Store, db_errors, metadata, register_schema, r
 from inboxtrace.store.log_match import BatchChanges, BatchMatcher, MsgRow, derive_delivery
 from inboxtrace.store.log_rows import (
     ATTEMPT_FIELDS,
+    DELIV_COLUMNS,
+    MSG_COLUMNS,
     PreparedMessage,
     RowMaker,
     epoch,
 )
 
 register_schema("logs", 3)
+M_HOST, M_QID = MSG_COLUMNS.index("host"), MSG_COLUMNS.index("queue_id")
 
 log_messages = sa.Table(
     "log_messages",
@@ -137,7 +140,11 @@ def deferrable_indexes() -> list[sa.Index]:
 def deferred_indexes(store: Store) -> Iterator[bool]:
     """On an empty log store, drop the :func:`deferrable_indexes` for a bulk load and rebuild them after
     (also after an interruption; a hard kill is repaired by :func:`open_store`, which recreates
-    missing indexes). Yields whether the indexes were deferred."""
+    missing indexes). On SQLite the subject search's triggers are taken off too and its index is
+    rebuilt in one pass at the end (:func:`inboxtrace.store.subjects.restore_subject_triggers`;
+    also by :func:`open_store` after a hard kill). Yields whether the indexes were deferred."""
+    from inboxtrace.store.subjects import drop_subject_triggers, restore_subject_triggers
+
     with store.connect() as conn:
         empty = conn.execute(sa.select(log_messages.c.mkey).limit(1)).first() is None
     if not empty:
@@ -147,12 +154,14 @@ def deferred_indexes(store: Store) -> Iterator[bool]:
     with schema_lock(store), store.begin() as conn:
         for ix in indexes:
             conn.execute(sa.schema.DropIndex(ix, if_exists=True))
+        drop_subject_triggers(conn)
     try:
         yield True
     finally:
         with sorts_in_files(store), schema_lock(store), store.begin() as conn:
             for ix in indexes:  # (if_not_exists: another ingest may be rebuilding them too)
                 conn.execute(sa.schema.CreateIndex(ix, if_not_exists=True))
+            restore_subject_triggers(conn)
 
 
 @contextlib.contextmanager
@@ -268,8 +277,8 @@ class LogWriter:
         with self.store.begin() as conn:
             msg_rows, deliv_rows = self._prepare(conn, batch)
             checkpoint = self.on_flush() if self.on_flush is not None else None
-            self.store.bulk(conn, self._msg_stmt, msg_rows)
-            self.store.bulk(conn, self._deliv_stmt, deliv_rows)
+            self.store.bulk(conn, self._msg_stmt, msg_rows, MSG_COLUMNS)
+            self.store.bulk(conn, self._deliv_stmt, deliv_rows, DELIV_COLUMNS)
             if self.on_write is not None:
                 self.on_write(conn, self._match.changes)
             if checkpoint is not None:
@@ -291,18 +300,17 @@ class LogWriter:
     ) -> dict[tuple[str, str], list[MsgRow]]:
         """The stored messages with the (host, queue id) of a message of ``batch``."""
         found: dict[tuple[str, str], list[MsgRow]] = {}
-        qids = sorted({p[0]["queue_id"] for p in batch if p[1] is None})
-        names = [c.name for c in log_messages.c]
-        head = f"SELECT {', '.join(names)} FROM log_messages WHERE queue_id "
+        qids = sorted({p[0][M_QID] for p in batch if p[1] is None})
+        head = f"SELECT {', '.join(MSG_COLUMNS)} FROM log_messages WHERE queue_id "
         for chunk, params in self.store.in_params(qids):
             for r in conn.exec_driver_sql(head + chunk, params).fetchall():
-                row = dict(zip(names, r, strict=True))
-                found.setdefault((row["host"], row["queue_id"]), []).append(MsgRow(row, True, dict(row)))
+                row = list(r)
+                found.setdefault((row[M_HOST], row[M_QID]), []).append(MsgRow(row, True, list(row)))
         return found
 
     def _prepare(
         self, conn: Connection, batch: Sequence[PreparedMessage]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    ) -> tuple[list[list[Any]], list[list[Any]]]:
         """The rows to write for ``batch`` (keyed, matched and merged with the stored ones)."""
 
         def stored_keys(keys: list[str]) -> set[str]:
@@ -312,14 +320,12 @@ class LogWriter:
                 found.update(k for (k,) in conn.exec_driver_sql(sql, params))
             return found
 
-        def stored_deliveries(keys: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
-            found: dict[tuple[str, str], dict[str, Any]] = {}
-            names = [c.name for c in log_deliveries.c]
-            head = f"SELECT {', '.join(names)} FROM log_deliveries WHERE mkey "
+        def stored_deliveries(keys: list[str]) -> dict[tuple[str, str], list[Any]]:
+            found: dict[tuple[str, str], list[Any]] = {}
+            head = f"SELECT {', '.join(DELIV_COLUMNS)} FROM log_deliveries WHERE mkey "
             for chunk, params in self.store.in_params(keys):
                 for r in conn.exec_driver_sql(head + chunk, params).fetchall():
-                    row = dict(zip(names, r, strict=True))
-                    found[(row["mkey"], row["recipient"])] = row
+                    found[(r[0], r[1])] = list(r)
             return found
 
         known = self._existing(conn, batch)

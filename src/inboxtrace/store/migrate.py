@@ -123,6 +123,8 @@ _INDEX_NAMES = {
 def _complete(store: Store) -> bool:
     """True when the store is at the newest revision with every table and index there: the common
     case, answered by reading only (no lock, no write, no Alembic)."""
+    from inboxtrace.store.subjects import subject_triggers_present
+
     with store.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
         if "alembic_version" not in tables or not {t.name for t in metadata.sorted_tables} <= tables:
@@ -130,7 +132,9 @@ def _complete(store: Store) -> bool:
         if conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() != head():
             return False
         indexes = {str(name) for (name,) in conn.exec_driver_sql(_INDEX_NAMES[store.dialect])}
-        return all(str(ix.name) in indexes for t in metadata.sorted_tables for ix in t.indexes)
+        if not all(str(ix.name) in indexes for t in metadata.sorted_tables for ix in t.indexes):
+            return False
+        return subject_triggers_present(conn)
 
 
 @contextlib.contextmanager
@@ -154,6 +158,8 @@ def _run(conn: Connection, action: str, target: str) -> None:
 
 
 def _prepare(store: Store) -> None:
+    from inboxtrace.store.subjects import restore_subject_triggers
+
     with _transaction(store) as conn:
         tables = set(sa.inspect(conn).get_table_names())
         ours = {t.name for t in metadata.sorted_tables}
@@ -180,6 +186,7 @@ def _prepare(store: Store) -> None:
         for table in metadata.sorted_tables:
             for ix in table.indexes:
                 conn.execute(sa.schema.CreateIndex(ix, if_not_exists=True))
+        restore_subject_triggers(conn)  # (a bulk load killed before it put them back)
         _mark(store, conn)
 
 
