@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import re
-import tomllib
 from functools import cache
 
 from inboxtrace.bounces.mail import decode_header_value, first_address, parse_date
@@ -12,6 +11,7 @@ from inboxtrace.bounces.mime import IndexedMessage, read_headers
 from inboxtrace.bounces.view import Mail
 from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
+from inboxtrace.loadcache import compile_regex, parse_toml
 from inboxtrace.model.bounce import ReturnedMessage
 
 
@@ -19,9 +19,9 @@ from inboxtrace.model.bounce import ReturnedMessage
 def _knowledge() -> tuple[tuple[str, ...], re.Pattern[str]]:
     try:
         text = read_text("bounces", "data", "tracking.toml")
-        raw = tomllib.loads(text)
-        return tuple(raw["headers"]), re.compile(raw["verp"], re.IGNORECASE)
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
+        raw = parse_toml(text)
+        return tuple(raw["headers"]), compile_regex(raw["verp"], re.IGNORECASE)
+    except (OSError, KeyError, TypeError, ValueError, re.error) as exc:  # ValueError: not TOML
         raise DataFileError(f"bounces/data/tracking.toml: {exc}") from exc
 
 
