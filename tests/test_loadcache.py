@@ -16,6 +16,7 @@ import pytest
 
 import inboxtrace
 from inboxtrace import loadcache
+from inboxtrace.codes.needles import _needles_of, needles_of
 from inboxtrace.codes.rules import all_patterns
 from inboxtrace.datafiles import package_path
 
@@ -117,6 +118,15 @@ def test_toml_comes_back_as_tomllib_parses_it_and_a_new_object_each_time(
     dated = loadcache.parse_toml("when = 2026-01-02")  # a date is not a plain value: parsed, not kept
     assert str(dated["when"]) == "2026-01-02"
     assert "when = 2026-01-02" not in loadcache._table("toml")
+
+
+def test_needles_come_back_as_worked_out(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    patterns = _data_patterns()
+    first = [needles_of(p, f) for p, f in patterns]
+    loadcache.save()
+    _reload(monkeypatch)
+    assert [needles_of(p, f) for p, f in patterns] == first == [_needles_of(p, f) for p, f in patterns]
+    assert loadcache._added is False
 
 
 def test_a_damaged_or_foreign_file_is_ignored_and_replaced(

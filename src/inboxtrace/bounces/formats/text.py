@@ -10,7 +10,6 @@ this module only knows the shape.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,6 +19,7 @@ from inboxtrace.bounces.view import Found, Mail, Parsed
 from inboxtrace.codes.needles import FirstMatch, Gates, needles_of
 from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
+from inboxtrace.loadcache import compile_regex, parse_toml
 
 _ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
 # A line that starts with the address: "  a@b", "<a@b>:", "a@b... User unknown", "-- a@b",
@@ -104,14 +104,14 @@ def _rx(value: object) -> re.Pattern[str] | None:
         return None
     if isinstance(value, list):
         value = "|".join(f"(?:{v})" for v in value)
-    return re.compile(str(value), re.IGNORECASE | re.MULTILINE)
+    return compile_regex(str(value), re.IGNORECASE | re.MULTILINE)
 
 
 @cache
 def _data() -> tuple[tuple[Family, ...], re.Pattern[str]]:
     try:
         text = read_text("bounces", "data", "families.toml")
-        raw = tomllib.loads(text)
+        raw = parse_toml(text)
         families = tuple(
             Family(
                 name=f["name"],
@@ -127,8 +127,8 @@ def _data() -> tuple[tuple[Family, ...], re.Pattern[str]]:
         )
         markers = "|".join(f"(?:{p})" for p in raw["copy_markers"]["patterns"])
         # matched line by line (after leading dashes and blanks): much faster than one MULTILINE search
-        boundary = re.compile(rf"(?:{markers})", re.IGNORECASE)
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
+        boundary = compile_regex(rf"(?:{markers})", re.IGNORECASE)
+    except (OSError, KeyError, TypeError, ValueError, re.error) as exc:  # ValueError: not TOML
         raise DataFileError(f"bounces/data/families.toml: {exc}") from exc
     assert boundary is not None
     return families, boundary
