@@ -28,7 +28,7 @@ _CACHE = f"__pycache__/loadcache.{sys.implementation.cache_tag}.marshal"
 def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """The module with nothing loaded, reading and writing ``tmp_path`` only."""
     target = tmp_path / "loadcache.marshal"
-    monkeypatch.setattr(loadcache, "_places", lambda: [str(target)])
+    monkeypatch.setattr(loadcache, "places", lambda: [str(target)])
     monkeypatch.setattr(loadcache, "_entries", None)
     monkeypatch.setattr(loadcache, "_used", {})
     monkeypatch.setattr(loadcache, "_added", False)
@@ -151,7 +151,7 @@ def test_an_unwritable_place_falls_back_to_the_next(monkeypatch: pytest.MonkeyPa
     blocked = tmp_path / "file-not-dir"
     blocked.write_text("")
     target = tmp_path / "cache" / "loadcache.marshal"
-    monkeypatch.setattr(loadcache, "_places", lambda: [str(blocked / "x.marshal"), str(target)])
+    monkeypatch.setattr(loadcache, "places", lambda: [str(blocked / "x.marshal"), str(target)])
     monkeypatch.setattr(loadcache, "_entries", None)
     monkeypatch.setattr(loadcache, "_used", {})
     monkeypatch.setattr(loadcache, "_added", False)

@@ -49,12 +49,10 @@ _added = False
 _loaded_from: str | None = None
 
 
-def _places() -> list[str]:
+def places() -> list[str]:
     """Where the file may be: beside the package's byte code, then in the user's cache directory."""
-    places = [os.path.join(_ROOT, "__pycache__", _FILE)]
     home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    places.append(os.path.join(home, "inboxtrace", _FILE))
-    return places
+    return [os.path.join(_ROOT, "__pycache__", _FILE), os.path.join(home, "inboxtrace", _FILE)]
 
 
 def _header() -> tuple[Any, ...] | None:
@@ -76,7 +74,7 @@ def _table(kind: str) -> dict[Any, Any]:
     if _entries is None:
         _entries = {}
         header = _header()
-        for place in _places() if header is not None else []:
+        for place in places() if header is not None else []:
             try:
                 with open(place, "rb") as f:
                     stored = marshal.loads(f.read())
@@ -216,11 +214,11 @@ def save() -> None:
         for kind, table in _entries.items()
     }
     blob = marshal.dumps((header, entries))
-    places = _places()
-    if _loaded_from in places:
-        places.remove(_loaded_from)
-        places.insert(0, _loaded_from)
-    for place in places:
+    targets = places()
+    if _loaded_from in targets:
+        targets.remove(_loaded_from)
+        targets.insert(0, _loaded_from)
+    for place in targets:
         temporary = f"{place}.{os.getpid()}.tmp"
         try:
             os.makedirs(os.path.dirname(place), exist_ok=True)
