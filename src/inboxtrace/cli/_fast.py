@@ -106,26 +106,7 @@ def _run_bounces(call: dict[str, object]) -> None:
 
     paths = call.pop("paths")
     assert isinstance(paths, list)
-    run_bounces(
-        paths,
-        ingest=False,
-        db=None,
-        imap=None,
-        user=None,
-        folder="INBOX",
-        password_env=None,
-        password_file=None,
-        auth="password",
-        token_env=None,
-        token_file=None,
-        token_command=None,
-        port=None,
-        starttls=False,
-        cafile=None,
-        known_good=None,
-        cluster=None,
-        **call,  # type: ignore[arg-type]
-    )
+    run_bounces(paths, **call)  # type: ignore[arg-type]
 
 
 def _guarded(command: Callable[[], None]) -> bool:
