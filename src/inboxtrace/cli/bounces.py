@@ -90,27 +90,7 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
 ) -> None:
     """One record per failed recipient with the reason (sisimai's December-2025 vocabulary), hard or
     soft, the reply and what to do; then a summary by reason."""
+    options = dict(locals())  # the options as parsed: run_bounces' parameters, by the same names
     from inboxtrace.cli._bounces import run_bounces
 
-    run_bounces(
-        paths,
-        json_out=json_out,
-        ingest=ingest,
-        db=db,
-        imap=imap,
-        user=user,
-        folder=folder,
-        password_env=password_env,
-        password_file=password_file,
-        auth=auth,
-        token_env=token_env,
-        token_file=token_file,
-        token_command=token_command,
-        port=port,
-        starttls=starttls,
-        cafile=cafile,
-        known_good=known_good,
-        workers=workers,
-        cluster=cluster,
-        show_all=show_all,
-    )
+    run_bounces(**options)
