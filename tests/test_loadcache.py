@@ -218,3 +218,26 @@ def test_edited_deriving_code_makes_the_file_be_worked_out_again(package_copy: P
     old = cache.read_bytes()
     assert _probe(package_copy)[1] == []  # "zorblax " is 8 characters: no needle of 9
     assert cache.read_bytes() != old
+
+
+def test_kept_entries_of_the_wrong_shape_are_worked_out_again(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import marshal
+
+    loadcache.parse_toml("c = 3")
+    loadcache.compile_regex("ab+c", 0)
+    loadcache.save()
+    header, entries = marshal.loads(fresh.read_bytes())
+    entries["toml"]["c = 3"] = b"\x00not marshal"
+    entries["sre"][("ab+c", 0)] = (0, b"\x01\x02\x03", "x")
+    import array
+
+    invalid = array.array("I", [1, 0, 0, 99, 99]).tobytes()  # the engine refuses this program
+    loadcache.compile_regex("xy+z", 0)
+    entries["sre"][("xy+z", 0)] = (0, invalid, 0, {}, (None,))
+    fresh.write_bytes(marshal.dumps((header, entries)))
+    _reload(monkeypatch)
+    assert loadcache.parse_toml("c = 3") == {"c": 3}
+    assert loadcache.compile_regex("ab+c", 0) == re.compile("ab+c")
+    assert loadcache.compile_regex("xy+z", 0) == re.compile("xy+z")

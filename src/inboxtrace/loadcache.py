@@ -133,18 +133,21 @@ def parse_toml(text: str) -> dict[str, Any]:
     """The TOML document ``text`` parsed, as ``tomllib.loads`` gives it (and raising its
     ``TOMLDecodeError``, a ``ValueError``, when it is not TOML). Each call returns a new object."""
     blob = _hit("toml", text)
-    if blob is None:
-        import tomllib
-
-        document = tomllib.loads(text)
+    if isinstance(blob, bytes):
         try:
-            blob = marshal.dumps(document)
-        except ValueError:  # dates and times are not kept
-            return document
-        _add("toml", text, blob)
+            kept = marshal.loads(blob)
+        except (EOFError, ValueError, TypeError):
+            kept = None
+        if isinstance(kept, dict):
+            return kept
+    import tomllib
+
+    document = tomllib.loads(text)
+    try:
+        kept_blob = marshal.dumps(document)
+    except ValueError:  # dates and times are not kept
         return document
-    document = marshal.loads(blob)
-    assert isinstance(document, dict)
+    _add("toml", text, kept_blob)
     return document
 
 
