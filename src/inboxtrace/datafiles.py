@@ -9,10 +9,10 @@ never runs from a zip archive (its compiled hot paths are extension modules, whi
 from __future__ import annotations
 
 import os
-import tomllib
 from typing import Any
 
 from inboxtrace.errors import DataFileError
+from inboxtrace.loadcache import parse_toml
 
 _ROOT = os.path.dirname(os.path.abspath(__file__))
 
@@ -32,6 +32,6 @@ def load_toml(package: str, name: str) -> dict[str, Any]:
     """The data file ``inboxtrace/PACKAGE/data/NAME`` parsed; DataFileError naming it when it is
     missing, not UTF-8 or not TOML."""
     try:
-        return tomllib.loads(read_text(package, "data", name))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return parse_toml(read_text(package, "data", name))
+    except (OSError, ValueError) as exc:  # missing, not UTF-8, not TOML (tomllib's error is a ValueError)
         raise DataFileError(f"{package}/data/{name} is missing or malformed: {exc}") from exc

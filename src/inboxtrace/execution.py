@@ -346,27 +346,62 @@ class Runner(Generic[In, Out]):
             self._cancel(flight.values())
 
     def imap(
-        self, work: Callable[[In], Out], pieces: Iterable[In], *, ahead: int = 0
+        self, work: Callable[[In], Out], pieces: Iterable[In], *, ahead: int = 0, share: bool = False
     ) -> Generator[Out, None, None]:
-        """``work(piece)`` for every piece, in input order (see :meth:`map`)."""
+        """``work(piece)`` for every piece, in input order (see :meth:`map`).
+
+        ``share``: this process runs pieces too, whenever the oldest piece in flight is not done
+        (it takes the next piece not sent, so the order holds), instead of waiting for it; the
+        workers then have fewer queued (``ahead`` by default two each), so that the two sides end
+        together. Its errors are raised in turn, as the workers' are."""
         if self.kind == "inline":
             for piece in pieces:
                 yield work(piece)
             return
         pool = self._executor()
-        limit = ahead or 4 * self.workers_count
-        flight: collections.deque[Future[Out]] = collections.deque()
+        limit = ahead or (2 if share else 4) * self.workers_count
+        flight: collections.deque[tuple[Future[Out], bool]] = collections.deque()  # (result, sent)
+        it = iter(pieces)
+        sent = 0
+        more = True
         try:
-            for piece in pieces:
-                flight.append(self._submit(pool, work, piece))
-                if len(flight) >= limit:
-                    yield flight.popleft().result()
-            while flight:
-                yield flight.popleft().result()
+            while True:
+                while more and sent < limit:
+                    piece = next(it, _NO_PIECE)
+                    if piece is _NO_PIECE:
+                        more = False
+                    else:
+                        flight.append((self._submit(pool, work, piece), True))
+                        sent += 1
+                if not flight:
+                    return
+                if share and more and not flight[0][0].done():
+                    piece = next(it, _NO_PIECE)
+                    if piece is _NO_PIECE:
+                        more = False
+                    else:
+                        flight.append((_run_here(work, piece), False))
+                    continue
+                fut, was_sent = flight.popleft()
+                sent -= was_sent
+                yield fut.result()
         except BrokenProcessPool:
             raise InboxtraceError(_DIED) from None
         finally:
-            self._cancel(flight)
+            self._cancel(fut for fut, was_sent in flight if was_sent)
+
+
+_NO_PIECE: Any = object()
+
+
+def _run_here(work: Callable[[In], Out], piece: In) -> Future[Out]:
+    """A piece run in this process, as a finished future (its error kept for its turn)."""
+    done: Future[Out] = Future()
+    try:
+        done.set_result(work(piece))
+    except Exception as exc:  # raised by .result() in the piece's turn
+        done.set_exception(exc)
+    return done
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:

@@ -100,6 +100,39 @@ def test_imap_keeps_the_order_and_uses_the_workers() -> None:
     assert len(pids) == 3 and os.getpid() not in pids
 
 
+def _slow_pid(n: int) -> tuple[int, int]:
+    time.sleep(0.004)  # long enough that the caller finds the worker's oldest piece unfinished
+    return n, os.getpid()
+
+
+def test_a_shared_imap_runs_pieces_here_too_and_keeps_the_order() -> None:
+    with runner("local:1", inherit=True) as run:
+        results = list(run.imap(_slow_pid, range(120), share=True))
+    assert [n for n, _ in results] == list(range(120))
+    here = [n for n, pid in results if pid == os.getpid()]
+    assert 0 < len(here) <= 118  # both sides worked (the worker at least on the two it was sent)
+    assert len({pid for _, pid in results}) == 2
+
+
+_TEST_PID = os.getpid()  # (a forked worker keeps the value: the parent's)
+
+
+def _fails_here(n: int) -> int:
+    time.sleep(0.004)
+    if os.getpid() == _TEST_PID:
+        raise ValueError(f"piece {n}")
+    return n
+
+
+def test_a_shared_imap_raises_a_failure_here_in_its_turn() -> None:
+    seen: list[int] = []
+    with runner("local:1", inherit=True) as run, pytest.raises(ValueError, match=r"piece \d+") as failed:
+        seen.extend(run.imap(_fails_here, range(100), share=True))
+    # the first piece run here failed: every earlier answer (the worker's) came first, in order
+    assert seen == list(range(len(seen))) and 0 < len(seen) < 100
+    assert str(failed.value) == f"piece {len(seen)}"
+
+
 def _fails_on_13(n: int) -> int:
     if n == 13:
         raise ValueError("thirteen")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from inboxtrace.bounces.context import (
     phase_in_text,
@@ -18,14 +17,15 @@ from inboxtrace.bounces.context import (
 )
 from inboxtrace.bounces.view import Found
 from inboxtrace.codes.memo import TemplateMemo
+from inboxtrace.loadcache import compile_regex
 from inboxtrace.model.reply import Phase, Reply, ReplyClass, Verdict
 
 _UNDECIDED = frozenset({"undefined", "onhold"})
 _ASKS_STATED = frozenset({"userunknown"})
-_CUT_REPLY_RE = re.compile(r"[245]\d\d-[^\n]*$")  # "552-5.7.0 first line" and nothing after it
+_CUT_REPLY_RE = compile_regex(r"[245]\d\d-[^\n]*$")  # "552-5.7.0 first line" and nothing after it
 _MAX_TEXT = 4000
 _MAX_CONTEXT = 1500  # the human text around a mute diagnostic: its first paragraphs say enough
-_ADDRESS_RE = re.compile(r"(?<!\S)\S+@\S+")  # from token starts only: linear in the text
+_ADDRESS_RE = compile_regex(r"(?<!\S)\S+@\S+")  # from token starts only: linear in the text
 _NOT_WORDS = " \t*<>:;,.-()[]\"'"
 
 
@@ -203,8 +203,8 @@ def _reported_failed(found: Found) -> bool:
     return found.action is None or found.action in _FAILED_ACTIONS
 
 
-_FAILURE_CODE_RE = re.compile(r"(?<![\w.])[45]\d\d(?=[\s:-])")
-_SUCCESS_CODE_RE = re.compile(r"(?<![\w.])2\d\d(?:[ -][245]\.\d{1,3}\.\d{1,3})?(?=[\s:-]|$)")
+_FAILURE_CODE_RE = compile_regex(r"(?<![\w.])[45]\d\d(?=[\s:-])")
+_SUCCESS_CODE_RE = compile_regex(r"(?<![\w.])2\d\d(?:[ -][245]\.\d{1,3}\.\d{1,3})?(?=[\s:-]|$)")
 
 
 def _failure_of(verdict: Verdict, text: str, context: str, found: Found, host: str | None) -> Verdict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from inboxtrace.codes.needles import FirstMatch
 from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
+from inboxtrace.loadcache import compile_regex, parse_toml
 from inboxtrace.model.reply import Phase
 
 
@@ -46,20 +46,20 @@ class Knowledge:
 
 
 def _build(raw: dict[str, Any]) -> Knowledge:
-    marks = FirstMatch((re.compile(p["pattern"], re.I), Phase(p["phase"])) for p in raw.get("phase", []))
+    marks = FirstMatch((compile_regex(p["pattern"], re.I), Phase(p["phase"])) for p in raw.get("phase", []))
     rules = tuple(
         PhaseRule(
             phases=frozenset(Phase(x) for x in r["phases"]),
             reasons=frozenset(r["reasons"]),
             becomes=str(r["becomes"]),
-            unless=re.compile(r["unless"], re.I) if r.get("unless") else None,
+            unless=compile_regex(r["unless"], re.I) if r.get("unless") else None,
             providers=frozenset(r.get("providers", [])),
         )
         for r in raw.get("phase_rule", [])
     )
     u = raw["unknown_user"]
     unknown = UnknownUserRule(
-        status=re.compile(u["filter_status"]),
+        status=compile_regex(u["filter_status"]),
         without_evidence=bool(u.get("without_evidence", False)),
         phases=frozenset(Phase(x) for x in u["trusted_phases"]),
         reasons=frozenset(u["reasons"]),
@@ -77,7 +77,7 @@ def _build(raw: dict[str, Any]) -> Knowledge:
     )
     texts = tuple(
         (
-            re.compile(r["pattern"], re.I),
+            compile_regex(r["pattern"], re.I),
             frozenset(r["reasons"]),
             str(r["becomes"]),
             bool(r.get("context", False)),
@@ -95,22 +95,22 @@ def _build(raw: dict[str, Any]) -> Knowledge:
         text_rules=texts,
         undecided=(frozenset(und["reasons"]), str(und["becomes"])),
         delayed=_gated(delayed["patterns"]) if delayed else None,
-        gave_up=(re.compile(gave_up["pattern"], re.I), str(gave_up["becomes"])) if gave_up else None,
+        gave_up=(compile_regex(gave_up["pattern"], re.I), str(gave_up["becomes"])) if gave_up else None,
     )
 
 
 def _gated(patterns: str | list[str]) -> FirstMatch[bool]:
     """Any of the patterns, each gated by its own literals (see ``codes/needles.py``)."""
     listed = [patterns] if isinstance(patterns, str) else patterns
-    return FirstMatch((re.compile(p, re.I), True) for p in listed)
+    return FirstMatch((compile_regex(p, re.I), True) for p in listed)
 
 
 @cache
 def knowledge() -> Knowledge:
     try:
         text = read_text("bounces", "data", "context.toml")
-        return _build(tomllib.loads(text))
-    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError, re.error) as exc:
+        return _build(parse_toml(text))
+    except (OSError, KeyError, TypeError, ValueError, re.error) as exc:  # ValueError: not TOML
         raise DataFileError(f"bounces/data/context.toml: {exc}") from exc
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import re
-import tomllib
 from functools import cache
 
 from inboxtrace.bounces.mail import decode_header_value, first_address, parse_date
@@ -12,6 +11,7 @@ from inboxtrace.bounces.mime import IndexedMessage, first_body_line, read_header
 from inboxtrace.bounces.view import Mail
 from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
+from inboxtrace.loadcache import compile_regex, parse_toml
 from inboxtrace.model.bounce import ReturnedMessage
 
 
@@ -20,10 +20,10 @@ def _knowledge() -> tuple[tuple[tuple[str, str], ...], re.Pattern[str]]:
     """The tracking headers (each name with its lower-case form) and the VERP pattern."""
     try:
         text = read_text("bounces", "data", "tracking.toml")
-        raw = tomllib.loads(text)
+        raw = parse_toml(text)
         names = tuple((str(n), str(n).lower()) for n in raw["headers"])
-        return names, re.compile(raw["verp"], re.IGNORECASE)
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
+        return names, compile_regex(raw["verp"], re.IGNORECASE)
+    except (OSError, KeyError, TypeError, ValueError, re.error) as exc:  # ValueError: not TOML
         raise DataFileError(f"bounces/data/tracking.toml: {exc}") from exc
 
 

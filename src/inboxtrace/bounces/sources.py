@@ -40,7 +40,7 @@ _CLOSE_DELIMITER_RE = re.compile(rb"\n--[^\s-][^\n]*--\n$")
 _COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}  # suffix -> module (imported when met)
 _MAX_FILE = 512 * 1024 * 1024
 _AUTO_SERIAL = 48  # up to this many messages, workers=0 parses in-process
-_CHUNK = 48  # messages (or files) per piece of parallel work: few to send, small enough to end together
+_CHUNK = 24  # messages (or files) per piece of parallel work: few to send, small enough to end together
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,12 +322,12 @@ def read_bounces(
 ) -> Iterator[BounceReport]:
     """Parse every message, in input order; unreadable ones give reports of kind ERROR.
 
-    ``workers`` > 1 parses in that many local processes (messages are independent), forked from
-    this one after it loaded the knowledge; they also read the files of :func:`iter_paths`. 0
-    chooses: a few dozen messages are parsed here (starting processes would cost more), more in
-    one process per CPU (the first messages are read ahead to tell which). ``cluster`` (a Dask
-    scheduler address, see :mod:`inboxtrace.execution`) parses on that cluster's workers instead,
-    sent the messages (they may not see this machine's files).
+    ``workers`` > 1 parses in that many local processes (messages are independent): this one and
+    ``workers - 1`` forked from it after it loaded the knowledge, which also read the files of
+    :func:`iter_paths`. 0 chooses: a few dozen messages are parsed here (starting processes would
+    cost more), more in one process per CPU (the first messages are read ahead to tell which).
+    ``cluster`` (a Dask scheduler address, see :mod:`inboxtrace.execution`) parses on that
+    cluster's workers instead, sent the messages (they may not see this machine's files).
     """
     # local workers read the files themselves; a cluster's may not see this machine's: send them data
     here = cluster is None or "://" not in cluster
@@ -345,6 +345,7 @@ def read_bounces(
         _load_knowledge()  # once here, so that every forked worker inherits it instead of loading it
     from inboxtrace.execution import runner  # (not imported by a run in this process alone)
 
-    with runner(cluster or f"local:{workers}", inherit=True) as run:
-        for reports in run.imap(_read_chunk, _chunks(units)):
+    # Locally this process is one of the ``workers``: it parses pieces while the others work.
+    with runner(cluster or f"local:{workers - 1}", inherit=True) as run:
+        for reports in run.imap(_read_chunk, _chunks(units), share=cluster is None):
             yield from reports

@@ -21,6 +21,7 @@ from inboxtrace.codes.reply import find_reply
 from inboxtrace.codes.rules import Rule, match_phrase, match_rule, provider_rules, special_rules
 from inboxtrace.errors import NotAReplyError
 from inboxtrace.i18n import has_message, message
+from inboxtrace.loadcache import compile_regex
 from inboxtrace.model.reply import Phase, Reply, ReplyClass, Verdict
 
 # Reasons that say "something refused you", as opposed to "the address is bad".
@@ -41,9 +42,9 @@ _FILTER_REASONS = frozenset(
 # Reasons about the mailbox itself: a policy status (X.7.x) with such a text disagrees with it.
 _MAILBOX_REASONS = frozenset({"userunknown", "hostunknown", "mailboxfull", "suspend", "hasmoved"})
 # Status subjects specific enough that a different reason in the text is a real disagreement.
-_WORD_RE = re.compile(r"[^\W\d_]")  # a letter: the reply has text beyond its codes
+_WORD_RE = compile_regex(r"[^\W\d_]")  # a letter: the reply has text beyond its codes
 _SPECIFIC_SUBJECTS = frozenset({"1", "2", "3"})
-_HANDED_OVER_RE = re.compile(
+_HANDED_OVER_RE = compile_regex(
     r"queued|accepted for delivery|message accepted|\bOK id=|\s-\s?gsmtp|queued mail for delivery|"
     r"delivery in progress|message received|mail accepted",
     re.IGNORECASE,
@@ -51,7 +52,7 @@ _HANDED_OVER_RE = re.compile(
 # Addresses are not evidence (a "<spam@example.com>: Relay access denied" is about relaying).
 # (A match starts only where a token starts: from inside a long token without "@" the search
 # would rescan the rest of the token at every position, quadratic in its length.)
-_ADDRESS_RE = re.compile(r"<[^<>\s]*>|(?<![^\s<>()\[\]\"'])[^\s<>()\[\]\"']+@[^\s<>()\[\]\"']+")
+_ADDRESS_RE = compile_regex(r"<[^<>\s]*>|(?<![^\s<>()\[\]\"'])[^\s<>()\[\]\"']+@[^\s<>()\[\]\"']+")
 _TRANSIENT_ACTIONS = {"suppress-address": "retry", "check-destination": "retry"}
 
 
@@ -79,10 +80,10 @@ def classify(reply: Reply | str, *, remote_host: str | None = None, lang: str = 
 # Logs repeat the same reply with other addresses, IPs and ids in it. Those are never evidence, so
 # each is replaced by a numbered placeholder before classifying (the result is cached per template)
 # and put back into the verdict's text and explanation afterwards.
-_VARIABLE_RE = re.compile(r"(?<![\w.+=@-])(?=[\w.+=-]*[\d@])[\w.+=@-]{6,}")
-_IPV4_RE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
-_PLACEHOLDER_RE = re.compile("\x02(\\d+)\x02")
-_QUOTED_PLACEHOLDER_RE = re.compile(r"\\x02(\d+)\\x02")  # a placeholder inside a repr()
+_VARIABLE_RE = compile_regex(r"(?<![\w.+=@-])(?=[\w.+=-]*[\d@])[\w.+=@-]{6,}")
+_IPV4_RE = compile_regex(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_PLACEHOLDER_RE = compile_regex("\x02(\\d+)\x02")
+_QUOTED_PLACEHOLDER_RE = compile_regex(r"\\x02(\d+)\\x02")  # a placeholder inside a repr()
 
 
 def _put_back(originals: list[str]) -> Callable[[re.Match[str]], str]:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
+from inboxtrace.loadcache import compile_regex, parse_toml
 
 
 def _read_text(name: str) -> str:
@@ -23,15 +22,15 @@ def _read_text(name: str) -> str:
 def load_toml(name: str) -> dict[str, Any]:
     """Parse a TOML data file of this package."""
     try:
-        return tomllib.loads(_read_text(name))
-    except tomllib.TOMLDecodeError as exc:
+        return parse_toml(_read_text(name))
+    except ValueError as exc:  # tomllib.TOMLDecodeError
         raise DataFileError(f"codes/data/{name} is not valid TOML: {exc}") from exc
 
 
 def compile_pattern(pattern: str, where: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     """Compile a data-file regex (case-insensitive by default), naming the file on error."""
     try:
-        return re.compile(pattern, flags)
+        return compile_regex(pattern, flags)
     except re.error as exc:
         raise DataFileError(f"bad regular expression in {where}: {pattern!r}: {exc}") from exc
 
@@ -91,6 +90,8 @@ class StatusEntry:
 @cache
 def enhanced_registry() -> dict[str, StatusEntry]:
     """The enhanced status registry keyed by ``subject.detail`` (e.g. ``"1.1"``)."""
+    import csv  # (only explanations of enhanced codes read the registry)
+
     reader = csv.DictReader(_read_text("enhanced-status.csv").splitlines())
     table: dict[str, StatusEntry] = {}
     for row in reader:

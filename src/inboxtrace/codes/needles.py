@@ -19,12 +19,20 @@ from typing import Any, Generic, TypeVar
 
 import ahocorasick
 
+from inboxtrace.loadcache import derived
+
 _MIN_NEEDLE = 3
 T = TypeVar("T")
 
 
 def needles_of(pattern: str, flags: int = re.IGNORECASE) -> tuple[str, ...]:
-    """Lower-case literals of which at least one occurs in every match of ``pattern`` (or ``()``)."""
+    """Lower-case literals of which at least one occurs in every match of ``pattern`` (or ``()``).
+
+    Worked out once per pattern and kept between processes (:mod:`inboxtrace.loadcache`)."""
+    return derived("needles", (pattern, int(flags)), lambda: _needles_of(pattern, flags))
+
+
+def _needles_of(pattern: str, flags: int) -> tuple[str, ...]:
     try:
         parsed = sre_parse.parse(pattern, flags)
     except re.error:
@@ -39,6 +47,12 @@ _SPECIAL = frozenset("\\.^$*+?{}[]|()")
 def needles_of_any(alternatives: list[str], flags: int = re.IGNORECASE) -> tuple[str, ...]:
     """The needles of the alternation ``(?:a)|(?:b)|...`` of ``alternatives``: the same result as
     :func:`needles_of` on it, but a plain-text alternative is its own needle (no regex parse)."""
+    return derived(
+        "needles-any", (tuple(alternatives), int(flags)), lambda: _needles_of_any(alternatives, flags)
+    )
+
+
+def _needles_of_any(alternatives: list[str], flags: int) -> tuple[str, ...]:
     needles: set[str] = set()
     for alternative in alternatives:
         if not _SPECIAL.intersection(alternative):

@@ -16,27 +16,28 @@ from inboxtrace.codes.knowledge import LazyPattern
 from inboxtrace.codes.needles import needles_of
 from inboxtrace.codes.phases import phase_of
 from inboxtrace.errors import NotAReplyError
+from inboxtrace.loadcache import compile_regex
 from inboxtrace.model.reply import Reply
 
 _MAX_INPUT = 64 * 1024
 
 _STATUS = r"[245]\.\d{1,3}\.\d{1,3}"
 # Leading "550 5.1.1 ", "550-5.1.1 ", "550 #5.1.1 ", "550 " at the start of the (unwrapped) text.
-_LEAD_RE = re.compile(rf"^\s*([2-5][0-9][0-9])(?:(?:[ -]|$)\s*\(?#?({_STATUS})(?![\d.])\)?)?(?:[ -]|$)")
+_LEAD_RE = compile_regex(rf"^\s*([2-5][0-9][0-9])(?:(?:[ -]|$)\s*\(?#?({_STATUS})(?![\d.])\)?)?(?:[ -]|$)")
 # A bare enhanced status at the start ("5.1.1 <x>: user unknown", "#5.1.1").
-_LEAD_STATUS_RE = re.compile(rf"^\s*#?({_STATUS})(?![\d.])")
+_LEAD_STATUS_RE = compile_regex(rf"^\s*#?({_STATUS})(?![\d.])")
 # Code + status pair anywhere (after a wrapper we do not know).
-_PAIR_RE = re.compile(rf"(?:^|[\s:;(\[\"'])([2-5][0-9][0-9])[ -]#?({_STATUS})(?![\d.])")
+_PAIR_RE = compile_regex(rf"(?:^|[\s:;(\[\"'])([2-5][0-9][0-9])[ -]#?({_STATUS})(?![\d.])")
 # Code introduced by a word that says a reply follows.
-_CODE_AFTER_RE = re.compile(
+_CODE_AFTER_RE = compile_regex(
     r"(?:said|says|replied|reply|response|error|answered|returned|stat=\w+)\s*[:=]?\s*"
     r"\(?([2-5][0-9][0-9])(?=[ -]|$|\))",
     re.IGNORECASE,
 )
 # An enhanced status anywhere, not part of an IP address or version number.
-_ANY_STATUS_RE = re.compile(rf"(?<![\d.])({_STATUS})(?![\d.])")
+_ANY_STATUS_RE = compile_regex(rf"(?<![\d.])({_STATUS})(?![\d.])")
 # Folded continuation prefixes inside one line: "... for typos or 550-5.1.1 unnecessary ...".
-_FOLDED_PREFIX_RE = re.compile(rf"(?:(?<=\s)|^)[2-5][0-9][0-9][ -](?:#?{_STATUS}\s+)?")
+_FOLDED_PREFIX_RE = compile_regex(rf"(?:(?<=\s)|^)[2-5][0-9][0-9][ -](?:#?{_STATUS}\s+)?")
 
 
 def _wrapper(pattern: str) -> LazyPattern:
@@ -73,7 +74,7 @@ _WRAPPER_NEEDLES = tuple(needles_of(p.pattern, p.flags) for p in _WRAPPERS)
 
 # (The leading blanks are matched from their first one only: tried at each blank of a long run
 # of them, the search would rescan the rest of the run every time, quadratic in its length.)
-_TRAILING_PHASE_RE = re.compile(
+_TRAILING_PHASE_RE = compile_regex(
     r"(?<!\s)\s*\((?:in reply to|after|while)\s[^()]*(?:\([^()]*\)[^()]*)*\)\s*$", re.IGNORECASE
 )
 

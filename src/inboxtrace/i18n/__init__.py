@@ -8,12 +8,12 @@ Catalogs are TOML files in ``catalogs/<lang>.toml`` with dotted keys (``reason.u
 from __future__ import annotations
 
 import os
-import tomllib
 from functools import cache
 from typing import Any
 
 from inboxtrace.datafiles import package_path, read_text
 from inboxtrace.errors import DataFileError
+from inboxtrace.loadcache import parse_toml
 
 DEFAULT_LANG = "en"
 
@@ -37,8 +37,8 @@ def catalog(lang: str) -> dict[str, str]:
     except (OSError, UnicodeDecodeError):
         raise DataFileError(f"no message catalog for language {lang!r}") from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = parse_toml(text)
+    except ValueError as exc:  # tomllib.TOMLDecodeError
         raise DataFileError(f"message catalog {lang}.toml is not valid TOML: {exc}") from exc
     flat: dict[str, str] = {}
     _flatten("", data, flat)

@@ -7,13 +7,14 @@ import re
 from inboxtrace.bounces.formats.base import field_blocks, sub_messages
 from inboxtrace.bounces.mail import addresses, part_text
 from inboxtrace.bounces.view import Found, Mail, Parsed
+from inboxtrace.loadcache import compile_regex
 
 _FEEDBACK_TYPES = ("message/feedback-report",)
 # Feedback loops that predate ARF send the complained-about message with a subject like this.
-_COMPLAINT_SUBJECT_RE = re.compile(
+_COMPLAINT_SUBJECT_RE = compile_regex(
     r"^\s*(?:complaint about message|abuse report|spam report|fbl report)", re.I
 )
-_INLINE_RE = re.compile(r"^Feedback-Type\s*:", re.I | re.M)
+_INLINE_RE = compile_regex(r"^Feedback-Type\s*:", re.I | re.M)
 
 
 class Arf:

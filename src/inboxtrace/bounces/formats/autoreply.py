@@ -6,16 +6,17 @@ import re
 
 from inboxtrace.bounces.mail import first_address
 from inboxtrace.bounces.view import Found, Mail, Parsed
+from inboxtrace.loadcache import compile_regex
 
-_SUBJECT_RE = re.compile(
+_SUBJECT_RE = compile_regex(
     r"^\s*(?:auto(?:matic)?[ -]?(?:reply|response|respons|antwort|réponse)|out of (?:the )?office|"
     r"vacation|abwesenheit|absence|autoreply|autorespons)",
     re.IGNORECASE,
 )
-_MTA_SENDER_RE = re.compile(r"mailer-daemon|mail delivery (?:system|subsystem)", re.IGNORECASE)
+_MTA_SENDER_RE = compile_regex(r"mailer-daemon|mail delivery (?:system|subsystem)", re.IGNORECASE)
 _HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Never", "X-Mail-Autoreply")
 # A few auto-replies say the mailbox is gone: that is worth a different reason than vacation.
-_GONE_RE = re.compile(
+_GONE_RE = compile_regex(
     r"no longer (?:in use|active|valid|with|monitored|employed|working)|has left|is not in use|"
     r"account (?:has been |was )?(?:closed|disabled|deactivated)",
     re.IGNORECASE,

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from inboxtrace.bounces.mail import decode_header_value
 from inboxtrace.bounces.view import Found, Mail, Parsed
+from inboxtrace.loadcache import compile_regex
 
 
 class BounceFormat(Protocol):
@@ -35,7 +36,7 @@ def sub_messages(part: Message) -> list[Message] | None:
     return None
 
 
-_FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.*)$")
+_FIELD_RE = compile_regex(r"^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.*)$")
 
 
 def field_blocks(text: str) -> list[dict[str, str]]:
@@ -118,12 +119,12 @@ def strip_type(value: str | None) -> str | None:
 
 # RFC 2156 writes an Internet address inside an X.400 O/R address as "RFC-822=local(a)domain",
 # with "(a)" for "@" and other specials as "(xx)" hex pairs or "(q)", "(p)", "(b)", "(l)", "(r)"
-_X400_RFC822_RE = re.compile(r"(?:^|/)RFC-?822=([^/]+)", re.IGNORECASE)
+_X400_RFC822_RE = compile_regex(r"(?:^|/)RFC-?822=([^/]+)", re.IGNORECASE)
 _X400_SPECIALS = {"a": "@", "p": "%", "b": "!", "q": '"', "u": "_", "l": "(", "r": ")"}
-_X400_ESCAPE_RE = re.compile(r"\((a|p|b|q|u|l|r|[0-9a-f]{2,3})\)", re.IGNORECASE)
+_X400_ESCAPE_RE = compile_regex(r"\((a|p|b|q|u|l|r|[0-9a-f]{2,3})\)", re.IGNORECASE)
 # Exchange encapsulates foreign addresses: "IMCEASMTP-ops+40dest+2Eexample@gw.example"
 # ("+40" is "@", "+2E" is ".": hex bytes after "+")
-_IMCEA_RE = re.compile(r"^IMCEA(?:SMTP|INVALID)-([^@]+)@", re.IGNORECASE)
+_IMCEA_RE = compile_regex(r"^IMCEA(?:SMTP|INVALID)-([^@]+)@", re.IGNORECASE)
 
 
 def _x400_unescape(value: str) -> str:
@@ -177,7 +178,7 @@ def split_diagnostic(value: str | None) -> tuple[str | None, str]:
 
 
 # A status comment that only restates the class ("(permanent failure)") says nothing of the cause.
-_CLASS_ONLY_RE = re.compile(
+_CLASS_ONLY_RE = compile_regex(
     r"^\(\s*(?:(?:permanent|temporary|transient|persistent)\s+(?:failure|error))?\s*\)$", re.I
 )
 

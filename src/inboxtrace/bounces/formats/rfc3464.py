@@ -14,11 +14,12 @@ from inboxtrace.bounces.formats.text import exclusions, scan, split_report
 from inboxtrace.bounces.formats.vendors import vendor_of
 from inboxtrace.bounces.mail import decode_header_value, part_text
 from inboxtrace.bounces.view import Found, Mail, Parsed
+from inboxtrace.loadcache import compile_regex
 
-_INLINE_FIELDS_START_RE = re.compile(
+_INLINE_FIELDS_START_RE = compile_regex(
     r"^(?:Reporting-MTA|Final-Recipient|Original-Recipient)\s*:", re.I | re.M
 )
-_INLINE_FIELDS_RE = re.compile(r"^(?:Final|Original)-Recipient\s*:", re.I | re.M)
+_INLINE_FIELDS_RE = compile_regex(r"^(?:Final|Original)-Recipient\s*:", re.I | re.M)
 
 
 def field_lines(subs: list[Message]) -> str:

@@ -6,7 +6,6 @@ events are feedback reports, ``Delivery`` events say the receiving server accept
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from inboxtrace.bounces.view import Found, Mail, Parsed
@@ -18,6 +17,8 @@ def _event(body: str) -> dict[str, Any] | None:
     start = body.find("{")
     if start < 0:
         return None
+    import json  # (only messages that hold a JSON object: most bounce runs never load it)
+
     try:
         data, _end = json.JSONDecoder(strict=False).raw_decode(body[start:])  # mail may fold lines
     except ValueError:

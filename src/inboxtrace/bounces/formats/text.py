@@ -10,7 +10,6 @@ this module only knows the shape.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,22 +19,23 @@ from inboxtrace.bounces.view import Found, Mail, Parsed
 from inboxtrace.codes.needles import FirstMatch, Gates, needles_of
 from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
+from inboxtrace.loadcache import compile_regex, parse_toml
 
 _ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
 # A line that starts with the address: "  a@b", "<a@b>:", "a@b... User unknown", "-- a@b",
 # "a@b<mailto:a@b>", '"a@b":', "a@b on Wed, 31 Dec 2025 ..." or "a@b on 1/2/2026 ..." (Exchange),
 # with an address-type prefix ("[SMTP:a@b]", "rfc822;a@b"), or followed by a word of failure
 # ("<a@b> Failed: 550 ...", "a@b Error: ...").
-_LEAD_RE = re.compile(
+_LEAD_RE = compile_regex(
     rf"^[\s>*-]*(?:[245]\d\d[ -]+)?(?:\[?(?:smtp|rfc822)[:;]\s*)?[\"'(]?<?({_ADDR})>?[\"')\]]?\s*"
     rf"(?:$|:|\.\.\.|\(|<mailto:|\[|,|;|\s{{2,}}|\s+-|\s+\(|\s+<|\s+\d{{3}}\s|\s+on\s+(?:\w{{3}}|\d)"
     rf"|\s+(?:failed|failure|error|rejected|refused|undeliverable|bounced|unknown|reason)\b)",
     re.ASCII | re.IGNORECASE,
 )
 # A line that ends on it after a colon: "User mailbox exceeds allowed size: a@b".
-_TRAILING_RE = re.compile(rf"^[^@\n]{{3,120}}:\s*[\"']?<?({_ADDR})>?[\"']?\.?\s*$")
+_TRAILING_RE = compile_regex(rf"^[^@\n]{{3,120}}:\s*[\"']?<?({_ADDR})>?[\"']?\.?\s*$")
 # A label introduces it: "Unknown user: a@b", "Did not reach the following recipient: a@b".
-_LABEL_RE = re.compile(
+_LABEL_RE = compile_regex(
     rf"^[\s>*-]*[^@\n]{{0,70}}?(?:recipient|address|addressee|rcpt(?: to)?|user|mailbox|to|"
     rf"destinataire|empf(?:ä|ae)nger|envelope-to|e-?mail|"
     # the same label in the languages reports are written in
@@ -49,7 +49,7 @@ _LABEL_RE = re.compile(
 _LABELLED_RE = re.compile(rf"[:=：]\s*[\"']?<?{_ADDR}", re.IGNORECASE)
 # A sentence ends on it in brackets or quotes: "There was an error delivering your mail to <a@b>.",
 # 'The message to "a@b" could not be delivered'.
-_SENTENCE_RE = re.compile(
+_SENTENCE_RE = compile_regex(
     rf"\b(?:(?:to|for|recipient|(?:mailing )?list)\s+[<\"]({_ADDR})[>\"]|(?:undeliverable|undelivered|not be delivered) to:?\s+<?({_ADDR})>?)",
     re.IGNORECASE,
 )
@@ -57,7 +57,7 @@ _SENTENCE_RE = re.compile(
 # failed or waits: "Your message to a@b could not be delivered", "We could not deliver your message
 # to a@b", "It wasn't delivered to a@b", "Delivery to a@b failed", "Your message to a@b has been
 # delayed" (a person writes the same words about a message of theirs: see ``scan``).
-_FAILED_SENTENCE_RE = re.compile(
+_FAILED_SENTENCE_RE = compile_regex(
     rf"(?:(?:\bnot|n.t) (?:be |been )?delivered to:?\s+<?({_ADDR})>?"
     rf"|\b(?:message|mail|e-?mail) (?:sent |addressed )?(?:to|for) <?({_ADDR})>?,? (?:could not|couldn.t|"
     rf"cannot|can.t|was not|wasn.t|has not been|will not be) (?:be )?delivered"
@@ -67,19 +67,19 @@ _FAILED_SENTENCE_RE = re.compile(
     rf"|\b(?:message|mail|e-?mail|delivery) (?:sent )?(?:to|for) <?({_ADDR})>?,? (?:has been |is |was )?delayed)",
     re.IGNORECASE,
 )
-_HEADERISH_RE = re.compile(
+_HEADERISH_RE = compile_regex(
     r"^(?:Received|Return-Path|Message-ID|From|To|Subject|Date|MIME-Version|Content-Type|"
     r"X-[\w-]+|DKIM-Signature|Delivered-To|Reply-To|Sender):",
     re.IGNORECASE,
 )
-_DSN_FIELD_RE = re.compile(
+_DSN_FIELD_RE = compile_regex(
     r"^(?:Reporting-MTA|Received-From-MTA|Final-Recipient|Original-Recipient)\s*:", re.I
 )
-_QUOTED_FIELD_RE = re.compile(
+_QUOTED_FIELD_RE = compile_regex(
     r"^[\s>]*(?:Subject|Sent|Date|From|To|Cc|Bcc|Reply-To|Message-Id|In-Reply-To|References)\s*:",
     re.IGNORECASE,
 )
-_FIELDS_TO_SKIP_RE = re.compile(
+_FIELDS_TO_SKIP_RE = compile_regex(
     r"^[\s>]*(?:From|Sender|Reply-To|To|Cc|Bcc|Date|Subject|Message-Id|In-Reply-To|References|Return-Path|Received|"
     r"X-[\w-]+)\s*:",
     re.IGNORECASE,
@@ -107,14 +107,14 @@ def _rx(value: object) -> re.Pattern[str] | None:
         return None
     if isinstance(value, list):
         value = "|".join(f"(?:{v})" for v in value)
-    return re.compile(str(value), re.IGNORECASE | re.MULTILINE)
+    return compile_regex(str(value), re.IGNORECASE | re.MULTILINE)
 
 
 @cache
 def _data() -> tuple[tuple[Family, ...], re.Pattern[str]]:
     try:
         text = read_text("bounces", "data", "families.toml")
-        raw = tomllib.loads(text)
+        raw = parse_toml(text)
         families = tuple(
             Family(
                 name=f["name"],
@@ -130,8 +130,8 @@ def _data() -> tuple[tuple[Family, ...], re.Pattern[str]]:
         )
         markers = "|".join(f"(?:{p})" for p in raw["copy_markers"]["patterns"])
         # matched line by line (after leading dashes and blanks): much faster than one MULTILINE search
-        boundary = re.compile(rf"(?:{markers})", re.IGNORECASE)
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
+        boundary = compile_regex(rf"(?:{markers})", re.IGNORECASE)
+    except (OSError, KeyError, TypeError, ValueError, re.error) as exc:  # ValueError: not TOML
         raise DataFileError(f"bounces/data/families.toml: {exc}") from exc
     assert boundary is not None
     return families, boundary
@@ -197,9 +197,9 @@ def _unquote(line: str) -> str:
 # Sendmail V5 writes its transcript first and each failed recipient after it: "While talking to
 # host: / >>> MAIL From:<...> / <<< 550 reply / 554 <rcpt>... Remote protocol error". The lines
 # before a recipient's line (since the previous one) are that recipient's session.
-_TRANSCRIPT_RE = re.compile(r"^\s*-+ Transcript of session follows -+\s*$", re.M)
-_TRANSCRIPT_RCPT_RE = re.compile(rf"^[245]\d\d <{_ADDR}>\.\.\. ", re.M | re.ASCII)
-_LISTED_FIRST_RE = re.compile(r"following addresses? had|^\s*-+ Recipients? of", re.I | re.M)
+_TRANSCRIPT_RE = compile_regex(r"^\s*-+ Transcript of session follows -+\s*$", re.M)
+_TRANSCRIPT_RCPT_RE = compile_regex(rf"^[245]\d\d <{_ADDR}>\.\.\. ", re.M | re.ASCII)
+_LISTED_FIRST_RE = compile_regex(r"following addresses? had|^\s*-+ Recipients? of", re.I | re.M)
 
 
 def transcript_first(report: str) -> bool:
@@ -351,7 +351,7 @@ def family_of(mail: Mail) -> Family | None:
 
 # Addresses of the mail system and of list software that reports name for help or replies
 # ("contact postmaster@...", "team-request@..."): never the failed recipient beside a real one.
-_ADMIN_RE = re.compile(
+_ADMIN_RE = compile_regex(
     r"^(?:postmaster|mailer-daemon|hostmaster|abuse|[^@]*-request|[^@]*-ctl|owner-[^@]+|[^@]*-owner)@",
     re.I,
 )
@@ -407,8 +407,8 @@ class KnownText:
         return parse_text(mail, fam.name, fam.reason, fam.vouches)
 
 
-_BOUNCE_FROM_RE = re.compile(r"mailer-daemon|post_?master|mail delivery|mdaemon|mail administrator", re.I)
-_BOUNCE_SUBJECT_RE = re.compile(
+_BOUNCE_FROM_RE = compile_regex(r"mailer-daemon|post_?master|mail delivery|mdaemon|mail administrator", re.I)
+_BOUNCE_SUBJECT_RE = compile_regex(
     r"undeliver|undelivered|delivery (?:status|fail|notification|problem|report)|returned mail|"
     r"failure notice|mail delivery|non[- ]?delivery|could not be delivered|delivery has failed|"
     r"nondeliverable|returning message|error|bounce|rejected|failed|"
@@ -424,7 +424,7 @@ _BOUNCE_SUBJECT_RE = re.compile(
 
 # A report that says in its first lines that delivery failed, whoever sent it and whatever its
 # subject ("no-reply@" gateways, "Re: ..." subjects of mobile carriers and list servers).
-_FAILURE_TEXT_RE = re.compile(
+_FAILURE_TEXT_RE = compile_regex(
     r"could not be delivered|cannot be delivered|can.t be delivered|was not delivered|"
     r"(?:unable|failed) to deliver|undeliverable|delivery (?:has )?failed|delivery to the following|"
     r"failed permanently|permanent (?:error|failure)|error message below|"
@@ -438,7 +438,7 @@ _FAILURE_TEXT_RE = re.compile(
 )
 
 
-_NO_REPLY_RE = re.compile(r"\bno[-_.]?reply\b|\bdo[-_.]?not[-_.]?reply\b", re.IGNORECASE)
+_NO_REPLY_RE = compile_regex(r"\bno[-_.]?reply\b|\bdo[-_.]?not[-_.]?reply\b", re.IGNORECASE)
 
 
 def _machine_written(mail: Mail) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 
@@ -11,6 +10,7 @@ from inboxtrace.bounces.view import Mail
 from inboxtrace.codes.needles import Gates, needles_of
 from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
+from inboxtrace.loadcache import compile_regex, parse_toml
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,7 @@ class _Vendor:
 
 
 def _rx(value: object) -> re.Pattern[str] | None:
-    return re.compile(str(value), re.I | re.M) if value else None
+    return compile_regex(str(value), re.I | re.M) if value else None
 
 
 @cache
@@ -40,9 +40,9 @@ def _vendors() -> tuple[_Vendor, ...]:
                 body_re=_rx(v.get("body")),
                 mta_re=_rx(v.get("reporting_mta")),
             )
-            for v in tomllib.loads(text).get("vendor", [])
+            for v in parse_toml(text).get("vendor", [])
         )
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
+    except (OSError, KeyError, TypeError, ValueError, re.error) as exc:  # ValueError: not TOML
         raise DataFileError(f"bounces/data/vendors.toml: {exc}") from exc
 
 

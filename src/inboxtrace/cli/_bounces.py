@@ -1,0 +1,297 @@
+"""What ``inboxtrace bounces`` does, without typer: the app's command and the short path both call
+:func:`run_bounces` (a plain ``inboxtrace bounces FILES...`` need not load the typer app)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from inboxtrace.safetext import json_text
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from rich.console import Console
+
+    from inboxtrace.bounces.sources import RawMessage
+    from inboxtrace.model.bounce import BounceReport
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _clean(text: str | None, limit: int = 0) -> str:
+    """Attacker-controlled text made safe for a terminal: no control or bidi characters."""
+    if not text:
+        return ""
+    out = _CONTROL_RE.sub("?", " ".join(text.split()))
+    if limit and len(out) > limit:
+        out = out[: limit - 1] + "…"
+    return out
+
+
+def _known_good(path: Path | None) -> set[str]:
+    from inboxtrace.errors import ConfigError
+
+    if path is None:
+        return set()
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    return {ln.strip().lower() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")}
+
+
+def run_bounces(
+    paths: list[str] | None,
+    *,
+    json_out: bool = False,
+    ingest: bool = False,
+    db: str | None = None,
+    imap: str | None = None,
+    user: str | None = None,
+    folder: str = "INBOX",
+    password_env: str | None = None,
+    password_file: Path | None = None,
+    auth: str = "password",
+    token_env: str | None = None,
+    token_file: Path | None = None,
+    token_command: str | None = None,
+    port: int | None = None,
+    starttls: bool = False,
+    cafile: Path | None = None,
+    known_good: Path | None = None,
+    workers: int = 0,
+    cluster: str | None = None,
+    show_all: bool = False,
+) -> None:
+    """What ``inboxtrace bounces`` does with its options (shared by the typer app and the short path
+    of :mod:`inboxtrace.cli._fast`)."""
+    from inboxtrace.bounces import iter_paths, mark_suspected_filtering, read_bounces
+    from inboxtrace.cli.imap import imap_messages
+    from inboxtrace.errors import InputError
+    from inboxtrace.execution import cluster_address
+
+    if not paths and not imap:
+        raise InputError("give PATH... (or '-' for stdin) or --imap HOST")
+    sources: list[Iterator[RawMessage]] = []
+    if paths:
+        sources.append(iter_paths(paths))
+    if imap:
+        sources.append(
+            imap_messages(
+                imap,
+                user,
+                folder,
+                auth=auth,
+                password_env=password_env,
+                password_file=password_file,
+                token_env=token_env,
+                token_file=token_file,
+                token_command=token_command,
+                port=port,
+                starttls=starttls,
+                cafile=cafile,
+            )
+        )
+
+    def items() -> Iterator[RawMessage]:
+        for src in sources:
+            yield from src
+
+    from rich.console import Console
+
+    good = _known_good(known_good)
+    store = None
+    if ingest or db:
+        from inboxtrace.store.core import open_store
+
+        store = open_store(db)
+    err = Console(stderr=True, highlight=False)
+    summary = _Summary()
+    stored = Counter[str]()
+    shown: list[BounceReport] = []
+    try:
+        # in batches, so a mailbox of any size streams (JSON lines come out as they are read)
+        # files alone are handed to the workers unread (they read them too)
+        messages = sources[0] if len(sources) == 1 else items()
+        parsed = read_bounces(messages, workers=workers, cluster=cluster_address(cluster))
+        for raw_batch in _batches(parsed, 500):
+            batch = raw_batch
+            batch_good = good
+            if store is not None:
+                from inboxtrace.store.bounces import known_good_addresses
+
+                batch_good = good | known_good_addresses(
+                    store, {r.recipient for b in batch for r in b.recipients}
+                )
+            if batch_good:
+                batch = mark_suspected_filtering(batch, batch_good)
+            if ingest and store is not None:
+                from inboxtrace.store.bounces import ingest_bounces
+
+                counts = ingest_bounces(store, batch)
+                stored.update(
+                    stored=counts.stored, recipients=counts.recipients, duplicates=counts.duplicates
+                )
+            for rep in batch:
+                if rep.error:
+                    err.print(f"[yellow]skipped[/yellow] {_escape(rep.source)}: {_escape(rep.error)}")
+                if rep.cut:
+                    err.print(f"[yellow]cut[/yellow] {_escape(rep.source)}: {_escape(rep.cut)}")
+            summary.add(batch)
+            if json_out:
+                _print_json(batch, show_all)
+            else:
+                shown.extend(rep for rep in batch if _wanted(rep, show_all))
+    finally:
+        if store is not None:
+            store.close()
+    if not json_out:
+        _print_table(shown, show_all)
+    summary.print(err if json_out else Console(highlight=False))
+    if ingest:
+        err.print(
+            f"stored {stored['stored']:,} new bounce message(s), {stored['recipients']:,} recipient(s); "
+            f"{stored['duplicates']:,} already stored"
+        )
+    if summary.messages and summary.errors == summary.messages:
+        sys.exit(2)
+
+
+def _batches(reports: Iterator[BounceReport], size: int) -> Iterator[list[BounceReport]]:
+    batch: list[BounceReport] = []
+    for rep in reports:
+        batch.append(rep)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _escape(text: str | None) -> str:
+    from rich.markup import escape
+
+    return escape(_clean(text))
+
+
+def _wanted(rep: BounceReport, show_all: bool) -> bool:
+    return rep.error is None and (show_all or rep.kind.value != "not-bounce")
+
+
+def _print_json(reports: list[BounceReport], show_all: bool) -> None:
+    out = sys.stdout
+    for rep in reports:
+        if not _wanted(rep, show_all):
+            continue
+        if not rep.recipients and show_all:
+            out.write(
+                json_text(
+                    {"file": rep.source, "format": rep.format, "is_bounce": False, "kind": rep.kind.value}
+                )
+            )
+            out.write("\n")
+        for row in rep.records():
+            out.write(json_text(row))
+            out.write("\n")
+    out.flush()
+
+
+def _print_table(reports: list[BounceReport], show_all: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=False, header_style="bold")
+    for name in ("file", "recipient", "reason", "hard", "reply", "diagnostic / explanation"):
+        table.add_column(name, overflow="fold")
+    for rep in reports:
+        if not _wanted(rep, show_all):
+            continue
+        source = Path(rep.source).name if "://" not in rep.source else rep.source
+        for r in rep.recipients:
+            v = r.verdict
+            reason = v.reason if rep.is_bounce else f"{v.reason} ({rep.kind.value}, not a bounce)"
+            style = "red" if v.hard_bounce else ("yellow" if rep.is_bounce else "cyan")
+            reply = " ".join(str(x) for x in (v.reply_code, v.enhanced_status or r.status) if x)
+            detail = Text(_clean(r.diagnostic or v.text, 160))
+            if rep.is_bounce and r.action == "delayed":
+                reason, style = "delayed (warning)", "cyan"
+                detail.append(
+                    "\nA delay warning, not a failure: the reporting server is still retrying and the "
+                    "message may still arrive.",
+                    style="dim",
+                )
+            elif r.suspected_filtering:
+                detail.append("\nsuspected filtering: ", style="bold magenta")
+                detail.append(_clean(r.filtering_explanation, 300))
+            else:
+                detail.append("\n" + _clean(v.explanation, 240), style="dim")
+            table.add_row(
+                Text(_clean(source, 60)),
+                Text(_clean(r.recipient, 80)),
+                Text(reason, style=style),
+                Text("hard" if v.hard_bounce else "soft"),
+                Text(reply),
+                detail,
+            )
+    Console(highlight=False).print(table)
+
+
+class _Summary:
+    """Counts by reason and by kind, kept while reports stream by."""
+
+    def __init__(self) -> None:
+        self.by_reason: Counter[str] = Counter()
+        self.hard: Counter[str] = Counter()
+        self.kinds: Counter[str] = Counter()
+        self.suspected = 0
+        self.delayed = 0  # recipients of delay warnings (DSN action "delayed"): not failures
+        self.messages = 0
+        self.errors = 0
+        self.cut = 0
+
+    def add(self, reports: list[BounceReport]) -> None:
+        for rep in reports:
+            self.messages += 1
+            self.errors += rep.error is not None
+            self.cut += rep.cut is not None
+            self.kinds[rep.kind.value] += 1
+            if not rep.is_bounce:
+                continue
+            for r in rep.recipients:
+                if r.action == "delayed":
+                    self.delayed += 1
+                    continue
+                self.by_reason[r.verdict.reason] += 1
+                self.hard[r.verdict.reason] += r.verdict.hard_bounce
+                self.suspected += r.suspected_filtering
+
+    def print(self, console: Console) -> None:
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title="failed recipients by reason", header_style="bold")
+        table.add_column("reason")
+        table.add_column("recipients", justify="right")
+        table.add_column("hard", justify="right")
+        for reason, n in self.by_reason.most_common():
+            table.add_row(Text(reason), f"{n:,}", f"{self.hard[reason]:,}")
+        console.print(table)
+        parts = [f"{n:,} {kind}" for kind, n in sorted(self.kinds.items())]
+        line = f"{self.messages:,} message(s): " + ", ".join(parts)
+        if self.suspected:
+            line += f"; {self.suspected} 'user unknown' for known-good addresses (suspected filtering)"
+        if self.cut:
+            line += f"; {self.cut} cut at the size cap (read only in part)"
+        console.print(Text(line))
+        if self.delayed:
+            console.print(
+                Text(
+                    f"{self.delayed:,} recipient(s) only delayed (DSN action 'delayed', a delay warning): the "
+                    "reporting server is still retrying and the message may still arrive; not counted as failed."
+                )
+            )

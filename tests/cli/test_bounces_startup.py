@@ -1,0 +1,104 @@
+"""``inboxtrace bounces FILES...``: the short path skips the typer app, and says, byte for byte and
+with the same exit status, what the full app says. (Its speed: benchmarks/bench_bounces.py.)"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from inboxtrace.cli._fast import _bounces_call
+from tests.cli.test_explain import EXE
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "bounces"
+# a spread of layouts: every 9th message of the corpus, the non-bounces among them
+FILES = [str(p) for p in sorted((CORPUS / "emails").iterdir())[::9]] + [
+    str(p) for p in sorted((CORPUS / "not-bounces").iterdir())
+]
+_ENV = {**os.environ, "COLUMNS": "120", "INBOXTRACE_CLUSTER": ""}
+
+
+def _short(*args: str) -> subprocess.CompletedProcess[str]:
+    assert EXE, "the inboxtrace console script is not installed in this environment"
+    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=120, check=False, env=_ENV)
+
+
+def _full(*args: str) -> subprocess.CompletedProcess[str]:
+    code = "import sys\nfrom inboxtrace.cli._app import main\nmain(sys.argv[1:])\n"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=_ENV,
+    )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--json"], ["--all"], ["--json", "--all", "--workers", "2"], ["--workers=1"]],
+    ids=["table", "json", "all", "json-all-workers", "workers="],
+)
+def test_the_short_path_says_what_the_app_says(options: list[str]) -> None:
+    short = _short("bounces", *options, *FILES)
+    full = _full("bounces", *options, *FILES)
+    assert short.returncode == full.returncode == 0
+    assert short.stdout == full.stdout
+    assert short.stderr == full.stderr
+    assert "userunknown" in short.stdout + short.stderr
+
+
+def test_an_error_is_the_apps_one_line_message_and_status(tmp_path: Path) -> None:
+    broken = tmp_path / "not-there.eml"
+    short = _short("bounces", str(broken))
+    full = _full("bounces", str(broken))
+    assert (short.returncode, short.stdout, short.stderr) == (full.returncode, full.stdout, full.stderr)
+    assert short.returncode == 2 and "not-there.eml" in short.stderr
+
+
+def test_only_plain_invocations_take_the_short_path() -> None:
+    assert _bounces_call(["a.eml", "--json", "--workers", "3"]) == {
+        "paths": ["a.eml"],
+        "json_out": True,
+        "show_all": False,
+        "workers": 3,
+    }
+    assert _bounces_call(["--", "-odd.eml"]) == {
+        "paths": ["-odd.eml"],
+        "json_out": False,
+        "show_all": False,
+        "workers": 0,
+    }
+    for args in (
+        [],
+        ["-"],
+        ["--help"],
+        ["a.eml", "--ingest"],
+        ["a.eml", "--imap", "host"],
+        ["a.eml", "--workers", "-1"],
+        ["a.eml", "--workers"],
+        ["a.eml", "--json=yes"],
+    ):
+        assert _bounces_call(args) is None, args
+
+
+def test_a_plain_bounce_run_loads_no_typer_click_or_store() -> None:
+    code = (
+        "import sys\nfrom inboxtrace.cli import main\nmain(sys.argv[1:])\n"
+        "sys.stdout.flush()\nprint('\\n'.join(sys.modules), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "bounces", "--json", "--workers", "1", *FILES[:3]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded = set(done.stderr.split())
+    assert "inboxtrace.bounces.parse" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("typer", "click", "sqlalchemy")}
+    assert "inboxtrace.store" not in loaded
