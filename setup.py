@@ -51,6 +51,7 @@ def cython_extensions() -> tuple[list[Any], list[tuple[str, str]]]:
             [Extension(m, [path], extra_compile_args=["-O2"]) for m, path in sources],
             language_level=3,
             quiet=True,
+            include_path=["src"],  # logs/_fastscan.pyx cimports timeline/_assemble.pxd
         )
     finally:
         os.chdir(cwd)

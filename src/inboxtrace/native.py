@@ -38,7 +38,11 @@ COMPILED: tuple[str, ...] = (
 # Cython extensions (``.pyx`` beside the module they speed up, built by setup.py when Cython and a C
 # compiler are there): byte-level work per line that typed Python cannot reach. Each is optional:
 # the module it speeds up runs its plain code when :func:`extension` gives None.
-CYTHON: tuple[str, ...] = ("inboxtrace.logs._fastscan", "inboxtrace.timeline._frozen")
+CYTHON: tuple[str, ...] = (
+    "inboxtrace.logs._fastscan",
+    "inboxtrace.timeline._assemble",
+    "inboxtrace.timeline._frozen",
+)
 # Measured and left out: inboxtrace.store.log_match (the writer's keying and matching: dict work,
 # as fast compiled as plain; bench_stages.py "insert"). A module taken out of this tuple must also
 # lose its built extension (src/inboxtrace/.../NAME.cpython-*.so), which would still be imported.
