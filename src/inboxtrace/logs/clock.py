@@ -19,6 +19,7 @@ _MONTHS = {
     )
 }
 _CACHE_MAX = 16384
+_SECONDS = [timedelta(seconds=s) for s in range(60)]
 
 
 class Clock:
@@ -35,10 +36,10 @@ class Clock:
         self._minutes: dict[str, datetime | None] = {}
 
     def __call__(self, ts: str) -> datetime | None:
-        try:
-            return self._cache[ts]
-        except KeyError:
-            pass
+        cache = self._cache
+        value = cache.get(ts)
+        if value is not None or ts in cache:  # (no KeyError raised: most texts are new ones)
+            return value
         value = self.parse(ts)
         if len(self._cache) >= _CACHE_MAX:
             self._cache.clear()
@@ -57,24 +58,29 @@ class Clock:
 
     def _classic(self, ts: str) -> datetime | None:
         head = ts[:12]
-        try:
-            minute = self._minutes[head]
-        except KeyError:
-            minute = self._minute(ts)
-            if len(self._minutes) >= _CACHE_MAX:
-                self._minutes.clear()
-            self._minutes[head] = minute
+        minutes = self._minutes
+        minute = minutes.get(head)
         if minute is None:
-            return None
+            if head in minutes:
+                return None
+            minute = self._minute(ts)
+            if len(minutes) >= _CACHE_MAX:
+                minutes.clear()
+            minutes[head] = minute
+            if minute is None:
+                return None
         try:
             ss = int(ts[13:15])
-            micro = 0
-            if len(ts) > 16 and ts[15] == ".":
-                frac = ts[16:22]
-                micro = int(frac.ljust(6, "0")) if frac.isdigit() else 0
-            return minute.replace(second=ss, microsecond=micro)
-        except ValueError:  # (a second that does not exist in any year)
+        except ValueError:
             return None
+        if not 0 <= ss <= 59:  # (a second that does not exist in any year)
+            return None
+        when = minute + _SECONDS[ss]  # (wall-clock arithmetic: the fields as a constructor sets them)
+        if len(ts) > 16 and ts[15] == ".":
+            frac = ts[16:22]
+            if frac.isdigit():
+                when += timedelta(microseconds=int(frac.ljust(6, "0")))
+        return when
 
     def _minute(self, ts: str) -> datetime | None:
         """The minute of classic ``ts`` (its first 12 characters), in the inferred year."""
