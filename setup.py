@@ -105,10 +105,16 @@ def ext_modules() -> list[Any]:
     cython, sources = cython_extensions()
     # What was compiled, by content: inboxtrace.native loads the .py of a module edited since.
     record = SRC / "inboxtrace" / "_native_build.txt"
+    # (a Cython extension's source: its .pyx, then every .pxd of CYTHON_PXD, as native.stale reads it)
+    pxds = [
+        HERE / "src" / Path(*name.split(".")).with_suffix(".pxd") for name in compiled_modules("CYTHON_PXD")
+    ]
+    declared = b"".join(p.read_bytes() for p in pxds if p.is_file())
     digests = [
         f"{hashlib.sha256((HERE / p).read_bytes()).hexdigest()} {m}\n"
-        for m, p in [*zip(modules, paths, strict=True), *sources]
+        for m, p in zip(modules, paths, strict=True)
     ]
+    digests += [f"{hashlib.sha256((HERE / p).read_bytes() + declared).hexdigest()} {m}\n" for m, p in sources]
     record.write_text("".join(digests), encoding="ascii")
     return extensions + cython
 

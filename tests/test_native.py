@@ -459,6 +459,16 @@ def test_an_extension_built_from_other_source_is_stale(tmp_path: Path) -> None:
     later += 10
     os.utime(base.with_name(base.name + ".pyx"), (later, later))
     assert native.stale(str(tmp_path)) == [edited, unrecorded, pyx]
+    # the declarations it is compiled against (a .pxd of CYTHON_PXD) are part of its source
+    with (tmp_path / "inboxtrace" / native.BUILD_RECORD).open("a") as f:
+        f.write(f"{hashlib.sha256(b'# edited' + bytes([10])).hexdigest()} {pyx}\n")
+    assert native.stale(str(tmp_path)) == [edited, unrecorded]
+    pxd = tmp_path.joinpath(*native.CYTHON_PXD[0].split("."))
+    pxd.parent.mkdir(parents=True, exist_ok=True)
+    pxd.with_name(pxd.name + ".pxd").write_bytes(b"cdef class Core: pass\n")
+    later += 10
+    os.utime(pxd.with_name(pxd.name + ".pxd"), (later, later))
+    assert native.stale(str(tmp_path)) == [edited, unrecorded, pyx]
     assert native.stale(str(REPO / "src")) == []  # this checkout's extensions are up to date
 
 

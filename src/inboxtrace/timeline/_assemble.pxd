@@ -24,6 +24,7 @@ cdef class Core:
     cdef list verdicts
     cdef bint orphans_partial
 
+    cdef Msg opened(self, tuple key, Py_ssize_t ln, bint born)
     cdef object state(self, object host, object qid, Py_ssize_t ln, bint born)
     cdef object birth(self, object host, object qid, Py_ssize_t ln)
     cdef void touch(self, Msg st, object ts) except *

@@ -231,14 +231,19 @@ cdef class Core:
         st.last_ts = ts
         self.lower_to(ts)
 
+    cdef Msg opened(self, tuple key, Py_ssize_t ln, bint born):
+        """A new core state for ``key`` = (host, qid), open from line ``ln``."""
+        asm = self.asm
+        st = Msg(asm.mta, key[0], key[1], asm.source, ln, born)
+        self.open[key] = st
+        return st
+
     cdef object state(self, object host, object qid, Py_ssize_t ln, bint born):
         """``Assembler._get``: the open state (either kind), or a new core one."""
         key = (host, qid)
         st = self.open.get(key)
         if st is None:
-            asm = self.asm
-            st = Msg(asm.mta, host, qid, asm.source, ln, born)
-            self.open[key] = st
+            st = self.opened(key, ln, born)
         return st
 
     cdef object birth(self, object host, object qid, Py_ssize_t ln):
@@ -253,9 +258,7 @@ cdef class Core:
                 self.emit(st, False)
                 st = None
         if st is None:
-            asm = self.asm
-            st = Msg(asm.mta, host, qid, asm.source, ln, True)
-            self.open[key] = st
+            st = self.opened(key, ln, True)
         return st
 
     cdef tuple attempt(self, object ts, object status, object relay, object text, object dsn, object delay,
@@ -297,9 +300,7 @@ cdef class Core:
         st = self.open.get(key)
         cdef Msg m
         if st is None:
-            asm = self.asm
-            m = Msg(asm.mta, host, qid, asm.source, ln, True)
-            self.open[key] = m
+            m = self.opened(key, ln, True)
             m.received_ts = ts
         elif not is_core(st):
             self.asm.message_id(host, qid, ts, message_id, ln)
@@ -363,7 +364,7 @@ cdef class Core:
         cdef Msg m
         if st is None:
             asm = self.asm
-            m = Msg(asm.mta, host, qid, asm.source, ln, False)
+            m = Msg(asm.mta, host, qid, asm.source, ln, False)  # (never open: gone at once)
         elif not is_core(st):
             self.asm.removed(host, qid, ts, ln)
             return 0
