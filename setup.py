@@ -51,6 +51,7 @@ def cython_extensions() -> tuple[list[Any], list[tuple[str, str]]]:
             [Extension(m, [path], extra_compile_args=["-O2"]) for m, path in sources],
             language_level=3,
             quiet=True,
+            include_path=["src"],  # logs/_fastscan.pyx cimports timeline/_assemble.pxd
         )
     finally:
         os.chdir(cwd)
@@ -104,10 +105,16 @@ def ext_modules() -> list[Any]:
     cython, sources = cython_extensions()
     # What was compiled, by content: inboxtrace.native loads the .py of a module edited since.
     record = SRC / "inboxtrace" / "_native_build.txt"
+    # (a Cython extension's source: its .pyx, then every .pxd of CYTHON_PXD, as native.stale reads it)
+    pxds = [
+        HERE / "src" / Path(*name.split(".")).with_suffix(".pxd") for name in compiled_modules("CYTHON_PXD")
+    ]
+    declared = b"".join(p.read_bytes() for p in pxds if p.is_file())
     digests = [
         f"{hashlib.sha256((HERE / p).read_bytes()).hexdigest()} {m}\n"
-        for m, p in [*zip(modules, paths, strict=True), *sources]
+        for m, p in zip(modules, paths, strict=True)
     ]
+    digests += [f"{hashlib.sha256((HERE / p).read_bytes() + declared).hexdigest()} {m}\n" for m, p in sources]
     record.write_text("".join(digests), encoding="ascii")
     return extensions + cython
 

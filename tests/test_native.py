@@ -185,6 +185,36 @@ Mar 14 00:00:12 mx sm-mta[1235]: 2AEA0000012345: to=<bob@example.net>, delay=00:
 Mar 14 00:00:12 mx postfix/smtp[4]: 8ABCDE: to=<x@y>, status=sent (ok)
 Mar 14 00:00:12 mx exim[77]: 1tsxYz-0001aB-Cd <= alice@example.org H=app.example.org [192.0.2.10] P=esmtp S=1 id=m@x
 Mar 14 00:00:12 mx postfix/qmgr[3]: 8ABCDE: removed
+Mar 14 00:00:13 mx postfix/smtpd[1]: 9ABCDE: client=mix.example[192.0.2.3]
+Mar 14 00:00:13 mx postfix/cleanup[2]: 9ABCDE: warning: header Subject: mixed <b>path</b> from mix.example[192.0.2.3]; from=<a@b> to=<c@d> proto=ESMTP helo=<mix>
+Mar 14 00:00:13 mx postfix/cleanup[2]: 9ABCDE: message-id=<mix@b>
+Mar 14 00:00:13 mx postfix/qmgr[3]: 9ABCDE: from=<a@b>, size=10, nrcpt=2 (queue active)
+Mar 14 00:00:14 mx postfix/smtp[4]: 9ABCDE: conversation with mx.d[198.51.100.4] timed out while sending message body
+Mar 14 00:00:14 mx postfix/smtp[4]: Trusted TLS connection established to mx.d[198.51.100.4]:25: TLSv1.3 with cipher X
+Mar 14 00:00:14 mx postfix/smtp[4]: 9ABCDE: to=<c@d>, relay=mx.d[198.51.100.4]:25, delay=1, delays=0/0/0/1, dsn=4.4.2, status=deferred (conversation with mx.d[198.51.100.4] timed out while sending message body)
+Mar 14 00:00:14 mx postfix/smtp[4]: 9ABCDE: to=<e@d>, relay=mx.d[198.51.100.4]:25, delay=1, dsn=5.1.1, status=bounced (host mx.d[198.51.100.4] said: 550 5.1.1 <e@d>: user unknown (in reply to RCPT TO command))
+Mar 14 00:00:14 mx postfix/cleanup[2]: 9ABCDF: message-id=<dsn@mx>
+Mar 14 00:00:14 mx postfix/bounce[8]: 9ABCDE: sender non-delivery notification: 9ABCDF
+Mar 14 00:00:15 mx postfix/qmgr[3]: 9ABCDE: removed
+Mar 14 00:00:15 mx postfix/smtpd[1]: 9ABCE0: client=mix.example[192.0.2.3]
+Mar 14 00:00:15 mx postfix/smtpd[1]: 9ABCE0: reject: RCPT from mix.example[192.0.2.3]: 550 5.1.1 <x@d>: Recipient address rejected: unknown; from=<a@b> to=<x@d> proto=ESMTP helo=<mix>
+Mar 14 00:00:15 mx postfix/cleanup[2]: 9ABCE0: message-id=<after-reject@b>
+Mar 14 00:00:15 mx postfix/qmgr[3]: 9ABCE0: from=<a@b>, size=10, nrcpt=1 (queue active)
+Mar 14 00:00:16 mx postfix/smtp[4]: 9ABCE0: to=<y@d>, relay=mx.d[198.51.100.4]:25, status=sent (250 ok)
+Mar 14 00:00:16 mx postfix/qmgr[3]: 9ABCE0: removed
+Mar 14 00:00:17 mx postfix/pickup[9]: 9ABCE2: uid=0 from=<root>
+Mar 14 00:00:17 mx postfix/cleanup[2]: 9ABCE2: message-id=<local@mx>
+Mar 14 00:00:17 mx postfix/qmgr[3]: 9ABCE2: from=<root@mx>, size=5, nrcpt=1 (queue active)
+Mar 14 00:00:17 mx postfix/local[5]: 9ABCE2: to=<root@mx>, relay=local, delay=0, status=sent (delivered to mailbox)
+Mar 14 00:00:17 mx postfix/qmgr[3]: 9ABCE2: removed
+Mar 14 00:00:18 mx postfix/qmgr[3]: 9ABCE3: from=<a@b>, size=1, nrcpt=1 (queue active)
+Mar 14 00:00:18 mx postfix/cleanup[2]: 9ABCE4: warning: header Subject: Undelivered Mail Returned to Sender from local; from=<> to=<a@b>
+Mar 14 00:00:18 mx postfix/smtp[4]: 9ABCE3: to=<z@d>, relay=none, status=bounced (Host or domain name not found)
+Mar 14 00:00:18 mx postfix/bounce[8]: 9ABCE3: sender non-delivery notification: 9ABCE4
+Mar 14 00:00:18 mx postfix/qmgr[3]: 9ABCE3: removed
+Mar 14 00:00:19 mx postfix/qmgr[3]: 9ABCE5: from=<a@b>, size=1, nrcpt=1 (queue active)
+Mar 14 00:00:19 mx postfix/smtp[4]: 9ABCE5: to=<late@d>, relay=none, delay=1, dsn=4.4.1, status=deferred (connect to mx.d[198.51.100.4]:25: Connection refused)
+Mar 28 00:00:19 mx postfix/qmgr[3]: 9ABCE6: from=<idle@b>, size=1, nrcpt=1 (queue active)
 """
 
 
@@ -429,6 +459,16 @@ def test_an_extension_built_from_other_source_is_stale(tmp_path: Path) -> None:
     later += 10
     os.utime(base.with_name(base.name + ".pyx"), (later, later))
     assert native.stale(str(tmp_path)) == [edited, unrecorded, pyx]
+    # the declarations it is compiled against (a .pxd of CYTHON_PXD) are part of its source
+    with (tmp_path / "inboxtrace" / native.BUILD_RECORD).open("a") as f:
+        f.write(f"{hashlib.sha256(b'# edited' + bytes([10])).hexdigest()} {pyx}\n")
+    assert native.stale(str(tmp_path)) == [edited, unrecorded]
+    pxd = tmp_path.joinpath(*native.CYTHON_PXD[0].split("."))
+    pxd.parent.mkdir(parents=True, exist_ok=True)
+    pxd.with_name(pxd.name + ".pxd").write_bytes(b"cdef class Core: pass\n")
+    later += 10
+    os.utime(pxd.with_name(pxd.name + ".pxd"), (later, later))
+    assert native.stale(str(tmp_path)) == [edited, unrecorded, pyx]
     assert native.stale(str(REPO / "src")) == []  # this checkout's extensions are up to date
 
 
@@ -572,3 +612,49 @@ def test_frozen_records_are_made_as_their_classes_make_them() -> None:
         assert frozen.makes_fast(cls) is not None, cls
         with pytest.raises(TypeError):
             frozen.Maker(cls)
+
+
+# Parses a log without flushing it and prints its open states as the parent of a parallel read
+# gets them (pickled), and what kinds of state the assembler held them as.
+_OPEN_STATES = r"""
+import json, pickle, sys
+from inboxtrace.logs import LogStats
+from inboxtrace.logs.registry import all_parsers
+from inboxtrace.logs.scanner import Scanner
+from inboxtrace.sources.lines import iter_blocks
+from inboxtrace.timeline.assembler import Assembler, _MSG_STATE, _RCPT_STATE
+asm = Assembler(idle_seconds=None)
+scanner = Scanner(all_parsers(), asm, LogStats())
+with open(sys.argv[1], "rb") as f:
+    for block in iter_blocks(f):
+        scanner.scan(block)
+kinds = sorted({type(st).__module__ + "." + type(st).__name__ for st in asm.open.values()})
+states = pickle.loads(pickle.dumps(list(asm.open.values())))
+def state(st):
+    out = {n: repr(getattr(st, n)) for n in _MSG_STATE if n != "rcpts"}
+    out["rcpts"] = {repr(k): {n: repr(getattr(r, n)) for n in _RCPT_STATE} for k, r in st.rcpts.items()}
+    return out
+print(json.dumps({"kinds": kinds, "unpickled": sorted({type(st).__name__ for st in states}),
+                  "states": [state(st) for st in states], "out": repr(asm.out)}))
+"""
+
+
+def test_the_compiled_assembler_keeps_states_that_travel_as_plain_ones(tmp_path: Path) -> None:
+    # the Cython core (timeline/_assemble.pyx) holds the messages the fast path feeds it; the
+    # unfinished ones a worker sends to the parent must arrive as the plain assembler's states
+    log = generated_log(tmp_path / "generated.log", 3000)
+    with log.open("a", encoding="utf-8") as f:  # and messages that mix fast and plain events
+        f.write(EDGE_LINES.replace("removed", "removed later"))
+    (compiled,) = _run(_OPEN_STATES, [str(log)], pure=False)
+    (pure,) = _run(_OPEN_STATES, [str(log)], pure=True)
+    assert compiled["states"] == pure["states"]
+    assert compiled["out"] == pure["out"]
+    assert isinstance(pure["states"], list) and len(pure["states"]) > 50
+    assert compiled["unpickled"] == pure["unpickled"] == ["_Msg"]
+    assert pure["kinds"] == ["inboxtrace.timeline.assembler._Msg"]
+    if not native.pure_requested():
+        # both kinds: the core's, and plain ones for the messages a plain event touched
+        assert compiled["kinds"] == [
+            "inboxtrace.timeline._assemble.Msg",
+            "inboxtrace.timeline.assembler._Msg",
+        ]

@@ -38,10 +38,19 @@ COMPILED: tuple[str, ...] = (
 # Cython extensions (``.pyx`` beside the module they speed up, built by setup.py when Cython and a C
 # compiler are there): byte-level work per line that typed Python cannot reach. Each is optional:
 # the module it speeds up runs its plain code when :func:`extension` gives None.
-CYTHON: tuple[str, ...] = ("inboxtrace.logs._fastscan", "inboxtrace.timeline._frozen")
+CYTHON: tuple[str, ...] = (
+    "inboxtrace.logs._fastscan",
+    "inboxtrace.timeline._assemble",
+    "inboxtrace.timeline._frozen",
+)
 # Measured and left out: inboxtrace.store.log_match (the writer's keying and matching: dict work,
 # as fast compiled as plain; bench_stages.py "insert"). A module taken out of this tuple must also
 # lose its built extension (src/inboxtrace/.../NAME.cpython-*.so), which would still be imported.
+# The Cython declarations (``.pxd`` beside the ``.pyx``) other extensions are compiled against
+# (``_fastscan`` calls ``_assemble``'s C methods through their table): a Cython extension's
+# recorded source is its ``.pyx`` followed by all of these, so an edited declaration makes every
+# extension stale, not only its own (a stale method table would call the wrong function).
+CYTHON_PXD: tuple[str, ...] = ("inboxtrace.timeline._assemble",)
 ENV_PURE = "INBOXTRACE_PURE"
 
 
@@ -72,19 +81,29 @@ def stale(root: str = os.path.dirname(os.path.dirname(os.path.abspath(__file__))
         base = os.path.join(root, *name.split("."))
         if not any(os.path.exists(base + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES):
             continue
-        source_path = base + (".pyx" if name in CYTHON else ".py")
+        paths = [base + ".py"]
+        if name in CYTHON:
+            paths = [base + ".pyx", *(os.path.join(root, *pxd.split(".")) + ".pxd" for pxd in CYTHON_PXD)]
         try:
-            if name in built and os.stat(source_path).st_mtime <= recorded_at:
+            if name in built and all(_mtime(path) <= recorded_at for path in paths):
                 continue  # not touched since the build: no need to read it
-            with open(source_path, "rb") as f:
+            with open(paths[0], "rb") as f:
                 source = f.read()
         except OSError:
             continue
+        for path in paths[1:]:  # (a declaration file that is not there adds nothing)
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    source += f.read()
         import hashlib
 
         if built.get(name) != hashlib.sha256(source).hexdigest():
             found.append(name)
     return found
+
+
+def _mtime(path: str) -> float:
+    return os.stat(path).st_mtime if os.path.exists(path) else 0.0
 
 
 _STALE: list[str] | None = None
@@ -185,6 +204,7 @@ __all__ = [
     "BUILD_RECORD",
     "COMPILED",
     "CYTHON",
+    "CYTHON_PXD",
     "ENV_PURE",
     "compiled_modules",
     "cython_modules",

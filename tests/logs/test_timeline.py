@@ -352,3 +352,26 @@ def test_idle_flush_skips_only_when_no_open_message_can_be_idle() -> None:
 
     assert run(look_every_time=False) == run(look_every_time=True)
     assert len(run(look_every_time=True)) > 300
+
+
+def test_classic_timestamps_read_per_minute_as_a_whole_time() -> None:
+    from datetime import date
+
+    from inboxtrace.logs.clock import Clock
+
+    clock = Clock(date(2025, 3, 14))
+    assert clock("Mar 14 10:20:30") == datetime(2025, 3, 14, 10, 20, 30, tzinfo=UTC)
+    assert clock("Mar 14 10:20:31.25") == datetime(2025, 3, 14, 10, 20, 31, 250000, tzinfo=UTC)
+    assert clock("Dec 31 23:59:59") == datetime(2024, 12, 31, 23, 59, 59, tzinfo=UTC)  # last year
+    assert clock("Feb 29 12:00:00") == datetime(2024, 2, 29, 12, 0, tzinfo=UTC)  # the leap year before
+    # times that do not exist are no times, never an error (a day 0 after the reference's month
+    # raised ValueError while the year was inferred)
+    for bad in (
+        "Mar 14 10:20:60",
+        "Mar 14 10:20:-1",
+        "Mar 14 10:61:00",
+        "Dec 00 10:00:00",
+        "Mar 14 25:00:00",
+    ):
+        assert clock(bad) is None, bad
+    assert clock("Mar 14 10:20:30") == datetime(2025, 3, 14, 10, 20, 30, tzinfo=UTC)  # cached minute

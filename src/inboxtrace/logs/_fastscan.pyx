@@ -20,6 +20,7 @@ from libc.string cimport memcmp, memchr
 
 from inboxtrace.logs.postfix import PostfixParser
 from inboxtrace.logs.scanner import smtpd_session
+from inboxtrace.timeline._assemble cimport Core
 
 
 cdef extern from "Python.h":
@@ -152,6 +153,10 @@ cdef int daemon_code(str daemon):
     return D_AGENT
 
 
+# What a shape method returns when it has called the assembler's core itself.
+cdef tuple DONE = ()
+
+
 cdef enum:
     PYTHON = -1  # leave the line to Scanner.line
     FAILED = -3  # the sink raised: counted as unknown, as Scanner.line would
@@ -163,6 +168,8 @@ cdef class _Block:
     cdef object scanner, sink, valid, line_fn, formats
     cdef object m_client, m_message_id, m_queued, m_expired, m_removed, m_delivery, m_notification
     cdef object target  # the sink method the line being read calls
+    # The sink's C side (timeline/_assemble.pyx), called directly; None: the sink's methods
+    cdef Core core
     cdef _Recent ts, host
     cdef object ts_ok  # the timestamp text last found valid
     cdef list progs
@@ -188,6 +195,8 @@ cdef class _Block:
         self.m_removed = sink.removed
         self.m_delivery = sink.delivery
         self.m_notification = sink.notification
+        core = getattr(sink, "_core", None)
+        self.core = core if isinstance(core, Core) else None
         self.load()
 
     cdef void load(self) except *:
@@ -230,7 +239,7 @@ cdef class _Block:
 
     cdef tuple shape(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln):
         """The arguments of the sink method (set in ``target``) that the line calls, after
-        ``begin``; None: nothing done, the line is left to Python."""
+        ``begin``; DONE: the core was called; None: nothing done, the line is left to Python."""
         cdef Py_ssize_t ts_end, h, t, m, sp, b, i, q
         # --- envelope: Scanner.line's two common forms ------------------------------------
         if n > 20 and s[15] == 32 and s[3] == 32 and s[12] == 58:
@@ -276,6 +285,9 @@ cdef class _Block:
             if n - r == 7 and starts(s, r, n, b"removed", 7):
                 if not self.begin(line, s, ts_end, h, t, p):
                     return None
+                if self.core is not None:
+                    self.core.removed(self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, ln)
+                    return DONE
                 self.target = self.m_removed
                 return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, ln)
             return None
@@ -293,11 +305,12 @@ cdef class _Block:
 
     cdef int one(self, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln) except -2:
         """Handle one line: 1 (an event), FAILED, or PYTHON (nothing done)."""
-        args = self.shape(line, s, n, ln)
-        if args is None:
-            return PYTHON
         try:
-            self.target(*args)
+            args = self.shape(line, s, n, ln)
+            if args is None:
+                return PYTHON
+            if args is not DONE:
+                self.target(*args)
         except (ValueError, IndexError) as exc:  # counted as Scanner.line counts it
             self.scanner.failed(line, exc)
             return FAILED
@@ -341,6 +354,9 @@ cdef class _Block:
             ch = PyUnicode_Substring(line, a, b) if b > a else None
             c = c if c > b else e
             ci = PyUnicode_Substring(line, b + 1, c) if c > b + 1 else None
+        if self.core is not None:
+            self.core.client(self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, ch, ci, ln)
+            return DONE
         self.target = self.m_client
         return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, ch, ci, ln)
 
@@ -356,6 +372,10 @@ cdef class _Block:
             e -= 1
         if not self.begin(line, s, ts_end, h, t, p):
             return None
+        if self.core is not None:
+            self.core.message_id(self.host.text, PyUnicode_Substring(line, m, i), self.ts.text,
+                                 PyUnicode_Substring(line, a, e), ln)
+            return DONE
         self.target = self.m_message_id
         return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, PyUnicode_Substring(line, a, e), ln)
 
@@ -367,6 +387,9 @@ cdef class _Block:
         if (n - r >= 18 and starts(s, n - 18, n, tail, 18)) or find(s, r, n, b", status=expired", 16) >= 0:
             if not self.begin(line, s, ts_end, h, t, p):
                 return None
+            if self.core is not None:
+                self.core.expired(self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, ln, line)
+                return DONE
             self.target = self.m_expired
             return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, ln, line)
         # PostfixParser._queued
@@ -397,6 +420,9 @@ cdef class _Block:
                         nrcpt = small_int(s, c1 + 8, e)
         if not self.begin(line, s, ts_end, h, t, p):
             return None
+        if self.core is not None:
+            self.core.queued(self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, sender, size, nrcpt, ln)
+            return DONE
         self.target = self.m_queued
         return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, sender, size, nrcpt, ln)
 
@@ -415,6 +441,10 @@ cdef class _Block:
         if not self.begin(line, s, ts_end, h, t, p):
             return None
         kind = PyUnicode_Substring(line, r if sp < 0 else sp + 1, k)
+        if self.core is not None:
+            self.core.notification(self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, kind,
+                                   PyUnicode_Substring(line, a, e), ln)
+            return DONE
         self.target = self.m_notification
         return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, kind, PyUnicode_Substring(line, a, e), ln)
 
@@ -493,6 +523,10 @@ cdef class _Block:
         if not self.begin(line, s, ts_end, h, t, p):
             return None
         pid = PyUnicode_Substring(line, b + 1, sp_tag - 2)
+        if self.core is not None:
+            self.core.delivery(self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, rcpt, orig, status,
+                               relay, delay, delays, dsn, text, pid, ln, line)
+            return DONE
         self.target = self.m_delivery
         return (self.host.text, PyUnicode_Substring(line, m, i), self.ts.text, rcpt, orig, status, relay, delay, delays, dsn, text, pid, ln, line)
 

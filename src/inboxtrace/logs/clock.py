@@ -19,24 +19,27 @@ _MONTHS = {
     )
 }
 _CACHE_MAX = 16384
+_SECONDS = [timedelta(seconds=s) for s in range(60)]
 
 
 class Clock:
     """Converts timestamp text to datetimes; caches the last few thousand distinct strings."""
 
-    __slots__ = ("_cache", "_years", "reference", "tz")
+    __slots__ = ("_cache", "_minutes", "_years", "reference", "tz")
 
     def __init__(self, reference: date | None = None, tz: tzinfo = UTC) -> None:
         self.reference = reference or datetime.now(tz).date()
         self.tz = tz
         self._cache: dict[str, datetime | None] = {}
         self._years: dict[tuple[int, int], int] = {}
+        # "Mmm dd hh:mm" -> that minute (None: no such time): a log has ~60 lines' timestamps per minute
+        self._minutes: dict[str, datetime | None] = {}
 
     def __call__(self, ts: str) -> datetime | None:
-        try:
-            return self._cache[ts]
-        except KeyError:
-            pass
+        cache = self._cache
+        value = cache.get(ts)
+        if value is not None or ts in cache:  # (no KeyError raised: most texts are new ones)
+            return value
         value = self.parse(ts)
         if len(self._cache) >= _CACHE_MAX:
             self._cache.clear()
@@ -54,14 +57,37 @@ class Clock:
         return dt if dt.tzinfo is not None else dt.replace(tzinfo=self.tz)
 
     def _classic(self, ts: str) -> datetime | None:
+        head = ts[:12]
+        minutes = self._minutes
+        minute = minutes.get(head)
+        if minute is None:
+            if head in minutes:
+                return None
+            minute = self._minute(ts)
+            if len(minutes) >= _CACHE_MAX:
+                minutes.clear()
+            minutes[head] = minute
+            if minute is None:
+                return None
+        try:
+            ss = int(ts[13:15])
+        except ValueError:
+            return None
+        if not 0 <= ss <= 59:  # (a second that does not exist in any year)
+            return None
+        when = minute + _SECONDS[ss]  # (wall-clock arithmetic: the fields as a constructor sets them)
+        if len(ts) > 16 and ts[15] == ".":
+            frac = ts[16:22]
+            if frac.isdigit():
+                when += timedelta(microseconds=int(frac.ljust(6, "0")))
+        return when
+
+    def _minute(self, ts: str) -> datetime | None:
+        """The minute of classic ``ts`` (its first 12 characters), in the inferred year."""
         try:
             month = _MONTHS[ts[:3]]
             day = int(ts[4:6])
-            hh, mm, ss = int(ts[7:9]), int(ts[10:12]), int(ts[13:15])
-            micro = 0
-            if len(ts) > 16 and ts[15] == ".":
-                frac = ts[16:22]
-                micro = int(frac.ljust(6, "0")) if frac.isdigit() else 0
+            hh, mm = int(ts[7:9]), int(ts[10:12])
         except (KeyError, ValueError):
             return None
         year = self._years.get((month, day))
@@ -72,10 +98,10 @@ class Clock:
                 year -= 1
             self._years[(month, day)] = year
         try:
-            return datetime(year, month, day, hh, mm, ss, micro, tzinfo=self.tz)
+            return datetime(year, month, day, hh, mm, tzinfo=self.tz)
         except ValueError:
             try:  # Feb 29 of the other year
-                return datetime(year - 1, month, day, hh, mm, ss, micro, tzinfo=self.tz)
+                return datetime(year - 1, month, day, hh, mm, tzinfo=self.tz)
             except ValueError:
                 return None
 
@@ -84,7 +110,7 @@ def _safe(year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        return date(year, month, min(day, 28))
+        return date(year, month, max(1, min(day, 28)))  # (day 0: no such date, no error either)
 
 
 __all__ = ["Clock"]
