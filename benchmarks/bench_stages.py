@@ -56,6 +56,8 @@ with tempfile.TemporaryDirectory(dir=os.path.dirname(sys.argv[1])) as tmp:
             for prepared in LogReader([sys.argv[1]], jobs=1, transform=RowMaker()):
                 writer.add_prepared(prepared)
         if INDEXES_LATER:
+            import shutil
+            shutil.rmtree(tmp, ignore_errors=True)  # os._exit skips the context's clean-up
             os._exit(0)  # leave without building the deferred indexes
 """
 
