@@ -34,6 +34,7 @@ ingest the trace-only indexes are built once at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -44,7 +45,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -316,6 +317,31 @@ def bench_one(path: Path, tmp: Path, ingest: bool, repeat: int = 1) -> None:
           f"{ours['stats']['ignored']:,} + unknown {ours['stats']['unknown']:,}")  # fmt: skip
 
 
+def generated(path: Path, lines: int, extra: Sequence[str] = ()) -> Path:
+    """``gen_postfix_log.py LINES EXTRA...`` written to ``path`` (kept if it is there already)."""
+    if not path.exists():
+        with path.open("w") as out:
+            subprocess.run(
+                [sys.executable, str(GEN), str(lines), *extra],
+                stdout=out,
+                stderr=subprocess.DEVNULL,
+                check=True,
+            )
+    return path
+
+
+@contextlib.contextmanager
+def scratch(keep: Path | None, prefix: str) -> Iterator[Path]:
+    """``keep`` (made if missing), else a temporary directory removed afterwards."""
+    tmp = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        yield tmp
+    finally:
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--lines", type=int, default=1_000_000)
@@ -334,27 +360,14 @@ def main(argv: list[str]) -> int:
     if not GEN.exists():
         print(f"generator not found: {GEN}", file=sys.stderr)
         return 1
-    tmp = args.keep or Path(tempfile.mkdtemp(prefix="bench_logs."))
-    tmp.mkdir(parents=True, exist_ok=True)
-    try:
+    with scratch(args.keep, "bench_logs.") as tmp:
         print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}; logs in {tmp}")
         print(
             f"load average before: {os.getloadavg()[0]:.2f} (wall times are only comparable on an idle machine)"
         )
         for name, extra in (("classic.log", []), ("rfc3339-long-ids.log", ["--rfc3339", "--long-ids"])):
-            path = tmp / name
-            if not path.exists():
-                with path.open("w") as out:
-                    subprocess.run(
-                        [sys.executable, str(GEN), str(args.lines), *extra],
-                        stdout=out,
-                        stderr=subprocess.DEVNULL,
-                        check=True,
-                    )
+            path = generated(tmp / name, args.lines, extra)
             bench_one(path, tmp, not args.no_ingest, max(1, args.repeat))
-    finally:
-        if args.keep is None:
-            shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

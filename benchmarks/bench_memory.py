@@ -22,15 +22,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_logs import _PARSE_ONLY, GEN, Run, count_lines, run
+from bench_logs import _PARSE_ONLY, Run, count_lines, generated, run, scratch
 
 
 @dataclass
@@ -64,12 +62,7 @@ def _mb(kb: float) -> str:
 def measure(sizes: list[int], tmp: Path, repeat: int, pythons: dict[str, str]) -> list[Row]:
     rows: list[Row] = []
     for lines in sizes:
-        log = tmp / f"classic-{lines}.log"
-        if not log.exists():
-            with log.open("w") as out:
-                subprocess.run(
-                    [sys.executable, str(GEN), str(lines)], stdout=out, stderr=subprocess.DEVNULL, check=True
-                )
+        log = generated(tmp / f"classic-{lines}.log", lines)
         n = count_lines(log)
         print(f"\n--- {n:,} lines, {log.stat().st_size / 1e6:.0f} MB; load average {os.getloadavg()[0]:.2f}")
         found: dict[str, list[Run]] = {}
@@ -142,16 +135,11 @@ def main(argv: list[str]) -> int:
     pythons = {"this": sys.executable}
     if args.python:
         pythons = {"other": args.python, **pythons}
-    tmp = args.keep or Path(tempfile.mkdtemp(prefix="bench_memory."))
-    tmp.mkdir(parents=True, exist_ok=True)
-    try:
+    with scratch(args.keep, "bench_memory.") as tmp:
         print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}; logs in {tmp}")
         rows = measure(sizes, tmp, max(1, args.repeat), pythons)
         growth(rows)
         print(f"\nload average after: {os.getloadavg()[0]:.2f}")
-    finally:
-        if args.keep is None:
-            shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

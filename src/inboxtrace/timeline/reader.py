@@ -308,6 +308,10 @@ class LogReader:
     - Messages come out when complete (Postfix ``removed``, Exim ``Completed``), when idle for
       ``idle_seconds`` of log time (default 7 days; None: never), and at the end of the input
       (still open: deferred recipients stay ``deferred``). Order is by completion, not arrival.
+      A message with no recipient yet (a DSN whose delivery the log lacks, a held message) is
+      idle-flushed after one day (or ``idle_seconds`` if less), so that memory stays flat on a
+      long log: if its queue id is logged again later, that part is a message of its own (the
+      store merges the two by host and queue id).
     - ``follow=True``: one file, tailed forever like ``tail -F`` (rotation, truncation) until
       ``should_stop()`` returns true; messages are yielded as they complete.
     - ``positions``: saved :class:`~inboxtrace.sources.Position` s (from
