@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from inboxtrace.errors import InputError
 from inboxtrace.store.core import Store, db_errors
 
@@ -169,6 +171,8 @@ def ingest(
         return summary
     with contextlib.ExitStack() as stack:
         fresh = stack.enter_context(deferred_indexes(store)) if defer_indexes else False
+        if fresh and store.dialect == "sqlite":
+            stack.enter_context(_small_page_cache(store))
         # the overview's rollup counts what each batch changes; a first load into an empty store
         # (rows copied in bulk by the workers) is counted once at the end instead
         writer.on_write = None if fresh else rollup.record_batch
@@ -352,6 +356,35 @@ class _CopiesInFiles:
 
         with sorts_in_files(self.store):
             self.sink.merge(results)
+
+
+BULK_CACHE_KIB = 2048
+
+
+@contextlib.contextmanager
+def _small_page_cache(store: Store) -> Iterator[None]:
+    """While in the block, SQLite connections of ``store`` keep a page cache of
+    :data:`BULK_CACHE_KIB` (restored when they go back to the pool). A first ingest appends to
+    tables whose only indexes are the primary keys and the writer's: a bigger cache gained no speed
+    there, and cost its size in the process (1M lines: -10 MB RSS with 2 MiB instead of 8, the
+    same CPU)."""
+
+    def small(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        record.info["cache_size"] = dbapi_conn.execute("PRAGMA cache_size").fetchone()[0]
+        dbapi_conn.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+
+    def back(dbapi_conn: Any, record: Any) -> None:
+        size = record.info.pop("cache_size", None)
+        if dbapi_conn is not None and size is not None:
+            dbapi_conn.execute(f"PRAGMA cache_size={int(size)}")
+
+    sa.event.listen(store.engine, "checkout", small)
+    sa.event.listen(store.engine, "checkin", back)
+    try:
+        yield
+    finally:
+        sa.event.remove(store.engine, "checkout", small)
+        sa.event.remove(store.engine, "checkin", back)
 
 
 @contextlib.contextmanager
