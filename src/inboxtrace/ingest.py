@@ -20,10 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from inboxtrace.errors import InputError
-from inboxtrace.store.core import Store, db_errors
+from inboxtrace.store.core import Store, db_errors, on_checkout
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -378,13 +376,8 @@ def _small_page_cache(store: Store) -> Iterator[None]:
         if dbapi_conn is not None and size is not None:
             dbapi_conn.execute(f"PRAGMA cache_size={int(size)}")
 
-    sa.event.listen(store.engine, "checkout", small)
-    sa.event.listen(store.engine, "checkin", back)
-    try:
+    with on_checkout(store, small, back):
         yield
-    finally:
-        sa.event.remove(store.engine, "checkout", small)
-        sa.event.remove(store.engine, "checkin", back)
 
 
 @contextlib.contextmanager
