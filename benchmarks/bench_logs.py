@@ -34,6 +34,8 @@ ingest the trace-only indexes are built once at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -43,7 +45,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +84,8 @@ class Run:
     peak_pss_kb: int
     stdout: str
     returncode: int
+    # each process's own peak (RSS, PSS) in KiB, in the order they were first seen
+    per_process: list[tuple[int, int]] = dataclasses.field(default_factory=list)
 
 
 def _pss_kb(pid: int) -> int:
@@ -119,45 +123,49 @@ def _tree_pids(root: int) -> list[int] | None:
     return out
 
 
+def _rss_kb(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _tree_usage(root: int) -> dict[int, tuple[int, int]]:
+    """(RSS, PSS) in KiB of ``root`` and each of its descendants, by pid (from /proc)."""
+    tree = _tree_pids(root)
+    if tree is None:  # no children files: scan all of /proc instead
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+        tree, stack = [], [root]
+        while stack:
+            pid = stack.pop()
+            tree.append(pid)
+            stack.extend(children.get(pid, []))
+    usage = {}
+    for pid in tree:
+        rss = _rss_kb(pid)
+        if rss is not None:
+            usage[pid] = (rss, _pss_kb(pid))
+    return usage
+
+
 def _tree_rss_kb(root: int) -> tuple[int, int]:
     """(RSS, PSS) of ``root`` and all its descendants, in KiB (from /proc).
 
     RSS counts pages a forked worker shares with its parent once per process; PSS splits them,
     so it is the memory the tree really holds.
     """
-    tree = _tree_pids(root)
-    if tree is not None:
-        total = pss = 0
-        for pid in tree:
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    total += int(f.read().rsplit(")", 1)[1].split()[21]) * (
-                        os.sysconf("SC_PAGE_SIZE") // 1024
-                    )
-            except (OSError, IndexError, ValueError):
-                continue
-            pss += _pss_kb(pid)
-        return total, pss
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, ppid = int(entry), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-    total, pss, stack = 0, 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        pss += _pss_kb(pid)
-        stack.extend(children.get(pid, []))
-    return total, pss
+    usage = _tree_usage(root).values()
+    return sum(u[0] for u in usage), sum(u[1] for u in usage)
 
 
 def run(name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> Run:
@@ -166,12 +174,17 @@ def run(name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> Ru
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = peak_pss = 0
     done = threading.Event()
+    each: dict[int, tuple[int, int]] = {}
 
     def sample() -> None:
         nonlocal peak, peak_pss
         while not done.is_set():
-            rss, pss = _tree_rss_kb(proc.pid)
-            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
+            usage = _tree_usage(proc.pid)
+            for pid, (rss, pss) in usage.items():
+                was = each.get(pid, (0, 0))
+                each[pid] = (max(was[0], rss), max(was[1], pss))
+            peak = max(peak, sum(u[0] for u in usage.values()))
+            peak_pss = max(peak_pss, sum(u[1] for u in usage.values()))
             done.wait(SAMPLE_EVERY)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -194,7 +207,7 @@ def run(name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> Ru
     if returncode != 0:
         print(f"  {name} failed ({returncode}): {streams.get('err', '').strip()[-500:]}", file=sys.stderr)
     cpu = usage.ru_utime + usage.ru_stime
-    return Run(name, wall, cpu, peak, peak_pss, streams.get("out", ""), returncode)
+    return Run(name, wall, cpu, peak, peak_pss, streams.get("out", ""), returncode, list(each.values()))
 
 
 def pflogsumm_totals(text: str) -> dict[str, int]:
@@ -304,6 +317,31 @@ def bench_one(path: Path, tmp: Path, ingest: bool, repeat: int = 1) -> None:
           f"{ours['stats']['ignored']:,} + unknown {ours['stats']['unknown']:,}")  # fmt: skip
 
 
+def generated(path: Path, lines: int, extra: Sequence[str] = ()) -> Path:
+    """``gen_postfix_log.py LINES EXTRA...`` written to ``path`` (kept if it is there already)."""
+    if not path.exists():
+        with path.open("w") as out:
+            subprocess.run(
+                [sys.executable, str(GEN), str(lines), *extra],
+                stdout=out,
+                stderr=subprocess.DEVNULL,
+                check=True,
+            )
+    return path
+
+
+@contextlib.contextmanager
+def scratch(keep: Path | None, prefix: str) -> Iterator[Path]:
+    """``keep`` (made if missing), else a temporary directory removed afterwards."""
+    tmp = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        yield tmp
+    finally:
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--lines", type=int, default=1_000_000)
@@ -322,27 +360,14 @@ def main(argv: list[str]) -> int:
     if not GEN.exists():
         print(f"generator not found: {GEN}", file=sys.stderr)
         return 1
-    tmp = args.keep or Path(tempfile.mkdtemp(prefix="bench_logs."))
-    tmp.mkdir(parents=True, exist_ok=True)
-    try:
+    with scratch(args.keep, "bench_logs.") as tmp:
         print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}; logs in {tmp}")
         print(
             f"load average before: {os.getloadavg()[0]:.2f} (wall times are only comparable on an idle machine)"
         )
         for name, extra in (("classic.log", []), ("rfc3339-long-ids.log", ["--rfc3339", "--long-ids"])):
-            path = tmp / name
-            if not path.exists():
-                with path.open("w") as out:
-                    subprocess.run(
-                        [sys.executable, str(GEN), str(args.lines), *extra],
-                        stdout=out,
-                        stderr=subprocess.DEVNULL,
-                        check=True,
-                    )
+            path = generated(tmp / name, args.lines, extra)
             bench_one(path, tmp, not args.no_ingest, max(1, args.repeat))
-    finally:
-        if args.keep is None:
-            shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

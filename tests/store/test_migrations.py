@@ -78,6 +78,36 @@ def test_a_new_store_is_stamped_at_the_newest_revision(tmp_path: Path) -> None:
     assert _revision(url) == migrate.head()
 
 
+def test_a_new_store_is_stamped_as_alembic_stamps_it_without_loading_alembic(tmp_path: Path) -> None:
+    """The stamp of a new store is written by hand (no Alembic import on a first ingest): the same
+    table, constraint and row Alembic's own ``stamp`` gives, and Alembic reads it back."""
+    import subprocess
+    import sys
+
+    from alembic.migration import MigrationContext
+
+    code = (
+        "import sys\nfrom inboxtrace.store import open_store\nopen_store(sys.argv[1]).close()\n"
+        "print(any(m == 'alembic' or m.startswith('alembic.') for m in sys.modules))"
+    )
+    ours = f"sqlite:///{tmp_path / 'ours.db'}"
+    done = subprocess.run([sys.executable, "-c", code, ours], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    theirs = f"sqlite:///{tmp_path / 'theirs.db'}"
+    with open_store(theirs, create=False) as store, store.connect() as conn:
+        migrate._run(conn, "stamp", "head")
+        conn.commit()
+
+    def shape(url: str) -> tuple[object, ...]:
+        with open_store(url, create=False) as store, store.connect() as conn:
+            sql = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'alembic_version'"
+            ).scalar()
+            return " ".join(str(sql).split()), MigrationContext.configure(conn).get_current_revision()
+
+    assert shape(ours) == shape(theirs) == (shape(theirs)[0], migrate.head())
+
+
 def test_a_0_1_0_store_is_upgraded_and_keeps_every_row(old_store: str) -> None:
     before = _snapshot(old_store)
     assert sum(map(len, before.values())) > 150 and "alembic_version" not in before

@@ -306,6 +306,22 @@ _SCHEMA_LOCK = 0x1B0C_7ACE
 
 
 @contextlib.contextmanager
+def on_checkout(
+    store: Store, take: Callable[[Any, Any, Any], None], give_back: Callable[[Any, Any], None]
+) -> Iterator[None]:
+    """While in the block, ``take(dbapi_conn, record, proxy)`` runs as each connection of ``store``
+    is handed out and ``give_back(dbapi_conn, record)`` as it returns to the pool (to change a
+    setting of the connections for a while and restore it)."""
+    sa.event.listen(store.engine, "checkout", take)
+    sa.event.listen(store.engine, "checkin", give_back)
+    try:
+        yield
+    finally:
+        sa.event.remove(store.engine, "checkout", take)
+        sa.event.remove(store.engine, "checkin", give_back)
+
+
+@contextlib.contextmanager
 def schema_lock(store: Store) -> Iterator[None]:
     """Hold the store's schema lock: on PostgreSQL an advisory lock, so that table and index DDL
     of concurrent processes (creating a store, a bulk load's deferred indexes) runs one at a time

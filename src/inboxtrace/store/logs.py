@@ -23,7 +23,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from inboxtrace.model.log import Message
-from inboxtrace.store.core import Store, db_errors, metadata, register_schema, register_upgrade, schema_lock
+from inboxtrace.store.core import (
+    Store,
+    db_errors,
+    metadata,
+    on_checkout,
+    register_schema,
+    register_upgrade,
+    schema_lock,
+)
 from inboxtrace.store.log_match import BatchChanges, BatchMatcher, MsgRow, derive_delivery
 from inboxtrace.store.log_rows import (
     ATTEMPT_FIELDS,
@@ -185,13 +193,8 @@ def sorts_in_files(store: Store) -> Iterator[None]:
         if dbapi_conn is not None:
             dbapi_conn.execute("PRAGMA temp_store=MEMORY")
 
-    sa.event.listen(store.engine, "checkout", to_files)
-    sa.event.listen(store.engine, "checkin", back)
-    try:
+    with on_checkout(store, to_files, back):
         yield
-    finally:
-        sa.event.remove(store.engine, "checkout", to_files)
-        sa.event.remove(store.engine, "checkin", back)
 
 
 def from_epoch(ts: float | None) -> datetime | None:

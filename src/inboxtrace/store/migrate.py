@@ -179,7 +179,7 @@ def _prepare(store: Store) -> None:
             _run(conn, "upgrade", "head")
         else:
             metadata.create_all(conn)
-            _run(conn, "stamp", "head")
+            _stamp_new(conn)
             tables |= ours
         if not ours <= tables:
             metadata.create_all(conn)
@@ -188,6 +188,20 @@ def _prepare(store: Store) -> None:
                 conn.execute(sa.schema.CreateIndex(ix, if_not_exists=True))
         restore_subject_triggers(conn)  # (a bulk load killed before it put them back)
         _mark(store, conn)
+
+
+def _stamp_new(conn: Connection) -> None:
+    """``alembic stamp head`` on a store just created, written without importing Alembic (with
+    Mako and Pygments, 12 MB in the process, which the workers of a first bulk ingest would
+    inherit): Alembic's own version table (as its ``MigrationContext`` declares it), one row."""
+    version = sa.Table(
+        "alembic_version",
+        sa.MetaData(),
+        sa.Column("version_num", sa.String(32), nullable=False),
+        sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+    )
+    version.create(conn)
+    conn.execute(version.insert().values(version_num=head()))
 
 
 def _upgrade_legacy(store: Store, conn: Connection) -> None:

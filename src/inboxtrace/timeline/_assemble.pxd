@@ -19,7 +19,7 @@ cdef class Rcpt:
 
 
 cdef class Core:
-    cdef object asm, cache_get, idle_seconds, floor, floor_clock, touched_ts
+    cdef object asm, cache_get, idle_seconds, floor, floor_clock, touched_ts, quiet_floor
     cdef dict open, tls, vid
     cdef list verdicts
     cdef bint orphans_partial

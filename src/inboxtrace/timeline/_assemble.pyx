@@ -24,8 +24,10 @@ from inboxtrace.model.log import FinalState
 from inboxtrace.timeline.assembler import (
     DSN_REPORTS_ON,
     FINAL_BY_STATUS,
+    QUIET_SECONDS,
     _MSG_ARGS,
     _MSG_STATE,
+    _QUIET_CHECK as QUIET_CHECK,
     _RCPT_STATE,
     _Msg,
     _Rcpt,
@@ -153,6 +155,7 @@ cdef class Core:
         self.floor = None
         self.floor_clock = None
         self.touched_ts = None
+        self.quiet_floor = None  # the same for the open messages without recipients (QUIET_SECONDS)
 
     # --- for the plain assembler ---------------------------------------------------------------
     def settle(self, host, qid):
@@ -175,20 +178,35 @@ cdef class Core:
         now = clock(now_ts)
         if now is None:
             return
-        floor = self.floor
-        if floor is not None and self.floor_clock is clock and (now - floor).total_seconds() <= self.idle_seconds:
+        floor, quiet_floor = self.floor, self.quiet_floor
+        quiet = min(self.idle_seconds, QUIET_SECONDS)
+        if (
+            floor is not None
+            and quiet_floor is not None
+            and self.floor_clock is clock
+            and (now - floor).total_seconds() <= self.idle_seconds
+            and (now - quiet_floor).total_seconds() <= quiet + QUIET_CHECK
+        ):
             return  # every open message's last line is at floor or later: none is idle
         stale = []
-        lowest = now
+        lowest = lowest_quiet = now
         for key, st in self.open.items():
-            last_ts = (<Msg>st).last_ts if is_core(st) else st.last_ts
+            if is_core(st):
+                last_ts, no_rcpts = (<Msg>st).last_ts, not (<Msg>st).rcpts
+            else:
+                last_ts, no_rcpts = st.last_ts, not st.rcpts
             last = clock(last_ts) if last_ts else None
             if last is not None:
-                if (now - last).total_seconds() > self.idle_seconds:
+                idle = (now - last).total_seconds()
+                if idle > self.idle_seconds or (idle > quiet and no_rcpts):
                     stale.append(key)
-                elif last < lowest:
-                    lowest = last
+                else:
+                    if last < lowest:
+                        lowest = last
+                    if no_rcpts and last < lowest_quiet:
+                        lowest_quiet = last
         self.floor = lowest
+        self.quiet_floor = lowest_quiet
         self.floor_clock = clock
         self.touched_ts = None
         for key in stale:
@@ -226,6 +244,8 @@ cdef class Core:
         self.touched_ts = ts
         if when is not None and when < self.floor:
             self.floor = when
+        if when is not None and self.quiet_floor is not None and when < self.quiet_floor:
+            self.quiet_floor = when
 
     cdef void touch(self, Msg st, object ts) except *:
         st.last_ts = ts

@@ -3,7 +3,12 @@
 State is kept per (host, queue id) only while a message is in flight: it is emitted as a compact
 record (see :mod:`inboxtrace.timeline.records`; appended to :attr:`Assembler.out`) when the MTA says it left the queue (Postfix ``removed``, Exim
 ``Completed``), when it has been idle longer than ``idle_seconds`` of log time, or by
-:meth:`Assembler.flush` at the end of the input. Rejections of never-queued messages
+:meth:`Assembler.flush` at the end of the input. A message that has no recipient yet (a bounce's
+DSN whose delivery the log never shows, a held message) is handed out sooner, once idle for a
+day of log time (:data:`QUIET_SECONDS`): otherwise such messages pile up for the whole idle limit
+(7 days by default), and memory grows with the log. A later line of the same queue id starts a
+new part, which the store merges by (host, queue id) as it merges any message idle-flushed in
+one read and continued in the next. Rejections of never-queued messages
 (``NOQUEUE``) are emitted at once as messages whose only delivery is ``rejected``.
 """
 
@@ -54,6 +59,11 @@ DSN_REPORTS_ON = {
     "delay": frozenset({"deferred"}),
     "delivery status": frozenset({"sent", "bounced", "expired"}),  # NOTIFY=SUCCESS and friends
 }
+
+# A message without any recipient yet is handed out when idle this long (or idle_seconds if that is
+# less), looked for at most every _QUIET_CHECK of log time (a scan of the open messages).
+QUIET_SECONDS = 86400.0
+_QUIET_CHECK = QUIET_SECONDS / 8
 
 # SMTP stages at which a refusal is of a whole message (not of a connection or a command).
 _MESSAGE_STAGES = frozenset({"DATA", "END-OF-MESSAGE", "BDAT", "AFTER DATA"})
@@ -281,6 +291,8 @@ class Assembler:
         # unknown): flush_idle looks at every open message only when one may be idle.
         self._floor: datetime | None = None
         self._floor_clock: Clock | None = None
+        # The same for the open messages without recipients (QUIET_SECONDS).
+        self._quiet_floor: datetime | None = None
         # The C side that logs/_fastscan.pyx feeds the frequent events to (None: plain Python).
         # Its states live in ``open`` beside plain ones; every method here first has the states
         # it touches made plain (``_settle``), and the walks over ``open`` are the core's.
@@ -307,6 +319,9 @@ class Assembler:
             when = self.clock(ts)
             if when is not None and when < floor:
                 self._floor = when
+            quiet = self._quiet_floor
+            if when is not None and quiet is not None and when < quiet:
+                self._quiet_floor = when
 
     def _get(self, host: str, qid: str, ln: int, born: bool = False) -> _Msg:
         key = (host, qid)
@@ -689,23 +704,30 @@ class Assembler:
         now = self.clock(now_ts)
         if now is None:
             return
-        floor = self._floor
+        floor, quiet_floor = self._floor, self._quiet_floor
+        quiet = min(self.idle_seconds, QUIET_SECONDS)
         if (
             floor is not None
+            and quiet_floor is not None
             and self._floor_clock is self.clock
             and (now - floor).total_seconds() <= self.idle_seconds
+            and (now - quiet_floor).total_seconds() <= quiet + _QUIET_CHECK
         ):
             return  # every open message's last line is at floor or later: none is idle
         stale = []
-        lowest = now
+        lowest = lowest_quiet = now
         for key, st in self.open.items():
             last = self.clock(st.last_ts) if st.last_ts else None
             if last is not None:
-                if (now - last).total_seconds() > self.idle_seconds:
+                idle = (now - last).total_seconds()
+                if idle > self.idle_seconds or (idle > quiet and not st.rcpts):
                     stale.append(key)
-                elif last < lowest:
-                    lowest = last
+                else:
+                    lowest = min(lowest, last)
+                    if not st.rcpts:
+                        lowest_quiet = min(lowest_quiet, last)
         self._floor = lowest
+        self._quiet_floor = lowest_quiet
         self._floor_clock = self.clock
         for key in stale:
             st = self.open.pop(key)
@@ -732,4 +754,12 @@ class Assembler:
         return min(lines) if lines else None
 
 
-__all__ = ["DSN_REPORTS_ON", "FINAL_BY_STATUS", "Assembler", "Fact", "relay_from_text", "split_relay"]
+__all__ = [
+    "DSN_REPORTS_ON",
+    "FINAL_BY_STATUS",
+    "QUIET_SECONDS",
+    "Assembler",
+    "Fact",
+    "relay_from_text",
+    "split_relay",
+]

@@ -1,0 +1,195 @@
+"""What an ingest holds in memory: the modules it loads, and what stays bounded as the log grows.
+(Peak memory itself is measured in benchmarks/bench_memory.py, not in tests.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import generated_log
+
+# Loaded by the ESP webhook providers (request signatures, HTTP): a log ingest needs none of them,
+# and each process of a parallel ingest would carry them (~15 MB).
+NOT_FOR_LOGS = ("cryptography", "httpx", "inboxtrace.esp.registry", "inboxtrace.esp.mailgun")
+
+
+def _modules_after_ingest(log: Path, db: Path) -> set[str]:
+    code = (
+        "import sys\nfrom inboxtrace.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print('\\n'.join(sys.modules), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "ingest", "--db", f"sqlite:///{db}", "-q", str(log)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return set(done.stderr.split())
+
+
+def test_an_ingest_into_a_new_store_loads_no_esp_provider(tmp_path: Path) -> None:
+    log = generated_log(tmp_path / "mail.log", 2000)
+    loaded = _modules_after_ingest(log, tmp_path / "new.db")
+    assert "inboxtrace.store.log_chunks" in loaded or "inboxtrace.store.logs" in loaded
+    assert "inboxtrace.esp.base" in loaded  # the store's ESP tables are declared...
+    assert not [m for m in loaded if m.startswith(NOT_FOR_LOGS)]  # ...without the providers
+
+
+def test_the_esp_names_still_load_on_first_use() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, inboxtrace.esp as e\nassert 'httpx' not in sys.modules\n"
+            "print(e.provider('mailgun').name, e.EspSettings.__name__, len(e.PROVIDERS) > 3)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split() == ["mailgun", "EspSettings", "True"]
+
+
+def _quiet_log(path: Path) -> Path:
+    """Four days of a Postfix log: a bounce's DSN (AAAA1) whose delivery the log never shows, a
+    message (CCCC1) whose recipient comes two days after its message-id, a deferral (BBBB1)
+    retried after two days, and one delivered message every three hours."""
+    lines = [
+        "Mar 14 00:00:00 mx1 postfix/cleanup[100]: AAAA1: message-id=<dsn1@mx1.example>",
+        "Mar 14 00:00:00 mx1 postfix/cleanup[100]: CCCC1: message-id=<held@app.example>",
+        "Mar 14 00:00:01 mx1 postfix/smtpd[101]: BBBB1: client=app[10.0.0.1]",
+        "Mar 14 00:00:01 mx1 postfix/cleanup[100]: BBBB1: message-id=<m1@app.example>",
+        "Mar 14 00:00:01 mx1 postfix/qmgr[999]: BBBB1: from=<a@app.example>, size=900, nrcpt=1 (queue active)",
+        "Mar 14 00:00:02 mx1 postfix/smtp[102]: BBBB1: to=<b@example.org>, relay=mx.example.org[192.0.2.25]:25,"
+        " delay=1, delays=0/0/0/1, dsn=4.2.0, status=deferred (host mx.example.org[192.0.2.25] said: 450 4.2.0"
+        " Greylisted (in reply to RCPT TO command))",
+    ]
+    for n in range(32):  # every 3 hours for 4 days
+        ts = f"Mar {14 + n // 8} {n % 8 * 3:02d}:30:00"
+        q = f"D{n:04d}"
+        lines += [
+            f"{ts} mx1 postfix/qmgr[999]: {q}: from=<a@app.example>, size=900, nrcpt=1 (queue active)",
+            f"{ts} mx1 postfix/smtp[102]: {q}: to=<c{n}@example.org>, relay=mx.example.org[192.0.2.25]:25,"
+            " delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+            f"{ts} mx1 postfix/qmgr[999]: {q}: removed",
+        ]
+        if n == 16:  # day 3: the deferral is delivered, the held message gets its recipient
+            lines += [
+                f"{ts} mx1 postfix/smtp[102]: BBBB1: to=<b@example.org>, relay=mx.example.org[192.0.2.25]:25,"
+                " delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+                f"{ts} mx1 postfix/qmgr[999]: BBBB1: removed",
+                f"{ts} mx1 postfix/qmgr[999]: CCCC1: from=<a@app.example>, size=900, nrcpt=1 (queue active)",
+                f"{ts} mx1 postfix/smtp[102]: CCCC1: to=<h@example.org>, relay=mx.example.org[192.0.2.25]:25,"
+                " delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+                f"{ts} mx1 postfix/qmgr[999]: CCCC1: removed",
+            ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_message_without_recipients_is_handed_out_after_a_day_idle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inboxtrace.timeline import read_logs, reader
+
+    monkeypatch.setattr(reader, "BLOCK_SIZE", 2048)  # idle messages are looked for once a block
+
+    out = [
+        (m.queue_id, [d.recipient for d in m.deliveries])
+        for m in read_logs([_quiet_log(tmp_path / "m.log")], jobs=1)
+    ]
+    qids = [q for q, _ in out]
+    # the DSN with no recipient comes out a day after its last line (not at the end of the input)
+    assert qids.index("AAAA1") < qids.index("D0010") < qids.index("D0031")
+    assert out[qids.index("AAAA1")][1] == []
+    # a deferral (it has a recipient) is still held for its retry two days later: one message
+    assert [r for q, r in out if q == "BBBB1"] == [["b@example.org"]]
+    # the message whose recipient came two days later is handed on in two parts...
+    assert [r for q, r in out if q == "CCCC1"] == [[], ["h@example.org"]]
+    assert len(out) == 32 + 3 + 1
+
+
+def test_the_store_merges_the_parts_of_a_message_handed_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inboxtrace.ingest import ingest
+    from inboxtrace.timeline import reader
+
+    monkeypatch.setattr(reader, "BLOCK_SIZE", 2048)
+    from inboxtrace.store import open_store
+    from inboxtrace.store.logs import log_deliveries, log_messages
+
+    with open_store(f"sqlite:///{tmp_path / 'q.db'}") as store:
+        ingest([str(_quiet_log(tmp_path / "m.log"))], store, jobs=1)
+        with store.connect() as conn:
+            rows = (
+                conn.execute(log_messages.select().where(log_messages.c.queue_id == "CCCC1")).mappings().all()
+            )
+            delivered = (
+                conn.execute(log_deliveries.select().where(log_deliveries.c.mkey == rows[0]["mkey"]))
+                .mappings()
+                .all()
+            )
+    # ...which the store joins again: one message, its message-id and its delivery
+    assert len(rows) == 1
+    assert rows[0]["message_id"] == "held@app.example"
+    assert [(d["recipient"], d["final_state"]) for d in delivered] == [("h@example.org", "delivered")]
+
+
+def test_a_bulk_ingest_copies_its_pieces_with_temporary_data_in_files(tmp_path: Path) -> None:
+    """The statement journal of a piece's ``INSERT ... SELECT`` grows with the piece: in a file."""
+    from inboxtrace.ingest import _CopiesInFiles
+    from inboxtrace.store import open_store
+
+    seen: list[int] = []
+
+    class Sink:
+        def open(self, index: int) -> str:
+            return f"part {index}"
+
+        def merge(self, results: list[object]) -> None:
+            with store.connect() as conn:
+                seen.append(conn.exec_driver_sql("PRAGMA temp_store").scalar_one())
+
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        sink = _CopiesInFiles(Sink(), store)
+        assert sink.open(1) == "part 1"
+        sink.merge([None])
+        with store.connect() as conn:  # and only then
+            seen.append(conn.exec_driver_sql("PRAGMA temp_store").scalar_one())
+    assert seen == [1, 2]  # FILE while copying, MEMORY again after
+
+
+def test_a_first_ingest_keeps_a_small_sqlite_page_cache_then_restores_it(tmp_path: Path) -> None:
+    from inboxtrace.ingest import BULK_CACHE_KIB, ingest
+    from inboxtrace.store import open_store
+
+    log = generated_log(tmp_path / "mail.log", 3000)
+    first: list[int] = []
+    again: list[int] = []
+
+    def cache_size() -> int:
+        with store.connect() as conn:
+            return int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+
+    with open_store(f"sqlite:///{tmp_path / 'c.db'}") as store:
+        before = cache_size()
+        ingest([str(log)], store, progress=lambda _: first.append(cache_size()), progress_interval=0)
+        ingest(
+            [str(log)],
+            store,
+            progress=lambda _: again.append(cache_size()),
+            progress_interval=0,
+            resume=False,
+        )
+        after = cache_size()
+    assert before == after < 0 and before != -BULK_CACHE_KIB
+    # while the first ingest read and wrote; its last report comes after, with the cache restored
+    assert len(first) >= 2 and set(first[:-1]) == {-BULK_CACHE_KIB} and first[-1] == before
+    assert again and set(again) == {before}  # a store that holds logs already keeps its cache
