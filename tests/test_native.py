@@ -223,6 +223,27 @@ def _edge_log(path: Path) -> Path:
     return path
 
 
+def _quiet_long_log(path: Path) -> Path:
+    """tests/test_ingest_memory.py's four days (a DSN never delivered, a message whose recipient
+    comes two days later, a deferral retried after two days), with a block's worth of lines that
+    open no message at two points, so that the reader looks for idle messages there: both
+    implementations hand the messages without recipients out after a day, the same way."""
+    from tests.test_ingest_memory import _quiet_log
+
+    out = []
+    for line in _quiet_log(path).read_text().splitlines():
+        out.append(line)
+        if line.endswith(("D0012: removed", "D0024: removed")):
+            ts = line[:15]
+            out += [
+                f"{ts} mx1 postfix/anvil[200]: statistics: max connection rate 1/60s for "
+                f"(smtp:10.0.{i // 250}.{i % 250}) at {ts}"
+                for i in range(3000)
+            ]
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
 _CHARS = " ,=<>[]:z0(" + "\xe9\xb2\xa0\x85\u2603\t"
 
 
@@ -270,6 +291,7 @@ def log_corpora(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         _junk_log(tmp / "junk.log"),
         _edge_log(tmp / "edges.log"),
         _mutated_log(tmp / "mutated.log"),
+        _quiet_long_log(tmp / "quiet.log"),
         generated_log(tmp / "generated.log", 20_000),
         generated_log(tmp / "generated-rfc3339.log", 20_000, "--rfc3339", "--long-ids"),
     ]
@@ -658,3 +680,13 @@ def test_the_compiled_assembler_keeps_states_that_travel_as_plain_ones(tmp_path:
             "inboxtrace.timeline._assemble.Msg",
             "inboxtrace.timeline.assembler._Msg",
         ]
+
+
+def test_the_long_quiet_log_hands_messages_without_recipients_out_early(tmp_path: Path) -> None:
+    """What the comparison of ``quiet.log`` above stands on: the early hand-out happens there (the
+    held message comes out in two parts), so both implementations are compared doing it."""
+    from inboxtrace.timeline import read_logs
+
+    parts = [m.queue_id for m in read_logs([_quiet_long_log(tmp_path / "quiet.log")], jobs=1)]
+    assert parts.count("CCCC1") == 2 and parts.count("BBBB1") == 1
+    assert parts.index("AAAA1") < parts.index("D0013")
