@@ -12,7 +12,6 @@ a run interrupted half-way is completed by running it again. A file already read
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -145,6 +144,7 @@ def ingest(
     from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes, sorts_in_files
     from inboxtrace.store.piece_writer import PieceWriter
     from inboxtrace.timeline import read_logs
+    from inboxtrace.timeline.reader import relaxed_gc
 
     zone = _zone(tz)
     started = time.monotonic()
@@ -185,7 +185,7 @@ def ingest(
         elif cluster is not None and store.dialect == "postgresql":
             sink = PieceWriter(store.engine.url.render_as_string(hide_password=False), writer)
         stack.enter_context(writer)
-        stack.enter_context(_relaxed_gc())
+        stack.enter_context(relaxed_gc())
         reader = read_logs(
             todo,
             format=format,
@@ -378,19 +378,6 @@ def _small_page_cache(store: Store) -> Iterator[None]:
 
     with on_checkout(store, small, back):
         yield
-
-
-@contextlib.contextmanager
-def _relaxed_gc() -> Iterator[None]:
-    """Collect garbage less often during a bulk ingest (many short-lived rows, few cycles)."""
-    from inboxtrace.timeline.reader import GC_THRESHOLDS
-
-    saved = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*saved)
 
 
 def _clean_scratch(store: Store) -> None:
