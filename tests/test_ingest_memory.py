@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,25 +143,27 @@ def test_the_store_merges_the_parts_of_a_message_handed_on(
     assert [(d["recipient"], d["final_state"]) for d in delivered] == [("h@example.org", "delivered")]
 
 
-def test_a_bulk_ingest_copies_its_pieces_with_temporary_data_in_files(tmp_path: Path) -> None:
+def test_a_bulk_ingest_copies_its_pieces_with_temporary_data_in_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The statement journal of a piece's ``INSERT ... SELECT`` grows with the piece: in a file."""
-    from inboxtrace.ingest import _CopiesInFiles
+    import sqlalchemy as sa
+
+    from inboxtrace.ingest import ingest
     from inboxtrace.store import open_store
+    from inboxtrace.timeline import reader
 
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)  # a small log cut into pieces all the same
+    log = generated_log(tmp_path / "mail.log", 6000)
     seen: list[int] = []
-
-    class Sink:
-        def open(self, index: int) -> str:
-            return f"part {index}"
-
-        def merge(self, results: list[object]) -> None:
-            with store.connect() as conn:
-                seen.append(conn.exec_driver_sql("PRAGMA temp_store").scalar_one())
-
     with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
-        sink = _CopiesInFiles(Sink(), store)
-        assert sink.open(1) == "part 1"
-        sink.merge([None])
+
+        @sa.event.listens_for(store.engine, "before_cursor_execute")
+        def copying(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if "FROM piece.log_messages" in statement and statement.lstrip().startswith("INSERT"):
+                seen.append(cursor.connection.execute("PRAGMA temp_store").fetchone()[0])
+
+        ingest([str(log)], store, jobs=2)
         with store.connect() as conn:  # and only then
             seen.append(conn.exec_driver_sql("PRAGMA temp_store").scalar_one())
     assert seen == [1, 2]  # FILE while copying, MEMORY again after

@@ -181,7 +181,7 @@ def ingest(
         # and writes them
         sink: WorkerSink | None = None
         if cluster is None and fresh and store.dialect == "sqlite":
-            sink = _CopiesInFiles(stack.enter_context(ChunkTables(writer)), store)
+            sink = stack.enter_context(ChunkTables(writer))
         elif cluster is not None and store.dialect == "postgresql":
             sink = PieceWriter(store.engine.url.render_as_string(hide_password=False), writer)
         stack.enter_context(writer)
@@ -332,28 +332,6 @@ def follow(
     summary.duration = time.monotonic() - started
     _fill(summary, stats, writer)
     return summary
-
-
-class _CopiesInFiles:
-    """A bulk ingest's sink whose pieces are copied in with SQLite's temporary data in files.
-
-    The copy of a piece is one ``INSERT ... SELECT`` of every row the piece holds; its statement
-    journal (the pages it changes, kept to undo the statement alone) is temporary data, which the
-    store keeps in memory (``temp_store=MEMORY``): +180 MB at 5M lines, growing with the log. In a
-    file (:func:`~inboxtrace.store.logs.sorts_in_files`) it costs +14 MB."""
-
-    def __init__(self, sink: Any, store: Store) -> None:
-        self.sink = sink
-        self.store = store
-
-    def open(self, index: int) -> Any:
-        return self.sink.open(index)
-
-    def merge(self, results: list[Any]) -> None:
-        from inboxtrace.store.logs import sorts_in_files
-
-        with sorts_in_files(self.store):
-            self.sink.merge(results)
 
 
 BULK_CACHE_KIB = 2048
