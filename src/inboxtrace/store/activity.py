@@ -256,10 +256,10 @@ def _subject_condition(conn: Connection, text: str, upto: float | None, matches:
 
 
 def _conditions(
-    conn: Connection, store: Store, f: ActivityFilter, upto: float | None = None, matches: int = 0
+    conn: Connection, store: Store, f: ActivityFilter, upto: float | None, matches: int
 ) -> tuple[list[Any], bool]:
     """The WHERE conditions of ``f``, and whether its subject matched more than the look-up took
-    (``matches`` a source, SUBJECT_MATCHES by default; ``upto``: the newest delivery time the
+    (``matches`` a source; ``upto``: the newest delivery time the
     page can show, from its cursor)."""
     d, m = log_deliveries.c, log_messages.c
     conds: list[Any] = []
@@ -270,7 +270,7 @@ def _conditions(
         until = epoch(f.until) if f.until is not None else None
         if until is not None:
             upto = until if upto is None else min(until, upto)
-        cond, capped = _subject_condition(conn, f.subject, upto, matches or SUBJECT_MATCHES)
+        cond, capped = _subject_condition(conn, f.subject, upto, matches)
         conds.append(cond)
     if f.recipient:
         conds.append(_recipient_condition(conn, store, f.recipient.strip().lower()))
