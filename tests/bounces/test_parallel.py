@@ -1,7 +1,8 @@
 """Parsing in several processes gives what one process gives, in the same order.
 
-The processes are those of :mod:`inboxtrace.execution` (local, forked: ``Runner.imap``); a Dask
-cluster runs the same pieces (tests/integration/test_bounces_dask.py)."""
+The processes are those of :mod:`inboxtrace.bounces.forked` (up to ``_FORK_MAX`` messages) or of
+:mod:`inboxtrace.execution` (local, forked: ``Runner.imap``); a Dask cluster runs the same pieces
+(tests/integration/test_bounces_dask.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import TypeVar
 
 import pytest
 
-from inboxtrace.bounces import iter_paths, read_bounces
+from inboxtrace.bounces import iter_paths, read_bounces, sources
 from inboxtrace.bounces.sources import RawMessage
 from inboxtrace.errors import InboxtraceError, InputError
 from inboxtrace.execution import Runner, runner
@@ -39,8 +40,13 @@ def _summary(reports: list[BounceReport]) -> list[tuple[object, ...]]:
     ]
 
 
+@pytest.mark.parametrize("pool", [False, True], ids=["forked", "pool"])
 @pytest.mark.parametrize("workers", [0, 2, 3])
-def test_workers_give_the_single_process_result_in_order(workers: int) -> None:
+def test_workers_give_the_single_process_result_in_order(
+    workers: int, pool: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if pool:
+        monkeypatch.setattr(sources, "_FORK_MAX", 0)
     paths = sorted((CORPUS / "emails").iterdir()) + sorted((CORPUS / "not-bounces").iterdir())
     one = list(read_bounces(iter_paths(paths), workers=1))
     many = list(read_bounces(iter_paths(paths), workers=workers))
@@ -173,11 +179,34 @@ def test_auto_parses_a_few_messages_in_process(monkeypatch: pytest.MonkeyPatch) 
         raise AssertionError("processes started for five messages")
 
     monkeypatch.setattr(Runner, "imap", no_processes)
+    monkeypatch.setattr(sources, "forked_read", no_processes)
     items = [RawMessage(f"{i}.eml", b"From: x@example.org\nSubject: hi\n\nhello\n") for i in range(5)]
     reports = list(read_bounces(items, workers=0))
     assert [r.source for r in reports] == [i.source for i in items]
     with pytest.raises(AssertionError, match="processes started"):  # and a big input does use them
         list(read_bounces(items * 20, workers=0))
+
+
+def test_up_to_the_fork_limit_one_fork_and_beyond_it_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    used: list[str] = []
+    real_forked, real_imap = sources.forked_read, Runner.imap
+
+    def forked(*args: object, **kwargs: object) -> object:
+        used.append("forked")
+        return real_forked(*args, **kwargs)  # type: ignore[arg-type]
+
+    def imap(*args: object, **kwargs: object) -> object:
+        used.append("pool")
+        return real_imap(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sources, "forked_read", forked)
+    monkeypatch.setattr(Runner, "imap", imap)
+    monkeypatch.setattr(sources, "_FORK_MAX", 60)
+    items = [RawMessage(f"{i}.eml", b"From: x@example.org\nSubject: hi\n\nhello\n") for i in range(60)]
+    assert [r.source for r in read_bounces(items, workers=2)] == [i.source for i in items]
+    more = [*items, RawMessage("60.eml", b"From: x@example.org\n\nhi\n")]
+    assert [r.source for r in read_bounces(more, workers=2)] == [i.source for i in more]
+    assert used == ["forked", "pool"]
 
 
 def _dies_on_7(n: int) -> int:

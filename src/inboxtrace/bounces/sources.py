@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from inboxtrace.bounces.forked import forked_read
 from inboxtrace.bounces.parse import parse_bounce
 from inboxtrace.errors import AuthenticationError, ConfigError, RemoteError, TLSError, UnreachableError
 from inboxtrace.model.bounce import BounceKind, BounceRecipient, BounceReport, ReturnedMessage
@@ -40,6 +41,7 @@ _CLOSE_DELIMITER_RE = re.compile(rb"\n--[^\s-][^\n]*--\n$")
 _COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}  # suffix -> module (imported when met)
 _MAX_FILE = 512 * 1024 * 1024
 _AUTO_SERIAL = 48  # up to this many messages, workers=0 parses in-process
+_FORK_MAX = 3000  # up to this many messages (or files), workers fork once and split them by size
 _CHUNK = 24  # messages (or files) per piece of parallel work: few to send, small enough to end together
 
 
@@ -311,6 +313,16 @@ def _read_chunk(chunk: list[RawMessage | str]) -> list[BounceReport]:
     return [_read_one(item) for item in _messages(chunk)]
 
 
+def _size(unit: RawMessage | str) -> int:
+    """What a unit weighs in the split: its bytes (a file's on disk)."""
+    if isinstance(unit, RawMessage):
+        return len(unit.data)
+    try:
+        return os.stat(unit).st_size
+    except OSError:
+        return 0
+
+
 def _chunks(items: Iterable[RawMessage | str]) -> Iterator[list[RawMessage | str]]:
     it = iter(items)
     while chunk := list(itertools.islice(it, _CHUNK)):
@@ -323,9 +335,11 @@ def read_bounces(
     """Parse every message, in input order; unreadable ones give reports of kind ERROR.
 
     ``workers`` > 1 parses in that many local processes (messages are independent): this one and
-    ``workers - 1`` forked from it after it loaded the knowledge, which also read the files of
-    :func:`iter_paths`. 0 chooses: a few dozen messages are parsed here (starting processes would
-    cost more), more in one process per CPU (the first messages are read ahead to tell which).
+    ``workers - 1`` forked from it, which also read the files of :func:`iter_paths`. Up to a few
+    thousand messages (or files) they are split once by size (:mod:`inboxtrace.bounces.forked`),
+    more go to a pool that streams them in pieces. 0 chooses: a few dozen messages are parsed here
+    (starting processes would cost more), more in one process per CPU (the first messages are read
+    ahead to tell which).
     ``cluster`` (a Dask scheduler address, see :mod:`inboxtrace.execution`) parses on that
     cluster's workers instead, sent the messages (they may not see this machine's files).
     """
@@ -333,14 +347,19 @@ def read_bounces(
     here = cluster is None or "://" not in cluster
     units: Iterable[RawMessage | str] = items.units() if here and isinstance(items, MessageFiles) else items
     if cluster is None:
-        if workers == 0:
+        head: list[RawMessage | str] = []
+        if workers != 1:  # read ahead: to choose (a few here, a few hundred in one fork, more in a pool)
             it = iter(units)
-            head = list(itertools.islice(it, _AUTO_SERIAL + 1))
+            head = list(itertools.islice(it, max(_AUTO_SERIAL, _FORK_MAX) + 1))
             units = itertools.chain(head, it)
+        if workers == 0:
             workers = 1 if len(head) <= _AUTO_SERIAL else (os.cpu_count() or 1)
         if workers <= 1:
             for item in _messages(units):
                 yield _read_one(item)
+            return
+        if len(head) <= _FORK_MAX and hasattr(os, "fork"):
+            yield from forked_read(_read_chunk, head, [_size(u) for u in head], workers)
             return
         _load_knowledge()  # once here, so that every forked worker inherits it instead of loading it
     from inboxtrace.execution import runner  # (not imported by a run in this process alone)

@@ -1,0 +1,84 @@
+"""The short parallel read (:mod:`inboxtrace.bounces.forked`): the split, the order, the errors and
+the children it leaves behind (none)."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from inboxtrace.bounces.forked import DIED, forked_read, shares
+from inboxtrace.errors import InboxtraceError, InputError
+
+
+def test_shares_are_consecutive_and_about_equal_by_size() -> None:
+    units = list(range(10))
+    sizes = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+    assert shares(units, sizes, 2) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    assert shares(units, sizes, 3) == [[0, 1, 2], [3, 4, 5, 6], [7, 8, 9]]
+    # one big unit first: it is a share by itself
+    assert shares(units, [9, 1, 1, 1, 1, 1, 1, 1, 1, 1], 2) == [[0], [1, 2, 3, 4, 5, 6, 7, 8, 9]]
+    # the first share weighted half of the others'
+    assert shares(units, sizes, 2, first=0.5) == [[0, 1, 2], [3, 4, 5, 6, 7, 8, 9]]
+    # nothing, or sizes all unknown, still gives every unit once, in order
+    assert shares([], [], 2) == [[], []]
+    assert [u for share in shares(units, [0] * 10, 2) for u in share] == units
+
+
+def _pids(share: list[int]) -> list[tuple[int, int]]:
+    return [(n, os.getpid()) for n in share]
+
+
+def _no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_every_process_reads_a_share_and_the_answers_come_in_order(processes: int) -> None:
+    got = list(forked_read(_pids, list(range(90)), [1] * 90, processes))
+    assert [n for n, _ in got] == list(range(90))
+    pids = [pid for _, pid in got]
+    assert pids[0] == os.getpid() and len(set(pids)) == processes
+    assert _no_children_left()
+
+
+def _refuses(share: list[int]) -> list[int]:
+    if os.getpid() != _TEST_PID:
+        raise InputError(f"unit {share[0]} unreadable")
+    return share
+
+
+_TEST_PID = os.getpid()
+
+
+def test_a_childs_error_is_raised_here_with_its_type_in_its_turn() -> None:
+    seen: list[int] = []
+    with pytest.raises(InputError, match="unit 5 unreadable"):
+        seen.extend(forked_read(_refuses, list(range(10)), [1] * 10, 2))
+    assert seen == [0, 1, 2, 3, 4]  # this process's share came first
+    assert _no_children_left()
+
+
+def _dies(share: list[int]) -> list[int]:
+    if os.getpid() != _TEST_PID:
+        os.kill(os.getpid(), signal.SIGKILL)  # as if the kernel had killed it
+    return share
+
+
+def test_a_child_that_dies_gives_a_clear_error() -> None:
+    with pytest.raises(InboxtraceError, match="ended without an answer") as failed:
+        list(forked_read(_dies, list(range(10)), [1] * 10, 2))
+    assert str(failed.value) == DIED
+    assert _no_children_left()
+
+
+def test_stopping_early_ends_the_children() -> None:
+    stream = forked_read(_pids, list(range(100)), [1] * 100, 3)
+    assert next(stream)[0] == 0
+    stream.close()
+    assert _no_children_left()
