@@ -33,6 +33,7 @@ def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setattr(loadcache, "_used", {})
     monkeypatch.setattr(loadcache, "_added", False)
     monkeypatch.setattr(loadcache, "_loaded_from", None)
+    monkeypatch.setattr(loadcache, "_route_checked", None)
     return target
 
 
@@ -53,6 +54,8 @@ def test_every_data_file_pattern_comes_back_equal_to_re_compile(
     patterns = _data_patterns()
     assert len(patterns) > 300
     first = [loadcache.compile_regex(p, f) for p, f in patterns]  # worked out and kept
+    # the first was compiled by re and its program checked; the others built by the same steps
+    assert loadcache._route_checked is True
     loadcache.save()
     assert fresh.is_file()
     _reload(monkeypatch)
@@ -82,10 +85,33 @@ def test_a_rebuilt_pattern_matches_like_the_compiled_one(
     }
 
 
-def test_a_bad_pattern_still_raises_and_is_not_kept(fresh: Path) -> None:
-    with pytest.raises(re.error):
+@pytest.mark.parametrize("checked", [None, True], ids=["first", "after-a-check"])
+def test_a_bad_pattern_still_raises_and_is_not_kept(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, checked: bool | None
+) -> None:
+    monkeypatch.setattr(loadcache, "_route_checked", checked)
+    with pytest.raises(re.error, match="missing \\), unterminated subpattern at position 0"):
         loadcache.compile_regex("(unclosed", 0)
     assert not loadcache._added
+
+
+def test_a_route_that_differs_from_re_compile_is_not_used_again(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the steps taken here ever stop giving re.compile's program (other ``re`` internals), the
+    check fails once and every pattern is then compiled by re alone, and nothing is kept."""
+    real = loadcache._program
+
+    def other_program(pattern: str, flags: int) -> tuple[object, ...] | None:
+        program = real(pattern, flags)
+        assert program is not None
+        return (program[0], program[1][:-4], *program[2:])  # the program without its last word
+
+    monkeypatch.setattr(loadcache, "_program", other_program)
+    patterns = _data_patterns()[:20]
+    got = [loadcache.compile_regex(p, f) for p, f in patterns]
+    assert loadcache._route_checked is False and not loadcache._added
+    assert got == [re.compile(p, f) for p, f in patterns]
 
 
 def test_toml_comes_back_as_tomllib_parses_it_and_a_new_object_each_time(

@@ -23,6 +23,7 @@ process added something; a file that is missing, unreadable or damaged is worked
 from __future__ import annotations
 
 import atexit
+import contextlib
 import marshal
 import os
 import sys
@@ -153,7 +154,11 @@ def parse_toml(text: str) -> dict[str, Any]:
 
 def compile_regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """``re.compile(pattern, flags)``, from the program stored by an earlier process when there is one
-    (a regex compiled by ``re`` costs about 0.1 ms; rebuilt from its program, a few microseconds)."""
+    (a regex compiled by ``re`` costs about 0.1 ms; rebuilt from its program, a few microseconds).
+
+    A pattern not stored yet is compiled once, into the program that is kept: by ``re.compile``
+    itself (and its program worked out and checked equal) until one such check passed in this
+    process, then by the same steps ``re.compile`` takes, without compiling it a second time."""
     flags = int(flags)  # (a re.RegexFlag is not a plain value)
     program = _hit("sre", (pattern, flags))
     if program is not None:
@@ -163,17 +168,42 @@ def compile_regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
             pass
     import re
 
-    compiled = re.compile(pattern, flags)
     if program is None and not flags & re.DEBUG:
-        program = _program(pattern, flags, compiled)
-        if program is not None:
-            _add("sre", (pattern, flags), program)
-    return compiled
+        if _route_checked:
+            built = _program(pattern, flags)
+            if built is not None:
+                with contextlib.suppress(TypeError, ValueError, RuntimeError):
+                    compiled = _rebuild(pattern, built)
+                    _add("sre", (pattern, flags), built)
+                    return compiled
+        compiled = re.compile(pattern, flags)
+        if _route_checked is not False:
+            _check_route(pattern, flags, compiled)
+        return compiled
+    return re.compile(pattern, flags)
 
 
-def _program(pattern: str, flags: int, compiled: re.Pattern[str]) -> tuple[object, ...] | None:
-    """What ``_sre.compile`` needs to rebuild ``compiled``, or None if the ``re`` internals are not
-    the ones this was written for (the entry is then not kept, and every run compiles)."""
+_route_checked: bool | None = None  # whether :func:`_program` gave re.compile's program here
+
+
+def _check_route(pattern: str, flags: int, compiled: re.Pattern[str]) -> None:
+    """Keep ``compiled``'s program if :func:`_program` gives one equal to it, and say for this
+    process whether it did (the check is then not repeated for every pattern)."""
+    global _route_checked
+    program = _program(pattern, flags)
+    try:
+        same = program is not None and _rebuild(pattern, program) == compiled
+    except (TypeError, ValueError, RuntimeError):
+        same = False
+    _route_checked = same
+    if same:
+        _add("sre", (pattern, flags), program)
+
+
+def _program(pattern: str, flags: int) -> tuple[object, ...] | None:
+    """What ``_sre.compile`` needs to build ``pattern``: the steps of ``re.compile`` (None if the
+    ``re`` internals are not the ones this was written for, or the pattern is not valid: then
+    ``re.compile`` says why)."""
     try:
         from array import array
         from re import _compiler, _parser  # type: ignore[attr-defined]
@@ -184,12 +214,9 @@ def _program(pattern: str, flags: int, compiled: re.Pattern[str]) -> tuple[objec
         indexgroup: list[str | None] = [None] * state.groups
         for name, index in state.groupdict.items():
             indexgroup[index] = name
-        program = (flags | state.flags, code, state.groups - 1, dict(state.groupdict), tuple(indexgroup))
-        if _rebuild(pattern, program) != compiled:
-            return None
+        return (flags | state.flags, code, state.groups - 1, dict(state.groupdict), tuple(indexgroup))
     except Exception:  # any mismatch of the internals only means "not kept"
         return None
-    return program
 
 
 def _rebuild(pattern: str, program: tuple[Any, ...]) -> re.Pattern[str]:
@@ -207,8 +234,6 @@ def save() -> None:
     global _added
     if not _added or _entries is None:
         return
-    import contextlib
-
     header = _header()
     if header is None:
         return
