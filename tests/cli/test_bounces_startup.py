@@ -102,3 +102,42 @@ def test_a_plain_bounce_run_loads_no_typer_click_or_store() -> None:
     assert "inboxtrace.bounces.parse" in loaded
     assert not {m for m in loaded if m.split(".")[0] in ("typer", "click", "sqlalchemy")}
     assert "inboxtrace.store" not in loaded
+
+
+_PROBE = """\
+import atexit, os, sys
+class _Probe:
+    def __del__(self, _open=os.open, _close=os.close, _flags=os.O_CREAT | os.O_WRONLY):
+        _close(_open({freed!r}, _flags))  # (builtins may be gone by then)
+sys.modules[__name__].probe = _Probe()  # freed by the interpreter's teardown, if it runs
+atexit.register(lambda: open({ran!r}, "w").close())
+"""
+
+
+@pytest.mark.parametrize(
+    "command", [["bounces", "--json", *FILES], ["explain", "550"]], ids=["bounces", "explain"]
+)
+def test_the_short_path_runs_the_exit_handlers_and_skips_the_teardown(
+    tmp_path: Path, command: list[str]
+) -> None:
+    ran, freed = tmp_path / "ran", tmp_path / "freed"
+    (tmp_path / "sitecustomize.py").write_text(_PROBE.format(ran=str(ran), freed=str(freed)))
+    env = {**_ENV, "PYTHONPATH": str(tmp_path)}
+    short = subprocess.run([EXE, *command], capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert short.returncode == 0 and short.stdout.endswith("\n")
+    assert ran.exists() and not freed.exists()
+    if command[0] == "bounces":  # every record written before the end
+        assert short.stdout == _full(*command).stdout and len(short.stdout.splitlines()) > 40
+    ran.unlink()
+    # a caller's process (main given its arguments) ends the usual way
+    code = "import sys\nfrom inboxtrace.cli import main\nmain(sys.argv[1:])\n"
+    called = subprocess.run(
+        [sys.executable, "-c", code, *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert called.returncode == 0 and called.stdout == short.stdout
+    assert ran.exists() and freed.exists()

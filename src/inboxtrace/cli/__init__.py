@@ -16,10 +16,12 @@ if TYPE_CHECKING:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script; turns inboxtrace errors into one-line messages."""
-    from inboxtrace.cli._fast import try_fast
+    from inboxtrace.cli._fast import leave, try_fast
 
     args = sys.argv[1:] if argv is None else argv
     if try_fast(args):
+        if argv is None:  # the console script's own process (not a caller's)
+            leave()
         return
     from inboxtrace.cli._app import main as full
 

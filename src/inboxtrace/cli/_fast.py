@@ -9,6 +9,7 @@ so behaviour and messages stay those of the app.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING
@@ -124,6 +125,23 @@ def _guarded(command: Callable[[], None]) -> bool:
     return True
 
 
+def leave() -> None:
+    """End the console script's process once a short-path command is done, without the
+    interpreter's teardown: freeing every object a bounce run loaded, one by one, takes longer than
+    explaining a reply (~10% of a cold run over a few hundred bounces). The exit handlers run and
+    the output is flushed first; if the output cannot be flushed (a closed pipe), this returns and
+    the interpreter ends the usual way, reporting it."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(0)
+
+
 def _error(text: str) -> None:
     from rich.console import Console
 
@@ -182,4 +200,4 @@ def _console(out: IO[str] | None) -> Console:
     return Console(highlight=False, file=out)
 
 
-__all__ = ["run_explain", "try_fast"]
+__all__ = ["leave", "run_explain", "try_fast"]
