@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
-import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -51,6 +49,8 @@ def shares(units: Sequence[Unit], sizes: Sequence[int], parts: int, first: float
 def _child(read: Callable[[list[Unit]], list[Out]], share: list[Unit], fd: int) -> None:
     """In the forked process: read the share, write the answer, leave without running the parent's
     clean-up (its buffers, ``atexit``)."""
+    import pickle
+
     status = 1
     try:
         gc.set_threshold(*_GC_THRESHOLDS)
@@ -67,6 +67,8 @@ def _child(read: Callable[[list[Unit]], list[Out]], share: list[Unit], fd: int) 
 
 
 def _answer(pid: int, fd: int) -> list[Out]:
+    import pickle
+
     with open(fd, "rb") as pipe:
         data = pipe.read()
     _, status = os.waitpid(pid, 0)
@@ -82,6 +84,9 @@ def forked_read(
     read: Callable[[list[Unit]], list[Out]], units: Sequence[Unit], sizes: Sequence[int], processes: int
 ) -> Iterator[Out]:
     """``read`` over ``units``, in order, in ``processes`` processes counting this one (POSIX)."""
+    import pickle  # noqa: F401  (loaded once here, not by each child, nor by a run in one process)
+    import signal
+
     parts = shares(units, sizes, processes)
     children: list[tuple[int, int]] = []
     saved = gc.get_threshold()
