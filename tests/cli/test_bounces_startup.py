@@ -21,20 +21,23 @@ FILES = [str(p) for p in sorted((CORPUS / "emails").iterdir())[::9]] + [
 _ENV = {**os.environ, "COLUMNS": "120", "INBOXTRACE_CLUSTER": ""}
 
 
-def _short(*args: str) -> subprocess.CompletedProcess[str]:
+def _short(*args: str, env: dict[str, str] = _ENV) -> subprocess.CompletedProcess[str]:
     assert EXE, "the inboxtrace console script is not installed in this environment"
-    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=120, check=False, env=_ENV)
+    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=120, check=False, env=env)
 
 
-def _full(*args: str) -> subprocess.CompletedProcess[str]:
-    code = "import sys\nfrom inboxtrace.cli._app import main\nmain(sys.argv[1:])\n"
+def _full(
+    *args: str, module: str = "inboxtrace.cli._app", env: dict[str, str] = _ENV
+) -> subprocess.CompletedProcess[str]:
+    """``main(args)`` of ``module`` (the full app by default) called in a fresh Python."""
+    code = f"import sys\nfrom {module} import main\nmain(sys.argv[1:])\n"
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        env=_ENV,
+        env=env,
     )
 
 
@@ -123,21 +126,13 @@ def test_the_short_path_runs_the_exit_handlers_and_skips_the_teardown(
     ran, freed = tmp_path / "ran", tmp_path / "freed"
     (tmp_path / "sitecustomize.py").write_text(_PROBE.format(ran=str(ran), freed=str(freed)))
     env = {**_ENV, "PYTHONPATH": str(tmp_path)}
-    short = subprocess.run([EXE, *command], capture_output=True, text=True, timeout=120, check=False, env=env)
+    short = _short(*command, env=env)
     assert short.returncode == 0 and short.stdout.endswith("\n")
     assert ran.exists() and not freed.exists()
     if command[0] == "bounces":  # every record written before the end
         assert short.stdout == _full(*command).stdout and len(short.stdout.splitlines()) > 40
     ran.unlink()
     # a caller's process (main given its arguments) ends the usual way
-    code = "import sys\nfrom inboxtrace.cli import main\nmain(sys.argv[1:])\n"
-    called = subprocess.run(
-        [sys.executable, "-c", code, *command],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    called = _full(*command, module="inboxtrace.cli", env=env)
     assert called.returncode == 0 and called.stdout == short.stdout
     assert ran.exists() and freed.exists()
