@@ -77,8 +77,11 @@ def test_a_child_that_dies_gives_a_clear_error() -> None:
     assert _no_children_left()
 
 
-def test_stopping_early_ends_the_children() -> None:
-    stream = forked_read(_pids, list(range(100)), [1] * 100, 3)
-    assert next(stream)[0] == 0
+@pytest.mark.parametrize("taken", [1, 50], ids=["in-this-share", "in-a-childs-share"])
+def test_stopping_early_ends_the_children(taken: int) -> None:
+    stream = forked_read(_pids, list(range(99)), [1] * 99, 3)
+    got = [next(stream) for _ in range(taken)]
+    assert [n for n, _ in got] == list(range(taken))
+    assert (got[-1][1] == os.getpid()) is (taken == 1)
     stream.close()
     assert _no_children_left()

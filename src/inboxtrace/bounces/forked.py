@@ -66,12 +66,10 @@ def _child(read: Callable[[list[Unit]], list[Out]], share: list[Unit], fd: int) 
         os._exit(status)
 
 
-def _answer(pid: int, fd: int) -> list[Out]:
+def _answer(status: int, data: bytes) -> list[Out]:
+    """A child's share from what it wrote and how it ended (its error raised here)."""
     import pickle
 
-    with open(fd, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
     if status != 0 or not data:
         raise InboxtraceError(DIED)
     ok, value = pickle.loads(data)
@@ -96,6 +94,8 @@ def forked_read(
             rfd, wfd = os.pipe()
             pid = os.fork()
             if pid == 0:
+                for _, earlier in children:  # the other children's pipes are not this one's
+                    os.close(earlier)
                 os.close(rfd)
                 _child(read, share, wfd)
             os.close(wfd)
@@ -104,13 +104,17 @@ def forked_read(
         mine = read(parts[0])
         gc.set_threshold(*saved)
         yield from mine
-        while children:
-            pid, rfd = children.pop(0)
-            yield from _answer(pid, rfd)
+        for k, (pid, rfd) in enumerate(children):
+            with open(rfd, "rb", closefd=False) as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            children[k] = (0, rfd)  # ended and reaped
+            yield from _answer(status, data)
     finally:
         gc.set_threshold(*saved)
         gc.unfreeze()
-        for pid, rfd in children:  # left early: end the others
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+        for pid, rfd in children:
+            if pid:  # left early: end the others
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
             os.close(rfd)
