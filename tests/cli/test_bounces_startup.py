@@ -132,7 +132,7 @@ def test_the_short_path_runs_the_exit_handlers_and_skips_the_teardown(
     if command[0] == "bounces":  # every record written before the end
         assert short.stdout == _full(*command).stdout and len(short.stdout.splitlines()) > 40
     ran.unlink()
-    # a caller's process (main given its arguments) ends the usual way
+    # a caller's process (main, which the console script calls) ends the usual way
     called = _full(*command, module="inboxtrace.cli", env=env)
     assert called.returncode == 0 and called.stdout == short.stdout
     assert ran.exists() and freed.exists()

@@ -14,18 +14,25 @@ if TYPE_CHECKING:
     import typer
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script; turns inboxtrace errors into one-line messages."""
+def main(argv: list[str] | None = None, *, end_process: bool = False) -> None:
+    """The command line (``argv``, by default this process's arguments); turns inboxtrace errors
+    into one-line messages. ``end_process``: a short-path command ends the process at once when
+    done (see :func:`inboxtrace.cli._fast.leave`), as the console script does."""
     from inboxtrace.cli._fast import leave, try_fast
 
     args = sys.argv[1:] if argv is None else argv
     if try_fast(args):
-        if argv is None:  # the console script's own process (not a caller's)
+        if end_process:
             leave()
         return
     from inboxtrace.cli._app import main as full
 
     full(argv)
+
+
+def console() -> None:
+    """Entry point of the ``inboxtrace`` console script: :func:`main`, the process being its own."""
+    main(end_process=True)
 
 
 def get_app() -> typer.Typer:
@@ -43,4 +50,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["get_app", "main"]
+__all__ = ["console", "get_app", "main"]
