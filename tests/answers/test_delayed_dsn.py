@@ -16,9 +16,10 @@ MIXED = "corpus/bounces/emails/rfc3464-35.eml"
 
 
 def _run(*args: str) -> str:
+    """What the command shows: out of a terminal, the lines on stdout and the summary on stderr."""
     r = CliRunner().invoke(get_app(), list(args))
     assert r.exit_code == 0, r.output
-    return r.stdout
+    return r.output
 
 
 def test_a_delay_warning_is_not_counted_as_failed(shared_dir: Path) -> None:

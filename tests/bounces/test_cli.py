@@ -90,12 +90,60 @@ def test_cluster_option_and_variable_give_the_same_lines(tmp_path: Path) -> None
     assert "Traceback" not in wrong.stderr.decode()
 
 
-def test_stdin_table_and_autoreply() -> None:
+def test_stdin_lines_and_autoreply() -> None:
     result = run("bounces", "-", stdin=vacation())
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode()
     assert "vacation (autoreply, not a bounce)" in out
-    assert "1 autoreply" in out
+    assert "1 autoreply" in result.stderr.decode()  # the summary: stdout keeps only the lines
+
+
+def test_into_a_pipe_one_tab_separated_line_per_recipient(tmp_path: Path) -> None:
+    (tmp_path / "a.eml").write_bytes(dsn("a@example.org"))
+    (tmp_path / "b.eml").write_bytes(
+        dsn("b@example.org", diagnostic="smtp; 552 5.2.2 Mailbox full\tand more", status="5.2.2")
+    )
+    result = run("bounces", str(tmp_path / "a.eml"), str(tmp_path / "b.eml"), env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    head, *lines = result.stdout.decode().splitlines()
+    assert head.split("\t") == ["file", "recipient", "reason", "hard", "reply", "diagnostic", "explanation"]
+    rows = [line.split("\t") for line in lines]
+    assert all(len(r) == 7 for r in rows)  # a long text is one field, not folded over lines
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        ("a.eml", "a@example.org", "userunknown", "hard"),
+        ("b.eml", "b@example.org", "mailboxfull", "soft"),
+    ]
+    assert rows[1][5].startswith("552 5.2.2 Mailbox full and more")  # its tab became a space
+    assert "mailboxfull" in result.stderr.decode()  # the summary by reason
+
+
+def test_on_a_terminal_a_table() -> None:
+    import pty
+
+    (parent, child) = pty.openpty()
+    with os.fdopen(parent, "rb", buffering=0) as reader:
+        proc = subprocess.Popen(
+            [EXE or "inboxtrace", "bounces", "-"],
+            stdin=subprocess.PIPE,
+            stdout=child,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+        os.close(child)
+        _, err = proc.communicate(vacation(), timeout=120)
+        chunks = []
+        while True:
+            try:
+                chunk = reader.read(65536)
+            except OSError:  # the terminal's other end is closed: all was read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    assert proc.returncode == 0, err
+    out = b"".join(chunks).decode()
+    assert "diagnostic / explanation" in out and "\t" not in out  # the table's header, no tab lines
+    assert "1 autoreply" in out  # the summary is on the terminal too
 
 
 def test_attacker_text_is_escaped(tmp_path: Path) -> None:

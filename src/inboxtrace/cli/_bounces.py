@@ -7,7 +7,7 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from inboxtrace.safetext import json_text
 
@@ -149,9 +149,14 @@ def run_bounces(
     finally:
         if store is not None:
             store.close()
-    if not json_out:
+    # on a terminal a table and the summary; into a pipe or a file one line per recipient, and
+    # the summary on stderr (as with --json), so that stdout stays one kind of line
+    table = not json_out and sys.stdout.isatty()
+    if table:
         _print_table(shown, show_all)
-    summary.print(err if json_out else Console(highlight=False))
+    elif not json_out:
+        _print_lines(shown, show_all)
+    summary.print(Console(highlight=False) if table else err)
     if ingest:
         err.print(
             f"stored {stored['stored']:,} new bounce message(s), {stored['recipients']:,} recipient(s); "
@@ -200,14 +205,31 @@ def _print_json(reports: list[BounceReport], show_all: bool) -> None:
     out.flush()
 
 
-def _print_table(reports: list[BounceReport], show_all: bool) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+_DELAYED_NOTE = (
+    "A delay warning, not a failure: the reporting server is still retrying and the message may still arrive."
+)
 
-    table = Table(show_lines=False, header_style="bold")
-    for name in ("file", "recipient", "reason", "hard", "reply", "diagnostic / explanation"):
-        table.add_column(name, overflow="fold")
+
+class _Row(NamedTuple):
+    """One recipient as shown, every text cleaned for a terminal; the last two fields are how a
+    table draws it (the reason's colour, and whether ``explanation`` is why filtering is suspected)."""
+
+    file: str
+    recipient: str
+    reason: str
+    hard: str
+    reply: str
+    diagnostic: str
+    explanation: str
+    style: str
+    filtering: bool
+
+
+_COLUMNS = _Row._fields[:7]  # the plain output's columns
+
+
+def _rows(reports: list[BounceReport], show_all: bool) -> Iterator[_Row]:
+    """One row per recipient shown."""
     for rep in reports:
         if not _wanted(rep, show_all):
             continue
@@ -217,27 +239,61 @@ def _print_table(reports: list[BounceReport], show_all: bool) -> None:
             reason = v.reason if rep.is_bounce else f"{v.reason} ({rep.kind.value}, not a bounce)"
             style = "red" if v.hard_bounce else ("yellow" if rep.is_bounce else "cyan")
             reply = " ".join(str(x) for x in (v.reply_code, v.enhanced_status or r.status) if x)
-            detail = Text(_clean(r.diagnostic or v.text, 160))
+            filtering = False
             if rep.is_bounce and r.action == "delayed":
-                reason, style = "delayed (warning)", "cyan"
-                detail.append(
-                    "\nA delay warning, not a failure: the reporting server is still retrying and the "
-                    "message may still arrive.",
-                    style="dim",
-                )
+                reason, style, note = "delayed (warning)", "cyan", _DELAYED_NOTE
             elif r.suspected_filtering:
-                detail.append("\nsuspected filtering: ", style="bold magenta")
-                detail.append(_clean(r.filtering_explanation, 300))
+                filtering, note = True, _clean(r.filtering_explanation, 300)
             else:
-                detail.append("\n" + _clean(v.explanation, 240), style="dim")
-            table.add_row(
-                Text(_clean(source, 60)),
-                Text(_clean(r.recipient, 80)),
-                Text(reason, style=style),
-                Text("hard" if v.hard_bounce else "soft"),
-                Text(reply),
-                detail,
+                note = _clean(v.explanation, 240)
+            yield _Row(
+                _clean(source, 60),
+                _clean(r.recipient, 80),
+                reason,
+                "hard" if v.hard_bounce else "soft",
+                _clean(reply),
+                _clean(r.diagnostic or v.text, 160),
+                note,
+                style,
+                filtering,
             )
+
+
+def _print_lines(reports: list[BounceReport], show_all: bool) -> None:
+    """Output that is not a terminal (a pipe, a file): one tab-separated line per recipient under a
+    header line, for grep, cut and awk, instead of a table folded to 80 columns. Each field is
+    cleaned like the table's cells (no control characters, tabs or line breaks)."""
+    out = sys.stdout
+    out.write("\t".join(_COLUMNS) + "\n")
+    for row in _rows(reports, show_all):
+        text = f"suspected filtering: {row.explanation}" if row.filtering else row.explanation
+        out.write("\t".join((*row[:6], text)) + "\n")
+    out.flush()
+
+
+def _print_table(reports: list[BounceReport], show_all: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=False, header_style="bold")
+    for name in ("file", "recipient", "reason", "hard", "reply", "diagnostic / explanation"):
+        table.add_column(name, overflow="fold")
+    for row in _rows(reports, show_all):
+        detail = Text(row.diagnostic)
+        if row.filtering:
+            detail.append("\nsuspected filtering: ", style="bold magenta")
+            detail.append(row.explanation)
+        else:
+            detail.append("\n" + row.explanation, style="dim")
+        table.add_row(
+            Text(row.file),
+            Text(row.recipient),
+            Text(row.reason, style=row.style),
+            Text(row.hard),
+            Text(row.reply),
+            detail,
+        )
     Console(highlight=False).print(table)
 
 

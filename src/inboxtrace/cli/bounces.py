@@ -89,7 +89,8 @@ def bounces(  # noqa: PLR0917 (typer maps each parameter to an option)
     ] = False,
 ) -> None:
     """One record per failed recipient with the reason (sisimai's December-2025 vocabulary), hard or
-    soft, the reply and what to do; then a summary by reason."""
+    soft, the reply and what to do; then a summary by reason. On a terminal a table; into a pipe
+    or a file one tab-separated line per recipient (summary on stderr); --json for JSON lines."""
     options = dict(locals())  # the options as parsed: run_bounces' parameters, by the same names
     from inboxtrace.cli._bounces import run_bounces
 
