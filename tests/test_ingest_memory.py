@@ -238,3 +238,28 @@ def test_the_last_piece_is_copied_after_the_workers_are_gone(
     assert any(workers), "the read had no worker process"
     assert len(during) == 2  # three pieces: the first read here, two copied
     assert during[0] and not during[-1]  # the first copied while a worker read on; the last after
+
+
+def test_the_timestamp_caches_of_a_day_of_log_stay_small() -> None:
+    """Each process of an ingest keeps a clock's caches and the row maker's epochs: a day of
+    distinct seconds (a long log) leaves them well under a megabyte each, not growing with it."""
+    import tracemalloc
+
+    from inboxtrace.logs.clock import Clock
+    from inboxtrace.store.log_rows import _epoch_of
+
+    stamps = [
+        f"Mar {14 + s // 86400} {s // 3600 % 24:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)
+    ]
+    tracemalloc.start()
+    try:
+        clock = Clock()
+        epochs: dict[str, float] = {}
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        for ts in stamps:
+            assert _epoch_of(clock, ts, epochs) > 0
+        held = tracemalloc.get_traced_memory()[1] - before  # at the fullest
+    finally:
+        tracemalloc.stop()
+    assert held < 1_500_000, held  # (2.2 MB with caches of 16,384 texts)
