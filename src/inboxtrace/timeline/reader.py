@@ -797,9 +797,8 @@ class LogReader:
                 self._done_by_unit[unit.index] = unit.size
                 self.bytes_done = sum(self._done_by_unit.values())
                 # a piece is handed over once every piece before it is: the parent copies the
-                # first piece in while a worker still reads the next one; the last piece once the
-                # workers are gone (nothing left to overlap with; an idle worker holds its heap)
-                while sink is not None and handed < len(units) - 1 and units[handed].index in results:
+                # first piece in while a worker still reads the next one
+                while sink is not None and handed < len(units) and units[handed].index in results:
                     sink.merge([results[units[handed].index]])
                     handed += 1
                 # and its unfinished messages are merged once those of every piece before it are
@@ -846,15 +845,25 @@ class LogReader:
             stats.messages += len(emitted)
             return emitted
 
+        # The last piece to end is taken in (its unfinished messages, and the copies that wait for
+        # it) once the workers have ended: a worker done with its piece holds its heap until then.
+        tails_in = 0
+        last_tail: tuple[_Unit, bytes] | None = None
         for index, data in run.stream(parse_piece, self._numbered(units), here=here):
+            if data[:1] == b"P":
+                tails_in += 1
+                if tails_in == len(units):
+                    last_tail = (units[index], data)
+                    continue
             yield from handle(units[index], data)
             if error is not None:
                 raise InputError(error)
-        run.close()  # the workers' memory is freed before the last piece is copied, the last messages made
+        run.close()  # the workers' memory is freed before the last messages are made
+        if last_tail is not None:
+            yield from handle(*last_tail)
+            if error is not None:
+                raise InputError(error)
         # what the pieces kept is all handed over before the messages below (which may complete it)
-        if sink is not None:
-            sink.merge([results[u.index] for u in units[handed:]])
-            handed = len(units)
         assert merged == len(units) and (sink is None or handed == len(units))
         held.extend(
             self._emit(builder, Assembler.finish(st, closed=False), merged_table) for st in carry.values()
