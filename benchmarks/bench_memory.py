@@ -5,7 +5,8 @@ Usage: .venv/bin/python benchmarks/bench_memory.py [--lines 1000000,5000000] [--
 
 For each size it generates a classic-syslog Postfix log (``tests/data/tools/gen_postfix_log.py``)
 and runs, as child processes of this same run: ``pflogsumm FILE`` (the reference), ``inboxtrace
-ingest`` into a new SQLite store (a first, bulk ingest) and the parse alone (``read_logs`` to
+ingest`` into a new SQLite store (a first, bulk ingest), the same ingest called as a library
+(what the command line adds) and the parse alone (``read_logs`` to
 Message objects, nothing stored: ``bench_logs``'s parse). For each it prints the peak of the sum
 of RSS and the peak of the sum of PSS over the whole process tree (workers included, sampled from
 /proc every 50 ms, as ``bench_logs`` does), each process's own peak, CPU seconds (user + sys of the
@@ -43,9 +44,19 @@ def _inboxtrace(python: str) -> str:
     return str(script) if script.exists() else "inboxtrace"
 
 
+# The same ingest called as a library (no command line: typer, rich and pydantic not loaded). Each
+# MB the parent holds when it forks its worker is counted twice in the tree's RSS: the difference
+# from "ingest" is what the command line costs.
+_LIBRARY_INGEST = (
+    "import sys\nfrom inboxtrace.ingest import ingest\nfrom inboxtrace.store import open_store\n"
+    "with open_store(sys.argv[2]) as store:\n    print(ingest([sys.argv[1]], store).messages)"
+)
+
+
 def _commands(python: str, log: Path, db: Path) -> dict[str, list[str]]:
     return {
         "ingest": [_inboxtrace(python), "ingest", "--db", f"sqlite:///{db}", "--json", "-q", str(log)],
+        "ingest, library": [python, "-c", _LIBRARY_INGEST, str(log), f"sqlite:///{db}"],
         "parse only": [python, "-c", _PARSE_ONLY, str(log)],
     }
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -196,3 +197,69 @@ def test_a_first_ingest_keeps_a_small_sqlite_page_cache_then_restores_it(tmp_pat
     # while the first ingest read and wrote; its last report comes after, with the cache restored
     assert len(first) >= 2 and set(first[:-1]) == {-BULK_CACHE_KIB} and first[-1] == before
     assert again and set(again) == {before}  # a store that holds logs already keeps its cache
+
+
+def _children() -> list[int]:
+    """This process's child processes (of any of its threads)."""
+    found: list[int] = []
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(pid) for pid in (task / "children").read_text().split()]
+    return found
+
+
+def test_the_last_piece_is_copied_after_the_workers_are_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker done with its piece holds its heap until it ends: the parent takes in the last
+    piece to end (its unfinished messages, the copy: the parent's peak) once the workers have ended."""
+    import sqlalchemy as sa
+
+    from inboxtrace.ingest import ingest
+    from inboxtrace.store import open_store
+    from inboxtrace.timeline import reader
+
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)  # a small log cut into pieces all the same
+    log = generated_log(tmp_path / "mail.log", 9000)
+    workers: list[list[int]] = []
+    during: list[list[int]] = []
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
+
+        @sa.event.listens_for(store.engine, "before_cursor_execute")
+        def copying(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if "FROM piece.log_messages" in statement and statement.lstrip().startswith("INSERT"):
+                during.append(_children())
+
+        def watch(_: Any) -> None:
+            workers.append(_children())
+
+        summary = ingest([str(log)], store, jobs=3, progress=watch, progress_interval=0)
+    assert summary.messages > 0
+    assert any(workers), "the read had no worker process"
+    assert len(during) == 2  # three pieces: the first read here, two copied
+    assert during[-1] == []  # the last once the workers have ended (a pool's workers live till then)
+
+
+def test_the_timestamp_caches_of_a_day_of_log_stay_small() -> None:
+    """Each process of an ingest keeps a clock's caches and the row maker's epochs: a day of
+    distinct seconds (a long log) leaves them well under a megabyte each, not growing with it."""
+    import tracemalloc
+
+    from inboxtrace.logs.clock import Clock
+    from inboxtrace.store.log_rows import _epoch_of
+
+    stamps = [
+        f"Mar {14 + s // 86400} {s // 3600 % 24:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)
+    ]
+    tracemalloc.start()
+    try:
+        clock = Clock()
+        epochs: dict[str, float] = {}
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        for ts in stamps:
+            assert _epoch_of(clock, ts, epochs) > 0
+        held = tracemalloc.get_traced_memory()[1] - before  # at the fullest
+    finally:
+        tracemalloc.stop()
+    assert held < 1_500_000, held  # (2.2 MB with caches of 16,384 texts)

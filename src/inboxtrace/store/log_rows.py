@@ -208,6 +208,8 @@ PreparedMessage = tuple[list[Any], tuple[str, str] | None, list[list[Any]]]
 
 _MIN_TS = datetime.min.replace(tzinfo=UTC).timestamp()
 _NO_TS = -1.0e300  # (not an epoch: a miss in a cache of epochs)
+# timestamp texts kept per clock (as many as the clock itself keeps): a full cache holds ~0.4 MB
+_EPOCHS_MAX = 4096
 
 
 def _epoch_of(clock: Clock, ts: str, cache: dict[str, float] | None) -> float:
@@ -216,7 +218,7 @@ def _epoch_of(clock: Clock, ts: str, cache: dict[str, float] | None) -> float:
     dt = clock(ts)
     t = dt.timestamp() if dt is not None else _MIN_TS
     if cache is not None:
-        if len(cache) >= 16384:
+        if len(cache) >= _EPOCHS_MAX:
             cache.clear()
         cache[ts] = t
     return t

@@ -845,11 +845,24 @@ class LogReader:
             stats.messages += len(emitted)
             return emitted
 
+        # The last piece to end is taken in (its unfinished messages, and the copies that wait for
+        # it) once the workers have ended: a worker done with its piece holds its heap until then.
+        tails_in = 0
+        last_tail: tuple[_Unit, bytes] | None = None
         for index, data in run.stream(parse_piece, self._numbered(units), here=here):
+            if data[:1] == b"P":
+                tails_in += 1
+                if tails_in == len(units):
+                    last_tail = (units[index], data)
+                    continue
             yield from handle(units[index], data)
             if error is not None:
                 raise InputError(error)
         run.close()  # the workers' memory is freed before the last messages are made
+        if last_tail is not None:
+            yield from handle(*last_tail)
+            if error is not None:
+                raise InputError(error)
         # what the pieces kept is all handed over before the messages below (which may complete it)
         assert merged == len(units) and (sink is None or handed == len(units))
         held.extend(
