@@ -756,13 +756,13 @@ class LogReader:
             opts = dataclasses.replace(opts, sink=None)
         # With a sink the workers send little (progress, then their unfinished pieces): this
         # process reads the first piece itself, straight into the sink (one process fewer).
-        # Without one it makes the messages (or takes the transform's results) of every piece,
-        # which costs about a third of reading them: for one plain file it reads a smaller first
-        # piece itself too (its records handed over as they are, no marshal), so that both
-        # ends finish together; else it takes what the workers send as they make it.
-        single = len(self.paths) == 1 and not _compressed(self.paths[0])
-        here = int(opts.sink is not None or single)
-        units = self._units(self._jobs, first=PARENT_SHARE if opts.sink is None and single else 1.0)
+        # Without a transform it makes the messages of every piece, which costs about half of
+        # reading them: for one plain file it reads a smaller first piece itself too (its records
+        # handed over as they are, no marshal), so that both ends finish together. Else (the
+        # caller's rows written here, or several files) it takes what the workers send.
+        own = opts.transform is None and len(self.paths) == 1 and not _compressed(self.paths[0])
+        here = int(opts.sink is not None or own)
+        units = self._units(self._jobs, first=PARENT_SHARE if own else 1.0)
         if here:
             units[0].local = True
         workers = max(1, min(self._jobs - here, len(units) - here))
@@ -808,10 +808,10 @@ class LogReader:
                 table.extend(data.verdicts)
                 data = b"M"
             elif data[:1] == b"M":
-                records, done, new_verdicts = marshal.loads(data[1:])
+                records, done, new_verdicts = marshal.loads(memoryview(data)[1:])  # (no copy of the payload)
                 table.extend(verdict_from_tuple(t) for t in new_verdicts)
             if data[:1] in (b"R", b"Q"):
-                items, done = (marshal.loads if data[:1] == b"R" else pickle.loads)(data[1:])
+                items, done = (marshal.loads if data[:1] == b"R" else pickle.loads)(memoryview(data)[1:])
                 self._done_by_unit[unit.index] = done
                 self.bytes_done = sum(self._done_by_unit.values())
                 if self.on_progress is not None:
