@@ -356,7 +356,10 @@ class LogReader:
       :meth:`LogReader.resume_position`); a file whose identity matches one is read from there.
     - ``jobs``: processes for big plain files (default min(2, CPUs)); 1 = in-process. They are
       forked from this one (``local:N`` of :mod:`inboxtrace.execution`), so they inherit the
-      loaded knowledge and the options, and stream what they make as they make it.
+      loaded knowledge and the options, and stream what they make as they make it. Reading
+      one big plain file into messages (no ``transform``), or with a ``sink``, this process is
+      one of them: it reads the first piece itself (a smaller one when it also makes the
+      messages of the others, :data:`PARENT_SHARE`).
     - ``cluster``: where the pieces of big plain files are parsed instead: a place of
       :func:`inboxtrace.execution.runner` (``tcp://HOST:8786`` for a Dask cluster whose workers
       can read the same paths, ``local:N`` started processes, ``inline``). Each piece is the same
