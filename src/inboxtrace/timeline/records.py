@@ -139,7 +139,7 @@ class Builder:
                     )  # fmt: skip
                 built.append(
                     _ATTEMPT(
-                        c(a[A_TS]) or _MIN,
+                        c.at(a[A_TS]) or _MIN,
                         a[A_STATUS],
                         a[A_RELAY_HOST],
                         a[A_RELAY_IP],
@@ -157,14 +157,14 @@ class Builder:
                 )
             out.append(_DELIVERY(addr, _STATES[state], tuple(built), orig, dsn_qid))
         return _MESSAGE(
-            mta, host, qid, clock(received_ts) if received_ts else None, clock(completed_ts) if completed_ts else None,
+            mta, host, qid, clock.at(received_ts) if received_ts else None, clock.at(completed_ts) if completed_ts else None,
             sender, message_id, size, nrcpt, client_host, client_ip, tuple(out), dsn_of, tuple(hops), source,
             tuple(self._fact(f) for f in facts), subject,
         )  # fmt: skip
 
     def _fact(self, fact: tuple[Any, ...]) -> MessageFact:
         kind, a, ln, b, source, ts = fact
-        when = self._clock(source)(ts) or _MIN
+        when = self._clock(source).at(ts) or _MIN
         if kind == "expired":
             return MessageFact(kind, when, Evidence(source, ln, b))
         return MessageFact(kind, when, Evidence(source, ln, ""), a, b)
