@@ -60,11 +60,12 @@ if TYPE_CHECKING:
     from inboxtrace.execution import Runner
 
 PARALLEL_MIN_BYTES = 8 << 20  # below this a file is parsed in-process
-# The first piece of one big file read without a sink, which the reading process takes itself
+# The first piece of one big file read into messages, which the reading process takes itself
 # while it also makes the messages of every other piece, relative to a worker's piece: the two
-# ends then take about as long (1M-line log, 2 cores: reader 2.0-2.2 CPU-s with its start-up,
-# worker 1.9-2.2; at 0.35 the reader took 2.0-2.3 and the worker 1.75-2.05).
-PARENT_SHARE = 0.25
+# ends then take about as long. Measured at 0.25 (1M-line log, 2 cores, CPU-s): reader 1.17-1.26
+# with its ~0.1 of start-up, worker 1.24-1.28; callgrind on 300k lines: reader 2.8G instructions
+# after its start-up, worker 3.13G. Hence 0.3.
+PARENT_SHARE = 0.3
 PIECES_PER_WORKER = 2  # pieces of each big file per cluster worker (``cluster``): keeps all busy
 # bytes read at a time: a block's bytes, text and lines (~6x its size) are alive at once in each
 # process; 1 MiB blocks cost ~5 MB more per process than these, for no measurable speed
