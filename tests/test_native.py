@@ -24,7 +24,8 @@ LOGS = SHARED / "corpus" / "logs"
 # Reads each log named on the command line (one process, in order) and prints one JSON line per
 # log: its messages (repr of the frozen records), its counts, and the store's rows made of it three
 # ways: from the messages, from the compact records in one process, and in two worker processes
-# (the pieces of messages cut by the chunk boundary pickled to the parent and merged there).
+# (the pieces of messages cut by the chunk boundary pickled to the parent and merged there), and the
+# messages of that parallel read.
 _DUMP = r"""
 import json, sys
 from inboxtrace.logs import LogStats
@@ -41,8 +42,13 @@ for path in sys.argv[1:]:
     rows = [repr(maker(m)) for m in messages]
     from_records = [repr(r) for r in LogReader([path], jobs=1, transform=RowMaker())]
     parallel = sorted(repr(r) for r in LogReader([path], jobs=2, transform=RowMaker()))
+    # the messages of a parallel read: the first piece's records handed over in this process as
+    # they are, the other piece's through marshal (a verdict's text is that of the first reply of
+    # its kind each piece saw, so these are compared between the implementations only)
+    parallel_messages = sorted(repr(m) for m in LogReader([path], jobs=2))
     print(json.dumps({"path": path, "messages": [repr(m) for m in messages], "stats": stats.to_dict(),
-                      "rows": rows, "from_records": from_records, "parallel": parallel}, sort_keys=True))
+                      "rows": rows, "from_records": from_records, "parallel": parallel,
+                      "parallel_messages": parallel_messages}, sort_keys=True))
 """
 
 
@@ -353,7 +359,7 @@ def test_both_implementations_read_every_log_corpus_alike(log_corpora: list[Path
         assert len(c_messages) == len(p_messages), c["path"]
         for a, b in zip(c_messages, p_messages, strict=True):
             assert a == b, c["path"]
-        for made in ("rows", "from_records", "parallel"):  # the store's rows, made three ways
+        for made in ("rows", "from_records", "parallel", "parallel_messages"):  # made four ways
             assert c[made] == p[made], (c["path"], made)
         assert isinstance(c["rows"], list) and isinstance(c["parallel"], list)
         assert c["from_records"] == c["rows"], c["path"]

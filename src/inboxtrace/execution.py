@@ -29,7 +29,9 @@ calling process while the workers take the next ones (the caller works too: one 
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
+import fcntl
 import functools
 import gc
 import itertools
@@ -74,6 +76,18 @@ class _Pipes:
 
     ends: list[tuple[Connection, Connection]]  # (reading end, writing end)
     taken: Any  # a shared counter: the next worker takes the next pipe
+
+
+PIPE_BYTES = 1 << 20  # a streaming worker's pipe: room for a few blocks' items (Linux's default cap)
+
+
+def _wide(ends: tuple[Connection, Connection]) -> tuple[Connection, Connection]:
+    """A pipe that holds :data:`PIPE_BYTES` (where the system allows): a worker whose items are
+    bigger than the default 64 KiB would otherwise wait, at each one, until this process has
+    read it, and work only as fast as this process (which may read a piece of its own too)."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or above the system's cap
+        fcntl.fcntl(ends[1].fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    return ends
 
 
 def _start_worker(
@@ -178,7 +192,9 @@ class Runner(Generic[In, Out]):
             ctx = multiprocessing.get_context(method)
             pipes = None
             if method == "fork":  # inherited by the workers: what :meth:`stream` sends through
-                pipes = _Pipes([ctx.Pipe(duplex=False) for _ in range(self.workers)], ctx.Value("i", 0))
+                pipes = _Pipes(
+                    [_wide(ctx.Pipe(duplex=False)) for _ in range(self.workers)], ctx.Value("i", 0)
+                )
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=ctx,
@@ -337,7 +353,13 @@ class Runner(Generic[In, Out]):
             for i, piece in mine:
                 for item in work(piece):
                     yield i, item
-                    yield from take(0)  # meanwhile: keep the pipe drained, the workers busy
+                    # meanwhile: keep the pipes drained (all that is ready, not one item each:
+                    # a worker blocked on a full pipe waits for this process), the workers busy
+                    while True:
+                        ready = list(take(0))
+                        if not ready:
+                            break
+                        yield from ready
             while flight:
                 yield from take(1.0)
         except BrokenProcessPool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +45,35 @@ def test_parallel_chunks_equal_single_pass(generated: Path, monkeypatch: pytest.
     assert (s2.events, s2.ignored, s2.unknown) == (s1.events, s1.ignored, s1.unknown)
     assert _summary(two) == _summary(one)
     assert len({(m.host, m.queue_id) for m in two}) == len(two)
+
+
+def test_the_readers_own_piece_is_smaller_and_handed_over_as_the_workers_pieces_are(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a sink the reading process reads the first piece of one big file itself (smaller:
+    it also makes every piece's messages) and takes its records as they are: exactly the messages
+    the same cuts give when every piece goes through the workers' marshal payloads."""
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 1 << 20)
+    here = read_logs([generated], jobs=2)
+    local = [repr(m) for m in here]
+    first, second = here._unit_list
+    assert first.local and not second.local
+    share = first.size / second.size
+    assert abs(share - reader.PARENT_SHARE) < 0.05, share
+    real_work = reader._work
+    kinds: list[str] = []
+
+    def through_marshal(unit: reader._Unit, opts: reader._Options) -> Iterator[bytes | reader._Records]:
+        unit.local = False
+        for payload in real_work(unit, opts):
+            kinds.append(type(payload).__name__)
+            yield payload
+
+    monkeypatch.setattr(reader, "_work", through_marshal)
+    marshalled = [repr(m) for m in read_logs([generated], jobs=2)]
+    assert "_Records" not in kinds and "bytes" in kinds  # (the parent's piece was read here)
+    assert sorted(local) == sorted(marshalled)
+    assert len(local) > 5000
 
 
 @pytest.mark.parametrize(("jobs", "cluster", "pieces"), [(4, None, 4), (2, "local:2", 4), (2, "inline", 2)])

@@ -38,6 +38,11 @@ class Clock:
         self._minutes: dict[str, datetime | None] = {}
 
     def __call__(self, ts: str) -> datetime | None:
+        return self.at(ts)
+
+    def at(self, ts: str) -> datetime | None:
+        """The datetime of timestamp text ``ts`` (None: not a time), as calling the clock gives
+        (compiled, a call of this method is a direct one: no argument parsing per call)."""
         cache = self._cache
         value = cache.get(ts)
         if value is not None or ts in cache:  # (no KeyError raised: most texts are new ones)

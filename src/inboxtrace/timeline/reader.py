@@ -60,6 +60,12 @@ if TYPE_CHECKING:
     from inboxtrace.execution import Runner
 
 PARALLEL_MIN_BYTES = 8 << 20  # below this a file is parsed in-process
+# The first piece of one big file read into messages, which the reading process takes itself
+# while it also makes the messages of every other piece, relative to a worker's piece: the two
+# ends then take about as long. Measured at 0.25 (1M-line log, 2 cores, CPU-s): reader 1.17-1.26
+# with its ~0.1 of start-up, worker 1.24-1.28; callgrind on 300k lines: reader 2.8G instructions
+# after its start-up, worker 3.13G. Hence 0.3.
+PARENT_SHARE = 0.3
 PIECES_PER_WORKER = 2  # pieces of each big file per cluster worker (``cluster``): keeps all busy
 # bytes read at a time: a block's bytes, text and lines (~6x its size) are alive at once in each
 # process; 1 MiB blocks cost ~5 MB more per process than these, for no measurable speed
@@ -92,6 +98,24 @@ class _Unit:
     compressed: bool
     size: int
     line: int = 0  # lines of the file before ``start`` (counted by the reader as it hands pieces out)
+    local: bool = False  # read by the process that consumes its payloads (records handed over as they are)
+
+
+@dataclass
+class _Records:
+    """A block's finished message records from a piece read in the consuming process itself: what
+    a ``b"M"`` payload carries, without its :mod:`marshal` round trip (the verdicts as objects)."""
+
+    records: list[MessageRec]
+    done: int
+    verdicts: list[Verdict]
+
+
+def _compressed(path: str) -> bool:
+    from inboxtrace.sources import sniff_compression
+
+    with open(path, "rb") as f:
+        return sniff_compression(f.read(8)) is not None
 
 
 def _first_timestamp(path: str) -> datetime | None:
@@ -234,7 +258,7 @@ def _reference_date(path: str | None, tz: tzinfo) -> datetime:
     return datetime.now(tz)
 
 
-def _work(unit: _Unit, opts: _Options) -> Iterator[bytes]:
+def _work(unit: _Unit, opts: _Options) -> Iterator[bytes | _Records]:
     """Parse one unit: the payloads for the parent (finished messages, block by block, then the
     unfinished pieces)."""
     stats = LogStats()
@@ -281,9 +305,12 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes]:
                 asm.out = []
             elif asm.out:
                 stats.messages += len(asm.out)
-                new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
+                if unit.local:
+                    yield _Records(asm.out, block.end - unit.start, asm.verdicts[sent_verdicts:])
+                else:
+                    new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
+                    yield b"M" + marshal.dumps((asm.out, block.end - unit.start, new_verdicts))
                 sent_verdicts = len(asm.verdicts)
-                yield b"M" + marshal.dumps((asm.out, block.end - unit.start, new_verdicts))
                 asm.out = []
     new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
     result = sink.close() if sink is not None else None
@@ -291,7 +318,7 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes]:
     yield b"P" + pickle.dumps(tail, pickle.HIGHEST_PROTOCOL)
 
 
-def parse_piece(unit: _Unit) -> Iterator[bytes]:
+def parse_piece(unit: _Unit) -> Iterator[bytes | _Records]:
     """One piece of a parallel read, as a task of :mod:`inboxtrace.execution` (a forked local
     process, a Dask worker, or this process): its payloads, in order, streamed as they are made
     (finished messages block by block, then the unfinished ones). The read's options are the
@@ -330,7 +357,10 @@ class LogReader:
       :meth:`LogReader.resume_position`); a file whose identity matches one is read from there.
     - ``jobs``: processes for big plain files (default min(2, CPUs)); 1 = in-process. They are
       forked from this one (``local:N`` of :mod:`inboxtrace.execution`), so they inherit the
-      loaded knowledge and the options, and stream what they make as they make it.
+      loaded knowledge and the options, and stream what they make as they make it. Reading
+      one big plain file into messages (no ``transform``), or with a ``sink``, this process is
+      one of them: it reads the first piece itself (a smaller one when it also makes the
+      messages of the others, :data:`PARENT_SHARE`).
     - ``cluster``: where the pieces of big plain files are parsed instead: a place of
       :func:`inboxtrace.execution.runner` (``tcp://HOST:8786`` for a Dask cluster whose workers
       can read the same paths, ``local:N`` started processes, ``inline``). Each piece is the same
@@ -673,29 +703,30 @@ class LogReader:
         self._last_position, self._current = position, None
         return [self._emit(builder, rec, asm.verdicts) for rec in out]
 
-    def _units(self, pieces: int) -> list[_Unit]:
+    def _units(self, pieces: int, first: float = 1.0) -> list[_Unit]:
         """The inputs as pieces of work: each compressed or small file whole, each big plain file
-        cut at line (and second) boundaries into ``pieces``."""
+        cut at line (and second) boundaries into ``pieces``, the first of them ``first`` times
+        the size of each other one."""
         units: list[_Unit] = []
+        weights = [first] + [1.0] * (pieces - 1)
+        bounds = list(itertools.accumulate(weights, initial=0.0))
         for path in self.paths:
             size = os.path.getsize(path)
+            compressed = _compressed(path)
+            if compressed or size < PARALLEL_MIN_BYTES:
+                units.append(_Unit(len(units), path, 0, None, compressed, size))
+                continue
+            cuts = [0]
             with open(path, "rb") as f:
-                from inboxtrace.sources import sniff_compression
-
-                compressed = sniff_compression(f.read(8)) is not None
-                if compressed or size < PARALLEL_MIN_BYTES:
-                    units.append(_Unit(len(units), path, 0, None, compressed, size))
-                    continue
-                cuts = [0]
                 for k in range(1, pieces):
-                    f.seek(size * k // pieces)
+                    f.seek(int(size * bounds[k] / bounds[-1]))
                     f.readline()
                     cut = _second_boundary(f)
                     if cut > cuts[-1] and cut < size:
                         cuts.append(cut)
-                cuts.append(size)
-                for a, b in itertools.pairwise(cuts):
-                    units.append(_Unit(len(units), path, a, b, False, b - a))
+            cuts.append(size)
+            for a, b in itertools.pairwise(cuts):
+                units.append(_Unit(len(units), path, a, b, False, b - a))
         return units
 
     @staticmethod
@@ -728,10 +759,16 @@ class LogReader:
         if opts.transform is None:
             opts = dataclasses.replace(opts, sink=None)
         # With a sink the workers send little (progress, then their unfinished pieces): this
-        # process reads the first piece itself, straight into the sink (one process fewer), else
-        # it takes what the workers send as they make it.
-        here = int(opts.sink is not None)
-        units = self._units(self._jobs)
+        # process reads the first piece itself, straight into the sink (one process fewer).
+        # Without a transform it makes the messages of every piece, which costs about half of
+        # reading them: for one plain file it reads a smaller first piece itself too (its records
+        # handed over as they are, no marshal), so that both ends finish together. Else (the
+        # caller's rows written here, or several files) it takes what the workers send.
+        own = opts.transform is None and len(self.paths) == 1 and not _compressed(self.paths[0])
+        here = int(opts.sink is not None or own)
+        units = self._units(self._jobs, first=PARENT_SHARE if own else 1.0)
+        if here:
+            units[0].local = True
         workers = max(1, min(self._jobs - here, len(units) - here))
         if here:  # as in a worker: the heap so far is not scanned again while this process reads
             gc.freeze()
@@ -767,11 +804,18 @@ class LogReader:
         merged = 0  # pieces whose unfinished messages are merged
         held: list[Message | _Made] = []
 
-        def handle(unit: _Unit, data: bytes) -> Iterator[Message | _Made]:
+        def handle(unit: _Unit, data: bytes | _Records) -> Iterator[Message | _Made]:
             nonlocal error, handed, merged
             table = tables[unit.index]
+            if isinstance(data, _Records):  # a piece read here: its records as they are
+                records, done = data.records, data.done
+                table.extend(data.verdicts)
+                data = b"M"
+            elif data[:1] == b"M":
+                records, done, new_verdicts = marshal.loads(memoryview(data)[1:])  # (no copy of the payload)
+                table.extend(verdict_from_tuple(t) for t in new_verdicts)
             if data[:1] in (b"R", b"Q"):
-                items, done = (marshal.loads if data[:1] == b"R" else pickle.loads)(data[1:])
+                items, done = (marshal.loads if data[:1] == b"R" else pickle.loads)(memoryview(data)[1:])
                 self._done_by_unit[unit.index] = done
                 self.bytes_done = sum(self._done_by_unit.values())
                 if self.on_progress is not None:
@@ -780,8 +824,6 @@ class LogReader:
                     yield _Made(item)
                 return
             if data[:1] == b"M":
-                records, done, new_verdicts = marshal.loads(data[1:])
-                table.extend(verdict_from_tuple(t) for t in new_verdicts)
                 self._done_by_unit[unit.index] = done
                 self.bytes_done = sum(self._done_by_unit.values())
                 build = builder.build

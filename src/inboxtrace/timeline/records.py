@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from inboxtrace import native
 from inboxtrace.logs.clock import Clock
@@ -32,8 +32,22 @@ from inboxtrace.model.reply import Phase, ReplyClass, Verdict
 AttemptRec = tuple[Any, ...]  # see the layout above
 MessageRec = tuple[Any, ...]
 
-A_TS, A_STATUS, A_RELAY_HOST, A_RELAY_IP, A_RELAY_PORT, A_REPLY, A_DSN = 0, 1, 2, 3, 4, 5, 6
-A_DELAY, A_DELAYS, A_PHASE_VID, A_RQID, A_LN, A_LINE, A_TLS, A_SOURCE = 7, 8, 9, 10, 11, 12, 13, 14
+# Final: compiled, each use is the number itself (not a look-up of the module's global per use)
+A_TS: Final = 0
+A_STATUS: Final = 1
+A_RELAY_HOST: Final = 2
+A_RELAY_IP: Final = 3
+A_RELAY_PORT: Final = 4
+A_REPLY: Final = 5
+A_DSN: Final = 6
+A_DELAY: Final = 7
+A_DELAYS: Final = 8
+A_PHASE_VID: Final = 9
+A_RQID: Final = 10
+A_LN: Final = 11
+A_LINE: Final = 12
+A_TLS: Final = 13
+A_SOURCE: Final = 14
 
 _T = TypeVar("_T")
 
@@ -49,13 +63,13 @@ def _maker(cls: type[_T]) -> Callable[..., _T]:
 
 
 FROZEN = "inboxtrace.timeline._frozen"
-_ATTEMPT = _maker(Attempt)
-_EVIDENCE = _maker(Evidence)
-_DELIVERY = _maker(Delivery)
-_MESSAGE = _maker(Message)
-_STATES = {s.value: s for s in FinalState}
+_ATTEMPT: Final = _maker(Attempt)
+_EVIDENCE: Final = _maker(Evidence)
+_DELIVERY: Final = _maker(Delivery)
+_MESSAGE: Final = _maker(Message)
+_STATES: Final = {s.value: s for s in FinalState}
 _VERDICT_FIELDS = tuple(f.name for f in dataclasses.fields(Verdict))
-_MIN = datetime.min.replace(tzinfo=UTC)
+_MIN: Final = datetime.min.replace(tzinfo=UTC)
 
 
 def verdict_to_tuple(v: Verdict) -> tuple[Any, ...]:
@@ -104,6 +118,7 @@ class Builder:
          dsn_of, hops, source, deliveries, facts, subject) = rec  # fmt: skip
         clock = self._clock(source)
         out = []
+        a: AttemptRec  # (typed: compiled, its fields are read straight from the tuple)
         for addr, state, orig, dsn_qid, attempts in deliveries:
             built = []
             for a in attempts:
@@ -124,7 +139,7 @@ class Builder:
                     )  # fmt: skip
                 built.append(
                     _ATTEMPT(
-                        c(a[A_TS]) or _MIN,
+                        c.at(a[A_TS]) or _MIN,
                         a[A_STATUS],
                         a[A_RELAY_HOST],
                         a[A_RELAY_IP],
@@ -142,14 +157,14 @@ class Builder:
                 )
             out.append(_DELIVERY(addr, _STATES[state], tuple(built), orig, dsn_qid))
         return _MESSAGE(
-            mta, host, qid, clock(received_ts) if received_ts else None, clock(completed_ts) if completed_ts else None,
+            mta, host, qid, clock.at(received_ts) if received_ts else None, clock.at(completed_ts) if completed_ts else None,
             sender, message_id, size, nrcpt, client_host, client_ip, tuple(out), dsn_of, tuple(hops), source,
             tuple(self._fact(f) for f in facts), subject,
         )  # fmt: skip
 
     def _fact(self, fact: tuple[Any, ...]) -> MessageFact:
         kind, a, ln, b, source, ts = fact
-        when = self._clock(source)(ts) or _MIN
+        when = self._clock(source).at(ts) or _MIN
         if kind == "expired":
             return MessageFact(kind, when, Evidence(source, ln, b))
         return MessageFact(kind, when, Evidence(source, ln, ""), a, b)
