@@ -892,7 +892,7 @@ class LogReader:
         tails_in = 0
         last_tail: tuple[_Unit, bytes] | None = None
         for index, data in run.stream(parse_piece, self._numbered(units), here=here):
-            if data[:1] == b"P":
+            if not isinstance(data, _Records) and data[:1] == b"P":
                 tails_in += 1
                 if tails_in == len(units):
                     last_tail = (units[index], data)
