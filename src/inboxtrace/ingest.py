@@ -141,7 +141,7 @@ def ingest(
     from inboxtrace.store import rollup
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.log_chunks import ChunkTables
-    from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes, sorts_in_files
+    from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes
     from inboxtrace.store.piece_writer import PieceWriter
     from inboxtrace.timeline import read_logs
     from inboxtrace.timeline.reader import relaxed_gc
@@ -167,8 +167,13 @@ def ingest(
     if not todo:
         summary.duration = time.monotonic() - started
         return summary
+    recount = rollup.Recount(store)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(recount)  # (left last: stops the count if the indexes fail)
         fresh = stack.enter_context(deferred_indexes(store)) if defer_indexes else False
+        if fresh:  # no deltas while loading: a load killed half-way is counted from scratch next time
+            with store.begin() as conn:
+                rollup.forget(conn)
         if fresh and store.dialect == "sqlite":
             stack.enter_context(_small_page_cache(store))
         # the overview's rollup counts what each batch changes; a first load into an empty store
@@ -231,13 +236,17 @@ def ingest(
             writer.add_prepared(prepared)
             if progress is not None and not n & 255:
                 tick()
-    for p in reader.paths:
-        checkpoints.mark_complete(p)
+        writer.close()
+        if fresh:
+            # every row is in: the rollup is counted (in a thread) while the indexes are built
+            # (on leaving the block), each a sort of every delivery, on two cores
+            recount.start()
     if fresh:
-        with sorts_in_files(store):  # a GROUP BY of every delivery: not in memory
-            rollup.rebuild(store)
+        recount.finish()
     else:
         rollup.refresh(store)
+    for p in reader.paths:
+        checkpoints.mark_complete(p)
     summary.duration = time.monotonic() - started
     report()
     _fill(summary, stats, writer)
