@@ -1,8 +1,10 @@
-"""``inboxtrace explain`` and ``inboxtrace bounces`` without the typer app, which costs more to load
-than a reply takes to explain (and ~40% of a cold run over a few hundred bounces).
+"""``inboxtrace explain``, ``inboxtrace bounces`` and ``inboxtrace ingest --json`` without the typer
+app, which costs more to load than a reply takes to explain (and ~40% of a cold run over a few
+hundred bounces).
 
 Only plain invocations take this path. ``explain``: reply texts or codes, ``--json``, ``--lang L``,
-``--remote-host H``. ``bounces``: files and folders, ``--json``, ``--all``, ``--workers N``. Anything
+``--remote-host H``. ``bounces``: files and folders, ``--json``, ``--all``, ``--workers N``.
+``ingest``: files, ``--json``, ``-q``, ``--db URL`` (:func:`_ingest_call`). Anything
 else (``--help``, ``--file``, ``-``, an unknown option) returns False and the full app handles it,
 so behaviour and messages stay those of the app.
 """
@@ -80,11 +82,52 @@ def _bounces_call(args: Sequence[str]) -> dict[str, object] | None:
     return {"paths": paths, **options} if paths else None
 
 
+def _ingest_call(args: Sequence[str]) -> tuple[list[str], str | None] | None:
+    """(files, store URL) of a plain ``ingest FILES... --json [-q] [--db URL]``, or None when the
+    full app must run it (no --json: the summary is drawn by rich; any other option; stdin; a
+    cluster from the environment)."""
+    files: list[str] = []
+    db: str | None = None
+    as_json = False
+    it = iter(args)
+    for a in it:
+        if a == "--":
+            files.extend(it)
+            break
+        if not a.startswith("-"):
+            files.append(a)
+            continue
+        name, eq, value = a.partition("=")
+        if name == "--json" and not eq:
+            as_json = True
+        elif name in ("-q", "--quiet") and not eq:
+            continue  # (JSON: no progress bar either way)
+        elif name == "--db":
+            given = value if eq else next(it, None)
+            if not given:
+                return None
+            db = given
+        else:
+            return None
+    from inboxtrace.execution import cluster_address
+
+    if not as_json or not files or "-" in files or cluster_address(None) is not None:
+        return None
+    return files, db
+
+
 def try_fast(argv: Sequence[str]) -> bool:
-    """Run ``explain`` or ``bounces`` if ``argv`` is a plain invocation of one; False when the app
-    must run."""
-    if not argv or argv[0] not in ("explain", "bounces"):
+    """Run ``explain``, ``bounces`` or ``ingest`` if ``argv`` is a plain invocation of one; False
+    when the app must run."""
+    if not argv or argv[0] not in ("explain", "bounces", "ingest"):
         return False
+    if argv[0] == "ingest":
+        plain = _ingest_call(argv[1:])
+        if plain is None:
+            return False
+        from inboxtrace.cli._ingest import run_json
+
+        return _guarded(lambda: run_json(*plain))
     if argv[0] == "bounces":
         call = _bounces_call(argv[1:])
         if call is None:
