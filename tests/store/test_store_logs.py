@@ -458,3 +458,20 @@ def store_page_size(path: Path) -> int:
 
     with contextlib.closing(sqlite3.connect(path)) as raw:
         return int(raw.execute("PRAGMA page_size").fetchone()[0])
+
+
+def test_the_wal_is_checkpointed_at_the_same_size_whatever_the_page_size(tmp_path: Path) -> None:
+    import sqlite3
+
+    from inboxtrace.store.core import WAL_CHECKPOINT_BYTES
+
+    old = tmp_path / "old.db"
+    with contextlib.closing(sqlite3.connect(old)) as raw:
+        raw.execute("PRAGMA page_size=4096")
+        raw.execute("CREATE TABLE before_us (x)")
+        raw.commit()
+    for path in (tmp_path / "new.db", old):
+        with open_store(str(path)) as store, store.connect() as conn:
+            page = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
+            pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
+            assert page * pages == WAL_CHECKPOINT_BYTES, path
