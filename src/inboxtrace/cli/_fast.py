@@ -57,26 +57,39 @@ def _parse(args: Sequence[str]) -> tuple[list[str], dict[str, str], bool] | None
 _BOUNCE_FLAGS = {"--json": "json_out", "--all": "show_all"}
 
 
-def _bounces_call(args: Sequence[str]) -> dict[str, object] | None:
-    """The options of a plain ``bounces`` invocation, or None when the full app must parse them."""
-    paths: list[str] = []
-    options: dict[str, object] = {"json_out": False, "show_all": False, "workers": 0}
+def _scan(args: Sequence[str], valued: frozenset[str]) -> tuple[list[str], list[tuple[str, str | None]]]:
+    """The words of a command line and its options as (name, value) pairs, in order: ``--`` ends
+    the options; an option named in ``valued`` takes ``=VALUE`` or the next word ("" when there is
+    none); any other option's value is what follows its ``=`` (None without one). ``-`` is an
+    option here (stdin: the short paths leave it to the app)."""
+    words: list[str] = []
+    options: list[tuple[str, str | None]] = []
     it = iter(args)
     for a in it:
         if a == "--":
-            paths.extend(it)
+            words.extend(it)
             break
         if not a.startswith("-"):
-            paths.append(a)
+            words.append(a)
             continue
         name, eq, value = a.partition("=")
-        if name in _BOUNCE_FLAGS and not eq:
+        if name in valued and not eq:
+            value = next(it, "")
+        options.append((name, value if eq or name in valued else None))
+    return words, options
+
+
+def _bounces_call(args: Sequence[str]) -> dict[str, object] | None:
+    """The options of a plain ``bounces`` invocation, or None when the full app must parse them."""
+    paths, given = _scan(args, frozenset({"--workers"}))
+    options: dict[str, object] = {"json_out": False, "show_all": False, "workers": 0}
+    for name, value in given:
+        if name in _BOUNCE_FLAGS and value is None:
             options[_BOUNCE_FLAGS[name]] = True
         elif name == "--workers":
-            value = value if eq else next(it, "")
-            if not value.isdigit():
+            if not (value or "").isdigit():
                 return None  # the app says what is wrong with it
-            options["workers"] = int(value)
+            options["workers"] = int(value or 0)
         else:
             return None  # "-" (stdin), --help, --imap, --ingest, a typo: the app handles them
     return {"paths": paths, **options} if paths else None
@@ -86,27 +99,16 @@ def _ingest_call(args: Sequence[str]) -> tuple[list[str], str | None] | None:
     """(files, store URL) of a plain ``ingest FILES... --json [-q] [--db URL]``, or None when the
     full app must run it (no --json: the summary is drawn by rich; any other option; stdin; a
     cluster from the environment)."""
-    files: list[str] = []
+    files, given = _scan(args, frozenset({"--db"}))
     db: str | None = None
     as_json = False
-    it = iter(args)
-    for a in it:
-        if a == "--":
-            files.extend(it)
-            break
-        if not a.startswith("-"):
-            files.append(a)
-            continue
-        name, eq, value = a.partition("=")
-        if name == "--json" and not eq:
+    for name, value in given:
+        if name == "--json" and value is None:
             as_json = True
-        elif name in ("-q", "--quiet") and not eq:
+        elif name in ("-q", "--quiet") and value is None:
             continue  # (JSON: no progress bar either way)
-        elif name == "--db":
-            given = value if eq else next(it, None)
-            if not given:
-                return None
-            db = given
+        elif name == "--db" and value:
+            db = value
         else:
             return None
     from inboxtrace.execution import cluster_address
