@@ -170,35 +170,6 @@ def test_a_bulk_ingest_copies_its_pieces_with_temporary_data_in_files(
     assert seen == [1, 2]  # FILE while copying, MEMORY again after
 
 
-def test_a_first_ingest_keeps_a_small_sqlite_page_cache_then_restores_it(tmp_path: Path) -> None:
-    from inboxtrace.ingest import BULK_CACHE_KIB, ingest
-    from inboxtrace.store import open_store
-
-    log = generated_log(tmp_path / "mail.log", 3000)
-    first: list[int] = []
-    again: list[int] = []
-
-    def cache_size() -> int:
-        with store.connect() as conn:
-            return int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
-
-    with open_store(f"sqlite:///{tmp_path / 'c.db'}") as store:
-        before = cache_size()
-        ingest([str(log)], store, progress=lambda _: first.append(cache_size()), progress_interval=0)
-        ingest(
-            [str(log)],
-            store,
-            progress=lambda _: again.append(cache_size()),
-            progress_interval=0,
-            resume=False,
-        )
-        after = cache_size()
-    assert before == after < 0 and before != -BULK_CACHE_KIB
-    # while the first ingest read and wrote; its last report comes after, with the cache restored
-    assert len(first) >= 2 and set(first[:-1]) == {-BULK_CACHE_KIB} and first[-1] == before
-    assert again and set(again) == {before}  # a store that holds logs already keeps its cache
-
-
 def _children() -> list[int]:
     """This process's child processes (of any of its threads)."""
     found: list[int] = []

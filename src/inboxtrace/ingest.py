@@ -14,13 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from inboxtrace.errors import InputError
-from inboxtrace.store.core import Store, db_errors, on_checkout
+from inboxtrace.store.core import Store, db_errors
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -141,7 +141,7 @@ def ingest(
     from inboxtrace.store import rollup
     from inboxtrace.store.checkpoints import FileCheckpoints
     from inboxtrace.store.log_chunks import ChunkTables
-    from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes, sorts_in_files
+    from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes
     from inboxtrace.store.piece_writer import PieceWriter
     from inboxtrace.timeline import read_logs
     from inboxtrace.timeline.reader import relaxed_gc
@@ -167,10 +167,13 @@ def ingest(
     if not todo:
         summary.duration = time.monotonic() - started
         return summary
+    recount = rollup.Recount(store)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(recount)  # (left last: stops the count if the indexes fail)
         fresh = stack.enter_context(deferred_indexes(store)) if defer_indexes else False
-        if fresh and store.dialect == "sqlite":
-            stack.enter_context(_small_page_cache(store))
+        if fresh:  # no deltas while loading: a load killed half-way is counted from scratch next time
+            with store.begin() as conn:
+                rollup.forget(conn)
         # the overview's rollup counts what each batch changes; a first load into an empty store
         # (rows copied in bulk by the workers) is counted once at the end instead
         writer.on_write = None if fresh else rollup.record_batch
@@ -231,13 +234,17 @@ def ingest(
             writer.add_prepared(prepared)
             if progress is not None and not n & 255:
                 tick()
-    for p in reader.paths:
-        checkpoints.mark_complete(p)
+        writer.close()
+        if fresh:
+            # every row is in: the rollup is counted (in a thread) while the indexes are built
+            # (on leaving the block), each a sort of every delivery, on two cores
+            recount.start()
     if fresh:
-        with sorts_in_files(store):  # a GROUP BY of every delivery: not in memory
-            rollup.rebuild(store)
+        recount.finish()
     else:
         rollup.refresh(store)
+    for p in reader.paths:
+        checkpoints.mark_complete(p)
     summary.duration = time.monotonic() - started
     report()
     _fill(summary, stats, writer)
@@ -332,30 +339,6 @@ def follow(
     summary.duration = time.monotonic() - started
     _fill(summary, stats, writer)
     return summary
-
-
-BULK_CACHE_KIB = 2048
-
-
-@contextlib.contextmanager
-def _small_page_cache(store: Store) -> Iterator[None]:
-    """While in the block, SQLite connections of ``store`` keep a page cache of
-    :data:`BULK_CACHE_KIB` (restored when they go back to the pool). A first ingest appends to
-    tables whose only indexes are the primary keys and the writer's: a bigger cache gained no speed
-    there, and cost its size in the process (1M lines: -10 MB RSS with 2 MiB instead of 8, the
-    same CPU)."""
-
-    def small(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-        record.info["cache_size"] = dbapi_conn.execute("PRAGMA cache_size").fetchone()[0]
-        dbapi_conn.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-
-    def back(dbapi_conn: Any, record: Any) -> None:
-        size = record.info.pop("cache_size", None)
-        if dbapi_conn is not None and size is not None:
-            dbapi_conn.execute(f"PRAGMA cache_size={int(size)}")
-
-    with on_checkout(store, small, back):
-        yield
 
 
 def _clean_scratch(store: Store) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from inboxtrace.ingest import follow, ingest
@@ -183,3 +184,72 @@ def test_rollup_follows_esp_events_in_any_order_and_a_late_join(store: Store, tm
             "smtp-id": "<j.1@sender.example>", "sg_message_id": "j1.filter", "response": "250 2.0.0 OK"}  # fmt: skip
     write_events(store, sg.parse(json.dumps([done])))  # now under the provider's id: the old one goes
     _assert_equals_scratch(store)
+
+
+def test_a_first_load_counts_the_rollup_beside_the_index_build(store: Store, tmp_path: Path) -> None:
+    """The count of a bulk load (store.rollup.Recount: a reading connection in a thread on SQLite)
+    equals one from scratch, and leaves for the next refresh the deltas committed after it began."""
+    from inboxtrace.store.logs import write_messages
+    from inboxtrace.timeline import read_logs
+
+    lines = _late_evening_log(tmp_path)
+    half = tmp_path / "mail.log.1"
+    half.write_text("".join(lines[: len(lines) // 2]))
+    ingest([str(half)], store)
+    assert rollup.refresh(store) == 0  # counted, nothing left
+    counted = _snapshot(store)
+    assert counted[0] and counted[1]
+    rollup.rebuild(store)
+    assert _snapshot(store) == counted
+
+    recount = rollup.Recount(store)
+    recount.start()
+    if recount._thread is not None:  # SQLite: the count has read its snapshot
+        recount._thread.join()
+    rest = tmp_path / "mail.log"
+    rest.write_text("".join(lines[len(lines) // 2 :]))
+    write_messages(store, read_logs([str(rest)]))  # committed after: its deltas stay pending
+    recount.finish()
+    if store.dialect == "sqlite":
+        assert rollup.refresh(store) > 0
+    _assert_equals_scratch(store)
+
+
+def test_a_first_load_stopped_half_way_leaves_the_rollup_to_be_counted(
+    store: Store, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A bulk load writes no deltas: stopped after some batches are committed, it leaves the
+    rollup marked as not built, so the next read counts those rows (not an empty rollup)."""
+    from inboxtrace.store.logs import LogWriter
+
+    rollup.refresh(store)  # an empty store's rollup: built, nothing in it
+    log = tmp_path / "mail.log"
+    log.write_text("".join(_late_evening_log(tmp_path)))
+    flushes = []
+    real_flush = LogWriter.flush
+
+    def flush(self: LogWriter) -> None:
+        real_flush(self)
+        flushes.append(1)
+        if len(flushes) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(LogWriter, "flush", flush)
+    with pytest.raises(KeyboardInterrupt):
+        ingest([str(log)], store, batch_size=200, jobs=1)
+    monkeypatch.undo()
+    with store.connect() as conn:
+        stored = conn.execute(sa.select(sa.func.count()).select_from(rollup.log_deliveries)).scalar()
+    assert stored
+    assert rollup.refresh(store) == -1  # counted from scratch
+    assert sum(r[-1] for r in _snapshot(store)[0]) == stored - _undecided(store)
+
+
+def _undecided(store: Store) -> int:
+    with store.connect() as conn:
+        q = (
+            sa.select(sa.func.count())
+            .select_from(rollup.log_deliveries)
+            .where(rollup.log_deliveries.c.day.is_(None))
+        )
+        return int(conn.execute(q).scalar() or 0)

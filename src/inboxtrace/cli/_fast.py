@@ -1,8 +1,10 @@
-"""``inboxtrace explain`` and ``inboxtrace bounces`` without the typer app, which costs more to load
-than a reply takes to explain (and ~40% of a cold run over a few hundred bounces).
+"""``inboxtrace explain``, ``inboxtrace bounces`` and ``inboxtrace ingest --json`` without the typer
+app, which costs more to load than a reply takes to explain (and ~40% of a cold run over a few
+hundred bounces).
 
 Only plain invocations take this path. ``explain``: reply texts or codes, ``--json``, ``--lang L``,
-``--remote-host H``. ``bounces``: files and folders, ``--json``, ``--all``, ``--workers N``. Anything
+``--remote-host H``. ``bounces``: files and folders, ``--json``, ``--all``, ``--workers N``.
+``ingest``: files, ``--json``, ``-q``, ``--db URL`` (:func:`_ingest_call`). Anything
 else (``--help``, ``--file``, ``-``, an unknown option) returns False and the full app handles it,
 so behaviour and messages stay those of the app.
 """
@@ -56,36 +58,79 @@ def _parse(args: Sequence[str]) -> tuple[list[str], dict[str, str], bool] | None
 _BOUNCE_FLAGS = {"--json": "json_out", "--all": "show_all"}
 
 
-def _bounces_call(args: Sequence[str]) -> dict[str, object] | None:
-    """The options of a plain ``bounces`` invocation, or None when the full app must parse them."""
-    paths: list[str] = []
-    options: dict[str, object] = {"json_out": False, "show_all": False, "workers": 0}
+def _scan(args: Sequence[str], valued: frozenset[str]) -> tuple[list[str], list[tuple[str, str | None]]]:
+    """The words of a command line and its options as (name, value) pairs, in order: ``--`` ends
+    the options; an option named in ``valued`` takes ``=VALUE`` or the next word ("" when there is
+    none); any other option's value is what follows its ``=`` (None without one). ``-`` is an
+    option here (stdin: the short paths leave it to the app)."""
+    words: list[str] = []
+    options: list[tuple[str, str | None]] = []
     it = iter(args)
     for a in it:
         if a == "--":
-            paths.extend(it)
+            words.extend(it)
             break
         if not a.startswith("-"):
-            paths.append(a)
+            words.append(a)
             continue
         name, eq, value = a.partition("=")
-        if name in _BOUNCE_FLAGS and not eq:
+        if name in valued and not eq:
+            value = next(it, "")
+        options.append((name, value if eq or name in valued else None))
+    return words, options
+
+
+def _bounces_call(args: Sequence[str]) -> dict[str, object] | None:
+    """The options of a plain ``bounces`` invocation, or None when the full app must parse them."""
+    paths, given = _scan(args, frozenset({"--workers"}))
+    options: dict[str, object] = {"json_out": False, "show_all": False, "workers": 0}
+    for name, value in given:
+        if name in _BOUNCE_FLAGS and value is None:
             options[_BOUNCE_FLAGS[name]] = True
         elif name == "--workers":
-            value = value if eq else next(it, "")
-            if not value.isdigit():
+            if not (value or "").isdigit():
                 return None  # the app says what is wrong with it
-            options["workers"] = int(value)
+            options["workers"] = int(value or 0)
         else:
             return None  # "-" (stdin), --help, --imap, --ingest, a typo: the app handles them
     return {"paths": paths, **options} if paths else None
 
 
+def _ingest_call(args: Sequence[str]) -> tuple[list[str], str | None] | None:
+    """(files, store URL) of a plain ``ingest FILES... --json [-q] [--db URL]``, or None when the
+    full app must run it (no --json: the summary is drawn by rich; any other option; stdin; a
+    cluster from the environment)."""
+    files, given = _scan(args, frozenset({"--db"}))
+    db: str | None = None
+    as_json = False
+    for name, value in given:
+        if name == "--json" and value is None:
+            as_json = True
+        elif name in ("-q", "--quiet") and value is None:
+            continue  # (JSON: no progress bar either way)
+        elif name == "--db" and value:
+            db = value
+        else:
+            return None
+    from inboxtrace.execution import cluster_address
+
+    if not as_json or not files or "-" in files or cluster_address(None) is not None:
+        return None
+    return files, db
+
+
 def try_fast(argv: Sequence[str]) -> bool:
-    """Run ``explain`` or ``bounces`` if ``argv`` is a plain invocation of one; False when the app
-    must run."""
-    if not argv or argv[0] not in ("explain", "bounces"):
+    """Run ``explain``, ``bounces`` or ``ingest`` if ``argv`` is a plain invocation of one; False
+    when the app must run."""
+    if not argv or argv[0] not in ("explain", "bounces", "ingest"):
         return False
+    if argv[0] == "ingest":
+        plain = _ingest_call(argv[1:])
+        if plain is None:
+            return False
+        from inboxtrace.cli._ingest import run_json
+
+        return _guarded(lambda: run_json(*plain))
     if argv[0] == "bounces":
         call = _bounces_call(argv[1:])
         if call is None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from inboxtrace.cli._ingest import check
 from inboxtrace.cli.options import DbOption
 from inboxtrace.safetext import json_text
 
@@ -97,18 +98,7 @@ def ingest(
         _print_json(summary.to_dict())
     else:
         _print_summary(summary, Console(highlight=False))
-    if summary.damaged:  # what was readable is stored; the input is still bad: say so, exit 2
-        from inboxtrace.errors import MalformedInputError
-
-        raise MalformedInputError("; ".join(summary.damaged) + " (what was readable is stored)")
-    if summary.lines and summary.unknown == summary.lines:
-        from inboxtrace.errors import UnknownFormatError
-
-        raise UnknownFormatError(
-            f"not a mail log inboxtrace can read: none of the {summary.lines:,} lines of "
-            f"{', '.join(summary.sources) or ', '.join(files)} is a Postfix, Exim or Sendmail line "
-            "(use --format to force one)"
-        )
+    check(summary, files)
 
 
 def _follow(

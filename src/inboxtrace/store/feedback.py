@@ -14,14 +14,16 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from inboxtrace.feedback.model import AggregateReport, Rejected, Report, TlsReport
 from inboxtrace.store.core import Store, db_errors, metadata, register_schema
 from inboxtrace.store.logs import epoch
+
+if TYPE_CHECKING:
+    from inboxtrace.feedback.model import AggregateReport, Rejected, Report
 
 register_schema("feedback", 1)
 
@@ -184,6 +186,8 @@ class _Batch:
 
 
 def _key_of(report: Report) -> tuple[str, str]:
+    from inboxtrace.feedback.model import AggregateReport, TlsReport
+
     if isinstance(report, AggregateReport):
         return "dmarc_reports", report_key("dmarc", report.org_name, report.report_id)
     if isinstance(report, TlsReport):
@@ -192,6 +196,8 @@ def _key_of(report: Report) -> tuple[str, str]:
 
 
 def _add(batch: _Batch, key: str, report: Report, source: str, now: float) -> None:
+    from inboxtrace.feedback.model import AggregateReport, TlsReport
+
     t = batch.tables
     if isinstance(report, AggregateReport):
         t["dmarc_reports"].append(
@@ -284,6 +290,8 @@ def _existing(store: Store, conn: Connection, table: str, keys: Sequence[str]) -
 
 
 def _flush(store: Store, batch: _Batch, counts: FeedbackCounts) -> None:
+    from inboxtrace.feedback.model import AggregateReport, TlsReport
+
     if not batch.keys:
         return
     with store.begin() as conn:
@@ -314,6 +322,10 @@ def ingest_reports(
     store: Store, items: Iterable[Report | Rejected], *, batch_size: int = 500, source: str = ""
 ) -> FeedbackCounts:
     """Store every report of ``items`` once; rejections are counted and kept (named) in the result."""
+    # (the report model, and the readers its package loads, only when reports are stored: opening
+    # the store for anything else declares these tables without them)
+    from inboxtrace.feedback.model import Rejected
+
     counts = FeedbackCounts()
     batch = _Batch()
     now = time.time()

@@ -31,7 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from inboxtrace.store.core import Store, metadata
+from inboxtrace.store.core import PAGE_SIZE, Store, metadata
 from inboxtrace.store.log_rows import DELIV_COLUMNS, MSG_COLUMNS
 from inboxtrace.store.logs import (
     LogWriter,
@@ -51,6 +51,7 @@ _DELIV_COLS = ", ".join(DELIV_COLUMNS)
 def _chunk_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # a scratch file: no journal, no syncing, a small page cache (RSS); nothing to recover
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA page_size={PAGE_SIZE}")
     cur.execute("PRAGMA journal_mode=OFF")
     cur.execute("PRAGMA synchronous=OFF")
     cur.execute("PRAGMA cache_size=-2048")

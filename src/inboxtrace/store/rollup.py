@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -230,8 +231,120 @@ def rebuild(store: Store) -> None:
         rcpts, msgs = _counts([], +1)
         conn.execute(sa.insert(delivery_rollup).from_select([*_KEYS, "recipients"], rcpts))
         conn.execute(sa.insert(message_rollup).from_select(["day", "notice", "messages"], msgs))
-        conn.execute(sa.delete(inboxtrace_meta).where(inboxtrace_meta.c.key == _META_KEY))
-        conn.execute(sa.insert(inboxtrace_meta).values(key=_META_KEY, value=VERSION))
+        _mark_built(conn)
+
+
+def _mark_built(conn: Connection) -> None:
+    conn.execute(sa.delete(inboxtrace_meta).where(inboxtrace_meta.c.key == _META_KEY))
+    conn.execute(sa.insert(inboxtrace_meta).values(key=_META_KEY, value=VERSION))
+
+
+def forget(conn: Connection) -> None:
+    """Mark the rollup as not built (in the caller's transaction): the next :func:`refresh`
+    counts it from scratch. A bulk load writes rows without deltas: if it is killed half-way, the
+    rows it committed are counted that way, not lost to the rollup."""
+    conn.execute(sa.delete(inboxtrace_meta).where(inboxtrace_meta.c.key == _META_KEY))
+
+
+class Recount:
+    """The rollup counted from scratch by a reading connection in a thread of its own, while this
+    thread does other work on the store (a bulk load builds its deferred indexes meanwhile: on
+    SQLite in WAL mode a reader runs beside the writer, and both run in C without the GIL, so the
+    two sorts of every delivery use two cores). :meth:`start` once every row is committed;
+    :meth:`finish` waits for the counts and writes them in one transaction. The count sees the
+    rows as they were at its start: deltas committed later (by another writer) stay for the next
+    :func:`refresh`; those the count includes are removed with it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._thread: threading.Thread | None = None
+        self._engine: sa.engine.Engine | None = None
+        self._conn: Any = None
+        self._result: tuple[Sequence[Any], Sequence[Any], int] | None = None
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> Recount:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is not None:
+            self.cancel()
+
+    def start(self) -> None:
+        url = self.store.engine.url
+        database = url.database or ""
+        if (
+            self.store.dialect != "sqlite"
+            or not database
+            or database == ":memory:"
+            or database.startswith("file:")
+        ):
+            return  # finish() counts it in one statement (PostgreSQL: in the server)
+        # a connection of its own, outside the store's pool: the pool's checkout and checkin
+        # hooks change meanwhile (store.core.on_checkout), which a second thread must not meet
+        self._engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        self._thread = threading.Thread(target=self._count, name="rollup-count", daemon=True)
+        self._thread.start()
+
+    def _count(self) -> None:
+        assert self._engine is not None
+        try:
+            with self._engine.connect() as conn:
+                self._conn = conn.connection.dbapi_connection
+                # a GROUP BY of every delivery: its sort in files, not in memory (see
+                # store.logs.sorts_in_files); one read transaction, one snapshot (the driver
+                # would begin one before writes only)
+                conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+                conn.exec_driver_sql("PRAGMA temp_store=FILE")
+                conn.exec_driver_sql("BEGIN")
+                try:
+                    rcpts, msgs = _counts([], +1)
+                    # the deltas already in these rows' counts
+                    last = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM rollup_delta").scalar_one()
+                    self._result = (conn.execute(rcpts).all(), conn.execute(msgs).all(), int(last))
+                finally:
+                    conn.rollback()
+        except BaseException as exc:  # handed to finish()
+            self._error = exc
+        finally:
+            self._conn = None
+            self._engine.dispose()
+
+    def cancel(self) -> None:
+        """Stop the count (an error elsewhere: nothing is written)."""
+        conn = self._conn
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.interrupt()
+        if self._thread is not None:
+            self._thread.join()
+
+    @db_errors
+    def finish(self) -> None:
+        """Wait for the count and write it (the rollup is then built)."""
+        if self._thread is None:
+            rebuild(self.store)
+            return
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        rcpts, msgs, last = self._result
+        with _exclusive(self.store, snapshot=False) as conn:
+            conn.execute(sa.delete(rollup_delta).where(rollup_delta.c.id <= last))
+            conn.execute(sa.delete(delivery_rollup))
+            conn.execute(sa.delete(message_rollup))
+            if rcpts:
+                conn.execute(
+                    sa.insert(delivery_rollup),
+                    [dict(zip((*_KEYS, "recipients"), r, strict=True)) for r in rcpts],
+                )
+            if msgs:
+                conn.execute(
+                    sa.insert(message_rollup),
+                    [dict(zip(("day", "notice", "messages"), r, strict=True)) for r in msgs],
+                )
+            _mark_built(conn)
 
 
 def _upsert(conn: Connection, store: Store, table: sa.Table, column: str, rows: list[dict[str, Any]]) -> None:
@@ -338,9 +451,11 @@ def read(store: Store, first_day: str, last_day: str, *, notices: bool = False) 
 
 
 __all__ = [
+    "Recount",
     "RollupCounts",
     "counting",
     "delivery_rollup",
+    "forget",
     "message_rollup",
     "read",
     "rebuild",
