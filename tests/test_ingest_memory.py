@@ -170,13 +170,14 @@ def test_a_bulk_ingest_copies_its_pieces_with_temporary_data_in_files(
     assert seen == [1, 2]  # FILE while copying, MEMORY again after
 
 
-def _children() -> list[int]:
-    """This process's child processes (of any of its threads)."""
+def _children(besides: frozenset[int] = frozenset()) -> list[int]:
+    """This process's child processes (of any of its threads), but those in ``besides`` (the
+    servers other tests of the session started)."""
     found: list[int] = []
     for task in Path("/proc/self/task").iterdir():
         with contextlib.suppress(OSError):
             found += [int(pid) for pid in (task / "children").read_text().split()]
-    return found
+    return [pid for pid in found if pid not in besides]
 
 
 def test_the_last_piece_is_copied_after_the_workers_are_gone(
@@ -194,15 +195,16 @@ def test_the_last_piece_is_copied_after_the_workers_are_gone(
     log = generated_log(tmp_path / "mail.log", 9000)
     workers: list[list[int]] = []
     during: list[list[int]] = []
+    before = frozenset(_children())
     with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
 
         @sa.event.listens_for(store.engine, "before_cursor_execute")
         def copying(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
             if "FROM piece.log_messages" in statement and statement.lstrip().startswith("INSERT"):
-                during.append(_children())
+                during.append(_children(before))
 
         def watch(_: Any) -> None:
-            workers.append(_children())
+            workers.append(_children(before))
 
         summary = ingest([str(log)], store, jobs=3, progress=watch, progress_interval=0)
     assert summary.messages > 0
