@@ -62,10 +62,13 @@ if TYPE_CHECKING:
 PARALLEL_MIN_BYTES = 8 << 20  # below this a file is parsed in-process
 # The first piece of one big file read into messages, which the reading process takes itself
 # while it also makes the messages of every other piece, relative to a worker's piece: the two
-# ends then take about as long. Measured at 0.25 (1M-line log, 2 cores, CPU-s): reader 1.17-1.26
-# with its ~0.1 of start-up, worker 1.24-1.28; callgrind on 300k lines: reader 2.8G instructions
-# after its start-up, worker 3.13G. Hence 0.3.
-PARENT_SHARE = 0.3
+# ends then take about as long. Chosen by wall time on a quiet 2-core machine (load 1, 1M-line
+# generated logs, two runs each): 0.3 -> 1.14-1.15 s (classic) and 1.28-1.31 s (RFC 3339), 0.5 ->
+# 1.00-1.06 / 1.16, 0.6 -> 0.96-0.97 / 1.03-1.06, 0.7 -> 1.11-1.12 (RFC 3339). (Measured under
+# load 5-10, where the reader gets less than its core, 0.25-0.3 had looked even.) With a caller
+# that reads every delivery and attempt (bench_logs.py's parse only): 0.3 -> 1.20-1.23 / 1.41-1.45 s,
+# 0.6 -> 1.20-1.22 / 1.23-1.34 s.
+PARENT_SHARE = 0.6
 PIECES_PER_WORKER = 2  # pieces of each big file per cluster worker (``cluster``): keeps all busy
 # bytes read at a time: a block's bytes, text and lines (~6x its size) are alive at once in each
 # process; 1 MiB blocks cost ~5 MB more per process than these, for no measurable speed
