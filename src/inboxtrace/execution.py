@@ -45,10 +45,10 @@ from multiprocessing.connection import wait as wait_for
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
+from inboxtrace.cluster_env import ENV_VAR, cluster_address
 from inboxtrace.errors import ConfigError, InboxtraceError
 from inboxtrace.workers import die_with_parent, release_memory
 
-ENV_VAR = "INBOXTRACE_CLUSTER"
 _DIED = "a worker process ended without an answer (killed, or out of memory?)"
 
 In = TypeVar("In")
@@ -140,12 +140,6 @@ class _Task:
             return list(self.work(piece)) if self.listed else self.work(piece)
         finally:
             del _task.context
-
-
-def cluster_address(given: str | None = None) -> str | None:
-    """The cluster to use: ``given``, else ``$INBOXTRACE_CLUSTER``, else None (no cluster)."""
-    value = given if given is not None else os.environ.get(ENV_VAR)
-    return value.strip() or None if value else None
 
 
 class Runner(Generic[In, Out]):

@@ -71,8 +71,8 @@ def run_bounces(
     of :mod:`inboxtrace.cli._fast`)."""
     from inboxtrace.bounces import iter_paths, mark_suspected_filtering, read_bounces
     from inboxtrace.cli.imap import imap_messages
+    from inboxtrace.cluster_env import cluster_address
     from inboxtrace.errors import InputError
-    from inboxtrace.execution import cluster_address
 
     if not paths and not imap:
         raise InputError("give PATH... (or '-' for stdin) or --imap HOST")

@@ -112,7 +112,7 @@ def _ingest_call(args: Sequence[str]) -> tuple[list[str], str | None] | None:
             db = value
         else:
             return None
-    from inboxtrace.execution import cluster_address
+    from inboxtrace.cluster_env import cluster_address
 
     if not as_json or not files or "-" in files or cluster_address(None) is not None:
         return None

@@ -73,7 +73,7 @@ def ingest(
     ] = None,
 ) -> None:
     """Read MTA logs into the store: per-message, per-recipient timelines (idempotent, resumable)."""
-    from inboxtrace.execution import cluster_address
+    from inboxtrace.cluster_env import cluster_address
     from inboxtrace.ingest import ingest as run_ingest
     from inboxtrace.store import open_store
 
