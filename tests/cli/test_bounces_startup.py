@@ -107,6 +107,8 @@ def test_a_plain_bounce_run_loads_no_typer_click_or_store() -> None:
     assert "inboxtrace.store" not in loaded
     # nor the process pools: a run without --cluster only asks the environment for one
     assert "inboxtrace.execution" not in loaded and "concurrent.futures.process" not in loaded
+    # nor rich: its output is JSON lines, its notes and summary plain text on stderr
+    assert not {m for m in loaded if m.split(".")[0] == "rich"}
 
 
 _PROBE = """\

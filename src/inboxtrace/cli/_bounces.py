@@ -7,14 +7,12 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from inboxtrace.safetext import json_text
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from rich.console import Console
+    from collections.abc import Callable, Iterator
 
     from inboxtrace.bounces.sources import RawMessage
     from inboxtrace.model.bounce import BounceReport
@@ -101,15 +99,17 @@ def run_bounces(
         for src in sources:
             yield from src
 
-    from rich.console import Console
-
     good = _known_good(known_good)
     store = None
     if ingest or db:
         from inboxtrace.store.core import open_store
 
         store = open_store(db)
-    err = Console(stderr=True, highlight=False)
+    # on a terminal a table and the summary; into a pipe or a file one line per recipient, and
+    # the summary on stderr (as with --json), so that stdout stays one kind of line; rich is
+    # loaded for the table only
+    table = not json_out and sys.stdout.isatty()
+    say = _rich_notes() if table else _plain_notes
     summary = _Summary()
     stored = Counter[str]()
     shown: list[BounceReport] = []
@@ -138,9 +138,9 @@ def run_bounces(
                 )
             for rep in batch:
                 if rep.error:
-                    err.print(f"[yellow]skipped[/yellow] {_escape(rep.source)}: {_escape(rep.error)}")
+                    say("skipped", f"{_clean(rep.source)}: {_clean(rep.error)}")
                 if rep.cut:
-                    err.print(f"[yellow]cut[/yellow] {_escape(rep.source)}: {_escape(rep.cut)}")
+                    say("cut", f"{_clean(rep.source)}: {_clean(rep.cut)}")
             summary.add(batch)
             if json_out:
                 _print_json(batch, show_all)
@@ -149,18 +149,18 @@ def run_bounces(
     finally:
         if store is not None:
             store.close()
-    # on a terminal a table and the summary; into a pipe or a file one line per recipient, and
-    # the summary on stderr (as with --json), so that stdout stays one kind of line
-    table = not json_out and sys.stdout.isatty()
     if table:
         _print_table(shown, show_all)
-    elif not json_out:
-        _print_lines(shown, show_all)
-    summary.print(Console(highlight=False) if table else err)
+        summary.print()
+    else:
+        if not json_out:
+            _print_lines(shown, show_all)
+        summary.write(sys.stderr)
     if ingest:
-        err.print(
+        say(
+            "",
             f"stored {stored['stored']:,} new bounce message(s), {stored['recipients']:,} recipient(s); "
-            f"{stored['duplicates']:,} already stored"
+            f"{stored['duplicates']:,} already stored",
         )
     if summary.messages and summary.errors == summary.messages:
         sys.exit(2)
@@ -177,10 +177,27 @@ def _batches(reports: Iterator[BounceReport], size: int) -> Iterator[list[Bounce
         yield batch
 
 
-def _escape(text: str | None) -> str:
-    from rich.markup import escape
+def _plain_notes(label: str, text: str) -> None:
+    """A note on stderr (``label`` first when there is one), as plain text."""
+    sys.stderr.write(f"{label} {text}\n" if label else f"{text}\n")
 
-    return escape(_clean(text))
+
+def _rich_notes() -> Callable[[str, str], None]:
+    """Notes on stderr through rich (beside a table): the label in yellow, the text as given."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(stderr=True, highlight=False)
+
+    def say(label: str, text: str) -> None:
+        line = Text()
+        if label:
+            line.append(label, style="yellow")
+            line.append(" ")
+        line.append(text)
+        console.print(line)
+
+    return say
 
 
 def _wanted(rep: BounceReport, show_all: bool) -> bool:
@@ -326,10 +343,13 @@ class _Summary:
                 self.hard[r.verdict.reason] += r.verdict.hard_bounce
                 self.suspected += r.suspected_filtering
 
-    def print(self, console: Console) -> None:
+    def print(self) -> None:
+        """On the terminal: the counts by reason as a table, then the totals."""
+        from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
+        console = Console(highlight=False)
         table = Table(title="failed recipients by reason", header_style="bold")
         table.add_column("reason")
         table.add_column("recipients", justify="right")
@@ -337,17 +357,29 @@ class _Summary:
         for reason, n in self.by_reason.most_common():
             table.add_row(Text(reason), f"{n:,}", f"{self.hard[reason]:,}")
         console.print(table)
+        for line in self.totals():
+            console.print(Text(line))
+
+    def write(self, out: IO[str]) -> None:
+        """As plain text (stderr of a run whose output is a pipe, a file or JSON lines)."""
+        if self.by_reason:
+            out.write("failed recipients by reason (recipients, of which hard):\n")
+        for reason, n in self.by_reason.most_common():
+            out.write(f"  {reason:<24} {n:>8,} {self.hard[reason]:>8,}\n")
+        out.writelines(line + "\n" for line in self.totals())
+        out.flush()
+
+    def totals(self) -> list[str]:
         parts = [f"{n:,} {kind}" for kind, n in sorted(self.kinds.items())]
         line = f"{self.messages:,} message(s): " + ", ".join(parts)
         if self.suspected:
             line += f"; {self.suspected} 'user unknown' for known-good addresses (suspected filtering)"
         if self.cut:
             line += f"; {self.cut} cut at the size cap (read only in part)"
-        console.print(Text(line))
+        lines = [line]
         if self.delayed:
-            console.print(
-                Text(
-                    f"{self.delayed:,} recipient(s) only delayed (DSN action 'delayed', a delay warning): the "
-                    "reporting server is still retrying and the message may still arrive; not counted as failed."
-                )
+            lines.append(
+                f"{self.delayed:,} recipient(s) only delayed (DSN action 'delayed', a delay warning): the "
+                "reporting server is still retrying and the message may still arrive; not counted as failed."
             )
+        return lines
