@@ -345,8 +345,8 @@ def _clean_scratch(store: Store) -> None:
     """Remove the scratch folders a killed bulk ingest left beside a SQLite store."""
     from inboxtrace.store.log_chunks import remove_stale_scratch
 
-    database = store.engine.url.database or ""
-    if store.dialect == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
+    database = store.sqlite_file
+    if database is not None:
         remove_stale_scratch(os.path.dirname(os.path.abspath(database)))
 
 

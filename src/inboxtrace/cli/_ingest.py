@@ -1,6 +1,7 @@
-"""What ``inboxtrace ingest FILES... --json`` does, without typer: the app's command and the short
-path (:mod:`inboxtrace.cli._fast`) both call :func:`run_json` (loading the typer app and rich costs
-more than a small log takes to read, and is paid by every scripted or scheduled ingest)."""
+"""What ``inboxtrace ingest FILES... --json`` does, without typer (:func:`run_json`, the short path
+of :mod:`inboxtrace.cli._fast`: loading the typer app and rich costs more than a small log takes
+to read, and is paid by every scripted or scheduled ingest), and the check of a summary that both
+it and the app's command make (:func:`check`)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ if TYPE_CHECKING:
     from inboxtrace.ingest import IngestSummary
 
 
-def run_json(files: Sequence[str], db: str | None, *, resume: bool = True) -> None:
+def run_json(files: Sequence[str], db: str | None) -> None:
     """Ingest ``files`` into the store ``db`` (no cluster, no progress) and print the summary as
     JSON; a damaged input or a file of no known format is then raised (:func:`check`)."""
     from inboxtrace.ingest import ingest
     from inboxtrace.store import open_store
 
     with open_store(db) as store:
-        summary = ingest(list(files), store, resume=resume)
+        summary = ingest(list(files), store)
     sys.stdout.write(json_text(summary.to_dict(), indent=2) + "\n")
     check(summary, files)
 

@@ -139,6 +139,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 _PLAIN_TYPES = (sa.String, sa.Integer, sa.Float, sa.Boolean)
 
 
+def file_database(database: str | None) -> str | None:
+    """``database`` (a SQLite URL's database part) when it names a plain file: not in memory, not
+    a ``file:`` URI; else None."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
 class Store:
     """An open database: ``.engine``, ``.url``, ``.dialect``; use as a context manager or ``close()``."""
 
@@ -155,6 +163,11 @@ class Store:
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
+
+    @property
+    def sqlite_file(self) -> str | None:
+        """The file of a SQLite store kept in a plain file (None: PostgreSQL, in memory, a URI)."""
+        return file_database(self.engine.url.database) if self.dialect == "sqlite" else None
 
     def connect(self) -> Connection:
         return self.engine.connect()
@@ -374,7 +387,7 @@ def open_store(url: str | None = None, *, create: bool = True, must_exist: bool 
         database = parsed.database or ""
         if must_exist and database and database != ":memory:" and not Path(database).exists():
             raise StoreError(f"no store at {database}: run `inboxtrace ingest FILE...` first (or give --db)")
-        if database and database != ":memory:" and not database.startswith("file:"):
+        if file_database(database):
             try:
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:

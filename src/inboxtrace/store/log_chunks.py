@@ -143,8 +143,8 @@ class ChunkTables:
         self.writer = writer
         self.store = writer.store
         if directory is None:
-            database = self.store.engine.url.database or ""
-            if database and database != ":memory:" and not database.startswith("file:"):
+            database = self.store.sqlite_file
+            if database is not None:
                 directory = os.path.dirname(os.path.abspath(database))
         remove_stale_scratch(directory)
         # the owner's pid in the name: a later run removes what a killed one left (see below)

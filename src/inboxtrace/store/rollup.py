@@ -271,18 +271,11 @@ class Recount:
             self.cancel()
 
     def start(self) -> None:
-        url = self.store.engine.url
-        database = url.database or ""
-        if (
-            self.store.dialect != "sqlite"
-            or not database
-            or database == ":memory:"
-            or database.startswith("file:")
-        ):
+        if self.store.sqlite_file is None:
             return  # finish() counts it in one statement (PostgreSQL: in the server)
         # a connection of its own, outside the store's pool: the pool's checkout and checkin
         # hooks change meanwhile (store.core.on_checkout), which a second thread must not meet
-        self._engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        self._engine = sa.create_engine(self.store.engine.url, poolclass=sa.pool.NullPool)
         self._thread = threading.Thread(target=self._count, name="rollup-count", daemon=True)
         self._thread.start()
 
