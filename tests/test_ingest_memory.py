@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -236,3 +238,58 @@ def test_the_timestamp_caches_of_a_day_of_log_stay_small() -> None:
     finally:
         tracemalloc.stop()
     assert held < 1_500_000, held  # (2.2 MB with caches of 16,384 texts)
+
+
+_KNOWN: frozenset[int] = frozenset()  # the children this process had before a test's runner
+
+
+def _here_until_alone(n: int) -> Iterator[tuple[int, bool]]:
+    """Piece 0 (run by the caller): items until the caller has no worker left (at most 10 s);
+    every other piece (a worker's): one item."""
+    if n:
+        yield n, True
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        alone = not _children(_KNOWN)
+        yield n, alone
+        if alone:
+            return
+        time.sleep(0.01)
+
+
+def test_a_worker_with_no_piece_left_ends_while_the_caller_still_reads() -> None:
+    """Once every piece is handed out, a worker done with its last ends (and frees its heap) at
+    once, not when the caller is done with its own piece and the merge."""
+    global _KNOWN
+    from inboxtrace.execution import runner
+
+    _KNOWN = frozenset(_children())
+    with runner("local:1", inherit=True) as run:
+        items = list(run.stream(_here_until_alone, range(2), here=1))
+    assert (0, (0, True)) in items  # the caller, still in its own piece, saw the worker gone
+    assert (1, (1, True)) in items
+
+
+def _endless(n: int) -> Iterator[int]:
+    yield n
+    time.sleep(30)
+    yield n
+
+
+def _stop_at_first(stream: Iterator[tuple[int, int]]) -> None:
+    for _ in stream:
+        raise KeyError
+
+
+def test_a_consumer_stopping_early_after_the_last_piece_is_handed_out_ends_the_workers() -> None:
+    """The workers of a pool told that no piece is left are still ended at once when the
+    consumer stops (an error) in the middle of their last pieces."""
+    from inboxtrace.execution import runner
+
+    before = frozenset(_children())
+    started = time.monotonic()
+    with pytest.raises(KeyError), runner("local:2", inherit=True) as run:
+        _stop_at_first(run.stream(_endless, range(2)))  # both pieces handed out at once
+    assert time.monotonic() - started < 15
+    assert _children(before) == []

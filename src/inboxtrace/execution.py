@@ -160,6 +160,8 @@ class Runner(Generic[In, Out]):
         self._outer: Any = None
         self._readers: list[Connection] = []  # of the forked workers' pipes
         self._pool: ProcessPoolExecutor | None = None
+        self._forked: list[Any] = []  # the forked workers' processes
+        self._lock: Any = None  # the lock a forked worker takes to send a result
         self._client: Any = None
         if self.where == "inline":
             self.kind = "inline"
@@ -197,6 +199,8 @@ class Runner(Generic[In, Out]):
             )
             if pipes is not None:
                 self._pool.submit(int).result()  # forks them all (a forking pool starts all at once)
+                self._forked = list(getattr(self._pool, "_processes", {}).values())
+                self._lock = getattr(getattr(self._pool, "_result_queue", None), "_wlock", None)
                 for recv, send in pipes.ends:
                     send.close()  # the workers' now: the end of a pipe is the death of its worker
                     self._readers.append(recv)
@@ -217,7 +221,7 @@ class Runner(Generic[In, Out]):
         global _shared
         _shared = self._outer
         if self._pool is not None and exc_type is not None:  # stopped early: not waiting for pieces
-            _stop_workers(self._pool)  # (the pool then fails what was submitted)
+            _stop_workers(self._forked, self._lock)  # (the pool then fails what was submitted)
             self._pool.shutdown(wait=True, cancel_futures=False)
             self._pool = None
         self.close()
@@ -228,12 +232,21 @@ class Runner(Generic[In, Out]):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        for proc in self._forked:  # (ended already, or ending: see _last_handed_out)
+            proc.join()
+        self._forked = []
         for recv in self._readers:
             recv.close()
         self._readers = []
         if self._client is not None:
             self._client.close()
             self._client = None
+
+    def _last_handed_out(self) -> None:
+        """Every piece is handed out: a local pool ends each worker when no piece is left for it
+        (its memory freed while this process finishes its own piece or merges), not at :meth:`close`."""
+        if self._pool is not None and self._forked:
+            self._pool.shutdown(wait=False)
 
     @property
     def workers_count(self) -> int:
@@ -320,10 +333,18 @@ class Runner(Generic[In, Out]):
         numbered = enumerate(pieces)
         mine = list(itertools.islice(numbered, here))
         flight: dict[int, Future[None]] = {}
+        following = next(numbered, None)  # the next piece to hand out (None: all are)
 
         def fill() -> None:
-            for i, piece in itertools.islice(numbered, max(0, limit - len(flight))):
+            nonlocal following
+            while following is not None and len(flight) < limit:
+                i, piece = following
                 flight[i] = pool.submit(_send_items, work, i, piece)
+                following = next(numbered, None)
+            if following is None:
+                self._last_handed_out()
+
+        busy: dict[Connection, int] = {}  # the piece each worker's pipe is in the middle of
 
         def take(timeout: float | None) -> Iterator[tuple[int, Out]]:
             """What the workers sent (waiting up to ``timeout`` for something)."""
@@ -331,12 +352,17 @@ class Runner(Generic[In, Out]):
                 assert isinstance(conn, Connection)
                 try:
                     index, item = conn.recv()
-                except EOFError:  # its worker died
-                    raise InboxtraceError(_DIED) from None
+                except EOFError:  # its worker ended: done (every piece handed out), or died
+                    readers.remove(conn)
+                    if conn in busy or following is not None or (flight and not readers):
+                        raise InboxtraceError(_DIED) from None
+                    continue
                 if item == _END:
+                    busy.pop(conn, None)
                     del flight[index]
                     fill()
                 else:
+                    busy[conn] = index
                     yield index, item
             for fut in flight.values():  # a piece that failed ends it all
                 if fut.done() and fut.exception() is not None:
@@ -420,12 +446,10 @@ def _run_here(work: Callable[[In], Out], piece: In) -> Future[Out]:
     return done
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End a pool's worker processes now. It is done holding the lock a worker takes to send a
-    result, so that none is killed half-way through one (the pool's reader would wait for the rest
-    for ever). The pool then finds its workers gone and shuts down."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    lock: Any = getattr(getattr(pool, "_result_queue", None), "_wlock", None)
+def _stop_workers(processes: list[Any], lock: Any) -> None:
+    """End a pool's worker ``processes`` now. It is done holding ``lock``, the one a worker takes
+    to send a result, so that none is killed half-way through one (the pool's reader would wait
+    for the rest for ever). The pool then finds its workers gone and shuts down."""
     # not for ever: a pool that lost a worker ends the others itself, maybe one holding the lock
     held = lock is not None and lock.acquire(timeout=2)
     try:
