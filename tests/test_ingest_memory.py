@@ -293,3 +293,58 @@ def test_a_consumer_stopping_early_after_the_last_piece_is_handed_out_ends_the_w
         _stop_at_first(run.stream(_endless, range(2)))  # both pieces handed out at once
     assert time.monotonic() - started < 15
     assert _children(before) == []
+
+
+def test_a_piece_tail_stays_packed_until_every_piece_before_it_is_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's unfinished messages (thousands on a long log) are unpacked only when they can
+    be merged: a piece that ends before the pieces ahead of it waits as the bytes it came as,
+    not as objects beside everything the reader still holds. The merge is unchanged."""
+    import pickle
+    from types import SimpleNamespace
+
+    from inboxtrace.execution import runner
+    from inboxtrace.timeline import read_logs, reader
+
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)  # a small log cut into pieces all the same
+    log = generated_log(tmp_path / "mail.log", 6000)
+    rd = read_logs([str(log)], jobs=2)
+    units = rd._units(3)
+    assert len(units) == 3
+    with runner("inline", context=rd._opts):
+        payloads = {u.index: list(reader.parse_piece(u)) for u in rd._numbered(units)}
+    events: list[tuple[str, int]] = []
+
+    class Run:  # the pieces' payloads as forked workers would send them: the last piece ends first
+        def stream(self, work: Any, pieces: Any, here: int = 0) -> Iterator[tuple[int, Any]]:
+            for index in (2, 0, 1):
+                for data in payloads[index]:
+                    if data[:1] == b"P":
+                        events.append(("tail in", index))
+                    yield index, data
+
+        def close(self) -> None:
+            events.append(("closed", -1))
+
+    tails = {len(data) - 1: index for index, items in payloads.items() for data in items if data[:1] == b"P"}
+
+    def loads(data: Any) -> Any:
+        if len(data) in tails:
+            events.append(("unpacked", tails[len(data)]))
+        return pickle.loads(data)
+
+    monkeypatch.setattr(reader, "pickle", SimpleNamespace(loads=loads, dumps=pickle.dumps))
+    merged = list(rd._read_pieces(Run(), units, rd._opts, here=0))  # type: ignore[arg-type]
+    assert events.index(("unpacked", 2)) > events.index(("tail in", 1))  # (the last in: after close)
+    assert events.index(("unpacked", 0)) > events.index(("tail in", 0))
+
+    def key(m: Any) -> tuple[Any, ...]:
+        return (
+            m.host,
+            m.queue_id,
+            sorted((d.recipient, d.final_state.value, len(d.attempts)) for d in m.deliveries),
+        )
+
+    one_pass = sorted(map(key, read_logs([str(log)], jobs=1)))
+    assert sorted(map(key, merged)) == one_pass

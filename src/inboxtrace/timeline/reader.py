@@ -331,7 +331,7 @@ def parse_piece(unit: _Unit) -> Iterator[bytes | _Records]:
     try:
         yield from _work(unit, context())
     except Exception as exc:  # reported with the piece's input, never a remote traceback
-        yield b"P" + pickle.dumps(("e", f"{type(exc).__name__}: {exc}"), pickle.HIGHEST_PROTOCOL)
+        yield b"E" + f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")
 
 
 class LogReader:
@@ -796,19 +796,19 @@ class LogReader:
         builder = Builder(opts.tz)
         for path in self.paths:
             builder.set_reference(path, _reference_date(path, opts.tz).date())
-        tails: dict[int, tuple[list[_Msg], list[_Msg]]] = {}
-        results: dict[int, Any] = {}
+        # each piece's tail (its unfinished messages, counts and sink result) as it came, compact,
+        # until those of every piece before it are in: then it is unpacked, handed over and merged
+        waiting: dict[int, bytes] = {}
         tables: dict[int, list[Verdict]] = {u.index: [] for u in units}
         error: str | None = None
         sink = opts.sink
-        handed = 0  # pieces handed to the sink so far (in input order, as soon as they are done)
         merged_table: list[Verdict] = []
         carry: dict[tuple[str, str], _Msg] = {}
-        merged = 0  # pieces whose unfinished messages are merged
+        merged = 0  # pieces taken in so far (in input order, as soon as every one before is done)
         held: list[Message | _Made] = []
 
         def handle(unit: _Unit, data: bytes | _Records) -> Iterator[Message | _Made]:
-            nonlocal error, handed, merged
+            nonlocal error, merged
             table = tables[unit.index]
             if isinstance(data, _Records):  # a piece read here: its records as they are
                 records, done = data.records, data.done
@@ -833,37 +833,36 @@ class LogReader:
                 for rec in records:
                     yield build(rec, table)
                 return
-            msg = pickle.loads(data[1:])
-            if msg[0] == "t":
-                stats.merge(msg[1])
-                table.extend(verdict_from_tuple(t) for t in msg[4])
-                tails[unit.index] = (msg[2], msg[3])
-                results[unit.index] = msg[5]
-                self._done_by_unit[unit.index] = unit.size
-                self.bytes_done = sum(self._done_by_unit.values())
-                # a piece is handed over once every piece before it is: the parent copies the
-                # first piece in while a worker still reads the next one
-                while sink is not None and handed < len(units) and units[handed].index in results:
-                    sink.merge([results[units[handed].index]])
-                    handed += 1
-                # and its unfinished messages are merged once those of every piece before it are
-                while merged < len(units) and units[merged].index in tails:
-                    joined = join(units[merged])
-                    merged += 1
-                    if sink is None:
-                        yield from joined
-                    else:  # after everything the pieces kept (which these may complete)
-                        held.extend(joined)
-            else:
-                error = f"{unit.path}: {msg[1]}"
+            if data[:1] == b"E":
+                error = f"{unit.path}: {data[1:].decode('utf-8', 'replace')}"
+                return
+            waiting[unit.index] = data
+            self._done_by_unit[unit.index] = unit.size
+            self.bytes_done = sum(self._done_by_unit.values())
+            # a piece is handed over once every piece before it is (the parent copies the first
+            # piece in while a worker still reads the next one), and its unfinished messages merged
+            while merged < len(units) and units[merged].index in waiting:
+                taken = units[merged]
+                _, piece_stats, opened, partials, new_verdicts, result = pickle.loads(
+                    memoryview(waiting.pop(taken.index))[1:]
+                )
+                merged += 1
+                stats.merge(piece_stats)
+                tables[taken.index].extend(verdict_from_tuple(t) for t in new_verdicts)
+                if sink is not None:
+                    sink.merge([result])
+                joined = join(taken, opened, partials)
+                if sink is None:
+                    yield from joined
+                else:  # after everything the pieces kept (which these may complete)
+                    held.extend(joined)
 
         # The pieces of messages cut by chunk (or file) boundaries are merged in input order. Their
         # verdict numbers point into each worker's table: renumbered into one table first.
 
-        def join(unit: _Unit) -> list[Message | _Made]:
+        def join(unit: _Unit, opened: list[_Msg], partials: list[_Msg]) -> list[Message | _Made]:
             """Merge a piece's unfinished messages into those carried from the pieces before it:
             what that completes (or what a new message of the same queue id ends)."""
-            opened, partials = tails.pop(unit.index)
             offset = len(merged_table)
             merged_table.extend(tables.pop(unit.index))
             if offset:
@@ -909,7 +908,7 @@ class LogReader:
             if error is not None:
                 raise InputError(error)
         # what the pieces kept is all handed over before the messages below (which may complete it)
-        assert merged == len(units) and (sink is None or handed == len(units))
+        assert merged == len(units)
         held.extend(
             self._emit(builder, Assembler.finish(st, closed=False), merged_table) for st in carry.values()
         )
