@@ -313,7 +313,9 @@ def test_a_piece_tail_stays_packed_until_every_piece_before_it_is_in(
     units = rd._units(3)
     assert len(units) == 3
     with runner("inline", context=rd._opts):
-        payloads = {u.index: list(reader.parse_piece(u)) for u in rd._numbered(units)}
+        payloads = {
+            u.index: [p for p in reader.parse_piece(u) if isinstance(p, bytes)] for u in rd._numbered(units)
+        }
     events: list[tuple[str, int]] = []
 
     class Run:  # the pieces' payloads as forked workers would send them: the last piece ends first
@@ -348,3 +350,41 @@ def test_a_piece_tail_stays_packed_until_every_piece_before_it_is_in(
 
     one_pass = sorted(map(key, read_logs([str(log)], jobs=1)))
     assert sorted(map(key, merged)) == one_pass
+
+
+def test_the_store_s_page_cache_is_a_worker_s_while_the_parent_reads_its_own_piece(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a bulk ingest the parent writes the first piece into the store while a worker forked
+    from it reads the next: its connections keep a page cache as small as the worker's then
+    (two processes at their peak together), the usual one for the copies after."""
+    import sqlalchemy as sa
+
+    from inboxtrace.ingest import ingest
+    from inboxtrace.store import open_store
+    from inboxtrace.store.core import CACHE_KIB
+    from inboxtrace.timeline import reader
+
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)  # a small log cut into pieces all the same
+    log = generated_log(tmp_path / "mail.log", 6000)
+    direct: list[int] = []
+    copying: list[int] = []
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
+
+        @sa.event.listens_for(store.engine, "before_cursor_execute")
+        def watch(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            text = statement.lstrip()
+            if text.startswith("INSERT INTO log_messages") and "FROM piece." not in text:
+                seen = direct if not copying else []
+            elif text.startswith("INSERT") and "FROM piece.log_messages" in text:
+                seen = copying
+            else:
+                return
+            seen.append(cursor.connection.execute("PRAGMA cache_size").fetchone()[0])
+
+        summary = ingest([str(log)], store, jobs=2, batch_size=100)
+        with store.connect() as conn:
+            after = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    assert summary.messages > 0
+    assert len(direct) > 3 and set(direct) == {-2048}  # the worker's (store.log_chunks)
+    assert copying == [-CACHE_KIB] and after == -CACHE_KIB

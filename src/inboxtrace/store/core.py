@@ -120,6 +120,9 @@ PAGE_SIZE = 16384
 WAL_CHECKPOINT_BYTES = 64 << 20
 
 
+CACHE_KIB = 8192  # each SQLite connection's page cache: enough for the key lookups, keeps RSS low
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA page_size={PAGE_SIZE}")  # (before WAL: a WAL file fixes the page size)
@@ -127,7 +130,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA cache_size=-8192")  # 8 MiB: enough for the key lookups, keeps RSS low
+    cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     cur.execute("PRAGMA temp_store=MEMORY")
     # the WAL is copied into the database once it holds 64 MiB (in pages of this file's size)
     page = int(cur.execute("PRAGMA page_size").fetchone()[0]) or 4096
