@@ -388,3 +388,39 @@ def test_the_store_s_page_cache_is_a_worker_s_while_the_parent_reads_its_own_pie
     assert summary.messages > 0
     assert len(direct) > 3 and set(direct) == {-2048}  # the worker's (store.log_chunks)
     assert copying == [-CACHE_KIB] and after == -CACHE_KIB
+
+
+def _message_key(m: Any) -> tuple[Any, ...]:
+    return (
+        m.host,
+        m.queue_id,
+        m.received,
+        sorted((d.recipient, d.final_state.value, len(d.attempts)) for d in m.deliveries),
+    )
+
+
+def test_a_piece_packs_the_messages_begun_before_it_block_by_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The messages that end in a piece but began in an earlier one wait for the merge as pickles
+    made block by block (not as objects the worker holds for its whole piece), and the merge of
+    those many small packs gives what one pass gives."""
+    import pickle
+
+    from inboxtrace.execution import runner
+    from inboxtrace.timeline import read_logs, reader
+
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)  # a small log cut into pieces all the same
+    monkeypatch.setattr(reader, "BLOCK_SIZE", 8192)
+    log = generated_log(tmp_path / "mail.log", 40000)  # (a few dozen messages straddle its cut)
+    rd = read_logs([str(log)], jobs=2)
+    units = list(rd._numbered(rd._units(2)))
+    with runner("inline", context=rd._opts):
+        tail = [p for p in reader.parse_piece(units[1]) if isinstance(p, bytes) and p[:1] == b"P"]
+    packs = pickle.loads(tail[0][1:])[3]
+    assert len(packs) > 3 and all(isinstance(p, bytes) for p in packs)
+    begun_before = [st for p in packs for st in pickle.loads(p)]
+    assert begun_before and not any(st.born for st in begun_before)
+
+    parallel = sorted(map(_message_key, read_logs([str(log)], jobs=2)))
+    assert parallel == sorted(map(_message_key, read_logs([str(log)], jobs=1)))

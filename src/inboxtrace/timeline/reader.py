@@ -48,12 +48,12 @@ from inboxtrace.sources import (
 )
 from inboxtrace.timeline.assembler import Assembler, _Msg
 from inboxtrace.timeline.records import (
-    A_PHASE_VID,
     Builder,
     MessageRec,
     verdict_from_tuple,
     verdict_to_tuple,
 )
+from inboxtrace.timeline.tails import merge, pack_partials, renumber, unpacked
 from inboxtrace.timeline.verdicts import Classifier
 
 if TYPE_CHECKING:
@@ -137,40 +137,6 @@ def order_inputs(paths: list[str]) -> list[str]:
         keyed.sort(key=lambda k: (k[0], k[1]))
         return [k[2] for k in keyed]
     return list(paths)
-
-
-def _merge(a: _Msg, b: _Msg) -> _Msg:
-    """Join the earlier piece ``a`` of a message with its later piece ``b``."""
-    for name in (
-        "received_ts",
-        "sender",
-        "message_id",
-        "size",
-        "nrcpt",
-        "client_host",
-        "client_ip",
-        "dsn_of",
-        "subject",
-    ):
-        if getattr(a, name) is None:
-            setattr(a, name, getattr(b, name))
-    for key, rb in b.rcpts.items():
-        ra = a.rcpts.get(key)
-        if ra is None:
-            a.rcpts[key] = rb
-        else:
-            ra.attempts.extend(rb.attempts)
-            ra.status = rb.status or ra.status
-            ra.dsn_qid = rb.dsn_qid or ra.dsn_qid
-    for fact in b.facts:  # an expiry or DSN logged after the cut applies to recipients seen before it
-        Assembler.apply_fact(a, fact)
-    a.facts.extend(b.facts)
-    a.hops.extend(b.hops)
-    a.completed_ts = b.completed_ts or a.completed_ts
-    a.expired_ln = b.expired_ln or a.expired_ln
-    a.last_ts = b.last_ts or a.last_ts
-    a.born = a.born or b.born
-    return a
 
 
 _STAMP = 15  # "Mar 14 00:01:00", or the head of "2025-03-14T00:01:00...": shared by one second's lines
@@ -279,6 +245,7 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes | _Records]:
     # with a sink, what the transform makes stays in this worker (e.g. written to a file of
     # its own): the parent gets progress, the unfinished pieces and the sink's result only
     sink = opts.sink.open(unit.index) if opts.sink is not None and transform is not None else None
+    partials: list[bytes] = []  # messages begun in an earlier piece ended here: packed until merged
     stream, _ = open_binary(unit.path)
     with stream, _damage(unit.path, stats):
         if unit.start:
@@ -289,6 +256,7 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes | _Records]:
             scanner.scan(block)
             if scanner.last_ts:
                 asm.flush_idle(scanner.last_ts)
+            pack_partials(asm.partials, partials)
             if asm.out and transform is not None:  # made into the caller's rows here, in parallel
                 stats.messages += len(asm.out)
                 done = block.end - unit.start
@@ -317,7 +285,8 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes | _Records]:
                 asm.out = []
     new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
     result = sink.close() if sink is not None else None
-    tail = ("t", stats, list(asm.open.values()), asm.partials, new_verdicts, result)
+    pack_partials(asm.partials, partials)
+    tail = ("t", stats, list(asm.open.values()), partials, new_verdicts, result)
     yield b"P" + pickle.dumps(tail, pickle.HIGHEST_PROTOCOL)
 
 
@@ -860,26 +829,27 @@ class LogReader:
         # The pieces of messages cut by chunk (or file) boundaries are merged in input order. Their
         # verdict numbers point into each worker's table: renumbered into one table first.
 
-        def join(unit: _Unit, opened: list[_Msg], partials: list[_Msg]) -> list[Message | _Made]:
+        def join(unit: _Unit, opened: list[_Msg], partials: list[bytes]) -> list[Message | _Made]:
             """Merge a piece's unfinished messages into those carried from the pieces before it:
             what that completes (or what a new message of the same queue id ends)."""
             offset = len(merged_table)
             merged_table.extend(tables.pop(unit.index))
-            if offset:
-                for st in (*opened, *partials):
-                    _renumber(st, offset)
             emitted: list[Message | _Made] = []
-            for st in partials:  # closed in this unit, started earlier
+            for st in unpacked(partials):  # closed in this unit, started earlier
+                if offset:
+                    renumber(st, offset)
                 key = (st.host, st.qid)
                 prev = carry.pop(key, None)
-                both = _merge(prev, st) if prev is not None else st
+                both = merge(prev, st) if prev is not None else st
                 closed = both.completed_ts is not None  # else flushed as idle
                 emitted.append(self._emit(builder, Assembler.finish(both, closed=closed), merged_table))
             for st in opened:
+                if offset:
+                    renumber(st, offset)
                 key = (st.host, st.qid)
                 prev = carry.pop(key, None)
                 if prev is not None and not st.born:
-                    carry[key] = _merge(prev, st)
+                    carry[key] = merge(prev, st)
                 else:
                     if prev is not None:
                         emitted.append(
@@ -968,21 +938,6 @@ def _warm_up(opts: _Options) -> None:
             with contextlib.suppress(ValueError):
                 classify(probe)
     remote_queue_id("250 2.0.0 Ok: queued as 4ABCDEF")
-
-
-def _renumber(st: _Msg, offset: int) -> None:
-    """Shift the verdict numbers of a state's attempts by ``offset`` (tables concatenated)."""
-
-    def shift(attempts: list[Any]) -> list[Any]:
-        out = []
-        for a in attempts:
-            vid = a[A_PHASE_VID]
-            out.append((*a[:A_PHASE_VID], vid + offset, *a[A_PHASE_VID + 1 :]) if vid >= 0 else a)
-        return out
-
-    for r in st.rcpts.values():
-        r.attempts = shift(r.attempts)
-    st.notes = shift(st.notes)
 
 
 def _tell(raw: Any, fallback: int) -> int:
