@@ -9,8 +9,10 @@ ingest`` into a new SQLite store (a first, bulk ingest), the same ingest called 
 (what the command line adds) and the parse alone (``read_logs`` to
 Message objects, nothing stored: ``bench_logs``'s parse). For each it prints the peak of the sum
 of RSS and the peak of the sum of PSS over the whole process tree (workers included, sampled from
-/proc every 50 ms, as ``bench_logs`` does), each process's own peak, CPU seconds (user + sys of the
-tree) and wall time, then how each grows from the smallest log to the largest.
+/proc every 50 ms, as ``bench_logs`` does), each process's own peak, the processes that make the
+tree's peak (each one's RSS at that moment: the parent and a worker while both read, or the parent
+alone), CPU seconds (user + sys of the tree) and wall time, then how each grows from the smallest
+log to the largest.
 
 RSS counts the pages a forked worker shares with its parent once in each process; PSS splits
 them between their users, so the sum of PSS is the memory the tree holds. Both are reported.
@@ -21,15 +23,18 @@ in the same run, alternating, for a before/after comparison on this shared machi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_logs import _PARSE_ONLY, Run, count_lines, generated, run, scratch
+from bench_logs import _PARSE_ONLY, SAMPLE_EVERY, Run, _tree_usage, count_lines, generated, run, scratch
 
 
 @dataclass
@@ -37,6 +42,33 @@ class Row:
     lines: int
     name: str
     runs: list[Run]
+
+
+@contextlib.contextmanager
+def composition(found: list[list[int]]) -> Iterator[None]:
+    """While in the block, sample this process's descendants as ``run`` does and append to
+    ``found`` each one's RSS (KiB) at the moment their sum peaked: which processes make the peak
+    (the parent and a worker reading, or the parent alone merging or building indexes)."""
+    done = threading.Event()
+    best: list[int] = []
+
+    def sample() -> None:
+        nonlocal best
+        me = os.getpid()
+        while not done.is_set():
+            usage = [rss for pid, (rss, _) in _tree_usage(me).items() if pid != me]
+            if sum(usage) > sum(best):
+                best = usage
+            done.wait(SAMPLE_EVERY)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield
+    finally:
+        done.set()
+        sampler.join()
+        found.append(best)
 
 
 def _inboxtrace(python: str) -> str:
@@ -77,17 +109,19 @@ def measure(sizes: list[int], tmp: Path, repeat: int, pythons: dict[str, str]) -
         n = count_lines(log)
         print(f"\n--- {n:,} lines, {log.stat().st_size / 1e6:.0f} MB; load average {os.getloadavg()[0]:.2f}")
         found: dict[str, list[Run]] = {}
+        at_peak: dict[str, list[list[int]]] = {}
         for _ in range(repeat):
             found.setdefault("pflogsumm", []).append(run("pflogsumm", ["pflogsumm", str(log)]))
             for label, python in pythons.items():  # alternating: each sees the same load
                 db = tmp / f"store-{label}.db"
                 for what, argv in _commands(python, log, db).items():
                     _remove_store(db)
-                    found.setdefault(f"{what} ({label})", []).append(run(what, argv))
+                    with composition(at_peak.setdefault(f"{what} ({label})", [])):
+                        found.setdefault(f"{what} ({label})", []).append(run(what, argv))
                 _remove_store(db)
         print(
             f"  {'':24} {'wall s':>13} {'CPU s':>13} {'tree RSS MB':>13} {'x pfl':>6}"
-            f" {'tree PSS MB':>13} {'x pfl':>6}  per process peak RSS/PSS MB"
+            f" {'tree PSS MB':>13} {'x pfl':>6}  per process peak RSS/PSS MB; RSS at the tree's peak"
         )
         ref = found["pflogsumm"]
         ref_rss = max(r.peak_rss_kb for r in ref)
@@ -101,7 +135,8 @@ def measure(sizes: list[int], tmp: Path, repeat: int, pythons: dict[str, str]) -
                 f"  {name:24} {_span([r.wall for r in runs])} {_span([r.cpu for r in runs])}"
                 f" {_span([x / 1024 for x in rss], 0)} {max(rss) / ref_rss:5.2f}x"
                 f" {_span([x / 1024 for x in pss], 0)} {max(pss) / ref_pss:5.2f}x"
-                f"  {' + '.join(f'{a / 1024:.0f}/{b / 1024:.0f}' for a, b in procs)}{failed}"
+                f"  {' + '.join(f'{a / 1024:.0f}/{b / 1024:.0f}' for a, b in procs)};"
+                f" {' | '.join(' + '.join(f'{kb / 1024:.0f}' for kb in p) for p in at_peak.get(name, []))}{failed}"
             )
             rows.append(Row(n, name, runs))
     return rows
