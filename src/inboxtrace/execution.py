@@ -318,7 +318,8 @@ class Runner(Generic[In, Out]):
         """``(index, item)`` for every item of ``work(piece)`` (an iterator), as the items are made:
         a piece's in order, the pieces' interleaved. Forked workers send each item when it is made
         (and wait while this process is behind: memory stays flat); elsewhere a piece's items come
-        when it is done. ``ahead`` and ``here`` as in :meth:`map`."""
+        when it is done. ``ahead`` and ``here`` as in :meth:`map`. Forked workers end as soon as
+        every piece is handed out and theirs are done: a runner streams once."""
         if not self._readers:
             listed: Callable[[In], list[Out]] = functools.partial(_all_items, work)
             if self.kind == "dask":
