@@ -427,3 +427,26 @@ def test_a_piece_packs_the_messages_begun_before_it_block_by_block(
 
     parallel = sorted(map(_message_key, read_logs([str(log)], jobs=2)))
     assert parallel == sorted(map(_message_key, read_logs([str(log)], jobs=1)))
+
+
+def test_the_messages_still_open_at_the_end_of_a_parallel_read_are_made_as_they_are_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The messages open at the end of the log (most of the queue: thousands on a long log) are
+    made one at a time as the caller takes them, not all before the first is handed out."""
+    from inboxtrace.timeline import read_logs, reader
+
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)  # a small log cut into pieces all the same
+    log = generated_log(tmp_path / "mail.log", 6000)
+    events: list[str] = []
+    made = reader.LogReader._emit
+
+    def emit(self: Any, *args: Any) -> Any:
+        events.append("made")
+        return made(self, *args)
+
+    monkeypatch.setattr(reader.LogReader, "_emit", emit)
+    taken = [m for m in read_logs([str(log)], jobs=2) if not events.append("taken")]  # type: ignore[func-returns-value]
+    assert len(taken) > 20
+    # at the end (the open messages, all made by _emit): each made when it is taken
+    assert events[-20:] == ["made", "taken"] * 10

@@ -879,11 +879,13 @@ class LogReader:
                 raise InputError(error)
         # what the pieces kept is all handed over before the messages below (which may complete it)
         assert merged == len(units)
-        held.extend(
-            self._emit(builder, Assembler.finish(st, closed=False), merged_table) for st in carry.values()
-        )
         stats.messages += len(carry)
         yield from held
+        held.clear()
+        # then the messages still open at the end, each made as it is taken (not all at once: on a
+        # long log they are thousands, most of the queue) and its state dropped
+        for key in list(carry):
+            yield self._emit(builder, Assembler.finish(carry.pop(key), closed=False), merged_table)
         last = self.paths[-1]
         if not units[-1].compressed:
             try:
