@@ -72,6 +72,22 @@ _VERDICT_FIELDS = tuple(f.name for f in dataclasses.fields(Verdict))
 _MIN: Final = datetime.min.replace(tzinfo=UTC)
 
 
+def _c_build() -> Any:
+    """:meth:`Builder.build` made in C (``_frozen.Build``) when the four makers are Cython ones,
+    else None (the method's own code runs)."""
+    frozen = native.extension(FROZEN)
+    makers = (_ATTEMPT, _EVIDENCE, _DELIVERY, _MESSAGE)
+    if frozen is None or not all(isinstance(m, frozen.Maker) for m in makers):
+        return None
+    try:
+        return frozen.Build(*makers, _STATES, _MIN, Verdict)
+    except TypeError:  # (the records have other fields than Build knows)
+        return None
+
+
+_C_BUILD: Final = _c_build()
+
+
 def verdict_to_tuple(v: Verdict) -> tuple[Any, ...]:
     """A verdict as plain values (enums by value), for :mod:`marshal`."""
     out = []
@@ -114,6 +130,9 @@ class Builder:
 
     def build(self, rec: MessageRec, verdicts: list[Verdict]) -> Message:
         """The :class:`Message` of one record; ``verdicts`` is the producer's verdict table."""
+        if _C_BUILD is not None:  # the same, made in C
+            made: Message = _C_BUILD.build(self, rec, verdicts)
+            return made
         (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
          dsn_of, hops, source, deliveries, facts, subject) = rec  # fmt: skip
         clock = self._clock(source)
