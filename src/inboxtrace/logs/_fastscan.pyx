@@ -15,7 +15,7 @@ Each shape below follows :class:`inboxtrace.logs.postfix.PostfixParser` step by 
 suite reads every corpus with and without this module and compares every record.
 """
 
-from libc.string cimport memcmp, memchr
+from libc.string cimport memchr, memcmp, memcpy
 
 from inboxtrace.logs.postfix import PostfixParser
 from inboxtrace.logs.scanner import smtpd_session
@@ -28,6 +28,7 @@ cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     int PyUnicode_1BYTE_KIND
     object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
 
 cdef extern from "string.h":
     void* memmem(const void* haystack, size_t hlen, const void* needle, size_t nlen) nogil
@@ -49,12 +50,22 @@ cdef Py_ssize_t find(const unsigned char* s, Py_ssize_t start, Py_ssize_t end, c
         start = 0
     if end - start < n:
         return -1
-    cdef const unsigned char* p = <const unsigned char*>memmem(s + start, end - start, needle, n)
+    cdef const unsigned char* p
+    if n == 1:  # (memchr: no set-up for a one-byte needle, which most searches here are)
+        p = <const unsigned char*>memchr(s + start, needle[0], end - start)
+    else:
+        p = <const unsigned char*>memmem(s + start, end - start, needle, n)
     return -1 if p == NULL else p - s
 
 
-cdef inline object sub(const unsigned char* s, Py_ssize_t a, Py_ssize_t b):
-    """``s[a:b]`` as ``str`` (one byte per character, as ``str`` slicing gives it)."""
+cdef inline object sub(const unsigned char* s, Py_ssize_t a, Py_ssize_t b, bint ascii):
+    """``s[a:b]`` as ``str`` (one byte per character, as ``str`` slicing gives it); ``ascii``:
+    the characters are known to be ASCII."""
+    cdef object text
+    if ascii and b - a > 1:  # (no look for characters past U+007F first)
+        text = PyUnicode_New(b - a, 127)
+        memcpy(PyUnicode_DATA(text), s + a, b - a)
+        return text
     return PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + a, b - a)
 
 
@@ -125,12 +136,12 @@ cdef class _Recent:
         self.raw = b""
         self.text = None
 
-    cdef object get(self, const unsigned char* s, Py_ssize_t a, Py_ssize_t b):
+    cdef object get(self, const unsigned char* s, Py_ssize_t a, Py_ssize_t b, bint ascii):
         cdef Py_ssize_t n = b - a
         cdef const unsigned char* r = self.raw
         if self.text is not None and len(self.raw) == n and memcmp(r, s + a, n) == 0:
             return self.text
-        self.text = sub(s, a, b)
+        self.text = sub(s, a, b, ascii)
         self.raw = (<const char*>(s + a))[:n]
         return self.text
 
@@ -177,6 +188,7 @@ cdef class _Block:
     cdef const unsigned char* s
     cdef Py_ssize_t n
     cdef object cur
+    cdef bint ascii  # every line is ASCII (scan_bytes)
     # The sink's C side (timeline/_assemble.pyx), called directly; None: the sink's methods
     cdef Core core
     cdef _Recent ts, host
@@ -222,10 +234,13 @@ cdef class _Block:
         scanner._handled = self.handled
         scanner._events = self.events
 
+    cdef inline object sub(self, const unsigned char* s, Py_ssize_t a, Py_ssize_t b):
+        return sub(s, a, b, self.ascii)
+
     cdef object the_line(self):
         """The whole line being read, as ``str`` (made once, when first needed)."""
         if self.cur is None:
-            self.cur = sub(self.s, 0, self.n)
+            self.cur = self.sub(self.s, 0, self.n)
         return self.cur
 
     cdef void python(self, object line, Py_ssize_t ln) except *:
@@ -242,7 +257,7 @@ cdef class _Block:
         for p in self.progs:
             if len(p.raw) == n and memcmp(<const char*>p.raw, s + a, n) == 0:
                 return p
-        info = self.scanner.tag_info(sub(s, a, e))
+        info = self.scanner.tag_info(self.sub(s, a, e))
         p = _Prog()
         p.raw = (<const char*>(s + a))[:n]
         p.parser = info[0]
@@ -301,10 +316,10 @@ cdef class _Block:
                 if not self.begin(s, ts_end, h, t, p):
                     return None
                 if self.core is not None:
-                    self.core.removed(self.host.text, sub(s, m, i), self.ts.text, ln)
+                    self.core.removed(self.host.text, self.sub(s, m, i), self.ts.text, ln)
                     return DONE
                 self.target = self.m_removed
-                return (self.host.text, sub(s, m, i), self.ts.text, ln)
+                return (self.host.text, self.sub(s, m, i), self.ts.text, ln)
             return None
         if p.code == D_CLEANUP:
             if not starts(s, r, n, b"message-id=", 11):
@@ -339,12 +354,12 @@ cdef class _Block:
                     Py_ssize_t t, _Prog p) except -1:
         """The line is handled here: its timestamp checked (False: leave it to Python), the
         parser switched to Postfix when it was another one (``Scanner.switch``)."""
-        ts = self.ts.get(s, 0, ts_end)
+        ts = self.ts.get(s, 0, ts_end, self.ascii)
         if ts is not self.ts_ok:
             if self.valid is not None and self.valid(ts) is None:
                 return False
             self.ts_ok = ts
-        self.host.get(s, h, t - 1)
+        self.host.get(s, h, t - 1, self.ascii)
         self.last_ts = ts
         if p.parser is not self.last:
             if self.last is not None and self.handled:
@@ -366,18 +381,18 @@ cdef class _Block:
             return None
         b = find(s, a, e, b"[", 1)
         if b < 0:
-            ch = sub(s, a, e) if e > a else None
+            ch = self.sub(s, a, e) if e > a else None
             ci = None
         else:
             c = find(s, b, e, b"]", 1)
-            ch = sub(s, a, b) if b > a else None
+            ch = self.sub(s, a, b) if b > a else None
             c = c if c > b else e
-            ci = sub(s, b + 1, c) if c > b + 1 else None
+            ci = self.sub(s, b + 1, c) if c > b + 1 else None
         if self.core is not None:
-            self.core.client(self.host.text, sub(s, m, i), self.ts.text, ch, ci, ln)
+            self.core.client(self.host.text, self.sub(s, m, i), self.ts.text, ch, ci, ln)
             return DONE
         self.target = self.m_client
-        return (self.host.text, sub(s, m, i), self.ts.text, ch, ci, ln)
+        return (self.host.text, self.sub(s, m, i), self.ts.text, ch, ci, ln)
 
     cdef tuple message_id(self, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
                         Py_ssize_t ts_end, Py_ssize_t h, Py_ssize_t t, Py_ssize_t m, Py_ssize_t i,
@@ -392,11 +407,11 @@ cdef class _Block:
         if not self.begin(s, ts_end, h, t, p):
             return None
         if self.core is not None:
-            self.core.message_id(self.host.text, sub(s, m, i), self.ts.text,
-                                 sub(s, a, e), ln)
+            self.core.message_id(self.host.text, self.sub(s, m, i), self.ts.text,
+                                 self.sub(s, a, e), ln)
             return DONE
         self.target = self.m_message_id
-        return (self.host.text, sub(s, m, i), self.ts.text, sub(s, a, e), ln)
+        return (self.host.text, self.sub(s, m, i), self.ts.text, self.sub(s, a, e), ln)
 
     cdef tuple queued(self, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
                     Py_ssize_t ts_end, Py_ssize_t h, Py_ssize_t t, Py_ssize_t m, Py_ssize_t i,
@@ -407,10 +422,10 @@ cdef class _Block:
             if not self.begin(s, ts_end, h, t, p):
                 return None
             if self.core is not None:
-                self.core.expired(self.host.text, sub(s, m, i), self.ts.text, ln, self.the_line())
+                self.core.expired(self.host.text, self.sub(s, m, i), self.ts.text, ln, self.the_line())
                 return DONE
             self.target = self.m_expired
-            return (self.host.text, sub(s, m, i), self.ts.text, ln, self.the_line())
+            return (self.host.text, self.sub(s, m, i), self.ts.text, ln, self.the_line())
         # PostfixParser._queued
         end = find(s, r + 6, n, b">, ", 3)
         if end < 0:
@@ -419,7 +434,7 @@ cdef class _Block:
         size = nrcpt = None
         if end > r:
             end -= r  # as an index into rest
-            sender = sub(s, r + 6, r + end)
+            sender = self.sub(s, r + 6, r + end)
             a = r + end + 3  # parts = rest[end + 3:].split(", ", 2)
             if a > n:
                 a = n
@@ -440,10 +455,10 @@ cdef class _Block:
         if not self.begin(s, ts_end, h, t, p):
             return None
         if self.core is not None:
-            self.core.queued(self.host.text, sub(s, m, i), self.ts.text, sender, size, nrcpt, ln)
+            self.core.queued(self.host.text, self.sub(s, m, i), self.ts.text, sender, size, nrcpt, ln)
             return DONE
         self.target = self.m_queued
-        return (self.host.text, sub(s, m, i), self.ts.text, sender, size, nrcpt, ln)
+        return (self.host.text, self.sub(s, m, i), self.ts.text, sender, size, nrcpt, ln)
 
     cdef tuple notification(self, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
                           Py_ssize_t ts_end, Py_ssize_t h, Py_ssize_t t, Py_ssize_t m, Py_ssize_t i,
@@ -459,13 +474,13 @@ cdef class _Block:
         sp = find(s, r, k, b" ", 1)
         if not self.begin(s, ts_end, h, t, p):
             return None
-        kind = sub(s, r if sp < 0 else sp + 1, k)
+        kind = self.sub(s, r if sp < 0 else sp + 1, k)
         if self.core is not None:
-            self.core.notification(self.host.text, sub(s, m, i), self.ts.text, kind,
-                                   sub(s, a, e), ln)
+            self.core.notification(self.host.text, self.sub(s, m, i), self.ts.text, kind,
+                                   self.sub(s, a, e), ln)
             return DONE
         self.target = self.m_notification
-        return (self.host.text, sub(s, m, i), self.ts.text, kind, sub(s, a, e), ln)
+        return (self.host.text, self.sub(s, m, i), self.ts.text, kind, self.sub(s, a, e), ln)
 
     cdef tuple delivery(self, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
                       Py_ssize_t ts_end, Py_ssize_t h, Py_ssize_t t, Py_ssize_t m, Py_ssize_t b,
@@ -478,35 +493,35 @@ cdef class _Block:
         st = k + 9
         sp = find(s, st, n, b" ", 1)
         if sp < 0:
-            status = sub(s, st, n)
+            status = self.sub(s, st, n)
             text = None
         else:
-            status = sub(s, st, sp)
+            status = self.sub(s, st, sp)
             ta = sp + 1
             te = n
             if te - ta >= 2 and s[ta] == 40 and s[te - 1] == 41:  # "(...)"
                 ta += 1
                 te -= 1
-            text = sub(s, ta, te)
+            text = self.sub(s, ta, te)
         hd = r + 3
         he = k
         if he > hd and s[hd] == 60:  # "<"
             e = find(s, hd, he, b">", 1)
             if e > hd:
-                rcpt = sub(s, hd + 1, e)
+                rcpt = self.sub(s, hd + 1, e)
                 hd = e + 3
                 if hd > he:
                     hd = he
             else:
-                rcpt = sub(s, hd + 1, he)
+                rcpt = self.sub(s, hd + 1, he)
                 hd = he
         else:
             c = find(s, hd, he, b", ", 2)
             if c < 0:
-                rcpt = sub(s, hd, he)
+                rcpt = self.sub(s, hd, he)
                 hd = he
             else:
-                rcpt = sub(s, hd, c)
+                rcpt = self.sub(s, hd, c)
                 hd = c + 2
         orig = relay = delay = delays = dsn = None
         while hd < he:
@@ -522,18 +537,18 @@ cdef class _Block:
                 va = eq + 1
             ve = q
             if ne - hd == 5 and starts(s, hd, he, b"relay", 5):
-                relay = sub(s, va, ve)
+                relay = self.sub(s, va, ve)
             elif ne - hd == 5 and starts(s, hd, he, b"delay", 5):
-                delay = sub(s, va, ve)
+                delay = self.sub(s, va, ve)
             elif ne - hd == 6 and starts(s, hd, he, b"delays", 6):
-                delays = sub(s, va, ve)
+                delays = self.sub(s, va, ve)
             elif ne - hd == 3 and starts(s, hd, he, b"dsn", 3):
-                dsn = sub(s, va, ve)
+                dsn = self.sub(s, va, ve)
             elif ne - hd == 7 and starts(s, hd, he, b"orig_to", 7):
                 if ve - va >= 2 and s[va] == 60 and s[ve - 1] == 62:
-                    orig = sub(s, va + 1, ve - 1)
+                    orig = self.sub(s, va + 1, ve - 1)
                 else:
-                    orig = sub(s, va, ve)
+                    orig = self.sub(s, va, ve)
             if q == he:
                 break
             hd = q + 2
@@ -541,13 +556,13 @@ cdef class _Block:
                 break
         if not self.begin(s, ts_end, h, t, p):
             return None
-        pid = sub(s, b + 1, sp_tag - 2)
+        pid = self.sub(s, b + 1, sp_tag - 2)
         if self.core is not None:
-            self.core.delivery(self.host.text, sub(s, m, i), self.ts.text, rcpt, orig, status,
+            self.core.delivery(self.host.text, self.sub(s, m, i), self.ts.text, rcpt, orig, status,
                                relay, delay, delays, dsn, text, pid, ln, self.the_line())
             return DONE
         self.target = self.m_delivery
-        return (self.host.text, sub(s, m, i), self.ts.text, rcpt, orig, status, relay, delay, delays, dsn, text, pid, ln, self.the_line())
+        return (self.host.text, self.sub(s, m, i), self.ts.text, rcpt, orig, status, relay, delay, delays, dsn, text, pid, ln, self.the_line())
 
 
 cdef inline int session(const unsigned char* s, Py_ssize_t n) noexcept nogil:
@@ -609,6 +624,7 @@ def scan_bytes(scanner, bytes body, Py_ssize_t first_line_no, bint quick, Py_ssi
     needs it whole, and is what decoding would have made of it: cut to ``max_line`` characters,
     a final carriage return dropped. Returns (connect, disconnect, lines cut)."""
     cdef _Block blk = _Block(scanner)
+    blk.ascii = True
     cdef const unsigned char* data = body
     cdef const unsigned char* s
     cdef const void* nl
