@@ -30,10 +30,6 @@ cdef extern from "Python.h":
     object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
     object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
 
-cdef extern from "string.h":
-    void* memmem(const void* haystack, size_t hlen, const void* needle, size_t nlen) nogil
-
-
 cdef enum Daemon:
     D_OTHER = 0  # a Postfix program whose lines are left to Python
     D_SMTPD = 1
@@ -50,12 +46,18 @@ cdef Py_ssize_t find(const unsigned char* s, Py_ssize_t start, Py_ssize_t end, c
         start = 0
     if end - start < n:
         return -1
-    cdef const unsigned char* p
-    if n == 1:  # (memchr: no set-up for a one-byte needle, which most searches here are)
-        p = <const unsigned char*>memchr(s + start, needle[0], end - start)
-    else:
-        p = <const unsigned char*>memmem(s + start, end - start, needle, n)
-    return -1 if p == NULL else p - s
+    cdef const unsigned char* p = s + start
+    cdef const unsigned char* last = s + end - n  # the last place the needle can start
+    # memchr for its first byte, then a compare: the needles here start with a byte that is rare
+    # in a line (memmem's set-up per call cost more than the search)
+    while p <= last:
+        p = <const unsigned char*>memchr(p, needle[0], last - p + 1)
+        if p == NULL:
+            return -1
+        if memcmp(p + 1, needle + 1, n - 1) == 0:
+            return p - s
+        p += 1
+    return -1
 
 
 cdef inline object sub(const unsigned char* s, Py_ssize_t a, Py_ssize_t b, bint ascii):
@@ -622,7 +624,7 @@ def scan_bytes(scanner, bytes body, Py_ssize_t first_line_no, bint quick, Py_ssi
     """:func:`scan_block` on lines not decoded yet: ``body`` is ASCII, each line ends with a newline
     (``sources.lines.LineBlock.raw``). Each line is read in place, as ``str`` only when something
     needs it whole, and is what decoding would have made of it: cut to ``max_line`` characters,
-    a final carriage return dropped. Returns (connect, disconnect, lines cut)."""
+    a final carriage return dropped. Returns (connect, disconnect, lines cut, lines)."""
     cdef _Block blk = _Block(scanner)
     blk.ascii = True
     cdef const unsigned char* data = body
@@ -651,4 +653,4 @@ def scan_bytes(scanner, bytes body, Py_ssize_t first_line_no, bint quick, Py_ssi
         else:
             read_line(blk, None, s, n, ln)
     blk.store()
-    return n_connect, n_disconnect, cut
+    return n_connect, n_disconnect, cut, ln - (first_line_no - 1)

@@ -110,9 +110,10 @@ class Scanner:
         raw = block.raw if fast is not None else None
         truncated = 0
         if raw is not None:  # its lines read in place, not decoded first
-            n_connect, n_disconnect, truncated = fast.scan_bytes(
+            n_connect, n_disconnect, truncated, lines = fast.scan_bytes(
                 self, raw, block.first_line_no, self._quick, block.max_line
             )
+            block.counted(lines)
         elif fast is not None:
             n_connect, n_disconnect = fast.scan_block(self, block.lines, block.first_line_no, self._quick)
             truncated = block.truncated

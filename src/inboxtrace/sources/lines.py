@@ -32,7 +32,7 @@ class LineBlock:
     until then :attr:`raw` holds its bytes, for a reader that reads them in place instead.
     """
 
-    __slots__ = ("_body", "_lens", "_lines", "_max_line", "_starts", "_truncated", "count", "end", "first_line_no",
+    __slots__ = ("_body", "_count", "_lens", "_lines", "_max_line", "_starts", "_truncated", "end", "first_line_no",
                  "offset", "recoded")  # fmt: skip
 
     def __init__(
@@ -52,7 +52,7 @@ class LineBlock:
         self.end = end
         self._truncated = truncated
         self.recoded = recoded
-        self.count = len(lines)
+        self._count: int | None = len(lines)
         self._body: bytes | None = None
         self._max_line = DEFAULT_MAX_LINE
         self._starts: list[int] | None = None
@@ -64,7 +64,7 @@ class LineBlock:
         block._lines = None
         block._body = body
         block._max_line = max_line
-        block.count = body.count(b"\n")
+        block._count = None  # (counted when first asked, or told by the reader of its bytes)
         return block
 
     @property
@@ -106,7 +106,13 @@ class LineBlock:
         return self._starts[index]
 
     def __len__(self) -> int:
-        return self.count
+        if self._count is None:
+            self._count = self._body.count(b"\n") if self._body is not None else len(self.lines)
+        return self._count
+
+    def counted(self, lines: int) -> None:
+        """A reader of :attr:`raw` tells how many lines it read (the block need not count them)."""
+        self._count = lines
 
 
 def _decode_lines(body: bytes, max_line: int) -> tuple[list[str], list[int], int, int]:
@@ -181,8 +187,8 @@ def iter_blocks(
         if not dropped and body.isascii():  # decoded if and when its lines are read
             block = LineBlock.undecoded(pos, line_no, body, max_line)
             pos = block.end
-            line_no += block.count
             yield block
+            line_no += len(block)  # (after it is read: a reader of its bytes has counted them)
             continue
         lines, lens, truncated, recoded = _decode_lines(body, max_line)
         if dropped:
