@@ -103,28 +103,30 @@ cdef class Maker:
 cdef class Build:
     """``Builder.build`` (``timeline/records.py``) made in C: the same objects, the same values.
 
-    Made with the makers of Attempt, Evidence, Delivery and Message (fields in the order
-    ``records`` lists them), the table of final states by value, the time of an attempt whose
-    timestamp is no time, and the Verdict class."""
+    Made for one builder (its clocks and facts) with the makers of Attempt, Evidence, Delivery and
+    Message (fields in the order ``records`` lists them), the table of final states by value, the
+    time of an attempt whose timestamp is no time, and the Verdict class."""
 
     cdef Maker attempt, evidence, delivery, message
     cdef dict states
-    cdef object min_time, verdict_cls
+    cdef object builder, min_time, verdict_cls
 
-    def __cinit__(self, Maker attempt, Maker evidence, Maker delivery, Maker message, dict states, min_time,
-                  verdict_cls):
+    def __cinit__(self, builder, Maker attempt, Maker evidence, Maker delivery, Maker message, dict states,
+                  min_time, verdict_cls):
         if (attempt.n, evidence.n, delivery.n, message.n) != (14, 3, 5, 17):
             raise TypeError("the records' fields are not those Build makes")
+        self.builder = builder
         self.attempt, self.evidence, self.delivery, self.message = attempt, evidence, delivery, message
         self.states = states
         self.min_time = min_time
         self.verdict_cls = verdict_cls
 
-    def build(self, builder, rec, list verdicts):
-        """The Message of one record (``builder`` gives the clocks and the facts)."""
+    def build(self, rec, list verdicts):
+        """The Message of one record; ``verdicts`` is the producer's verdict table."""
         cdef Maker am = self.attempt, em = self.evidence, dm = self.delivery, mm = self.message
         cdef Py_ssize_t vid
         cdef list out = [], built
+        builder = self.builder
         (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
          dsn_of, hops, source, deliveries, facts, subject) = rec
         clock = builder.clock(source)

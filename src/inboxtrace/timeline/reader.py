@@ -829,7 +829,7 @@ class LogReader:
             if data[:1] == b"M":
                 self._done_by_unit[unit.index] = done
                 self.bytes_done = sum(self._done_by_unit.values())
-                yield _Batch(map(builder.build, records, itertools.repeat(table)))
+                yield _Batch(map(builder.maker(), records, itertools.repeat(table)))
                 return
             msg = pickle.loads(data[1:])
             if msg[0] == "t":
