@@ -148,6 +148,36 @@ cdef class _Recent:
         return self.text
 
 
+cdef class _Texts:
+    """Texts of the fields whose values repeat (status, dsn, relay, client), shared: a
+    value met again is not made again (fewer objects to make and free, and :mod:`marshal`, which
+    hands a parallel read's records over, writes a shared one once). A small table by a hash of
+    the characters; a value that meets another in its place replaces it."""
+
+    cdef list raws, texts
+
+    def __cinit__(self):
+        self.raws = [None] * 64
+        self.texts = [None] * 64
+
+    cdef object get(self, const unsigned char* s, Py_ssize_t a, Py_ssize_t b, bint ascii):
+        cdef Py_ssize_t n = b - a, i, slot
+        cdef size_t h = 2166136261
+        cdef bytes raw
+        if n < 2 or n > 80:  # (one character is shared by Python itself; long ones rarely repeat)
+            return sub(s, a, b, ascii)
+        for i in range(a, b):  # FNV-1a
+            h = (h ^ s[i]) * 16777619
+        slot = (h ^ (h >> 16)) & 63
+        raw = self.raws[slot]
+        if raw is not None and len(raw) == n and memcmp(<const char*>raw, s + a, n) == 0:
+            return self.texts[slot]
+        text = sub(s, a, b, ascii)
+        self.raws[slot] = (<const char*>(s + a))[:n]
+        self.texts[slot] = text
+        return text
+
+
 cdef class _Prog:
     """What the scanner says about one program name (``postfix/smtp``), kept per block."""
 
@@ -194,6 +224,7 @@ cdef class _Block:
     # The sink's C side (timeline/_assemble.pyx), called directly; None: the sink's methods
     cdef Core core
     cdef _Recent ts, host
+    cdef _Texts texts
     cdef object ts_ok  # the timestamp text last found valid
     cdef list progs
     # Scanner._ts, _last, _handled, _events while this block runs
@@ -208,6 +239,7 @@ cdef class _Block:
         self.formats = scanner.stats.formats
         self.ts = _Recent()
         self.host = _Recent()
+        self.texts = _Texts()
         self.ts_ok = None
         self.progs = []
         sink = self.sink
@@ -383,13 +415,13 @@ cdef class _Block:
             return None
         b = find(s, a, e, b"[", 1)
         if b < 0:
-            ch = self.sub(s, a, e) if e > a else None
+            ch = self.texts.get(s, a, e, self.ascii) if e > a else None
             ci = None
         else:
             c = find(s, b, e, b"]", 1)
-            ch = self.sub(s, a, b) if b > a else None
+            ch = self.texts.get(s, a, b, self.ascii) if b > a else None
             c = c if c > b else e
-            ci = self.sub(s, b + 1, c) if c > b + 1 else None
+            ci = self.texts.get(s, b + 1, c, self.ascii) if c > b + 1 else None
         if self.core is not None:
             self.core.client(self.host.text, self.sub(s, m, i), self.ts.text, ch, ci, ln)
             return DONE
@@ -495,10 +527,10 @@ cdef class _Block:
         st = k + 9
         sp = find(s, st, n, b" ", 1)
         if sp < 0:
-            status = self.sub(s, st, n)
+            status = self.texts.get(s, st, n, self.ascii)
             text = None
         else:
-            status = self.sub(s, st, sp)
+            status = self.texts.get(s, st, sp, self.ascii)
             ta = sp + 1
             te = n
             if te - ta >= 2 and s[ta] == 40 and s[te - 1] == 41:  # "(...)"
@@ -539,13 +571,13 @@ cdef class _Block:
                 va = eq + 1
             ve = q
             if ne - hd == 5 and starts(s, hd, he, b"relay", 5):
-                relay = self.sub(s, va, ve)
+                relay = self.texts.get(s, va, ve, self.ascii)
             elif ne - hd == 5 and starts(s, hd, he, b"delay", 5):
                 delay = self.sub(s, va, ve)
             elif ne - hd == 6 and starts(s, hd, he, b"delays", 6):
                 delays = self.sub(s, va, ve)
             elif ne - hd == 3 and starts(s, hd, he, b"dsn", 3):
-                dsn = self.sub(s, va, ve)
+                dsn = self.texts.get(s, va, ve, self.ascii)
             elif ne - hd == 7 and starts(s, hd, he, b"orig_to", 7):
                 if ve - va >= 2 and s[va] == 60 and s[ve - 1] == 62:
                     orig = self.sub(s, va + 1, ve - 1)
