@@ -230,6 +230,7 @@ cdef class _Block:
     # Scanner._ts, _last, _handled, _events while this block runs
     cdef object last_ts, last
     cdef Py_ssize_t handled, events
+    cdef Py_ssize_t connects, disconnects  # smtpd session lines counted (never parsed)
 
     def __cinit__(self, scanner):
         self.scanner = scanner
@@ -609,9 +610,18 @@ cdef inline int session(const unsigned char* s, Py_ssize_t n) noexcept nogil:
     return 0
 
 
-cdef inline void read_line(_Block blk, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln) except *:
-    """One line that is no smtpd session line: here, or in ``Scanner.line``."""
-    cdef int done = blk.one(line, s, n, ln)
+cdef inline void read_line(_Block blk, object line, const unsigned char* s, Py_ssize_t n, Py_ssize_t ln,
+                           bint quick) except *:
+    """One line of one byte per character: an smtpd session line counted (``quick``), else read
+    here, or in ``Scanner.line``."""
+    cdef int done, kind = session(s, n) if quick else 0
+    if kind == 1:
+        blk.connects += 1
+        return
+    if kind == 2:
+        blk.disconnects += 1
+        return
+    done = blk.one(line, s, n, ln)
     if done == 1:
         blk.handled += 1
         blk.events += 1
@@ -624,8 +634,6 @@ def scan_block(scanner, list lines, Py_ssize_t first_line_no, bint quick):
     ``_handled``, ``_events``); returns the smtpd (connect, disconnect) lines it counted."""
     cdef _Block blk = _Block(scanner)
     cdef Py_ssize_t ln = first_line_no - 1
-    cdef Py_ssize_t n_connect = 0, n_disconnect = 0, n
-    cdef const unsigned char* s
     cdef int kind
     cdef object line
     for line in lines:
@@ -635,21 +643,13 @@ def scan_block(scanner, list lines, Py_ssize_t first_line_no, bint quick):
             if kind == 0:
                 blk.python(line, ln)
             elif kind == 1:
-                n_connect += 1
+                blk.connects += 1
             else:
-                n_disconnect += 1
+                blk.disconnects += 1
             continue
-        s = <const unsigned char*>PyUnicode_DATA(line)
-        n = PyUnicode_GET_LENGTH(line)
-        kind = session(s, n) if quick else 0
-        if kind == 1:
-            n_connect += 1
-        elif kind == 2:
-            n_disconnect += 1
-        else:
-            read_line(blk, line, s, n, ln)
+        read_line(blk, line, <const unsigned char*>PyUnicode_DATA(line), PyUnicode_GET_LENGTH(line), ln, quick)
     blk.store()
-    return n_connect, n_disconnect
+    return blk.connects, blk.disconnects
 
 
 def scan_bytes(scanner, bytes body, Py_ssize_t first_line_no, bint quick, Py_ssize_t max_line):
@@ -662,9 +662,7 @@ def scan_bytes(scanner, bytes body, Py_ssize_t first_line_no, bint quick, Py_ssi
     cdef const unsigned char* data = body
     cdef const unsigned char* s
     cdef const void* nl
-    cdef Py_ssize_t size = len(body), at = 0, end, n, ln = first_line_no - 1
-    cdef Py_ssize_t n_connect = 0, n_disconnect = 0, cut = 0
-    cdef int kind
+    cdef Py_ssize_t size = len(body), at = 0, end, n, ln = first_line_no - 1, cut = 0
     while at < size:
         nl = memchr(data + at, 10, size - at)
         end = size if nl == NULL else <const unsigned char*>nl - data
@@ -677,12 +675,6 @@ def scan_bytes(scanner, bytes body, Py_ssize_t first_line_no, bint quick, Py_ssi
             cut += 1
         if n > 0 and s[n - 1] == 13:  # "\r"
             n -= 1
-        kind = session(s, n) if quick else 0
-        if kind == 1:
-            n_connect += 1
-        elif kind == 2:
-            n_disconnect += 1
-        else:
-            read_line(blk, None, s, n, ln)
+        read_line(blk, None, s, n, ln, quick)
     blk.store()
-    return n_connect, n_disconnect, cut, ln - (first_line_no - 1)
+    return blk.connects, blk.disconnects, cut, ln - (first_line_no - 1)
