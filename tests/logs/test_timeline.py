@@ -47,6 +47,23 @@ def test_parallel_chunks_equal_single_pass(generated: Path, monkeypatch: pytest.
     assert len({(m.host, m.queue_id) for m in two}) == len(two)
 
 
+def test_a_local_worker_counts_the_lines_before_its_piece_itself(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader hands a local worker its piece at once (line -1: the lines before it are counted
+    where it is read), and every attempt's evidence still names its own line of the file."""
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 1 << 20)
+    here = read_logs([generated], jobs=2)
+    messages = list(here)
+    first, second = here._unit_list
+    assert second.start > 0 and second.line == -1 and first.line == 0
+    lines = generated.read_text().splitlines()
+    evidence = [a.evidence for m in messages for d in m.deliveries for a in d.attempts if a.evidence]
+    late = [e for e in evidence if e.line_no > len(lines) // 2]
+    assert len(late) > 1000
+    assert all(lines[e.line_no - 1] == e.line for e in evidence)
+
+
 def test_the_readers_own_piece_is_smaller_and_handed_over_as_the_workers_pieces_are(
     generated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -100,7 +100,9 @@ class _Unit:
     end: int | None
     compressed: bool
     size: int
-    line: int = 0  # lines of the file before ``start`` (counted by the reader as it hands pieces out)
+    # lines of the file before ``start``: counted by the reader as it hands pieces out, or (-1)
+    # where the piece is read, by the worker that reads it
+    line: int = 0
     local: bool = False  # read by the process that consumes its payloads (records handed over as they are)
 
 
@@ -268,7 +270,7 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes | _Records]:
     scanner, asm = _make(opts, unit.index > 0 and not unit.compressed, stats)
     asm.source = unit.path
     asm.clock = Clock(_reference_date(unit.path, opts.tz).date(), opts.tz)
-    base = unit.line
+    base = unit.line if unit.line >= 0 else _count_newlines(unit.path, unit.start)
     sent_verdicts = 0
     transform = opts.transform
     # a transform may offer ``from_record(record, verdicts, builder)``, the same result
@@ -733,12 +735,17 @@ class LogReader:
         return units
 
     @staticmethod
-    def _numbered(units: list[_Unit]) -> Iterator[_Unit]:
+    def _numbered(units: list[_Unit], where_read: bool = False) -> Iterator[_Unit]:
         """The units, each with the number of lines before it in its file, counted here as they are
-        handed out (one pass over each file, while the workers parse the pieces before)."""
+        handed out (one pass over each file, while the workers parse the pieces before), or
+        (``where_read``) left to the worker that reads it: a local worker counts them itself, so
+        that it need not wait for this process to count them before it starts (~40 ms of 1M lines
+        for the second of two pieces)."""
         counted: tuple[str, int, int] = ("", 0, 0)  # path, offset, lines before it
         for unit in units:
-            if unit.start and not unit.compressed:
+            if unit.start and not unit.compressed and where_read:
+                unit.line = -1
+            elif unit.start and not unit.compressed:
                 _, offset, lines = counted if counted[0] == unit.path else (unit.path, 0, 0)
                 unit.line = lines + _count_newlines(unit.path, unit.start, offset)
                 counted = (unit.path, unit.start, unit.line)
@@ -892,7 +899,8 @@ class LogReader:
         # it) once the workers have ended: a worker done with its piece holds its heap until then.
         tails_in = 0
         last_tail: tuple[_Unit, bytes] | None = None
-        for index, data in run.stream(parse_piece, self._numbered(units), here=here):
+        numbered = self._numbered(units, where_read=run.kind == "local")
+        for index, data in run.stream(parse_piece, numbered, here=here):
             if not isinstance(data, _Records) and data[:1] == b"P":
                 tails_in += 1
                 if tails_in == len(units):
