@@ -17,6 +17,7 @@ objects of a whole message made in one C call (no tuple of arguments per object,
 import dataclasses
 
 from cpython.ref cimport PyObject, Py_INCREF
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from libc.stdlib cimport free, malloc
 
 
@@ -124,15 +125,17 @@ cdef class Build:
     def build(self, rec, list verdicts):
         """The Message of one record; ``verdicts`` is the producer's verdict table."""
         cdef Maker am = self.attempt, em = self.evidence, dm = self.delivery, mm = self.message
-        cdef Py_ssize_t vid
-        cdef list out = [], built
+        cdef Py_ssize_t vid, i = 0, j
+        cdef tuple out, built, a  # (the tuples of the message made as they are filled: no list first)
         builder = self.builder
         (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
          dsn_of, hops, source, deliveries, facts, subject) = rec
         clock = builder.clock(source)
         at = clock.at
+        out = PyTuple_New(len(deliveries))
         for addr, state, orig, dsn_qid, attempts in deliveries:
-            built = []
+            built = PyTuple_New(len(attempts))
+            j = 0
             for a in attempts:
                 asource = a[14]
                 c_at = at if asource is source or asource == source else builder.clock(asource).at
@@ -167,14 +170,18 @@ cdef class Build:
                 am.put(obj, 11, verdict)
                 am.put(obj, 12, ev)
                 am.put(obj, 13, a[13])
-                built.append(obj)
+                Py_INCREF(obj)  # (the tuple takes a reference)
+                PyTuple_SET_ITEM(built, j, obj)
+                j += 1
             obj = dm.new()
             dm.put(obj, 0, addr)
             dm.put(obj, 1, self.states[state])
-            dm.put(obj, 2, tuple(built))
+            dm.put(obj, 2, built)
             dm.put(obj, 3, orig)
             dm.put(obj, 4, dsn_qid)
-            out.append(obj)
+            Py_INCREF(obj)
+            PyTuple_SET_ITEM(out, i, obj)
+            i += 1
         obj = mm.new()
         mm.put(obj, 0, mta)
         mm.put(obj, 1, host)
@@ -187,7 +194,7 @@ cdef class Build:
         mm.put(obj, 8, nrcpt)
         mm.put(obj, 9, client_host)
         mm.put(obj, 10, client_ip)
-        mm.put(obj, 11, tuple(out))
+        mm.put(obj, 11, out)
         mm.put(obj, 12, dsn_of)
         mm.put(obj, 13, tuple(hops))
         mm.put(obj, 14, source)
