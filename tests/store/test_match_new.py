@@ -30,7 +30,7 @@ def _dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _write(
-    logs: list[Path], db: Path, batch_size: int, passes: int
+    logs: list[Path], db: Path, batch_size: int, passes: int, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[dict[str, Any], WriteCounts, int]:
     """The logs' rows written ``passes`` times, by a writer each time that counts the rollup;
     (tables, counts, batches that took the new-rows way)."""
@@ -43,12 +43,12 @@ def _write(
         taken += out is not None
         return out
 
+    monkeypatch.setattr(BatchMatcher, "_match_new", counted)
     counts = WriteCounts()
     with open_store(f"sqlite:///{db}") as store:
         for _ in range(passes):  # (each pass a writer of its own, as each ingest has)
             writer = LogWriter(store, batch_size=batch_size)
             writer.on_write = record_batch
-            writer._match._match_new = counted.__get__(writer._match)  # type: ignore[method-assign]
             for prepared in LogReader([str(p) for p in logs], jobs=1, transform=RowMaker()):
                 writer.add_prepared(prepared)
             writer.close()
@@ -77,9 +77,10 @@ def test_new_rows_way_gives_what_the_general_matching_gives(
     logs: dict[str, list[Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, batch_size: int
 ) -> None:
     passes = 2  # the second pass re-reads what is stored: every batch takes the general way
-    fast, fast_counts, taken = _write(logs[name], tmp_path / "fast.db", batch_size, passes)
-    monkeypatch.setattr(BatchMatcher, "_match_new", lambda self, *args: None)
-    slow, slow_counts, _ = _write(logs[name], tmp_path / "slow.db", batch_size, passes)
+    fast, fast_counts, taken = _write(logs[name], tmp_path / "fast.db", batch_size, passes, monkeypatch)
+    monkeypatch.setattr(BatchMatcher, "_match_new", lambda self, *args: None)  # the general way only
+    slow, slow_counts, none = _write(logs[name], tmp_path / "slow.db", batch_size, passes, monkeypatch)
+    assert none == 0
     assert fast == slow
     assert fast_counts == slow_counts
     assert len(fast["log_messages"]) > 10
