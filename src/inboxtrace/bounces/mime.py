@@ -58,10 +58,11 @@ class IndexedMessage(Message):
         key, value = self._headers[at]  # type: ignore[attr-defined]
         if value.__class__ is str and value.isascii() and self.policy is compat32:
             return value  # what compat32 gives for text without escaped 8-bit bytes, unchanged
-        return self.policy.header_fetch_parse(key, value)
+        policy: Any = self.policy  # (compat32 gives a Header for 8-bit text, not the str declared)
+        return policy.header_fetch_parse(key, value)
 
     def items(self) -> list[tuple[str, Any]]:
-        policy = self.policy
+        policy: Any = self.policy  # (as in get: a Header, not the str declared)
         if policy is not compat32:
             return super().items()
         return [
