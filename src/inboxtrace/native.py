@@ -35,8 +35,7 @@ COMPILED: tuple[str, ...] = (
     "inboxtrace.timeline.assembler",
     "inboxtrace.store.log_rows",
     # The bounce parser per message (bench_bounce_mailbox.py; a flat profile: mime, formats, the
-    # verdict memo, the needle gates). Not view.py (its cached views write the instance __dict__)
-    # nor formats/text.py (bench_accuracy.py swaps its knowledge for held-out folds).
+    # verdict memo, the needle gates). Not view.py: its cached views write the instance __dict__.
     "inboxtrace.codes.memo",
     "inboxtrace.codes.needles",
     "inboxtrace.bounces.mime",
@@ -47,6 +46,7 @@ COMPILED: tuple[str, ...] = (
     "inboxtrace.bounces.original",
     "inboxtrace.bounces.formats.base",
     "inboxtrace.bounces.formats.rfc3464",
+    "inboxtrace.bounces.formats.text",
     "inboxtrace.bounces.formats.arf",
     "inboxtrace.bounces.formats.vendors",
     "inboxtrace.bounces.formats.autoreply",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, cast
 
 from inboxtrace.bounces.context import knowledge, says_delayed
 from inboxtrace.bounces.mail import addresses, first_address
@@ -335,7 +336,7 @@ def returned_to(mail: Mail, original_text: str) -> str | None:
 
 def exclusions(mail: Mail) -> set[str]:
     out = {a.lower() for a in addresses(mail.sender)}
-    to = mail.msg.get("To")
+    to = cast(Any, mail.msg).get("To")  # (cast: a Header for 8-bit text, not the str declared)
     if to:
         out.update(a.lower() for a in addresses(str(to)))
     return out
@@ -378,7 +379,7 @@ def parse_text(mail: Mail, name: str, reason: str | None = None, vouches: bool =
         found = people
     weak = False
     if not found:
-        failed = mail.msg.get("X-Failed-Recipients")
+        failed = cast(Any, mail.msg).get("X-Failed-Recipients")  # (cast: as in exclusions)
         if failed:
             named = addresses(str(failed)) or [str(failed).split(",")[0].strip()]
             whole = " ".join(report.split())[:2000] if len(named) == 1 else ""
@@ -456,7 +457,7 @@ _NO_REPLY_RE = compile_regex(r"\bno[-_.]?reply\b|\bdo[-_.]?not[-_.]?reply\b", re
 def _machine_written(mail: Mail) -> bool:
     """A mail system wrote it: its sender is one, it returns the original, or it says it was sent
     automatically (RFC 3834 Auto-Submitted) — a subject with "error" in it is not enough."""
-    auto = str(mail.msg.get("Auto-Submitted", "no")).strip().lower()
+    auto = str(cast(Any, mail.msg).get("Auto-Submitted", "no")).strip().lower()  # (cast: as in exclusions)
     return bool(
         _BOUNCE_FROM_RE.search(mail.sender)
         or _NO_REPLY_RE.search(mail.sender)
