@@ -168,21 +168,17 @@ def fold_of(module: str) -> str:
 @contextlib.contextmanager
 def without(families: frozenset[str], providers: frozenset[str]) -> Iterator[None]:
     """Switch off the named text families and providers' documented replies for a while."""
-    real_data = text_formats._data
     real_rules = classify_module.provider_rules
-    fams, boundary = real_data()
-    kept = tuple(f for f in fams if f.name not in families)
+    kept = tuple(f for f in text_formats.families() if f.name not in families)
     rules = tuple(r for r in provider_rules() if r.provider not in providers)
-    text_formats._data = lambda: (kept, boundary)  # type: ignore[assignment]
+    text_formats.use_families(kept)
     classify_module.provider_rules = lambda: rules  # type: ignore[assignment]
-    text_formats._body_gates.cache_clear()
     clear_input_caches()
     try:
         yield
     finally:
-        text_formats._data = real_data  # type: ignore[assignment]
+        text_formats.use_families(None)
         classify_module.provider_rules = real_rules  # type: ignore[assignment]
-        text_formats._body_gates.cache_clear()
         clear_input_caches()
 
 

@@ -282,6 +282,26 @@ def _mutated_log(path: Path) -> Path:
     return path
 
 
+def _ascii_log(path: Path) -> Path:
+    """ASCII only (so that the compiled reader reads its blocks undecoded, in place): the edge lines
+    and the mutated ones with their other characters replaced, some lines ended by CRLF, blank and
+    carriage-return-only lines, and lines longer than a line may be (one ending with a carriage
+    return just past the cut, one just before it)."""
+    rng = random.Random(1415)
+    text = EDGE_LINES + _mutated_log(path.with_name("ascii-from.log")).read_text("utf-8")
+    out = []
+    for original in text.splitlines():
+        line = "".join(c if c < "\x80" else "?" for c in original)
+        out.append(line + "\r" if rng.random() < 0.2 else line)
+        if rng.random() < 0.03:
+            out.append(rng.choice(("", "\r", " ")))
+    long = "Mar 14 00:00:05 mx postfix/smtp[4]: 4ABCDE: to=<" + "y" * (1 << 16) + ">, status=sent (250 ok)"
+    max_line = 1 << 16
+    out += [long, long[: max_line - 1] + "\r", long[:max_line] + "\r", "Mar 14 00:00:05 mx x" * 5000]
+    path.write_bytes(("\n".join(out) + "\n").encode("ascii"))
+    return path
+
+
 @pytest.fixture(scope="module")
 def log_corpora(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     tmp = tmp_path_factory.mktemp("native-logs")
@@ -297,6 +317,7 @@ def log_corpora(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         _junk_log(tmp / "junk.log"),
         _edge_log(tmp / "edges.log"),
         _mutated_log(tmp / "mutated.log"),
+        _ascii_log(tmp / "ascii-mutated.log"),
         _quiet_long_log(tmp / "quiet.log"),
         generated_log(tmp / "generated.log", 20_000),
         generated_log(tmp / "generated-rfc3339.log", 20_000, "--rfc3339", "--long-ids"),
@@ -696,3 +717,42 @@ def test_the_long_quiet_log_hands_messages_without_recipients_out_early(tmp_path
     parts = [m.queue_id for m in read_logs([_quiet_long_log(tmp_path / "quiet.log")], jobs=1)]
     assert parts.count("CCCC1") == 2 and parts.count("BBBB1") == 1
     assert parts.index("AAAA1") < parts.index("D0013")
+
+
+def _scan(path: Path, decode: bool) -> tuple[list[object], dict[str, object], tuple[int, int]]:
+    """The records and counts of ``path`` read block by block, its ASCII blocks
+    decoded first when ``decode`` (else left to the scanner, which may read them in place); and
+    how many blocks the scanner left undecoded, of how many."""
+    from datetime import UTC
+
+    from inboxtrace.logs import LogStats
+    from inboxtrace.logs.clock import Clock
+    from inboxtrace.sources.lines import iter_blocks
+    from inboxtrace.timeline.reader import _make, _Options
+
+    stats = LogStats()
+    scanner, asm = _make(_Options(None, None, "localhost", UTC, None), False, stats)
+    asm.source = str(path)
+    asm.clock = Clock(None, UTC)
+    undecoded = blocks = 0
+    with path.open("rb") as f:
+        for block in iter_blocks(f, block_size=1 << 17):  # (room for the longest line)
+            if decode:
+                assert block.lines is not None  # (read: decoded now)
+            scanner.scan(block)
+            undecoded += block.raw is not None
+            blocks += 1
+    asm.flush()
+    return [repr(r) for r in asm.out], stats.to_dict(), (undecoded, blocks)
+
+
+def test_ascii_blocks_read_in_place_give_what_their_decoded_lines_give(tmp_path: Path) -> None:
+    path = _ascii_log(tmp_path / "ascii.log")
+    in_place, counts, (undecoded, blocks) = _scan(path, decode=False)
+    decoded, decoded_counts, (none, _) = _scan(path, decode=True)
+    assert none == 0
+    assert in_place == decoded and counts == decoded_counts
+    assert counts["truncated"] == 3 and counts["lines"] == len(path.read_bytes().split(b"\n")) - 1
+    assert len(in_place) > 100 and blocks >= 4
+    # the plain scanner decodes every block; the compiled one reads each of this file in place
+    assert undecoded == (0 if native.pure_requested() else blocks)

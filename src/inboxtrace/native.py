@@ -34,6 +34,22 @@ COMPILED: tuple[str, ...] = (
     "inboxtrace.timeline.verdicts",
     "inboxtrace.timeline.assembler",
     "inboxtrace.store.log_rows",
+    # The bounce parser per message (bench_bounce_mailbox.py; a flat profile: mime, formats, the
+    # verdict memo, the needle gates). Not view.py: its cached views write the instance __dict__.
+    "inboxtrace.codes.memo",
+    "inboxtrace.codes.needles",
+    "inboxtrace.bounces.mime",
+    "inboxtrace.bounces.mail",
+    "inboxtrace.bounces.parse",
+    "inboxtrace.bounces.classify",
+    "inboxtrace.bounces.context",
+    "inboxtrace.bounces.original",
+    "inboxtrace.bounces.formats.base",
+    "inboxtrace.bounces.formats.rfc3464",
+    "inboxtrace.bounces.formats.text",
+    "inboxtrace.bounces.formats.arf",
+    "inboxtrace.bounces.formats.vendors",
+    "inboxtrace.bounces.formats.autoreply",
 )
 # Cython extensions (``.pyx`` beside the module they speed up, built by setup.py when Cython and a C
 # compiler are there): byte-level work per line that typed Python cannot reach. Each is optional:

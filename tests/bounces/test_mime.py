@@ -8,9 +8,11 @@ from email.message import Message
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inboxtrace.bounces.mail import normalise, parse_mail
-from inboxtrace.bounces.mime import IndexedMessage, fast_message
+from inboxtrace.bounces.mime import IndexedMessage, fast_message, read_headers
 from tests.bounces.conftest import CORPUS
 
 
@@ -232,3 +234,26 @@ def test_lines_dropped_into_headers_read_as_the_stdlib_reads_them() -> None:
                 read += 1
                 assert _tree(fast) == _tree(email.message_from_string(mutated)), (_name, at, stray)
     assert read > 600
+
+
+_BLOCK_OF_HEADER_LINES = r"[\x21-\x39\x3b-\x7e]+:[^\n]*(?:\n(?:[\x21-\x39\x3b-\x7e]+:|[ \t])[^\n]*)*"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["A: b", "X-Y:", " folded", "\tfolded", "", "no colon", " ", "é: x", ":x", "a:b:c", "From x"]
+        ),
+        max_size=6,
+    )
+)
+def test_a_header_block_is_read_exactly_when_every_line_is_a_header_or_folds_one(lines: list[str]) -> None:
+    import re
+
+    head = "\n".join(lines)
+    read = read_headers(head)
+    whole = bool(head) and re.fullmatch(_BLOCK_OF_HEADER_LINES, head) is not None
+    assert (read is not None) == whole, head
+    if read is not None:
+        assert read.items() == email.message_from_string(head + "\n\n").items()

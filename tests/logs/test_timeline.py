@@ -47,6 +47,23 @@ def test_parallel_chunks_equal_single_pass(generated: Path, monkeypatch: pytest.
     assert len({(m.host, m.queue_id) for m in two}) == len(two)
 
 
+def test_a_local_worker_counts_the_lines_before_its_piece_itself(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader hands a local worker its piece at once (line -1: the lines before it are counted
+    where it is read), and every attempt's evidence still names its own line of the file."""
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 1 << 20)
+    here = read_logs([generated], jobs=2)
+    messages = list(here)
+    first, second = here._unit_list
+    assert second.start > 0 and second.line == -1 and first.line == 0
+    lines = generated.read_text().splitlines()
+    evidence = [a.evidence for m in messages for d in m.deliveries for a in d.attempts if a.evidence]
+    late = [e for e in evidence if e.line_no > len(lines) // 2]
+    assert len(late) > 1000
+    assert all(lines[e.line_no - 1] == e.line for e in evidence)
+
+
 def test_the_readers_own_piece_is_smaller_and_handed_over_as_the_workers_pieces_are(
     generated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -405,3 +422,28 @@ def test_classic_timestamps_read_per_minute_as_a_whole_time() -> None:
     ):
         assert clock(bad) is None, bad
     assert clock("Mar 14 10:20:30") == datetime(2025, 3, 14, 10, 20, 30, tzinfo=UTC)  # cached minute
+
+
+def test_classic_seconds_read_as_int_reads_them_whether_the_minute_is_known_or_not() -> None:
+    from datetime import date
+
+    from inboxtrace.logs.clock import Clock
+
+    minute = datetime(2025, 3, 14, 10, 20, tzinfo=UTC)
+    # the seconds' two characters as int() reads them: digits of any script, a sign, a space
+    seconds = {"05": 5, "59": 59, " 7": 7, "7 ": 7, "+3": 3, "\u0663\u0664": 34, "\uff11\uff12": 12}
+    for text, ss in seconds.items():
+        for known in (False, True):  # the minute read first from another second, or not
+            clock = Clock(date(2025, 3, 14))
+            if known:
+                assert clock("Mar 14 10:20:00") == minute
+            assert clock(f"Mar 14 10:20:{text}") == minute.replace(second=ss), (text, known)
+            assert clock(f"Mar 14 10:20:{text}.5") == minute.replace(second=ss, microsecond=500000)
+            assert clock.parse(f"Mar 14 10:20:{text}") == minute.replace(second=ss)  # (no cache)
+    for text in ("60", "-1", "ab", "5x", "  ", "1_"):
+        clock = Clock(date(2025, 3, 14))
+        assert clock("Mar 14 10:20:00") == minute
+        assert clock(f"Mar 14 10:20:{text}") is None, text
+        assert clock(f"Mar 14 10:20:{text}") is None, text  # (the cache holds the None)
+    clock = Clock(date(2025, 3, 14))
+    assert clock("Foo 14 10:20:00") is None and clock("Mar 14 10:20:00") == minute

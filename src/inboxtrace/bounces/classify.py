@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from inboxtrace.bounces.context import (
     phase_in_text,
@@ -47,11 +48,13 @@ def _reply(text: str, found: Found) -> Reply:
     )
 
 
-def _quoting(verdict: Verdict) -> tuple[str, ...]:
-    return verdict.text, verdict.explanation
+def _quoting(verdict: Verdict | None) -> tuple[str, ...]:
+    return () if verdict is None else (verdict.text, verdict.explanation)
 
 
-def _requoted(verdict: Verdict, fields: tuple[str, ...]) -> Verdict:
+def _requoted(verdict: Verdict | None, fields: tuple[str, ...]) -> Verdict | None:
+    if verdict is None:
+        return None
     text, explanation = fields
     v = verdict  # (the constructor directly: dataclasses.replace costs more than the memo saves here)
     return Verdict(
@@ -70,7 +73,9 @@ def _requoted(verdict: Verdict, fields: tuple[str, ...]) -> Verdict:
 
 # Copies of one bounce template (another recipient, queue id, date) get the same verdict: see
 # codes/memo.py for the key and why the result is the plain computation's (tests/bounces/test_memo.py).
-VERDICT_MEMO: TemplateMemo[Verdict] = TemplateMemo(4096, _quoting, _requoted)
+# Two kinds of entry: keyed on the diagnostic alone, the verdict when its computation never read the
+# text around it (None when it did), and keyed on both texts, the verdict of one that did.
+VERDICT_MEMO: TemplateMemo[Verdict | None] = TemplateMemo(4096, _quoting, _requoted)
 memo_enabled = True  # False: every verdict is computed (the tests compare both)
 
 
@@ -78,7 +83,6 @@ def verdict_for(found: Found) -> Verdict:
     """The verdict for one recipient: its diagnostic first, the surrounding text when that is mute."""
     if not memo_enabled:
         return _verdict_for(found)
-    context = found.context.strip()[:_MAX_CONTEXT]
     extra = (
         found.diagnostic_type,
         found.status,
@@ -89,50 +93,87 @@ def verdict_for(found: Found) -> Verdict:
         found.reason,
         found.vouched,
     )
-    return VERDICT_MEMO.get((found.diagnostic, context), extra, lambda: _verdict_for(found))
+    context = _Context(found)
+    computed: list[Verdict] = []
+
+    def without_context() -> Verdict | None:
+        verdict = _verdict_for(found, context)
+        if context.read:
+            computed.append(verdict)
+            return None  # this template reads the text around: keyed on both texts below
+        return verdict
+
+    alone = VERDICT_MEMO.get((found.diagnostic,), extra, without_context)
+    if alone is not None:
+        return alone
+    both = VERDICT_MEMO.get(
+        (found.diagnostic, context()),
+        extra,
+        lambda: computed[0] if computed else _verdict_for(found, context),
+    )
+    assert both is not None  # (computed with the text around: never the marker)
+    return both
 
 
-def _verdict_for(found: Found) -> Verdict:
+class _Context:
+    """The human text around a recipient's diagnostic, computed on first use (it costs a scan of
+    the report), and whether it was: a verdict that never read it holds for any text around."""
+
+    __slots__ = ("found", "text")
+
+    def __init__(self, found: Found) -> None:
+        self.found = found
+        self.text: str | None = None
+
+    def __call__(self) -> str:
+        if self.text is None:
+            self.text = self.found.context.strip()[:_MAX_CONTEXT]
+        return self.text
+
+    @property
+    def read(self) -> bool:
+        return self.text is not None
+
+
+def _verdict_for(found: Found, context: _Context | None = None) -> Verdict:
     from inboxtrace.codes import classify
 
+    ctx = context or _Context(found)
     host = found.remote_mta or found.reporting_mta
-    context = found.context.strip()[:_MAX_CONTEXT]
     text = found.diagnostic.strip()[:_MAX_TEXT]
     if text and found.diagnostic_type and found.diagnostic_type not in ("smtp", "x-smtp"):
         text = f"{found.diagnostic_type}; {text}"  # "x-unix; 75" is an exit status, not a reply code
-    if _CUT_REPLY_RE.match(text) and context:
-        text = f"{text} {context}"  # only the first line of a multi-line reply: the text has the rest
-    text = text or context
+    if _CUT_REPLY_RE.match(text) and ctx():
+        text = f"{text} {ctx()}"  # only the first line of a multi-line reply: the text has the rest
+    text = text or ctx()
     gave_up = split_gave_up(text)
     if gave_up is not None:  # "...; this message has been in the queue too long": the cause precedes
         text, gave_up_reason = gave_up
     verdict = classify(_reply(text, found), remote_host=host)
-    if verdict.reason in _UNDECIDED and context and context != text:
-        second = classify(_reply(f"{text} {context}", found), remote_host=host)
+    if verdict.reason in _UNDECIDED and ctx() and ctx() != text:
+        second = classify(_reply(f"{text} {ctx()}", found), remote_host=host)
         if second.reason not in _UNDECIDED:
             verdict = second
     if gave_up is not None and verdict.reason in _UNDECIDED:
         verdict = force_reason(verdict, gave_up_reason)
     if verdict.reply_class is ReplyClass.SUCCESS and _reported_failed(found):
-        verdict = _failure_of(verdict, text, context, found, host)
+        verdict = _failure_of(verdict, text, ctx(), found, host)
     phase = verdict.phase
     if phase is None and verdict.reason in phase_sensitive_reasons():
         # a transcript's ">>> DATA" is not trusted over the reply's own wording: pipelining MTAs
         # (Sendmail) report RCPT TO refusals after DATA
-        phase = phase_in_text(text) or (phase_in_text(context) if context else None)
+        phase = phase_in_text(text) or (phase_in_text(ctx()) if ctx() else None)
     if phase is not None and verdict.phase is None:
         verdict = dataclasses.replace(verdict, phase=phase)
     status = _status_for_rules(found.status, verdict.enhanced_status)
     # only a "user unknown" at RCPT TO asks whether the phase was stated (a few text scans)
-    stated = (
-        verdict.reason not in _ASKS_STATED or phase is not Phase.RCPT or _phase_stated(found, text, context)
-    )
+    stated = verdict.reason not in _ASKS_STATED or phase is not Phase.RCPT or _phase_stated(found, text, ctx)
     # and only one with no status and no stated phase asks whether its words name the lookup
     vouched = found.vouched or (
         verdict.reason in _ASKS_STATED
         and not status
         and (phase is None or not stated)
-        and states_lookup(text, context, verdict.text)
+        and states_lookup(text, ctx(), verdict.text)
     )
     reread = reason_in_phase(
         verdict.reason,
@@ -144,7 +185,7 @@ def _verdict_for(found: Found) -> Verdict:
         stated=stated,
     )
     reread = reason_for_action(reread, found.action, phase)
-    reread = reason_for_text(reread, text, context)
+    reread = reason_for_text(reread, text, ctx)
     reread = reason_undecided(reread, found.vouched or _has_diagnostic(found.diagnostic))
     if reread != verdict.reason:
         verdict = force_reason(verdict, reread)
@@ -234,14 +275,13 @@ def _status_for_rules(dsn: str | None, reply: str | None) -> str | None:
     return dsn or reply
 
 
-def _phase_stated(found: Found, text: str, context: str) -> bool:
+def _phase_stated(found: Found, text: str, context: Callable[[], str]) -> bool:
     from inboxtrace.codes.phases import stated_phase
 
-    return any(
-        phase_mark(t) is not None or stated_phase(t) is not None
-        for t in (found.diagnostic, text, context)
-        if t
-    )
+    def states(t: str) -> bool:
+        return bool(t) and (phase_mark(t) is not None or stated_phase(t) is not None)
+
+    return states(found.diagnostic) or states(text) or states(context())  # (the text around last)
 
 
 def _has_diagnostic(diagnostic: str) -> bool:

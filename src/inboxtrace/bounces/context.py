@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -165,13 +166,20 @@ def phase_in_text(text: str) -> Phase | None:
     return phase_mark(text) or phase_of(text)
 
 
-def reason_for_text(reason: str, text: str, context: str = "") -> str:
-    """The reason as re-read in the light of the reporting MTA's own words around the reply."""
+def reason_for_text(reason: str, text: str, context: str | Callable[[], str] = "") -> str:
+    """The reason as re-read in the light of the reporting MTA's own words around the reply.
+
+    ``context`` may be given as a function that computes it: it is then called only when a rule
+    reads it."""
     for pattern, reasons, becomes, in_context in knowledge().text_rules:
-        if reason in reasons and (
-            pattern.search(text) or (in_context and context and pattern.search(context))
-        ):
+        if reason not in reasons:
+            continue
+        if pattern.search(text):
             return becomes
+        if in_context:
+            around = context if isinstance(context, str) else context()
+            if around and pattern.search(around):
+                return becomes
     return reason
 
 

@@ -15,6 +15,7 @@ import email.utils
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.message import Message
+from typing import Any, cast
 
 from inboxtrace.bounces.mime import IndexedMessage, fast_message
 from inboxtrace.errors import MalformedInputError
@@ -67,7 +68,8 @@ def parse_mail(raw: bytes) -> Message:
 
 def header(msg: Message, name: str) -> str:
     """A header decoded to text ("" when absent): RFC 2047 words and raw 8-bit bytes both handled."""
-    value = msg.get(name)
+    # (cast: compat32 gives a Header for 8-bit text, not the str declared)
+    value = cast(Any, msg).get(name)
     if value is None:
         return ""
     return decode_header_value(value)
@@ -126,7 +128,7 @@ def _payload_bytes(part: Message) -> object:
     """``part.get_payload(decode=True)``, without its steps for ASCII text stored as it is sent."""
     stored = part.__dict__.get("_payload")
     if isinstance(stored, str) and stored.isascii():
-        cte = str(part.get("content-transfer-encoding", "")).lower()
+        cte = str(cast(Any, part).get("content-transfer-encoding", "")).lower()
         if cte not in _DECODED_CTES:
             return stored.encode("ascii")
     return part.get_payload(decode=True)

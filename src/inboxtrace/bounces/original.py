@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import re
 from functools import cache
+from typing import Any, cast
 
 from inboxtrace.bounces.mail import decode_header_value, first_address, parse_date
 from inboxtrace.bounces.mime import IndexedMessage, first_body_line, read_headers
@@ -56,7 +57,8 @@ def _header_block(text: str) -> email.message.Message:
 
 
 def _get(msg: email.message.Message, name: str) -> str | None:
-    value = msg.get(name)
+    # (cast: compat32 gives a Header for 8-bit text, not the str declared)
+    value = cast(Any, msg).get(name)
     if value is None:
         return None
     text = decode_header_value(value)
@@ -75,7 +77,7 @@ def verp_recipient(address: str | None) -> str | None:
 def returned_message(mail: Mail, original_text: str | None) -> ReturnedMessage | None:
     """The returned message's headers, or ``None`` when the bounce does not include them."""
     msg = _headers_of(mail, original_text)
-    verp = verp_recipient(first_address(str(mail.msg.get("To", ""))))
+    verp = verp_recipient(first_address(str(cast(Any, mail.msg).get("To", ""))))
     if msg is None or not msg.keys():
         return ReturnedMessage(verp_recipient=verp) if verp else None
     names, _verp = _knowledge()

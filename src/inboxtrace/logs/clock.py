@@ -11,6 +11,7 @@ times (journald short-iso, RFC 5424, Exim) keep their own zone.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Final
 
 _MONTHS = {
     m: i
@@ -22,6 +23,8 @@ _MONTHS = {
 # are more than its lines ever look back; at 16384 the two filled to ~2.3 MB per clock
 _CACHE_MAX = 4096
 _SECONDS = [timedelta(seconds=s) for s in range(60)]
+# what a cache gives for a text it does not hold (one look-up, where a get and an ``in`` took two)
+_UNSEEN: Final = datetime(1, 1, 1)
 
 
 class Clock:
@@ -44,8 +47,8 @@ class Clock:
         """The datetime of timestamp text ``ts`` (None: not a time), as calling the clock gives
         (compiled, a call of this method is a direct one: no argument parsing per call)."""
         cache = self._cache
-        value = cache.get(ts)
-        if value is not None or ts in cache:  # (no KeyError raised: most texts are new ones)
+        value = cache.get(ts, _UNSEEN)
+        if value is not _UNSEEN:
             return value
         value = self.parse(ts)
         if len(self._cache) >= _CACHE_MAX:
@@ -55,8 +58,12 @@ class Clock:
 
     def parse(self, ts: str) -> datetime | None:
         """Parse one timestamp (no cache); None when it is not a timestamp we know."""
-        if len(ts) >= 15 and ts[3] == " " and ts[:3] in _MONTHS:
-            return self._classic(ts)
+        if len(ts) >= 15 and ts[3] == " ":
+            minute = self._minutes.get(ts[:12])
+            if minute is not None:  # (a minute known: its month was one)
+                return _at_second(minute, ts)
+            if ts[:3] in _MONTHS:
+                return self._classic(ts)
         try:
             dt = datetime.fromisoformat(ts)
         except ValueError:
@@ -76,18 +83,7 @@ class Clock:
             minutes[head] = minute
             if minute is None:
                 return None
-        try:
-            ss = int(ts[13:15])
-        except ValueError:
-            return None
-        if not 0 <= ss <= 59:  # (a second that does not exist in any year)
-            return None
-        when = minute + _SECONDS[ss]  # (wall-clock arithmetic: the fields as a constructor sets them)
-        if len(ts) > 16 and ts[15] == ".":
-            frac = ts[16:22]
-            if frac.isdigit():
-                when += timedelta(microseconds=int(frac.ljust(6, "0")))
-        return when
+        return _at_second(minute, ts)
 
     def _minute(self, ts: str) -> datetime | None:
         """The minute of classic ``ts`` (its first 12 characters), in the inferred year."""
@@ -111,6 +107,26 @@ class Clock:
                 return datetime(year - 1, month, day, hh, mm, tzinfo=self.tz)
             except ValueError:
                 return None
+
+
+def _at_second(minute: datetime, ts: str) -> datetime | None:
+    """Classic ``ts`` (``Mmm dd hh:mm:ss[.ffffff]``) in its ``minute``."""
+    tens, ones = ord(ts[13]) - 48, ord(ts[14]) - 48
+    if 0 <= tens <= 9 and 0 <= ones <= 9:  # (two digits: what int() reads, without a slice)
+        ss = tens * 10 + ones
+    else:
+        try:
+            ss = int(ts[13:15])
+        except ValueError:
+            return None
+    if not 0 <= ss <= 59:  # (a second that does not exist in any year)
+        return None
+    when = minute + _SECONDS[ss]  # (wall-clock arithmetic: the fields as a constructor sets them)
+    if len(ts) > 16 and ts[15] == ".":
+        frac = ts[16:22]
+        if frac.isdigit():
+            when += timedelta(microseconds=int(frac.ljust(6, "0")))
+    return when
 
 
 def _safe(year: int, month: int, day: int) -> date:

@@ -107,9 +107,18 @@ class Scanner:
         ignored = stats.ignored
         self._begin()
         fast = self._fast
-        if fast is not None:
+        raw = block.raw if fast is not None else None
+        truncated = 0
+        if raw is not None:  # its lines read in place, not decoded first
+            n_connect, n_disconnect, truncated, lines = fast.scan_bytes(
+                self, raw, block.first_line_no, self._quick, block.max_line
+            )
+            block.counted(lines)
+        elif fast is not None:
             n_connect, n_disconnect = fast.scan_block(self, block.lines, block.first_line_no, self._quick)
+            truncated = block.truncated
         else:
+            truncated = block.truncated
             n_connect = n_disconnect = 0
             ln = block.first_line_no - 1
             quick = self._quick
@@ -132,11 +141,11 @@ class Scanner:
             if n_disconnect:
                 ignored["smtpd-disconnect"] = ignored.get("smtpd-disconnect", 0) + n_disconnect
             formats["postfix"] = formats.get("postfix", 0) + n_connect + n_disconnect
-        stats.lines += len(block.lines)
+        stats.lines += len(block)
         stats.events += self._events
         if self._ts:
             self.last_ts = self._ts
-        stats.truncated += block.truncated
+        stats.truncated += truncated
         stats.recoded += block.recoded
 
     def _begin(self) -> None:

@@ -27,9 +27,13 @@ class LineBlock:
     ``offset`` is the byte offset of the first line, ``first_line_no`` its 1-based number,
     ``lens[i]`` the byte length of line ``i`` including its newline, ``end`` the offset just after
     the block. :meth:`offset_of` gives the byte offset of any line (to resume from it).
+
+    A block of ASCII lines is decoded when ``lines`` (or ``lens``, ``truncated``) is first read;
+    until then :attr:`raw` holds its bytes, for a reader that reads them in place instead.
     """
 
-    __slots__ = ("_starts", "end", "first_line_no", "lens", "lines", "offset", "recoded", "truncated")
+    __slots__ = ("_body", "_count", "_lens", "_lines", "_max_line", "_starts", "_truncated", "end", "first_line_no",
+                 "offset", "recoded")  # fmt: skip
 
     def __init__(
         self,
@@ -43,12 +47,57 @@ class LineBlock:
     ) -> None:
         self.offset = offset
         self.first_line_no = first_line_no
-        self.lines = lines
-        self.lens = lens
+        self._lines: list[str] | None = lines
+        self._lens = lens
         self.end = end
-        self.truncated = truncated
+        self._truncated = truncated
         self.recoded = recoded
+        self._count: int | None = len(lines)
+        self._body: bytes | None = None
+        self._max_line = DEFAULT_MAX_LINE
         self._starts: list[int] | None = None
+
+    @classmethod
+    def undecoded(cls, offset: int, first_line_no: int, body: bytes, max_line: int) -> LineBlock:
+        """The block of ``body``: ASCII, each line ending with a newline; decoded when first read."""
+        block = cls(offset, first_line_no, [], [], offset + len(body))
+        block._lines = None
+        block._body = body
+        block._max_line = max_line
+        block._count = None  # (counted when first asked, or told by the reader of its bytes)
+        return block
+
+    @property
+    def raw(self) -> bytes | None:
+        """The block's bytes while its lines are not decoded (ASCII, each line ending with a
+        newline; a line longer than :attr:`max_line` is read as its first characters and counted
+        as truncated, a final ``\\r`` dropped), else None."""
+        return self._body
+
+    @property
+    def max_line(self) -> int:
+        return self._max_line
+
+    def _decode(self) -> list[str]:
+        if self._lines is None:
+            assert self._body is not None
+            self._lines, self._lens, self._truncated, self.recoded = _decode_lines(self._body, self._max_line)
+            self._body = None
+        return self._lines
+
+    @property
+    def lines(self) -> list[str]:
+        return self._decode()
+
+    @property
+    def lens(self) -> list[int]:
+        self._decode()
+        return self._lens
+
+    @property
+    def truncated(self) -> int:
+        self._decode()
+        return self._truncated
 
     def offset_of(self, index: int) -> int:
         """Byte offset where line ``index`` (0-based within the block) starts."""
@@ -57,7 +106,13 @@ class LineBlock:
         return self._starts[index]
 
     def __len__(self) -> int:
-        return len(self.lines)
+        if self._count is None:
+            self._count = self._body.count(b"\n") if self._body is not None else len(self.lines)
+        return self._count
+
+    def counted(self, lines: int) -> None:
+        """A reader of :attr:`raw` tells how many lines it read (the block need not count them)."""
+        self._count = lines
 
 
 def _decode_lines(body: bytes, max_line: int) -> tuple[list[str], list[int], int, int]:
@@ -129,6 +184,12 @@ def iter_blocks(
             continue
         body = buf[: cut + 1]
         pending = buf[cut + 1 :]
+        if not dropped and body.isascii():  # decoded if and when its lines are read
+            block = LineBlock.undecoded(pos, line_no, body, max_line)
+            pos = block.end
+            yield block
+            line_no += len(block)  # (after it is read: a reader of its bytes has counted them)
+            continue
         lines, lens, truncated, recoded = _decode_lines(body, max_line)
         if dropped:
             lens[0] += dropped

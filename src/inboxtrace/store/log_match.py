@@ -275,6 +275,12 @@ class BatchMatcher:
         deliveries of these messages, by (message key, recipient). The batch's rows are keyed in
         place (their ``mkey``) and written as they are unless merged with another part.
         """
+        # never-queued rejections are keyed first, in batch order (their repeat counts are state)
+        nq_keys = [self.noqueue_key(new[M_HOST], nq, new[M_FIRST]) for new, nq, _ in batch if nq is not None]
+        fresh = self._match_new(batch, nq_keys, known, stored_keys)
+        if fresh is not None:
+            return fresh
+        nq_at = iter(nq_keys)
         rows: dict[str, MsgRow] = {}
         # (mkey, prepared) pairs in batch order, each message resolved to the row it belongs to
         resolved: list[tuple[str, PreparedMessage]] = []
@@ -283,7 +289,7 @@ class BatchMatcher:
             new, nq, _ = prep
             first = new[M_FIRST]
             if nq is not None:
-                mkey = new[M_KEY] = self.noqueue_key(new[M_HOST], nq, first)
+                mkey = new[M_KEY] = next(nq_at)
                 if mkey not in rows:
                     rows[mkey] = MsgRow(new, False)
                 resolved.append((mkey, prep))
@@ -361,6 +367,58 @@ class BatchMatcher:
                 senders,
             )
         return msg_rows, changed, (len(batch), new_messages, n_deliveries, n_new, n_attempts)
+
+    def _match_new(
+        self,
+        batch: Sequence[PreparedMessage],
+        nq_keys: list[str],
+        known: dict[tuple[str, str], list[MsgRow]],
+        stored_keys: Callable[[list[str]], set[str]],
+    ) -> tuple[list[list[Any]], list[list[Any]], tuple[int, int, int, int, int]] | None:
+        """:meth:`match` of a batch none of whose messages the store has (no stored message with
+        the (host, queue id) of one, none of its never-queued keys stored), none met twice in it
+        (queue id, never-queued key, a recipient of one message): every row is new and written
+        as it was made, keyed. What the general matching gives for such a batch, with none of
+        its work per message (a first load's batches are nearly all of this kind). None when
+        the batch is not such a batch (nothing changed then but the keys of never-queued rows)."""
+        messages: set[tuple[str, str]] = set()
+        n_plain = 0
+        for new, nq, drows in batch:
+            if nq is None:
+                messages.add((new[M_HOST], new[M_QID]))
+                n_plain += 1
+            if len(drows) > 1 and len({d[D_RCPT] for d in drows}) < len(drows):
+                return None
+        if len(messages) < n_plain or len(set(nq_keys)) < len(nq_keys):
+            return None
+        if known and not messages.isdisjoint(known):
+            return None
+        if nq_keys and stored_keys(nq_keys):
+            return None
+        nq_at = iter(nq_keys)
+        msg_rows: list[list[Any]] = []
+        deliv_rows: list[list[Any]] = []
+        n_attempts = 0
+        for new, nq, drows in batch:
+            if nq is None:
+                first = new[M_FIRST]
+                # time first: keys grow with the log, so inserts append to the b-trees
+                mkey = new[M_KEY] = f"{first if first is not None else 0:014.3f}|{new[M_HOST]}|{new[M_QID]}"
+            else:
+                mkey = new[M_KEY] = next(nq_at)
+            msg_rows.append(new)
+            for drow in drows:
+                drow[D_KEY] = mkey
+                n_attempts += drow[D_N]
+            deliv_rows += drows
+        if self.track:
+            self.changes = BatchChanges(
+                {},
+                [dict(zip(DELIV_COLUMNS, v, strict=True)) for v in deliv_rows],
+                {r[M_KEY]: (None, r[M_SENDER], r[M_QID]) for r in msg_rows},
+            )
+        n = len(deliv_rows)
+        return msg_rows, deliv_rows, (len(batch), len(batch), n, n, n_attempts)
 
     def _rederive(
         self,

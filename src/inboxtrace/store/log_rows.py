@@ -224,6 +224,16 @@ def _epoch_of(clock: Clock, ts: str, cache: dict[str, float] | None) -> float:
     return t
 
 
+def _epoch_or_none(clock: Clock, ts: str, cache: dict[str, float]) -> float | None:
+    """Epoch seconds of timestamp text ``ts`` read by ``clock`` (None when it is not one), through
+    ``cache`` as :func:`_epoch_of` keeps it (the arrival and removal times of a message mostly
+    share their second with one of its attempts)."""
+    t = cache.get(ts, _NO_TS)
+    if t == _NO_TS:
+        t = _epoch_of(clock, ts, cache)
+    return None if t == _MIN_TS else t
+
+
 _PHASES = {p: p.value for p in Phase}
 _STATE_VALUES = {s.value: s.value for s in FinalState}
 
@@ -310,8 +320,6 @@ class RowMaker:
         clock = builder.clock(source)
         epochs = self._epochs_of(clock)
         reason_of = self._cls.reason_of
-        received = clock(received_ts) if received_ts else None
-        completed = clock(completed_ts) if completed_ts else None
         known: list[float] = []
         drows = []
         nq_line: str | None = None
@@ -357,8 +365,8 @@ class RowMaker:
                 nq_line, nq_source = attempts[0][A_LINE], attempts[0][A_SOURCE]
             known.extend(x[0] for x in lists)
             drows.append(self._delivery(addr, orig, _STATE_VALUES[state], dsn_qid, lists))
-        r_ts = received.timestamp() if received is not None else None
-        c_ts = completed.timestamp() if completed is not None else None
+        r_ts = _epoch_or_none(clock, received_ts, epochs) if received_ts else None
+        c_ts = _epoch_or_none(clock, completed_ts, epochs) if completed_ts else None
         if r_ts is not None:
             known.append(r_ts)
         if c_ts is not None:

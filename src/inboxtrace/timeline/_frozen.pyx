@@ -8,11 +8,16 @@ allocates the instance and stores each value straight into its slot, which is wh
 ``__init__`` ends up doing. It is used only for a class where that holds (checked once): a frozen
 dataclass with ``slots=True``, no ``__post_init__``, no base class but ``object``, its slots the
 fields in order; with any other number of values than it has fields it calls the class.
+
+:class:`Build` is :meth:`inboxtrace.timeline.records.Builder.build` on top of four makers: the
+objects of a whole message made in one C call (no tuple of arguments per object, no call through
+``tp_call``), field by field as that method makes them.
 """
 
 import dataclasses
 
 from cpython.ref cimport PyObject, Py_INCREF
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from libc.stdlib cimport free, malloc
 
 
@@ -73,6 +78,15 @@ cdef class Maker:
     def __dealloc__(self):
         free(self.offsets)
 
+    cdef inline object new(self):
+        """An instance with every slot empty: each is then set once with :meth:`put`."""
+        return PyType_GenericAlloc(self.cls, 0)
+
+    cdef inline void put(self, object obj, Py_ssize_t i, object value) noexcept:
+        """Field ``i`` of a new instance (a reference to ``value`` is taken)."""
+        Py_INCREF(value)
+        (<PyObject**>((<char*><PyObject*>obj) + self.offsets[i]))[0] = <PyObject*>value
+
     def __call__(self, *args):
         cdef Py_ssize_t i
         cdef object obj
@@ -84,4 +98,106 @@ cdef class Maker:
             value = <PyObject*>args[i]
             Py_INCREF(<object>value)
             (<PyObject**>((<char*><PyObject*>obj) + self.offsets[i]))[0] = value
+        return obj
+
+
+cdef class Build:
+    """``Builder.build`` (``timeline/records.py``) made in C: the same objects, the same values.
+
+    Made for one builder (its clocks and facts) with the makers of Attempt, Evidence, Delivery and
+    Message (fields in the order ``records`` lists them), the table of final states by value, the
+    time of an attempt whose timestamp is no time, and the Verdict class."""
+
+    cdef Maker attempt, evidence, delivery, message
+    cdef dict states
+    cdef object builder, min_time, verdict_cls
+
+    def __cinit__(self, builder, Maker attempt, Maker evidence, Maker delivery, Maker message, dict states,
+                  min_time, verdict_cls):
+        if (attempt.n, evidence.n, delivery.n, message.n) != (14, 3, 5, 17):
+            raise TypeError("the records' fields are not those Build makes")
+        self.builder = builder
+        self.attempt, self.evidence, self.delivery, self.message = attempt, evidence, delivery, message
+        self.states = states
+        self.min_time = min_time
+        self.verdict_cls = verdict_cls
+
+    def build(self, rec, list verdicts):
+        """The Message of one record; ``verdicts`` is the producer's verdict table."""
+        cdef Maker am = self.attempt, em = self.evidence, dm = self.delivery, mm = self.message
+        cdef Py_ssize_t vid, i = 0, j
+        cdef tuple out, built, a  # (the tuples of the message made as they are filled: no list first)
+        builder = self.builder
+        (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
+         dsn_of, hops, source, deliveries, facts, subject) = rec
+        clock = builder.clock(source)
+        at = clock.at
+        out = PyTuple_New(len(deliveries))
+        for addr, state, orig, dsn_qid, attempts in deliveries:
+            built = PyTuple_New(len(attempts))
+            j = 0
+            for a in attempts:
+                asource = a[14]
+                c_at = at if asource is source or asource == source else builder.clock(asource).at
+                vid = a[9]
+                verdict = verdicts[vid] if vid >= 0 else None
+                reply = a[5]
+                if verdict is not None and reply is not None:
+                    code = verdict.reply_code
+                    if code is not None and code >= 300 and verdict.text not in reply:
+                        verdict = self.verdict_cls(
+                            code, verdict.enhanced_status, reply, verdict.reply_class, verdict.reason,
+                            verdict.hard_bounce, verdict.action, verdict.explanation, verdict.provider,
+                            verdict.phase,
+                        )
+                ev = em.new()
+                em.put(ev, 0, asource)
+                em.put(ev, 1, a[11])
+                em.put(ev, 2, a[12])
+                when = c_at(a[0])
+                obj = am.new()
+                am.put(obj, 0, when if when is not None else self.min_time)
+                am.put(obj, 1, a[1])
+                am.put(obj, 2, a[2])
+                am.put(obj, 3, a[3])
+                am.put(obj, 4, a[4])
+                am.put(obj, 5, reply)
+                am.put(obj, 6, a[6])
+                am.put(obj, 7, a[7])
+                am.put(obj, 8, a[8])
+                am.put(obj, 9, verdict.phase if verdict is not None else None)
+                am.put(obj, 10, a[10])
+                am.put(obj, 11, verdict)
+                am.put(obj, 12, ev)
+                am.put(obj, 13, a[13])
+                Py_INCREF(obj)  # (the tuple takes a reference)
+                PyTuple_SET_ITEM(built, j, obj)
+                j += 1
+            obj = dm.new()
+            dm.put(obj, 0, addr)
+            dm.put(obj, 1, self.states[state])
+            dm.put(obj, 2, built)
+            dm.put(obj, 3, orig)
+            dm.put(obj, 4, dsn_qid)
+            Py_INCREF(obj)
+            PyTuple_SET_ITEM(out, i, obj)
+            i += 1
+        obj = mm.new()
+        mm.put(obj, 0, mta)
+        mm.put(obj, 1, host)
+        mm.put(obj, 2, qid)
+        mm.put(obj, 3, at(received_ts) if received_ts else None)
+        mm.put(obj, 4, at(completed_ts) if completed_ts else None)
+        mm.put(obj, 5, sender)
+        mm.put(obj, 6, message_id)
+        mm.put(obj, 7, size)
+        mm.put(obj, 8, nrcpt)
+        mm.put(obj, 9, client_host)
+        mm.put(obj, 10, client_ip)
+        mm.put(obj, 11, out)
+        mm.put(obj, 12, dsn_of)
+        mm.put(obj, 13, tuple(hops))
+        mm.put(obj, 14, source)
+        mm.put(obj, 15, tuple([builder._fact(f) for f in facts]) if facts else ())
+        mm.put(obj, 16, subject)
         return obj

@@ -100,7 +100,9 @@ class _Unit:
     end: int | None
     compressed: bool
     size: int
-    line: int = 0  # lines of the file before ``start`` (counted by the reader as it hands pieces out)
+    # lines of the file before ``start``: counted by the reader as it hands pieces out, or (-1)
+    # where the piece is read, by the worker that reads it
+    line: int = 0
     local: bool = False  # read by the process that consumes its payloads (records handed over as they are)
 
 
@@ -234,7 +236,7 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes | _Records]:
     scanner, asm = _make(opts, unit.index > 0 and not unit.compressed, stats)
     asm.source = unit.path
     asm.clock = Clock(_reference_date(unit.path, opts.tz).date(), opts.tz)
-    base = unit.line
+    base = unit.line if unit.line >= 0 else _count_newlines(unit.path, unit.start)
     sent_verdicts = 0
     transform = opts.transform
     # a transform may offer ``from_record(record, verdicts, builder)``, the same result
@@ -439,9 +441,9 @@ class LogReader:
         if self._iter is None:
             tf = self._opts.transform
             if tf is None:
-                self._iter = self._run()
+                self._iter = _flat(self._run())
             else:
-                self._iter = (m.value if isinstance(m, _Made) else tf(m) for m in self._run())
+                self._iter = (m.value if isinstance(m, _Made) else tf(m) for m in _flat(self._run()))
         return self._iter
 
     def __next__(self) -> Any:
@@ -529,7 +531,7 @@ class LogReader:
                 return min(pos.offset, os.path.getsize(path)), ident
         return 0, ident
 
-    def _run(self) -> Iterator[Message | _Made]:
+    def _run(self) -> Iterator[Message | _Made | _Batch]:
         stats = self.stats
         if self._follow:
             yield from self._run_follow(self.paths[0])
@@ -702,18 +704,23 @@ class LogReader:
         return units
 
     @staticmethod
-    def _numbered(units: list[_Unit]) -> Iterator[_Unit]:
+    def _numbered(units: list[_Unit], where_read: bool = False) -> Iterator[_Unit]:
         """The units, each with the number of lines before it in its file, counted here as they are
-        handed out (one pass over each file, while the workers parse the pieces before)."""
+        handed out (one pass over each file, while the workers parse the pieces before), or
+        (``where_read``) left to the worker that reads it: a local worker counts them itself, so
+        that it need not wait for this process to count them before it starts (~40 ms of 1M lines
+        for the second of two pieces)."""
         counted: tuple[str, int, int] = ("", 0, 0)  # path, offset, lines before it
         for unit in units:
-            if unit.start and not unit.compressed:
+            if unit.start and not unit.compressed and where_read:
+                unit.line = -1
+            elif unit.start and not unit.compressed:
                 _, offset, lines = counted if counted[0] == unit.path else (unit.path, 0, 0)
                 unit.line = lines + _count_newlines(unit.path, unit.start, offset)
                 counted = (unit.path, unit.start, unit.line)
             yield unit
 
-    def _run_parallel(self) -> Iterator[Message | _Made]:
+    def _run_parallel(self) -> Iterator[Message | _Made | _Batch]:
         """Parse the pieces of the inputs as tasks of a runner: forked local processes, or the
         cluster's workers; then merge the pieces of messages cut by piece boundaries."""
         from inboxtrace.execution import runner
@@ -758,7 +765,7 @@ class LogReader:
 
     def _read_pieces(
         self, run: Runner[Any, Any], units: list[_Unit], opts: _Options, here: int
-    ) -> Iterator[Message | _Made]:
+    ) -> Iterator[Message | _Made | _Batch]:
         stats = self.stats
         stats.sources.extend(self.paths)
         self._unit_list = units
@@ -776,7 +783,7 @@ class LogReader:
         merged = 0  # pieces taken in so far (in input order, as soon as every one before is done)
         held: list[Message | _Made] = []
 
-        def handle(unit: _Unit, data: bytes | _Records) -> Iterator[Message | _Made]:
+        def handle(unit: _Unit, data: bytes | _Records) -> Iterator[Message | _Made | _Batch]:
             nonlocal error, merged
             table = tables[unit.index]
             if isinstance(data, _Records):  # a piece read here: its records as they are
@@ -798,9 +805,7 @@ class LogReader:
             if data[:1] == b"M":
                 self._done_by_unit[unit.index] = done
                 self.bytes_done = sum(self._done_by_unit.values())
-                build = builder.build
-                for rec in records:
-                    yield build(rec, table)
+                yield _Batch(map(builder.maker(), records, itertools.repeat(table)))
                 return
             if data[:1] == b"E":
                 error = f"{unit.path}: {data[1:].decode('utf-8', 'replace')}"
@@ -863,7 +868,8 @@ class LogReader:
         # it) once the workers have ended: a worker done with its piece holds its heap until then.
         tails_in = 0
         last_tail: tuple[_Unit, bytes] | None = None
-        for index, data in run.stream(parse_piece, self._numbered(units), here=here):
+        numbered = self._numbered(units, where_read=run.kind == "local")
+        for index, data in run.stream(parse_piece, numbered, here=here):
             if not isinstance(data, _Records) and data[:1] == b"P":
                 tails_in += 1
                 if tails_in == len(units):
@@ -917,6 +923,22 @@ class WorkerSinkPart(Protocol):
     def close(self) -> Any:
         """Finish the piece; the result (picklable) goes to :meth:`WorkerSink.merge`."""
         ...
+
+
+class _Batch:
+    """The messages of a block's records, made one by one as they are taken (``map``), passed out
+    through the reader's generators as one item: ``_flat`` hands them out one by one, so that a
+    message does not resume every generator on the way (a few % of a parallel read's parent)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterator[Message]) -> None:
+        self.items = items
+
+
+def _flat(items: Iterator[Message | _Made | _Batch]) -> Iterator[Message | _Made]:
+    """``items`` with each batch's messages in its place."""
+    return itertools.chain.from_iterable(x.items if isinstance(x, _Batch) else (x,) for x in items)
 
 
 class _Made:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 
 from inboxtrace.bounces.formats.base import field_blocks, sub_messages
 from inboxtrace.bounces.mail import addresses, part_text
@@ -22,7 +23,8 @@ class Arf:
     description = "RFC 5965 feedback report (complaint, opt-out, fraud, auth-failure, ...)"
 
     def sniff(self, mail: Mail) -> bool:
-        ctype = str(mail.msg.get("Content-Type", ""))
+        # (cast: compat32 gives a Header for 8-bit text, not the str declared)
+        ctype = str(cast(Any, mail.msg).get("Content-Type", ""))
         if "feedback-report" in ctype.lower() and mail.msg.get_param("report-type") == "feedback-report":
             return True
         if any(ctype in _FEEDBACK_TYPES for _part, ctype in mail.typed_leaves):
@@ -42,7 +44,7 @@ class Arf:
                 payload = sub_messages(part)
                 if payload is not None:
                     for sub in payload:
-                        for k, v in sub.items():
+                        for k, v in cast(Any, sub).items():
                             fields.setdefault(k.lower(), str(v).strip())
                             if k.lower() in ("original-rcpt-to", "removal-recipient"):
                                 many.append(str(v))
@@ -61,18 +63,19 @@ class Arf:
                 rcpts.extend(addresses(fields[key]))
         if not rcpts:
             original = mail.original_part
-            to = None
+            to: Any = None
             if original is not None:
                 inner = original.get_payload()
                 subs = sub_messages(original)
                 if subs:
-                    to = subs[0].get("To")
+                    to = cast(Any, subs[0]).get("To")
                 elif isinstance(inner, str):
                     m = re.search(r"^To:\s*(.+)$", inner, re.M | re.I)
                     to = m.group(1) if m else None
             rcpts = addresses(str(to)) if to else []
         if not rcpts:
-            rcpts = addresses(str(mail.msg.get("To", "")))[:1]
+            to = cast(Any, mail.msg).get("To", "")
+            rcpts = addresses(str(to))[:1]
         if not rcpts:
             return None
         seen: list[str] = []

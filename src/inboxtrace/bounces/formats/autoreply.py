@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 
 from inboxtrace.bounces.mail import first_address
 from inboxtrace.bounces.view import Found, Mail, Parsed
@@ -37,13 +38,15 @@ class AutoReply:
             return False
         if mail.content_type == "multipart/report":
             return False
-        auto = (mail.msg.get("Auto-Submitted") or "").strip().lower()
+        # (cast: compat32 gives a Header for 8-bit text, not the str declared)
+        auto = (cast(Any, mail.msg).get("Auto-Submitted") or "").strip().lower()
         if auto.startswith("auto-replied"):
             return True
         return any(h in mail.msg for h in _HEADERS)
 
     def parse(self, mail: Mail) -> Parsed | None:
-        who = first_address(mail.sender) or first_address(str(mail.msg.get("Reply-To", "")))
+        reply_to = cast(Any, mail.msg).get("Reply-To", "")
+        who = first_address(mail.sender) or first_address(str(reply_to))
         if not who:
             return None
         text = " ".join(mail.body.split())[:2000]

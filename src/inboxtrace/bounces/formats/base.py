@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from email.message import Message
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from inboxtrace.bounces.mail import decode_header_value
 from inboxtrace.bounces.view import Found, Mail, Parsed
@@ -89,7 +89,8 @@ def field_dicts(subs: list[Message]) -> list[dict[str, str]] | None:
     for sub in subs:
         if sub.__dict__.get("_payload") != "":
             return None  # text after the fields (or parts): read as lines
-        for name, value in sub.items():
+        # (cast: compat32 gives a Header for 8-bit text, not the str declared)
+        for name, value in cast(Any, sub).items():
             if _PLAIN_NAME_RE.fullmatch(name) is None:
                 return None
             key = name.lower()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from email.message import Message
+from typing import Any, cast
 
 from inboxtrace.bounces.formats.base import field_blocks, field_dicts, found_from_fields, sub_messages
 from inboxtrace.bounces.formats.text import exclusions, scan, split_report
@@ -26,7 +27,9 @@ def field_lines(subs: list[Message]) -> str:
     """The header blocks as ``name: value`` lines (values decoded), a blank line after each block."""
     lines: list[str] = []
     for sub in subs:
-        lines.extend(f"{name}: {decode_header_value(value)}" for name, value in sub.items())
+        # (cast: compat32 gives a Header for 8-bit text, not the str declared)
+        fields_of = cast(Any, sub).items()
+        lines.extend(f"{name}: {decode_header_value(value)}" for name, value in fields_of)
         lines.append("")
         # compat32 keeps a trailing non-header body in a block's payload: read it too
         if not sub.is_multipart():

@@ -1,0 +1,94 @@
+"""A batch none of whose messages the store has is keyed and written without the general matching
+(``BatchMatcher._match_new``): the rows, the counts and the rollup's deltas are exactly those of
+the general matching, batch by batch, and a batch that is not of that kind (a queue id met twice
+in it or already stored, a never-queued key already stored) still takes the general way."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inboxtrace.store import Store, open_store
+from inboxtrace.store.log_match import BatchMatcher
+from inboxtrace.store.logs import LogWriter, RowMaker, WriteCounts
+from inboxtrace.store.rollup import record_batch, refresh
+from inboxtrace.timeline.reader import LogReader
+from tests.conftest import SHARED, generated_log
+
+REAL = SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log"
+TABLES = ("log_messages", "log_deliveries", "delivery_rollup", "message_rollup")
+
+
+def _dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    with store.connect() as conn:
+        return {
+            t: [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {t} ORDER BY 1, 2, 3")] for t in TABLES
+        }
+
+
+def _write(
+    logs: list[Path], db: Path, batch_size: int, passes: int, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[str, Any], WriteCounts, int]:
+    """The logs' rows written ``passes`` times, by a writer each time that counts the rollup;
+    (tables, counts, batches that took the new-rows way)."""
+    taken = 0
+    original = BatchMatcher._match_new
+
+    def counted(self: BatchMatcher, *args: Any) -> Any:
+        nonlocal taken
+        out = original(self, *args)
+        taken += out is not None
+        return out
+
+    monkeypatch.setattr(BatchMatcher, "_match_new", counted)
+    counts = WriteCounts()
+    with open_store(f"sqlite:///{db}") as store:
+        for _ in range(passes):  # (each pass a writer of its own, as each ingest has)
+            writer = LogWriter(store, batch_size=batch_size)
+            writer.on_write = record_batch
+            for prepared in LogReader([str(p) for p in logs], jobs=1, transform=RowMaker()):
+                writer.add_prepared(prepared)
+            writer.close()
+            counts.messages += writer.counts.messages
+            counts.new_messages += writer.counts.new_messages
+            counts.deliveries += writer.counts.deliveries
+            counts.new_deliveries += writer.counts.new_deliveries
+            counts.attempts += writer.counts.attempts
+        refresh(store)
+        return _dump(store), counts, taken
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
+    tmp = tmp_path_factory.mktemp("logs")
+    gen = generated_log(tmp / "gen.log", 12_000, "--rfc3339", "--long-ids")
+    # the same lines read again as the next file of a rotation: every queue id met twice
+    again = tmp / "gen-again.log"
+    shutil.copy(gen, again)
+    return {"real": [REAL], "generated": [gen], "overlap": [gen, again]}
+
+
+@pytest.mark.parametrize("name", ["real", "generated", "overlap"])
+@pytest.mark.parametrize("batch_size", [1, 50, 2000, 1_000_000])
+def test_new_rows_way_gives_what_the_general_matching_gives(
+    logs: dict[str, list[Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, batch_size: int
+) -> None:
+    passes = 2  # the second pass re-reads what is stored: every batch takes the general way
+    fast, fast_counts, taken = _write(logs[name], tmp_path / "fast.db", batch_size, passes, monkeypatch)
+    monkeypatch.setattr(BatchMatcher, "_match_new", lambda self, *args: None)  # the general way only
+    slow, slow_counts, none = _write(logs[name], tmp_path / "slow.db", batch_size, passes, monkeypatch)
+    assert none == 0
+    assert fast == slow
+    assert fast_counts == slow_counts
+    assert len(fast["log_messages"]) > 10
+    assert 0 < sum(r[-1] for r in fast["message_rollup"]) <= len(fast["log_messages"])
+    batches = -(-fast_counts.messages // passes // batch_size)  # of one pass
+    if name == "overlap" and batch_size >= 2000:
+        assert taken == 0  # batches holding the end of one file and the start of its copy
+    else:
+        assert 0 < taken <= batches  # the first pass's new batches, none of the second's
+    if name == "generated" and batch_size in (50, 2000):
+        assert taken >= batches - 2  # a generated log reuses no queue id
