@@ -140,7 +140,7 @@ def _child(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, i
 
 
 # Every stage collects garbage as seldom as ingest does (many short-lived rows, few cycles).
-_GC = "import gc\nfrom inboxtrace.timeline.reader import GC_THRESHOLDS\ngc.set_threshold(*GC_THRESHOLDS)\n"
+_GC = "import gc\nfrom inboxtrace.workers import GC_THRESHOLDS\ngc.set_threshold(*GC_THRESHOLDS)\n"
 
 
 def _stage(code: str, log: Path, pure: bool) -> tuple[float, int]:

@@ -47,9 +47,7 @@ from typing import Any, Generic, TypeVar
 
 from inboxtrace.cluster_env import ENV_VAR, cluster_address
 from inboxtrace.errors import ConfigError, InboxtraceError
-from inboxtrace.workers import die_with_parent, release_memory
-
-_DIED = "a worker process ended without an answer (killed, or out of memory?)"
+from inboxtrace.workers import WORKER_DIED, die_with_parent, release_memory
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -308,7 +306,7 @@ class Runner(Generic[In, Out]):
                     yield flight.pop(fut), fut.result()
                 fill()
         except BrokenProcessPool:
-            raise InboxtraceError(_DIED) from None
+            raise InboxtraceError(WORKER_DIED) from None
         finally:
             self._cancel(flight)
 
@@ -356,7 +354,7 @@ class Runner(Generic[In, Out]):
                 except EOFError:  # its worker ended: done (every piece handed out), or died
                     readers.remove(conn)
                     if conn in busy or following is not None or (flight and not readers):
-                        raise InboxtraceError(_DIED) from None
+                        raise InboxtraceError(WORKER_DIED) from None
                     continue
                 if item == _END:
                     busy.pop(conn, None)
@@ -384,7 +382,7 @@ class Runner(Generic[In, Out]):
             while flight:
                 yield from take(1.0)
         except BrokenProcessPool:
-            raise InboxtraceError(_DIED) from None
+            raise InboxtraceError(WORKER_DIED) from None
         finally:
             self._cancel(flight.values())
 
@@ -429,7 +427,7 @@ class Runner(Generic[In, Out]):
                 sent -= was_sent
                 yield fut.result()
         except BrokenProcessPool:
-            raise InboxtraceError(_DIED) from None
+            raise InboxtraceError(WORKER_DIED) from None
         finally:
             self._cancel(fut for fut, was_sent in flight if was_sent)
 

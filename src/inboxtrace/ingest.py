@@ -144,7 +144,7 @@ def ingest(
     from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes
     from inboxtrace.store.piece_writer import PieceWriter
     from inboxtrace.timeline import read_logs
-    from inboxtrace.timeline.reader import relaxed_gc
+    from inboxtrace.workers import relaxed_gc
 
     zone = _zone(tz)
     started = time.monotonic()

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from inboxtrace.bounces.forked import DIED, forked_read, shares
+from inboxtrace.bounces.forked import forked_read, shares
 from inboxtrace.errors import InboxtraceError, InputError
+from inboxtrace.workers import WORKER_DIED
 
 
 def test_shares_are_consecutive_and_about_equal_by_size() -> None:
@@ -89,7 +90,7 @@ def _dies(share: list[int]) -> list[int]:
 def test_a_child_that_dies_gives_a_clear_error(no_children_left: Callable[[], bool]) -> None:
     with pytest.raises(InboxtraceError, match="ended without an answer") as failed:
         list(forked_read(_dies, list(range(10)), [1] * 10, 2))
-    assert str(failed.value) == DIED
+    assert str(failed.value) == WORKER_DIED
     assert no_children_left()
 
 

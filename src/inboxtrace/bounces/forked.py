@@ -16,13 +16,10 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from inboxtrace.errors import InboxtraceError
+from inboxtrace.workers import GC_THRESHOLDS, WORKER_DIED, relaxed_gc
 
 Unit = TypeVar("Unit")
 Out = TypeVar("Out")
-
-DIED = "a worker process ended without an answer (killed, or out of memory?)"
-# Many short-lived records and few cycles: collect as rarely as the log readers' workers do.
-_GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def shares(units: Sequence[Unit], sizes: Sequence[int], parts: int, first: float = 1.0) -> list[list[Unit]]:
@@ -53,7 +50,7 @@ def _child(read: Callable[[list[Unit]], list[Out]], share: list[Unit], fd: int) 
 
     status = 1
     try:
-        gc.set_threshold(*_GC_THRESHOLDS)
+        gc.set_threshold(*GC_THRESHOLDS)
         try:
             answer: tuple[bool, object] = (True, read(share))
         except Exception as exc:  # raised in the parent, in this share's turn
@@ -71,7 +68,7 @@ def _answer(status: int, data: bytes) -> list[Out]:
     import pickle
 
     if status != 0 or not data:
-        raise InboxtraceError(DIED)
+        raise InboxtraceError(WORKER_DIED)
     ok, value = pickle.loads(data)
     if not ok:
         raise value
@@ -87,7 +84,6 @@ def forked_read(
 
     parts = shares(units, sizes, processes)
     children: list[tuple[int, int]] = []
-    saved = gc.get_threshold()
     gc.freeze()  # what is loaded stays out of every collection, here and in the children
     try:
         for share in parts[1:]:
@@ -100,9 +96,8 @@ def forked_read(
                 _child(read, share, wfd)
             os.close(wfd)
             children.append((pid, rfd))
-        gc.set_threshold(*_GC_THRESHOLDS)
-        mine = read(parts[0])
-        gc.set_threshold(*saved)
+        with relaxed_gc():
+            mine = read(parts[0])
         yield from mine
         for k, (pid, rfd) in enumerate(children):
             with open(rfd, "rb", closefd=False) as pipe:
@@ -111,7 +106,6 @@ def forked_read(
             children[k] = (0, rfd)  # ended and reaped
             yield from _answer(status, data)
     finally:
-        gc.set_threshold(*saved)
         gc.unfreeze()
         for pid, rfd in children:
             if pid:  # left early: end the others

@@ -55,6 +55,7 @@ from inboxtrace.timeline.records import (
 )
 from inboxtrace.timeline.tails import merge, pack_partials, renumber, unpacked
 from inboxtrace.timeline.verdicts import Classifier
+from inboxtrace.workers import GC_THRESHOLDS, relaxed_gc
 
 if TYPE_CHECKING:
     from inboxtrace.execution import Runner
@@ -74,20 +75,6 @@ PIECES_PER_WORKER = 2  # pieces of each big file per cluster worker (``cluster``
 # process; 1 MiB blocks cost ~5 MB more per process than these, for no measurable speed
 BLOCK_SIZE = 1 << 18
 _DEFAULT_IDLE = 7 * 86400.0
-# Garbage-collector thresholds while parsing: few reference cycles, many container objects.
-GC_THRESHOLDS = (50_000, 20, 100)
-
-
-@contextlib.contextmanager
-def relaxed_gc() -> Iterator[None]:
-    """Collect garbage as rarely as the workers do (:data:`GC_THRESHOLDS`) while a bulk read or
-    ingest lasts (many short-lived records and rows, few cycles); the thresholds are restored."""
-    saved = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*saved)
 
 
 @dataclass
