@@ -306,9 +306,9 @@ class Store:
         if self.dialect == "postgresql":
             yield "= ANY(%s)", (list(values),)
             return
-        for i in range(0, len(values), chunk):
-            part = tuple(values[i : i + chunk])
-            yield "IN (" + ",".join("?" * len(part)) + ")", part
+        from inboxtrace.store.log_batch import sqlite_in_params
+
+        yield from sqlite_in_params(values, chunk)
 
     def close(self) -> None:
         self.engine.dispose()

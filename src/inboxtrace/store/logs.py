@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +31,8 @@ from inboxtrace.store.core import (
     register_upgrade,
     schema_lock,
 )
-from inboxtrace.store.log_match import BatchChanges, BatchMatcher, MsgRow, derive_delivery
+from inboxtrace.store.log_batch import WriteCounts, prepare_batch
+from inboxtrace.store.log_match import BatchChanges, BatchMatcher, derive_delivery
 from inboxtrace.store.log_rows import (
     ATTEMPT_FIELDS,
     DELIV_COLUMNS,
@@ -43,7 +43,6 @@ from inboxtrace.store.log_rows import (
 )
 
 register_schema("logs", 3)
-M_HOST, M_QID = MSG_COLUMNS.index("host"), MSG_COLUMNS.index("queue_id")
 
 log_messages = sa.Table(
     "log_messages",
@@ -209,17 +208,6 @@ def from_epoch(ts: float | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
 
 
-@dataclass(slots=True)
-class WriteCounts:
-    """What a :class:`LogWriter` has written so far."""
-
-    messages: int = 0  # messages handed in
-    new_messages: int = 0  # of which not already stored
-    deliveries: int = 0
-    new_deliveries: int = 0
-    attempts: int = 0
-
-
 class LogWriter:
     """Writes :class:`~inboxtrace.model.Message` records in batches, idempotently.
 
@@ -306,49 +294,18 @@ class LogWriter:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _existing(
-        self, conn: Connection, batch: Sequence[PreparedMessage]
-    ) -> dict[tuple[str, str], list[MsgRow]]:
-        """The stored messages with the (host, queue id) of a message of ``batch``."""
-        found: dict[tuple[str, str], list[MsgRow]] = {}
-        qids = sorted({p[0][M_QID] for p in batch if p[1] is None})
-        head = f"SELECT {', '.join(MSG_COLUMNS)} FROM log_messages WHERE queue_id "
-        for chunk, params in self.store.in_params(qids):
-            for r in conn.exec_driver_sql(head + chunk, params).fetchall():
-                row = list(r)
-                found.setdefault((row[M_HOST], row[M_QID]), []).append(MsgRow(row, True, list(row)))
-        return found
-
     def _prepare(
         self, conn: Connection, batch: Sequence[PreparedMessage]
     ) -> tuple[list[list[Any]], list[list[Any]]]:
         """The rows to write for ``batch`` (keyed, matched and merged with the stored ones)."""
-
-        def stored_keys(keys: list[str]) -> set[str]:
-            found: set[str] = set()
-            for chunk, params in self.store.in_params(keys):
-                sql = "SELECT mkey FROM log_messages WHERE mkey " + chunk
-                found.update(k for (k,) in conn.exec_driver_sql(sql, params))
-            return found
-
-        def stored_deliveries(keys: list[str]) -> dict[tuple[str, str], list[Any]]:
-            found: dict[tuple[str, str], list[Any]] = {}
-            head = f"SELECT {', '.join(DELIV_COLUMNS)} FROM log_deliveries WHERE mkey "
-            for chunk, params in self.store.in_params(keys):
-                for r in conn.exec_driver_sql(head + chunk, params).fetchall():
-                    found[(r[0], r[1])] = list(r)
-            return found
-
-        known = self._existing(conn, batch)
         self._match.track = self.on_write is not None
-        msg_rows, deliv_rows, counted = self._match.match(batch, known, stored_keys, stored_deliveries)
-        c = self.counts
-        c.messages += counted[0]
-        c.new_messages += counted[1]
-        c.deliveries += counted[2]
-        c.new_deliveries += counted[3]
-        c.attempts += counted[4]
-        return msg_rows, deliv_rows
+        return prepare_batch(
+            self._match,
+            self.counts,
+            batch,
+            lambda sql, params: conn.exec_driver_sql(sql, params).fetchall(),
+            self.store.in_params,
+        )
 
 
 @db_errors
