@@ -244,6 +244,11 @@ class LogWriter:
             },
         )
 
+    def upserts(self) -> list[tuple[Any, tuple[str, ...]]]:
+        """The writer's two statements (a message row's upsert, a delivery row's), each with the
+        columns of the rows it takes, in order (a parallel ingest's pieces run the same SQL)."""
+        return [(self._msg_stmt, MSG_COLUMNS), (self._deliv_stmt, DELIV_COLUMNS)]
+
     def __enter__(self) -> LogWriter:
         return self
 
