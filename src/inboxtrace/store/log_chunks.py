@@ -3,9 +3,11 @@
 A parallel read (:func:`inboxtrace.timeline.read_logs` with a ``sink``) cuts a big log into one
 piece per core. Without a sink every worker sends its rows to the parent, which keys, matches and
 writes them one batch at a time: that serial work (and the marshalling) bounds the speed. With
-:class:`ChunkTables` as the sink each worker runs the same :class:`~inboxtrace.store.logs.LogWriter`
-on a SQLite file of its own (same tables, no index but the writer's own), so keying, matching and
-``executemany`` run in parallel, while the parent reads the first piece straight into the store;
+:class:`ChunkTables` as the sink each worker does what :class:`~inboxtrace.store.logs.LogWriter`
+does on a SQLite file of its own (same tables, no index but the writer's own; the stdlib
+``sqlite3`` in a worker started fresh, that never loads SQLAlchemy: :mod:`inboxtrace.store.piece_file`),
+so keying, matching and ``executemany`` run in parallel, while the parent reads the first piece
+straight into the store;
 the parent then copies each file into the store with ``INSERT ... SELECT`` (in SQLite's C code,
 no Python per row), in input order, as soon as it is done. Only what one worker could not know
 goes through the parent's writer, like any other batch:
@@ -27,12 +29,11 @@ import contextlib
 import os
 import shutil
 import tempfile
-from dataclasses import astuple
 from typing import Any
 
 import sqlalchemy as sa
 
-from inboxtrace.store.core import CACHE_KIB, PAGE_SIZE, Store, metadata
+from inboxtrace.store.core import CACHE_KIB, PAGE_SIZE
 from inboxtrace.store.log_rows import DELIV_COLUMNS, MSG_COLUMNS
 from inboxtrace.store.logs import (
     LogWriter,
@@ -44,46 +45,43 @@ from inboxtrace.store.logs import (
     sorts_in_files,
     sqlite_setting,
 )
-from inboxtrace.store.subjects import drop_subject_triggers
+from inboxtrace.store.piece_file import PieceFile, PieceFiles, PieceSchema
 
 _CACHE_KIB = 2048  # a piece's page cache (its file's, and the store's while the pieces are read)
 _MSG_COLS = ", ".join(MSG_COLUMNS)
 _DELIV_COLS = ", ".join(DELIV_COLUMNS)
 
 
-def _chunk_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # a scratch file: no journal, no syncing, a small page cache (RSS); nothing to recover
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA page_size={PAGE_SIZE}")
-    cur.execute("PRAGMA journal_mode=OFF")
-    cur.execute("PRAGMA synchronous=OFF")
-    cur.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
-    cur.execute("PRAGMA temp_store=MEMORY")
-    cur.close()
-
-
-class _Part:
-    """One worker's piece: a :class:`LogWriter` on a scratch SQLite file."""
-
-    def __init__(self, path: str, batch_size: int) -> None:
-        self.path = path
-        engine = sa.create_engine(f"sqlite:///{path}")
-        sa.event.listen(engine, "connect", _chunk_pragmas)
-        self.store = Store(engine, path)
-        metadata.create_all(engine, tables=[log_messages, log_deliveries])
-        with self.store.begin() as conn:
-            for ix in deferrable_indexes():
-                conn.execute(sa.schema.DropIndex(ix, if_exists=True))
-            drop_subject_triggers(conn)
-        self.writer = LogWriter(self.store, batch_size=batch_size)
-
-    def add(self, item: PreparedMessage) -> None:
-        self.writer.add_prepared(item)
-
-    def close(self) -> tuple[str, tuple[int, ...]]:
-        self.writer.close()
-        self.store.close()
-        return self.path, astuple(self.writer.counts)
+def piece_schema(writer: LogWriter) -> PieceSchema:
+    """The SQL of the workers' pieces (:class:`~inboxtrace.store.piece_file.PieceSchema`), rendered
+    from the store's own definitions by SQLAlchemy here, in the parent: a scratch file (no journal,
+    no syncing, a small page cache: RSS; nothing to recover) with the two log tables as the store
+    has them and only the index the writer reads with (no deferred index, no subject search), and
+    the writer's own two upserts."""
+    dialect = writer.store.engine.dialect
+    setup = [
+        f"PRAGMA page_size={PAGE_SIZE}",
+        "PRAGMA journal_mode=OFF",
+        "PRAGMA synchronous=OFF",
+        f"PRAGMA cache_size=-{_CACHE_KIB}",
+        "PRAGMA temp_store=MEMORY",
+    ]
+    tables = (log_messages, log_deliveries)
+    setup += [str(sa.schema.CreateTable(t).compile(dialect=dialect)).strip() for t in tables]
+    deferred = {ix.name for ix in deferrable_indexes()}
+    setup += [
+        str(sa.schema.CreateIndex(ix).compile(dialect=dialect))
+        for t in tables
+        for ix in sorted(t.indexes, key=lambda ix: str(ix.name))
+        if ix.name not in deferred
+    ]
+    inserts = []
+    for stmt, columns in writer.upserts():
+        compiled = stmt.compile(dialect=dialect, column_keys=list(columns))
+        # (the rows are lists in the columns' order: the statement must take them in that order)
+        assert compiled.positional and tuple(compiled.positiontup or ()) == columns, compiled.string
+        inserts.append(compiled.string)
+    return PieceSchema(tuple(setup), *inserts)
 
 
 class _Direct:
@@ -157,6 +155,7 @@ class ChunkTables:
         self.merged = 0  # pieces handed over
         self._pid = os.getpid()
         self._small_cache = contextlib.ExitStack()
+        self.pieces = PieceFiles(self.directory, writer.batch_size, piece_schema(writer))
 
     def __enter__(self) -> ChunkTables:
         return self
@@ -166,7 +165,7 @@ class ChunkTables:
         shutil.rmtree(self.directory, ignore_errors=True)
 
     # -- where a piece is read ---------------------------------------------------------------------
-    def open(self, index: int) -> _Part | _Direct:
+    def open(self, index: int) -> PieceFile | _Direct:
         if index == 0 and os.getpid() == self._pid and self.merged == 0:
             # read here while the workers forked from this process read the next pieces: with a
             # page cache as small as theirs (the tree's peak at 1M lines: -7 MB RSS)
@@ -174,7 +173,15 @@ class ChunkTables:
                 sqlite_setting(self.store, "cache_size", f"-{_CACHE_KIB}", f"-{CACHE_KIB}")
             )
             return _Direct(self.writer, self._small_cache)
-        return _Part(os.path.join(self.directory, f"piece{index}.db"), self.writer.batch_size)
+        return self.pieces.open(index)
+
+    # -- what a worker gets --------------------------------------------------------------------------
+    fresh_workers = True  # its pieces need nothing this process loaded: workers started fresh
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A worker started fresh gets the workers' side only (:class:`PieceFiles`: no store, no
+        SQLAlchemy to import), which opens the pieces it reads."""
+        return PieceFiles, (self.pieces.directory, self.pieces.batch_size, self.pieces.schema)
 
     # -- in the parent ----------------------------------------------------------------------------
     def merge(self, results: list[Any]) -> None:
