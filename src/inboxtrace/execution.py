@@ -5,7 +5,9 @@ defined at module level (so any of the three can run it). :func:`runner` picks t
 
 * ``None`` / ``"inline"`` — here, one piece after another (tests, tiny inputs, debugging);
 * ``"local"`` or ``"local:N"`` — N local processes (default: one per CPU), started fresh, or
-  forked from this one with ``inherit=True`` (they inherit what it loaded: POSIX only);
+  forked from this one with ``inherit=True`` (they inherit what it loaded: POSIX only), or
+  started fresh with ``fresh=True`` as plain interpreters that load only what the work and the
+  context need (:class:`_Fresh`: streamed like forked ones, none of this process's memory);
 * ``"tcp://HOST:8786"`` (or any Dask scheduler address) — the workers of that Dask cluster.
 
 ``$INBOXTRACE_CLUSTER`` names the cluster when the caller gives none (see :func:`cluster_address`).
@@ -36,6 +38,9 @@ import functools
 import gc
 import itertools
 import os
+import pickle
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -79,13 +84,13 @@ class _Pipes:
 PIPE_BYTES = 1 << 20  # a streaming worker's pipe: room for a few blocks' items (Linux's default cap)
 
 
-def _wide(ends: tuple[Connection, Connection]) -> tuple[Connection, Connection]:
-    """A pipe that holds :data:`PIPE_BYTES` (where the system allows): a worker whose items are
-    bigger than the default 64 KiB would otherwise wait, at each one, until this process has
-    read it, and work only as fast as this process (which may read a piece of its own too)."""
+def _wide(conn: Connection) -> Connection:
+    """``conn``, whose pipe holds :data:`PIPE_BYTES` (where the system allows): a worker whose
+    items are bigger than the default 64 KiB would otherwise wait, at each one, until this process
+    has read it, and work only as fast as this process (which may read a piece of its own too)."""
     with contextlib.suppress(AttributeError, OSError):  # not Linux, or above the system's cap
-        fcntl.fcntl(ends[1].fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    return ends
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    return conn
 
 
 def _start_worker(
@@ -119,9 +124,95 @@ def _send_items(work: Callable[[In], Iterable[Out]], index: int, piece: In) -> N
     release_memory()  # what the piece held, while the worker waits for another (or the end)
 
 
+def _one_item(work: Callable[[In], Out], piece: In) -> Iterator[Out]:
+    """``work(piece)`` as a stream of one item."""
+    yield work(piece)
+
+
 def _all_items(work: Callable[[In], Iterable[Out]], piece: In) -> list[Out]:
     """A piece streamed elsewhere (a Dask worker, a started process): its items, when it is done."""
     return list(work(piece))
+
+
+class _Failed:
+    """What a fresh worker sends instead of a piece's next item when the piece raised."""
+
+    def __init__(self, error: BaseException) -> None:
+        try:
+            self.error = pickle.loads(pickle.dumps(error))
+        except Exception:  # not picklable: its text
+            self.error = InboxtraceError(f"{type(error).__name__}: {error}")
+
+
+class _Fresh:
+    """A local worker started fresh (``fresh=True``): a plain interpreter running
+    :func:`fresh_worker`, which imports what the work and the context need and nothing else (no
+    memory shared with, or copied from, this process). Two pipes: pieces go one way, as
+    ``(work, index, piece)`` and then None for the end, and the items come back as a forked
+    worker's do. No ``multiprocessing`` pool: its queues' named semaphores would also start
+    ``multiprocessing``'s resource tracker, one more process (~12 MB) for the whole run."""
+
+    def __init__(self, shared: Any, thresholds: tuple[int, int, int] | None) -> None:
+        to_child, from_child = os.pipe(), os.pipe()
+        for fd in (to_child[0], from_child[1]):
+            os.set_inheritable(fd, True)
+        code = f"from inboxtrace.execution import fresh_worker; fresh_worker({to_child[0]}, {from_child[1]})"
+        args = [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", code]  # type: ignore[attr-defined]
+        try:
+            self.proc = subprocess.Popen(
+                args, pass_fds=(to_child[0], from_child[1]), stdin=subprocess.DEVNULL
+            )
+        finally:
+            os.close(to_child[0])
+            os.close(from_child[1])
+        self.outbox = Connection(to_child[1], readable=False)
+        self.inbox = _wide(Connection(from_child[0], writable=False))
+        self.ended = False
+        # sent now, read when the worker has started (this process goes on meanwhile)
+        self.outbox.send_bytes(pickle.dumps(list(sys.path)))
+        self.outbox.send((os.getpid(), shared, thresholds))
+
+    def give(self, work: Callable[[Any], Any], index: int, piece: Any) -> None:
+        self.outbox.send((work, index, piece))
+
+    def end(self) -> None:
+        """No more pieces: it ends when its last one is done."""
+        if not self.ended:
+            self.ended = True
+            with contextlib.suppress(OSError):
+                self.outbox.send(None)
+
+    def stop(self) -> None:
+        self.proc.kill()
+
+    def close(self) -> None:
+        self.end()
+        self.proc.wait()
+        self.outbox.close()
+        self.inbox.close()
+
+
+def fresh_worker(inbox_fd: int, outbox_fd: int) -> None:
+    """The main loop of a worker started fresh (:class:`_Fresh`): the pieces it is given, until
+    told to end (or until its parent ends)."""
+    global _channel
+    inbox = Connection(inbox_fd, writable=False)
+    sys.path[:] = pickle.loads(inbox.recv_bytes())
+    parent, shared, thresholds = inbox.recv()
+    _start_worker(parent, shared, thresholds, None)
+    _channel = Connection(outbox_fd, readable=False)
+    while True:
+        try:
+            task = inbox.recv()
+        except EOFError:  # the parent is gone
+            return
+        if task is None:
+            return
+        work, index, piece = task
+        try:
+            _send_items(work, index, piece)
+        except Exception as exc:
+            _channel.send((index, _Failed(exc)))
 
 
 class _Task:
@@ -148,17 +239,20 @@ class Runner(Generic[In, Out]):
         where: str | None = None,
         *,
         inherit: bool = False,
+        fresh: bool = False,
         context: Any = None,
         gc_thresholds: tuple[int, int, int] | None = None,
     ) -> None:
         self.where = where or "inline"
         self.inherit = inherit
+        self.fresh = fresh
         self.context = context
         self.gc_thresholds = gc_thresholds
         self._outer: Any = None
         self._readers: list[Connection] = []  # of the forked workers' pipes
         self._pool: ProcessPoolExecutor | None = None
         self._forked: list[Any] = []  # the forked workers' processes
+        self._fresh: list[_Fresh] = []  # the workers started fresh
         self._lock: Any = None  # the lock a forked worker takes to send a result
         self._client: Any = None
         if self.where == "inline":
@@ -179,16 +273,19 @@ class Runner(Generic[In, Out]):
     def __enter__(self) -> Runner[In, Out]:
         global _shared
         self._outer, _shared = _shared, self.context  # for the pieces run here
-        if self.kind == "local":
+        if self.kind == "local" and self.fresh:
+            # started now: each imports what it needs while this process goes on (its own piece)
+            self._fresh = [_Fresh(self.context, self.gc_thresholds) for _ in range(self.workers)]
+            self._readers = [w.inbox for w in self._fresh]
+        elif self.kind == "local":
             import multiprocessing
 
             method = "fork" if self.inherit and "fork" in multiprocessing.get_all_start_methods() else "spawn"
             ctx = multiprocessing.get_context(method)
             pipes = None
             if method == "fork":  # inherited by the workers: what :meth:`stream` sends through
-                pipes = _Pipes(
-                    [_wide(ctx.Pipe(duplex=False)) for _ in range(self.workers)], ctx.Value("i", 0)
-                )
+                ends = [ctx.Pipe(duplex=False) for _ in range(self.workers)]
+                pipes = _Pipes([(recv, _wide(send)) for recv, send in ends], ctx.Value("i", 0))
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=ctx,
@@ -222,6 +319,9 @@ class Runner(Generic[In, Out]):
             _stop_workers(self._forked, self._lock)  # (the pool then fails what was submitted)
             self._pool.shutdown(wait=True, cancel_futures=False)
             self._pool = None
+        if exc_type is not None:
+            for worker in self._fresh:
+                worker.stop()
         self.close()
 
     def close(self) -> None:
@@ -233,6 +333,9 @@ class Runner(Generic[In, Out]):
         for proc in self._forked:  # (ended already, or ending: see _last_handed_out)
             proc.join()
         self._forked = []
+        for worker in self._fresh:
+            worker.close()
+        self._fresh = []
         for recv in self._readers:
             recv.close()
         self._readers = []
@@ -245,6 +348,8 @@ class Runner(Generic[In, Out]):
         (its memory freed while this process finishes its own piece or merges), not at :meth:`close`."""
         if self._pool is not None and self._forked:
             self._pool.shutdown(wait=False)
+        for worker in self._fresh:
+            worker.end()
 
     @property
     def workers_count(self) -> int:
@@ -287,6 +392,11 @@ class Runner(Generic[In, Out]):
             for i, piece in numbered:
                 yield i, work(piece)
             return
+        if self._fresh:  # (a piece's one result is streamed as its one item)
+            one: Any = functools.partial(_one_item, work)
+            streamed: Iterator[tuple[int, Any]] = self.stream(one, pieces, here=here)
+            yield from streamed
+            return
         pool = self._executor()
         limit = ahead or 4 * self.workers_count
         mine = list(itertools.islice(numbered, here))
@@ -327,18 +437,25 @@ class Runner(Generic[In, Out]):
                     yield index, item
             return
         readers = list(self._readers)
-        pool = self._executor()
-        limit = ahead or self.workers_count
+        fresh = {w.inbox: w for w in self._fresh}  # a fresh worker by its pipe
+        idle = list(self._fresh)  # fresh workers without a piece
+        pool = None if fresh else self._executor()
+        limit = len(idle) if fresh else (ahead or self.workers_count)
         numbered = enumerate(pieces)
         mine = list(itertools.islice(numbered, here))
-        flight: dict[int, Future[None]] = {}
+        flight: dict[int, Any] = {}  # each piece handed out: its future (a pool's), or its worker
         following = next(numbered, None)  # the next piece to hand out (None: all are)
 
         def fill() -> None:
             nonlocal following
             while following is not None and len(flight) < limit:
                 i, piece = following
-                flight[i] = pool.submit(_send_items, work, i, piece)
+                if pool is None:
+                    worker = idle.pop()
+                    worker.give(work, i, piece)
+                    flight[i] = worker
+                else:
+                    flight[i] = pool.submit(_send_items, work, i, piece)
                 following = next(numbered, None)
             if following is None:
                 self._last_handed_out()
@@ -353,17 +470,22 @@ class Runner(Generic[In, Out]):
                     index, item = conn.recv()
                 except EOFError:  # its worker ended: done (every piece handed out), or died
                     readers.remove(conn)
-                    if conn in busy or following is not None or (flight and not readers):
+                    lost = conn in fresh and fresh[conn] in flight.values()  # (before sending anything)
+                    if lost or conn in busy or following is not None or (flight and not readers):
                         raise InboxtraceError(WORKER_DIED) from None
                     continue
+                if isinstance(item, _Failed):
+                    raise item.error
                 if item == _END:
                     busy.pop(conn, None)
                     del flight[index]
+                    if conn in fresh:
+                        idle.append(fresh[conn])
                     fill()
                 else:
                     busy[conn] = index
                     yield index, item
-            for fut in flight.values():  # a piece that failed ends it all
+            for fut in flight.values() if pool is not None else ():  # a piece that failed ends it all
                 if fut.done() and fut.exception() is not None:
                     fut.result()
 
@@ -398,6 +520,15 @@ class Runner(Generic[In, Out]):
         if self.kind == "inline":
             for piece in pieces:
                 yield work(piece)
+            return
+        if self._fresh:  # in input order, as :meth:`map` ends them
+            ended: dict[int, Out] = {}
+            following = 0
+            for index, result in self.map(work, pieces):
+                ended[index] = result
+                while following in ended:
+                    yield ended.pop(following)
+                    following += 1
             return
         pool = self._executor()
         limit = ahead or (2 if share else 4) * self.workers_count
@@ -465,11 +596,12 @@ def runner(
     where: str | None = None,
     *,
     inherit: bool = False,
+    fresh: bool = False,
     context: Any = None,
     gc_thresholds: tuple[int, int, int] | None = None,
 ) -> Runner[Any, Any]:
     """A :class:`Runner` for ``where`` (see the module docstring)."""
-    return Runner(where, inherit=inherit, context=context, gc_thresholds=gc_thresholds)
+    return Runner(where, inherit=inherit, fresh=fresh, context=context, gc_thresholds=gc_thresholds)
 
 
 __all__ = ["ENV_VAR", "Runner", "cluster_address", "context", "runner"]
