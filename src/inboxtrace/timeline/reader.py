@@ -736,6 +736,8 @@ class LogReader:
         if here:
             units[0].local = True
         workers = max(1, min(self._jobs - here, len(units) - here))
+        # a sink whose pieces need nothing this process loaded has its workers started fresh
+        fresh = bool(getattr(opts.sink, "fresh_workers", False))
         if here:  # as in a worker: the heap so far is not scanned again while this process reads
             gc.freeze()
         try:
@@ -743,7 +745,13 @@ class LogReader:
             # so it collects as rarely as they do while the read lasts (~13% of its CPU otherwise)
             with (
                 relaxed_gc(),
-                runner(f"local:{workers}", inherit=True, context=opts, gc_thresholds=GC_THRESHOLDS) as run,
+                runner(
+                    f"local:{workers}",
+                    inherit=not fresh,
+                    fresh=fresh,
+                    context=opts,
+                    gc_thresholds=GC_THRESHOLDS,
+                ) as run,
             ):
                 yield from self._read_pieces(run, units, opts, here=here)
         finally:
