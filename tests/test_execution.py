@@ -112,3 +112,75 @@ def _ppid(pid: int) -> int:
     except OSError:
         return -1
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+
+
+# -- workers started fresh (fresh=True): plain interpreters, none of this process's memory ----------
+
+
+def _modules(n: int) -> Iterator[tuple[int, bool, bool]]:
+    """Piece ``n``: whether the process it runs in loaded the work's module, and the test session's
+    ``tests.conftest`` (which the work's module does not import)."""
+    import sys
+
+    yield n, __name__ in sys.modules, "tests.conftest" in sys.modules
+
+
+def test_fresh_workers_stream_what_inline_gives_and_load_only_what_they_need() -> None:
+    with runner("inline", context={"step": 0.0}) as run:
+        inline = sorted((i, n, k) for i, (n, k, _) in run.stream(_count, range(5)))
+    with runner("local:2", fresh=True, context={"step": 0.0}) as run:
+        items = list(run.stream(_count, range(5), here=1))
+    assert sorted((i, n, k) for i, (n, k, _) in items) == inline and len(inline) == 15
+    pids = {i: pid for i, (_, _, pid) in items}
+    assert pids[0] == os.getpid() and len(set(pids.values()) - {os.getpid()}) == 2
+    # a fresh worker imported the work's module (this one), not what this process had loaded
+    import sys
+
+    assert "tests.conftest" in sys.modules
+    with runner("local:1", fresh=True) as run:
+        assert [item for _, item in run.stream(_modules, range(2))] == [(0, True, False), (1, True, False)]
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+def test_fresh_workers_map_and_imap() -> None:
+    with runner("local:2", fresh=True) as run:
+        assert sorted(run.map(_square, range(6))) == [(i, i * i) for i in range(6)]
+    with runner("local:2", fresh=True) as run:
+        assert list(run.imap(_square, range(6))) == [i * i for i in range(6)]
+
+
+def _fails_in_piece_2(n: int) -> Iterator[int]:
+    yield n
+    if n == 2:
+        raise LookupError(f"piece {n}")
+    yield n
+
+
+def test_a_fresh_worker_that_dies_or_fails_is_an_error_and_none_is_left() -> None:
+    before = _children()
+    started = time.monotonic()
+    with (
+        pytest.raises(InboxtraceError, match="ended without an answer"),
+        runner("local:2", fresh=True) as run,
+    ):
+        list(run.stream(_dies_in_piece_3, range(8)))
+    with pytest.raises(LookupError, match="piece 2"), runner("local:2", fresh=True) as run:
+        list(run.stream(_fails_in_piece_2, range(8)))
+    with pytest.raises(KeyError), runner("local:2", fresh=True) as run:
+        _stop_at_first(run.stream(_slow, range(4)))  # in the middle of every worker's 30 s piece
+    assert time.monotonic() - started < 25
+    assert not [p for p in _children() - before if _alive(p)]
+
+
+def test_fresh_workers_end_as_soon_as_every_piece_is_handed_out() -> None:
+    with runner("local:2", fresh=True, context={"step": 0.0}) as run:
+        workers = [w.proc for w in run._fresh]
+        stream = run.stream(_count, range(2), here=0)
+        items = [next(stream) for _ in range(6)]  # every item; the stream not yet at its end
+        for proc in workers:
+            proc.wait(timeout=10)  # ended: no piece left for them
+        assert list(stream) == []
+    assert len(items) == 6
