@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -450,3 +451,44 @@ def test_the_messages_still_open_at_the_end_of_a_parallel_read_are_made_as_they_
     assert len(taken) > 20
     # at the end (the open messages, all made by _emit): each made when it is taken
     assert events[-20:] == ["made", "taken"] * 10
+
+
+def test_the_worker_of_a_bulk_ingest_never_loads_sqlalchemy(tmp_path: Path) -> None:
+    """The worker of a first ingest into SQLite writes its piece with the stdlib sqlite3 and is
+    started fresh, not forked from the parent that holds the store: SQLAlchemy (~20 MB of its RSS
+    when forked, counted once more beside the parent's) is never loaded there. Each process of the
+    ingest writes the modules it had at its exit (a ``sitecustomize`` on the path)."""
+    hook, out = tmp_path / "hook", tmp_path / "out"
+    hook.mkdir()
+    out.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import atexit, os, sys\n\n"
+        "def _loaded():\n"
+        "    with open(os.path.join(os.environ['MODULES_OUT'], f'{os.getpid()}.{os.getppid()}'), 'w') as f:\n"
+        "        f.write('\\n'.join(sys.modules))\n\n"
+        "atexit.register(_loaded)\n"
+    )
+    log = generated_log(tmp_path / "mail.log", 6000)
+    code = (
+        "import sys\nfrom inboxtrace.ingest import ingest\nfrom inboxtrace.store import open_store\n"
+        "from inboxtrace.timeline import reader\n"
+        "reader.PARALLEL_MIN_BYTES = 0  # a small log cut into pieces all the same\n"
+        "with open_store(sys.argv[2]) as store:\n    print(ingest([sys.argv[1]], store, jobs=2).messages)"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]),
+           "MODULES_OUT": str(out)}  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(log), f"sqlite:///{tmp_path / 's.db'}"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    stdout, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and int(stdout) > 100
+    loaded = {f.name: set(f.read_text().split()) for f in out.iterdir()}
+    parent = loaded.pop(next(n for n in loaded if n.startswith(f"{proc.pid}.")))
+    workers = [mods for n, mods in loaded.items() if n.endswith(f".{proc.pid}")]
+    assert "sqlalchemy" in parent and "inboxtrace.store.log_chunks" in parent
+    assert len(workers) == 1  # (jobs=2: the parent reads the first piece, one worker the second)
+    assert "inboxtrace.store.piece_file" in workers[0] and "inboxtrace.timeline.reader" in workers[0]
+    assert not [m for m in workers[0] if m.split(".")[0] == "sqlalchemy"]
