@@ -393,18 +393,23 @@ def test_both_implementations_read_every_log_corpus_alike(log_corpora: list[Path
 
 
 # Stores each log named on the command line: whole, and cut in two at its middle line read as two
-# files one after the other (a rotation: the parts of the messages cut are matched and merged), each
-# into a new SQLite store; prints every stored row and the write counts, one JSON line per log.
+# files one after the other (a rotation: the parts of the messages cut are matched and merged), and
+# whole in a bulk ingest (two pieces: the second keyed, matched and written by a worker started fresh,
+# store.piece_file), each into a new SQLite store; prints every stored row and the write counts, one
+# JSON line per log.
 _DUMP_STORE = r"""
 import json, os, sys, tempfile
 from inboxtrace.ingest import ingest
 from inboxtrace.store import open_store
 from inboxtrace.store.logs import log_deliveries, log_messages
+from inboxtrace.timeline import reader
 import sqlalchemy as sa
 
-def stored(paths, tmp, name):
+reader.PARALLEL_MIN_BYTES = 0  # small logs cut into pieces all the same (with jobs=2)
+
+def stored(paths, tmp, name, jobs=1):
     with open_store("sqlite:///" + os.path.join(tmp, name + ".db")) as store:
-        counts = [ingest([p], store, jobs=1).to_dict() for p in paths]
+        counts = [ingest([p], store, jobs=jobs).to_dict() for p in paths]
         with store.connect() as conn:
             rows = [repr(tuple(r)) for t in (log_messages, log_deliveries)
                     for r in conn.execute(sa.select(t).order_by(*t.primary_key.columns))]
@@ -423,7 +428,8 @@ with tempfile.TemporaryDirectory() as tmp:
             with open(halves[-1], "wb") as f:
                 f.writelines(part)
         print(json.dumps({"path": path, "whole": stored([path], tmp, "whole"),
-                          "halves": stored(halves, tmp, "halves")}, sort_keys=True, default=str))
+                          "halves": stored(halves, tmp, "halves"), "bulk": stored([path], tmp, "bulk", 2)},
+                         sort_keys=True, default=str))
 """
 
 
@@ -434,7 +440,7 @@ def test_both_implementations_store_every_log_corpus_alike(log_corpora: list[Pat
     assert len(compiled) == len(pure) == len(args)
     for c, p in zip(compiled, pure, strict=True):
         assert c["path"] == p["path"]
-        for how in ("whole", "halves"):
+        for how in ("whole", "halves", "bulk"):
             assert c[how] == p[how], (c["path"], how)
         if "generated" in str(p["path"]):  # the messages cut in two were matched, none stored twice
             whole, halves = p["whole"], p["halves"]
