@@ -390,7 +390,7 @@ def test_the_store_s_page_cache_is_a_worker_s_while_the_parent_reads_its_own_pie
         with store.connect() as conn:
             after = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
     assert summary.messages > 0
-    assert len(direct) > 3 and set(direct) == {-2048}  # the worker's (store.log_chunks)
+    assert len(direct) > 3 and set(direct) == {-2048}  # (store.log_chunks)
     assert copying == [-CACHE_KIB] and after == -CACHE_KIB
 
 

@@ -143,4 +143,4 @@ def test_a_piece_is_a_scratch_file_and_its_files_travel_without_the_store(
     done = subprocess.run(
         [sys.executable, "-c", code], input=sent, capture_output=True, check=True, timeout=60
     )
-    assert done.stdout.decode().split() == ["PieceFiles", str(writer.batch_size), "False"]
+    assert done.stdout.decode().split() == ["PieceFiles", str(sink.pieces.batch_size), "False"]
