@@ -342,7 +342,10 @@ class LogReader:
       instead of sending them to the parent (which reads one piece itself meanwhile), and the
       parent calls ``sink.merge(results)`` for the pieces in input order as they end; only the
       messages cut by piece boundaries are then yielded. A read that is not parallel ignores
-      the sink (everything is yielded).
+      the sink (everything is yielded). A sink whose ``fresh_workers`` is true (its pieces need
+      nothing this process loaded: :class:`inboxtrace.store.log_chunks.ChunkTables`) has its
+      workers started fresh instead of forked (``fresh=True`` of :func:`inboxtrace.execution.runner`):
+      the options, the transform and the sink are pickled to them.
 
     A reader is an iterator with ``.stats``, ``.progress`` (bytes read, bytes total) and
     ``.resume_position()``; ``read_logs`` is this class. Raises :class:`~inboxtrace.errors.InputError` for a
