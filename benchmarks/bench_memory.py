@@ -76,9 +76,9 @@ def _inboxtrace(python: str) -> str:
     return str(script) if script.exists() else "inboxtrace"
 
 
-# The same ingest called as a library (no command line: typer, rich and pydantic not loaded). Each
-# MB the parent holds when it forks its worker is counted twice in the tree's RSS: the difference
-# from "ingest" is what the command line costs.
+# The same ingest called as a library (no command line: typer, rich and pydantic not loaded): the
+# difference from "ingest" is what the command line costs (in the parent only: a bulk ingest's
+# worker is started fresh, it shares nothing with the parent).
 _LIBRARY_INGEST = (
     "import sys\nfrom inboxtrace.ingest import ingest\nfrom inboxtrace.store import open_store\n"
     "with open_store(sys.argv[2]) as store:\n    print(ingest([sys.argv[1]], store).messages)"
