@@ -184,3 +184,11 @@ def test_fresh_workers_end_as_soon_as_every_piece_is_handed_out() -> None:
             proc.wait(timeout=10)  # ended: no piece left for them
         assert list(stream) == []
     assert len(items) == 6
+
+
+def test_a_context_fresh_workers_cannot_get_is_an_error_and_none_is_left() -> None:
+    before = _children()
+    with pytest.raises((TypeError, AttributeError)), runner("local:2", fresh=True, context=threading.Lock()):
+        pass  # (a lock cannot be pickled)
+    assert not [p for p in _children() - before if _alive(p)]
+    assert context() is None

@@ -39,6 +39,7 @@ import gc
 import itertools
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -156,7 +157,12 @@ class _Fresh:
         to_child, from_child = os.pipe(), os.pipe()
         for fd in (to_child[0], from_child[1]):
             os.set_inheritable(fd, True)
-        code = f"from inboxtrace.execution import fresh_worker; fresh_worker({to_child[0]}, {from_child[1]})"
+        # (this package found first where it is found here: installed, or a source tree on the path)
+        home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        code = (
+            f"import sys; sys.path.insert(0, {home!r}); from inboxtrace.execution import fresh_worker; "
+            f"fresh_worker({to_child[0]}, {from_child[1]})"
+        )
         args = [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", code]  # type: ignore[attr-defined]
         try:
             self.proc = subprocess.Popen(
@@ -168,12 +174,19 @@ class _Fresh:
         self.outbox = Connection(to_child[1], readable=False)
         self.inbox = _wide(Connection(from_child[0], writable=False))
         self.ended = False
-        # sent now, read when the worker has started (this process goes on meanwhile)
-        self.outbox.send_bytes(pickle.dumps(list(sys.path)))
-        self.outbox.send((os.getpid(), shared, thresholds))
+        try:  # sent now, read when the worker has started (this process goes on meanwhile)
+            self.outbox.send_bytes(pickle.dumps(list(sys.path)))
+            self.outbox.send((os.getpid(), shared, thresholds))
+        except BaseException:  # (a context that cannot be pickled, a worker that could not start)
+            self.stop()
+            self.close()
+            raise
 
     def give(self, work: Callable[[Any], Any], index: int, piece: Any) -> None:
-        self.outbox.send((work, index, piece))
+        try:
+            self.outbox.send((work, index, piece))
+        except (BrokenPipeError, ConnectionResetError):  # it ended (the pipe's other end is closed)
+            raise InboxtraceError(WORKER_DIED) from None
 
     def end(self) -> None:
         """No more pieces: it ends when its last one is done."""
@@ -196,9 +209,14 @@ def fresh_worker(inbox_fd: int, outbox_fd: int) -> None:
     """The main loop of a worker started fresh (:class:`_Fresh`): the pieces it is given, until
     told to end (or until its parent ends)."""
     global _channel
+    # an interrupt (Ctrl-C) is the caller's to handle: it then ends its workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     inbox = Connection(inbox_fd, writable=False)
-    sys.path[:] = pickle.loads(inbox.recv_bytes())
-    parent, shared, thresholds = inbox.recv()
+    try:
+        sys.path[:] = pickle.loads(inbox.recv_bytes())
+        parent, shared, thresholds = inbox.recv()
+    except EOFError:  # the caller ended first
+        return
     _start_worker(parent, shared, thresholds, None)
     _channel = Connection(outbox_fd, readable=False)
     while True:
@@ -275,7 +293,12 @@ class Runner(Generic[In, Out]):
         self._outer, _shared = _shared, self.context  # for the pieces run here
         if self.kind == "local" and self.fresh:
             # started now: each imports what it needs while this process goes on (its own piece)
-            self._fresh = [_Fresh(self.context, self.gc_thresholds) for _ in range(self.workers)]
+            try:
+                for _ in range(self.workers):
+                    self._fresh.append(_Fresh(self.context, self.gc_thresholds))
+            except BaseException:  # (e.g. a context that cannot be pickled) none is left behind
+                self.__exit__(*sys.exc_info())
+                raise
             self._readers = [w.inbox for w in self._fresh]
         elif self.kind == "local":
             import multiprocessing
