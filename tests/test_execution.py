@@ -192,3 +192,11 @@ def test_a_context_fresh_workers_cannot_get_is_an_error_and_none_is_left() -> No
         pass  # (a lock cannot be pickled)
     assert not [p for p in _children() - before if _alive(p)]
     assert context() is None
+
+
+def test_a_consumer_leaving_fresh_workers_in_the_middle_of_a_piece_does_not_wait_for_it() -> None:
+    started = time.monotonic()
+    with runner("local:1", fresh=True) as run:
+        for _ in run.stream(_slow, range(2)):  # the worker in the middle of its 30 s piece
+            break
+    assert time.monotonic() - started < 15

@@ -199,10 +199,12 @@ class _Fresh:
         self.proc.kill()
 
     def close(self) -> None:
+        """Wait for it to end: when its pieces are done (a caller that stopped reading in the
+        middle of one closes the pipe it is sending on, and it ends then)."""
         self.end()
+        self.inbox.close()
         self.proc.wait()
         self.outbox.close()
-        self.inbox.close()
 
 
 def fresh_worker(inbox_fd: int, outbox_fd: int) -> None:
@@ -229,8 +231,11 @@ def fresh_worker(inbox_fd: int, outbox_fd: int) -> None:
         work, index, piece = task
         try:
             _send_items(work, index, piece)
+        except (BrokenPipeError, ConnectionResetError):  # the caller stopped reading: nothing more
+            return
         except Exception as exc:
-            _channel.send((index, _Failed(exc)))
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                _channel.send((index, _Failed(exc)))
 
 
 class _Task:
@@ -530,6 +535,9 @@ class Runner(Generic[In, Out]):
             raise InboxtraceError(WORKER_DIED) from None
         finally:
             self._cancel(flight.values())
+            if pool is None:  # left with pieces in flight (an error, or a consumer that stopped)
+                for worker in set(flight.values()):
+                    worker.stop()
 
     def imap(
         self, work: Callable[[In], Out], pieces: Iterable[In], *, ahead: int = 0, share: bool = False
