@@ -21,8 +21,8 @@ that stopped early) ends its local workers at once instead of waiting for their 
 
 What every piece needs but should not travel with each one (loaded knowledge, options, a writer
 of the caller's) is the runner's ``context``: the work reads it with :func:`context`. Forked local
-workers inherit it (it need not be picklable); started ones and Dask tasks get a pickled copy.
-Forked workers also die with the process that started them (:func:`~inboxtrace.workers.die_with_parent`),
+workers inherit it (it need not be picklable); started and fresh ones and Dask tasks get a pickled copy.
+Forked and fresh workers also die with the process that started them (:func:`~inboxtrace.workers.die_with_parent`),
 leave the heap they inherited to the collector's frozen generation (no copy-on-write of its
 pages), and collect with ``gc_thresholds`` when given. ``here=N`` runs the first N pieces in the
 calling process while the workers take the next ones (the caller works too: one process fewer).
@@ -452,10 +452,11 @@ class Runner(Generic[In, Out]):
         self, work: Callable[[In], Iterable[Out]], pieces: Iterable[In], *, ahead: int = 0, here: int = 0
     ) -> Iterator[tuple[int, Out]]:
         """``(index, item)`` for every item of ``work(piece)`` (an iterator), as the items are made:
-        a piece's in order, the pieces' interleaved. Forked workers send each item when it is made
-        (and wait while this process is behind: memory stays flat); elsewhere a piece's items come
-        when it is done. ``ahead`` and ``here`` as in :meth:`map`. Forked workers end as soon as
-        every piece is handed out and theirs are done: a runner streams once."""
+        a piece's in order, the pieces' interleaved. Forked and fresh workers send each item when it
+        is made (and wait while this process is behind: memory stays flat); elsewhere a piece's
+        items come when it is done. ``ahead`` and ``here`` as in :meth:`map` (a fresh worker has
+        one piece at a time). Forked and fresh workers end as soon as every piece is handed out
+        and theirs are done: a runner streams once."""
         if not self._readers:
             listed: Callable[[In], list[Out]] = functools.partial(_all_items, work)
             if self.kind == "dask":
