@@ -181,8 +181,8 @@ class Store:
     def insert(self, table: sa.Table) -> Any:
         """A dialect-specific ``INSERT`` supporting ``.on_conflict_do_nothing/.on_conflict_do_update``.
 
-        (Each dialect's module is imported when first used: SQLAlchemy's PostgreSQL dialect and the
-        asyncio it pulls in cost ~40 ms, which every command on a SQLite store paid at start.)"""
+        (Each dialect's module is imported when first used: importing SQLAlchemy's PostgreSQL
+        dialect cost every command on a SQLite store ~40 ms at start.)"""
         if self.dialect == "postgresql":
             from sqlalchemy.dialects import postgresql
 
