@@ -92,3 +92,35 @@ def test_new_rows_way_gives_what_the_general_matching_gives(
         assert 0 < taken <= batches  # the first pass's new batches, none of the second's
     if name == "generated" and batch_size in (50, 2000):
         assert taken >= batches - 2  # a generated log reuses no queue id
+
+
+def test_the_counts_of_a_new_batch_read_by_position_equal_those_of_its_rows_as_mappings(
+    logs: dict[str, list[Path]],
+) -> None:
+    """What the rollup counts of a batch of new messages from its rows as lists (the new-rows way
+    hands them over as written) equals the general counting of the same rows as mappings, batch
+    by batch, on logs with never-queued rejections and null-sender notices."""
+    from inboxtrace.store.log_match import BatchChanges
+    from inboxtrace.store.log_rows import DELIV_COLUMNS, M_KEY, M_QID, M_SENDER
+    from inboxtrace.store.rollup import _changed_counts, _new_counts
+
+    seen = {"noqueue": 0, "notice": 0, "batches": 0}
+    for name in ("real", "generated"):
+        matcher = BatchMatcher(RowMaker().provider_of)
+        matcher.track = True
+        prepared = list(LogReader([str(p) for p in logs[name]], jobs=1, transform=RowMaker()))
+        for i in range(0, len(prepared), 300):
+            msg_rows, deliv_rows, _ = matcher.match(
+                prepared[i : i + 300], {}, lambda keys: set(), lambda keys: {}
+            )
+            assert matcher.changes.new is not None
+            as_maps = BatchChanges(
+                {},
+                [dict(zip(DELIV_COLUMNS, d, strict=True)) for d in deliv_rows],
+                {m[M_KEY]: (None, m[M_SENDER], m[M_QID]) for m in msg_rows},
+            )
+            assert _new_counts(msg_rows, deliv_rows) == _changed_counts(as_maps)
+            seen["batches"] += 1
+            seen["noqueue"] += sum(m[M_QID].upper().startswith("NOQUEUE") for m in msg_rows)
+            seen["notice"] += sum(m[M_SENDER] == "" for m in msg_rows)
+    assert all(seen.values()), seen

@@ -475,3 +475,24 @@ def test_the_wal_is_checkpointed_at_the_same_size_whatever_the_page_size(tmp_pat
             page = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
             pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
             assert page * pages == WAL_CHECKPOINT_BYTES, path
+
+
+def test_an_ingest_into_sqlite_does_not_load_the_postgresql_dialect(tmp_path: Path) -> None:
+    """Each dialect's SQLAlchemy module is imported when a store of it first builds an INSERT:
+    a command on a SQLite store does not pay for PostgreSQL's at start (nor at all)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import generated_log
+
+    log = generated_log(tmp_path / "mail.log", 2000)
+    code = (
+        "import sys; from inboxtrace.store import open_store; from inboxtrace.ingest import ingest; "
+        f"s = ingest([{str(log)!r}], open_store({str(tmp_path / 'x.db')!r})); "
+        "print(s.new_messages, 'sqlalchemy.dialects.postgresql' in sys.modules, 'sqlalchemy.dialects.sqlite' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert int(out[0]) > 100
+    assert out[1:] == ["False", "True"]

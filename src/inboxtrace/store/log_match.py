@@ -229,6 +229,9 @@ class BatchChanges:
     old: dict[tuple[str, str], dict[str, Any]]
     changed: list[dict[str, Any]]
     senders: dict[str, tuple[str | None, str | None, str]]
+    # or, for a batch of new messages only (the three above empty): its (message rows, delivery
+    # rows) as written, lists in MSG_COLUMNS and DELIV_COLUMNS order
+    new: tuple[list[list[Any]], list[list[Any]]] | None = None
 
 
 class BatchMatcher:
@@ -412,11 +415,7 @@ class BatchMatcher:
                 n_attempts += drow[D_N]
             deliv_rows += drows
         if self.track:
-            self.changes = BatchChanges(
-                {},
-                [dict(zip(DELIV_COLUMNS, v, strict=True)) for v in deliv_rows],
-                {r[M_KEY]: (None, r[M_SENDER], r[M_QID]) for r in msg_rows},
-            )
+            self.changes = BatchChanges({}, [], {}, (msg_rows, deliv_rows))
         n = len(deliv_rows)
         return msg_rows, deliv_rows, (len(batch), len(batch), n, n, n_attempts)
 

@@ -34,6 +34,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from inboxtrace.store.core import Store, db_errors, inboxtrace_meta, metadata
+from inboxtrace.store.log_rows import (
+    D_DAY,
+    D_DOMAIN,
+    D_KEY,
+    D_PROVIDER,
+    D_REASON,
+    D_STATE,
+    M_KEY,
+    M_QID,
+    M_SENDER,
+)
 from inboxtrace.store.logs import BatchChanges, log_deliveries, log_messages
 
 VERSION = "2"
@@ -162,6 +173,39 @@ def _key(row: Mapping[str, Any], notice: bool) -> tuple[Any, ...]:
 def record_batch(conn: Connection, changes: BatchChanges) -> None:
     """The log writer's batch as deltas, from the rows it already holds (no query): for each
     message it changed, minus its deliveries as they were stored, plus as they are now."""
+    rcpts, msgs = _new_counts(*changes.new) if changes.new is not None else _changed_counts(changes)
+    out = [("r", *k, n) for k, n in rcpts.items() if n]
+    out += [("m", d, f, NONE, NONE, NONE, NONE, n) for (d, f), n in msgs.items() if n]
+    if out:  # plain tuples to the driver, no SQLAlchemy processing per row
+        conn.exec_driver_sql(_delta_insert(conn.dialect.paramstyle), out)
+
+
+@functools.cache
+def _delta_insert(paramstyle: str) -> str:
+    """The ``INSERT`` of one delta, values in :func:`record_batch`'s order, for a driver's style."""
+    cols = ("kind", *_KEYS, "n")
+    mark = "?" if paramstyle == "qmark" else "%s"
+    return f"INSERT INTO rollup_delta ({', '.join(cols)}) VALUES ({', '.join(mark for _ in cols)})"
+
+
+def _new_counts(
+    msg_rows: list[list[Any]], deliv_rows: list[list[Any]]
+) -> tuple[Counter[tuple[Any, ...]], Counter[tuple[Any, ...]]]:
+    """The counts of a batch of new messages (their rows as lists; what :func:`_changed_counts`
+    gives for them, read by position, with no dict made per row: most batches of an ingest)."""
+    notice = {m[M_KEY]: m[M_SENDER] == "" for m in msg_rows}
+    dated = [d for d in deliv_rows if d[D_DAY] is not None]
+    rcpts = Counter(
+        [(d[D_DAY], notice[d[D_KEY]], d[D_STATE], d[D_REASON] or NONE, d[D_DOMAIN] or NONE, d[D_PROVIDER] or NONE)
+         for d in dated]
+    )  # fmt: skip
+    queued = {m[M_KEY] for m in msg_rows if not m[M_QID].upper().startswith("NOQUEUE")}
+    days = {(d[D_KEY], d[D_DAY]) for d in dated if d[D_KEY] in queued}
+    return rcpts, Counter([(day, notice[mkey]) for mkey, day in days])
+
+
+def _changed_counts(changes: BatchChanges) -> tuple[Counter[tuple[Any, ...]], Counter[tuple[Any, ...]]]:
+    """The counts a batch changed, per message: minus its rows as stored, plus as now."""
     by_message: dict[str, dict[str, Mapping[str, Any]]] = {}
     for (mkey, rcpt), row in changes.old.items():
         by_message.setdefault(mkey, {})[rcpt] = row
@@ -188,11 +232,7 @@ def record_batch(conn: Connection, changes: BatchChanges) -> None:
             if not qid.upper().startswith("NOQUEUE"):
                 for day in days:
                     msgs[(day, flag)] += sign
-    out = [dict(zip((*_KEYS, "n"), (*k, n), strict=True), kind="r") for k, n in rcpts.items() if n]
-    out += [{"kind": "m", "day": d, "notice": f, "final_state": NONE, "reason": NONE, "rcpt_domain": NONE,
-             "provider": NONE, "n": n} for (d, f), n in msgs.items() if n]  # fmt: skip
-    if out:
-        conn.execute(sa.insert(rollup_delta), out)
+    return rcpts, msgs
 
 
 @contextlib.contextmanager
