@@ -127,3 +127,29 @@ def _message_key(m: Any) -> tuple[Any, ...]:
             for d in m.deliveries
         ),
     )
+
+
+def test_the_last_piece_s_tail_is_held_only_by_its_merge(
+    long_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bytes of the last piece's tail (megabytes on a long log) are referred to by nothing
+    but the unpacking itself when they are unpacked: they are freed as soon as it is done, not
+    kept beside the messages they become for the whole merge."""
+    import pickle
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)  # a small log cut into pieces all the same
+    holders: list[list[str]] = []
+
+    def loads(data: Any) -> Any:
+        if isinstance(data, memoryview) and bytes(data.obj[:1]) == b"P":
+            referrers = [type(r).__name__ for r in gc.get_referrers(data.obj)]
+            holders.append([name for name in referrers if name not in ("memoryview", "managedbuffer")])
+        return pickle.loads(data)
+
+    monkeypatch.setattr(
+        reader, "pickle", SimpleNamespace(loads=loads, dumps=pickle.dumps, HIGHEST_PROTOCOL=5)
+    )
+    assert sum(1 for _ in read_logs([str(long_log)], jobs=2)) > 1000
+    assert len(holders) == 2
+    assert holders[-1] == []

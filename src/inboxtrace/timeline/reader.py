@@ -808,6 +808,7 @@ class LogReader:
                 error = f"{unit.path}: {data[1:].decode('utf-8', 'replace')}"
                 return
             waiting[unit.index] = data
+            data = b""  # (the tail held once, in waiting: its bytes freed as soon as it is unpacked)
             self._done_by_unit[unit.index] = unit.size
             self.bytes_done = sum(self._done_by_unit.values())
             # a piece is handed over once every piece before it is (the parent copies the first
@@ -871,13 +872,16 @@ class LogReader:
                 tails_in += 1
                 if tails_in == len(units):
                     last_tail = (units[index], data)
+                    del data
                     continue
             yield from handle(units[index], data)
             if error is not None:
                 raise InputError(error)
         run.close()  # the workers' memory is freed before the last messages are made
         if last_tail is not None:
-            yield from handle(*last_tail)
+            taking = handle(*last_tail)
+            last_tail = None  # (its bytes held by the merge alone, until they are unpacked)
+            yield from taking
             if error is not None:
                 raise InputError(error)
         # what the pieces kept is all handed over before the messages below (which may complete it)
