@@ -153,3 +153,30 @@ def test_the_last_piece_s_tail_is_held_only_by_its_merge(
     assert sum(1 for _ in read_logs([str(long_log)], jobs=2)) > 1000
     assert len(holders) == 2
     assert holders[-1] == []
+
+
+def _rejections(path: Path, count: int, repeat_every: int) -> Path:
+    """``count`` never-queued rejections, one a second, each ``repeat_every``-th logged twice."""
+    lines = []
+    for n in range(count):
+        ts = f"Mar 14 {n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}"
+        line = (
+            f"{ts} mx1 postfix/smtpd[{1000 + n % 7}]: NOQUEUE: reject: RCPT from unknown[203.0.113.45]: 450 4.7.1"
+            f" Client host rejected: cannot find your hostname, [203.0.113.45]; from=<a@example.com>"
+            f" to=<user{n}@example.org> proto=ESMTP helo=<unknown>\n"
+        )
+        lines.append(line * (2 if n % repeat_every == 0 else 1))
+    path.write_text("".join(lines))
+    return path
+
+
+def test_the_window_of_never_queued_rejections_stays_small(tmp_path: Path) -> None:
+    """The rejections remembered to number identical lines (the same event twice in one second)
+    are the latest few thousand, whatever the log's length; identical lines still count apart."""
+    log = _rejections(tmp_path / "mail.log", 12000, 100)
+    rd = read_logs([str(log)], jobs=1)
+    ids = [m.queue_id for m in rd]
+    assert rd._asm is not None
+    assert 0 < len(rd._asm._noqueue_seen) <= 2000
+    assert len(ids) == 12120 and len(set(ids)) == len(ids)
+    assert sum(1 for i in ids if i.endswith("-2")) == 120
