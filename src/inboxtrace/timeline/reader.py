@@ -46,14 +46,24 @@ from inboxtrace.sources import (
 from inboxtrace.sources import (
     follow as follow_file,
 )
-from inboxtrace.timeline.assembler import Assembler, _Msg
+from inboxtrace.timeline.assembler import Assembler
 from inboxtrace.timeline.records import (
     Builder,
     MessageRec,
     verdict_from_tuple,
     verdict_to_tuple,
 )
-from inboxtrace.timeline.tails import merge, pack_partials, renumber, unpacked
+from inboxtrace.timeline.tails import (
+    Carry,
+    Packed,
+    merge,
+    pack_open,
+    pack_partials,
+    pack_state,
+    renumber,
+    unpack_state,
+    unpacked,
+)
 from inboxtrace.timeline.verdicts import Classifier
 from inboxtrace.workers import GC_THRESHOLDS, relaxed_gc
 
@@ -275,7 +285,7 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes | _Records]:
     new_verdicts = [verdict_to_tuple(v) for v in asm.verdicts[sent_verdicts:]]
     result = sink.close() if sink is not None else None
     pack_partials(asm.partials, partials)
-    tail = ("t", stats, list(asm.open.values()), partials, new_verdicts, result)
+    tail = ("t", stats, pack_open(asm.open.values()), partials, new_verdicts, result)
     yield b"P" + pickle.dumps(tail, pickle.HIGHEST_PROTOCOL)
 
 
@@ -777,7 +787,7 @@ class LogReader:
         error: str | None = None
         sink = opts.sink
         merged_table: list[Verdict] = []
-        carry: dict[tuple[str, str], _Msg] = {}
+        carry = Carry()
         merged = 0  # pieces taken in so far (in input order, as soon as every one before is done)
         held: list[Message | _Made] = []
 
@@ -809,6 +819,7 @@ class LogReader:
                 error = f"{unit.path}: {data[1:].decode('utf-8', 'replace')}"
                 return
             waiting[unit.index] = data
+            data = b""  # (the tail held once, in waiting: its bytes freed as soon as it is unpacked)
             self._done_by_unit[unit.index] = unit.size
             self.bytes_done = sum(self._done_by_unit.values())
             # a piece is handed over once every piece before it is (the parent copies the first
@@ -828,39 +839,39 @@ class LogReader:
                     yield from joined
                 else:  # after everything the pieces kept (which these may complete)
                     held.extend(joined)
+                del opened, partials
 
         # The pieces of messages cut by chunk (or file) boundaries are merged in input order. Their
         # verdict numbers point into each worker's table: renumbered into one table first.
 
-        def join(unit: _Unit, opened: list[_Msg], partials: list[bytes]) -> list[Message | _Made]:
+        def join(unit: _Unit, opened: list[Packed], partials: list[bytes]) -> Iterator[Message | _Made]:
             """Merge a piece's unfinished messages into those carried from the pieces before it:
-            what that completes (or what a new message of the same queue id ends)."""
+            what that completes (or what a new message of the same queue id ends), each made as
+            it is taken. The carried messages stay packed but for those the piece continues."""
             offset = len(merged_table)
             merged_table.extend(tables.pop(unit.index))
-            emitted: list[Message | _Made] = []
             for st in unpacked(partials):  # closed in this unit, started earlier
                 if offset:
                     renumber(st, offset)
-                key = (st.host, st.qid)
-                prev = carry.pop(key, None)
+                prev = carry.take((st.host, st.qid))
                 both = merge(prev, st) if prev is not None else st
                 closed = both.completed_ts is not None  # else flushed as idle
-                emitted.append(self._emit(builder, Assembler.finish(both, closed=closed), merged_table))
-            for st in opened:
-                if offset:
-                    renumber(st, offset)
-                key = (st.host, st.qid)
-                prev = carry.pop(key, None)
-                if prev is not None and not st.born:
-                    carry[key] = merge(prev, st)
-                else:
-                    if prev is not None:
-                        emitted.append(
-                            self._emit(builder, Assembler.finish(prev, closed=False), merged_table)
-                        )
-                    carry[key] = st
-            stats.messages += len(emitted)
-            return emitted
+                stats.messages += 1
+                yield self._emit(builder, Assembler.finish(both, closed=closed), merged_table)
+            opened.reverse()
+            while opened:  # (each dropped from the list as it is carried)
+                key, born, blob = opened.pop()
+                prev = carry.take(key)
+                if prev is not None and not born:
+                    st = unpack_state(blob)
+                    if offset:
+                        renumber(st, offset)
+                    carry.put(key, pack_state(merge(prev, st)))
+                    continue
+                carry.put(key, blob, offset)
+                if prev is not None:
+                    stats.messages += 1
+                    yield self._emit(builder, Assembler.finish(prev, closed=False), merged_table)
 
         # The last piece to end is taken in (its unfinished messages, and the copies that wait for
         # it) once the workers have ended: a worker done with its piece holds its heap until then.
@@ -872,13 +883,16 @@ class LogReader:
                 tails_in += 1
                 if tails_in == len(units):
                     last_tail = (units[index], data)
+                    del data
                     continue
             yield from handle(units[index], data)
             if error is not None:
                 raise InputError(error)
         run.close()  # the workers' memory is freed before the last messages are made
         if last_tail is not None:
-            yield from handle(*last_tail)
+            taking = handle(*last_tail)
+            last_tail = None  # (its bytes held by the merge alone, until they are unpacked)
+            yield from taking
             if error is not None:
                 raise InputError(error)
         # what the pieces kept is all handed over before the messages below (which may complete it)
@@ -888,8 +902,8 @@ class LogReader:
         held.clear()
         # then the messages still open at the end, each made as it is taken (not all at once: on a
         # long log they are thousands, most of the queue) and its state dropped
-        for key in list(carry):
-            yield self._emit(builder, Assembler.finish(carry.pop(key), closed=False), merged_table)
+        for st in carry.drain():
+            yield self._emit(builder, Assembler.finish(st, closed=False), merged_table)
         last = self.paths[-1]
         if not units[-1].compressed:
             try:
