@@ -496,3 +496,30 @@ def test_an_ingest_into_sqlite_does_not_load_the_postgresql_dialect(tmp_path: Pa
     ).stdout.split()
     assert int(out[0]) > 100
     assert out[1:] == ["False", "True"]
+
+
+def test_the_store_s_window_of_never_queued_rejections_stays_small(store: Store, tmp_path: Path) -> None:
+    """The writer numbers identical rejection lines again (their natural key) with the reader's
+    window: it stays at the latest few thousand over a long log, and every event is stored once."""
+    from inboxtrace.store.logs import LogWriter
+    from inboxtrace.timeline import read_logs
+    from inboxtrace.timeline.assembler import NOQUEUE_WINDOW
+
+    lines = []
+    for n in range(6000):
+        ts = f"Mar 14 {n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}"
+        line = (
+            f"{ts} mx1 postfix/smtpd[{1000 + n % 7}]: NOQUEUE: reject: RCPT from unknown[203.0.113.45]:"
+            f" 450 4.7.1 Client host rejected: cannot find your hostname, [203.0.113.45];"
+            f" from=<a@example.com> to=<user{n}@example.org> proto=ESMTP helo=<unknown>\n"
+        )
+        lines.append(line * (2 if n % 100 == 0 else 1))
+    log = tmp_path / "mail.log"
+    log.write_text("".join(lines))
+    for _ in range(2):  # read twice: the second read adds nothing
+        with LogWriter(store) as w:
+            w.add_many(read_logs([str(log)], jobs=1))
+        assert 0 < len(w._match._nq_seen) <= NOQUEUE_WINDOW
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.select(sa.func.count()).select_from(log_messages)).scalar()
+    assert stored == 6060

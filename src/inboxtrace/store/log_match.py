@@ -56,7 +56,7 @@ from inboxtrace.store.log_rows import (
     compact_json,
     utc_day,
 )
-from inboxtrace.timeline.assembler import DSN_REPORTS_ON, FINAL_BY_STATUS
+from inboxtrace.timeline.assembler import DSN_REPORTS_ON, FINAL_BY_STATUS, NOQUEUE_WINDOW
 
 # How far apart two parts of one message (same host and queue id) may be and still be merged:
 # a little more than Postfix's default maximal_queue_lifetime (5 days).
@@ -258,8 +258,8 @@ class BatchMatcher:
         seen = self._nq_seen
         n = seen.get((source, digest), 0) + 1
         seen[(source, digest)] = n
-        if len(seen) > 20_000:  # forget the oldest: a repeat comes within its second
-            for old in list(itertools.islice(seen, 10_000)):
+        if len(seen) > NOQUEUE_WINDOW:  # forget the oldest half: a repeat comes within its second
+            for old in list(itertools.islice(seen, NOQUEUE_WINDOW // 2)):
                 del seen[old]
         return f"{first or 0:014.3f}|{host}|NOQUEUE|{digest}|{n}"
 

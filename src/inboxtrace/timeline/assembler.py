@@ -74,8 +74,9 @@ _MESSAGE_STAGES = frozenset({"DATA", "END-OF-MESSAGE", "BDAT", "AFTER DATA"})
 Fact = tuple[str, str, int, str, str, str]
 
 # The latest never-queued rejections remembered to number identical lines (each ~200 bytes: a
-# busy log keeps the window full, 10,000 took ~1.7 MB per process; 2,000 are hours of a log)
-_NOQUEUE_WINDOW = 2_000
+# busy log keeps the window full, 10,000 took ~1.7 MB per process; 2,000 are hours of a log).
+# The store numbers them again with the same window (store/log_match.py).
+NOQUEUE_WINDOW = 2_000
 
 _RELAY_IN_TEXT = ("connect to ", "lost connection with ", "conversation with ", "host ")
 
@@ -647,8 +648,8 @@ class Assembler:
         seen = self._noqueue_seen
         n = seen.get((self.source, digest), 0) + 1
         seen[(self.source, digest)] = n
-        if len(seen) > _NOQUEUE_WINDOW:  # forget the oldest half: a repeat comes within its second
-            for old in list(itertools.islice(seen, _NOQUEUE_WINDOW // 2)):
+        if len(seen) > NOQUEUE_WINDOW:  # forget the oldest half: a repeat comes within its second
+            for old in list(itertools.islice(seen, NOQUEUE_WINDOW // 2)):
                 del seen[old]
         key_id = f"NOQUEUE-{digest}" if n == 1 else f"NOQUEUE-{digest}-{n}"
         state = "rejected" if status == "rejected" else FINAL_BY_STATUS.get(status, FinalState.UNKNOWN).value
