@@ -67,16 +67,17 @@ _ATTEMPT: Final = _maker(Attempt)
 _EVIDENCE: Final = _maker(Evidence)
 _DELIVERY: Final = _maker(Delivery)
 _MESSAGE: Final = _maker(Message)
+_FACT: Final = _maker(MessageFact)
 _STATES: Final = {s.value: s for s in FinalState}
 _VERDICT_FIELDS = tuple(f.name for f in dataclasses.fields(Verdict))
 _MIN: Final = datetime.min.replace(tzinfo=UTC)
 
 
 def _c_build(builder: Builder) -> Any:
-    """:meth:`Builder.build` of ``builder`` made in C (``_frozen.Build``) when the four makers are
+    """:meth:`Builder.build` of ``builder`` made in C (``_frozen.Build``) when the five makers are
     Cython ones, else None (the method's own code runs)."""
     frozen = native.extension(FROZEN)
-    makers = (_ATTEMPT, _EVIDENCE, _DELIVERY, _MESSAGE)
+    makers = (_ATTEMPT, _EVIDENCE, _DELIVERY, _MESSAGE, _FACT)
     if frozen is None or not all(isinstance(m, frozen.Maker) for m in makers):
         return None
     try:
