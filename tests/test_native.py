@@ -811,3 +811,24 @@ def test_messages_made_in_c_are_those_the_plain_builder_makes(tmp_path: Path) ->
         facts += len(rec[15])
         kinds |= {f[0] for f in rec[15]}
     assert facts > 100 and kinds == {"expired", "dsn"}, (facts, kinds)
+
+
+def test_newlines_are_counted_as_bytes_count_counts_them(tmp_path: Path) -> None:
+    """``_fastscan.count_newlines`` (what a worker counts the lines before its piece with) against
+    ``bytes.count``, on buffers of every kind; and the reader's count of a file's lines up to an
+    offset, with and without it."""
+    from inboxtrace.timeline import reader
+
+    fast = native.extension("inboxtrace.logs._fastscan")
+    rng = random.Random(3)
+    data = bytes(rng.choice(b"\n\nab\r\x00\xff") for _ in range(100_000))
+    if not native.pure_requested():
+        assert fast is not None
+        for chunk in (b"", b"\n", b"x", b"\n\n\n", data, data[1:-1]):
+            assert fast.count_newlines(chunk) == chunk.count(b"\n")
+            assert fast.count_newlines(bytearray(chunk)) == chunk.count(b"\n")
+        assert fast.count_newlines(memoryview(data)[17:5000]) == data[17:5000].count(b"\n")
+    path = tmp_path / "data"
+    path.write_bytes(data * 30)  # over the reader's 1 MiB buffer
+    for start, upto in ((0, 0), (0, len(data) * 30), (5, (1 << 20) + 3), (len(data), len(data) * 2 + 1)):
+        assert reader._count_newlines(str(path), upto, start) == (data * 30)[start:upto].count(b"\n")

@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
+from inboxtrace import native
 from inboxtrace.errors import InputError
 from inboxtrace.logs.clock import Clock
 from inboxtrace.logs.registry import LogParser, all_parsers, parser_named
-from inboxtrace.logs.scanner import Scanner
+from inboxtrace.logs.scanner import FAST, Scanner
 from inboxtrace.logs.stats import LogStats
 from inboxtrace.model.log import Message
 from inboxtrace.model.reply import Verdict
@@ -192,10 +193,13 @@ def _damage(path: str, stats: LogStats) -> Iterator[None]:
 
 
 def _count_newlines(path: str, upto: int, start: int = 0) -> int:
-    """Newlines in bytes ``start`` to ``upto`` of ``path``."""
+    """Newlines in bytes ``start`` to ``upto`` of ``path`` (compiled, counted by ``memchr``: a
+    worker counts those before its piece before it starts, ~45 MB for the second of two pieces
+    of 1M lines)."""
     n = 0
     buf = bytearray(1 << 20)  # one reused buffer: no big allocation left behind in the heap
     view = memoryview(buf)
+    fast = native.extension(FAST)
     with open(path, "rb", buffering=0) as f:
         f.seek(start)
         left = upto - start
@@ -203,7 +207,7 @@ def _count_newlines(path: str, upto: int, start: int = 0) -> int:
             got = f.readinto(view[: min(left, len(buf))])
             if not got:
                 break
-            n += buf.count(b"\n", 0, got)
+            n += fast.count_newlines(view[:got]) if fast is not None else buf.count(b"\n", 0, got)
             left -= got
     return n
 
