@@ -25,14 +25,12 @@ from inboxtrace.timeline.assembler import (
     DSN_REPORTS_ON,
     FINAL_BY_STATUS,
     QUIET_SECONDS,
-    _MSG_ARGS,
-    _MSG_STATE,
     _QUIET_CHECK as QUIET_CHECK,
-    _RCPT_STATE,
     _Msg,
     _Rcpt,
     _remote_queue_id,
-    _restore,
+    _msg_of,
+    _rcpt_of,
     _seconds,
     relay_from_text,
     split_relay_cached,
@@ -43,7 +41,6 @@ cdef dict _STATE_VALUE = {status: state.value for status, state in FINAL_BY_STAT
 cdef str _UNKNOWN = FinalState.UNKNOWN.value
 cdef str _DEFERRED = FinalState.DEFERRED.value
 cdef frozenset _NON_DELIVERY = DSN_REPORTS_ON["non-delivery"]
-cdef tuple _RCPT_ARGS = ("addr", "orig")
 
 
 # Not tracked by the garbage collector: a state refers to no state, so it is in no cycle, and the
@@ -66,15 +63,20 @@ cdef class Msg:
         self.last_ts = ""
         self.expired_ln = 0
 
+    cdef tuple state(self, object rcpts):
+        """The values ``assembler._Msg.__reduce__`` gives (in ``_MSG_STATE`` order), with ``rcpts``."""
+        return (self.born, self.client_host, self.client_ip, self.completed_ts, self.dsn_of, self.expired_ln,
+                self.facts, self.first_ln, self.hops, self.host, self.last_ts, self.message_id, self.mta,
+                self.notes, self.notes_pid, self.nrcpt, self.qid, rcpts, self.received_ts, self.sender,
+                self.size, self.source, self.subject)
+
     def __reduce__(self):
         # unpickled as the plain class: the parent of a parallel read merges plain states
-        return _restore, (_Msg, _MSG_ARGS, {name: getattr(self, name) for name in _MSG_STATE})
+        return _msg_of, (self.state(self.rcpts),)
 
     cpdef object plain(self):
         """The same state as a plain ``assembler._Msg``."""
-        state = {name: getattr(self, name) for name in _MSG_STATE}
-        state["rcpts"] = {key: (<Rcpt>r).plain() for key, r in self.rcpts.items()}
-        return _restore(_Msg, _MSG_ARGS, state)
+        return _msg_of(self.state({key: (<Rcpt>r).plain() for key, r in self.rcpts.items()}))
 
 
 @cython.no_gc
@@ -89,10 +91,10 @@ cdef class Rcpt:
         self.dsn_qid = None
 
     def __reduce__(self):
-        return _restore, (_Rcpt, _RCPT_ARGS, {name: getattr(self, name) for name in _RCPT_STATE})
+        return _rcpt_of, ((self.addr, self.attempts, self.dsn_qid, self.orig, self.status),)
 
     cpdef object plain(self):
-        return _restore(_Rcpt, _RCPT_ARGS, {name: getattr(self, name) for name in _RCPT_STATE})
+        return _rcpt_of((self.addr, self.attempts, self.dsn_qid, self.orig, self.status))
 
 
 cdef inline bint is_core(object st):
