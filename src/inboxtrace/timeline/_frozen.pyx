@@ -119,7 +119,7 @@ cdef class Build:
     there."""
 
     cdef Maker attempt, evidence, delivery, message, fact
-    cdef dict states
+    cdef dict states, clocks
     cdef object builder, min_time, verdict_cls
 
     def __cinit__(self, builder, Maker attempt, Maker evidence, Maker delivery, Maker message, Maker fact,
@@ -127,6 +127,7 @@ cdef class Build:
         if (attempt.n, evidence.n, delivery.n, message.n, fact.n) != (14, 3, 5, 17, 5):
             raise TypeError("the records' fields are not those Build makes")
         self.builder = builder
+        self.clocks = builder._clocks
         self.attempt, self.evidence, self.delivery, self.message = attempt, evidence, delivery, message
         self.fact = fact
         self.states = states
@@ -140,10 +141,12 @@ cdef class Build:
         cdef tuple out, built, a  # (the tuples of the message made as they are filled: no list first)
         cdef dict seen
         cdef bint own
+        cdef PyObject* hit
         builder = self.builder
         (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
          dsn_of, hops, source, deliveries, facts, subject) = rec
-        clock = builder.clock(source)
+        hit = PyDict_GetItem(self.clocks, source)  # (the builder's clock of that source, if made yet)
+        clock = <object>hit if hit != NULL else builder.clock(source)
         at = clock.at
         seen = clock._cache  # (see time_of)
         out = PyTuple_New(len(deliveries))

@@ -108,7 +108,7 @@ class Builder:
 
     def __init__(self, tz: tzinfo = UTC) -> None:
         self.tz = tz
-        self._clocks: dict[str, Clock] = {}
+        self._clocks: dict[str, Clock] = {}  # (read in place by _frozen.Build: keep it this one dict)
         self._reference: dict[str, date] = {}
         self._c: Any = _c_build(self)
 
