@@ -110,13 +110,16 @@ def _start_worker(
         gc.set_threshold(*thresholds)
 
 
-def _send_items(work: Callable[[In], Iterable[Out]], index: int, piece: In) -> None:
-    """A piece streamed by a forked worker: each item sent to the caller as soon as it is made."""
+def _send_items(work: Callable[[In], Iterable[Out]], index: int, piece: In, last: bool = False) -> None:
+    """A piece streamed by a forked worker: each item sent to the caller as soon as it is made.
+    After the ``last`` piece handed out the worker ends (it frees nothing first: the caller may be
+    waiting for it to end)."""
     assert _channel is not None
     for item in work(piece):
         _channel.send((index, item))
     _channel.send((index, _END))
-    release_memory()  # what the piece held, while the worker waits for another (or the end)
+    if not last:
+        release_memory()  # what the piece held, while the worker waits for another (or the end)
 
 
 def _all_items(work: Callable[[In], Iterable[Out]], piece: In) -> list[Out]:
@@ -338,8 +341,8 @@ class Runner(Generic[In, Out]):
             nonlocal following
             while following is not None and len(flight) < limit:
                 i, piece = following
-                flight[i] = pool.submit(_send_items, work, i, piece)
                 following = next(numbered, None)
+                flight[i] = pool.submit(_send_items, work, i, piece, following is None)
             if following is None:
                 self._last_handed_out()
 
