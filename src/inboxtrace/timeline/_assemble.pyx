@@ -19,6 +19,8 @@ are the core's while it is there, since they walk both kinds.
 """
 
 cimport cython
+from cpython.dict cimport PyDict_GetItem
+from cpython.ref cimport PyObject
 
 from inboxtrace.model.log import FinalState
 from inboxtrace.timeline.assembler import (
@@ -26,6 +28,7 @@ from inboxtrace.timeline.assembler import (
     FINAL_BY_STATUS,
     QUIET_SECONDS,
     _QUIET_CHECK as QUIET_CHECK,
+    _RELAYS,
     _Msg,
     _Rcpt,
     _remote_queue_id,
@@ -41,6 +44,7 @@ cdef dict _STATE_VALUE = {status: state.value for status, state in FINAL_BY_STAT
 cdef str _UNKNOWN = FinalState.UNKNOWN.value
 cdef str _DEFERRED = FinalState.DEFERRED.value
 cdef frozenset _NON_DELIVERY = DSN_REPORTS_ON["non-delivery"]
+cdef dict _RELAY_PARTS = _RELAYS  # split_relay_cached's memo (read here first, one C look-up)
 
 
 # Not tracked by the garbage collector: a state refers to no state, so it is in no cycle, and the
@@ -286,7 +290,8 @@ cdef class Core:
     cdef tuple attempt(self, object ts, object status, object relay, object text, object dsn, object delay,
                        object delays, object ln, object line, object tls, object rcpt):
         """``Assembler._attempt``."""
-        rh, rip, rport = split_relay_cached(relay)
+        cdef PyObject* known = PyDict_GetItem(_RELAY_PARTS, relay) if relay is not None else NULL
+        rh, rip, rport = <object>known if known != NULL else split_relay_cached(relay)
         vid = -1
         if text:
             verdict = self.cache_get(text, rh, status, dsn, rcpt)
@@ -298,7 +303,14 @@ cdef class Core:
                     self.verdicts.append(verdict)
                     self.vid[ident] = vid
         rq = _remote_queue_id(text) if text and status == "sent" else None
-        return (ts, status, rh, rip, rport, text, dsn, _seconds(delay), delays, vid, rq, ln, line, tls,
+        if type(delay) is str:  # (what _seconds tries first, without the call)
+            try:
+                seconds = float(delay)
+            except ValueError:
+                seconds = _seconds(delay)
+        else:
+            seconds = _seconds(delay)
+        return (ts, status, rh, rip, rport, text, dsn, seconds, delays, vid, rq, ln, line, tls,
                 self.asm.source)
 
     # --- the events (EventSink methods of the same names) ------------------------------------

@@ -87,6 +87,7 @@ def relay_from_text(text: str) -> str | None:
     return None
 
 
+# (read in place by _assemble.pyx before it calls split_relay_cached: keep it this one dict)
 _RELAYS: dict[str, tuple[str | None, str | None, int | None]] = {}
 
 
