@@ -802,15 +802,21 @@ def test_messages_made_in_c_are_those_the_plain_builder_makes(tmp_path: Path) ->
     for b in (c_builder, plain):
         b.set_reference(str(log), datetime.date(2025, 6, 1))
         b.set_reference(other, datetime.date(2024, 1, 1))
-    facts = 0
+    facts = reworded = 0
     kinds: set[str] = set()
     for n, (rec, verdicts) in enumerate(got):
         for r in (rec, moved(rec, n)):
-            assert c_builder.build(r, verdicts) == plain.build(r, verdicts)
-            assert repr(c_builder.build(r, verdicts)) == repr(plain.build(r, verdicts))
+            made = c_builder.build(r, verdicts)
+            assert made == plain.build(r, verdicts)
+            assert repr(made) == repr(plain.build(r, verdicts))
         facts += len(rec[15])
         kinds |= {f[0] for f in rec[15]}
+        table = {id(v) for v in verdicts}  # (a verdict worded with the reply at hand is made anew)
+        reworded += sum(
+            1 for d in made.deliveries for a in d.attempts if a.verdict and id(a.verdict) not in table
+        )
     assert facts > 100 and kinds == {"expired", "dsn"}, (facts, kinds)
+    assert reworded > 100, reworded
 
 
 def test_newlines_are_counted_as_bytes_count_counts_them(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ allocates the instance and stores each value straight into its slot, which is wh
 dataclass with ``slots=True``, no ``__post_init__``, no base class but ``object``, its slots the
 fields in order; with any other number of values than it has fields it calls the class.
 
-:class:`Build` is :meth:`inboxtrace.timeline.records.Builder.build` on top of five makers: the
+:class:`Build` is :meth:`inboxtrace.timeline.records.Builder.build` on top of six makers: the
 objects of a whole message made in one C call (no tuple of arguments per object, no call through
 ``tp_call``), field by field as that method makes them.
 """
@@ -114,17 +114,17 @@ cdef class Build:
 
     Made for one builder (its clocks) with the makers of Attempt, Evidence, Delivery, Message and
     MessageFact (fields in the order ``records`` lists them), the table of final states by value,
-    the time of an attempt or fact whose timestamp is no time, and the Verdict class. A timestamp
+    the time of an attempt or fact whose timestamp is no time, and the maker of Verdict. A timestamp
     is looked up in its clock's cache (``Clock._cache``) first: ``Clock.at`` only when it is not
     there."""
 
-    cdef Maker attempt, evidence, delivery, message, fact
+    cdef Maker attempt, evidence, delivery, message, fact, verdict
     cdef dict states, clocks
-    cdef object builder, min_time, verdict_cls
+    cdef object builder, min_time
 
     def __cinit__(self, builder, Maker attempt, Maker evidence, Maker delivery, Maker message, Maker fact,
-                  dict states, min_time, verdict_cls):
-        if (attempt.n, evidence.n, delivery.n, message.n, fact.n) != (14, 3, 5, 17, 5):
+                  dict states, min_time, Maker verdict):
+        if (attempt.n, evidence.n, delivery.n, message.n, fact.n, verdict.n) != (14, 3, 5, 17, 5, 10):
             raise TypeError("the records' fields are not those Build makes")
         self.builder = builder
         self.clocks = builder._clocks
@@ -132,7 +132,7 @@ cdef class Build:
         self.fact = fact
         self.states = states
         self.min_time = min_time
-        self.verdict_cls = verdict_cls
+        self.verdict = verdict
 
     def build(self, rec, list verdicts):
         """The Message of one record; ``verdicts`` is the producer's verdict table."""
@@ -162,11 +162,7 @@ cdef class Build:
                 if verdict is not None and reply is not None:
                     code = verdict.reply_code
                     if code is not None and code >= 300 and verdict.text not in reply:
-                        verdict = self.verdict_cls(
-                            code, verdict.enhanced_status, reply, verdict.reply_class, verdict.reason,
-                            verdict.hard_bounce, verdict.action, verdict.explanation, verdict.provider,
-                            verdict.phase,
-                        )
+                        verdict = self.worded(verdict, code, reply)
                 ev = em.new()
                 em.put(ev, 0, asource)
                 em.put(ev, 1, a[11])
@@ -217,6 +213,22 @@ cdef class Build:
         mm.put(obj, 14, source)
         mm.put(obj, 15, self.facts(facts, source, seen, at) if facts else ())
         mm.put(obj, 16, subject)
+        return obj
+
+    cdef object worded(self, object verdict, object code, object reply):
+        """The same verdict with the reply at hand as its text (a Verdict made field by field)."""
+        cdef Maker vm = self.verdict
+        obj = vm.new()
+        vm.put(obj, 0, code)
+        vm.put(obj, 1, verdict.enhanced_status)
+        vm.put(obj, 2, reply)
+        vm.put(obj, 3, verdict.reply_class)
+        vm.put(obj, 4, verdict.reason)
+        vm.put(obj, 5, verdict.hard_bounce)
+        vm.put(obj, 6, verdict.action)
+        vm.put(obj, 7, verdict.explanation)
+        vm.put(obj, 8, verdict.provider)
+        vm.put(obj, 9, verdict.phase)
         return obj
 
     cdef tuple facts(self, object facts, object source, dict seen, object at):
