@@ -41,6 +41,27 @@ def test_items_come_as_they_are_made_with_an_inherited_context() -> None:
         assert len({pid for _, _, pid in mine}) == 1 and mine[0][2] != os.getpid()
 
 
+def test_a_streaming_worker_frees_its_memory_after_each_piece_but_the_last_handed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker frees what a piece held while it waits for another; after the last piece handed
+    out it ends instead (the caller may wait for its end), freeing nothing first."""
+    from inboxtrace import execution
+
+    freed = tmp_path / "freed"
+
+    def release() -> None:  # (inherited by the forked worker)
+        with freed.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+
+    monkeypatch.setattr(execution, "release_memory", release)
+    with runner("local:1", inherit=True, context={"step": 0.0}) as run:
+        items = list(run.stream(_count, range(3)))
+    assert sorted({index for index, _ in items}) == [0, 1, 2]
+    assert len(freed.read_text().split()) == 2  # after pieces 0 and 1, not after piece 2
+    assert {int(pid) for pid in freed.read_text().split()} == {items[0][1][2]}
+
+
 def test_here_runs_the_first_pieces_in_the_caller() -> None:
     with runner("local:1", inherit=True, context={"step": 0.0}) as run:
         items = list(run.stream(_count, range(3), here=1))

@@ -6,12 +6,14 @@ choice is made at import), and every message record and every count must be equa
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -762,3 +764,83 @@ def test_ascii_blocks_read_in_place_give_what_their_decoded_lines_give(tmp_path:
     assert len(in_place) > 100 and blocks >= 4
     # the plain scanner decodes every block; the compiled one reads each of this file in place
     assert undecoded == (0 if native.pure_requested() else blocks)
+
+
+def test_messages_made_in_c_are_those_the_plain_builder_makes(tmp_path: Path) -> None:
+    """``Builder.build`` in C (``_frozen.Build``: times read from the clock's cache, facts made
+    there too) against the method's own code, record by record: a generated log's records (expiries
+    and DSN facts), the same with every other attempt and fact from a second source (its own
+    clock), and timestamps that are no time (the earliest time, as the plain method gives)."""
+    from inboxtrace.timeline.reader import LogReader
+    from inboxtrace.timeline.records import Builder
+
+    frozen = native.extension("inboxtrace.timeline._frozen")
+    if native.pure_requested():
+        assert frozen is None
+        return
+    log = generated_log(tmp_path / "mail.log", 20_000)
+
+    class Records:
+        def from_record(self, rec: Any, verdicts: list[Any], builder: Builder) -> Any:
+            return rec, verdicts
+
+        def __call__(self, message: Any) -> Any:
+            raise AssertionError("from_record is used")
+
+    got = list(LogReader([str(log)], jobs=1, transform=Records()))
+    other = str(tmp_path / "other.log")
+
+    def moved(rec: Any, n: int) -> Any:
+        """The record with every other attempt and fact from ``other``, and some times broken."""
+        deliveries = []
+        for addr, state, orig, dsn_qid, attempts in rec[14]:
+            changed = [
+                (("Feb 30 25:61:99" if i % 7 == 3 else a[0]), *a[1:14], other if (n + i) % 2 else a[14])
+                for i, a in enumerate(attempts)
+            ]
+            deliveries.append((addr, state, orig, dsn_qid, changed))
+        facts = [(*f[:4], other if (n + i) % 2 else f[4], f[5]) for i, f in enumerate(rec[15])]
+        received = "Foo 99 99:99:99" if n % 5 == 0 else rec[3]
+        return (*rec[:3], received, *rec[4:14], deliveries, facts, rec[16])
+
+    c_builder, plain = Builder(), Builder()
+    plain._c = None  # the method's own code
+    for b in (c_builder, plain):
+        b.set_reference(str(log), datetime.date(2025, 6, 1))
+        b.set_reference(other, datetime.date(2024, 1, 1))
+    facts = reworded = 0
+    kinds: set[str] = set()
+    for n, (rec, verdicts) in enumerate(got):
+        for r in (rec, moved(rec, n)):
+            made = c_builder.build(r, verdicts)
+            assert made == plain.build(r, verdicts)
+            assert repr(made) == repr(plain.build(r, verdicts))
+        facts += len(rec[15])
+        kinds |= {f[0] for f in rec[15]}
+        table = {id(v) for v in verdicts}  # (a verdict worded with the reply at hand is made anew)
+        reworded += sum(
+            1 for d in made.deliveries for a in d.attempts if a.verdict and id(a.verdict) not in table
+        )
+    assert facts > 100 and kinds == {"expired", "dsn"}, (facts, kinds)
+    assert reworded > 100, reworded
+
+
+def test_newlines_are_counted_as_bytes_count_counts_them(tmp_path: Path) -> None:
+    """``_fastscan.count_newlines`` (what a worker counts the lines before its piece with) against
+    ``bytes.count``, on buffers of every kind; and the reader's count of a file's lines up to an
+    offset, with and without it."""
+    from inboxtrace.timeline import reader
+
+    fast = native.extension("inboxtrace.logs._fastscan")
+    rng = random.Random(3)
+    data = bytes(rng.choice(b"\n\nab\r\x00\xff") for _ in range(100_000))
+    if not native.pure_requested():
+        assert fast is not None
+        for chunk in (b"", b"\n", b"x", b"\n\n\n", data, data[1:-1]):
+            assert fast.count_newlines(chunk) == chunk.count(b"\n")
+            assert fast.count_newlines(bytearray(chunk)) == chunk.count(b"\n")
+        assert fast.count_newlines(memoryview(data)[17:5000]) == data[17:5000].count(b"\n")
+    path = tmp_path / "data"
+    path.write_bytes(data * 30)  # over the reader's 1 MiB buffer
+    for start, upto in ((0, 0), (0, len(data) * 30), (5, (1 << 20) + 3), (len(data), len(data) * 2 + 1)):
+        assert reader._count_newlines(str(path), upto, start) == (data * 30)[start:upto].count(b"\n")

@@ -116,13 +116,16 @@ def _start_worker(
         gc.set_threshold(*thresholds)
 
 
-def _send_items(work: Callable[[In], Iterable[Out]], index: int, piece: In) -> None:
-    """A piece streamed by a forked worker: each item sent to the caller as soon as it is made."""
+def _send_items(work: Callable[[In], Iterable[Out]], index: int, piece: In, last: bool = False) -> None:
+    """A piece streamed by a forked worker: each item sent to the caller as soon as it is made.
+    After the ``last`` piece handed out the worker ends (it frees nothing first: the caller may be
+    waiting for it to end)."""
     assert _channel is not None
     for item in work(piece):
         _channel.send((index, item))
     _channel.send((index, _END))
-    release_memory()  # what the piece held, while the worker waits for another (or the end)
+    if not last:
+        release_memory()  # what the piece held, while the worker waits for another (or the end)
 
 
 def _one_item(work: Callable[[In], Out], piece: In) -> Iterator[Out]:
@@ -149,7 +152,7 @@ class _Fresh:
     """A local worker started fresh (``fresh=True``): a plain interpreter running
     :func:`fresh_worker`, which imports what the work and the context need and nothing else (no
     memory shared with, or copied from, this process). Two pipes: pieces go one way, as
-    ``(work, index, piece)`` and then None for the end, and the items come back as a forked
+    ``(work, index, piece, last)`` and then None for the end, and the items come back as a forked
     worker's do. No ``multiprocessing`` pool: its queues' named semaphores would also start
     ``multiprocessing``'s resource tracker, one more process (~12 MB) for the whole run."""
 
@@ -182,9 +185,9 @@ class _Fresh:
             self.close()
             raise
 
-    def give(self, work: Callable[[Any], Any], index: int, piece: Any) -> None:
+    def give(self, work: Callable[[Any], Any], index: int, piece: Any, last: bool) -> None:
         try:
-            self.outbox.send((work, index, piece))
+            self.outbox.send((work, index, piece, last))
         except (BrokenPipeError, ConnectionResetError):  # it ended (the pipe's other end is closed)
             raise InboxtraceError(WORKER_DIED) from None
 
@@ -228,9 +231,9 @@ def fresh_worker(inbox_fd: int, outbox_fd: int) -> None:
             return
         if task is None:
             return
-        work, index, piece = task
+        work, index, piece, last = task
         try:
-            _send_items(work, index, piece)
+            _send_items(work, index, piece, last)
         except (BrokenPipeError, ConnectionResetError):  # the caller stopped reading: nothing more
             return
         except Exception as exc:
@@ -479,13 +482,14 @@ class Runner(Generic[In, Out]):
             nonlocal following
             while following is not None and len(flight) < limit:
                 i, piece = following
+                following = next(numbered, None)
+                last = following is None  # (its worker ends after it: no need to free memory first)
                 if pool is None:
                     worker = idle.pop()
-                    worker.give(work, i, piece)
+                    worker.give(work, i, piece, last)
                     flight[i] = worker
                 else:
-                    flight[i] = pool.submit(_send_items, work, i, piece)
-                following = next(numbered, None)
+                    flight[i] = pool.submit(_send_items, work, i, piece, last)
             if following is None:
                 self._last_handed_out()
 

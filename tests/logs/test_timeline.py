@@ -68,27 +68,38 @@ def test_the_readers_own_piece_is_smaller_and_handed_over_as_the_workers_pieces_
     generated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without a sink the reading process reads the first piece of one big file itself (smaller:
-    it also makes every piece's messages) and takes its records as they are: exactly the messages
+    it also makes every piece's messages) and takes its records and its tail as they are (no
+    marshal, no pickle): exactly the messages
     the same cuts give when every piece goes through the workers' marshal payloads."""
     monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 1 << 20)
+    real_work = reader._work
+    kinds: list[str] = []
+
+    def seen(unit: reader._Unit, opts: reader._Options) -> Iterator[bytes | reader._Records | reader._Tail]:
+        for payload in real_work(unit, opts):
+            kinds.append(type(payload).__name__)
+            yield payload
+
+    monkeypatch.setattr(reader, "_work", seen)
     here = read_logs([generated], jobs=2)
     local = [repr(m) for m in here]
     first, second = here._unit_list
     assert first.local and not second.local
     share = first.size / second.size
     assert abs(share - reader.PARENT_SHARE) < 0.05, share
-    real_work = reader._work
-    kinds: list[str] = []
+    # (the workers' payloads are not seen here: only what this process read)
+    assert set(kinds) == {"_Records", "_Tail"} and kinds[-1] == "_Tail", set(kinds)
+    kinds.clear()
 
-    def through_marshal(unit: reader._Unit, opts: reader._Options) -> Iterator[bytes | reader._Records]:
+    def through_marshal(
+        unit: reader._Unit, opts: reader._Options
+    ) -> Iterator[bytes | reader._Records | reader._Tail]:
         unit.local = False
-        for payload in real_work(unit, opts):
-            kinds.append(type(payload).__name__)
-            yield payload
+        yield from seen(unit, opts)
 
     monkeypatch.setattr(reader, "_work", through_marshal)
     marshalled = [repr(m) for m in read_logs([generated], jobs=2)]
-    assert "_Records" not in kinds and "bytes" in kinds  # (the parent's piece was read here)
+    assert kinds and set(kinds) == {"bytes"}  # (the parent's piece was read here)
     assert sorted(local) == sorted(marshalled)
     assert len(local) > 5000
 

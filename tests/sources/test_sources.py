@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import itertools
 import lzma
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,23 @@ def test_follow_resumes_from_position(tmp_path: Path) -> None:
             break
         seen.extend(item.block.lines)
     assert seen == ["x4", "y1"]
+
+
+def test_blocks_of_every_size_give_the_lines_and_offsets_of_the_bytes(tmp_path: Path) -> None:
+    """Lines cut at every kind of place (a block that ends on a newline, a line longer than a
+    block, a file without a final newline), each block's bytes copied once: every line and every
+    offset is the file's, whatever the block size."""
+    rng = random.Random(7)
+    lengths = [rng.choice((0, 1, 5, 40, 120, 700, 2500)) for _ in range(600)]
+    data = b"".join(b"x%d-" % i + b"y" * n + b"\n" for i, n in enumerate(lengths)) + b"no newline"
+    path = tmp_path / "sizes.log"
+    path.write_bytes(data)
+    want = data.decode().split("\n")
+    for size in (1, 7, 64, 1000, 2501, 4096, 1 << 16):
+        with path.open("rb") as f:
+            blocks = list(iter_blocks(f, block_size=size))
+        assert [ln for b in blocks for ln in b.lines] == want, size
+        assert blocks[0].offset == 0 and blocks[-1].end == len(data)
+        for block, after in itertools.pairwise(blocks):
+            assert block.end == after.offset and after.first_line_no == block.first_line_no + len(block)
+            assert data[block.offset : block.end].decode().split("\n")[:-1] == block.lines

@@ -35,6 +35,7 @@ class Clock:
     def __init__(self, reference: date | None = None, tz: tzinfo = UTC) -> None:
         self.reference = reference or datetime.now(tz).date()
         self.tz = tz
+        # (read in place by timeline/_frozen.pyx before it calls at: keep it this one dict)
         self._cache: dict[str, datetime | None] = {}
         self._years: dict[tuple[int, int], int] = {}
         # "Mmm dd hh:mm" -> that minute (None: no such time): a log has ~60 lines' timestamps per minute

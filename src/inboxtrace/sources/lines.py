@@ -174,16 +174,18 @@ def iter_blocks(
             break
         if remaining is not None:
             remaining -= len(data)
-        buf = pending + data if pending else data
-        cut = buf.rfind(b"\n")
+        cut = data.rfind(b"\n")
         if cut < 0:
+            buf = pending + data if pending else data
             if len(buf) > max_line:  # a huge line: keep its head only
                 dropped += len(buf) - max_line
                 buf = buf[:max_line]
             pending = buf
             continue
-        body = buf[: cut + 1]
-        pending = buf[cut + 1 :]
+        # the lines up to the last newline, copied once (the bytes read are a block's, nearly whole)
+        whole = not pending and cut + 1 == len(data)
+        body = data if whole else b"".join((pending, memoryview(data)[: cut + 1]))
+        pending = data[cut + 1 :]
         if not dropped and body.isascii():  # decoded if and when its lines are read
             block = LineBlock.undecoded(pos, line_no, body, max_line)
             pos = block.end

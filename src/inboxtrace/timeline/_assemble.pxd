@@ -8,6 +8,7 @@ cdef class Msg:
     cdef public Py_ssize_t first_ln, expired_ln
     cdef public bint born
 
+    cdef tuple state(self, object rcpts)
     cpdef object plain(self)
 
 

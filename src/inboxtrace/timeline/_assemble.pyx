@@ -19,20 +19,21 @@ are the core's while it is there, since they walk both kinds.
 """
 
 cimport cython
+from cpython.dict cimport PyDict_GetItem
+from cpython.ref cimport PyObject
 
 from inboxtrace.model.log import FinalState
 from inboxtrace.timeline.assembler import (
     DSN_REPORTS_ON,
     FINAL_BY_STATUS,
     QUIET_SECONDS,
-    _MSG_ARGS,
-    _MSG_STATE,
     _QUIET_CHECK as QUIET_CHECK,
-    _RCPT_STATE,
+    _RELAYS,
     _Msg,
     _Rcpt,
     _remote_queue_id,
-    _restore,
+    _msg_of,
+    _rcpt_of,
     _seconds,
     relay_from_text,
     split_relay_cached,
@@ -43,7 +44,7 @@ cdef dict _STATE_VALUE = {status: state.value for status, state in FINAL_BY_STAT
 cdef str _UNKNOWN = FinalState.UNKNOWN.value
 cdef str _DEFERRED = FinalState.DEFERRED.value
 cdef frozenset _NON_DELIVERY = DSN_REPORTS_ON["non-delivery"]
-cdef tuple _RCPT_ARGS = ("addr", "orig")
+cdef dict _RELAY_PARTS = _RELAYS  # split_relay_cached's memo (read here first, one C look-up)
 
 
 # Not tracked by the garbage collector: a state refers to no state, so it is in no cycle, and the
@@ -66,15 +67,20 @@ cdef class Msg:
         self.last_ts = ""
         self.expired_ln = 0
 
+    cdef tuple state(self, object rcpts):
+        """The values ``assembler._Msg.__reduce__`` gives (in ``_MSG_STATE`` order), with ``rcpts``."""
+        return (self.born, self.client_host, self.client_ip, self.completed_ts, self.dsn_of, self.expired_ln,
+                self.facts, self.first_ln, self.hops, self.host, self.last_ts, self.message_id, self.mta,
+                self.notes, self.notes_pid, self.nrcpt, self.qid, rcpts, self.received_ts, self.sender,
+                self.size, self.source, self.subject)
+
     def __reduce__(self):
         # unpickled as the plain class: the parent of a parallel read merges plain states
-        return _restore, (_Msg, _MSG_ARGS, {name: getattr(self, name) for name in _MSG_STATE})
+        return _msg_of, (self.state(self.rcpts),)
 
     cpdef object plain(self):
         """The same state as a plain ``assembler._Msg``."""
-        state = {name: getattr(self, name) for name in _MSG_STATE}
-        state["rcpts"] = {key: (<Rcpt>r).plain() for key, r in self.rcpts.items()}
-        return _restore(_Msg, _MSG_ARGS, state)
+        return _msg_of(self.state({key: (<Rcpt>r).plain() for key, r in self.rcpts.items()}))
 
 
 @cython.no_gc
@@ -89,10 +95,10 @@ cdef class Rcpt:
         self.dsn_qid = None
 
     def __reduce__(self):
-        return _restore, (_Rcpt, _RCPT_ARGS, {name: getattr(self, name) for name in _RCPT_STATE})
+        return _rcpt_of, ((self.addr, self.attempts, self.dsn_qid, self.orig, self.status),)
 
     cpdef object plain(self):
-        return _restore(_Rcpt, _RCPT_ARGS, {name: getattr(self, name) for name in _RCPT_STATE})
+        return _rcpt_of((self.addr, self.attempts, self.dsn_qid, self.orig, self.status))
 
 
 cdef inline bint is_core(object st):
@@ -284,7 +290,8 @@ cdef class Core:
     cdef tuple attempt(self, object ts, object status, object relay, object text, object dsn, object delay,
                        object delays, object ln, object line, object tls, object rcpt):
         """``Assembler._attempt``."""
-        rh, rip, rport = split_relay_cached(relay)
+        cdef PyObject* known = PyDict_GetItem(_RELAY_PARTS, relay) if relay is not None else NULL
+        rh, rip, rport = <object>known if known != NULL else split_relay_cached(relay)
         vid = -1
         if text:
             verdict = self.cache_get(text, rh, status, dsn, rcpt)
@@ -296,7 +303,14 @@ cdef class Core:
                     self.verdicts.append(verdict)
                     self.vid[ident] = vid
         rq = _remote_queue_id(text) if text and status == "sent" else None
-        return (ts, status, rh, rip, rport, text, dsn, _seconds(delay), delays, vid, rq, ln, line, tls,
+        if type(delay) is str:  # (what _seconds tries first, without the call)
+            try:
+                seconds = float(delay)
+            except ValueError:
+                seconds = _seconds(delay)
+        else:
+            seconds = _seconds(delay)
+        return (ts, status, rh, rip, rport, text, dsn, seconds, delays, vid, rq, ln, line, tls,
                 self.asm.source)
 
     # --- the events (EventSink methods of the same names) ------------------------------------

@@ -92,6 +92,7 @@ def relay_from_text(text: str) -> str | None:
     return None
 
 
+# (read in place by _assemble.pyx before it calls split_relay_cached: keep it this one dict)
 _RELAYS: dict[str, tuple[str | None, str | None, int | None]] = {}
 
 
@@ -195,7 +196,7 @@ class _Rcpt:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickled with a message cut by a chunk boundary (a compiled class has no __dict__)
-        return _restore, (_Rcpt, ("addr", "orig"), _state(self, _RCPT_STATE))
+        return _rcpt_of, ((self.addr, self.attempts, self.dsn_qid, self.orig, self.status),)
 
 
 class _Msg:
@@ -231,30 +232,58 @@ class _Msg:
         self.subject: str | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _restore, (_Msg, _MSG_ARGS, _state(self, _MSG_STATE))
+        return _msg_of, ((
+            self.born, self.client_host, self.client_ip, self.completed_ts, self.dsn_of, self.expired_ln,
+            self.facts, self.first_ln, self.hops, self.host, self.last_ts, self.message_id, self.mta,
+            self.notes, self.notes_pid, self.nrcpt, self.qid, self.rcpts, self.received_ts, self.sender,
+            self.size, self.source, self.subject,
+        ),)  # fmt: skip
 
 
-# The state pickled (a compiled class cannot read its __slots__: they are listed again here), and
-# what _Msg() is called with (the rest is set after, see _restore).
+# The state pickled, in the order ``__reduce__`` gives it (a compiled class cannot read its
+# __slots__: they are listed again here); _msg_of and _rcpt_of make the objects again.
 _RCPT_STATE = ("addr", "attempts", "dsn_qid", "orig", "status")
 _MSG_STATE = (
     "born", "client_host", "client_ip", "completed_ts", "dsn_of", "expired_ln", "facts", "first_ln",
     "hops", "host", "last_ts", "message_id", "mta", "notes", "notes_pid", "nrcpt", "qid", "rcpts",
     "received_ts", "sender", "size", "source", "subject",
 )  # fmt: skip
-_MSG_ARGS = ("mta", "host", "qid", "source", "first_ln", "born")
 
 
-def _state(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in names}
+def _rcpt_of(state: tuple[Any, ...]) -> _Rcpt:
+    """A recipient state from its ``__reduce__`` values (for :mod:`pickle`: each set directly, where
+    a generic set by name costs a look-up per field)."""
+    addr, attempts, dsn_qid, orig, status = state
+    r = _Rcpt(addr, orig)
+    r.attempts = attempts
+    r.dsn_qid = dsn_qid
+    r.status = status
+    return r
 
 
-def _restore(cls: type[Any], args: tuple[str, ...], state: dict[str, Any]) -> Any:
-    """An assembler state object from what its ``__reduce__`` gave (for :mod:`pickle`)."""
-    obj = cls(*[state[name] for name in args])
-    for name, value in state.items():
-        setattr(obj, name, value)
-    return obj
+def _msg_of(state: tuple[Any, ...]) -> _Msg:
+    """A message state from its ``__reduce__`` values (see :func:`_rcpt_of`)."""
+    (born, client_host, client_ip, completed_ts, dsn_of, expired_ln, facts, first_ln, hops, host, last_ts,
+     message_id, mta, notes, notes_pid, nrcpt, qid, rcpts, received_ts, sender, size, source, subject) = state  # fmt: skip
+    st = _Msg(mta, host, qid, source, first_ln, born)
+    st.client_host = client_host
+    st.client_ip = client_ip
+    st.completed_ts = completed_ts
+    st.dsn_of = dsn_of
+    st.expired_ln = expired_ln
+    st.facts = facts
+    st.hops = hops
+    st.last_ts = last_ts
+    st.message_id = message_id
+    st.notes = notes
+    st.notes_pid = notes_pid
+    st.nrcpt = nrcpt
+    st.rcpts = rcpts
+    st.received_ts = received_ts
+    st.sender = sender
+    st.size = size
+    st.subject = subject
+    return st
 
 
 ASSEMBLE = "inboxtrace.timeline._assemble"  # Cython: the frequent events, called from _fastscan

@@ -67,20 +67,22 @@ _ATTEMPT: Final = _maker(Attempt)
 _EVIDENCE: Final = _maker(Evidence)
 _DELIVERY: Final = _maker(Delivery)
 _MESSAGE: Final = _maker(Message)
+_FACT: Final = _maker(MessageFact)
+_VERDICT: Final = _maker(Verdict)
 _STATES: Final = {s.value: s for s in FinalState}
 _VERDICT_FIELDS = tuple(f.name for f in dataclasses.fields(Verdict))
 _MIN: Final = datetime.min.replace(tzinfo=UTC)
 
 
 def _c_build(builder: Builder) -> Any:
-    """:meth:`Builder.build` of ``builder`` made in C (``_frozen.Build``) when the four makers are
+    """:meth:`Builder.build` of ``builder`` made in C (``_frozen.Build``) when the six makers are
     Cython ones, else None (the method's own code runs)."""
     frozen = native.extension(FROZEN)
-    makers = (_ATTEMPT, _EVIDENCE, _DELIVERY, _MESSAGE)
+    makers = (_ATTEMPT, _EVIDENCE, _DELIVERY, _MESSAGE, _FACT, _VERDICT)
     if frozen is None or not all(isinstance(m, frozen.Maker) for m in makers):
         return None
     try:
-        return frozen.Build(builder, *makers, _STATES, _MIN, Verdict)
+        return frozen.Build(builder, *makers[:5], _STATES, _MIN, _VERDICT)
     except TypeError:  # (the records have other fields than Build knows)
         return None
 
@@ -107,7 +109,7 @@ class Builder:
 
     def __init__(self, tz: tzinfo = UTC) -> None:
         self.tz = tz
-        self._clocks: dict[str, Clock] = {}
+        self._clocks: dict[str, Clock] = {}  # (read in place by _frozen.Build: keep it this one dict)
         self._reference: dict[str, date] = {}
         self._c: Any = _c_build(self)
 

@@ -24,7 +24,7 @@ import pickle
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from inboxtrace.timeline.assembler import _MSG_ARGS, _MSG_STATE, _RCPT_STATE, Assembler, _Msg, _Rcpt, _restore
+from inboxtrace.timeline.assembler import _MSG_STATE, _RCPT_STATE, Assembler, _Msg, _msg_of, _rcpt_of
 from inboxtrace.timeline.records import A_PHASE_VID
 
 Key = tuple[str, str]
@@ -34,7 +34,6 @@ Packed = tuple[Key, bool, bytes]
 _MSG_FIELDS = operator.attrgetter(*_MSG_STATE)  # (a C state and a plain one alike)
 _RCPT_FIELDS = operator.attrgetter(*_RCPT_STATE)
 _RCPTS = _MSG_STATE.index("rcpts")
-_RCPT_ARGS = ("addr", "orig")
 _MARSHAL, _PICKLE = b"m", b"p"
 
 
@@ -120,13 +119,8 @@ def unpack_state(blob: bytes) -> _Msg:
         st: _Msg = pickle.loads(data)
         return st
     fields = marshal.loads(data)
-    state = dict(zip(_MSG_STATE, fields, strict=True))
-    state["rcpts"] = {
-        key: _restore(_Rcpt, _RCPT_ARGS, dict(zip(_RCPT_STATE, values, strict=True)))
-        for key, values in fields[_RCPTS]
-    }
-    made: _Msg = _restore(_Msg, _MSG_ARGS, state)
-    return made
+    fields[_RCPTS] = {key: _rcpt_of(values) for key, values in fields[_RCPTS]}
+    return _msg_of(tuple(fields))
 
 
 def pack_open(states: Iterable[Any]) -> list[Packed]:
