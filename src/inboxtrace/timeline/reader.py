@@ -25,7 +25,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 
 from inboxtrace import native
 from inboxtrace.errors import InputError
@@ -851,8 +851,9 @@ class LogReader:
             # piece in while a worker still reads the next one), and its unfinished messages merged
             while merged < len(units) and units[merged].index in waiting:
                 taken = units[merged]
-                tail = waiting.pop(taken.index)
-                if isinstance(tail, _Tail):  # (a piece read here)
+                if isinstance(waiting[taken.index], _Tail):  # (a piece read here)
+                    tail = waiting.pop(taken.index)
+                    assert isinstance(tail, _Tail)
                     piece_stats, opened, partials, result = (
                         tail.stats,
                         tail.opened,
@@ -860,8 +861,11 @@ class LogReader:
                         tail.result,
                     )
                     tables[taken.index].extend(tail.verdicts)
-                else:
-                    _, piece_stats, opened, partials, verdicts, result = pickle.loads(memoryview(tail)[1:])
+                    del tail
+                else:  # (its bytes held by nothing but the unpickling: freed as soon as it is done)
+                    _, piece_stats, opened, partials, verdicts, result = pickle.loads(
+                        memoryview(cast(bytes, waiting.pop(taken.index)))[1:]
+                    )
                     tables[taken.index].extend(verdict_from_tuple(t) for t in verdicts)
                 merged += 1
                 stats.merge(piece_stats)
