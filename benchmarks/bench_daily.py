@@ -1,6 +1,7 @@
 """The daily case: ingesting a log into a store that already holds another one, against pflogsumm.
 
-Usage: .venv/bin/python benchmarks/bench_daily.py [--base LOG] [--next LOG] [--dir DIR] [--repeat N]
+Usage: .venv/bin/python benchmarks/bench_daily.py [--base LOG] [--next LOG] [--lines N] [--dir DIR]
+       [--repeat N] [--no-pflogsumm] [--set MODULE.NAME=NUMBER ...]
 
 A user's store is loaded once and then grows by a log a day, so the second ingest, into a store
 whose indexes are already big, is the one users pay for every day. This script:
@@ -13,12 +14,16 @@ whose indexes are already big, is the one users pay for every day. This script:
 
 and prints, for the second ingest and pflogsumm, wall time, CPU seconds of the whole process tree
 (user+sys, workers included), user and system apart, peak RSS of the tree, the ratios, and the
-load average. Run on a quiet machine and compare CPU-seconds of runs made in the same window.
+load average. ``--lines N`` ingests only the first N lines of ``--next`` (a smaller daily log);
+``--set`` runs the ingest with a module constant changed, to compare settings in the same window
+(``inboxtrace.store.logs.DEFER_SHARE=inf``: the trace indexes kept, as before they were deferred
+for a large daily ingest). Run on a quiet machine and compare CPU-seconds of runs made in the same window.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -48,6 +53,21 @@ def timed(name: str, argv: list[str]) -> Timed:
     r = run(name, argv)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return Timed(r, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
+
+
+# the command line with module constants changed (--set), to compare settings in the same window
+SETTING = "import importlib; setattr(importlib.import_module({!r}), {!r}, {}({!r}))"
+CONSOLE = "import sys; from inboxtrace.cli import console; sys.argv[0] = 'inboxtrace'; sys.exit(console())"
+
+
+def _cli_with(settings: list[str]) -> list[str]:
+    lines = []
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        module, _, attr = name.rpartition(".")
+        kind = "int" if value.lstrip("-").isdigit() else "float"
+        lines.append(SETTING.format(module, attr, kind, value))
+    return [sys.executable, "-c", "; ".join([*lines, CONSOLE])]
 
 
 def _cli() -> list[str]:
@@ -93,11 +113,28 @@ def main() -> int:
     ap.add_argument("--dir", type=Path, default=OUT)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--no-pflogsumm", action="store_true")
+    ap.add_argument("--lines", type=int, help="only the first LINES lines of --next (a smaller daily log)")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="MODULE.NAME=NUMBER",
+        help="run the ingest with this module constant changed, e.g. inboxtrace.store.logs.DEFER_SHARE=inf "
+        "(the indexes kept) or inboxtrace.store.core.CACHE_KIB=65536",
+    )
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
+    if args.lines:
+        head = args.dir / f"{args.next.stem}-{args.lines}.log"
+        if not head.exists():
+            with args.next.open("rb") as src, head.open("wb") as dst:
+                dst.writelines(itertools.islice(src, args.lines))
+        args.next = head
     lines = count_lines(args.next)
+    cli = _cli_with(args.set) if args.set else _cli()
     print(
         f"machine: {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}; next log {args.next} ({lines:,} lines)"
+        + "".join(f"; {s}" for s in args.set)
     )
     base = _base_store(args.base, args.dir)
     db = args.dir / "daily.db"
@@ -108,7 +145,7 @@ def main() -> int:
         ref = None if args.no_pflogsumm else timed("pflogsumm", ["pflogsumm", str(args.next)])
         _copy_store(base, db)
         daily = timed(
-            "daily ingest", [*_cli(), "ingest", "--db", f"sqlite:///{db}", "--json", "-q", str(args.next)]
+            "daily ingest", [*cli, "ingest", "--db", f"sqlite:///{db}", "--json", "-q", str(args.next)]
         )
         if daily.run.returncode != 0:
             return 1

@@ -61,8 +61,8 @@ def _load(db: Path, *rounds: list[Path]) -> tuple[dict[str, Any], list[set[str]]
 @pytest.fixture(scope="module")
 def two_logs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     d = tmp_path_factory.mktemp("daily")
-    first = _with_subjects(generated_log(d / "first.log", 6000))
-    second = _with_subjects(generated_log(d / "second.log", 6000, "--rfc3339", "--long-ids"))
+    first = _with_subjects(generated_log(d / "first.log", 10000))
+    second = _with_subjects(generated_log(d / "second.log", 10000, "--rfc3339", "--long-ids"))
     return first, second
 
 

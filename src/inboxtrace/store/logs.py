@@ -146,10 +146,12 @@ def deferrable_indexes() -> list[sa.Index]:
 # A SQLite store that already holds logs also has the :func:`deferrable_indexes` dropped for an
 # ingest, and rebuilt after, when the ingest is expected to add at least this share of the messages
 # it holds: kept, each index takes every new row at a random page, which the page cache (CACHE_KIB)
-# cannot hold once the store is big. A 1M-line log into a store holding another (a share of 1.0,
-# bench_daily.py): 20.6 CPU-s and 39 s wall with the indexes kept, 9.7 CPU-s and 11 s with them
-# rebuilt (load 2.4-3.5). Readers of the store meanwhile search without them (slower, same answers).
-DEFER_SHARE = 0.25
+# cannot hold once the store is big. Measured with bench_daily.py into a store holding a 1M-line
+# log (151k messages), load 2.4-3.5, CPU-s of the process tree, indexes kept -> rebuilt:
+# another 1M lines (share 1.0) 20.6 -> 9.7 (39 -> 11 s wall); 250k lines (0.25) 4.75 -> 3.45;
+# 100k lines (0.10) 2.00 -> 2.07 (even). Readers of the store meanwhile search without those
+# indexes (slower, same answers).
+DEFER_SHARE = 0.15
 # The log bytes of one message, to estimate what an ingest adds from the size of its input: the
 # generated logs hold one every 800-940 bytes; taken high, so as to defer less rather than more.
 MESSAGE_BYTES = 1024
