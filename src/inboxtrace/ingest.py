@@ -170,7 +170,8 @@ def ingest(
     recount = rollup.Recount(store)
     with contextlib.ExitStack() as stack:
         stack.enter_context(recount)  # (left last: stops the count if the indexes fail)
-        fresh = stack.enter_context(deferred_indexes(store)) if defer_indexes else False
+        adding = _unread_bytes(todo, positions)
+        fresh = stack.enter_context(deferred_indexes(store, adding)) if defer_indexes else False
         if fresh:  # no deltas while loading: a load killed half-way is counted from scratch next time
             with store.begin() as conn:
                 rollup.forget(conn)
@@ -360,6 +361,18 @@ def _zone(name: str | None) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)") from None
+
+
+def _unread_bytes(paths: Sequence[str], positions: Sequence[Position]) -> int:
+    """The bytes of ``paths`` still to read (plain files; stdin and compressed ones count by their
+    size on disk, or nothing), less what earlier reads saved ``positions`` for."""
+    total = 0
+    for p in paths:
+        if p != "-":
+            with contextlib.suppress(OSError):
+                total += os.path.getsize(p)
+    done = sum(pos.offset for pos in positions)
+    return max(0, total - done)
 
 
 def _bytes_per_line(paths: Sequence[str]) -> float:

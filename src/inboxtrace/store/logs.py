@@ -143,18 +143,48 @@ def deferrable_indexes() -> list[sa.Index]:
     ]
 
 
+# A SQLite store that already holds logs also has the :func:`deferrable_indexes` dropped for an
+# ingest, and rebuilt after, when the ingest is expected to add at least this share of the messages
+# it holds: kept, each index takes every new row at a random page, which the page cache (CACHE_KIB)
+# cannot hold once the store is big. Measured with bench_daily.py into a store holding a 1M-line
+# log (151k messages), load 2.4-3.5, CPU-s of the process tree, indexes kept -> rebuilt:
+# another 1M lines (share 1.0) 20.6 -> 9.7 (39 -> 11 s wall); 250k lines (0.25) 4.75 -> 3.45;
+# 100k lines (0.10) 2.00 -> 2.07 (even). Readers of the store meanwhile search without those
+# indexes (slower, same answers).
+DEFER_SHARE = 0.15
+# The log bytes of one message, to estimate what an ingest adds from the size of its input: the
+# generated logs hold one every 800-940 bytes; taken high, so as to defer less rather than more.
+MESSAGE_BYTES = 1024
+
+
+def stored_messages(conn: Connection) -> int:
+    """About how many messages the store holds (the highest row id: no scan of the table; rows
+    deleted by retention still count)."""
+    return int(conn.exec_driver_sql("SELECT max(rowid) FROM log_messages").scalar() or 0)
+
+
 @contextlib.contextmanager
-def deferred_indexes(store: Store) -> Iterator[bool]:
+def deferred_indexes(store: Store, adding_bytes: int = 0) -> Iterator[bool]:
     """On an empty log store, drop the :func:`deferrable_indexes` for a bulk load and rebuild them after
     (also after an interruption; a hard kill is repaired by :func:`open_store`, which recreates
     missing indexes). On SQLite the subject search's triggers are taken off too and its index is
     rebuilt in one pass at the end (:func:`inboxtrace.store.subjects.restore_subject_triggers`;
-    also by :func:`open_store` after a hard kill). Yields whether the indexes were deferred."""
+    also by :func:`open_store` after a hard kill). Yields whether the store was empty.
+
+    ``adding_bytes``: the size of the log the load reads. On a SQLite store that already holds
+    logs, the indexes are deferred too when the load is expected to add at least
+    :data:`DEFER_SHARE` of the messages stored (one per :data:`MESSAGE_BYTES`); PostgreSQL keeps
+    them (concurrent writers there)."""
     from inboxtrace.store.subjects import drop_subject_triggers, restore_subject_triggers
 
     with store.connect() as conn:
         empty = conn.execute(sa.select(log_messages.c.mkey).limit(1)).first() is None
-    if not empty:
+        big = (
+            not empty
+            and store.dialect == "sqlite"
+            and adding_bytes // MESSAGE_BYTES >= DEFER_SHARE * stored_messages(conn)
+        )
+    if not (empty or big):
         yield False
         return
     indexes = deferrable_indexes()
@@ -163,7 +193,7 @@ def deferred_indexes(store: Store) -> Iterator[bool]:
             conn.execute(sa.schema.DropIndex(ix, if_exists=True))
         drop_subject_triggers(conn)
     try:
-        yield True
+        yield empty
     finally:
         with sorts_in_files(store), schema_lock(store), store.begin() as conn:
             for ix in indexes:  # (if_not_exists: another ingest may be rebuilding them too)
