@@ -72,6 +72,14 @@ def merge(a: _Msg, b: _Msg) -> _Msg:
     return a
 
 
+def continues(prev: _Msg, born: bool) -> bool:
+    """Whether a message a piece began (``born``: with an arrival line) continues ``prev``, the
+    open message of the same (host, queue id) carried from the pieces before it. One pass decides
+    this when it reads the arrival (``Assembler._birth``): an open message that has recipients and
+    an arrival of its own is an older one whose end the log lost; anything else is continued."""
+    return not (born and prev.born and prev.rcpts)
+
+
 def renumber(st: _Msg, offset: int) -> None:
     """Shift the verdict numbers of a state's attempts by ``offset`` (tables concatenated)."""
 
@@ -175,6 +183,7 @@ class Carry:
 __all__ = [
     "Carry",
     "Packed",
+    "continues",
     "merge",
     "pack_open",
     "pack_partials",
