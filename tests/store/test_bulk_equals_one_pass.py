@@ -15,8 +15,6 @@ import pytest
 
 from inboxtrace.ingest import IngestSummary, ingest
 from inboxtrace.store import open_store
-from inboxtrace.store.log_chunks import ChunkTables
-from inboxtrace.timeline import reader
 from tests.conftest import SHARED, generated_log
 from tests.logs.test_other_mtas import EXIM_MAINLOG, SENDMAIL
 from tests.test_native import _ascii_log, _edge_log, _grok_log, _junk_log, _mutated_log, _quiet_long_log
@@ -117,24 +115,15 @@ def test_a_bulk_ingest_stores_what_one_pass_stores(
     n_pieces: int,
     one_pass: Callable[[str], tuple[Path, Any]],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    pieces: list[int],
 ) -> None:
     log, (rows, counts) = one_pass(name)
     assert rows["log_messages"] or "fail2ban" in name  # (fail2ban's excerpts may hold rejections only)
-    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)  # small logs cut into pieces all the same
-    merged: list[int] = []
-    original = ChunkTables.merge
-
-    def merge(self: ChunkTables, results: list[Any]) -> None:
-        original(self, results)
-        merged.append(self.merged)
-
-    monkeypatch.setattr(ChunkTables, "merge", merge)
     bulk_rows, bulk_counts = _stored(tmp_path / "bulk.db", log, jobs=n_pieces)
-    assert merged, "the bulk path was not taken"
+    assert pieces, "the bulk path was not taken"
     # (a piece ends at a line whose second differs from the next: a tiny log, or one that is
     # mostly one huge line, may give fewer)
-    assert merged[-1] == n_pieces or name not in CUT, "not cut into pieces"
+    assert pieces[-1] == n_pieces or name not in CUT, "not cut into pieces"
     for table in ("log_messages", "log_deliveries"):
         one, bulk = rows[table], bulk_rows[table]
         only_one = [r for r in one if r not in set(bulk)]
@@ -154,7 +143,7 @@ def _message(ts: str, qid: str, n: int) -> list[str]:
 
 
 def test_a_later_piece_replaces_the_sender_and_size_as_one_pass_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pieces: list[int]
 ) -> None:
     # 4AAAA1's queue manager line is logged again after the cut, with another sender and size
     # (the message re-queued): one pass keeps the later values; the pieces' merge kept the first
@@ -170,5 +159,5 @@ def test_a_later_piece_replaces_the_sender_and_size_as_one_pass_does(
     rows, counts = _stored(tmp_path / "one.db", log, jobs=1)
     (first,) = [r for r in rows["log_messages"] if r[3] == "4AAAA1"]
     assert "later@example.org" in first and "first@example.org" not in first
-    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
     assert _stored(tmp_path / "bulk.db", log, jobs=2) == (rows, counts)
+    assert pieces == [1, 2]  # two pieces, cut between the two queue manager lines (at the middle)
