@@ -161,3 +161,30 @@ def test_a_later_piece_replaces_the_sender_and_size_as_one_pass_does(
     assert "later@example.org" in first and "first@example.org" not in first
     assert _stored(tmp_path / "bulk.db", log, jobs=2) == (rows, counts)
     assert pieces == [1, 2]  # two pieces, cut between the two queue manager lines (at the middle)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a message a later piece begins (pickup) and ends is made by that piece's worker, while the "
+    "open state of the same queue id carried from the earlier piece (no recipients: one pass continues it, "
+    "Assembler._birth) is made on its own at the end: the store merges the two rows, but the read count "
+    "holds one message more",
+)
+def test_a_later_piece_that_begins_and_ends_a_carried_message_counts_it_once(
+    tmp_path: Path, pieces: list[int]
+) -> None:
+    lines = ["Mar 14 00:00:00 mx postfix/qmgr[3]: 4AAAA1: from=<first@example.org>, size=1, nrcpt=1"]
+    for n in range(400):
+        lines += _message(f"00:{n // 60 + 1:02d}:{n % 60:02d}", f"5B{n:04X}", n)
+    lines += [
+        "Mar 14 00:09:00 mx postfix/pickup[9]: 4AAAA1: uid=0 from=<root>",
+        *_message("00:09:00", "4AAAA1", 2),
+    ]
+    log = tmp_path / "reborn.log"
+    log.write_text("\n".join(lines) + "\n")
+    rows, counts = _stored(tmp_path / "one.db", log, jobs=1)
+    assert counts["messages"] == 401  # one pass: 4AAAA1 once, continued by its pickup
+    bulk_rows, bulk_counts = _stored(tmp_path / "bulk.db", log, jobs=2)
+    assert pieces == [1, 2]
+    assert bulk_rows == rows
+    assert bulk_counts == counts
