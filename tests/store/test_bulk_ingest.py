@@ -17,7 +17,7 @@ from inboxtrace.store import Store, open_store
 from inboxtrace.store.log_chunks import ChunkTables
 from inboxtrace.store.logs import write_messages
 from inboxtrace.store.subjects import logged_subject_matches
-from inboxtrace.timeline import read_logs, reader
+from inboxtrace.timeline import read_logs
 from tests.conftest import SHARED, generated_log
 
 REAL = SHARED / "corpus" / "logs" / "postfix-real-run" / "postfix.log"
@@ -93,21 +93,6 @@ def _counts(s: IngestSummary) -> dict[str, Any]:
     for volatile in ("duration", "lines_per_second", "store"):
         d.pop(volatile)
     return d
-
-
-@pytest.fixture
-def pieces(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Every input is cut into pieces (small logs too); records how many pieces were copied in."""
-    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
-    merged: list[int] = []
-    original = ChunkTables.merge
-
-    def merge(self: ChunkTables, results: list[Any]) -> None:
-        original(self, results)
-        merged.append(self.merged)
-
-    monkeypatch.setattr(ChunkTables, "merge", merge)
-    return merged
 
 
 def _same_both_ways(

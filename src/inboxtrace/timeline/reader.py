@@ -57,6 +57,7 @@ from inboxtrace.timeline.records import (
 from inboxtrace.timeline.tails import (
     Carry,
     Packed,
+    continues,
     merge,
     pack_open,
     pack_partials,
@@ -899,7 +900,7 @@ class LogReader:
             while opened:  # (each dropped from the list as it is carried)
                 key, born, blob = opened.pop()
                 prev = carry.take(key)
-                if prev is not None and not born:
+                if prev is not None and continues(prev, born):
                     st = unpack_state(blob)
                     if offset:
                         renumber(st, offset)

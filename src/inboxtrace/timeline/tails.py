@@ -35,23 +35,27 @@ _MSG_FIELDS = operator.attrgetter(*_MSG_STATE)  # (a C state and a plain one ali
 _RCPT_FIELDS = operator.attrgetter(*_RCPT_STATE)
 _RCPTS = _MSG_STATE.index("rcpts")
 _MARSHAL, _PICKLE = b"m", b"p"
+_FIRST_WINS = ("received_ts", "subject")
+_LAST_WINS = ("message_id", "size", "nrcpt", "client_host", "client_ip", "dsn_of")
 
 
 def merge(a: _Msg, b: _Msg) -> _Msg:
     """Join the earlier piece ``a`` of a message with its later piece ``b``."""
-    for name in (
-        "received_ts",
-        "sender",
-        "message_id",
-        "size",
-        "nrcpt",
-        "client_host",
-        "client_ip",
-        "dsn_of",
-        "subject",
-    ):
+    # as one pass sets them (the Assembler's events): the first arrival time and subject stay; a
+    # later line's size, recipient count, message-id, client and DSN origin replace the earlier,
+    # and so does its sender (Postfix's queue manager line, an Exim arrival), but for that of a
+    # Postfix pickup, which only fills an unknown sender: a later piece that begins the message
+    # with a pickup (``continues``) and has no queue manager line (no size, no count) after it
+    for name in _FIRST_WINS:
         if getattr(a, name) is None:
             setattr(a, name, getattr(b, name))
+    for name in _LAST_WINS:
+        value = getattr(b, name)
+        if value is not None:
+            setattr(a, name, value)
+    picked_up = b.born and b.mta == "postfix" and b.size is None and b.nrcpt is None
+    if a.sender is None or (b.sender is not None and not picked_up):
+        a.sender = b.sender
     for key, rb in b.rcpts.items():
         ra = a.rcpts.get(key)
         if ra is None:
@@ -69,6 +73,14 @@ def merge(a: _Msg, b: _Msg) -> _Msg:
     a.last_ts = b.last_ts or a.last_ts
     a.born = a.born or b.born
     return a
+
+
+def continues(prev: _Msg, born: bool) -> bool:
+    """Whether a message a piece began (``born``: with an arrival line) continues ``prev``, the
+    open message of the same (host, queue id) carried from the pieces before it. One pass decides
+    this when it reads the arrival (``Assembler._birth``): an open message that has recipients and
+    an arrival of its own is an older one whose end the log lost; anything else is continued."""
+    return not (born and prev.born and prev.rcpts)
 
 
 def renumber(st: _Msg, offset: int) -> None:
@@ -169,6 +181,7 @@ class Carry:
 __all__ = [
     "Carry",
     "Packed",
+    "continues",
     "merge",
     "pack_open",
     "pack_partials",
