@@ -142,14 +142,20 @@ def _message(ts: str, qid: str, n: int) -> list[str]:
     ]
 
 
+def _opened_then_400_messages() -> list[str]:
+    """4AAAA1's queue manager line, then 400 whole messages of their own (the cut falls among them)."""
+    lines = ["Mar 14 00:00:00 mx postfix/qmgr[3]: 4AAAA1: from=<first@example.org>, size=1, nrcpt=1"]
+    for n in range(400):
+        lines += _message(f"00:{n // 60 + 1:02d}:{n % 60:02d}", f"5B{n:04X}", n)
+    return lines
+
+
 def test_a_later_piece_replaces_the_sender_and_size_as_one_pass_does(
     tmp_path: Path, pieces: list[int]
 ) -> None:
     # 4AAAA1's queue manager line is logged again after the cut, with another sender and size
     # (the message re-queued): one pass keeps the later values; the pieces' merge kept the first
-    lines = ["Mar 14 00:00:00 mx postfix/qmgr[3]: 4AAAA1: from=<first@example.org>, size=1, nrcpt=1"]
-    for n in range(400):
-        lines += _message(f"00:{n // 60 + 1:02d}:{n % 60:02d}", f"5B{n:04X}", n)
+    lines = _opened_then_400_messages()
     lines += [
         "Mar 14 00:09:00 mx postfix/qmgr[3]: 4AAAA1: from=<later@example.org>, size=2, nrcpt=1",
         "Mar 14 00:09:01 mx postfix/qmgr[3]: 4AAAA1: removed",
@@ -173,9 +179,7 @@ def test_a_later_piece_replaces_the_sender_and_size_as_one_pass_does(
 def test_a_later_piece_that_begins_and_ends_a_carried_message_counts_it_once(
     tmp_path: Path, pieces: list[int]
 ) -> None:
-    lines = ["Mar 14 00:00:00 mx postfix/qmgr[3]: 4AAAA1: from=<first@example.org>, size=1, nrcpt=1"]
-    for n in range(400):
-        lines += _message(f"00:{n // 60 + 1:02d}:{n % 60:02d}", f"5B{n:04X}", n)
+    lines = _opened_then_400_messages()
     lines += [
         "Mar 14 00:09:00 mx postfix/pickup[9]: 4AAAA1: uid=0 from=<root>",
         *_message("00:09:00", "4AAAA1", 2),
