@@ -5,6 +5,7 @@ in it or already stored, a never-queued key already stored) still takes the gene
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -124,3 +125,29 @@ def test_the_counts_of_a_new_batch_read_by_position_equal_those_of_its_rows_as_m
             seen["noqueue"] += sum(m[M_QID].upper().startswith("NOQUEUE") for m in msg_rows)
             seen["notice"] += sum(m[M_SENDER] == "" for m in msg_rows)
     assert all(seen.values()), seen
+
+
+def test_one_attempt_logged_twice_in_a_file_keeps_the_earlier_line_whichever_read_comes_first(
+    tmp_path: Path,
+) -> None:
+    """A file that repeats its own lines gives the same delivery twice; a parallel read hands the
+    two over in whichever order its pieces make them. The merge keeps the earlier line's evidence
+    either way, so the stored row does not depend on the order (it did: the first one met won)."""
+    from inboxtrace.store.log_match import _LINE_NO, _merge_delivery
+    from inboxtrace.store.log_rows import D_ATTEMPTS
+
+    block = [
+        "Mar 14 00:00:01 mx postfix/qmgr[3]: 4ABCDE: from=<s@example.org>, size=10, nrcpt=1 (queue active)",
+        "Mar 14 00:00:02 mx postfix/smtp[4]: 4ABCDE: to=<r@example.net>, relay=mx.example.net[192.0.2.9]:25,"
+        " delay=1, delays=0.1/0/0.4/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as X1)",
+        "Mar 14 00:00:02 mx postfix/qmgr[3]: 4ABCDE: removed",
+    ]
+    log = tmp_path / "twice.log"
+    log.write_text("\n".join([*block, *block]) + "\n")
+    prepared = list(LogReader([str(log)], jobs=1, transform=RowMaker()))
+    (first,), (second,) = (p[2] for p in prepared)  # one delivery row each
+    assert first[D_ATTEMPTS] != second[D_ATTEMPTS]  # the same attempt, at lines 2 and 5
+    one, other = _merge_delivery(list(first), list(second)), _merge_delivery(list(second), list(first))
+    assert one == other
+    (attempt,) = json.loads(one[D_ATTEMPTS])
+    assert attempt[_LINE_NO] == 2

@@ -213,7 +213,13 @@ def _merge_delivery(old: list[Any], new: list[Any]) -> list[Any]:
     if old[D_ATTEMPTS] != new[D_ATTEMPTS]:
         merged: dict[tuple[Any, ...], list[Any]] = {}
         for a in json.loads(old[D_ATTEMPTS]) + json.loads(new[D_ATTEMPTS]):
-            merged.setdefault((a[0], a[1], a[5], a[2]), a)
+            key = (a[0], a[1], a[5], a[2])
+            kept = merged.get(key)
+            # the same attempt logged twice in one file (a file that repeats itself): the earlier
+            # line's evidence, whichever of the two reads came first (a parallel read hands its
+            # pieces' messages over as they are made); in two files, the one stored first
+            if kept is None or (kept[_SOURCE] == a[_SOURCE] and (a[_LINE_NO] or 0) < (kept[_LINE_NO] or 0)):
+                merged[key] = a
         attempts = sorted(merged.values(), key=lambda a: a[0])
         out[D_ATTEMPTS] = compact_json(attempts)
         out[D_N] = len(attempts)
