@@ -4,11 +4,15 @@ those of one ingest (issue 15's first defect, on the real PostgreSQL rig and on 
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from inboxtrace.ingest import ingest
 from inboxtrace.store import open_store
@@ -52,3 +56,34 @@ def test_four_first_ingests_at_once_create_the_store_once(empty_url: str, log: P
     with open_store(ref) as store:
         ingest([str(log)], store)
     assert _states(empty_url) == _states(ref)
+
+
+def test_a_store_another_connection_is_creating_is_waited_for(tmp_path: Path) -> None:
+    """A new file another connection is still writing in rollback mode (a store being created by
+    another process): opening it waits for that write instead of failing at once with "database
+    is locked" (SQLite calls no busy handler when the switch to WAL upgrades a read transaction)."""
+    path = tmp_path / "store.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE someone_elses (x)")
+    outcome: list[object] = []
+
+    def opener() -> None:
+        try:
+            with open_store(f"sqlite:///{path}") as store, store.connect() as conn:
+                outcome.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+        except Exception as exc:  # the failure is the finding
+            outcome.append(exc)
+
+    thread = threading.Thread(target=opener)
+    started = time.monotonic()
+    thread.start()
+    time.sleep(0.5)
+    assert not outcome, f"finished while the other write was open: {outcome}"
+    other.execute("COMMIT")
+    thread.join(timeout=60)
+    assert outcome == ["wal"]
+    assert time.monotonic() - started >= 0.5
+    other.close()
+    with open_store(f"sqlite:///{path}") as store:
+        assert "someone_elses" in sa.inspect(store.engine).get_table_names()

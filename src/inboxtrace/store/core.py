@@ -14,6 +14,8 @@ import importlib
 import operator
 import os
 import pkgutil
+import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -122,13 +124,37 @@ WAL_CHECKPOINT_BYTES = 64 << 20
 CACHE_KIB = 8192  # each SQLite connection's page cache: enough for the key lookups, keeps RSS low
 
 
+BUSY_SECONDS = 30  # how long a connection waits for another one's lock before "database is locked"
+
+
+def _into_wal(cur: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting for other connections as long as the busy timeout.
+
+    A file not yet in WAL mode (a store being created) is switched by upgrading a read transaction
+    to a write one, and SQLite calls no busy handler for such an upgrade: when several processes
+    open a new store at once, one of them could fail at once with "database is locked" (seen in a
+    CI run's four simultaneous first ingests). Once the file is in WAL mode the pragma writes
+    nothing."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
     cur.execute(f"PRAGMA page_size={PAGE_SIZE}")  # (before WAL: a WAL file fixes the page size)
-    cur.execute("PRAGMA journal_mode=WAL")
+    _into_wal(cur)
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     cur.execute("PRAGMA temp_store=MEMORY")
     # the WAL is copied into the database once it holds 64 MiB (in pages of this file's size)
