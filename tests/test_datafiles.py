@@ -49,3 +49,23 @@ def test_the_sender_and_content_catalogs_load() -> None:
     assert content_catalog() and all(
         e["severity"] in ("error", "warning", "info") for e in content_catalog().values()
     )
+
+
+def test_a_log_ignore_table_that_is_missing_or_not_toml_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from inboxtrace.logs import knowledge
+
+    with pytest.raises(DataFileError, match=r"^inboxtrace/logs/data/no-such-mta\.toml: "):
+        knowledge.ignore_table("no-such-mta")
+    monkeypatch.setattr(knowledge, "read_text", lambda *parts: "[smtpd]\nnot toml = = =\n")
+    with pytest.raises(DataFileError, match=r"^inboxtrace/logs/data/broken-mta\.toml: "):
+        knowledge.ignore_table("broken-mta")
+
+
+def test_a_log_ignore_table_is_read_longest_prefix_first() -> None:
+    from inboxtrace.logs.knowledge import ignore_table
+
+    table = ignore_table("postfix")
+    assert table and all(isinstance(v, tuple) for v in table.values())
+    for pairs in table.values():
+        lengths = [len(prefix) for prefix, _ in pairs]
+        assert lengths == sorted(lengths, reverse=True)

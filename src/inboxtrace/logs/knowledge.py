@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 
 from inboxtrace.datafiles import read_text
 from inboxtrace.errors import DataFileError
+from inboxtrace.loadcache import parse_toml
 
 
 @cache
@@ -15,8 +15,8 @@ def ignore_table(mta: str) -> dict[str, tuple[tuple[str, str], ...]]:
     name = f"{mta}.toml"
     try:
         text = read_text("logs", "data", name)
-        data = tomllib.loads(text)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = parse_toml(text)  # (parsed by an earlier process: no tomllib import, no parse)
+    except (OSError, ValueError) as exc:  # (ValueError: tomllib's TOMLDecodeError)
         raise DataFileError(f"inboxtrace/logs/data/{name}: {exc}") from exc
     table: dict[str, tuple[tuple[str, str], ...]] = {}
     for daemon, entries in data.items():

@@ -103,6 +103,8 @@ class _Unit:
     # where the piece is read, by the worker that reads it
     line: int = 0
     local: bool = False  # read by the process that consumes its payloads (records handed over as they are)
+    # (a local piece) the consumer's clock of ``path``, which its assembler then shares
+    clock: Clock | None = None
 
 
 @dataclass
@@ -250,7 +252,8 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes | _Records | _Tail]:
     stats = LogStats()
     scanner, asm = _make(opts, unit.index > 0 and not unit.compressed, stats)
     asm.source = unit.path
-    asm.clock = Clock(_reference_date(unit.path, opts.tz).date(), opts.tz)
+    clock = unit.clock
+    asm.clock = clock if clock is not None else Clock(_reference_date(unit.path, opts.tz).date(), opts.tz)
     base = unit.line if unit.line >= 0 else _count_newlines(unit.path, unit.start)
     sent_verdicts = 0
     transform = opts.transform
@@ -258,7 +261,7 @@ def _work(unit: _Unit, opts: _Options) -> Iterator[bytes | _Records | _Tail]:
     # made straight from the compact record (no model objects in between)
     from_record = getattr(transform, "from_record", None)
     builder = Builder(opts.tz)
-    builder.set_reference(unit.path, asm.clock.reference)
+    builder.use_clock(unit.path, asm.clock)
     # with a sink, what the transform makes stays in this worker (e.g. written to a file of
     # its own): the parent gets progress, the unfinished pieces and the sink's result only
     sink = opts.sink.open(unit.index) if opts.sink is not None and transform is not None else None
@@ -572,7 +575,7 @@ class LogReader:
             start, ident = starts[path]
             asm.source = path
             asm.clock = Clock(_reference_date(path, self._opts.tz).date(), self._opts.tz)
-            builder.set_reference(path, asm.clock.reference)
+            builder.use_clock(path, asm.clock)
             stream, kind = open_binary(path)
             base_line = _count_newlines(path, start) if start and kind is None else 0
             self._block_starts = []
@@ -802,6 +805,9 @@ class LogReader:
         builder = Builder(opts.tz)
         for path in self.paths:
             builder.set_reference(path, _reference_date(path, opts.tz).date())
+        for unit in units:  # a piece read here: its assembler and the builder share one clock
+            if unit.local and run.kind == "local":
+                unit.clock = builder.clock(unit.path)
         # each piece's tail (its unfinished messages, counts and sink result) as it came, compact,
         # until those of every piece before it are in: then it is unpacked, handed over and merged
         waiting: dict[int, bytes | _Tail] = {}

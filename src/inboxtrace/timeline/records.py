@@ -118,6 +118,13 @@ class Builder:
         self._reference[source] = reference
         self._clocks.pop(source, None)
 
+    def use_clock(self, source: str, clock: Clock) -> None:
+        """Read the timestamps of ``source`` with ``clock`` (the assembler's of the same source and
+        reference, in the same process): each distinct timestamp is then parsed once, not once by
+        each (its cache is pure: a text always gives the same time)."""
+        self._reference[source] = clock.reference
+        self._clocks[source] = clock
+
     def clock(self, source: str) -> Clock:
         """The clock that reads the timestamps of ``source``."""
         return self._clock(source)
