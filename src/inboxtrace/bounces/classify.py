@@ -94,36 +94,27 @@ def verdict_for(found: Found) -> Verdict:
         found.vouched,
     )
     context = _Context(found)
-    computed: list[Verdict] = []
-
-    def without_context() -> Verdict | None:
-        verdict = _verdict_for(found, context)
-        if context.read:
-            computed.append(verdict)
-            return None  # this template reads the text around: keyed on both texts below
-        return verdict
-
-    alone = VERDICT_MEMO.get((found.diagnostic,), extra, without_context)
+    alone = VERDICT_MEMO.get((found.diagnostic,), extra, context.without_context)
     if alone is not None:
         return alone
-    both = VERDICT_MEMO.get(
-        (found.diagnostic, context()),
-        extra,
-        lambda: computed[0] if computed else _verdict_for(found, context),
-    )
+    both = VERDICT_MEMO.get((found.diagnostic, context()), extra, context.with_context)
     assert both is not None  # (computed with the text around: never the marker)
     return both
 
 
 class _Context:
     """The human text around a recipient's diagnostic, computed on first use (it costs a scan of
-    the report), and whether it was: a verdict that never read it holds for any text around."""
+    the report), and whether it was: a verdict that never read it holds for any text around.
 
-    __slots__ = ("found", "text")
+    Its two verdict methods are what :func:`verdict_for` hands the memo (bound methods: closures
+    there made a cycle through their compiled environment, left to the cycle collector)."""
+
+    __slots__ = ("computed", "found", "text")
 
     def __init__(self, found: Found) -> None:
         self.found = found
         self.text: str | None = None
+        self.computed: Verdict | None = None
 
     def __call__(self) -> str:
         if self.text is None:
@@ -133,6 +124,19 @@ class _Context:
     @property
     def read(self) -> bool:
         return self.text is not None
+
+    def without_context(self) -> Verdict | None:
+        """The verdict, or None when computing it read the text around (then kept in
+        :attr:`computed`): that template is keyed on both texts."""
+        verdict = _verdict_for(self.found, self)
+        if self.read:
+            self.computed = verdict
+            return None
+        return verdict
+
+    def with_context(self) -> Verdict | None:
+        """The verdict computed with the text around (the one already computed, if any)."""
+        return self.computed if self.computed is not None else _verdict_for(self.found, self)
 
 
 def _verdict_for(found: Found, context: _Context | None = None) -> Verdict:

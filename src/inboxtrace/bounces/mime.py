@@ -38,12 +38,15 @@ class IndexedMessage(Message):
     _type: tuple[object, int, str, str] | None = None
 
     def _names(self) -> dict[str, int]:
-        headers = self._headers  # type: ignore[attr-defined]
+        headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]
         index = self._index
         if index is None or index[0] is not headers or index[1] != len(headers):
             n = len(headers)
-            # from the last header to the first, so that the first of a name is the one kept
-            names = dict(zip([h[0].lower() for h in reversed(headers)], range(n - 1, -1, -1), strict=True))
+            names: dict[str, int] = {}
+            # from the last header to the first, so that the first of a name is the one kept (a
+            # plain loop: compiled, it runs without the zip, the reversed list and the generic calls)
+            for at in range(n - 1, -1, -1):
+                names[headers[at][0].lower()] = at
             index = (headers, n, names)
             self._index = index
         return index[2]

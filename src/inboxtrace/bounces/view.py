@@ -40,12 +40,14 @@ class Found:
     feedback_type: str | None = None
     vouched: bool = False  # the format states its verdict on the address itself (directory lookup)
     context_text: str = ""  # the surrounding human text, used when the diagnostic says too little
-    context_fn: Callable[[], str] | None = None  # computes context_text on first use (it costs a scan)
+    # computes context_text on first use (it costs a scan); given this recipient, so that it need not
+    # hold it (a function kept here that holds its recipient is a reference cycle)
+    context_fn: Callable[[Found], str] | None = None
 
     @property
     def context(self) -> str:
         if self.context_fn is not None:
-            self.context_text = self.context_fn()
+            self.context_text = self.context_fn(self)
             self.context_fn = None
         return self.context_text
 
