@@ -9,7 +9,9 @@ does on a SQLite file of its own (same tables, no index but the writer's own; th
 so keying, matching and ``executemany`` run in parallel, while the parent reads the first piece
 straight into the store;
 the parent then copies each file into the store with ``INSERT ... SELECT`` (in SQLite's C code,
-no Python per row), in input order, as soon as it is done. Only what one worker could not know
+no Python per row), in input order, as soon as it is done: in a thread, while the parent makes the
+messages cut by the pieces' boundaries (its writer waits for the copy before it writes them).
+Only what one worker could not know
 goes through the parent's writer, like any other batch:
 
 - messages of a piece whose (host, queue id) is already in the store from an earlier piece (a
@@ -29,6 +31,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,7 +45,6 @@ from inboxtrace.store.logs import (
     deferrable_indexes,
     log_deliveries,
     log_messages,
-    sorts_in_files,
     sqlite_setting,
 )
 from inboxtrace.store.piece_file import PieceFile, PieceFiles, PieceSchema
@@ -166,6 +168,10 @@ class ChunkTables:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        copying = self.writer.waits_for
+        if isinstance(copying, _Copy):  # (left on an error: stopped, nothing of it committed)
+            self.writer.waits_for = None
+            copying.cancel()
         self._small_cache.close()
         shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -192,41 +198,34 @@ class ChunkTables:
     def merge(self, results: list[Any]) -> None:
         """Copy every piece into the store, in input order (see the module docstring).
 
-        A piece's copy is one ``INSERT ... SELECT`` of every row it holds; its statement journal
-        (the pages it changes, kept to undo that statement alone) is temporary data, which the
-        store's connections keep in memory: +180 MB at 5M lines, growing with the log. It is kept
-        in a file here (:func:`~inboxtrace.store.logs.sorts_in_files`): +14 MB."""
-        with sorts_in_files(self.store):
-            self._merge(results)
-
-    def _merge(self, results: list[Any]) -> None:
+        A piece's copy runs in a thread of its own (:class:`_Copy`; its SQL runs in SQLite's C
+        code, without the GIL), while this thread goes on making the messages cut by the pieces'
+        boundaries: the writer buffers them and waits for the copy before its next batch
+        (:attr:`~inboxtrace.store.logs.LogWriter.waits_for`), and before the next piece's copy."""
         self.writer.flush()
         for result in results:
             self.merged += 1
             if result is None:  # written straight into the store
                 continue
+            self.writer.flush()  # (the copy before it, and what it handed back)
             path, counts = result
-            add = WriteCounts(*counts)
-            redo = self._copy(path, add)
-            c = self.writer.counts
-            c.messages += add.messages
-            c.new_messages += add.new_messages
-            c.deliveries += add.deliveries
-            c.new_deliveries += add.new_deliveries
-            c.attempts += add.attempts
-            for prepared in redo:
-                self.writer.add_prepared(prepared)
-            self.writer.flush()
-            os.unlink(path)
+            self.writer.waits_for = _Copy(self, path, WriteCounts(*counts))
 
-    def _copy(self, path: str, counts: WriteCounts) -> list[PreparedMessage]:
+    def _copy(self, path: str, counts: WriteCounts, copying: _Copy) -> list[PreparedMessage]:
         """Copy one piece; return the messages the parent's writer must match and merge (their
-        counts taken out of ``counts``: the writer counts them again)."""
+        counts taken out of ``counts``: the writer counts them again).
+
+        Its statement journal (the pages an ``INSERT ... SELECT`` changes, kept to undo that
+        statement alone) is temporary data, which the store's connections keep in memory: +180 MB
+        at 5M lines, growing with the log. It is kept in a file here (as in
+        :func:`~inboxtrace.store.logs.sorts_in_files`): +14 MB."""
         redo: list[PreparedMessage] = []
         with self.store.connect() as conn:
+            copying.conn = conn.connection.dbapi_connection
             # the pieces' rows are consistent by construction (each delivery's message is in the
             # same piece): no foreign-key lookup per row while copying
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.exec_driver_sql("PRAGMA temp_store=FILE")
             conn.exec_driver_sql("ATTACH DATABASE ? AS piece", (path,))
             try:
                 # the write lock before looking at what the store has: another ingest running at
@@ -253,8 +252,10 @@ class ChunkTables:
                 )
                 conn.commit()
             finally:
+                copying.conn = None
                 conn.rollback()
                 conn.exec_driver_sql("DETACH DATABASE piece")
+                conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
         return redo
 
@@ -312,6 +313,54 @@ class ChunkTables:
             counts.new_deliveries -= n
         skip.update(taken)
         return skip, redo
+
+
+class _Copy:
+    """The copy of one piece into the store (:meth:`ChunkTables._copy`), in a thread of its own:
+    the writer's :class:`~inboxtrace.store.logs.Pending`."""
+
+    def __init__(self, tables: ChunkTables, path: str, counts: WriteCounts) -> None:
+        self.tables = tables
+        self.path = path
+        self.counts = counts
+        self.conn: Any = None  # its DB-API connection while it copies (to interrupt it)
+        self._redo: list[PreparedMessage] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="piece-copy", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._redo = self.tables._copy(self.path, self.counts, self)
+        except BaseException as exc:  # raised by finish()
+            self._error = exc
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def finish(self) -> list[list[PreparedMessage]]:
+        """Wait for the copy; its counts go to the writer's, and the messages it left to the
+        writer come back in batches of the writer's size (as it would have taken them)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        add, c = self.counts, self.tables.writer.counts
+        c.messages += add.messages
+        c.new_messages += add.new_messages
+        c.deliveries += add.deliveries
+        c.new_deliveries += add.new_deliveries
+        c.attempts += add.attempts
+        os.unlink(self.path)
+        size = self.tables.writer.batch_size
+        return [self._redo[i : i + size] for i in range(0, len(self._redo), size)]
+
+    def cancel(self) -> None:
+        """Stop the copy (an error elsewhere): its transaction is rolled back."""
+        conn = self.conn
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.interrupt()
+        self._thread.join()
 
 
 __all__ = ["ChunkTables", "remove_stale_scratch"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -238,6 +238,18 @@ def from_epoch(ts: float | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
 
 
+class Pending(Protocol):
+    """Work on the store a :class:`LogWriter` waits for before its next batch (:attr:`LogWriter.waits_for`)."""
+
+    def done(self) -> bool:
+        """Whether it has ended (the writer need not wait)."""
+        ...
+
+    def finish(self) -> Iterable[Sequence[PreparedMessage]]:
+        """Wait for its end; batches for the writer to write first, in order."""
+        ...
+
+
 class LogWriter:
     """Writes :class:`~inboxtrace.model.Message` records in batches, idempotently.
 
@@ -257,6 +269,10 @@ class LogWriter:
         # Called inside each batch's transaction, after its writes, with what it changed (ingest
         # counts it for the overview's rollup: store.rollup.record_batch)
         self.on_write: Callable[[Connection, BatchChanges], None] | None = None
+        # Work on the store still running elsewhere that the next batch must come after (a bulk
+        # load's copy of a piece, in a thread: store.log_chunks): while it runs, the writer keeps
+        # buffering; before it writes, it waits for it (and writes what it hands back)
+        self.waits_for: Pending | None = None
         self._rows = RowMaker()
         self._match = BatchMatcher(self._rows.provider_of)
         stmt = store.insert(log_messages)
@@ -292,7 +308,7 @@ class LogWriter:
     def add_prepared(self, prepared: PreparedMessage) -> None:
         """Buffer a message already turned into rows by a :class:`RowMaker` (e.g. in a worker)."""
         self._buf.append(prepared)
-        if len(self._buf) >= self.batch_size:
+        if len(self._buf) >= self.batch_size and (self.waits_for is None or self.waits_for.done()):
             self.flush()
 
     def add_many(self, msgs: Iterable[Message]) -> None:
@@ -304,13 +320,27 @@ class LogWriter:
 
         (A background writer thread was measured: with the parser busy in the same process the
         GIL hand-offs made it twice as slow, so writes stay in the caller's thread.)
+
+        With :attr:`waits_for` work, it is waited for first; what was buffered meanwhile is then
+        written in batches of ``batch_size``, as it would have been (the resume position goes
+        with the last of them: it covers every message handed in so far).
         """
-        if not self._buf:
+        if self.waits_for is not None:
+            pending, self.waits_for = self.waits_for, None
+            for redo in pending.finish():
+                self.write_batch(redo, last=False)
+        while self._buf:
+            batch, self._buf = self._buf[: self.batch_size], self._buf[self.batch_size :]
+            self.write_batch(batch, last=not self._buf)
+
+    def write_batch(self, batch: Sequence[PreparedMessage], last: bool = True) -> None:
+        """Write ``batch`` in one transaction (``last``: with the resume position, see
+        :attr:`on_flush`)."""
+        if not batch:
             return
-        batch, self._buf = self._buf, []
         with self.store.begin() as conn:
             msg_rows, deliv_rows = self._prepare(conn, batch)
-            checkpoint = self.on_flush() if self.on_flush is not None else None
+            checkpoint = self.on_flush() if self.on_flush is not None and last else None
             self.store.bulk(conn, self._msg_stmt, msg_rows, MSG_COLUMNS)
             self.store.bulk(conn, self._deliv_stmt, deliv_rows, DELIV_COLUMNS)
             if self.on_write is not None:
@@ -359,6 +389,7 @@ __all__ = [
     "WRITER_INDEXES",
     "BatchChanges",
     "LogWriter",
+    "Pending",
     "PreparedMessage",
     "RowMaker",
     "WriteCounts",
