@@ -35,6 +35,14 @@ class WriteCounts:
     new_deliveries: int = 0
     attempts: int = 0
 
+    def add(self, other: WriteCounts) -> None:
+        """Add ``other``'s counts to these (a piece written elsewhere)."""
+        self.messages += other.messages
+        self.new_messages += other.new_messages
+        self.deliveries += other.deliveries
+        self.new_deliveries += other.new_deliveries
+        self.attempts += other.attempts
+
 
 def sqlite_in_params(values: Sequence[Any], chunk: int = 900) -> Iterable[tuple[str, Any]]:
     """``(sql, params)`` pieces for ``column IN (...)`` over ``values`` in SQLite's ``?`` style,

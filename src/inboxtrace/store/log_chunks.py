@@ -344,12 +344,7 @@ class _Copy:
         self._thread.join()
         if self._error is not None:
             raise self._error
-        add, c = self.counts, self.tables.writer.counts
-        c.messages += add.messages
-        c.new_messages += add.new_messages
-        c.deliveries += add.deliveries
-        c.new_deliveries += add.new_deliveries
-        c.attempts += add.attempts
+        self.tables.writer.counts.add(self.counts)
         os.unlink(self.path)
         size = self.tables.writer.batch_size
         return [self._redo[i : i + size] for i in range(0, len(self._redo), size)]

@@ -52,14 +52,8 @@ class PieceWriter:
         """Add the pieces' counts to the backfilling writer's."""
         if self.writer is None:
             return
-        c = self.writer.counts
         for result in results:
-            add = WriteCounts(*result)
-            c.messages += add.messages
-            c.new_messages += add.new_messages
-            c.deliveries += add.deliveries
-            c.new_deliveries += add.new_deliveries
-            c.attempts += add.attempts
+            self.writer.counts.add(WriteCounts(*result))
 
 
 class _Piece:
