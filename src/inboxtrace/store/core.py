@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from inboxtrace.errors import StoreError
 from inboxtrace.store.pg_copy import COPY_MIN_ROWS, CopyPlan
+from inboxtrace.store.sqlite_binding import use_fast_binding
 
 metadata = sa.MetaData()
 
@@ -435,6 +436,7 @@ def open_store(url: str | None = None, *, create: bool = True, must_exist: bool 
         raise StoreError(f"cannot open {raw!r}: {exc}") from exc
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        use_fast_binding()
     store = Store(engine, parsed.render_as_string(hide_password=True))
     if create:
         _import_store_modules()

@@ -26,6 +26,7 @@ from typing import Any
 from inboxtrace.store.log_batch import WriteCounts, prepare_batch, sqlite_in_params
 from inboxtrace.store.log_match import BatchMatcher
 from inboxtrace.store.log_rows import PreparedMessage, RowMaker
+from inboxtrace.store.sqlite_binding import use_fast_binding
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class PieceFile:
         # statements kept prepared: each batch's look-ups have another number of values (another
         # statement each time), and 128 of them (the default) held 2-2.5 MB of a worker's RSS;
         # the upserts, run every batch, stay prepared (the same CPU-s)
+        use_fast_binding()
         self._conn = sqlite3.connect(path, isolation_level=None, cached_statements=8)
         for statement in schema.setup:
             self._conn.execute(statement)
