@@ -65,11 +65,53 @@ class Clock:
                 return _at_second(minute, ts)
             if ts[:3] in _MONTHS:
                 return self._classic(ts)
+        if (
+            len(ts) in _RFC3339_LENGTHS
+            and ts[-6] in "+-"
+            and ts[16] == ":"
+            and ts[13] == ":"
+            and ts[7] == "-"
+        ):
+            return self._rfc3339(ts)
+        return self._iso(ts)
+
+    def _iso(self, ts: str) -> datetime | None:
+        """Any ISO 8601 time ``datetime.fromisoformat`` reads (a zone-less one in ``tz``)."""
         try:
             dt = datetime.fromisoformat(ts)
         except ValueError:
             return None
-        return dt if dt.tzinfo is not None else dt.replace(tzinfo=self.tz)
+        zone = dt.tzinfo
+        if zone is None:
+            return dt.replace(tzinfo=self.tz)
+        shared = _shared_zone(zone)
+        return dt if shared is zone else dt.astimezone(shared)
+
+    def _rfc3339(self, ts: str) -> datetime | None:
+        """``YYYY-MM-DDThh:mm:ss[.ffffff]+hh:mm`` (rsyslog's and journald's precise format) as
+        :meth:`_iso` reads it: its minute (with the zone) parsed once, the seconds added to it.
+        (A minute and its seconds apart: the fields the full text gives, a zone shared.)"""
+        head = ts[:16] + ts[-6:]
+        minutes = self._minutes
+        minute = minutes.get(head)
+        if minute is None:
+            if head in minutes:
+                return None
+            minute = self._iso(head)
+            if len(minutes) >= _CACHE_MAX:
+                minutes.clear()
+            minutes[head] = minute
+            if minute is None:
+                return None
+        tens, ones = ord(ts[17]) - 48, ord(ts[18]) - 48
+        if not (0 <= tens <= 5 and 0 <= ones <= 9):
+            return self._iso(ts)  # (a leap second, or not digits: whatever the full parse says)
+        if len(ts) == 25:
+            return minute + _SECONDS[tens * 10 + ones]
+        frac = ts[20:26]
+        if ts[19] != "." or not (frac.isdigit() and frac.isascii()):
+            return self._iso(ts)
+        return minute + timedelta(0, tens * 10 + ones, int(frac))
 
     def _classic(self, ts: str) -> datetime | None:
         head = ts[:12]
@@ -128,6 +170,24 @@ def _at_second(minute: datetime, ts: str) -> datetime | None:
         if frac.isdigit():
             when += timedelta(microseconds=int(frac.ljust(6, "0")))
     return when
+
+
+# The lengths of ``YYYY-MM-DDThh:mm:ss+hh:mm``, and with ``.ffffff`` after the seconds.
+_RFC3339_LENGTHS: Final = (25, 32)
+# One object per UTC offset for every datetime the clocks make: two aware datetimes compare field
+# by field when their tzinfo is the same object, and through both offsets (~15 times slower) when
+# not; ``fromisoformat`` makes a new zone object for each text it reads.
+_ZONES: dict[tzinfo, tzinfo] = {}
+
+
+def _shared_zone(zone: tzinfo) -> tzinfo:
+    """The one zone object kept for ``zone``'s offset (``zone`` itself the first time)."""
+    shared = _ZONES.get(zone)
+    if shared is None:
+        if len(_ZONES) >= 256:  # (a log has a handful; emptied when full, as the caches are)
+            _ZONES.clear()
+        shared = _ZONES[zone] = zone
+    return shared
 
 
 def _safe(year: int, month: int, day: int) -> date:
