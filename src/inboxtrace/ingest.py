@@ -143,6 +143,7 @@ def ingest(
     from inboxtrace.store.log_chunks import ChunkTables
     from inboxtrace.store.logs import LogWriter, RowMaker, deferred_indexes
     from inboxtrace.store.piece_writer import PieceWriter
+    from inboxtrace.store.wal_checkpoints import CheckpointsAside
     from inboxtrace.timeline import read_logs
     from inboxtrace.workers import relaxed_gc
 
@@ -170,6 +171,8 @@ def ingest(
     recount = rollup.Recount(store)
     with contextlib.ExitStack() as stack:
         stack.enter_context(recount)  # (left last: stops the count if the indexes fail)
+        # a bulk load's last checkpoints, from the end of its read to after its index builds
+        aside = stack.enter_context(CheckpointsAside(store))
         adding = _unread_bytes(todo, positions)
         fresh = stack.enter_context(deferred_indexes(store, adding)) if defer_indexes else False
         if fresh:  # no deltas while loading: a load killed half-way is counted from scratch next time
@@ -185,7 +188,7 @@ def ingest(
         # and writes them
         sink: WorkerSink | None = None
         if cluster is None and fresh and store.dialect == "sqlite":
-            sink = stack.enter_context(ChunkTables(writer))
+            sink = stack.enter_context(ChunkTables(writer, checkpoints=aside))
         elif cluster is not None and store.dialect == "postgresql":
             sink = PieceWriter(store.engine.url.render_as_string(hide_password=False), writer)
         stack.enter_context(writer)

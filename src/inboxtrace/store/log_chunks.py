@@ -48,6 +48,7 @@ from inboxtrace.store.logs import (
     sqlite_setting,
 )
 from inboxtrace.store.piece_file import PieceFile, PieceFiles, PieceSchema
+from inboxtrace.store.wal_checkpoints import CheckpointsAside
 
 _CACHE_KIB = 2048  # the store's page cache while the parent reads its own piece (a worker's size)
 # A worker's piece file: its page cache and its batches, smaller than the store's (the rows and the
@@ -149,9 +150,12 @@ class ChunkTables:
     files (in ``directory``, default: next to the store's file) are removed on exit.
     """
 
-    def __init__(self, writer: LogWriter, directory: str | None = None) -> None:
+    def __init__(
+        self, writer: LogWriter, directory: str | None = None, checkpoints: CheckpointsAside | None = None
+    ) -> None:
         self.writer = writer
         self.store = writer.store
+        self.checkpoints = checkpoints  # begun when the pieces are merged (the read has ended)
         if directory is None:
             database = self.store.sqlite_file
             if database is not None:
@@ -201,8 +205,13 @@ class ChunkTables:
         A piece's copy runs in a thread of its own (:class:`_Copy`; its SQL runs in SQLite's C
         code, without the GIL), while this thread goes on making the messages cut by the pieces'
         boundaries: the writer buffers them and waits for the copy before its next batch
-        (:attr:`~inboxtrace.store.logs.LogWriter.waits_for`), and before the next piece's copy."""
+        (:attr:`~inboxtrace.store.logs.LogWriter.waits_for`), and before the next piece's copy.
+        From the first merge on (the read has ended) the WAL is checkpointed by ``checkpoints``'
+        thread (:class:`~inboxtrace.store.wal_checkpoints.CheckpointsAside`), not in the commits of
+        the copies, the last batches and the index builds."""
         self.writer.flush()
+        if self.checkpoints is not None:
+            self.checkpoints.begin()
         for result in results:
             self.merged += 1
             if result is None:  # written straight into the store
