@@ -192,3 +192,38 @@ def test_a_later_piece_that_begins_and_ends_a_carried_message_counts_it_once(
     assert pieces == [1, 2]
     assert bulk_rows == rows
     assert bulk_counts == counts
+
+
+def _sendmail_overlapping(n: int) -> list[str]:
+    """``n`` Sendmail messages, each one's envelope (``from=``, ``nrcpts=1``) logged a second before
+    its delivery (``to=``, ``stat=Sent``), which shares its second with the next one's envelope: a
+    cut at any second boundary falls between one message's two lines."""
+    lines = []
+    for k in range(n):
+        ts = f"00:{k // 60:02d}:{k % 60:02d}"
+        lines.append(
+            f"Mar 14 {ts} mx sm-mta[{1000 + k}]: 3B{k:012X}: from=<s{k}@example.org>, size={100 + k}, class=0, "
+            f"nrcpts=1, msgid=<m{k}@example.org>, proto=ESMTP, daemon=MTA, relay=app.example.org [192.0.2.10]"
+        )
+        if k:
+            lines.append(
+                f"Mar 14 {ts} mx sm-mta[{2000 + k}]: 3B{k - 1:012X}: to=<r{k - 1}@example.net>, delay=00:00:01, "
+                "xdelay=00:00:01, mailer=esmtp, pri=121200, relay=mx.example.net. [198.51.100.7], dsn=2.0.0, "
+                "stat=Sent (OK id=1)"
+            )
+    return lines
+
+
+@pytest.mark.parametrize("n_pieces", [2, 3])
+def test_a_sendmail_message_cut_between_its_envelope_and_its_delivery_is_complete(
+    tmp_path: Path, pieces: list[int], n_pieces: int
+) -> None:
+    # Sendmail logs no "removed": a message ends when its last recipient is delivered, which a
+    # piece can only tell from the recipient count, logged in the piece before
+    log = tmp_path / "sendmail.log"
+    log.write_text("\n".join(_sendmail_overlapping(300)) + "\n")
+    rows, counts = _stored(tmp_path / "one.db", log, jobs=1)
+    completed = [r[5] for r in rows["log_messages"]]
+    assert len(completed) == 300 and sum(c is None for c in completed) == 1  # (the last is not delivered)
+    assert _stored(tmp_path / "bulk.db", log, jobs=n_pieces) == (rows, counts)
+    assert pieces[-1] == n_pieces

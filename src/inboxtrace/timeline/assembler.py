@@ -289,6 +289,14 @@ def _msg_of(state: tuple[Any, ...]) -> _Msg:
 ASSEMBLE = "inboxtrace.timeline._assemble"  # Cython: the frequent events, called from _fastscan
 
 
+def sendmail_complete(st: Any) -> bool:
+    """Whether a Sendmail message's state (plain or the C core's) is complete: each of its
+    ``nrcpts`` recipients delivered, or bounced with its DSN logged (Sendmail logs no "removed")."""
+    if st.mta != "sendmail" or not st.nrcpt or len(st.rcpts) < st.nrcpt:
+        return False
+    return all(r.status == "sent" or (r.status == "bounced" and r.dsn_qid) for r in st.rcpts.values())
+
+
 class Assembler:
     """The :class:`~inboxtrace.logs.events.EventSink` that builds timelines.
 
@@ -543,13 +551,9 @@ class Assembler:
 
     def _sendmail_done(self, st: _Msg, ts: str, ln: int) -> None:
         """Sendmail logs no "removed": a message is complete when each of its ``nrcpts`` recipients
-        was delivered, or bounced and its DSN logged."""
-        if not st.nrcpt or len(st.rcpts) < st.nrcpt:
-            return
-        for r in st.rcpts.values():
-            if not (r.status == "sent" or (r.status == "bounced" and r.dsn_qid)):
-                return
-        self.removed(st.host, st.qid, ts, ln)
+        was delivered, or bounced and its DSN logged (:func:`sendmail_complete`)."""
+        if sendmail_complete(st):
+            self.removed(st.host, st.qid, ts, ln)
 
     def note(self, host: str, qid: str, ts: str, pid: str | None, text: str, ln: int, line: str) -> None:
         self._settle(host, qid)
