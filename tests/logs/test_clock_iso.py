@@ -1,7 +1,8 @@
 """ISO 8601 / RFC 3339 timestamps read by :class:`inboxtrace.logs.clock.Clock`: the precise form
-(``YYYY-MM-DDThh:mm:ss.ffffff+hh:mm``, rsyslog's and journald's) is read through a cache of its
-minutes, and every datetime made carries one shared zone object per offset. What it gives must
-be what ``datetime.fromisoformat`` gives for every text, valid or not."""
+(``YYYY-MM-DDThh:mm:ss.ffffff+hh:mm``, rsyslog's and journald's) and Exim's (``YYYY-MM-DD
+hh:mm:ss``, no zone) are read through a cache of their minutes, and every datetime made carries
+one shared zone object per offset. What it gives must be what ``datetime.fromisoformat`` gives
+(a zone-less time in the clock's zone) for every text, valid or not."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ def _precise(draw: st.DrawFn) -> str:
     sign = "-" if minutes < 0 else "+"
     offset = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     frac = draw(st.booleans())
+    if draw(st.integers(min_value=0, max_value=3)) == 0:  # Exim's: no fraction, no zone
+        frac, offset = False, ""
     sep = draw(st.sampled_from("T T T t"))
     text = (
         f"{when.year:04d}-{when.month:02d}-{when.day:02d}{sep}{when.hour:02d}:{when.minute:02d}:{when.second:02d}"
@@ -84,6 +87,11 @@ def test_edges_of_the_precise_form() -> None:
         "2025-03-14T08:15:00.50000a+00:00",
         "2025-03-14T08:15:00.\u0663\u0663\u0663\u0663\u0663\u0663+00:00",
         "2025-W11-5T08:15:00+01:00",
+        "2025-03-14 08:15:07",  # Exim's main log: no zone (the clock's, UTC here)
+        "2025-03-14 08:15:60",
+        "2025-02-30 08:15:07",
+        "2025-03-14 08:15:0x",
+        "2025-03-14T08:15:07",
     ]
     for ts in cases:
         assert _same(clock(ts), _reference(ts)), ts
@@ -116,3 +124,12 @@ def test_a_log_of_many_minutes_keeps_reading_right_past_the_cache() -> None:
         when = start + timedelta(minutes=k, seconds=k % 60, microseconds=k)
         ts = when.isoformat(timespec="microseconds")
         assert clock(ts) == when, ts
+
+
+def test_a_zoneless_time_is_in_the_clocks_zone() -> None:
+    zone = timezone(timedelta(hours=-3))
+    clock = Clock(tz=zone)
+    got = clock("2025-03-14 08:15:07")
+    assert got == datetime(2025, 3, 14, 8, 15, 7, tzinfo=zone) and got is not None and got.tzinfo is zone
+    again = clock("2025-03-14 08:15:59")
+    assert again is not None and again.tzinfo is zone

@@ -68,9 +68,9 @@ class Clock:
                 return _at_second(minute, ts)
             if ts[:3] in _MONTHS:
                 return self._classic(ts)
+        n = len(ts)
         if (
-            len(ts) in _RFC3339_LENGTHS
-            and ts[-6] in "+-"
+            (n == _ZONELESS_LENGTH or (n in _RFC3339_LENGTHS and ts[-6] in "+-"))
             and ts[16] == ":"
             and ts[13] == ":"
             and ts[7] == "-"
@@ -91,10 +91,12 @@ class Clock:
         return dt if shared is zone else dt.astimezone(shared)
 
     def _rfc3339(self, ts: str) -> datetime | None:
-        """``YYYY-MM-DDThh:mm:ss[.ffffff]+hh:mm`` (rsyslog's and journald's precise format) as
-        :meth:`_iso` reads it: its minute (with the zone) parsed once, the seconds added to it.
-        (A minute and its seconds apart: the fields the full text gives, a zone shared.)"""
-        head = ts[:16] + ts[-6:]
+        """``YYYY-MM-DDThh:mm:ss[.ffffff]+hh:mm`` (rsyslog's and journald's precise format), or
+        ``YYYY-MM-DD hh:mm:ss`` with no zone (Exim's), as :meth:`_iso` reads it: its minute (with
+        the zone) parsed once, the seconds added to it. (A minute and its seconds apart: the
+        fields the full text gives, a zone shared.)"""
+        n = len(ts)
+        head = ts[:16] if n == _ZONELESS_LENGTH else ts[:16] + ts[-6:]
         minutes = self._minutes
         minute = minutes.get(head)
         if minute is None:
@@ -109,7 +111,7 @@ class Clock:
         tens, ones = ord(ts[17]) - 48, ord(ts[18]) - 48
         if not (0 <= tens <= 5 and 0 <= ones <= 9):
             return self._iso(ts)  # (a leap second, or not digits: whatever the full parse says)
-        if len(ts) == 25:
+        if n <= 25:  # (no fraction: the zone, or nothing, follows the seconds)
             return minute + _SECONDS[tens * 10 + ones]
         if ts[19] != ".":
             return self._iso(ts)
@@ -185,6 +187,7 @@ def _at_second(minute: datetime, ts: str) -> datetime | None:
 
 # The lengths of ``YYYY-MM-DDThh:mm:ss+hh:mm``, and with ``.ffffff`` after the seconds.
 _RFC3339_LENGTHS: Final = (25, 32)
+_ZONELESS_LENGTH: Final = 19  # ``YYYY-MM-DD hh:mm:ss``
 # One object per UTC offset for every datetime the clocks make: two aware datetimes compare field
 # by field when their tzinfo is the same object, and through both offsets (~15 times slower) when
 # not; ``fromisoformat`` makes a new zone object for each text it reads.
