@@ -96,18 +96,9 @@ class Clock:
         the zone) parsed once, the seconds added to it. (A minute and its seconds apart: the
         fields the full text gives, a zone shared.)"""
         n = len(ts)
-        head = ts[:16] if n == _ZONELESS_LENGTH else ts[:16] + ts[-6:]
-        minutes = self._minutes
-        minute = minutes.get(head)
+        minute = self._minute_of(ts[:16] if n == _ZONELESS_LENGTH else ts[:16] + ts[-6:], ts, True)
         if minute is None:
-            if head in minutes:
-                return None
-            minute = self._iso(head)
-            if len(minutes) >= _CACHE_MAX:
-                minutes.clear()
-            minutes[head] = minute
-            if minute is None:
-                return None
+            return None
         tens, ones = ord(ts[17]) - 48, ord(ts[18]) - 48
         if not (0 <= tens <= 5 and 0 <= ones <= 9):
             return self._iso(ts)  # (a leap second, or not digits: whatever the full parse says)
@@ -127,19 +118,20 @@ class Clock:
         return minute + _SECONDS[tens * 10 + ones] + _MILLIS[ms] + _MICROS[us]
 
     def _classic(self, ts: str) -> datetime | None:
-        head = ts[:12]
+        minute = self._minute_of(ts[:12], ts, False)
+        return None if minute is None else _at_second(minute, ts)
+
+    def _minute_of(self, head: str, ts: str, iso: bool) -> datetime | None:
+        """The minute ``head`` of ``ts`` names (None: no such time), from the cache of minutes, else
+        read (``iso``: ``head`` is an ISO 8601 minute, else ``ts`` is classic) and kept."""
         minutes = self._minutes
         minute = minutes.get(head)
-        if minute is None:
-            if head in minutes:
-                return None
-            minute = self._minute(ts)
+        if minute is None and head not in minutes:
+            minute = self._iso(head) if iso else self._minute(ts)
             if len(minutes) >= _CACHE_MAX:
                 minutes.clear()
             minutes[head] = minute
-            if minute is None:
-                return None
-        return _at_second(minute, ts)
+        return minute
 
     def _minute(self, ts: str) -> datetime | None:
         """The minute of classic ``ts`` (its first 12 characters), in the inferred year."""
