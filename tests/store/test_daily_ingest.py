@@ -98,3 +98,39 @@ def test_a_small_ingest_into_a_big_store_keeps_the_indexes(
     assert added > 256  # (progress is reported every 256 messages)
     assert len(seen) > 1 and all(s == every for s in seen)
     assert {n for n, _ in stored["indexes"]} == every
+
+
+def test_into_a_store_holding_logs_fewer_bigger_transactions_with_more_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each transaction rewrites every index page it touches: into a SQLite store that already holds
+    logs, an ingest writes ``GROWING_BATCH`` messages per transaction with a bigger page cache
+    (given back after); a first ingest keeps ``BATCH``, and an explicit batch size is kept."""
+    import inboxtrace.ingest as ingest_module
+    from inboxtrace.store.core import CACHE_KIB
+    from inboxtrace.store.logs import LogWriter
+
+    monkeypatch.setattr(ingest_module, "GROWING_BATCH", 300)  # (a small log: several batches of each size)
+    seen: list[tuple[int, int]] = []  # (batch size, cache size) of each transaction
+    original = LogWriter.write_batch
+
+    def write_batch(self: LogWriter, batch: Any, last: bool = True) -> None:
+        with self.store.connect() as conn:
+            cache = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+        seen.append((self.batch_size, cache))
+        original(self, batch, last)
+
+    monkeypatch.setattr(LogWriter, "write_batch", write_batch)
+    first = generated_log(tmp_path / "first.log", 3000)
+    second = generated_log(tmp_path / "second.log", 3000, "--rfc3339", "--long-ids")
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        ingest([str(first)], store, jobs=1)
+        assert seen and {size for size, _ in seen} == {ingest_module.BATCH}
+        seen.clear()
+        ingest([str(second)], store, jobs=1)
+        assert seen and set(seen) == {(300, -ingest_module.GROWING_CACHE_KIB)}
+        seen.clear()
+        ingest([str(second)], store, jobs=1, batch_size=50, resume=False)
+        assert seen and {size for size, _ in seen} == {50}
+        with store.connect() as conn:  # (back to the store's own size)
+            assert int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one()) == -CACHE_KIB
