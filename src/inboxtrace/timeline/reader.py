@@ -47,7 +47,7 @@ from inboxtrace.sources import (
 from inboxtrace.sources import (
     follow as follow_file,
 )
-from inboxtrace.timeline.assembler import Assembler, sendmail_complete
+from inboxtrace.timeline.assembler import Assembler
 from inboxtrace.timeline.records import (
     Builder,
     MessageRec,
@@ -906,8 +906,6 @@ class LogReader:
                     renumber(st, offset)
                 prev = carry.take((st.host, st.qid))
                 both = merge(prev, st) if prev is not None else st
-                if both.completed_ts is None and sendmail_complete(both):
-                    both.completed_ts = st.last_ts  # (as below: ended at its last line here)
                 closed = both.completed_ts is not None  # else flushed as idle
                 stats.messages += 1
                 yield self._emit(builder, Assembler.finish(both, closed=closed), merged_table)
@@ -920,10 +918,7 @@ class LogReader:
                     if offset:
                         renumber(st, offset)
                     both = merge(prev, st)
-                    if both.completed_ts is None and sendmail_complete(both):
-                        # its recipient count was in the earlier piece, its last delivery in this
-                        # one: one pass ends the message at that line (the last of this piece's)
-                        both.completed_ts = st.last_ts
+                    if both.completed_ts is not None:  # (completed by the join: a Sendmail message)
                         stats.messages += 1
                         yield self._emit(builder, Assembler.finish(both, closed=True), merged_table)
                         continue

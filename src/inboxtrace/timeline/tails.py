@@ -24,7 +24,15 @@ import pickle
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from inboxtrace.timeline.assembler import _MSG_STATE, _RCPT_STATE, Assembler, _Msg, _msg_of, _rcpt_of
+from inboxtrace.timeline.assembler import (
+    _MSG_STATE,
+    _RCPT_STATE,
+    Assembler,
+    _Msg,
+    _msg_of,
+    _rcpt_of,
+    sendmail_complete,
+)
 from inboxtrace.timeline.records import A_PHASE_VID
 
 Key = tuple[str, str]
@@ -69,6 +77,10 @@ def merge(a: _Msg, b: _Msg) -> _Msg:
     a.facts.extend(b.facts)
     a.hops.extend(b.hops)
     a.completed_ts = b.completed_ts or a.completed_ts
+    if a.completed_ts is None and sendmail_complete(a):
+        # its recipient count was in the earlier piece, its last delivery in the later one (which
+        # could not tell it was the last): one pass ends the message there, at that piece's last line
+        a.completed_ts = b.last_ts
     a.expired_ln = b.expired_ln or a.expired_ln
     a.last_ts = b.last_ts or a.last_ts
     a.born = a.born or b.born
