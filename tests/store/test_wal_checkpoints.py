@@ -85,3 +85,22 @@ def test_a_bulk_load_begins_them_when_its_pieces_are_merged(tmp_path: Path) -> N
             assert begun.calls == 0  # (not while the pieces are read)
             sink.merge([None])
             assert begun.calls == 1
+
+
+def test_a_store_of_smaller_pages_gets_its_own_setting_back(tmp_path: Path) -> None:
+    """The auto-checkpoint is a number of pages: a store made with 4 KiB pages (before the store's
+    16 KiB) has another one, which is what its connections get back."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    made = sqlite3.connect(path)
+    made.execute("PRAGMA page_size=4096")
+    made.execute("CREATE TABLE early (x)")
+    made.close()
+    with open_store(f"sqlite:///{path}") as store:
+        usual = _autocheckpoint(store)
+        assert usual == WAL_CHECKPOINT_BYTES // 4096
+        with CheckpointsAside(store) as aside:
+            aside.begin()
+            assert _autocheckpoint(store) == 0
+        assert _autocheckpoint(store) == usual

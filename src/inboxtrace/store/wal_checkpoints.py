@@ -27,7 +27,7 @@ import contextlib
 import sqlite3
 import threading
 
-from inboxtrace.store.core import BUSY_SECONDS, PAGE_SIZE, WAL_CHECKPOINT_BYTES, Store
+from inboxtrace.store.core import BUSY_SECONDS, Store
 from inboxtrace.store.logs import sqlite_setting
 
 # How often the thread copies what was committed since its last run.
@@ -61,8 +61,9 @@ class CheckpointsAside:
         path = self.store.sqlite_file
         if self._thread is not None or path is None or self._stop.is_set():
             return
-        default = str(WAL_CHECKPOINT_BYTES // PAGE_SIZE)
-        self._setting.enter_context(sqlite_setting(self.store, "wal_autocheckpoint", "0", default))
+        with self.store.connect() as conn:  # (what the store's connections have: it depends on the page size)
+            usual = str(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
+        self._setting.enter_context(sqlite_setting(self.store, "wal_autocheckpoint", "0", usual))
         self._thread = threading.Thread(target=self._run, args=(path,), name="wal-checkpoints", daemon=True)
         self._thread.start()
 
