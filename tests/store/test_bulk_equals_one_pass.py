@@ -15,6 +15,7 @@ import pytest
 
 from inboxtrace.ingest import IngestSummary, ingest
 from inboxtrace.store import open_store
+from inboxtrace.timeline import reader
 from tests.conftest import SHARED, generated_log
 from tests.logs.test_other_mtas import EXIM_MAINLOG, SENDMAIL
 from tests.test_native import _ascii_log, _edge_log, _grok_log, _junk_log, _mutated_log, _quiet_long_log
@@ -227,3 +228,47 @@ def test_a_sendmail_message_cut_between_its_envelope_and_its_delivery_is_complet
     assert len(completed) == 300 and sum(c is None for c in completed) == 1  # (the last is not delivered)
     assert _stored(tmp_path / "bulk.db", log, jobs=n_pieces) == (rows, counts)
     assert pieces[-1] == n_pieces
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=_OPEN[n])) if n in _OPEN else n
+        for n in sorted(CUT)
+    ],
+)
+def test_a_bulk_ingest_with_a_tail_piece_stores_what_one_pass_stores(
+    name: str,
+    one_pass: Callable[[str], tuple[Path, Any]],
+    tmp_path: Path,
+    pieces: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a big file's bulk load has one more piece, small, at its end (reader.SINK_TAIL_SHARE): here
+    # every file is big enough, so two processes read three pieces, the last two by the worker
+    monkeypatch.setattr(reader, "SINK_TAIL_MIN_BYTES", 0)
+    log, (rows, counts) = one_pass(name)
+    assert _stored(tmp_path / "bulk.db", log, jobs=2) == (rows, counts)
+    assert pieces == [1, 2, 3]
+
+
+def test_only_a_big_file_gets_a_tail_piece(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+    log = generated_log(tmp_path / "g.log", 20_000)
+    size = log.stat().st_size
+    first, tail = reader.SINK_PARENT_SHARE, reader.SINK_TAIL_SHARE
+
+    def sizes(min_bytes: int) -> list[int]:
+        monkeypatch.setattr(reader, "SINK_TAIL_MIN_BYTES", min_bytes)
+        units = reader.LogReader([str(log)], jobs=2)._units(2, first=first, tail=tail)
+        assert [u.start for u in units[1:]] == [u.end for u in units[:-1]] and units[-1].end == size
+        return [u.size for u in units]
+
+    # a worker's piece is size / (first + 1) bytes: the tail is added from that size on
+    piece = size / (first + 1)
+    whole = sizes(int(piece) + 1)
+    assert len(whole) == 2 and abs(whole[0] / size - first / (first + 1)) < 0.01
+    tailed = sizes(int(piece))
+    assert len(tailed) == 3
+    assert abs(tailed[0] / size - first / (first + 1 + tail)) < 0.01
+    assert abs(tailed[2] / size - tail / (first + 1 + tail)) < 0.01
