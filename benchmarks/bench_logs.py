@@ -23,7 +23,8 @@ turned into the store's rows where they are read (``RowMaker.from_record``, stra
 compact records, no model objects). Into an empty SQLite store (the bulk case) the pieces are
 also keyed, matched and written where they are read: the parent reads the first piece straight
 into the store while a worker process writes the next one into a scratch SQLite file, which the
-parent then copies in with one ``INSERT ... SELECT`` (``store.log_chunks``); only what the
+parent then copies in with one ``INSERT ... SELECT`` (``store.log_chunks``) while the worker reads
+a small last piece (the copy is then not alone at the end); only what the
 pieces share (messages cut by a piece boundary, queue ids met in both) goes through the parent's
 writer. Otherwise (PostgreSQL, a store that already holds logs) the workers send their rows to
 the parent, which matches them against the store and writes them. Workers freeze the heap they
