@@ -34,6 +34,18 @@ def compiled_modules(name: str = "COMPILED") -> list[str]:
     raise SystemExit(f"setup.py: no {name} tuple in src/inboxtrace/native.py")
 
 
+# Cython extensions that call SQLite's C API: linked with the system's libsqlite3, which the
+# standard library's sqlite3 uses too (the extension checks at run time that they are one library)
+LINKS_SQLITE = frozenset({"inboxtrace.store._bind"})
+
+
+def sqlite_headers() -> bool:
+    """Whether SQLite's header is where the C compiler looks."""
+    dirs = [sysconfig.get_paths()["include"], "/usr/include", "/usr/local/include"]
+    dirs += [d for d in os.environ.get("CPATH", "").split(os.pathsep) if d]
+    return any((Path(d) / "sqlite3.h").is_file() for d in dirs)
+
+
 def cython_extensions() -> tuple[list[Any], list[tuple[str, str]]]:
     """The extensions of ``CYTHON`` (none when Cython is not installed), and (module, .pyx path)."""
     try:
@@ -44,11 +56,22 @@ def cython_extensions() -> tuple[list[Any], list[tuple[str, str]]]:
     from setuptools import Extension
 
     sources = [(m, str(Path("src", *m.split(".")).with_suffix(".pyx"))) for m in compiled_modules("CYTHON")]
+    if not sqlite_headers():  # (store._bind calls SQLite's C API)
+        print(
+            "inboxtrace: no sqlite3.h (Debian: apt-get install libsqlite3-dev): store._bind is not built",
+            file=sys.stderr,
+        )
+        sources = [(m, path) for m, path in sources if m not in LINKS_SQLITE]
     cwd = os.getcwd()
     os.chdir(HERE)
     try:
         extensions = cythonize(
-            [Extension(m, [path], extra_compile_args=["-O2"]) for m, path in sources],
+            [
+                Extension(
+                    m, [path], extra_compile_args=["-O2"], libraries=["sqlite3"] if m in LINKS_SQLITE else []
+                )
+                for m, path in sources
+            ],
             language_level=3,
             quiet=True,
             include_path=["src"],  # logs/_fastscan.pyx cimports timeline/_assemble.pxd

@@ -26,7 +26,7 @@ from typing import Any
 from inboxtrace.store.log_batch import WriteCounts, prepare_batch, sqlite_in_params
 from inboxtrace.store.log_match import BatchMatcher
 from inboxtrace.store.log_rows import PreparedMessage, RowMaker
-from inboxtrace.store.sqlite_binding import use_fast_binding
+from inboxtrace.store.sqlite_binding import executemany, use_fast_binding
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +89,8 @@ class PieceFile:
             msg_rows, deliv_rows = prepare_batch(
                 self._match, self.counts, batch, self._query, sqlite_in_params
             )
-            conn.executemany(self.schema.insert_message, msg_rows)
-            conn.executemany(self.schema.insert_delivery, deliv_rows)
+            executemany(conn, self.schema.insert_message, msg_rows)
+            executemany(conn, self.schema.insert_delivery, deliv_rows)
         except BaseException:
             with contextlib.suppress(sqlite3.Error):  # (an error may have ended it already)
                 conn.execute("ROLLBACK")

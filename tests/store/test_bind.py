@@ -1,0 +1,120 @@
+"""Rows bound with SQLite's C API (the Cython extension ``store._bind``, used by
+``store.sqlite_binding.executemany``) are stored exactly as the standard library's driver stores
+them, only inside a transaction the caller began, and with the driver's errors; anything it cannot
+bind itself is left to the driver, with nothing done."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from inboxtrace import native
+from inboxtrace.store.sqlite_binding import executemany
+
+_INSERT = "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)"
+# every kind of value a log row holds, and their edges
+_ROWS: list[Any] = [
+    ["plain", 1, 2.5, None, True, b"\x00bytes\xff"],
+    ("é€😀 and a NUL \x00 inside", -(2**63), float("inf"), None, False, b""),
+    ["", 2**63 - 1, -0.0, None, None, None],
+    ["x" * 100_000, 0, 1e-310, "NULL", 1, "0"],
+]
+_SELECT = "SELECT a, typeof(a), b, typeof(b), c, typeof(c), d, typeof(d), e, typeof(e), f, typeof(f) FROM t ORDER BY rowid"
+
+
+@pytest.fixture
+def bind() -> ModuleType:
+    module = native.extension("inboxtrace.store._bind")
+    if native.pure_requested():
+        assert module is None
+        pytest.skip("INBOXTRACE_PURE=1: the driver binds (the suite's compiled run covers the extension)")
+    assert module is not None, "store._bind is not built (build-essential and libsqlite3-dev)"
+    assert module.SAME_LIBRARY
+    return module
+
+
+def _connection(path: Path) -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE TABLE t (a, b, c, d, e, f)")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    yield from _connection(tmp_path / "bound.db")
+
+
+@pytest.fixture
+def driver(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    yield from _connection(tmp_path / "driver.db")
+
+
+def test_bound_rows_are_stored_as_the_driver_stores_them(
+    bind: ModuleType, conn: sqlite3.Connection, driver: sqlite3.Connection
+) -> None:
+    conn.execute("BEGIN")
+    assert bind.executemany(conn, _INSERT, _ROWS) == len(_ROWS)  # (bound here, not by the driver)
+    conn.execute("COMMIT")
+    driver.executemany(_INSERT, _ROWS)
+    assert conn.execute(_SELECT).fetchall() == driver.execute(_SELECT).fetchall()
+
+
+def test_outside_a_transaction_nothing_is_bound_here(bind: ModuleType, conn: sqlite3.Connection) -> None:
+    # (each row would be its own transaction: the driver begins one, as it does)
+    assert bind.executemany(conn, _INSERT, _ROWS) == -1
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
+    assert executemany(conn, _INSERT, _ROWS) == len(_ROWS)  # the driver, then
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (len(_ROWS),)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [["a", 1, 2.0, None, True, b""], ["b", 1, 2.0, None, True, 3 + 4j]],  # a value the driver refuses
+        [["a", 1, 2.0, None, True, b""], ["b", 1, 2.0, None, True, Path("p")]],
+        [["a", 1, 2.0, None, True]],  # one value short
+        [["a", 1, 2.0, None, True, b"", "extra"]],
+        [{"a": 1}],
+        [[type("Text", (str,), {})("a str subclass"), 1, 2.0, None, True, b""]],
+    ],
+)
+def test_rows_it_cannot_bind_are_left_to_the_driver_untouched(
+    bind: ModuleType, conn: sqlite3.Connection, rows: list[Any]
+) -> None:
+    conn.execute("BEGIN")
+    assert bind.executemany(conn, _INSERT, rows) == -1
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)  # not even the first row
+    conn.execute("ROLLBACK")
+
+
+def test_errors_are_the_drivers(bind: ModuleType, conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE u (k TEXT PRIMARY KEY, n INTEGER NOT NULL)")
+    conn.execute("BEGIN")
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        bind.executemany(conn, "INSERT INTO u VALUES (?, ?)", [["k", 1], ["k", 2]])
+    with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+        bind.executemany(conn, "INSERT INTO u VALUES (?, ?)", [["j", None]])
+    with pytest.raises(OverflowError):
+        bind.executemany(conn, "INSERT INTO u VALUES (?, ?)", [["i", 2**63]])
+    with pytest.raises(UnicodeEncodeError):  # (a lone surrogate has no UTF-8, as the driver says)
+        bind.executemany(conn, "INSERT INTO u VALUES (?, ?)", [["\udc80", 1]])
+    conn.execute("ROLLBACK")
+    assert conn.execute("SELECT count(*) FROM u").fetchone() == (0,)
+    assert bind.executemany(conn, "INSERT INTO nowhere VALUES (?)", [[1]]) == -1  # (does not prepare)
+
+
+def test_a_connection_of_another_kind_is_left_to_its_driver(bind: ModuleType, tmp_path: Path) -> None:
+    class Connection(sqlite3.Connection):
+        pass
+
+    sub = sqlite3.connect(tmp_path / "sub.db", isolation_level=None, factory=Connection)
+    sub.execute("CREATE TABLE t (a)")
+    sub.execute("BEGIN")
+    assert bind.executemany(sub, "INSERT INTO t VALUES (?)", [[1]]) == -1
+    sub.close()
