@@ -118,3 +118,39 @@ def test_a_connection_of_another_kind_is_left_to_its_driver(bind: ModuleType, tm
     sub.execute("BEGIN")
     assert bind.executemany(sub, "INSERT INTO t VALUES (?)", [[1]]) == -1
     sub.close()
+
+
+def test_the_stores_bulk_insert_binds_its_rows_here_and_raises_sqlalchemys_errors(
+    bind: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from inboxtrace.store import open_store, sqlite_binding
+
+    bound: list[int] = []
+
+    class Spy:
+        @staticmethod
+        def executemany(conn: Any, sql: str, rows: Any) -> int:
+            bound.append(bind.executemany(conn, sql, rows))
+            return bound[-1]
+
+    monkeypatch.setattr(sqlite_binding, "_BIND", Spy)
+    table = sa.Table(
+        "bound", sa.MetaData(), sa.Column("k", sa.Text, primary_key=True), sa.Column("n", sa.Integer)
+    )
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        with store.begin() as conn:
+            table.create(conn)
+        rows = [["a", 1], ["b", None], ["c", 3]]
+        with store.begin() as conn:
+            assert store.bulk(conn, sa.insert(table), rows, ("k", "n")) == 3
+        assert bound == [2]  # (the first row through SQLAlchemy: the driver begins the transaction)
+        with pytest.raises(sa.exc.IntegrityError, match="UNIQUE"), store.begin() as conn:
+            store.bulk(conn, sa.insert(table), [["d", 4], ["e", 5], ["a", 6]], ("k", "n"))
+        with store.connect() as conn:  # (the failed transaction rolled back whole)
+            assert conn.execute(sa.select(table.c.k, table.c.n).order_by(table.c.k)).all() == [
+                ("a", 1),
+                ("b", None),
+                ("c", 3),
+            ]

@@ -336,7 +336,10 @@ class Store:
         transaction at it), the others bound with SQLite's C API in that transaction
         (:func:`inboxtrace.store.sqlite_binding.executemany`: the same rows, less work per value)."""
         first = conn.exec_driver_sql(sql, [tuple(rows[0])])
-        return int(first.rowcount) + executemany(conn.connection.dbapi_connection, sql, rows[1:])  # type: ignore[arg-type]
+        try:
+            return int(first.rowcount) + executemany(conn.connection.dbapi_connection, sql, rows[1:])  # type: ignore[arg-type]
+        except sqlite3.Error as exc:  # as SQLAlchemy raises the driver's errors (db_errors reads them)
+            raise sa.exc.DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
 
     def in_params(self, values: Sequence[Any], chunk: int = 900) -> Iterable[tuple[str, Any]]:
         """``(sql, params)`` pieces for ``column IN (...)`` over ``values``, in driver paramstyle.
