@@ -107,6 +107,11 @@ def test_errors_are_the_drivers(bind: ModuleType, conn: sqlite3.Connection) -> N
     conn.execute("ROLLBACK")
     assert conn.execute("SELECT count(*) FROM u").fetchone() == (0,)
     assert bind.executemany(conn, "INSERT INTO nowhere VALUES (?)", [[1]]) == -1  # (does not prepare)
+    conn.execute("BEGIN")
+    assert bind.executemany(conn, "SELECT ?", [[1]]) == -1  # (writes nothing: the driver refuses it)
+    assert bind.executemany(conn, "INSERT INTO u VALUES (?, 1); SELECT 1", [["k"]]) == -1  # (two)
+    conn.execute("ROLLBACK")
+    assert conn.execute("SELECT count(*) FROM u").fetchone() == (0,)
 
 
 def test_a_connection_of_another_kind_is_left_to_its_driver(bind: ModuleType, tmp_path: Path) -> None:

@@ -14,7 +14,8 @@ caller began, so the rows are exactly those ``conn.executemany(sql, rows)`` writ
 It only runs where that is certain, and returns -1 otherwise, having done nothing (the caller
 then uses the driver): the connection must be CPython's ``sqlite3.Connection`` of a version whose
 layout is known, using the same SQLite library as this module (checked once, by address), with a
-transaction open; the statement must prepare; every row must have one plain value per parameter.
+transaction open; the statement must prepare, be one and write; every row must have one plain value
+per parameter.
 """
 
 import sqlite3 as driver
@@ -36,6 +37,7 @@ cdef extern from "sqlite3.h":
     const char *sqlite3_libversion()
     int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int n, sqlite3_stmt **stmt, const char **tail)
     int sqlite3_bind_parameter_count(sqlite3_stmt *stmt)
+    int sqlite3_stmt_readonly(sqlite3_stmt *stmt)
     int sqlite3_bind_text(sqlite3_stmt *stmt, int i, const char *text, int n, sqlite3_destructor_type d)
     int sqlite3_bind_blob(sqlite3_stmt *stmt, int i, const void *data, int n, sqlite3_destructor_type d)
     int sqlite3_bind_int64(sqlite3_stmt *stmt, int i, long long value)
@@ -160,8 +162,8 @@ def executemany(object conn, str sql, object rows) -> int:
     cdef int rc
     cdef long long total = 0
     try:
-        if tail[0] != 0 or any(not _plain(row, n) for row in rows):
-            return -1  # (more than one statement, or a value the driver adapts: its own way)
+        if tail[0] != 0 or sqlite3_stmt_readonly(stmt) or any(not _plain(row, n) for row in rows):
+            return -1  # (more than one statement, not one that writes, or a value the driver adapts)
         for row in rows:
             for i in range(n):
                 value = row[i]
