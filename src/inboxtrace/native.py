@@ -52,8 +52,9 @@ COMPILED: tuple[str, ...] = (
     "inboxtrace.bounces.formats.autoreply",
 )
 # Cython extensions (``.pyx`` beside the module they speed up, built by setup.py when Cython and a C
-# compiler are there): byte-level work per line that typed Python cannot reach. Each is optional:
-# the module it speeds up runs its plain code when :func:`extension` gives None.
+# compiler are there): byte-level work per line that typed Python cannot reach, and (store._bind,
+# which also needs SQLite's header) rows bound with SQLite's C API. Each is optional: the module it
+# speeds up runs its plain code when :func:`extension` gives None.
 CYTHON: tuple[str, ...] = (
     "inboxtrace.logs._fastscan",
     "inboxtrace.timeline._assemble",
