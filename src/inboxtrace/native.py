@@ -60,6 +60,7 @@ CYTHON: tuple[str, ...] = (
     "inboxtrace.timeline._assemble",
     "inboxtrace.timeline._frozen",
     "inboxtrace.store._bind",
+    "inboxtrace.store._rows",
 )
 # Measured and left out: inboxtrace.store.log_match (the writer's keying and matching: dict work,
 # as fast compiled as plain; bench_stages.py "insert"). A module taken out of this tuple must also

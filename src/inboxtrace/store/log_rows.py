@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from inboxtrace import native
 from inboxtrace.logs.clock import Clock
 from inboxtrace.model.log import Attempt, Delivery, FinalState, Message, MessageFact
 from inboxtrace.model.reply import Phase, Verdict
@@ -234,6 +235,7 @@ def _epoch_or_none(clock: Clock, ts: str, cache: dict[str, float]) -> float | No
     return None if t == _MIN_TS else t
 
 
+ROWS = "inboxtrace.store._rows"
 _PHASES = {p: p.value for p in Phase}
 _STATE_VALUES = {s.value: s.value for s in FinalState}
 
@@ -271,6 +273,16 @@ class RowMaker:
         # epoch seconds of timestamp texts, per clock (a source's clock is replaced when its
         # reference date is set): most attempts share their second with an earlier line
         self._epochs: dict[Clock, dict[str, float]] = {}
+        # from_record made in C (store/_rows.pyx) on this maker's own helpers and caches, where built
+        rows = native.extension(ROWS)
+        self._c: Any = (
+            None
+            if rows is None
+            else rows.Rows(
+                self._epochs_of, self._cls.reason_of, self._cls.provider_of, _epoch_of, _epoch_or_none,
+                _domain, utc_day, _message_row, RowMaker._facts, _is_noqueue, _fp, _PHASES, _STATE_VALUES,
+            )
+        )  # fmt: skip
 
     def _epochs_of(self, clock: Clock) -> dict[str, float]:
         epochs = self._epochs.get(clock)
@@ -315,6 +327,10 @@ class RowMaker:
     def from_record(self, rec: MessageRec, verdicts: list[Verdict], builder: Builder) -> PreparedMessage:
         """The same rows as ``self(builder.build(rec, verdicts))``, without making the model
         objects first (the log reader's workers call this: a third of their time saved)."""
+        if self._c is not None:  # the same rows made in C, unless a value there is of another type
+            made: PreparedMessage | None = self._c(rec, verdicts, builder)
+            if made is not None:
+                return made
         (mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt, client_host, client_ip,
          dsn_of, hops, source, deliveries, facts, subject) = rec  # fmt: skip
         clock = builder.clock(source)
