@@ -8,20 +8,16 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from inboxtrace import native
-from inboxtrace.logs import LogStats
-from inboxtrace.logs.clock import Clock
-from inboxtrace.sources import iter_blocks
 from inboxtrace.store.log_rows import RowMaker
-from inboxtrace.timeline import reader
 from inboxtrace.timeline.records import A_DELAY, A_LINE, A_RELAY_PORT, A_REPLY, Builder
 from tests.conftest import SHARED, generated_log
+from tests.store.test_row_maker import _records as worker_records
 
 LOGS = sorted(
     [
@@ -52,19 +48,11 @@ def rows() -> Any:
 
 
 def _records(path: Path) -> tuple[list[Any], list[Any], Builder]:
-    """The compact records of ``path`` as a worker makes them, with its verdict table."""
-    opts = reader._Options(None, None, "localhost", UTC, None)
-    scanner, asm = reader._make(opts, False, LogStats())
-    asm.source = str(path)
-    asm.clock = Clock(reader._reference_date(str(path), UTC).date(), UTC)
-    builder = Builder(UTC)
-    builder.set_reference(str(path), asm.clock.reference)
-    builder.set_reference(OTHER, asm.clock.reference.replace(year=2020))
-    with path.open("rb") as f:
-        for block in iter_blocks(f):
-            scanner.scan(block)
-    asm.flush()
-    return asm.out, asm.verdicts, builder
+    """The compact records of ``path`` as a worker makes them, with its verdict table, and a
+    builder that also reads the timestamps of :data:`OTHER` (with another reference year)."""
+    records, verdicts, builder = worker_records(path)
+    builder.set_reference(OTHER, builder.clock(str(path)).reference.replace(year=2020))
+    return records, verdicts, builder
 
 
 def _attempts(rec: Any, change: Callable[[int, tuple[Any, ...]], tuple[Any, ...]]) -> Any:

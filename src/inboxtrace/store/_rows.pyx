@@ -256,6 +256,24 @@ cdef int _attempt(Buf *b, tuple a, object t, object status, object phase, object
     return 1
 
 
+cdef class _Span:
+    """The earliest and the latest of a message's times (the first of equal ones, as ``min`` and
+    ``max`` give them)."""
+
+    cdef double lo, hi
+    cdef object lo_t, hi_t
+    cdef bint any
+
+    cdef inline int see(self, object t) except -1:
+        cdef double value = PyFloat_AS_DOUBLE(t)  # (an exact float: checked by the caller)
+        if not self.any or value < self.lo:
+            self.lo, self.lo_t = value, t
+        if not self.any or value > self.hi:
+            self.hi, self.hi_t = value, t
+        self.any = True
+        return 0
+
+
 cdef class Rows:
     """:meth:`RowMaker.from_record` of one row maker, made in C; its helpers are the maker's."""
 
@@ -289,13 +307,12 @@ cdef class Rows:
         """The rows of one message record, or None where the plain method must make them."""
         cdef Buf *b = &self.buf
         cdef Py_ssize_t i, n
-        cdef double t_value, lo = 0.0, hi = 0.0
-        cdef bint any_time = False
+        cdef _Span span = _Span.__new__(_Span)
         cdef bint same
         cdef object a, last, mta, host, qid, received_ts, completed_ts, sender, message_id, size, nrcpt
         cdef object client_host, client_ip, dsn_of, hops, source, deliveries, facts, subject
         cdef object clock, t, ts, a_source, vid, verdict, status, reason, hard, phase, relay, domain
-        cdef object first_t, lo_t = None, hi_t = None, r_ts, c_ts, nq, nq_source, nq_line = None
+        cdef object first_t, r_ts, c_ts, nq, nq_source, nq_line = None
         cdef PyObject *hit
         cdef dict epochs
         cdef list drows = []
@@ -349,12 +366,7 @@ cdef class Rows:
                     _byte(b, b',')
                 if not _attempt(b, <tuple>a, t, status, phase, reason, hard, same):
                     return None
-                t_value = PyFloat_AS_DOUBLE(t)
-                if not any_time or t_value < lo:
-                    lo, lo_t = t_value, t
-                if not any_time or t_value > hi:
-                    hi, hi_t = t_value, t
-                any_time = True
+                span.see(t)
                 if i == 0:
                     first_t = t
             _byte(b, b']')
@@ -374,17 +386,12 @@ cdef class Rows:
                 continue
             if not PyFloat_CheckExact(t):
                 return None
-            t_value = PyFloat_AS_DOUBLE(t)
-            if not any_time or t_value < lo:
-                lo, lo_t = t_value, t
-            if not any_time or t_value > hi:
-                hi, hi_t = t_value, t
-            any_time = True
+            span.see(t)
         nq = None
         if self.is_noqueue(qid):
             nq = (nq_source, self.fp(sender, ",".join([d[0] for d in deliveries]), nq_line or ""))
         row = self.message_row(
-            mta, host, qid, r_ts, c_ts, lo_t, hi_t, sender, message_id, size, nrcpt, client_host,
+            mta, host, qid, r_ts, c_ts, span.lo_t, span.hi_t, sender, message_id, size, nrcpt, client_host,
             client_ip, dsn_of, hops, source, self.facts(facts, builder, source) if facts else None, subject,
         )
         return row, nq, drows
