@@ -170,3 +170,15 @@ def test_values_it_does_not_write_are_left_to_the_plain_method(
         left += 1
         assert maker.from_record(variant, verdicts, builder) == plain.from_record(variant, verdicts, builder)
     assert left > 100
+
+
+def test_it_is_used_only_for_the_records_layout_it_was_built_for(
+    rows: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inboxtrace.timeline import records
+
+    assert {name: getattr(records, name) for name in rows.LAYOUT} == rows.LAYOUT
+    assert len(rows.LAYOUT) == len([n for n in dir(records) if n.startswith("A_")])
+    assert RowMaker()._c is not None
+    monkeypatch.setattr(rows, "LAYOUT", {**rows.LAYOUT, "A_LINE": 99})  # (records.py moved a field)
+    assert RowMaker()._c is None

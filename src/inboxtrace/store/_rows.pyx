@@ -42,25 +42,44 @@ cdef extern from "Python.h":
     int PyUnicode_READY(object o) except -1
     char *PyOS_double_to_string(double val, char format_code, int precision, int flags, int *ptype) except NULL
     int Py_DTSF_ADD_DOT_0
-    void PyErr_Clear()
 
 
-# positions in an attempt record (timeline/records.py: a private contract with the assembler)
-DEF A_TS = 0
-DEF A_STATUS = 1
-DEF A_RELAY_HOST = 2
-DEF A_RELAY_IP = 3
-DEF A_RELAY_PORT = 4
-DEF A_REPLY = 5
-DEF A_DSN = 6
-DEF A_DELAY = 7
-DEF A_DELAYS = 8
-DEF A_PHASE_VID = 9
-DEF A_RQID = 10
-DEF A_LN = 11
-DEF A_LINE = 12
-DEF A_TLS = 13
-DEF A_SOURCE = 14
+# positions in an attempt record (timeline/records.py: a private contract with the assembler;
+# log_rows uses this module only where LAYOUT is that of records.py)
+cdef enum:
+    A_TS = 0
+    A_STATUS = 1
+    A_RELAY_HOST = 2
+    A_RELAY_IP = 3
+    A_RELAY_PORT = 4
+    A_REPLY = 5
+    A_DSN = 6
+    A_DELAY = 7
+    A_DELAYS = 8
+    A_PHASE_VID = 9
+    A_RQID = 10
+    A_LN = 11
+    A_LINE = 12
+    A_TLS = 13
+    A_SOURCE = 14
+
+LAYOUT = {
+    "A_TS": A_TS,
+    "A_STATUS": A_STATUS,
+    "A_RELAY_HOST": A_RELAY_HOST,
+    "A_RELAY_IP": A_RELAY_IP,
+    "A_RELAY_PORT": A_RELAY_PORT,
+    "A_REPLY": A_REPLY,
+    "A_DSN": A_DSN,
+    "A_DELAY": A_DELAY,
+    "A_DELAYS": A_DELAYS,
+    "A_PHASE_VID": A_PHASE_VID,
+    "A_RQID": A_RQID,
+    "A_LN": A_LN,
+    "A_LINE": A_LINE,
+    "A_TLS": A_TLS,
+    "A_SOURCE": A_SOURCE,
+}
 
 cdef const char *_HEX = b"0123456789abcdef"
 # 1 for each byte a JSON string escapes (control characters, the quote, the backslash), and the

@@ -236,6 +236,13 @@ def _epoch_or_none(clock: Clock, ts: str, cache: dict[str, float]) -> float | No
 
 
 ROWS = "inboxtrace.store._rows"
+# the positions of an attempt record's fields (timeline/records.py), which _rows.pyx has as constants
+_LAYOUT = {
+    "A_TS": A_TS, "A_STATUS": A_STATUS, "A_RELAY_HOST": A_RELAY_HOST, "A_RELAY_IP": A_RELAY_IP,
+    "A_RELAY_PORT": A_RELAY_PORT, "A_REPLY": A_REPLY, "A_DSN": A_DSN, "A_DELAY": A_DELAY, "A_DELAYS": A_DELAYS,
+    "A_PHASE_VID": A_PHASE_VID, "A_RQID": A_RQID, "A_LN": A_LN, "A_LINE": A_LINE, "A_TLS": A_TLS,
+    "A_SOURCE": A_SOURCE,
+}  # fmt: skip
 _PHASES = {p: p.value for p in Phase}
 _STATE_VALUES = {s.value: s.value for s in FinalState}
 
@@ -274,15 +281,14 @@ class RowMaker:
         # reference date is set): most attempts share their second with an earlier line
         self._epochs: dict[Clock, dict[str, float]] = {}
         # from_record made in C (store/_rows.pyx) on this maker's own helpers and caches, where built
+        # for the records' layout
         rows = native.extension(ROWS)
-        self._c: Any = (
-            None
-            if rows is None
-            else rows.Rows(
+        self._c: Any = None
+        if rows is not None and rows.LAYOUT == _LAYOUT:
+            self._c = rows.Rows(
                 self._epochs_of, self._cls.reason_of, self._cls.provider_of, _epoch_of, _epoch_or_none,
                 _domain, utc_day, _message_row, RowMaker._facts, _is_noqueue, _fp, _PHASES, _STATE_VALUES,
-            )
-        )  # fmt: skip
+            )  # fmt: skip
 
     def _epochs_of(self, clock: Clock) -> dict[str, float]:
         epochs = self._epochs.get(clock)
