@@ -15,6 +15,7 @@ import operator
 import os
 import pkgutil
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -176,6 +177,9 @@ def file_database(database: str | None) -> str | None:
     return database
 
 
+_TAKEN = "inboxtrace_checkout_taken"  # (a pooled connection's info: what on_checkout must give back)
+
+
 class Store:
     """An open database: ``.engine``, ``.url``, ``.dialect``; use as a context manager or ``close()``."""
 
@@ -187,6 +191,29 @@ class Store:
         ] = {}
         # big batches into PostgreSQL go through COPY (False: row by row, e.g. to compare the two)
         self.copy = True
+        # what :func:`on_checkout` runs as connections are handed out and returned: the engine's
+        # listeners are registered once, here. Adding and removing them later, while another thread
+        # checks a connection out (a web request during a background ingest), broke that checkout
+        # ("deque mutated during iteration"); the hooks are an immutable tuple, replaced whole.
+        self._checkout_hooks: tuple[
+            tuple[Callable[[Any, Any, Any], None], Callable[[Any, Any], None]], ...
+        ] = ()
+        self._hooks_lock = threading.Lock()
+        sa.event.listen(engine, "checkout", self._on_checkout)
+        sa.event.listen(engine, "checkin", self._on_checkin)
+
+    def _on_checkout(self, dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        hooks = self._checkout_hooks
+        if hooks:
+            for take, _ in hooks:
+                take(dbapi_conn, record, proxy)
+            # given back as this connection returns, even when the block has ended meanwhile
+            record.info.setdefault(_TAKEN, []).extend(give_back for _, give_back in hooks)
+
+    def _on_checkin(self, dbapi_conn: Any, record: Any) -> None:
+        taken = record.info.pop(_TAKEN, None) if record is not None else None
+        for give_back in reversed(taken or ()):
+            give_back(dbapi_conn, record)
 
     @property
     def dialect(self) -> str:
@@ -383,15 +410,19 @@ def on_checkout(
     store: Store, take: Callable[[Any, Any, Any], None], give_back: Callable[[Any, Any], None]
 ) -> Iterator[None]:
     """While in the block, ``take(dbapi_conn, record, proxy)`` runs as each connection of ``store``
-    is handed out and ``give_back(dbapi_conn, record)`` as it returns to the pool (to change a
-    setting of the connections for a while and restore it)."""
-    sa.event.listen(store.engine, "checkout", take)
-    sa.event.listen(store.engine, "checkin", give_back)
+    is handed out and ``give_back(dbapi_conn, record)`` as that connection returns to the pool,
+    even after the block (to change a setting of the connections for a while and restore it).
+    Safe while other threads use the store."""
+    pair = (take, give_back)
+    with store._hooks_lock:
+        store._checkout_hooks = (*store._checkout_hooks, pair)
     try:
         yield
     finally:
-        sa.event.remove(store.engine, "checkout", take)
-        sa.event.remove(store.engine, "checkin", give_back)
+        with store._hooks_lock:
+            hooks = list(store._checkout_hooks)
+            hooks.remove(pair)
+            store._checkout_hooks = tuple(hooks)
 
 
 @contextlib.contextmanager
