@@ -22,6 +22,7 @@ from inboxtrace import native
 from inboxtrace.logs.clock import Clock
 from inboxtrace.model.log import Attempt, Delivery, FinalState, Message, MessageFact
 from inboxtrace.model.reply import Phase, Verdict
+from inboxtrace.timeline import records
 from inboxtrace.timeline.records import (
     A_DELAY,
     A_DELAYS,
@@ -237,12 +238,7 @@ def _epoch_or_none(clock: Clock, ts: str, cache: dict[str, float]) -> float | No
 
 ROWS = "inboxtrace.store._rows"
 # the positions of an attempt record's fields (timeline/records.py), which _rows.pyx has as constants
-_LAYOUT = {
-    "A_TS": A_TS, "A_STATUS": A_STATUS, "A_RELAY_HOST": A_RELAY_HOST, "A_RELAY_IP": A_RELAY_IP,
-    "A_RELAY_PORT": A_RELAY_PORT, "A_REPLY": A_REPLY, "A_DSN": A_DSN, "A_DELAY": A_DELAY, "A_DELAYS": A_DELAYS,
-    "A_PHASE_VID": A_PHASE_VID, "A_RQID": A_RQID, "A_LN": A_LN, "A_LINE": A_LINE, "A_TLS": A_TLS,
-    "A_SOURCE": A_SOURCE,
-}  # fmt: skip
+_LAYOUT = {name: getattr(records, name) for name in dir(records) if name.startswith("A_")}
 _PHASES = {p: p.value for p in Phase}
 _STATE_VALUES = {s.value: s.value for s in FinalState}
 
